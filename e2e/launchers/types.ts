@@ -1,0 +1,17 @@
+import type { Page } from '@playwright/test';
+
+/** A running Stillframe, whichever host carries it. Specs use only this, so one suite drives both hosts. */
+export interface RunningApp {
+  page: Page;
+  libraryDir: string;
+  /** Quits the app the way a person does and starts it again on the same library. */
+  restart(): Promise<void>;
+  /** Kills the process outright (SIGKILL), as a crash would, and starts it again on the same library. */
+  crashAndRestart(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface Launcher {
+  name: 'browser-host' | 'electron';
+  launch(libraryDir: string, env?: NodeJS.ProcessEnv): Promise<RunningApp>;
+}

@@ -1,0 +1,83 @@
+import { createRequire } from 'node:module';
+import type { CallName, CallOutput, Calls } from '../../shared/contract';
+import { toAppError } from '../../shared/errors';
+import type { z } from 'zod';
+import { listBatches } from '../library/batches';
+import { listFrames } from '../library/frames';
+import { discardJob, getJob, listJobs, queueStats, requeueJob } from '../library/jobs';
+import { createProject, deleteProject, listProjects, renameProject } from '../library/projects';
+import { listVideos } from '../library/videos';
+import { ingestFiles } from '../ingest/ingest';
+import { resolveFfmpeg } from '../media/binaries';
+import type { Services } from '../services';
+
+/** Handlers receive inputs already parsed by their schema (defaults applied). */
+export type Handlers = { [C in CallName]: (input: z.output<Calls[C]['input']>) => Promise<CallOutput<C>> | CallOutput<C> };
+
+const version = (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
+
+/** The contract's one implementation, over the services. Both hosts and the tests call exactly these. */
+export function createHandlers(services: Services): Handlers {
+  const { db, events, queue, paths } = services;
+  const changed = (entity: 'project' | 'batch' | 'video' | 'frame', projectId: string | null, batchId: string | null = null) =>
+    events.emit('library.changed', { entity, projectId, batchId });
+
+  return {
+    'app.info': () => {
+      let ffmpeg: { found: boolean; message: string | null };
+      try {
+        resolveFfmpeg();
+        ffmpeg = { found: true, message: null };
+      } catch (error) {
+        ffmpeg = { found: false, message: toAppError(error).message };
+      }
+      return { version, libraryPath: paths.root, ffmpeg };
+    },
+    'projects.list': () => listProjects(db),
+    'projects.create': ({ name }) => {
+      const project = createProject(db, name);
+      changed('project', project.id);
+      return project;
+    },
+    'projects.rename': ({ id, name }) => {
+      const project = renameProject(db, id, name);
+      changed('project', id);
+      return project;
+    },
+    'projects.delete': async ({ id }) => {
+      for (const job of listJobs(db)) {
+        if (job.projectId === id && (job.status === 'processing' || job.status === 'pending' || job.status === 'failed')) {
+          queue.cancel(job.id);
+        }
+      }
+      await queue.waitFor(listJobs(db).filter((job) => job.projectId === id).map((job) => job.id));
+      deleteProject(db, paths, id);
+      changed('project', id);
+      return { id };
+    },
+    'batches.list': ({ projectId }) => listBatches(db, projectId),
+    'ingest.start': async (input) => {
+      const result = await ingestFiles(db, services.ingestSettings, input);
+      queue.wake();
+      changed('batch', input.projectId, result.batch.id);
+      return { batch: result.batch, videos: result.videos };
+    },
+    'videos.list': ({ batchId }) => listVideos(db, batchId),
+    'frames.list': ({ batchId, offset, limit }) => listFrames(db, batchId, offset, limit),
+    'jobs.list': () => listJobs(db),
+    'jobs.stats': () => queueStats(db, queue.concurrency),
+    'jobs.cancel': ({ id }) => queue.cancel(id),
+    'jobs.retry': ({ id }) => {
+      const job = requeueJob(db, id);
+      queue.wake();
+      return job;
+    },
+    'jobs.discard': ({ id }) => {
+      const job = getJob(db, id);
+      discardJob(db, id);
+      changed('video', job.projectId, job.batchId);
+      events.emit('queue.stats', queueStats(db, queue.concurrency));
+      return { id };
+    },
+  };
+}

@@ -1,0 +1,297 @@
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import path from 'node:path';
+import type { Job } from '../../shared/domain';
+import { StillframeError, toAppError } from '../../shared/errors';
+import { samplingSchema, type ExtractionOptions, type Sampling } from '../../shared/sampling';
+import { findBatchByName, listBatches } from '../library/batches';
+import { listProjectFrames } from '../library/frames';
+import { listJobs } from '../library/jobs';
+import { createProject, deleteProject, findProjectByName, listProjects, renameProject } from '../library/projects';
+import { defaultLibraryDir } from '../library/paths';
+import { getVideo } from '../library/videos';
+import { ingestFiles } from '../ingest/ingest';
+import { startBrowserHost } from '../host/browser-host';
+import { openServices, type Services } from '../services';
+
+export interface CliIO {
+  out(text: string): void;
+  err(text: string): void;
+  env: NodeJS.ProcessEnv;
+  rendererDir: string;
+  /** Resolves when the person asks `serve` to stop (Ctrl+C). */
+  untilInterrupted(): Promise<void>;
+}
+
+class UsageError extends Error {}
+
+const usage = `Usage: stillframe <command> [options]
+
+Commands:
+  projects [--json]                         list projects
+  projects create NAME | rename NAME NEW | delete NAME
+  batches --project NAME [--json]           list a project's batches
+  ingest FILE... --project NAME --batch NAME [--every SECONDS | --nth N | --keyframes | --scene THRESHOLD]
+         [--max-frames N] [--json]          import videos and extract their frames
+  frames --project NAME [--batch NAME] [--json]
+  jobs [--json]                             list processing jobs
+  jobs run                                  run pending jobs until none is left
+  serve [--port N]                          serve the app to a browser on this machine
+
+Every command takes --library DIR (default: $STILLFRAME_LIBRARY, else the app's own library folder).`;
+
+const common = {
+  library: { type: 'string' },
+  json: { type: 'boolean', default: false },
+  help: { type: 'boolean', short: 'h', default: false },
+} satisfies ParseArgsConfig['options'];
+
+function parse<O extends ParseArgsConfig['options']>(args: string[], options: O) {
+  try {
+    return parseArgs({ args, options: { ...common, ...options }, allowPositionals: true, strict: true });
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+}
+
+function requireString(value: string | boolean | undefined, flag: string): string {
+  if (typeof value !== 'string' || value.trim() === '') throw new UsageError(`${flag} is required.`);
+  return value;
+}
+
+function parseNumber(value: string, flag: string, integer: boolean): number {
+  const number = Number(value);
+  if (!Number.isFinite(number) || number <= 0 || (integer && !Number.isInteger(number))) {
+    throw new UsageError(`${flag} needs a positive ${integer ? 'whole ' : ''}number, not “${value}”.`);
+  }
+  return number;
+}
+
+function samplingFrom(values: { every?: string; nth?: string; keyframes?: boolean; scene?: string }): Sampling {
+  const chosen = [values.every !== undefined, values.nth !== undefined, values.keyframes === true, values.scene !== undefined];
+  if (chosen.filter(Boolean).length > 1) throw new UsageError('Choose one of --every, --nth, --keyframes and --scene.');
+  const sampling: unknown = values.every !== undefined
+    ? { mode: 'every', seconds: parseNumber(values.every, '--every', false) }
+    : values.nth !== undefined
+      ? { mode: 'nth', n: parseNumber(values.nth, '--nth', true) }
+      : values.keyframes
+        ? { mode: 'keyframes' }
+        : values.scene !== undefined
+          ? { mode: 'scene', threshold: Number(values.scene) }
+          : { mode: 'every', seconds: 1 };
+  const parsed = samplingSchema.safeParse(sampling);
+  if (!parsed.success) throw new UsageError('--scene needs a threshold between 0 and 1, such as 0.3.');
+  return parsed.data;
+}
+
+function projectNamed(services: Services, name: string) {
+  const project = findProjectByName(services.db, name);
+  if (!project) throw new StillframeError('not-found', `There is no project named “${name}”.`);
+  return project;
+}
+
+function table(rows: string[][]): string {
+  const widths = rows[0]?.map((_, column) => Math.max(...rows.map((row) => (row[column] ?? '').length))) ?? [];
+  return rows.map((row) => row.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join('  ').trimEnd()).join('\n');
+}
+
+async function projectsCommand(services: Services, args: string[], io: CliIO): Promise<number> {
+  const { values, positionals } = parse(args, {});
+  const [action, ...rest] = positionals;
+  const { db } = services;
+  if (action === undefined || action === 'list') {
+    const projects = listProjects(db);
+    if (values.json) io.out(JSON.stringify({ projects }));
+    else if (projects.length === 0) io.out('No projects yet. Create one with: stillframe projects create NAME');
+    else
+      io.out(
+        table([
+          ['NAME', 'BATCHES', 'VIDEOS', 'FRAMES'],
+          ...projects.map((p) => [p.name, String(p.batchCount), String(p.videoCount), String(p.frameCount)]),
+        ]),
+      );
+    return 0;
+  }
+  if (action === 'create' && rest.length === 1) {
+    const project = createProject(db, rest[0] ?? '');
+    io.out(values.json ? JSON.stringify({ project }) : `Created project “${project.name}”.`);
+    return 0;
+  }
+  if (action === 'rename' && rest.length === 2) {
+    const project = renameProject(db, projectNamed(services, rest[0] ?? '').id, rest[1] ?? '');
+    io.out(values.json ? JSON.stringify({ project }) : `Renamed to “${project.name}”.`);
+    return 0;
+  }
+  if (action === 'delete' && rest.length === 1) {
+    const project = projectNamed(services, rest[0] ?? '');
+    const active = listJobs(db).filter((job) => job.projectId === project.id && ['pending', 'processing', 'failed'].includes(job.status));
+    if (active.length > 0) {
+      throw new StillframeError('busy', `“${project.name}” still has ${active.length} video(s) waiting or processing. Cancel them first.`);
+    }
+    deleteProject(db, services.paths, project.id);
+    io.out(values.json ? JSON.stringify({ deleted: project.id }) : `Deleted project “${project.name}”.`);
+    return 0;
+  }
+  throw new UsageError('projects takes: list, create NAME, rename NAME NEW, or delete NAME.');
+}
+
+function batchesCommand(services: Services, args: string[], io: CliIO): number {
+  const { values } = parse(args, { project: { type: 'string' } });
+  const project = projectNamed(services, requireString(values.project, '--project'));
+  const batches = listBatches(services.db, project.id);
+  if (values.json) io.out(JSON.stringify({ batches }));
+  else io.out(table([['NAME', 'VIDEOS', 'FRAMES'], ...batches.map((b) => [b.name, String(b.videoCount), String(b.frameCount)])]));
+  return 0;
+}
+
+async function ingestCommand(services: Services, args: string[], io: CliIO): Promise<number> {
+  const { values, positionals } = parse(args, {
+    project: { type: 'string' },
+    batch: { type: 'string' },
+    every: { type: 'string' },
+    nth: { type: 'string' },
+    keyframes: { type: 'boolean' },
+    scene: { type: 'string' },
+    'max-frames': { type: 'string' },
+  });
+  if (positionals.length === 0) throw new UsageError('ingest needs at least one video file or folder.');
+  const projectName = requireString(values.project, '--project');
+  const batchName = requireString(values.batch, '--batch');
+  const options: ExtractionOptions = {
+    sampling: samplingFrom(values),
+    jpegQuality: 3,
+    ...(values['max-frames'] ? { maxFrames: parseNumber(values['max-frames'], '--max-frames', true) } : {}),
+  };
+  const { db } = services;
+  const project = findProjectByName(db, projectName) ?? createProject(db, projectName);
+  const existing = findBatchByName(db, project.id, batchName);
+  const result = await ingestFiles(db, services.ingestSettings, {
+    projectId: project.id,
+    batch: existing ? { existingId: existing.id } : { newName: batchName },
+    paths: positionals.map((file) => path.resolve(file)),
+    options,
+  });
+  services.startQueue();
+  if (!values.json) io.err(`Extracting frames from ${result.jobIds.length} video(s)…`);
+  const jobs = new Map<string, Job>((await services.queue.waitFor(result.jobIds)).map((job) => [job.videoId, job]));
+  const videos = result.videos.map((item) => {
+    const videoId = item.video?.id ?? item.duplicateOf;
+    const video = videoId ? getVideo(db, videoId) : null;
+    const done = video?.status === 'done';
+    const error = done ? null : (jobs.get(videoId ?? '')?.error ?? video?.error ?? item.error);
+    return {
+      file: item.file,
+      id: videoId,
+      status: done ? 'done' : 'failed',
+      frames: video?.frameCount ?? 0,
+      error: error?.message ?? null,
+      ...(item.duplicateOf ? { duplicate: true } : {}),
+    };
+  });
+  if (values.json) io.out(JSON.stringify({ videos }));
+  else
+    for (const video of videos) {
+      const note = video.duplicate ? ' (already in this batch)' : '';
+      io.out(video.status === 'done' ? `✓ ${video.file}: ${video.frames} frames${note}` : `✗ ${video.file}: ${video.error}`);
+    }
+  return videos.every((video) => video.status === 'done') ? 0 : 1;
+}
+
+function framesCommand(services: Services, args: string[], io: CliIO): number {
+  const { values } = parse(args, { project: { type: 'string' }, batch: { type: 'string' } });
+  const project = projectNamed(services, requireString(values.project, '--project'));
+  let batchId: string | null = null;
+  if (values.batch !== undefined) {
+    const batch = findBatchByName(services.db, project.id, values.batch);
+    if (!batch) throw new StillframeError('not-found', `“${project.name}” has no batch named “${values.batch}”.`);
+    batchId = batch.id;
+  }
+  const frames = listProjectFrames(services.db, project.id, batchId).map((frame) => ({
+    id: frame.id,
+    video_id: frame.videoId,
+    batch: frame.batchName,
+    index: frame.index,
+    timestamp_ms: frame.timestampMs,
+    width: frame.width,
+    height: frame.height,
+    path: path.join(services.paths.root, frame.path),
+    thumb_path: path.join(services.paths.root, frame.thumbPath),
+  }));
+  if (values.json) io.out(JSON.stringify({ frames }));
+  else io.out(table([['BATCH', 'INDEX', 'TIME (ms)', 'PATH'], ...frames.map((f) => [f.batch, String(f.index), String(f.timestamp_ms), f.path])]));
+  return 0;
+}
+
+async function jobsCommand(services: Services, args: string[], io: CliIO): Promise<number> {
+  const { values, positionals } = parse(args, {});
+  if (positionals[0] === 'run') {
+    services.startQueue();
+    await services.queue.waitUntilIdle();
+    const stats = listJobs(services.db);
+    const dead = stats.filter((job) => job.status === 'dead').length;
+    io.err(`Queue is empty. ${stats.filter((job) => job.status === 'done').length} done, ${dead} dead.`);
+    return 0;
+  }
+  if (positionals.length > 0) throw new UsageError('jobs takes no arguments, or: run.');
+  const jobs = listJobs(services.db);
+  if (values.json) io.out(JSON.stringify({ jobs }));
+  else io.out(table([['STATUS', 'PROGRESS', 'ATTEMPTS', 'VIDEO'], ...jobs.map((j) => [j.status, `${Math.round(j.progress * 100)}%`, `${j.attempts}/${j.maxAttempts}`, j.videoName])]));
+  return 0;
+}
+
+async function serveCommand(services: Services, args: string[], io: CliIO): Promise<number> {
+  const { values } = parse(args, { port: { type: 'string' } });
+  const port = values.port === undefined ? 0 : Number(values.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError('--port needs a port number.');
+  services.startQueue();
+  const host = await startBrowserHost(services, { port, rendererDir: io.rendererDir });
+  io.out(`Stillframe is serving ${services.paths.root}`);
+  io.out(`Open ${host.url}`);
+  await io.untilInterrupted();
+  await host.close();
+  return 0;
+}
+
+const commands: Record<string, (services: Services, args: string[], io: CliIO) => number | Promise<number>> = {
+  projects: projectsCommand,
+  batches: batchesCommand,
+  ingest: ingestCommand,
+  frames: framesCommand,
+  jobs: jobsCommand,
+  serve: serveCommand,
+};
+
+/** Runs one CLI command; returns the exit code: 0 done, 1 failed, 2 usage error. */
+export async function runCli(argv: string[], io: CliIO): Promise<number> {
+  const [name, ...args] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    io.out(usage);
+    return name === undefined ? 2 : 0;
+  }
+  const command = commands[name];
+  if (!command) {
+    io.err(`Unknown command “${name}”.\n\n${usage}`);
+    return 2;
+  }
+  let services: Services | null = null;
+  try {
+    // Only --library and --help matter before the library opens; each command then parses its own flags strictly.
+    const { values } = parseArgs({ args, options: common, allowPositionals: true, strict: false });
+    if (values.help === true) {
+      io.out(usage);
+      return 0;
+    }
+    const libraryDir = typeof values.library === 'string' ? path.resolve(values.library) : defaultLibraryDir(io.env);
+    services = openServices({ libraryDir });
+    return await command(services, args, io);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      io.err(`${error.message}\n\n${usage}`);
+      return 2;
+    }
+    const appError = toAppError(error);
+    io.err(appError.code === 'internal' ? `${appError.message}\n${appError.detail ?? ''}` : appError.message);
+    return appError.code === 'invalid-input' ? 2 : 1;
+  } finally {
+    await services?.close();
+  }
+}

@@ -1,0 +1,61 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
+import { describe, expect, it } from 'vitest';
+import { mediaDir, tempLibraryDir } from '../test-support/temp-library';
+
+const cli = path.resolve(import.meta.dirname, '../../out/main/cli.js');
+
+function jobProgress(library: string): number {
+  const file = path.join(library, 'stillframe.db');
+  if (!existsSync(file)) return 0;
+  const db = new DatabaseSync(file, { readOnly: true });
+  try {
+    const row = db.prepare(`SELECT MAX(processing_progress) AS p FROM jobs WHERE status = 'processing'`).get() as { p: number | null };
+    return row.p ?? 0;
+  } catch {
+    return 0;
+  } finally {
+    db.close();
+  }
+}
+
+function filesUnder(dir: string): string[] {
+  return existsSync(dir) ? readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.jpg')) : [];
+}
+
+describe('a crash in the middle of an extraction', () => {
+  it('loses nothing and duplicates nothing: the job runs again from the start after a real SIGKILL', async () => {
+    expect(existsSync(cli), 'run `npm run build` before the tests').toBe(true);
+    const library = tempLibraryDir();
+    const clip = path.join(mediaDir, 'one-by-one-person-detection.mp4');
+    const args = [cli, 'ingest', clip, '--library', library, '--project', 'Crash', '--batch', 'Night', '--nth', '2', '--json'];
+
+    const child = spawn(process.execPath, args, { stdio: 'ignore' });
+    const started = Date.now();
+    while (jobProgress(library) < 0.05 && Date.now() - started < 60_000) await new Promise((r) => setTimeout(r, 25));
+    expect(jobProgress(library)).toBeGreaterThan(0);
+    child.kill('SIGKILL');
+    await new Promise((resolve) => child.once('exit', resolve));
+
+    const jobsAfterCrash = JSON.parse(spawnSync(process.execPath, [cli, 'jobs', '--library', library, '--json'], { encoding: 'utf8' }).stdout) as {
+      jobs: { status: string }[];
+    };
+    expect(jobsAfterCrash.jobs.map((job) => job.status)).toEqual(['processing']);
+    expect(readdirSync(path.join(library, 'tmp')).length).toBeGreaterThan(0);
+
+    const resumed = spawnSync(process.execPath, [cli, 'jobs', 'run', '--library', library], { encoding: 'utf8' });
+    expect(resumed.status, resumed.stderr).toBe(0);
+    expect(readdirSync(path.join(library, 'tmp'))).toEqual([]);
+
+    const frames = JSON.parse(
+      spawnSync(process.execPath, [cli, 'frames', '--library', library, '--project', 'Crash', '--json'], { encoding: 'utf8' }).stdout,
+    ) as { frames: { index: number; path: string }[] };
+    expect(frames.frames).toHaveLength(697);
+    expect(new Set(frames.frames.map((frame) => frame.index)).size).toBe(697);
+    expect(filesUnder(path.join(library, 'frames'))).toHaveLength(697);
+    expect(filesUnder(path.join(library, 'thumbs'))).toHaveLength(697);
+    expect(frames.frames.every((frame) => existsSync(frame.path))).toBe(true);
+  });
+});

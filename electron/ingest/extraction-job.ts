@@ -1,0 +1,120 @@
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import type { Job } from '../../shared/domain';
+import { StillframeError } from '../../shared/errors';
+import { transaction, type Database } from '../library/database';
+import { deleteVideoFrames, insertFrames } from '../library/frames';
+import { jobOptions, markJobDone } from '../library/jobs';
+import { toLibraryRelative, type LibraryPaths } from '../library/paths';
+import { getVideoLocation, type VideoLocation } from '../library/videos';
+import { extractFrames } from '../media/extract';
+import { probeVideo, type VideoProbe } from '../media/probe';
+import type { JobCleanup, JobWorker } from '../queue/queue';
+
+export interface VideoFolders {
+  frames: string;
+  thumbs: string;
+}
+
+/** `frames/<project_id>/<batch_slug>/<video_id>/`, and the same under `thumbs/`. */
+export function videoFolders(paths: LibraryPaths, video: Pick<VideoLocation, 'projectId' | 'batchSlug' | 'id'>): VideoFolders {
+  return {
+    frames: path.join(paths.frames, video.projectId, video.batchSlug, video.id),
+    thumbs: path.join(paths.thumbs, video.projectId, video.batchSlug, video.id),
+  };
+}
+
+/**
+ * Each attempt writes into a folder of its own: an FFmpeg orphaned by a killed app may still be writing into the
+ * previous attempt's folder, and must never write into the new one.
+ */
+function attemptTempDir(paths: LibraryPaths, jobId: string): string {
+  return mkdtempSync(path.join(paths.tmp, `job-${jobId}-`));
+}
+
+function removeJobTempDirs(paths: LibraryPaths, jobId: string): void {
+  for (const entry of readdirSync(paths.tmp)) {
+    if (entry.startsWith(`job-${jobId}-`)) rmSync(path.join(paths.tmp, entry), { recursive: true, force: true });
+  }
+}
+
+/**
+ * Extracts one video's frames. FFmpeg writes into the library's tmp/ folder; only a finished extraction is renamed
+ * into place, and its frame rows are committed in the same transaction that marks the job done, so a crash at any
+ * point leaves either nothing or everything.
+ */
+export function createExtractionWorker(db: Database, paths: LibraryPaths): { worker: JobWorker; cleanup: JobCleanup } {
+  const worker: JobWorker = async (job, signal, onProgress) => {
+    const video = getVideoLocation(db, job.videoId);
+    if (!existsSync(video.sourcePath)) {
+      throw new StillframeError('file-missing', `The source video could not be found at ${video.sourcePath}. It may have been moved or deleted.`);
+    }
+    const probe: VideoProbe = video.probe ? (JSON.parse(video.probe) as VideoProbe) : await probeVideo(video.sourcePath, { signal });
+    const temp = attemptTempDir(paths, job.id);
+    const tempFolders = { frames: path.join(temp, 'frames'), thumbs: path.join(temp, 'thumbs') };
+    mkdirSync(tempFolders.frames, { recursive: true });
+    mkdirSync(tempFolders.thumbs, { recursive: true });
+    try {
+      const frames = await extractFrames({
+        input: video.sourcePath,
+        probe,
+        options: jobOptions(job),
+        framesDir: tempFolders.frames,
+        thumbsDir: tempFolders.thumbs,
+        signal,
+        onProgress,
+      });
+      if (frames.length === 0) {
+        throw new StillframeError(
+          'extraction-failed',
+          'No frames matched the sampling for this video. Try a shorter interval or a lower scene threshold.',
+        );
+      }
+      signal.throwIfAborted();
+      const target = videoFolders(paths, video);
+      for (const folder of [target.frames, target.thumbs]) {
+        rmSync(folder, { recursive: true, force: true });
+        mkdirSync(path.dirname(folder), { recursive: true });
+      }
+      renameSync(tempFolders.frames, target.frames);
+      renameSync(tempFolders.thumbs, target.thumbs);
+      signal.throwIfAborted();
+      transaction(db, () => {
+        deleteVideoFrames(db, video.id);
+        insertFrames(
+          db,
+          video.id,
+          video.batchId,
+          frames.map((frame) => ({
+            index: frame.index,
+            timestampMs: frame.timestampMs,
+            width: frame.width,
+            height: frame.height,
+            path: toLibraryRelative(paths.root, path.join(target.frames, frame.fileName)),
+            thumbPath: toLibraryRelative(paths.root, path.join(target.thumbs, frame.fileName)),
+          })),
+        );
+        markJobDone(db, job);
+      });
+    } finally {
+      rmSync(temp, { recursive: true, force: true });
+    }
+  };
+
+  const cleanup: JobCleanup = (job: Job) => {
+    removeJobTempDirs(paths, job.id);
+    let video: VideoLocation;
+    try {
+      video = getVideoLocation(db, job.videoId);
+    } catch {
+      return;
+    }
+    const committed = db.prepare('SELECT 1 FROM frames WHERE video_id = ? LIMIT 1').get(video.id);
+    if (committed) return;
+    const target = videoFolders(paths, video);
+    rmSync(target.frames, { recursive: true, force: true });
+    rmSync(target.thumbs, { recursive: true, force: true });
+  };
+
+  return { worker, cleanup };
+}

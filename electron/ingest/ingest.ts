@@ -1,0 +1,133 @@
+import { createHash } from 'node:crypto';
+import { createReadStream, type Stats } from 'node:fs';
+import { readdir, stat } from 'node:fs/promises';
+import path from 'node:path';
+import type { BatchChoice, IngestedVideo } from '../../shared/contract';
+import type { Batch } from '../../shared/domain';
+import { StillframeError, toAppError } from '../../shared/errors';
+import { uuidv7 } from '../../shared/ids';
+import type { ExtractionOptions } from '../../shared/sampling';
+import { createBatch, getBatch } from '../library/batches';
+import { transaction, type Database } from '../library/database';
+import { createJob } from '../library/jobs';
+import { getProject } from '../library/projects';
+import { findVideoByHash, getVideo, insertVideo } from '../library/videos';
+import { probeVideo } from '../media/probe';
+
+export interface IngestSettings {
+  maxFileBytes: number;
+  maxAttempts: number;
+}
+
+export const defaultIngestSettings: IngestSettings = { maxFileBytes: 5 * 1024 ** 3, maxAttempts: 3 };
+
+/** Extensions picked up when a whole folder is dropped; single files are always probed, whatever their name. */
+const videoExtensions = new Set([
+  '.mp4', '.m4v', '.mov', '.mkv', '.webm', '.avi', '.wmv', '.flv', '.mpg', '.mpeg', '.ts', '.mts', '.m2ts', '.3gp', '.ogv',
+]);
+
+export interface IngestRequest {
+  projectId: string;
+  batch: BatchChoice;
+  paths: readonly string[];
+  options: ExtractionOptions;
+  /** The name a person knows the file by, where the host path is not it (browser uploads). */
+  displayNames?: ReadonlyMap<string, string>;
+}
+
+/** Files named directly, plus the videos inside any folder named, depth first, in name order. */
+async function expandPaths(paths: readonly string[]): Promise<string[]> {
+  const files: string[] = [];
+  const visit = async (entry: string, direct: boolean): Promise<void> => {
+    let info: Stats;
+    try {
+      info = await stat(entry);
+    } catch {
+      if (direct) files.push(entry);
+      return;
+    }
+    if (info.isDirectory()) {
+      const children = (await readdir(entry)).sort((a, b) => a.localeCompare(b));
+      for (const child of children) await visit(path.join(entry, child), false);
+    } else if (direct || videoExtensions.has(path.extname(entry).toLowerCase())) {
+      files.push(entry);
+    }
+  };
+  for (const entry of paths) await visit(path.resolve(entry), true);
+  return files;
+}
+
+function sha256File(file: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const hash = createHash('sha256');
+    createReadStream(file)
+      .on('data', (chunk) => hash.update(chunk))
+      .on('error', reject)
+      .on('end', () => resolve(hash.digest('hex')));
+  });
+}
+
+function resolveBatch(db: Database, projectId: string, choice: BatchChoice): Batch {
+  if ('newName' in choice) return createBatch(db, projectId, choice.newName);
+  const batch = getBatch(db, choice.existingId);
+  if (batch.projectId !== projectId) throw new StillframeError('invalid-input', 'That batch belongs to another project.');
+  return batch;
+}
+
+/**
+ * Adds files to a batch: each becomes a video row, probed first, so that what is not a video is reported at once
+ * (and stays visible as failed) while the rest of the import goes on. Returns the job ids it queued.
+ */
+export async function ingestFiles(
+  db: Database,
+  settings: IngestSettings,
+  request: IngestRequest,
+): Promise<{ batch: Batch; videos: IngestedVideo[]; jobIds: string[] }> {
+  getProject(db, request.projectId);
+  const files = await expandPaths(request.paths);
+  if (files.length === 0) {
+    throw new StillframeError('invalid-input', 'No videos were found in what you chose. Pick video files or folders that contain them.');
+  }
+  const batch = resolveBatch(db, request.projectId, request.batch);
+  const results: IngestedVideo[] = [];
+  const jobIds: string[] = [];
+  for (const file of files) {
+    const name = request.displayNames?.get(file) ?? path.basename(file);
+    try {
+      const info = await stat(file).catch(() => {
+        throw new StillframeError('file-missing', `“${name}” could not be found. It may have been moved or deleted.`);
+      });
+      if (!info.isFile()) throw new StillframeError('not-a-video', `“${name}” is not a file.`);
+      const contentHash = await sha256File(file);
+      const duplicateOf = findVideoByHash(db, batch.id, contentHash);
+      if (duplicateOf) {
+        results.push({ file, video: null, duplicateOf, error: null });
+        continue;
+      }
+      const id = uuidv7();
+      const base = { id, projectId: request.projectId, batchId: batch.id, name, sourcePath: file, sizeBytes: info.size, contentHash };
+      let probeError = null;
+      let probe = null;
+      if (info.size > settings.maxFileBytes) {
+        probeError = new StillframeError(
+          'file-too-large',
+          `“${name}” is ${(info.size / 1024 ** 3).toFixed(1)} GB, more than the ${(settings.maxFileBytes / 1024 ** 3).toFixed(1)} GB limit set in Settings.`,
+        ).toData();
+      } else {
+        try {
+          probe = await probeVideo(file);
+        } catch (error) {
+          probeError = toAppError(error);
+        }
+      }
+      transaction(db, () => {
+        insertVideo(db, { ...base, status: probe ? 'pending' : 'failed', error: probeError, probe });
+        if (probe) jobIds.push(createJob(db, id, request.options, { maxAttempts: settings.maxAttempts }));
+      });
+      results.push({ file, video: getVideo(db, id), duplicateOf: null, error: probeError });
+    } catch (error) {
+      results.push({ file, video: null, duplicateOf: null, error: toAppError(error) });
+    }
+  }
+  return { batch: getBatch(db, batch.id), videos: results, jobIds };
+}

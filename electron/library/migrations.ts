@@ -1,0 +1,106 @@
+/**
+ * Numbered schema migrations. Append only: a shipped migration is never edited, because libraries in the field
+ * have already run it. `PRAGMA user_version` records how many have been applied.
+ */
+export const migrations: readonly string[] = [
+  `
+  CREATE TABLE projects (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL,
+    server_version INTEGER
+  );
+  CREATE UNIQUE INDEX projects_name_unique ON projects (name COLLATE NOCASE);
+
+  CREATE TABLE batches (
+    id TEXT PRIMARY KEY,
+    project_id TEXT NOT NULL REFERENCES projects (id) ON DELETE CASCADE,
+    name TEXT NOT NULL,
+    slug TEXT NOT NULL,
+    position INTEGER,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL,
+    server_version INTEGER
+  );
+  CREATE UNIQUE INDEX batches_name_unique ON batches (project_id, name COLLATE NOCASE);
+  CREATE UNIQUE INDEX batches_slug_unique ON batches (project_id, slug);
+
+  CREATE TABLE videos (
+    id TEXT PRIMARY KEY,
+    project_id TEXT NOT NULL REFERENCES projects (id) ON DELETE CASCADE,
+    batch_id TEXT NOT NULL REFERENCES batches (id) ON DELETE CASCADE,
+    name TEXT NOT NULL,
+    source_type TEXT NOT NULL DEFAULT 'file',
+    source_path TEXT NOT NULL,
+    source_url TEXT,
+    source_metadata TEXT,
+    size_bytes INTEGER NOT NULL,
+    content_hash TEXT NOT NULL,
+    status TEXT NOT NULL DEFAULT 'pending',
+    error TEXT,
+    duration_ms INTEGER,
+    width INTEGER,
+    height INTEGER,
+    frame_rate REAL,
+    codec TEXT,
+    rotation INTEGER,
+    probe TEXT,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL,
+    server_version INTEGER
+  );
+  CREATE INDEX videos_batch ON videos (batch_id);
+  CREATE INDEX videos_hash ON videos (batch_id, content_hash);
+
+  CREATE TABLE frames (
+    id TEXT PRIMARY KEY,
+    video_id TEXT NOT NULL REFERENCES videos (id) ON DELETE CASCADE,
+    batch_id TEXT NOT NULL REFERENCES batches (id) ON DELETE CASCADE,
+    frame_index INTEGER NOT NULL,
+    timestamp_ms INTEGER NOT NULL,
+    width INTEGER NOT NULL,
+    height INTEGER NOT NULL,
+    path TEXT NOT NULL,
+    thumb_path TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL,
+    server_version INTEGER
+  );
+  CREATE UNIQUE INDEX frames_video_index ON frames (video_id, frame_index);
+  CREATE INDEX frames_batch ON frames (batch_id, video_id, frame_index);
+
+  CREATE TABLE jobs (
+    id TEXT PRIMARY KEY,
+    video_id TEXT NOT NULL REFERENCES videos (id) ON DELETE CASCADE,
+    status TEXT NOT NULL,
+    priority INTEGER NOT NULL DEFAULT 0,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    max_attempts INTEGER NOT NULL DEFAULT 3,
+    next_run_at INTEGER,
+    processing_progress REAL NOT NULL DEFAULT 0,
+    worker_id TEXT,
+    started_at INTEGER,
+    completed_at INTEGER,
+    processing_error TEXT,
+    options TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+  );
+  CREATE INDEX jobs_runnable ON jobs (status, priority DESC, created_at);
+  CREATE INDEX jobs_video ON jobs (video_id);
+
+  CREATE TABLE settings (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+  );
+
+  CREATE TABLE outbox (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    entity TEXT NOT NULL,
+    row_id TEXT NOT NULL,
+    op TEXT NOT NULL CHECK (op IN ('upsert', 'delete')),
+    created_at INTEGER NOT NULL
+  );
+  `,
+];

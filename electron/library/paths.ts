@@ -1,0 +1,73 @@
+import { existsSync, realpathSync } from 'node:fs';
+import { homedir } from 'node:os';
+import path from 'node:path';
+
+export interface LibraryPaths {
+  root: string;
+  database: string;
+  frames: string;
+  thumbs: string;
+  tmp: string;
+}
+
+export function libraryPaths(root: string): LibraryPaths {
+  const abs = path.resolve(root);
+  return {
+    root: abs,
+    database: path.join(abs, 'stillframe.db'),
+    frames: path.join(abs, 'frames'),
+    thumbs: path.join(abs, 'thumbs'),
+    tmp: path.join(abs, 'tmp'),
+  };
+}
+
+/**
+ * The folder Electron calls `userData`, computed without Electron so that the CLI and the app open the same
+ * library by default.
+ */
+export function defaultLibraryDir(env: NodeJS.ProcessEnv = process.env, platform = process.platform): string {
+  if (env.STILLFRAME_LIBRARY) return path.resolve(env.STILLFRAME_LIBRARY);
+  const home = homedir();
+  const appData =
+    platform === 'darwin'
+      ? path.join(home, 'Library', 'Application Support')
+      : platform === 'win32'
+        ? (env.APPDATA ?? path.join(home, 'AppData', 'Roaming'))
+        : (env.XDG_CONFIG_HOME ?? path.join(home, '.config'));
+  return path.join(appData, 'Stillframe', 'library');
+}
+
+/** Library-relative form with forward slashes, as stored in the database and served by the media protocol. */
+export function toLibraryRelative(root: string, absolute: string): string {
+  return path.relative(root, absolute).split(path.sep).join('/');
+}
+
+/**
+ * Resolves a requested relative path (as it arrives in a media URL) to an existing entry inside `root` (the
+ * library, or the built renderer), or null. Absolute paths, `..` segments, backslashes, NUL bytes and symbolic
+ * links that lead outside `root` are all refused.
+ */
+export function resolveInsideFolder(root: string, requested: string): string | null {
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(requested);
+  } catch {
+    return null;
+  }
+  if (decoded.includes('\0') || decoded.includes('\\')) return null;
+  const relative = decoded.replace(/^\/+/, '');
+  if (relative.length === 0 || path.isAbsolute(relative) || /^[a-zA-Z]:/.test(relative)) return null;
+  if (relative.split('/').some((segment) => segment === '..' || segment === '.')) return null;
+  const base = path.resolve(root);
+  const candidate = path.resolve(base, relative);
+  if (!isInside(base, candidate)) return null;
+  if (!existsSync(candidate)) return null;
+  const realBase = realpathSync(base);
+  const realCandidate = realpathSync(candidate);
+  return isInside(realBase, realCandidate) ? realCandidate : null;
+}
+
+function isInside(base: string, candidate: string): boolean {
+  const rel = path.relative(base, candidate);
+  return rel.length > 0 && !rel.startsWith('..') && !path.isAbsolute(rel);
+}

@@ -1,0 +1,142 @@
+import type { Video, VideoStatus } from '../../shared/domain';
+import { appErrorSchema, StillframeError, type AppErrorData } from '../../shared/errors';
+import type { VideoProbe } from '../media/probe';
+import { recordChange, type Database, type Row } from './database';
+
+const videoColumns = `
+  v.*,
+  (SELECT COUNT(*) FROM frames f WHERE f.video_id = v.id) AS frame_count,
+  (SELECT j.id FROM jobs j WHERE j.video_id = v.id ORDER BY j.created_at DESC LIMIT 1) AS job_id,
+  (SELECT j.processing_progress FROM jobs j WHERE j.video_id = v.id ORDER BY j.created_at DESC LIMIT 1) AS progress`;
+
+export function parseStoredError(value: unknown): AppErrorData | null {
+  if (value == null) return null;
+  const parsed = appErrorSchema.safeParse(JSON.parse(String(value)));
+  return parsed.success ? parsed.data : { code: 'internal', message: String(value) };
+}
+
+function nullableNumber(value: unknown): number | null {
+  return value == null ? null : Number(value);
+}
+
+function toVideo(row: Row): Video {
+  return {
+    id: String(row.id),
+    projectId: String(row.project_id),
+    batchId: String(row.batch_id),
+    name: String(row.name),
+    sourceType: row.source_type === 'loom' ? 'loom' : 'file',
+    sourcePath: String(row.source_path),
+    sizeBytes: Number(row.size_bytes),
+    contentHash: String(row.content_hash),
+    status: String(row.status) as VideoStatus,
+    error: parseStoredError(row.error),
+    progress: row.status === 'done' ? 1 : Number(row.progress ?? 0),
+    durationMs: nullableNumber(row.duration_ms),
+    width: nullableNumber(row.width),
+    height: nullableNumber(row.height),
+    frameRate: nullableNumber(row.frame_rate),
+    codec: row.codec == null ? null : String(row.codec),
+    rotation: nullableNumber(row.rotation),
+    frameCount: Number(row.frame_count),
+    jobId: row.job_id == null ? null : String(row.job_id),
+    createdAt: Number(row.created_at),
+  };
+}
+
+export function listVideos(db: Database, batchId: string): Video[] {
+  return db
+    .prepare(`SELECT ${videoColumns} FROM videos v WHERE v.batch_id = ? ORDER BY v.created_at, v.id`)
+    .all(batchId)
+    .map(toVideo);
+}
+
+export function getVideo(db: Database, id: string): Video {
+  const row = db.prepare(`SELECT ${videoColumns} FROM videos v WHERE v.id = ?`).get(id);
+  if (!row) throw new StillframeError('not-found', 'That video no longer exists.');
+  return toVideo(row);
+}
+
+export function findVideoByHash(db: Database, batchId: string, contentHash: string): string | null {
+  const row = db.prepare('SELECT id FROM videos WHERE batch_id = ? AND content_hash = ? LIMIT 1').get(batchId, contentHash);
+  return row ? String(row.id) : null;
+}
+
+export interface NewVideo {
+  id: string;
+  projectId: string;
+  batchId: string;
+  name: string;
+  sourcePath: string;
+  sizeBytes: number;
+  contentHash: string;
+  status: VideoStatus;
+  error: AppErrorData | null;
+  probe: VideoProbe | null;
+}
+
+export function insertVideo(db: Database, video: NewVideo): void {
+  const now = Date.now();
+  db.prepare(
+    `INSERT INTO videos (id, project_id, batch_id, name, source_type, source_path, size_bytes, content_hash, status, error,
+       duration_ms, width, height, frame_rate, codec, rotation, probe, created_at, updated_at)
+     VALUES (?, ?, ?, ?, 'file', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  ).run(
+    video.id,
+    video.projectId,
+    video.batchId,
+    video.name,
+    video.sourcePath,
+    video.sizeBytes,
+    video.contentHash,
+    video.status,
+    video.error ? JSON.stringify(video.error) : null,
+    video.probe?.durationMs ?? null,
+    video.probe?.width ?? null,
+    video.probe?.height ?? null,
+    video.probe?.frameRate ?? null,
+    video.probe?.codec ?? null,
+    video.probe?.rotation ?? null,
+    video.probe ? JSON.stringify(video.probe) : null,
+    now,
+    now,
+  );
+  recordChange(db, 'video', video.id, 'upsert');
+}
+
+export function setVideoStatus(db: Database, id: string, status: VideoStatus, error: AppErrorData | null): void {
+  db.prepare('UPDATE videos SET status = ?, error = ?, updated_at = ? WHERE id = ?').run(
+    status,
+    error ? JSON.stringify(error) : null,
+    Date.now(),
+    id,
+  );
+  recordChange(db, 'video', id, 'upsert');
+}
+
+export interface VideoLocation {
+  id: string;
+  projectId: string;
+  batchId: string;
+  batchSlug: string;
+  sourcePath: string;
+  probe: string | null;
+}
+
+export function getVideoLocation(db: Database, id: string): VideoLocation {
+  const row = db
+    .prepare(
+      `SELECT v.id, v.project_id, v.batch_id, b.slug, v.source_path, v.probe
+       FROM videos v JOIN batches b ON b.id = v.batch_id WHERE v.id = ?`,
+    )
+    .get(id);
+  if (!row) throw new StillframeError('not-found', 'That video no longer exists.');
+  return {
+    id: String(row.id),
+    projectId: String(row.project_id),
+    batchId: String(row.batch_id),
+    batchSlug: String(row.slug),
+    sourcePath: String(row.source_path),
+    probe: row.probe == null ? null : String(row.probe),
+  };
+}

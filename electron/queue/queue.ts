@@ -1,0 +1,171 @@
+import { availableParallelism } from 'node:os';
+import type { Job } from '../../shared/domain';
+import { StillframeError, toAppError } from '../../shared/errors';
+import type { Database } from '../library/database';
+import {
+  claimNextJob,
+  getJob,
+  listJobs,
+  markJobCancelled,
+  markJobFailed,
+  nextRetryAt,
+  queueStats,
+  returnInterruptedJobs,
+  setJobProgress,
+} from '../library/jobs';
+import type { EventBus } from '../events';
+
+/** Does one job's work; rejects to fail the attempt. Must stop promptly when `signal` aborts. */
+export type JobWorker = (job: Job, signal: AbortSignal, onProgress: (fraction: number) => void) => Promise<void>;
+/** Removes whatever a job left half done (temp files, frames not yet committed). */
+export type JobCleanup = (job: Job) => void;
+
+export interface QueueOptions {
+  concurrency?: number;
+  retryBaseMs?: number;
+  /** Minimum time between progress writes and events per job. */
+  progressIntervalMs?: number;
+}
+
+export function defaultConcurrency(): number {
+  return Math.max(1, Math.min(5, availableParallelism() - 1));
+}
+
+const terminal = new Set(['done', 'dead', 'cancelled']);
+
+/**
+ * The persistent processing queue. State lives in SQLite (see library/jobs.ts); this class only decides what runs
+ * now, keeps at most `concurrency` workers busy, and turns cancels into aborted FFmpeg processes.
+ */
+export class ProcessingQueue {
+  readonly concurrency: number;
+  private readonly retryBaseMs: number;
+  private readonly progressIntervalMs: number;
+  private readonly running = new Map<string, AbortController>();
+  private readonly settled = new Set<() => void>();
+  private retryTimer: NodeJS.Timeout | null = null;
+  private started = false;
+  private stopping = false;
+  private workerSeq = 0;
+
+  constructor(
+    private readonly db: Database,
+    private readonly events: EventBus,
+    private readonly worker: JobWorker,
+    private readonly cleanup: JobCleanup,
+    options: QueueOptions = {},
+  ) {
+    this.concurrency = options.concurrency ?? defaultConcurrency();
+    this.retryBaseMs = options.retryBaseMs ?? 2_000;
+    this.progressIntervalMs = options.progressIntervalMs ?? 200;
+  }
+
+  /** Recovers what a crash interrupted, then starts working. */
+  start(): void {
+    if (this.started) return;
+    this.started = true;
+    for (const job of returnInterruptedJobs(this.db)) {
+      this.cleanup(job);
+      this.publish(job.id);
+    }
+    this.pump();
+  }
+
+  /** Call after enqueuing jobs. */
+  wake(): void {
+    if (this.started) this.pump();
+  }
+
+  cancel(id: string): Job {
+    const job = markJobCancelled(this.db, id);
+    this.running.get(id)?.abort(new StillframeError('cancelled', 'Extraction was cancelled.'));
+    this.publish(id);
+    return job;
+  }
+
+  /** Resolves when every one of `ids` has ended (done, dead or cancelled). */
+  async waitFor(ids: readonly string[]): Promise<Job[]> {
+    for (;;) {
+      const jobs = ids.map((id) => getJob(this.db, id));
+      if (jobs.every((job) => terminal.has(job.status))) return jobs;
+      await new Promise<void>((resolve) => this.settled.add(resolve));
+    }
+  }
+
+  /** Resolves when no job is pending, failed-awaiting-retry or running. */
+  async waitUntilIdle(): Promise<void> {
+    for (;;) {
+      const open = listJobs(this.db).filter((job) => !terminal.has(job.status));
+      if (open.length === 0) return;
+      await this.waitFor(open.map((job) => job.id));
+    }
+  }
+
+  /** Stops taking work and kills running FFmpeg processes; their jobs return to pending on the next start. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    const shutdown = new StillframeError('cancelled', 'Stillframe is shutting down.');
+    for (const controller of this.running.values()) controller.abort(shutdown);
+    while (this.running.size > 0) await new Promise<void>((resolve) => this.settled.add(resolve));
+  }
+
+  private pump(): void {
+    if (this.stopping) return;
+    while (this.running.size < this.concurrency) {
+      const job = claimNextJob(this.db, `worker-${process.pid}-${++this.workerSeq}`, Date.now());
+      if (!job) break;
+      void this.run(job);
+    }
+    this.scheduleRetry();
+  }
+
+  private scheduleRetry(): void {
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = null;
+    const at = nextRetryAt(this.db);
+    if (at === null || this.stopping) return;
+    this.retryTimer = setTimeout(() => this.pump(), Math.max(0, at - Date.now()));
+    this.retryTimer.unref();
+  }
+
+  private async run(job: Job): Promise<void> {
+    const controller = new AbortController();
+    this.running.set(job.id, controller);
+    this.publish(job.id);
+    let lastReport = 0;
+    const onProgress = (fraction: number) => {
+      const now = Date.now();
+      if (now - lastReport < this.progressIntervalMs && fraction < 1) return;
+      lastReport = now;
+      setJobProgress(this.db, job.id, fraction);
+      this.publish(job.id);
+    };
+    try {
+      await this.worker(job, controller.signal, onProgress);
+    } catch (error) {
+      this.cleanup(job);
+      if (!controller.signal.aborted) {
+        markJobFailed(this.db, job, toAppError(error), this.retryBaseMs);
+      }
+    } finally {
+      this.running.delete(job.id);
+      this.publish(job.id);
+      for (const resolve of this.settled) resolve();
+      this.settled.clear();
+      this.pump();
+    }
+  }
+
+  private publish(id: string): void {
+    let job: Job;
+    try {
+      job = getJob(this.db, id);
+    } catch {
+      return;
+    }
+    this.events.emit('job.updated', job);
+    this.events.emit('queue.stats', queueStats(this.db, this.concurrency));
+    this.events.emit('library.changed', { entity: 'video', projectId: job.projectId, batchId: job.batchId });
+  }
+}

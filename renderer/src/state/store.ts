@@ -1,0 +1,66 @@
+import { create } from 'zustand';
+import type { Job, Project, QueueStats } from '../../../shared/domain';
+import { toAppError, type AppErrorData } from '../../../shared/errors';
+import { call } from '../api';
+
+export type Route = { name: 'projects' } | { name: 'project'; projectId: string };
+
+interface AppState {
+  route: Route;
+  projects: Project[];
+  projectsLoaded: boolean;
+  jobs: Job[];
+  stats: QueueStats | null;
+  queueOpen: boolean;
+  error: AppErrorData | null;
+  navigate(route: Route): void;
+  loadProjects(): Promise<void>;
+  loadQueue(): Promise<void>;
+  applyJob(job: Job): void;
+  setStats(stats: QueueStats): void;
+  setQueueOpen(open: boolean): void;
+  showError(error: unknown): void;
+  dismissError(): void;
+}
+
+/** App-wide state; views read slices of it and the host's events keep it fresh. */
+export const useApp = create<AppState>()((set) => ({
+  route: { name: 'projects' },
+  projects: [],
+  projectsLoaded: false,
+  jobs: [],
+  stats: null,
+  queueOpen: false,
+  error: null,
+  navigate: (route) => set({ route }),
+  loadProjects: async () => {
+    const projects = await call('projects.list', {});
+    set({ projects, projectsLoaded: true });
+  },
+  loadQueue: async () => {
+    const [jobs, stats] = await Promise.all([call('jobs.list', {}), call('jobs.stats', {})]);
+    set({ jobs, stats });
+  },
+  applyJob: (job) =>
+    set((state) => {
+      const index = state.jobs.findIndex((existing) => existing.id === job.id);
+      if (index === -1) return { jobs: [...state.jobs, job] };
+      const jobs = state.jobs.slice();
+      jobs[index] = job;
+      return { jobs };
+    }),
+  setStats: (stats) => set({ stats }),
+  setQueueOpen: (queueOpen) => set({ queueOpen }),
+  showError: (error) => set({ error: toAppError(error) }),
+  dismissError: () => set({ error: null }),
+}));
+
+/** Runs an action and shows its error, if any, in the app's error banner. */
+export async function attempt<T>(action: () => Promise<T>): Promise<T | undefined> {
+  try {
+    return await action();
+  } catch (error) {
+    useApp.getState().showError(error);
+    return undefined;
+  }
+}

@@ -1,0 +1,56 @@
+import { useEffect, useId, useRef, type FormEvent, type ReactNode } from 'react';
+
+interface DialogProps {
+  title: string;
+  children: ReactNode;
+  onClose(): void;
+  onSubmit(): void;
+  submitLabel: string;
+  submitDisabled?: boolean;
+  danger?: boolean;
+}
+
+/** A modal form: labelled for screen readers, Esc closes it, focus starts on the first field and stays inside. */
+export function Dialog({ title, children, onClose, onSubmit, submitLabel, submitDisabled, danger }: DialogProps) {
+  const titleId = useId();
+  const ref = useRef<HTMLDialogElement>(null);
+
+  useEffect(() => {
+    const dialog = ref.current;
+    if (!dialog) return;
+    dialog.showModal();
+    const first = dialog.querySelector<HTMLElement>('input, select, textarea, button[type=submit]');
+    first?.focus();
+    return () => dialog.close();
+  }, []);
+
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    if (!submitDisabled) onSubmit();
+  };
+
+  return (
+    <dialog
+      ref={ref}
+      aria-labelledby={titleId}
+      className="dialog"
+      onCancel={(event) => {
+        event.preventDefault();
+        onClose();
+      }}
+    >
+      <form onSubmit={submit}>
+        <h2 id={titleId}>{title}</h2>
+        {children}
+        <div className="dialog-actions">
+          <button type="button" onClick={onClose}>
+            Cancel
+          </button>
+          <button type="submit" className={danger ? 'danger' : 'primary'} disabled={submitDisabled}>
+            {submitLabel}
+          </button>
+        </div>
+      </form>
+    </dialog>
+  );
+}

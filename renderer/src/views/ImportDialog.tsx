@@ -1,0 +1,190 @@
+import { useState } from 'react';
+import type { IngestedVideo } from '../../../shared/contract';
+import type { Batch, Project } from '../../../shared/domain';
+import { toAppError } from '../../../shared/errors';
+import { batchNameMaxLength, defaultBatchName } from '../../../shared/names';
+import { samplingSchema, type Sampling } from '../../../shared/sampling';
+import { call, hostBridge } from '../api';
+import { formatBytes, percent } from '../format';
+import { Dialog } from './Dialog';
+
+export type ImportSource = { kind: 'files'; files: File[] } | { kind: 'paths'; paths: string[] };
+
+type Mode = Sampling['mode'];
+
+const modeLabels: Record<Mode, string> = {
+  every: 'One frame every N seconds',
+  nth: 'Every Nth frame',
+  keyframes: 'Keyframes only',
+  scene: 'Scene changes',
+};
+
+function samplingFrom(mode: Mode, value: string): Sampling | null {
+  const number = Number(value);
+  const candidate =
+    mode === 'every' ? { mode, seconds: number } : mode === 'nth' ? { mode, n: number } : mode === 'scene' ? { mode, threshold: number } : { mode };
+  const parsed = samplingSchema.safeParse(candidate);
+  return parsed.success ? parsed.data : null;
+}
+
+function sourceNames(source: ImportSource): string[] {
+  return source.kind === 'files' ? source.files.map((file) => file.name) : source.paths.map((p) => p.split(/[\\/]/).pop() ?? p);
+}
+
+interface ImportDialogProps {
+  project: Project;
+  batches: Batch[];
+  source: ImportSource;
+  onClose(): void;
+  onDone(): void;
+}
+
+/** Names the import as a batch and chooses the sampling, then hands the files to the host's queue. */
+export function ImportDialog({ project, batches, source, onClose, onDone }: ImportDialogProps) {
+  const [target, setTarget] = useState<'new' | 'existing'>('new');
+  const [batchName, setBatchName] = useState(() => defaultBatchName(new Date()));
+  const [existingId, setExistingId] = useState(batches[0]?.id ?? '');
+  const [mode, setMode] = useState<Mode>('every');
+  const [value, setValue] = useState('1');
+  const [maxFrames, setMaxFrames] = useState('');
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const [transfer, setTransfer] = useState<{ file: string; fraction: number } | null>(null);
+  const [problems, setProblems] = useState<IngestedVideo[] | null>(null);
+
+  const sampling = samplingFrom(mode, value);
+  const maxFramesNumber = maxFrames.trim() === '' ? undefined : Number(maxFrames);
+  const maxFramesValid = maxFramesNumber === undefined || (Number.isInteger(maxFramesNumber) && maxFramesNumber > 0);
+  const names = sourceNames(source);
+
+  if (problems) {
+    return (
+      <Dialog title="Import finished with problems" submitLabel="Close" onClose={onDone} onSubmit={onDone}>
+        <ul className="import-problems" aria-label="Import problems">
+          {problems.map((item) => (
+            <li key={item.file}>
+              <strong>{item.video?.name ?? item.file.split(/[\\/]/).pop()}</strong>:{' '}
+              {item.duplicateOf ? 'already in this batch, so it was not added again.' : item.error?.message}
+            </li>
+          ))}
+        </ul>
+      </Dialog>
+    );
+  }
+
+  const submit = async () => {
+    if (!sampling || !maxFramesValid) return;
+    setBusy(true);
+    setError(null);
+    try {
+      const paths =
+        source.kind === 'paths'
+          ? source.paths
+          : await hostBridge().filesToPaths(source.files, (progress) =>
+              setTransfer({ file: progress.file, fraction: progress.totalBytes > 0 ? progress.loadedBytes / progress.totalBytes : 0 }),
+            );
+      setTransfer(null);
+      const result = await call('ingest.start', {
+        projectId: project.id,
+        batch: target === 'new' ? { newName: batchName } : { existingId },
+        paths,
+        options: { sampling, jpegQuality: 3, ...(maxFramesNumber ? { maxFrames: maxFramesNumber } : {}) },
+      });
+      const failed = result.videos.filter((item) => item.error || item.duplicateOf);
+      if (failed.length > 0) setProblems(failed);
+      else onDone();
+    } catch (caught) {
+      setError(toAppError(caught).message);
+      setBusy(false);
+      setTransfer(null);
+    }
+  };
+
+  const totalBytes = source.kind === 'files' ? source.files.reduce((sum, file) => sum + file.size, 0) : null;
+
+  return (
+    <Dialog
+      title={`Import ${names.length === 1 ? '1 video' : `${names.length} videos`} into “${project.name}”`}
+      submitLabel="Import"
+      onClose={onClose}
+      onSubmit={() => void submit()}
+      submitDisabled={busy || !sampling || !maxFramesValid || (target === 'existing' && !existingId)}
+    >
+      <p className="import-files">
+        {names.slice(0, 5).join(', ')}
+        {names.length > 5 && ` and ${names.length - 5} more`}
+        {totalBytes !== null && ` (${formatBytes(totalBytes)})`}
+      </p>
+      <fieldset>
+        <legend>Batch</legend>
+        <label className="radio">
+          <input type="radio" name="batch-target" checked={target === 'new'} onChange={() => setTarget('new')} />
+          New batch
+        </label>
+        {target === 'new' && (
+          <label className="field">
+            <span>Batch name</span>
+            <input value={batchName} maxLength={batchNameMaxLength + 10} onChange={(event) => setBatchName(event.target.value)} />
+          </label>
+        )}
+        <label className="radio">
+          <input type="radio" name="batch-target" checked={target === 'existing'} disabled={batches.length === 0} onChange={() => setTarget('existing')} />
+          Add to an existing batch
+        </label>
+        {target === 'existing' && (
+          <label className="field">
+            <span>Existing batch</span>
+            <select value={existingId} onChange={(event) => setExistingId(event.target.value)}>
+              {batches.map((batch) => (
+                <option key={batch.id} value={batch.id}>
+                  {batch.name}
+                </option>
+              ))}
+            </select>
+          </label>
+        )}
+      </fieldset>
+      <fieldset>
+        <legend>Sampling</legend>
+        <label className="field">
+          <span>Frames to extract</span>
+          <select
+            value={mode}
+            onChange={(event) => {
+              const next = event.target.value as Mode;
+              setMode(next);
+              setValue(next === 'every' ? '1' : next === 'nth' ? '30' : next === 'scene' ? '0.3' : '');
+            }}
+          >
+            {(Object.keys(modeLabels) as Mode[]).map((key) => (
+              <option key={key} value={key}>
+                {modeLabels[key]}
+              </option>
+            ))}
+          </select>
+        </label>
+        {mode !== 'keyframes' && (
+          <label className="field">
+            <span>{mode === 'every' ? 'Seconds between frames' : mode === 'nth' ? 'Take every Nth frame' : 'Scene threshold (0 to 1)'}</span>
+            <input type="number" step="any" min="0" value={value} onChange={(event) => setValue(event.target.value)} aria-invalid={!sampling} />
+          </label>
+        )}
+        <label className="field">
+          <span>Maximum frames per video (optional)</span>
+          <input type="number" min="1" step="1" value={maxFrames} onChange={(event) => setMaxFrames(event.target.value)} aria-invalid={!maxFramesValid} />
+        </label>
+      </fieldset>
+      {transfer && (
+        <p role="status">
+          Copying {transfer.file} to the library… {percent(transfer.fraction)}
+        </p>
+      )}
+      {busy && !transfer && <p role="status">Checking the videos…</p>}
+      {error && (
+        <p className="field-error" role="alert">
+          {error}
+        </p>
+      )}
+    </Dialog>
+  );
+}

@@ -1,0 +1,144 @@
+import { useState } from 'react';
+import type { Project } from '../../../shared/domain';
+import { toAppError } from '../../../shared/errors';
+import { projectNameMaxLength } from '../../../shared/names';
+import { call, mediaUrl } from '../api';
+import { plural } from '../format';
+import { useApp } from '../state/store';
+import { Dialog } from './Dialog';
+
+type Editing = { kind: 'create' } | { kind: 'rename'; project: Project } | { kind: 'delete'; project: Project } | null;
+
+function NameDialog({ editing, onClose }: { editing: { kind: 'create' } | { kind: 'rename'; project: Project }; onClose(): void }) {
+  const [name, setName] = useState(editing.kind === 'rename' ? editing.project.name : '');
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const { loadProjects, navigate } = useApp.getState();
+
+  const submit = async () => {
+    setBusy(true);
+    try {
+      if (editing.kind === 'create') {
+        const project = await call('projects.create', { name });
+        await loadProjects();
+        navigate({ name: 'project', projectId: project.id });
+      } else {
+        await call('projects.rename', { id: editing.project.id, name });
+        await loadProjects();
+      }
+      onClose();
+    } catch (caught) {
+      setError(toAppError(caught).message);
+      setBusy(false);
+    }
+  };
+
+  return (
+    <Dialog
+      title={editing.kind === 'create' ? 'New project' : `Rename “${editing.project.name}”`}
+      submitLabel={editing.kind === 'create' ? 'Create project' : 'Rename'}
+      onClose={onClose}
+      onSubmit={() => void submit()}
+      submitDisabled={busy}
+    >
+      <label className="field">
+        <span>Project name</span>
+        <input
+          value={name}
+          maxLength={projectNameMaxLength + 20}
+          onChange={(event) => {
+            setName(event.target.value);
+            setError(null);
+          }}
+          aria-invalid={error !== null}
+          aria-describedby={error ? 'project-name-error' : undefined}
+        />
+      </label>
+      {error && (
+        <p id="project-name-error" className="field-error" role="alert">
+          {error}
+        </p>
+      )}
+    </Dialog>
+  );
+}
+
+function DeleteDialog({ project, onClose }: { project: Project; onClose(): void }) {
+  const [error, setError] = useState<string | null>(null);
+  const submit = async () => {
+    try {
+      await call('projects.delete', { id: project.id });
+      await useApp.getState().loadProjects();
+      onClose();
+    } catch (caught) {
+      setError(toAppError(caught).message);
+    }
+  };
+  return (
+    <Dialog title={`Delete “${project.name}”?`} submitLabel="Delete project" danger onClose={onClose} onSubmit={() => void submit()}>
+      <p>
+        This removes the project with its {plural(project.batchCount, 'batch', 'batches')}, {plural(project.videoCount, 'video')} and{' '}
+        {plural(project.frameCount, 'frame')} from this library. It cannot be undone.
+      </p>
+      {error && (
+        <p className="field-error" role="alert">
+          {error}
+        </p>
+      )}
+    </Dialog>
+  );
+}
+
+export function ProjectsView() {
+  const projects = useApp((state) => state.projects);
+  const loaded = useApp((state) => state.projectsLoaded);
+  const navigate = useApp((state) => state.navigate);
+  const [editing, setEditing] = useState<Editing>(null);
+
+  return (
+    <section className="projects" aria-labelledby="projects-heading">
+      <div className="section-header">
+        <h1 id="projects-heading">Projects</h1>
+        {projects.length > 0 && (
+          <button type="button" className="primary" onClick={() => setEditing({ kind: 'create' })}>
+            New project
+          </button>
+        )}
+      </div>
+      {loaded && projects.length === 0 && (
+        <div className="empty-state">
+          <p>Your library is empty. Create a project, then drop videos onto it to turn them into frames.</p>
+          <button type="button" className="primary" onClick={() => setEditing({ kind: 'create' })}>
+            Create your first project
+          </button>
+        </div>
+      )}
+      <ul className="project-grid" aria-label="Projects">
+        {projects.map((project) => (
+          <li key={project.id} className="project-card" aria-label={project.name}>
+            <button type="button" className="card-open" onClick={() => navigate({ name: 'project', projectId: project.id })}>
+              <span className="cover" aria-hidden="true">
+                {project.coverThumbPath ? <img src={mediaUrl(project.coverThumbPath)} alt="" /> : <span className="cover-empty">No frames yet</span>}
+              </span>
+              <span className="card-title">{project.name}</span>
+            </button>
+            <p className="card-counts">
+              {plural(project.batchCount, 'batch', 'batches')} · {plural(project.videoCount, 'video')} · {plural(project.frameCount, 'frame')}
+            </p>
+            <p className="card-meta">Changed {new Date(project.updatedAt).toLocaleString()}</p>
+            <div className="card-actions">
+              <button type="button" onClick={() => setEditing({ kind: 'rename', project })} aria-label={`Rename ${project.name}`}>
+                Rename
+              </button>
+              <button type="button" onClick={() => setEditing({ kind: 'delete', project })} aria-label={`Delete ${project.name}`}>
+                Delete
+              </button>
+            </div>
+          </li>
+        ))}
+      </ul>
+      {editing && editing.kind !== 'delete' && <NameDialog editing={editing} onClose={() => setEditing(null)} />}
+      {editing && editing.kind === 'delete' && <DeleteDialog project={editing.project} onClose={() => setEditing(null)} />}
+    </section>
+  );
+}

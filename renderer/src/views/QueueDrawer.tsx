@@ -1,0 +1,118 @@
+import type { Job } from '../../../shared/domain';
+import { describeSampling } from '../../../shared/sampling';
+import { call } from '../api';
+import { formatDuration, percent } from '../format';
+import { attempt, useApp } from '../state/store';
+
+export function QueueButton() {
+  const stats = useApp((state) => state.stats);
+  const open = useApp((state) => state.queueOpen);
+  const setOpen = useApp((state) => state.setQueueOpen);
+  const active = (stats?.running ?? 0) + (stats?.pending ?? 0);
+  return (
+    <button type="button" className="queue-button" aria-expanded={open} aria-controls="queue-drawer" onClick={() => setOpen(!open)}>
+      Queue{active > 0 ? ` (${active})` : ''}
+      {(stats?.dead ?? 0) > 0 && <span className="badge danger">{stats?.dead} failed</span>}
+    </button>
+  );
+}
+
+function remaining(job: Job): string | null {
+  if (job.status !== 'processing' || job.startedAt === null || job.progress <= 0.02) return null;
+  const elapsed = Date.now() - job.startedAt;
+  return `${formatDuration((elapsed / job.progress) * (1 - job.progress))} left`;
+}
+
+function JobRow({ job }: { job: Job }) {
+  const { applyJob } = useApp.getState();
+  const act = (action: () => Promise<Job | { id: string }>) =>
+    void attempt(async () => {
+      const result = await action();
+      if ('status' in result) applyJob(result);
+      else await useApp.getState().loadQueue();
+    });
+  return (
+    <li className={`job status-${job.status}`} aria-label={`${job.videoName}, ${job.status}`}>
+      <div className="job-title">
+        <span>{job.videoName}</span>
+        <span className="job-meta">{describeSampling(job.sampling)}</span>
+      </div>
+      {job.status === 'processing' && (
+        <div className="job-progress">
+          <div className="progress" role="progressbar" aria-label={`Extracting ${job.videoName}`} aria-valuemin={0} aria-valuemax={100} aria-valuenow={Math.round(job.progress * 100)}>
+            <div className="progress-fill" style={{ width: percent(job.progress) }} />
+          </div>
+          <span>{percent(job.progress)}</span>
+          <span>{remaining(job)}</span>
+        </div>
+      )}
+      {job.error && (
+        <details className="job-error">
+          <summary>{job.error.message}</summary>
+          {job.error.detail && <pre>{job.error.detail}</pre>}
+        </details>
+      )}
+      {job.status === 'failed' && job.nextRunAt && <p className="job-meta">Retrying (attempt {job.attempts + 1} of {job.maxAttempts})</p>}
+      <div className="job-actions">
+        {(job.status === 'pending' || job.status === 'processing' || job.status === 'failed') && (
+          <button type="button" onClick={() => act(() => call('jobs.cancel', { id: job.id }))} aria-label={`Cancel ${job.videoName}`}>
+            Cancel
+          </button>
+        )}
+        {(job.status === 'dead' || job.status === 'cancelled') && (
+          <>
+            <button type="button" onClick={() => act(() => call('jobs.retry', { id: job.id }))} aria-label={`Retry ${job.videoName}`}>
+              Retry
+            </button>
+            <button type="button" onClick={() => act(() => call('jobs.discard', { id: job.id }))} aria-label={`Discard ${job.videoName}`}>
+              Discard
+            </button>
+          </>
+        )}
+      </div>
+    </li>
+  );
+}
+
+const groups: { title: string; statuses: Job['status'][] }[] = [
+  { title: 'Running', statuses: ['processing'] },
+  { title: 'Pending', statuses: ['pending'] },
+  { title: 'Failed, retrying', statuses: ['failed'] },
+  { title: 'Dead letter', statuses: ['dead', 'cancelled'] },
+];
+
+/** The queue panel: stays open while browsing. */
+export function QueueDrawer() {
+  const jobs = useApp((state) => state.jobs);
+  const stats = useApp((state) => state.stats);
+  return (
+    <aside id="queue-drawer" className="drawer" aria-label="Processing queue">
+      <h2>Processing queue</h2>
+      {stats && (
+        <dl className="queue-stats">
+          <div><dt>Pending</dt><dd>{stats.pending}</dd></div>
+          <div><dt>Running</dt><dd>{stats.running}</dd></div>
+          <div><dt>Failed</dt><dd>{stats.failed}</dd></div>
+          <div><dt>Dead</dt><dd>{stats.dead}</dd></div>
+          <div><dt>Average time</dt><dd>{stats.averageProcessingMs === null ? '–' : formatDuration(stats.averageProcessingMs)}</dd></div>
+          <div><dt>Error rate</dt><dd>{stats.errorRate === null ? '–' : percent(stats.errorRate)}</dd></div>
+        </dl>
+      )}
+      {groups.map((group) => {
+        const members = jobs.filter((job) => group.statuses.includes(job.status));
+        if (members.length === 0) return null;
+        return (
+          <section key={group.title} aria-label={group.title}>
+            <h3>{group.title}</h3>
+            <ul className="job-list">
+              {members.map((job) => (
+                <JobRow key={job.id} job={job} />
+              ))}
+            </ul>
+          </section>
+        );
+      })}
+      {jobs.every((job) => job.status === 'done') && <p>Nothing is waiting. Imported videos appear here while their frames are extracted.</p>}
+    </aside>
+  );
+}

@@ -1,0 +1,23 @@
+import type { CallName, CallInput, CallOutput, CallResult, EventName, EventPayload } from './contract';
+
+/** Progress of handing dropped or picked files to the host (the browser host uploads them; Electron does not). */
+export interface TransferProgress {
+  file: string;
+  loadedBytes: number;
+  totalBytes: number;
+}
+
+/**
+ * What the renderer sees as `window.stillframe`, whichever host carries it. The Electron preload and the
+ * browser host's WebSocket client both implement exactly this.
+ */
+export interface StillframeBridge {
+  invoke<C extends CallName>(call: C, input: CallInput<C>): Promise<CallResult<CallOutput<C>>>;
+  subscribe<E extends EventName>(event: E, handler: (payload: EventPayload<E>) => void): () => void;
+  /** Paths the host can read for files the person dropped or picked. */
+  filesToPaths(files: File[], onProgress?: (progress: TransferProgress) => void): Promise<string[]>;
+  /** Opens the host's own file picker where it has one; null means the page should use an <input type=file>. */
+  pickVideoPaths(): Promise<string[] | null>;
+  /** URL for a file inside the library (a frame or thumbnail), served only from the library folder. */
+  mediaUrl(libraryRelativePath: string): string;
+}

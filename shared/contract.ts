@@ -1,0 +1,105 @@
+import { z } from 'zod';
+import {
+  batchSchema,
+  frameSchema,
+  idSchema,
+  jobSchema,
+  projectSchema,
+  queueStatsSchema,
+  videoSchema,
+} from './domain';
+import { appErrorSchema } from './errors';
+import { extractionOptionsSchema } from './sampling';
+
+/**
+ * The one API between the UI and the services. Both hosts (Electron IPC and the browser host's WebSocket)
+ * carry exactly these calls and events, and validate every input against these schemas.
+ */
+const call = <I extends z.ZodType, O extends z.ZodType>(input: I, output: O) => ({ input, output });
+const empty = z.object({}).strict();
+
+export const batchChoiceSchema = z.union([
+  z.object({ newName: z.string() }).strict(),
+  z.object({ existingId: idSchema }).strict(),
+]);
+export type BatchChoice = z.infer<typeof batchChoiceSchema>;
+
+export const ingestedVideoSchema = z.object({
+  file: z.string(),
+  video: videoSchema.nullable(),
+  /** Set when this exact file was already in the batch; nothing was added for it. */
+  duplicateOf: idSchema.nullable(),
+  error: appErrorSchema.nullable(),
+});
+export type IngestedVideo = z.infer<typeof ingestedVideoSchema>;
+
+export const appInfoSchema = z.object({
+  version: z.string(),
+  libraryPath: z.string(),
+  ffmpeg: z.object({ found: z.boolean(), message: z.string().nullable() }),
+});
+export type AppInfo = z.infer<typeof appInfoSchema>;
+
+export const calls = {
+  'app.info': call(empty, appInfoSchema),
+  'projects.list': call(empty, z.array(projectSchema)),
+  'projects.create': call(z.object({ name: z.string().max(1000) }).strict(), projectSchema),
+  'projects.rename': call(z.object({ id: idSchema, name: z.string().max(1000) }).strict(), projectSchema),
+  'projects.delete': call(z.object({ id: idSchema }).strict(), z.object({ id: idSchema })),
+  'batches.list': call(z.object({ projectId: idSchema }).strict(), z.array(batchSchema)),
+  'ingest.start': call(
+    z
+      .object({
+        projectId: idSchema,
+        batch: batchChoiceSchema,
+        paths: z.array(z.string().min(1).max(4096)).min(1).max(10_000),
+        options: extractionOptionsSchema,
+      })
+      .strict(),
+    z.object({ batch: batchSchema, videos: z.array(ingestedVideoSchema) }),
+  ),
+  'videos.list': call(z.object({ batchId: idSchema }).strict(), z.array(videoSchema)),
+  'frames.list': call(
+    z
+      .object({
+        batchId: idSchema,
+        offset: z.number().int().min(0).default(0),
+        limit: z.number().int().min(1).max(20_000).default(5_000),
+      })
+      .strict(),
+    z.object({ frames: z.array(frameSchema), total: z.number() }),
+  ),
+  'jobs.list': call(empty, z.array(jobSchema)),
+  'jobs.stats': call(empty, queueStatsSchema),
+  'jobs.cancel': call(z.object({ id: idSchema }).strict(), jobSchema),
+  'jobs.retry': call(z.object({ id: idSchema }).strict(), jobSchema),
+  'jobs.discard': call(z.object({ id: idSchema }).strict(), z.object({ id: idSchema })),
+} as const;
+
+export type Calls = typeof calls;
+export type CallName = keyof Calls;
+export type CallInput<C extends CallName> = z.input<Calls[C]['input']>;
+export type CallOutput<C extends CallName> = z.output<Calls[C]['output']>;
+export const callNames = Object.keys(calls) as CallName[];
+
+export const events = {
+  /** Something in the library changed; views re-read what they show. */
+  'library.changed': z.object({
+    entity: z.enum(['project', 'batch', 'video', 'frame']),
+    projectId: idSchema.nullable(),
+    batchId: idSchema.nullable(),
+  }),
+  'job.updated': jobSchema,
+  'queue.stats': queueStatsSchema,
+} as const;
+
+export type Events = typeof events;
+export type EventName = keyof Events;
+export type EventPayload<E extends EventName> = z.output<Events[E]>;
+export const eventNames = Object.keys(events) as EventName[];
+
+export const resultSchema = z.union([
+  z.object({ ok: z.literal(true), value: z.unknown() }),
+  z.object({ ok: z.literal(false), error: appErrorSchema }),
+]);
+export type CallResult<T> = { ok: true; value: T } | { ok: false; error: z.infer<typeof appErrorSchema> };

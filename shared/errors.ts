@@ -1,0 +1,55 @@
+import { z } from 'zod';
+
+/**
+ * Every failure that reaches a person or a script carries one of these codes, a message written for the person
+ * using the app, and optional technical detail (FFmpeg's stderr, a stack) shown one click away.
+ */
+export const errorCodes = [
+  'invalid-input',
+  'unknown-call',
+  'not-found',
+  'conflict',
+  'not-a-video',
+  'file-too-large',
+  'file-missing',
+  'ffmpeg-missing',
+  'extraction-failed',
+  'cancelled',
+  'busy',
+  'internal',
+] as const;
+
+export const errorCodeSchema = z.enum(errorCodes);
+export type ErrorCode = z.infer<typeof errorCodeSchema>;
+
+export const appErrorSchema = z.object({
+  code: errorCodeSchema,
+  message: z.string(),
+  detail: z.string().optional(),
+});
+export type AppErrorData = z.infer<typeof appErrorSchema>;
+
+export class StillframeError extends Error {
+  readonly code: ErrorCode;
+  readonly detail: string | undefined;
+
+  constructor(code: ErrorCode, message: string, detail?: string) {
+    super(message);
+    this.name = 'StillframeError';
+    this.code = code;
+    this.detail = detail;
+  }
+
+  toData(): AppErrorData {
+    return this.detail === undefined
+      ? { code: this.code, message: this.message }
+      : { code: this.code, message: this.message, detail: this.detail };
+  }
+}
+
+/** Turns anything thrown into data a person can read; unexpected errors keep their stack as detail only. */
+export function toAppError(error: unknown): AppErrorData {
+  if (error instanceof StillframeError) return error.toData();
+  const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
+  return { code: 'internal', message: 'Something went wrong inside Stillframe. The details may help us fix it.', detail };
+}

@@ -1,0 +1,33 @@
+import { z } from 'zod';
+
+/** How frames are picked from a video. Timestamps are always the source frame's real pts, never index × rate. */
+export const samplingSchema = z.discriminatedUnion('mode', [
+  z.object({ mode: z.literal('every'), seconds: z.number().positive().max(86_400) }),
+  z.object({ mode: z.literal('nth'), n: z.number().int().min(1).max(1_000_000) }),
+  z.object({ mode: z.literal('keyframes') }),
+  z.object({ mode: z.literal('scene'), threshold: z.number().gt(0).lt(1) }),
+]);
+export type Sampling = z.infer<typeof samplingSchema>;
+
+export const extractionOptionsSchema = z.object({
+  sampling: samplingSchema,
+  maxFrames: z.number().int().positive().max(1_000_000).optional(),
+  /** JPEG quality as FFmpeg's -q:v scale, 2 (best) to 31 (worst). */
+  jpegQuality: z.number().int().min(2).max(31).default(3),
+});
+export type ExtractionOptions = z.infer<typeof extractionOptionsSchema>;
+
+export const defaultSampling: Sampling = { mode: 'every', seconds: 1 };
+
+export function describeSampling(sampling: Sampling): string {
+  switch (sampling.mode) {
+    case 'every':
+      return sampling.seconds === 1 ? 'one frame per second' : `one frame every ${sampling.seconds} s`;
+    case 'nth':
+      return `every ${sampling.n}th frame`;
+    case 'keyframes':
+      return 'keyframes only';
+    case 'scene':
+      return `scene changes (threshold ${sampling.threshold})`;
+  }
+}
