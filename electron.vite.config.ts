@@ -19,7 +19,7 @@ export default defineConfig({
       rollupOptions: {
         input: { preload: resolve('electron/preload.ts') },
         // A sandboxed preload must be one CommonJS file; electron-vite would emit ESM under "type": "module".
-        output: { format: 'cjs', entryFileNames: '[name].cjs', inlineDynamicImports: true },
+        output: { format: 'cjs', entryFileNames: '[name].cjs', codeSplitting: false },
       },
     },
   },

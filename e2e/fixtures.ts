@@ -1,5 +1,4 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { test as base } from '@playwright/test';
@@ -7,13 +6,11 @@ import { browserHostLauncher } from './launchers/browser-host';
 import { electronLauncher } from './launchers/electron';
 import type { Launcher, RunningApp } from './launchers/types';
 
+/** Whether Electron's binary is installed, checked without requiring `electron` (which would try to download it). */
 function electronBinaryPresent(): boolean {
-  try {
-    const binary = createRequire(import.meta.url)('electron') as unknown;
-    return typeof binary === 'string' && existsSync(binary);
-  } catch {
-    return false;
-  }
+  const pathFile = path.resolve('node_modules/electron/path.txt');
+  if (!existsSync(pathFile)) return false;
+  return existsSync(path.resolve('node_modules/electron/dist', readFileSync(pathFile, 'utf8').trim()));
 }
 
 /** STILLFRAME_E2E_HOST=browser|electron picks the launcher; by default Electron where its binary exists. */

@@ -35,6 +35,7 @@ function readJson(file) {
 check('lint', bin('eslint'), ['.', '--max-warnings=0']);
 check('type-check (Node side)', bin('tsc'), ['-p', 'tsconfig.node.json', '--noEmit']);
 check('type-check (renderer)', bin('tsc'), ['-p', 'tsconfig.web.json', '--noEmit']);
+check('type-check (end-to-end tests)', bin('tsc'), ['-p', 'tsconfig.e2e.json', '--noEmit']);
 const built = check('build', bin('electron-vite'), ['build']);
 
 const vitestReport = path.join(outDir, 'vitest.json');

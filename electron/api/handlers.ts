@@ -1,4 +1,3 @@
-import { createRequire } from 'node:module';
 import type { CallName, CallOutput, Calls } from '../../shared/contract';
 import { toAppError } from '../../shared/errors';
 import type { z } from 'zod';
@@ -10,11 +9,11 @@ import { listVideos } from '../library/videos';
 import { ingestFiles } from '../ingest/ingest';
 import { resolveFfmpeg } from '../media/binaries';
 import type { Services } from '../services';
+import { version } from '../../package.json';
 
 /** Handlers receive inputs already parsed by their schema (defaults applied). */
 export type Handlers = { [C in CallName]: (input: z.output<Calls[C]['input']>) => Promise<CallOutput<C>> | CallOutput<C> };
 
-const version = (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
 
 /** The contract's one implementation, over the services. Both hosts and the tests call exactly these. */
 export function createHandlers(services: Services): Handlers {

@@ -87,7 +87,8 @@ export class ProcessingQueue {
   async waitFor(ids: readonly string[]): Promise<Job[]> {
     for (;;) {
       const jobs = ids.map((id) => getJob(this.db, id));
-      if (jobs.every((job) => terminal.has(job.status))) return jobs;
+      // A cancelled job is marked at once but its worker is still cleaning up; it has ended only once that is done.
+      if (jobs.every((job) => terminal.has(job.status) && !this.running.has(job.id))) return jobs;
       await new Promise<void>((resolve) => this.settled.add(resolve));
     }
   }
