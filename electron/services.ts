@@ -1,6 +1,7 @@
 import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { openDatabase, type Database } from './library/database';
+import { purgeDeletedFrames } from './library/frames';
 import { libraryPaths, type LibraryPaths } from './library/paths';
 import { acquireQueueLock } from './library/queue-lock';
 import { createExtractionWorker } from './ingest/extraction-job';
@@ -51,6 +52,7 @@ export function openServices(options: ServiceOptions): Services {
     if (releaseLock) return;
     releaseLock = acquireQueueLock(paths.root);
     clearTemp(paths);
+    purgeDeletedFrames(db, paths);
     queue.start();
   };
   if (options.startQueue) startQueue();

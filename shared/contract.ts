@@ -9,14 +9,17 @@ import {
   videoSchema,
 } from './domain';
 import { appErrorSchema } from './errors';
+import { defineCall } from './define-call';
 import { extractionOptionsSchema } from './sampling';
 
 /**
  * The one API between the UI and the services. Both hosts (Electron IPC and the browser host's WebSocket)
  * carry exactly these calls and events, and validate every input against these schemas.
  */
-const call = <I extends z.ZodType, O extends z.ZodType>(input: I, output: O) => ({ input, output });
+const call = defineCall;
 const empty = z.object({}).strict();
+
+const frameIdsSchema = z.array(idSchema).min(1).max(100_000);
 
 export const batchChoiceSchema = z.union([
   z.object({ newName: z.string() }).strict(),
@@ -47,6 +50,12 @@ export const calls = {
   'projects.rename': call(z.object({ id: idSchema, name: z.string().max(1000) }).strict(), projectSchema),
   'projects.delete': call(z.object({ id: idSchema }).strict(), z.object({ id: idSchema })),
   'batches.list': call(z.object({ projectId: idSchema }).strict(), z.array(batchSchema)),
+  'batches.rename': call(z.object({ id: idSchema, name: z.string().max(1000) }).strict(), batchSchema),
+  'batches.delete': call(z.object({ id: idSchema }).strict(), z.object({ id: idSchema, frames: z.number() })),
+  'batches.reorder': call(
+    z.object({ projectId: idSchema, orderedIds: z.array(idSchema).max(10_000) }).strict(),
+    z.array(batchSchema),
+  ),
   'ingest.start': call(
     z
       .object({
@@ -69,6 +78,12 @@ export const calls = {
       .strict(),
     z.object({ frames: z.array(frameSchema), total: z.number() }),
   ),
+  'frames.get': call(z.object({ id: idSchema }).strict(), frameSchema),
+  /** Hides the frames at once; they stay restorable until `frames.purge` or the next delete. */
+  'frames.delete': call(z.object({ ids: frameIdsSchema }).strict(), z.object({ deleted: z.number() })),
+  'frames.restore': call(z.object({ ids: frameIdsSchema }).strict(), z.object({ restored: z.number() })),
+  'frames.purge': call(empty, z.object({ purged: z.number() })),
+  'frames.move': call(z.object({ ids: frameIdsSchema, toBatchId: idSchema }).strict(), z.object({ moved: z.number() })),
   'jobs.list': call(empty, z.array(jobSchema)),
   'jobs.stats': call(empty, queueStatsSchema),
   'jobs.cancel': call(z.object({ id: idSchema }).strict(), jobSchema),

@@ -61,6 +61,7 @@ export type Video = z.infer<typeof videoSchema>;
 export const frameSchema = z.object({
   id: idSchema,
   videoId: idSchema,
+  videoName: z.string(),
   batchId: idSchema,
   index: z.number(),
   timestampMs: z.number(),

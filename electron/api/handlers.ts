@@ -1,8 +1,8 @@
 import type { CallName, CallOutput, Calls } from '../../shared/contract';
 import { toAppError } from '../../shared/errors';
 import type { z } from 'zod';
-import { listBatches } from '../library/batches';
-import { listFrames } from '../library/frames';
+import { deleteBatch, getBatch, listBatches, renameBatch, reorderBatches } from '../library/batches';
+import { getFrame, listFrames, moveFrames, purgeDeletedFrames, restoreFrames, softDeleteFrames } from '../library/frames';
 import { discardJob, getJob, listJobs, queueStats, requeueJob } from '../library/jobs';
 import { createProject, deleteProject, listProjects, renameProject } from '../library/projects';
 import { listVideos } from '../library/videos';
@@ -55,6 +55,22 @@ export function createHandlers(services: Services): Handlers {
       return { id };
     },
     'batches.list': ({ projectId }) => listBatches(db, projectId),
+    'batches.rename': ({ id, name }) => {
+      const batch = renameBatch(db, id, name);
+      changed('batch', batch.projectId, id);
+      return batch;
+    },
+    'batches.delete': ({ id }) => {
+      const { projectId } = getBatch(db, id);
+      const { frames } = deleteBatch(db, paths, id);
+      changed('batch', projectId, id);
+      return { id, frames };
+    },
+    'batches.reorder': ({ projectId, orderedIds }) => {
+      const batches = reorderBatches(db, projectId, orderedIds);
+      changed('batch', projectId);
+      return batches;
+    },
     'ingest.start': async (input) => {
       const result = await ingestFiles(db, services.ingestSettings, input);
       queue.wake();
@@ -63,6 +79,25 @@ export function createHandlers(services: Services): Handlers {
     },
     'videos.list': ({ batchId }) => listVideos(db, batchId),
     'frames.list': ({ batchId, offset, limit }) => listFrames(db, batchId, offset, limit),
+    'frames.get': ({ id }) => getFrame(db, id),
+    'frames.delete': ({ ids }) => {
+      purgeDeletedFrames(db, paths);
+      const { batchIds } = softDeleteFrames(db, ids);
+      for (const batchId of batchIds) changed('frame', getBatch(db, batchId).projectId, batchId);
+      return { deleted: ids.length };
+    },
+    'frames.restore': ({ ids }) => {
+      const { batchIds } = restoreFrames(db, ids);
+      for (const batchId of batchIds) changed('frame', getBatch(db, batchId).projectId, batchId);
+      return { restored: ids.length };
+    },
+    'frames.purge': () => ({ purged: purgeDeletedFrames(db, paths) }),
+    'frames.move': ({ ids, toBatchId }) => {
+      const { fromBatchIds } = moveFrames(db, paths, ids, toBatchId);
+      const { projectId } = getBatch(db, toBatchId);
+      for (const batchId of [...fromBatchIds, toBatchId]) changed('frame', projectId, batchId);
+      return { moved: ids.length };
+    },
     'jobs.list': () => listJobs(db),
     'jobs.stats': () => queueStats(db, queue.concurrency),
     'jobs.cancel': ({ id }) => queue.cancel(id),

@@ -3,8 +3,8 @@ import path from 'node:path';
 import type { Job } from '../../shared/domain';
 import { StillframeError, toAppError } from '../../shared/errors';
 import { samplingSchema, type ExtractionOptions, type Sampling } from '../../shared/sampling';
-import { findBatchByName, listBatches } from '../library/batches';
-import { listProjectFrames } from '../library/frames';
+import { deleteBatch, findBatchByName, listBatches, renameBatch } from '../library/batches';
+import { listProjectFrames, moveFrames } from '../library/frames';
 import { listJobs } from '../library/jobs';
 import { createProject, deleteProject, findProjectByName, listProjects, renameProject } from '../library/projects';
 import { defaultLibraryDir } from '../library/paths';
@@ -30,6 +30,7 @@ Commands:
   projects [--json]                         list projects
   projects create NAME | rename NAME NEW | delete NAME
   batches --project NAME [--json]           list a project's batches
+  batch rename NAME NEW | delete NAME | move-frames --to NAME FRAME_ID...   (each with --project NAME)
   ingest FILE... --project NAME --batch NAME [--every SECONDS | --nth N | --keyframes | --scene THRESHOLD]
          [--max-frames N] [--json]          import videos and extract their frames
   frames --project NAME [--batch NAME] [--json]
@@ -143,6 +144,38 @@ function batchesCommand(services: Services, args: string[], io: CliIO): number {
   return 0;
 }
 
+function batchNamed(services: Services, projectId: string, projectName: string, name: string) {
+  const batch = findBatchByName(services.db, projectId, name);
+  if (!batch) throw new StillframeError('not-found', `“${projectName}” has no batch named “${name}”.`);
+  return batch;
+}
+
+function batchCommand(services: Services, args: string[], io: CliIO): number {
+  const { values, positionals } = parse(args, { project: { type: 'string' }, to: { type: 'string' } });
+  const [action, ...rest] = positionals;
+  const project = projectNamed(services, requireString(values.project, '--project'));
+  const { db, paths } = services;
+  const print = (json: unknown, text: string) => io.out(values.json ? JSON.stringify(json) : text);
+  if (action === 'rename' && rest.length === 2) {
+    const batch = renameBatch(db, batchNamed(services, project.id, project.name, rest[0] ?? '').id, rest[1] ?? '');
+    print({ batch }, `Renamed to “${batch.name}”.`);
+    return 0;
+  }
+  if (action === 'delete' && rest.length === 1) {
+    const batch = batchNamed(services, project.id, project.name, rest[0] ?? '');
+    const { frames } = deleteBatch(db, paths, batch.id);
+    print({ deleted: batch.id, frames }, `Deleted batch “${batch.name}” and its ${frames} frame(s).`);
+    return 0;
+  }
+  if (action === 'move-frames' && rest.length > 0) {
+    const target = batchNamed(services, project.id, project.name, requireString(values.to, '--to'));
+    moveFrames(db, paths, rest, target.id);
+    print({ moved: rest.length, to: target.id }, `Moved ${rest.length} frame(s) to “${target.name}”.`);
+    return 0;
+  }
+  throw new UsageError('batch takes: rename NAME NEW, delete NAME, or move-frames --to NAME FRAME_ID...; each with --project NAME.');
+}
+
 async function ingestCommand(services: Services, args: string[], io: CliIO): Promise<number> {
   const { values, positionals } = parse(args, {
     project: { type: 'string' },
@@ -201,9 +234,7 @@ function framesCommand(services: Services, args: string[], io: CliIO): number {
   const project = projectNamed(services, requireString(values.project, '--project'));
   let batchId: string | null = null;
   if (values.batch !== undefined) {
-    const batch = findBatchByName(services.db, project.id, values.batch);
-    if (!batch) throw new StillframeError('not-found', `“${project.name}” has no batch named “${values.batch}”.`);
-    batchId = batch.id;
+    batchId = batchNamed(services, project.id, project.name, values.batch).id;
   }
   const frames = listProjectFrames(services.db, project.id, batchId).map((frame) => ({
     id: frame.id,
@@ -254,6 +285,7 @@ async function serveCommand(services: Services, args: string[], io: CliIO): Prom
 const commands: Record<string, (services: Services, args: string[], io: CliIO) => number | Promise<number>> = {
   projects: projectsCommand,
   batches: batchesCommand,
+  batch: batchCommand,
   ingest: ingestCommand,
   frames: framesCommand,
   jobs: jobsCommand,

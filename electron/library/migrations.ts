@@ -103,4 +103,8 @@ export const migrations: readonly string[] = [
     created_at INTEGER NOT NULL
   );
   `,
+  `
+  ALTER TABLE frames ADD COLUMN deleted_at INTEGER;
+  CREATE INDEX frames_deleted ON frames (deleted_at) WHERE deleted_at IS NOT NULL;
+  `,
 ];

@@ -11,9 +11,9 @@ const projectColumns = `
   p.id, p.name, p.created_at, p.updated_at,
   (SELECT COUNT(*) FROM batches b WHERE b.project_id = p.id) AS batch_count,
   (SELECT COUNT(*) FROM videos v WHERE v.project_id = p.id) AS video_count,
-  (SELECT COUNT(*) FROM frames f JOIN batches b ON b.id = f.batch_id WHERE b.project_id = p.id) AS frame_count,
+  (SELECT COUNT(*) FROM frames f JOIN batches b ON b.id = f.batch_id WHERE b.project_id = p.id AND f.deleted_at IS NULL) AS frame_count,
   (SELECT f.thumb_path FROM frames f JOIN batches b ON b.id = f.batch_id
-     WHERE b.project_id = p.id ORDER BY f.created_at, f.frame_index LIMIT 1) AS cover_thumb_path`;
+     WHERE b.project_id = p.id AND f.deleted_at IS NULL ORDER BY f.created_at, f.frame_index LIMIT 1) AS cover_thumb_path`;
 
 function toProject(row: Row): Project {
   return {

@@ -5,7 +5,7 @@ import { recordChange, type Database, type Row } from './database';
 
 const videoColumns = `
   v.*,
-  (SELECT COUNT(*) FROM frames f WHERE f.video_id = v.id) AS frame_count,
+  (SELECT COUNT(*) FROM frames f WHERE f.video_id = v.id AND f.deleted_at IS NULL) AS frame_count,
   (SELECT j.id FROM jobs j WHERE j.video_id = v.id ORDER BY j.created_at DESC LIMIT 1) AS job_id,
   (SELECT j.processing_progress FROM jobs j WHERE j.video_id = v.id ORDER BY j.created_at DESC LIMIT 1) AS progress`;
 
