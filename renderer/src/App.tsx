@@ -2,6 +2,7 @@ import { useEffect } from 'react';
 import { subscribe } from './api';
 import { useApp } from './state/store';
 import { ErrorBanner } from './views/ErrorBanner';
+import { FrameView } from './views/FrameView';
 import { ProjectsView } from './views/ProjectsView';
 import { ProjectView } from './views/ProjectView';
 import { QueueDrawer, QueueButton } from './views/QueueDrawer';
@@ -24,7 +25,7 @@ export function App() {
     return () => offs.forEach((off) => off());
   }, []);
 
-  const project = route.name === 'project' ? projects.find((p) => p.id === route.projectId) : undefined;
+  const project = route.name !== 'projects' ? projects.find((p) => p.id === route.projectId) : undefined;
 
   return (
     <div className={`app ${queueOpen ? 'with-drawer' : ''}`}>
@@ -36,7 +37,13 @@ export function App() {
           {project && (
             <>
               <span aria-hidden="true">›</span>
-              <span aria-current="page">{project.name}</span>
+              {route.name === 'frame' ? (
+                <button type="button" className="link" onClick={() => navigate({ name: 'project', projectId: project.id })}>
+                  {project.name}
+                </button>
+              ) : (
+                <span aria-current="page">{project.name}</span>
+              )}
             </>
           )}
         </nav>
@@ -44,7 +51,13 @@ export function App() {
       </header>
       <ErrorBanner />
       <main className="content">
-        {route.name === 'project' && project ? <ProjectView project={project} /> : <ProjectsView />}
+        {route.name === 'frame' && project ? (
+          <FrameView projectId={project.id} batchId={route.batchId} frameId={route.frameId} />
+        ) : route.name === 'project' && project ? (
+          <ProjectView project={project} />
+        ) : (
+          <ProjectsView />
+        )}
       </main>
       {queueOpen && <QueueDrawer />}
     </div>

@@ -3,7 +3,10 @@ import type { Job, Project, QueueStats } from '../../../shared/domain';
 import { toAppError, type AppErrorData } from '../../../shared/errors';
 import { call } from '../api';
 
-export type Route = { name: 'projects' } | { name: 'project'; projectId: string };
+export type Route =
+  | { name: 'projects' }
+  | { name: 'project'; projectId: string }
+  | { name: 'frame'; projectId: string; batchId: string; frameId: string };
 
 interface AppState {
   route: Route;

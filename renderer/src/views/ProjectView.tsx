@@ -1,9 +1,19 @@
 import { useEffect, useRef, useState } from 'react';
-import type { Batch, Project, Video } from '../../../shared/domain';
-import { call, hostBridge, mediaUrl } from '../api';
-import { formatDuration, formatTimestamp, percent, plural } from '../format';
+import type { Frame, Project } from '../../../shared/domain';
+import { call, hostBridge } from '../api';
+import { plural } from '../format';
+import { useSelection } from '../state/selection';
+import { attempt, useApp } from '../state/store';
 import { useLiveQuery } from '../use-refresh';
+import { BatchSection } from './BatchSection';
 import { ImportDialog, type ImportSource } from './ImportDialog';
+
+type AnnotationFilter = 'all' | 'annotated' | 'not-annotated';
+
+/** The last deletion, undoable until the person's next action. */
+interface PendingUndo {
+  ids: string[];
+}
 
 async function filesFromDrop(dataTransfer: DataTransfer): Promise<File[]> {
   const entries = Array.from(dataTransfer.items)
@@ -25,84 +35,6 @@ async function filesFromDrop(dataTransfer: DataTransfer): Promise<File[]> {
   };
   for (const entry of entries) await walk(entry);
   return files;
-}
-
-function ProgressBar({ label, value }: { label: string; value: number }) {
-  return (
-    <div className="progress" role="progressbar" aria-label={label} aria-valuemin={0} aria-valuemax={100} aria-valuenow={Math.round(value * 100)}>
-      <div className="progress-fill" style={{ width: percent(value) }} />
-    </div>
-  );
-}
-
-function VideoRow({ video }: { video: Video }) {
-  return (
-    <li className={`video-row status-${video.status}`} aria-label={video.name}>
-      <span className="video-name">{video.name}</span>
-      <span className="video-meta">
-        {video.durationMs !== null && formatDuration(video.durationMs)}
-        {video.width !== null && ` · ${video.width}×${video.height}`}
-        {video.frameCount > 0 && ` · ${plural(video.frameCount, 'frame')}`}
-      </span>
-      <span className="video-status">{video.status}</span>
-      {(video.status === 'processing' || video.status === 'pending') && <ProgressBar label={`${video.name} progress`} value={video.progress} />}
-      {video.error && (
-        <span className="video-error" role="note">
-          {video.error.message}
-        </span>
-      )}
-    </li>
-  );
-}
-
-function BatchSection({ batch }: { batch: Batch }) {
-  const [open, setOpen] = useState(true);
-  const affectsBatch = { 'job.updated': (job: { batchId: string }) => job.batchId === batch.id };
-  const videos = useLiveQuery(() => call('videos.list', { batchId: batch.id }), affectsBatch, [batch.id]);
-  const frames = useLiveQuery(
-    () => call('frames.list', { batchId: batch.id }),
-    { 'job.updated': (job) => job.batchId === batch.id && job.status === 'done' },
-    [batch.id],
-    500,
-  );
-  const names = new Map((videos.data ?? []).map((video) => [video.id, video.name]));
-  const bodyId = `batch-body-${batch.id}`;
-
-  return (
-    <section className="batch" aria-label={`Batch ${batch.name}`}>
-      <header className="batch-header">
-        <button type="button" className="batch-toggle" aria-expanded={open} aria-controls={bodyId} onClick={() => setOpen(!open)}>
-          <span aria-hidden="true">{open ? '▾' : '▸'}</span> {batch.name}
-        </button>
-        <span className="batch-meta">
-          {new Date(batch.createdAt).toLocaleString()} · {plural(batch.videoCount, 'video')} · {plural(batch.frameCount, 'frame')}
-          {batch.failedCount > 0 && ` · ${batch.failedCount} failed`}
-        </span>
-        {batch.progress !== null && <ProgressBar label={`Batch ${batch.name} progress`} value={batch.progress} />}
-      </header>
-      {open && (
-        <div id={bodyId} className="batch-body">
-          <ul className="video-list" aria-label={`Videos in ${batch.name}`}>
-            {(videos.data ?? []).map((video) => (
-              <VideoRow key={video.id} video={video} />
-            ))}
-          </ul>
-          <ul className="frame-grid" aria-label={`Frames in ${batch.name}`}>
-            {(frames.data?.frames ?? []).map((frame) => (
-              <li key={frame.id} className="frame-tile">
-                <img
-                  src={mediaUrl(frame.thumbPath)}
-                  alt={`Frame ${frame.index} of ${names.get(frame.videoId) ?? 'video'} at ${formatTimestamp(frame.timestampMs)}`}
-                  loading="lazy"
-                  style={{ aspectRatio: `${frame.width} / ${frame.height}` }}
-                />
-              </li>
-            ))}
-          </ul>
-        </div>
-      )}
-    </section>
-  );
 }
 
 export function ProjectView({ project }: { project: Project }) {
@@ -156,6 +88,80 @@ export function ProjectView({ project }: { project: Project }) {
     };
   }, []);
 
+  const [search, setSearch] = useState('');
+  const [annotationFilter, setAnnotationFilter] = useState<AnnotationFilter>('all');
+  const [undo, setUndo] = useState<PendingUndo | null>(null);
+  const [moveTarget, setMoveTarget] = useState('');
+  const selection = useSelection();
+  const navigate = useApp((state) => state.navigate);
+  const annotationCounts: ReadonlyMap<string, number> = new Map();
+
+  useEffect(() => () => useSelection.getState().clear(), [project.id]);
+
+  /** Any new action ends the chance to undo the last deletion, which then becomes final. */
+  const settleUndo = () => {
+    if (!undo) return;
+    setUndo(null);
+    void attempt(() => call('frames.purge', {}));
+  };
+
+  const undoBar = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    if (!undo) return;
+    const onAction = (event: Event) => {
+      if (event.target instanceof Node && undoBar.current?.contains(event.target)) return;
+      setUndo(null);
+      void attempt(() => call('frames.purge', {}));
+    };
+    window.addEventListener('pointerdown', onAction, true);
+    window.addEventListener('keydown', onAction, true);
+    return () => {
+      window.removeEventListener('pointerdown', onAction, true);
+      window.removeEventListener('keydown', onAction, true);
+    };
+  }, [undo]);
+
+  const deleteFrames = (ids: string[]) => {
+    if (ids.length === 0) return;
+    void attempt(async () => {
+      await call('frames.delete', { ids });
+      setUndo({ ids });
+      selection.clear();
+    });
+  };
+
+  const moveSelected = () => {
+    settleUndo();
+    const ids = [...selection.selected];
+    void attempt(async () => {
+      await call('frames.move', { ids, toBatchId: moveTarget });
+      selection.clear();
+    });
+  };
+
+  const reorder = (batchId: string, toIndex: number) => {
+    settleUndo();
+    const order = (batches.data ?? []).map((batch) => batch.id).filter((id) => id !== batchId);
+    order.splice(toIndex, 0, batchId);
+    void attempt(async () => {
+      await call('batches.reorder', { projectId: project.id, orderedIds: order });
+      batches.reload();
+    });
+  };
+
+  const openFrame = (frame: Frame) => {
+    settleUndo();
+    navigate({ name: 'frame', projectId: project.id, batchId: frame.batchId, frameId: frame.id });
+  };
+
+  const frameFilter = (frame: Frame) => {
+    const count = annotationCounts.get(frame.id) ?? 0;
+    return annotationFilter === 'all' || (annotationFilter === 'annotated' ? count > 0 : count === 0);
+  };
+
+  const selectionBatches = (batches.data ?? []).filter((batch) => batch.id !== selection.batchId);
+  const selectedCount = selection.selected.size;
+
   const pick = async () => {
     const paths = await hostBridge().pickVideoPaths();
     if (paths === null) fileInput.current?.click();
@@ -188,13 +194,81 @@ export function ProjectView({ project }: { project: Project }) {
           }}
         />
       </div>
+      <div className="toolbar" role="toolbar" aria-label="Filter frames">
+        <label className="inline-field">
+          <span>Search videos</span>
+          <input type="search" value={search} onChange={(event) => setSearch(event.target.value)} />
+        </label>
+        <label className="inline-field">
+          <span>Show</span>
+          <select value={annotationFilter} onChange={(event) => setAnnotationFilter(event.target.value as AnnotationFilter)}>
+            <option value="all">All frames</option>
+            <option value="annotated">Annotated</option>
+            <option value="not-annotated">Not annotated</option>
+          </select>
+        </label>
+        {selectedCount > 0 && (
+          <div className="selection-actions" role="group" aria-label="Selected frames">
+            <span>{plural(selectedCount, 'frame')} selected</span>
+            <label className="inline-field">
+              <span>Move to</span>
+              <select value={moveTarget} onChange={(event) => setMoveTarget(event.target.value)}>
+                <option value="">Choose a batch…</option>
+                {selectionBatches.map((batch) => (
+                  <option key={batch.id} value={batch.id}>
+                    {batch.name}
+                  </option>
+                ))}
+              </select>
+            </label>
+            <button type="button" disabled={moveTarget === ''} onClick={moveSelected}>
+              Move
+            </button>
+            <button type="button" onClick={() => deleteFrames([...selection.selected])}>
+              Delete selected
+            </button>
+            <button type="button" onClick={() => selection.clear()}>
+              Clear selection
+            </button>
+          </div>
+        )}
+      </div>
+      {undo && (
+        <div className="undo-bar" role="status" ref={undoBar}>
+          <span>{plural(undo.ids.length, 'frame')} deleted.</span>
+          <button
+            type="button"
+            onClick={() => {
+              const ids = undo.ids;
+              setUndo(null);
+              void attempt(() => call('frames.restore', { ids }));
+            }}
+          >
+            Undo
+          </button>
+        </div>
+      )}
       {batches.data && batches.data.length === 0 && (
         <div className="empty-state">
           <p>No videos yet. Drop video files or folders anywhere on this window, or use Import videos.</p>
         </div>
       )}
-      {(batches.data ?? []).map((batch) => (
-        <BatchSection key={batch.id} batch={batch} />
+      {(batches.data ?? []).map((batch, index, all) => (
+        <BatchSection
+          key={batch.id}
+          batch={batch}
+          position={index}
+          total={all.length}
+          videoFilter={search}
+          annotationCounts={annotationCounts}
+          frameFilter={frameFilter}
+          onMove={reorder}
+          onOpenFrame={openFrame}
+          onDeleteFrames={(ids) => {
+            settleUndo();
+            deleteFrames(ids);
+          }}
+        />
       ))}
       {dragging && (
         <div className="drop-target" role="region" aria-label="Drop target">

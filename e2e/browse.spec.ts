@@ -1,0 +1,102 @@
+import path from 'node:path';
+import type { Page } from '@playwright/test';
+import { expect, mediaDir, test } from './fixtures';
+
+async function importClip(page: Page, clip: string, batch: string, seconds: string) {
+  const [chooser] = await Promise.all([page.waitForEvent('filechooser'), page.getByRole('button', { name: 'Import videos' }).click()]);
+  await chooser.setFiles(path.join(mediaDir, clip));
+  const dialog = page.getByRole('dialog', { name: /^Import 1 video/ });
+  await dialog.getByLabel('Batch name').fill(batch);
+  await dialog.getByLabel('Seconds between frames').fill(seconds);
+  await dialog.getByRole('button', { name: 'Import' }).click();
+  await expect(dialog).toBeHidden();
+}
+
+const batchRegion = (page: Page, name: string) => page.getByRole('region', { name: `Batch ${name}` });
+const frames = (page: Page, name: string) => batchRegion(page, name).getByRole('listbox', { name: `Frames in ${name}` });
+const batchOrder = (page: Page) =>
+  page.getByRole('region', { name: /^Batch / }).evaluateAll((sections) => sections.map((s) => s.getAttribute('aria-label')));
+
+test('a person organises two batches: collapse, move frames, delete with undo, rename, reorder, and restart', async ({ app }) => {
+  const { page } = app;
+  await page.getByRole('button', { name: 'Create your first project' }).click();
+  await page.getByLabel('Project name').fill('Browse');
+  await page.getByRole('button', { name: 'Create project' }).click();
+
+  await importClip(page, 'milk.mkv', 'First', '1');
+  await expect(frames(page, 'First').getByRole('option')).toHaveCount(2);
+  await importClip(page, 'car-detection.mp4', 'Second', '5');
+  await expect(frames(page, 'Second').getByRole('option')).toHaveCount(7);
+  expect(await batchOrder(page)).toEqual(['Batch Second', 'Batch First']);
+
+  await batchRegion(page, 'First').getByRole('button', { name: 'First', exact: true }).click();
+  await expect(batchRegion(page, 'First').getByRole('button', { name: 'First', exact: true })).toHaveAttribute('aria-expanded', 'false');
+  await expect(frames(page, 'First')).toHaveCount(0);
+  await batchRegion(page, 'First').getByRole('button', { name: 'First', exact: true }).click();
+
+  const second = frames(page, 'Second');
+  await second.getByRole('option', { name: 'Frame 1 of car-detection.mp4 at 0:00.000' }).click();
+  await second.getByRole('option', { name: /^Frame 3 of car-detection/ }).click({ modifiers: ['Shift'] });
+  await expect(second.getByRole('option', { selected: true })).toHaveCount(3);
+  const selected = page.getByRole('group', { name: 'Selected frames' });
+  await expect(selected).toContainText('3 frames selected');
+  await selected.getByLabel('Move to').selectOption({ label: 'First' });
+  await selected.getByRole('button', { name: 'Move' }).click();
+  await expect(frames(page, 'First').getByRole('option')).toHaveCount(5);
+  await expect(second.getByRole('option')).toHaveCount(4);
+  await expect(batchRegion(page, 'First')).toContainText('1 video · 5 frames');
+
+  const first = frames(page, 'First');
+  await first.getByRole('option', { name: /^Frame 2 of milk.mkv/ }).click();
+  await page.keyboard.press('Delete');
+  await expect(page.getByRole('status')).toContainText('1 frame deleted.');
+  await expect(first.getByRole('option')).toHaveCount(4);
+  await page.getByRole('button', { name: 'Undo' }).click();
+  await expect(first.getByRole('option')).toHaveCount(5);
+  await expect(first.getByRole('option', { name: /^Frame 2 of milk.mkv/ })).toBeVisible();
+
+  await first.getByRole('option', { name: /^Frame 1 of milk.mkv/ }).click({ modifiers: ['ControlOrMeta'] });
+  await first.getByRole('option', { name: /^Frame 2 of milk.mkv/ }).click({ modifiers: ['ControlOrMeta'] });
+  await page.getByRole('button', { name: 'Delete selected' }).click();
+  await expect(first.getByRole('option')).toHaveCount(3);
+
+  await page.getByRole('button', { name: 'Rename batch First' }).click();
+  const rename = page.getByRole('dialog', { name: 'Rename batch “First”' });
+  await expect(page.getByRole('button', { name: 'Undo' })).toBeHidden();
+  await rename.getByLabel('Batch name').fill(' ');
+  await rename.getByRole('button', { name: 'Rename' }).click();
+  await expect(rename.getByRole('alert')).toHaveText('Batch name is required.');
+  await rename.getByLabel('Batch name').fill('b'.repeat(51));
+  await rename.getByRole('button', { name: 'Rename' }).click();
+  await expect(rename.getByRole('alert')).toContainText('at most 50 characters');
+  await rename.getByLabel('Batch name').fill('second');
+  await rename.getByRole('button', { name: 'Rename' }).click();
+  await expect(rename.getByRole('alert')).toContainText('already has a batch named “second”');
+  await rename.getByLabel('Batch name').fill('Kept frames');
+  await rename.getByRole('button', { name: 'Rename' }).click();
+  await expect(frames(page, 'Kept frames').getByRole('option')).toHaveCount(3);
+
+  await page.getByRole('button', { name: 'Move Kept frames up' }).click();
+  await expect.poll(() => batchOrder(page)).toEqual(['Batch Kept frames', 'Batch Second']);
+
+  await page.getByRole('button', { name: 'Delete batch Second' }).click();
+  const confirm = page.getByRole('dialog', { name: 'Delete batch “Second”?' });
+  await expect(confirm).toContainText('1 video and 4 frames');
+  await confirm.getByRole('button', { name: 'Delete batch' }).click();
+  await expect(confirm.getByRole('alert')).toContainText('were moved to other batches (3 in “Kept frames”)');
+  await confirm.getByRole('button', { name: 'Cancel' }).click();
+
+  await frames(page, 'Kept frames').focus();
+  await page.keyboard.press('End');
+  await page.keyboard.press('Enter');
+  await expect(page.getByRole('region', { name: 'Frame' })).toContainText('car-detection.mp4 · frame 3');
+  await page.keyboard.press('Escape');
+  await expect(frames(page, 'Kept frames')).toBeVisible();
+
+  await app.restart();
+  await page.getByRole('button', { name: /^Browse/ }).click();
+  await expect.poll(() => batchOrder(page)).toEqual(['Batch Kept frames', 'Batch Second']);
+  await expect(frames(page, 'Kept frames').getByRole('option')).toHaveCount(3);
+  await expect(frames(page, 'Second').getByRole('option')).toHaveCount(4);
+  await expect(batchRegion(page, 'Kept frames')).toContainText('1 video · 3 frames');
+});

@@ -1,0 +1,201 @@
+import { useState } from 'react';
+import type { Batch, Frame, Video } from '../../../shared/domain';
+import { toAppError } from '../../../shared/errors';
+import { batchNameMaxLength } from '../../../shared/names';
+import { call } from '../api';
+import { formatDuration, percent, plural } from '../format';
+import { attempt } from '../state/store';
+import { useLiveQuery } from '../use-refresh';
+import { Dialog } from './Dialog';
+import { FrameGrid } from './FrameGrid';
+
+export function ProgressBar({ label, value }: { label: string; value: number }) {
+  return (
+    <div className="progress" role="progressbar" aria-label={label} aria-valuemin={0} aria-valuemax={100} aria-valuenow={Math.round(value * 100)}>
+      <div className="progress-fill" style={{ width: percent(value) }} />
+    </div>
+  );
+}
+
+function VideoRow({ video }: { video: Video }) {
+  return (
+    <li className={`video-row status-${video.status}`} aria-label={video.name}>
+      <span className="video-name" title={video.sourcePath}>
+        {video.name}
+      </span>
+      <span className="video-meta">
+        {video.durationMs !== null && formatDuration(video.durationMs)}
+        {video.width !== null && ` · ${video.width}×${video.height}`}
+        {video.frameCount > 0 && ` · ${plural(video.frameCount, 'frame')}`}
+      </span>
+      <span className="video-status">{video.status}</span>
+      {(video.status === 'processing' || video.status === 'pending') && <ProgressBar label={`${video.name} progress`} value={video.progress} />}
+      {(video.status === 'failed' || video.status === 'cancelled') && video.jobId && (
+        <button type="button" onClick={() => void attempt(() => call('jobs.retry', { id: video.jobId ?? '' }))} aria-label={`Retry ${video.name}`}>
+          Retry
+        </button>
+      )}
+      {video.error && (
+        <span className="video-error" role="note">
+          {video.error.message}
+        </span>
+      )}
+    </li>
+  );
+}
+
+function RenameBatchDialog({ batch, onClose }: { batch: Batch; onClose(): void }) {
+  const [name, setName] = useState(batch.name);
+  const [error, setError] = useState<string | null>(null);
+  return (
+    <Dialog
+      title={`Rename batch “${batch.name}”`}
+      submitLabel="Rename"
+      onClose={onClose}
+      onSubmit={() =>
+        void call('batches.rename', { id: batch.id, name }).then(onClose, (caught: unknown) => setError(toAppError(caught).message))
+      }
+    >
+      <label className="field">
+        <span>Batch name</span>
+        <input value={name} maxLength={batchNameMaxLength + 10} onChange={(event) => setName(event.target.value)} aria-invalid={error !== null} />
+      </label>
+      {error && (
+        <p className="field-error" role="alert">
+          {error}
+        </p>
+      )}
+    </Dialog>
+  );
+}
+
+function DeleteBatchDialog({ batch, onClose }: { batch: Batch; onClose(): void }) {
+  const [error, setError] = useState<string | null>(null);
+  return (
+    <Dialog
+      title={`Delete batch “${batch.name}”?`}
+      submitLabel="Delete batch"
+      danger
+      onClose={onClose}
+      onSubmit={() => void call('batches.delete', { id: batch.id }).then(onClose, (caught: unknown) => setError(toAppError(caught).message))}
+    >
+      <p>
+        This deletes {plural(batch.videoCount, 'video')} and {plural(batch.frameCount, 'frame')} with their images. It cannot be
+        undone.
+      </p>
+      {error && (
+        <p className="field-error" role="alert">
+          {error}
+        </p>
+      )}
+    </Dialog>
+  );
+}
+
+interface BatchSectionProps {
+  batch: Batch;
+  position: number;
+  total: number;
+  videoFilter: string;
+  annotationCounts: ReadonlyMap<string, number>;
+  frameFilter: (frame: Frame) => boolean;
+  onMove(batchId: string, toIndex: number): void;
+  onOpenFrame(frame: Frame): void;
+  onDeleteFrames(ids: string[]): void;
+}
+
+export function BatchSection({ batch, position, total, videoFilter, annotationCounts, frameFilter, onMove, onOpenFrame, onDeleteFrames }: BatchSectionProps) {
+  const [open, setOpen] = useState(true);
+  const [editing, setEditing] = useState<'rename' | 'delete' | null>(null);
+  const [dragOver, setDragOver] = useState(false);
+  const videos = useLiveQuery(() => call('videos.list', { batchId: batch.id }), { 'job.updated': (job) => job.batchId === batch.id }, [batch.id]);
+  const frames = useLiveQuery(
+    () => call('frames.list', { batchId: batch.id, limit: 20_000 }),
+    {
+      'job.updated': (job) => job.batchId === batch.id && job.status === 'done',
+      'library.changed': (change) => change.batchId === batch.id,
+    },
+    [batch.id],
+  );
+  const query = videoFilter.trim().toLowerCase();
+  const shownVideos = (videos.data ?? []).filter((video) => video.name.toLowerCase().includes(query));
+  const shownFrames = (frames.data?.frames ?? []).filter((frame) => frame.videoName.toLowerCase().includes(query) && frameFilter(frame));
+  const bodyId = `batch-body-${batch.id}`;
+
+  return (
+    <section
+      className={`batch${dragOver ? ' drag-over' : ''}`}
+      aria-label={`Batch ${batch.name}`}
+      onDragOver={(event) => {
+        if (!event.dataTransfer.types.includes('application/x-stillframe-batch')) return;
+        event.preventDefault();
+        setDragOver(true);
+      }}
+      onDragLeave={() => setDragOver(false)}
+      onDrop={(event) => {
+        const dragged = event.dataTransfer.getData('application/x-stillframe-batch');
+        setDragOver(false);
+        if (!dragged) return;
+        event.preventDefault();
+        event.stopPropagation();
+        onMove(dragged, position);
+      }}
+    >
+      <header className="batch-header">
+        <span
+          className="drag-handle"
+          draggable
+          aria-hidden="true"
+          title="Drag to reorder"
+          onDragStart={(event) => {
+            event.dataTransfer.setData('application/x-stillframe-batch', batch.id);
+            event.dataTransfer.effectAllowed = 'move';
+          }}
+        >
+          ⠿
+        </span>
+        <button type="button" className="batch-toggle" aria-expanded={open} aria-controls={bodyId} onClick={() => setOpen(!open)}>
+          <span aria-hidden="true">{open ? '▾' : '▸'}</span> {batch.name}
+        </button>
+        <span className="batch-meta">
+          Imported {new Date(batch.createdAt).toLocaleString()} · {plural(batch.videoCount, 'video')} · {plural(batch.frameCount, 'frame')}
+          {batch.failedCount > 0 && ` · ${batch.failedCount} failed`}
+        </span>
+        {batch.progress !== null && <ProgressBar label={`Batch ${batch.name} progress`} value={batch.progress} />}
+        <span className="batch-actions">
+          <button type="button" disabled={position === 0} onClick={() => onMove(batch.id, position - 1)} aria-label={`Move ${batch.name} up`}>
+            ↑
+          </button>
+          <button type="button" disabled={position === total - 1} onClick={() => onMove(batch.id, position + 1)} aria-label={`Move ${batch.name} down`}>
+            ↓
+          </button>
+          <button type="button" onClick={() => setEditing('rename')} aria-label={`Rename batch ${batch.name}`}>
+            Rename
+          </button>
+          <button type="button" onClick={() => setEditing('delete')} aria-label={`Delete batch ${batch.name}`}>
+            Delete
+          </button>
+        </span>
+      </header>
+      {open && (
+        <div id={bodyId} className="batch-body">
+          <ul className="video-list" aria-label={`Videos in ${batch.name}`}>
+            {shownVideos.map((video) => (
+              <VideoRow key={video.id} video={video} />
+            ))}
+          </ul>
+          <FrameGrid
+            batchId={batch.id}
+            batchName={batch.name}
+            frames={shownFrames}
+            annotationCounts={annotationCounts}
+            onOpen={onOpenFrame}
+            onDelete={onDeleteFrames}
+          />
+        </div>
+      )}
+      {editing === 'rename' && <RenameBatchDialog batch={batch} onClose={() => setEditing(null)} />}
+      {editing === 'delete' && <DeleteBatchDialog batch={batch} onClose={() => setEditing(null)} />}
+    </section>
+  );
+}

@@ -1,0 +1,163 @@
+import { useVirtualizer } from '@tanstack/react-virtual';
+import { useEffect, useLayoutEffect, useMemo, useRef, useState, type KeyboardEvent, type MouseEvent } from 'react';
+import type { Frame } from '../../../shared/domain';
+import { mediaUrl } from '../api';
+import { formatTimestamp } from '../format';
+import { useSelection } from '../state/selection';
+
+const minTileWidth = 150;
+const gap = 6;
+/** Scroll offsets per batch, so returning from a frame lands where the person left. */
+const savedScroll = new Map<string, number>();
+
+export function frameLabel(frame: Frame): string {
+  return `Frame ${frame.index} of ${frame.videoName} at ${formatTimestamp(frame.timestampMs)}`;
+}
+
+interface FrameGridProps {
+  batchId: string;
+  batchName: string;
+  frames: Frame[];
+  annotationCounts: ReadonlyMap<string, number>;
+  onOpen(frame: Frame): void;
+  onDelete(ids: string[]): void;
+}
+
+/**
+ * A batch's frames as a virtualised grid: only the rows on screen are in the DOM, so a batch of 10,000 frames
+ * scrolls like one of 100. Keyboard: arrows move, Shift extends, Space toggles, Enter opens, Delete deletes,
+ * Ctrl/Cmd+A selects the batch.
+ */
+export function FrameGrid({ batchId, batchName, frames, annotationCounts, onOpen, onDelete }: FrameGridProps) {
+  const scroller = useRef<HTMLDivElement>(null);
+  const [width, setWidth] = useState(0);
+  const selection = useSelection();
+  const ours = selection.batchId === batchId;
+  const order = useMemo(() => frames.map((frame) => frame.id), [frames]);
+  const byId = useMemo(() => new Map(frames.map((frame) => [frame.id, frame])), [frames]);
+
+  useLayoutEffect(() => {
+    const element = scroller.current;
+    if (!element) return;
+    const observer = new ResizeObserver(([entry]) => setWidth(entry?.contentRect.width ?? 0));
+    observer.observe(element);
+    setWidth(element.clientWidth);
+    return () => observer.disconnect();
+  }, []);
+
+  const columns = Math.max(1, Math.floor((width + gap) / (minTileWidth + gap)));
+  const tileWidth = width > 0 ? (width - gap * (columns - 1)) / columns : minTileWidth;
+  const rowHeight = Math.round((tileWidth * 9) / 16) + gap;
+  const rows = Math.ceil(frames.length / columns);
+
+  const virtualizer = useVirtualizer({
+    count: rows,
+    getScrollElement: () => scroller.current,
+    estimateSize: () => rowHeight,
+    overscan: 4,
+    initialOffset: savedScroll.get(batchId) ?? 0,
+  });
+
+  useEffect(() => {
+    virtualizer.measure();
+  }, [rowHeight, virtualizer]);
+
+  useEffect(() => {
+    const element = scroller.current;
+    if (!element) return;
+    const remember = () => savedScroll.set(batchId, element.scrollTop);
+    element.addEventListener('scroll', remember, { passive: true });
+    return () => element.removeEventListener('scroll', remember);
+  }, [batchId]);
+
+  const focused = ours && selection.focused && byId.has(selection.focused) ? selection.focused : null;
+
+  const moveFocus = (id: string, extend: boolean) => {
+    if (extend) selection.selectRange(batchId, order, id);
+    else selection.selectOnly(batchId, id);
+    virtualizer.scrollToIndex(Math.floor(order.indexOf(id) / columns));
+  };
+
+  const onKeyDown = (event: KeyboardEvent) => {
+    if (frames.length === 0) return;
+    const current = focused ? order.indexOf(focused) : -1;
+    const step: Record<string, number> = { ArrowRight: 1, ArrowLeft: -1, ArrowDown: columns, ArrowUp: -columns, Home: -Infinity, End: Infinity };
+    if (event.key in step) {
+      event.preventDefault();
+      const delta = step[event.key] ?? 0;
+      const next = current < 0 ? 0 : Math.min(order.length - 1, Math.max(0, current + delta));
+      moveFocus(order[next] ?? '', event.shiftKey);
+    } else if (event.key === 'Enter' && focused) {
+      event.preventDefault();
+      const frame = byId.get(focused);
+      if (frame) onOpen(frame);
+    } else if ((event.key === 'Delete' || event.key === 'Backspace') && ours && selection.selected.size > 0) {
+      event.preventDefault();
+      onDelete([...selection.selected]);
+    } else if (event.key === 'a' && (event.ctrlKey || event.metaKey)) {
+      event.preventDefault();
+      selection.selectAll(batchId, order);
+    } else if (event.key === ' ' && focused) {
+      event.preventDefault();
+      selection.toggle(batchId, focused);
+    }
+  };
+
+  const onClick = (event: MouseEvent, id: string) => {
+    if (event.shiftKey) selection.selectRange(batchId, order, id);
+    else if (event.ctrlKey || event.metaKey) selection.toggle(batchId, id);
+    else selection.selectOnly(batchId, id);
+  };
+
+  const height = Math.min(virtualizer.getTotalSize(), Math.round(window.innerHeight * 0.7));
+
+  return (
+    <div
+      ref={scroller}
+      className="frame-grid"
+      role="listbox"
+      aria-label={`Frames in ${batchName}`}
+      aria-multiselectable="true"
+      aria-activedescendant={focused ? `frame-${focused}` : undefined}
+      tabIndex={0}
+      onKeyDown={onKeyDown}
+      onFocus={() => {
+        if (!focused && order[0]) selection.focus(batchId, order[0]);
+      }}
+      style={{ height: frames.length === 0 ? 0 : height }}
+    >
+      <div style={{ height: virtualizer.getTotalSize(), position: 'relative' }}>
+        {virtualizer.getVirtualItems().map((row) => (
+          <div key={row.key} className="frame-row" style={{ transform: `translateY(${row.start}px)`, height: rowHeight - gap, gap }}>
+            {frames.slice(row.index * columns, row.index * columns + columns).map((frame) => {
+              const selected = ours && selection.selected.has(frame.id);
+              const count = annotationCounts.get(frame.id) ?? 0;
+              return (
+                <div
+                  key={frame.id}
+                  id={`frame-${frame.id}`}
+                  role="option"
+                  aria-selected={selected}
+                  aria-label={frameLabel(frame)}
+                  className={`frame-tile${selected ? ' selected' : ''}${focused === frame.id ? ' focused' : ''}`}
+                  style={{ width: tileWidth }}
+                  onClick={(event) => onClick(event, frame.id)}
+                  onDoubleClick={() => onOpen(frame)}
+                >
+                  <div className="frame-placeholder" style={{ aspectRatio: `${frame.width} / ${frame.height}` }}>
+                    <img src={mediaUrl(frame.thumbPath)} alt="" loading="lazy" decoding="async" draggable={false} />
+                  </div>
+                  {count > 0 && (
+                    <span className="annotation-badge" aria-label={`${count} annotations`}>
+                      {count}
+                    </span>
+                  )}
+                </div>
+              );
+            })}
+          </div>
+        ))}
+      </div>
+    </div>
+  );
+}
