@@ -5,6 +5,7 @@ import { batchNameMaxLength } from '../../../shared/names';
 import { call } from '../api';
 import { formatDuration, percent, plural } from '../format';
 import { attempt } from '../state/store';
+import { useBatchFrames } from '../use-batch-frames';
 import { useLiveQuery } from '../use-refresh';
 import { Dialog } from './Dialog';
 import { FrameGrid } from './FrameGrid';
@@ -109,17 +110,10 @@ export function BatchSection({ batch, position, total, videoFilter, annotationCo
   const [editing, setEditing] = useState<'rename' | 'delete' | null>(null);
   const [dragOver, setDragOver] = useState(false);
   const videos = useLiveQuery(() => call('videos.list', { batchId: batch.id }), { 'job.updated': (job) => job.batchId === batch.id }, [batch.id]);
-  const frames = useLiveQuery(
-    () => call('frames.list', { batchId: batch.id, limit: 20_000 }),
-    {
-      'job.updated': (job) => job.batchId === batch.id && job.status === 'done',
-      'library.changed': (change) => change.batchId === batch.id,
-    },
-    [batch.id],
-  );
+  const frames = useBatchFrames(batch.id);
   const query = videoFilter.trim().toLowerCase();
   const shownVideos = (videos.data ?? []).filter((video) => video.name.toLowerCase().includes(query));
-  const shownFrames = (frames.data?.frames ?? []).filter((frame) => frame.videoName.toLowerCase().includes(query) && frameFilter(frame));
+  const shownFrames = (frames ?? []).filter((frame) => frame.videoName.toLowerCase().includes(query) && frameFilter(frame));
   const bodyId = `batch-body-${batch.id}`;
 
   return (

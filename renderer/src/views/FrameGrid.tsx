@@ -54,7 +54,7 @@ export function FrameGrid({ batchId, batchName, frames, annotationCounts, onOpen
     count: rows,
     getScrollElement: () => scroller.current,
     estimateSize: () => rowHeight,
-    overscan: 4,
+    overscan: 2,
     initialOffset: savedScroll.get(batchId) ?? 0,
   });
 
@@ -145,7 +145,7 @@ export function FrameGrid({ batchId, batchName, frames, annotationCounts, onOpen
                   onDoubleClick={() => onOpen(frame)}
                 >
                   <div className="frame-placeholder" style={{ aspectRatio: `${frame.width} / ${frame.height}` }}>
-                    <img src={mediaUrl(frame.thumbPath)} alt="" loading="lazy" decoding="async" draggable={false} />
+                    <img src={mediaUrl(frame.thumbPath)} alt="" decoding="async" draggable={false} />
                   </div>
                   {count > 0 && (
                     <span className="annotation-badge" aria-label={`${count} annotations`}>

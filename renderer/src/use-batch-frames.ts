@@ -1,0 +1,61 @@
+import { useEffect, useRef, useState } from 'react';
+import type { Frame } from '../../shared/domain';
+import { call, subscribe } from './api';
+import { useApp } from './state/store';
+
+const firstPage = 300;
+const laterPage = 2500;
+
+/**
+ * A batch's frames, loaded progressively: the first screenful arrives at once and paints, the rest follows in
+ * larger pages. Reloads (after an extraction, a move, a delete) keep showing the old list until the new one is
+ * complete, so the grid never flickers empty.
+ */
+export function useBatchFrames(batchId: string): Frame[] | undefined {
+  const [frames, setFrames] = useState<Frame[]>();
+  const generation = useRef(0);
+
+  useEffect(() => {
+    let timer: ReturnType<typeof setTimeout> | null = null;
+    const load = async (initial: boolean) => {
+      const mine = ++generation.current;
+      const first = await call('frames.list', { batchId, offset: 0, limit: firstPage });
+      if (mine !== generation.current) return;
+      let loaded = first.frames;
+      if (initial || loaded.length >= first.total) setFrames(loaded);
+      while (loaded.length < first.total) {
+        // Let the first screen's thumbnails load before asking the host for the rest.
+        if (initial) await new Promise((resolve) => setTimeout(resolve, 250));
+        const page = await call('frames.list', { batchId, offset: loaded.length, limit: laterPage });
+        if (mine !== generation.current) return;
+        if (page.frames.length === 0) break;
+        loaded = loaded.concat(page.frames);
+        if (initial) setFrames(loaded);
+      }
+      setFrames(loaded);
+    };
+    const reload = () => {
+      if (timer) return;
+      timer = setTimeout(() => {
+        timer = null;
+        load(false).catch(useApp.getState().showError);
+      }, 300);
+    };
+    load(true).catch(useApp.getState().showError);
+    const offs = [
+      subscribe('job.updated', (job) => {
+        if (job.batchId === batchId && job.status === 'done') reload();
+      }),
+      subscribe('library.changed', (change) => {
+        if (change.batchId === batchId) reload();
+      }),
+    ];
+    return () => {
+      generation.current++;
+      offs.forEach((off) => off());
+      if (timer) clearTimeout(timer);
+    };
+  }, [batchId]);
+
+  return frames;
+}
