@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { annotationCalls } from './annotation-contract';
 import {
   batchSchema,
   frameSchema,
@@ -44,6 +45,7 @@ export const appInfoSchema = z.object({
 export type AppInfo = z.infer<typeof appInfoSchema>;
 
 export const calls = {
+  ...annotationCalls,
   'app.info': call(empty, appInfoSchema),
   'projects.list': call(empty, z.array(projectSchema)),
   'projects.create': call(z.object({ name: z.string().max(1000) }).strict(), projectSchema),

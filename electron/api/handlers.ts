@@ -1,6 +1,7 @@
 import type { CallName, CallOutput, Calls } from '../../shared/contract';
 import { toAppError } from '../../shared/errors';
 import type { z } from 'zod';
+import { createAnnotationHandlers } from './annotation-handlers';
 import { deleteBatch, getBatch, listBatches, renameBatch, reorderBatches } from '../library/batches';
 import { getFrame, listFrames, moveFrames, purgeDeletedFrames, restoreFrames, softDeleteFrames } from '../library/frames';
 import { discardJob, getJob, listJobs, queueStats, requeueJob } from '../library/jobs';
@@ -22,6 +23,7 @@ export function createHandlers(services: Services): Handlers {
     events.emit('library.changed', { entity, projectId, batchId });
 
   return {
+    ...createAnnotationHandlers(services),
     'app.info': () => {
       let ffmpeg: { found: boolean; message: string | null };
       try {

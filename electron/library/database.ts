@@ -52,7 +52,7 @@ export function transaction<T>(db: Database, work: () => T): T {
 /** Appends to the sync outbox; call inside the transaction that made the change. */
 export function recordChange(
   db: Database,
-  entity: 'project' | 'batch' | 'video' | 'frame',
+  entity: 'project' | 'batch' | 'video' | 'frame' | 'label' | 'shape',
   rowId: string,
   op: 'upsert' | 'delete',
 ): void {

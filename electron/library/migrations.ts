@@ -107,4 +107,39 @@ export const migrations: readonly string[] = [
   ALTER TABLE frames ADD COLUMN deleted_at INTEGER;
   CREATE INDEX frames_deleted ON frames (deleted_at) WHERE deleted_at IS NOT NULL;
   `,
+  // shapes.label_id has no ON DELETE action on purpose: RESTRICT fires mid-statement and would block deleting a
+  // project, whose cascade may reach its labels before its shapes; the default check runs once the cascade is done.
+  `
+  CREATE TABLE labels (
+    id TEXT PRIMARY KEY,
+    project_id TEXT NOT NULL REFERENCES projects (id) ON DELETE CASCADE,
+    name TEXT NOT NULL,
+    color TEXT NOT NULL,
+    hotkey INTEGER CHECK (hotkey BETWEEN 1 AND 9),
+    attributes TEXT NOT NULL DEFAULT '[]',
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL,
+    server_version INTEGER
+  );
+  CREATE UNIQUE INDEX labels_name_unique ON labels (project_id, name COLLATE NOCASE);
+  CREATE UNIQUE INDEX labels_hotkey_unique ON labels (project_id, hotkey) WHERE hotkey IS NOT NULL;
+
+  CREATE TABLE shapes (
+    id TEXT PRIMARY KEY,
+    frame_id TEXT NOT NULL REFERENCES frames (id) ON DELETE CASCADE,
+    label_id TEXT REFERENCES labels (id),
+    type TEXT NOT NULL CHECK (type IN ('rectangle', 'polygon', 'polyline', 'point')),
+    points TEXT NOT NULL,
+    note TEXT NOT NULL DEFAULT '',
+    attributes TEXT NOT NULL DEFAULT '{}',
+    hidden INTEGER NOT NULL DEFAULT 0,
+    locked INTEGER NOT NULL DEFAULT 0,
+    z_index INTEGER NOT NULL DEFAULT 0,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL,
+    server_version INTEGER
+  );
+  CREATE INDEX shapes_frame ON shapes (frame_id, z_index);
+  CREATE INDEX shapes_label ON shapes (label_id);
+  `,
 ];

@@ -1,0 +1,68 @@
+import type { ShapeType } from './annotations';
+import { StillframeError } from './errors';
+
+/** A frame image's size in its own pixels: shape coordinates run from 0 to width and 0 to height. */
+export interface ImageSize {
+  width: number;
+  height: number;
+}
+
+const clamp = (value: number, max: number) => Math.min(Math.max(value, 0), max);
+
+/** Every x into [0, width] and every y into [0, height]. */
+export function clampPoints(points: readonly number[], size: ImageSize): number[] {
+  return points.map((value, i) => clamp(value, i % 2 === 0 ? size.width : size.height));
+}
+
+/** Any two opposite corners as top-left then bottom-right, so x1 ≤ x2 and y1 ≤ y2. */
+export function normaliseRectangle(points: readonly number[]): number[] {
+  const [ax = 0, ay = 0, bx = 0, by = 0] = points;
+  return [Math.min(ax, bx), Math.min(ay, by), Math.max(ax, bx), Math.max(ay, by)];
+}
+
+export function distinctPointCount(points: readonly number[]): number {
+  const seen = new Set<string>();
+  for (let i = 0; i + 1 < points.length; i += 2) seen.add(`${points[i]},${points[i + 1]}`);
+  return seen.size;
+}
+
+const notFinite = 'Shape points must be finite numbers.';
+
+/** Why these points cannot be a shape of this type, in words for the person drawing it; null when they can. */
+export function geometryProblem(type: ShapeType, points: readonly number[]): string | null {
+  if (points.length % 2 !== 0) return 'Shape points must come in x, y pairs.';
+  if (!points.every(Number.isFinite)) return notFinite;
+  const count = points.length / 2;
+  switch (type) {
+    case 'rectangle': {
+      if (count !== 2) return 'A rectangle needs exactly 2 corner points.';
+      const [x1 = 0, y1 = 0, x2 = 0, y2 = 0] = points;
+      return x1 === x2 || y1 === y2 ? 'A rectangle needs a width and a height inside the frame.' : null;
+    }
+    case 'polygon':
+      return distinctPointCount(points) < 3 ? 'A polygon needs at least 3 different points inside the frame.' : null;
+    case 'polyline':
+      return distinctPointCount(points) < 2 ? 'A line needs at least 2 different points inside the frame.' : null;
+    case 'point':
+      return count === 1 ? null : `A point shape needs exactly 1 point, not ${count}.`;
+  }
+}
+
+/** Clamped to the image and, for a rectangle, normalised; unchecked, so a caller can tell what clamping cost. */
+export function fitGeometry(type: ShapeType, points: readonly number[], size: ImageSize): number[] {
+  const clamped = clampPoints(points, size);
+  return type === 'rectangle' && clamped.length === 4 ? normaliseRectangle(clamped) : clamped;
+}
+
+/**
+ * The geometry as stored: clamped to the image, rectangles normalised. Degeneracy is judged after clamping, so a
+ * box dragged wholly off the image is refused rather than saved as a sliver on its edge.
+ */
+export function prepareGeometry(type: ShapeType, points: readonly number[], size: ImageSize): number[] {
+  // Clamping would turn an infinite coordinate into a plausible edge, so refuse it first.
+  if (!points.every(Number.isFinite)) throw new StillframeError('invalid-input', notFinite);
+  const prepared = fitGeometry(type, points, size);
+  const problem = geometryProblem(type, prepared);
+  if (problem !== null) throw new StillframeError('invalid-input', problem);
+  return prepared;
+}
