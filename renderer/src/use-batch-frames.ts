@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useState } from 'react';
 import type { Frame } from '../../shared/domain';
 import { call, subscribe } from './api';
 import { useApp } from './state/store';
@@ -13,21 +13,21 @@ const laterPage = 2500;
  */
 export function useBatchFrames(batchId: string): Frame[] | undefined {
   const [frames, setFrames] = useState<Frame[]>();
-  const generation = useRef(0);
 
   useEffect(() => {
     let timer: ReturnType<typeof setTimeout> | null = null;
+    let generation = 0;
     const load = async (initial: boolean) => {
-      const mine = ++generation.current;
+      const mine = ++generation;
       const first = await call('frames.list', { batchId, offset: 0, limit: firstPage });
-      if (mine !== generation.current) return;
+      if (mine !== generation) return;
       let loaded = first.frames;
       if (initial || loaded.length >= first.total) setFrames(loaded);
       while (loaded.length < first.total) {
         // Let the first screen's thumbnails load before asking the host for the rest.
         if (initial) await new Promise((resolve) => setTimeout(resolve, 250));
         const page = await call('frames.list', { batchId, offset: loaded.length, limit: laterPage });
-        if (mine !== generation.current) return;
+        if (mine !== generation) return;
         if (page.frames.length === 0) break;
         loaded = loaded.concat(page.frames);
         if (initial) setFrames(loaded);
@@ -51,7 +51,7 @@ export function useBatchFrames(batchId: string): Frame[] | undefined {
       }),
     ];
     return () => {
-      generation.current++;
+      generation++;
       offs.forEach((off) => off());
       if (timer) clearTimeout(timer);
     };

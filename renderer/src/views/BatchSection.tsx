@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useMemo, useState } from 'react';
 import type { Batch, Frame, Video } from '../../../shared/domain';
 import { toAppError } from '../../../shared/errors';
 import { batchNameMaxLength } from '../../../shared/names';
@@ -98,19 +98,33 @@ interface BatchSectionProps {
   position: number;
   total: number;
   videoFilter: string;
-  annotationCounts: ReadonlyMap<string, number>;
-  frameFilter: (frame: Frame) => boolean;
+  /** 'all', 'annotated', 'not-annotated', or a label id: frames with at least one shape of that label. */
+  annotationFilter: string;
   onMove(batchId: string, toIndex: number): void;
   onOpenFrame(frame: Frame): void;
   onDeleteFrames(ids: string[]): void;
 }
 
-export function BatchSection({ batch, position, total, videoFilter, annotationCounts, frameFilter, onMove, onOpenFrame, onDeleteFrames }: BatchSectionProps) {
+export function BatchSection({ batch, position, total, videoFilter, annotationFilter, onMove, onOpenFrame, onDeleteFrames }: BatchSectionProps) {
   const [open, setOpen] = useState(true);
   const [editing, setEditing] = useState<'rename' | 'delete' | null>(null);
   const [dragOver, setDragOver] = useState(false);
   const videos = useLiveQuery(() => call('videos.list', { batchId: batch.id }), { 'job.updated': (job) => job.batchId === batch.id }, [batch.id]);
   const frames = useBatchFrames(batch.id);
+  const counts = useLiveQuery(
+    () => call('frames.annotationCounts', { batchId: batch.id }),
+    { 'library.changed': (change) => change.batchId === batch.id || (change.batchId === null && change.projectId === batch.projectId) },
+    [batch.id],
+  );
+  const annotations = useMemo(() => new Map((counts.data ?? []).map((entry) => [entry.frameId, entry])), [counts.data]);
+  const annotationCounts = useMemo(() => new Map([...annotations].map(([id, entry]) => [id, entry.count])), [annotations]);
+  const frameFilter = (frame: Frame) => {
+    const entry = annotations.get(frame.id);
+    if (annotationFilter === 'all') return true;
+    if (annotationFilter === 'annotated') return entry !== undefined;
+    if (annotationFilter === 'not-annotated') return entry === undefined;
+    return entry?.labelIds.includes(annotationFilter) ?? false;
+  };
   const query = videoFilter.trim().toLowerCase();
   const shownVideos = (videos.data ?? []).filter((video) => video.name.toLowerCase().includes(query));
   const shownFrames = (frames ?? []).filter((frame) => frame.videoName.toLowerCase().includes(query) && frameFilter(frame));

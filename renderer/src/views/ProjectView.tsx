@@ -8,8 +8,6 @@ import { useLiveQuery } from '../use-refresh';
 import { BatchSection } from './BatchSection';
 import { ImportDialog, type ImportSource } from './ImportDialog';
 
-type AnnotationFilter = 'all' | 'annotated' | 'not-annotated';
-
 /** The last deletion, undoable until the person's next action. */
 interface PendingUndo {
   ids: string[];
@@ -89,12 +87,12 @@ export function ProjectView({ project }: { project: Project }) {
   }, []);
 
   const [search, setSearch] = useState('');
-  const [annotationFilter, setAnnotationFilter] = useState<AnnotationFilter>('all');
+  const [annotationFilter, setAnnotationFilter] = useState('all');
+  const labels = useLiveQuery(() => call('labels.list', { projectId: project.id }), { 'library.changed': (change) => change.projectId === project.id }, [project.id]);
   const [undo, setUndo] = useState<PendingUndo | null>(null);
   const [moveTarget, setMoveTarget] = useState('');
   const selection = useSelection();
   const navigate = useApp((state) => state.navigate);
-  const annotationCounts: ReadonlyMap<string, number> = new Map();
 
   useEffect(() => () => useSelection.getState().clear(), [project.id]);
 
@@ -154,11 +152,6 @@ export function ProjectView({ project }: { project: Project }) {
     navigate({ name: 'frame', projectId: project.id, batchId: frame.batchId, frameId: frame.id });
   };
 
-  const frameFilter = (frame: Frame) => {
-    const count = annotationCounts.get(frame.id) ?? 0;
-    return annotationFilter === 'all' || (annotationFilter === 'annotated' ? count > 0 : count === 0);
-  };
-
   const selectionBatches = (batches.data ?? []).filter((batch) => batch.id !== selection.batchId);
   const selectedCount = selection.selected.size;
 
@@ -201,10 +194,15 @@ export function ProjectView({ project }: { project: Project }) {
         </label>
         <label className="inline-field">
           <span>Show</span>
-          <select value={annotationFilter} onChange={(event) => setAnnotationFilter(event.target.value as AnnotationFilter)}>
+          <select value={annotationFilter} onChange={(event) => setAnnotationFilter(event.target.value)}>
             <option value="all">All frames</option>
             <option value="annotated">Annotated</option>
             <option value="not-annotated">Not annotated</option>
+            {(labels.data ?? []).map((label) => (
+              <option key={label.id} value={label.id}>
+                Label: {label.name}
+              </option>
+            ))}
           </select>
         </label>
         {selectedCount > 0 && (
@@ -260,8 +258,7 @@ export function ProjectView({ project }: { project: Project }) {
           position={index}
           total={all.length}
           videoFilter={search}
-          annotationCounts={annotationCounts}
-          frameFilter={frameFilter}
+          annotationFilter={annotationFilter}
           onMove={reorder}
           onOpenFrame={openFrame}
           onDeleteFrames={(ids) => {
