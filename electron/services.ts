@@ -45,7 +45,8 @@ export function openServices(options: ServiceOptions): Services {
   for (const dir of [paths.root, paths.frames, paths.thumbs, paths.tmp]) mkdirSync(dir, { recursive: true });
   const db = openDatabase(paths.database);
   const events = new EventBus();
-  const { worker, cleanup } = createExtractionWorker(db, paths);
+  const ingestSettings = { ...defaultIngestSettings(), ...options.ingest };
+  const { worker, cleanup } = createExtractionWorker(db, paths, ingestSettings.loom);
   const queue = new ProcessingQueue(db, events, worker, cleanup, { concurrency: concurrencyFromEnv(), ...options.queue });
   let releaseLock: (() => void) | null = null;
   const startQueue = () => {
@@ -61,7 +62,7 @@ export function openServices(options: ServiceOptions): Services {
     db,
     events,
     queue,
-    ingestSettings: { ...defaultIngestSettings, ...options.ingest },
+    ingestSettings,
     startQueue,
     async close() {
       await queue.stop();

@@ -63,10 +63,13 @@ export const calls = {
       .object({
         projectId: idSchema,
         batch: batchChoiceSchema,
-        paths: z.array(z.string().min(1).max(4096)).min(1).max(10_000),
+        paths: z.array(z.string().min(1).max(4096)).max(10_000).default([]),
+        /** Loom share or folder links, checked by the host before any network request. */
+        links: z.array(z.string().max(2048)).max(1_000).default([]),
         options: extractionOptionsSchema,
       })
-      .strict(),
+      .strict()
+      .refine((input) => input.paths.length + input.links.length > 0, { message: 'Give at least one file, folder or Loom link.' }),
     z.object({ batch: batchSchema, videos: z.array(ingestedVideoSchema) }),
   ),
   'videos.list': call(z.object({ batchId: idSchema }).strict(), z.array(videoSchema)),

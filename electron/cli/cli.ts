@@ -2,6 +2,7 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import path from 'node:path';
 import type { Job } from '../../shared/domain';
 import { StillframeError, toAppError } from '../../shared/errors';
+import { looksLikeLoomLink } from '../../shared/loom-links';
 import { samplingSchema, type ExtractionOptions, type Sampling } from '../../shared/sampling';
 import { deleteBatch, findBatchByName, listBatches, renameBatch } from '../library/batches';
 import { listProjectFrames, moveFrames } from '../library/frames';
@@ -10,6 +11,7 @@ import { createProject, deleteProject, findProjectByName, listProjects, renamePr
 import { defaultLibraryDir } from '../library/paths';
 import { getVideo } from '../library/videos';
 import { ingestFiles } from '../ingest/ingest';
+import { loomSettingsFromEnv } from '../loom/loom-api';
 import { startBrowserHost } from '../host/browser-host';
 import { openServices, type Services } from '../services';
 
@@ -31,7 +33,7 @@ Commands:
   projects create NAME | rename NAME NEW | delete NAME
   batches --project NAME [--json]           list a project's batches
   batch rename NAME NEW | delete NAME | move-frames --to NAME FRAME_ID...   (each with --project NAME)
-  ingest FILE... --project NAME --batch NAME [--every SECONDS | --nth N | --keyframes | --scene THRESHOLD]
+  ingest FILE|LOOM_LINK... --project NAME --batch NAME [--every SECONDS | --nth N | --keyframes | --scene THRESHOLD]
          [--max-frames N] [--json]          import videos and extract their frames
   frames --project NAME [--batch NAME] [--json]
   jobs [--json]                             list processing jobs
@@ -186,7 +188,7 @@ async function ingestCommand(services: Services, args: string[], io: CliIO): Pro
     scene: { type: 'string' },
     'max-frames': { type: 'string' },
   });
-  if (positionals.length === 0) throw new UsageError('ingest needs at least one video file or folder.');
+  if (positionals.length === 0) throw new UsageError('ingest needs at least one video file, folder or Loom link.');
   const projectName = requireString(values.project, '--project');
   const batchName = requireString(values.batch, '--batch');
   const options: ExtractionOptions = {
@@ -197,10 +199,12 @@ async function ingestCommand(services: Services, args: string[], io: CliIO): Pro
   const { db } = services;
   const project = findProjectByName(db, projectName) ?? createProject(db, projectName);
   const existing = findBatchByName(db, project.id, batchName);
+  const links = positionals.filter(looksLikeLoomLink);
   const result = await ingestFiles(db, services.ingestSettings, {
     projectId: project.id,
     batch: existing ? { existingId: existing.id } : { newName: batchName },
-    paths: positionals.map((file) => path.resolve(file)),
+    paths: positionals.filter((item) => !looksLikeLoomLink(item)).map((file) => path.resolve(file)),
+    links,
     options,
   });
   services.startQueue();
@@ -313,7 +317,7 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
       return 0;
     }
     const libraryDir = typeof values.library === 'string' ? path.resolve(values.library) : defaultLibraryDir(io.env);
-    services = openServices({ libraryDir });
+    services = openServices({ libraryDir, ingest: { loom: loomSettingsFromEnv(io.env) } });
     return await command(services, args, io);
   } catch (error) {
     if (error instanceof UsageError) {

@@ -6,7 +6,9 @@ import { transaction, type Database } from '../library/database';
 import { deleteVideoFrames, insertFrames } from '../library/frames';
 import { jobOptions, markJobDone } from '../library/jobs';
 import { toLibraryRelative, type LibraryPaths } from '../library/paths';
-import { getVideoLocation, type VideoLocation } from '../library/videos';
+import { getVideoLocation, recordProbe, type VideoLocation } from '../library/videos';
+import { downloadLoomVideo } from '../loom/download';
+import type { LoomSettings } from '../loom/loom-api';
 import { extractFrames } from '../media/extract';
 import { probeVideo, type VideoProbe } from '../media/probe';
 import type { JobCleanup, JobWorker } from '../queue/queue';
@@ -43,26 +45,49 @@ function removeJobTempDirs(paths: LibraryPaths, jobId: string): void {
  * into place, and its frame rows are committed in the same transaction that marks the job done, so a crash at any
  * point leaves either nothing or everything.
  */
-export function createExtractionWorker(db: Database, paths: LibraryPaths): { worker: JobWorker; cleanup: JobCleanup } {
+export function createExtractionWorker(
+  db: Database,
+  paths: LibraryPaths,
+  loom: LoomSettings,
+): { worker: JobWorker; cleanup: JobCleanup } {
   const worker: JobWorker = async (job, signal, onProgress) => {
     const video = getVideoLocation(db, job.videoId);
-    if (!existsSync(video.sourcePath)) {
+    if (video.sourceType === 'file' && !existsSync(video.sourcePath)) {
       throw new StillframeError('file-missing', `The source video could not be found at ${video.sourcePath}. It may have been moved or deleted.`);
     }
-    const probe: VideoProbe = video.probe ? (JSON.parse(video.probe) as VideoProbe) : await probeVideo(video.sourcePath, { signal });
     const temp = attemptTempDir(paths, job.id);
     const tempFolders = { frames: path.join(temp, 'frames'), thumbs: path.join(temp, 'thumbs') };
     mkdirSync(tempFolders.frames, { recursive: true });
     mkdirSync(tempFolders.thumbs, { recursive: true });
     try {
+      // A Loom video is downloaded into this attempt's temp folder first (half the progress bar), so the download
+      // is removed with it whether the extraction succeeds or not.
+      let input = video.sourcePath;
+      let probe: VideoProbe;
+      let extractProgress = onProgress;
+      if (video.sourceType === 'loom') {
+        const download = await downloadLoomVideo({
+          id: video.contentHash.replace(/^loom:/, ''),
+          settings: loom,
+          destDir: temp,
+          signal,
+          onProgress: (fraction) => onProgress((fraction ?? 0) * 0.5),
+        });
+        input = download.file;
+        probe = await probeVideo(input, { signal });
+        recordProbe(db, video.id, probe, download.bytes);
+        extractProgress = (fraction) => onProgress(0.5 + fraction * 0.5);
+      } else {
+        probe = video.probe ? (JSON.parse(video.probe) as VideoProbe) : await probeVideo(input, { signal });
+      }
       const frames = await extractFrames({
-        input: video.sourcePath,
+        input,
         probe,
         options: jobOptions(job),
         framesDir: tempFolders.frames,
         thumbsDir: tempFolders.thumbs,
         signal,
-        onProgress,
+        onProgress: extractProgress,
       });
       if (frames.length === 0) {
         throw new StillframeError(

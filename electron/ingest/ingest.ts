@@ -4,7 +4,7 @@ import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { BatchChoice, IngestedVideo } from '../../shared/contract';
 import type { Batch } from '../../shared/domain';
-import { StillframeError, toAppError } from '../../shared/errors';
+import { StillframeError, toAppError, type AppErrorData } from '../../shared/errors';
 import { uuidv7 } from '../../shared/ids';
 import type { ExtractionOptions } from '../../shared/sampling';
 import { createBatch, getBatch } from '../library/batches';
@@ -13,13 +13,18 @@ import { createJob } from '../library/jobs';
 import { getProject } from '../library/projects';
 import { findVideoByHash, getVideo, insertVideo } from '../library/videos';
 import { probeVideo } from '../media/probe';
+import { loomSettingsFromEnv, resolveLoomLinks, type LoomSettings, type LoomVideoInfo } from '../loom/loom-api';
+import { parseLoomLink, type LoomLink } from '../../shared/loom-links';
 
 export interface IngestSettings {
   maxFileBytes: number;
   maxAttempts: number;
+  loom: LoomSettings;
 }
 
-export const defaultIngestSettings: IngestSettings = { maxFileBytes: 5 * 1024 ** 3, maxAttempts: 3 };
+export function defaultIngestSettings(env: NodeJS.ProcessEnv = process.env): IngestSettings {
+  return { maxFileBytes: 5 * 1024 ** 3, maxAttempts: 3, loom: loomSettingsFromEnv(env) };
+}
 
 /** Extensions picked up when a whole folder is dropped; single files are always probed, whatever their name. */
 const videoExtensions = new Set([
@@ -30,6 +35,8 @@ export interface IngestRequest {
   projectId: string;
   batch: BatchChoice;
   paths: readonly string[];
+  /** Loom share or folder links, as the person pasted them. */
+  links?: readonly string[];
   options: ExtractionOptions;
   /** The name a person knows the file by, where the host path is not it (browser uploads). */
   displayNames?: ReadonlyMap<string, string>;
@@ -67,6 +74,50 @@ function sha256File(file: string): Promise<string> {
   });
 }
 
+/** A Loom link (a folder becomes each of its videos) as pending videos; the download happens in the job. */
+async function addLoomVideos(
+  db: Database,
+  settings: IngestSettings,
+  request: IngestRequest,
+  batch: Batch,
+  text: string,
+  link: LoomLink,
+  jobIds: string[],
+): Promise<IngestedVideo[]> {
+  let videos: LoomVideoInfo[];
+  try {
+    videos = await resolveLoomLinks([link], settings.loom);
+  } catch (error) {
+    return [{ file: text, video: null, duplicateOf: null, error: toAppError(error) }];
+  }
+  return videos.map((info) => {
+    const file = link.kind === 'folder' ? info.shareUrl : text;
+    const contentHash = `loom:${info.id}`;
+    const duplicateOf = findVideoByHash(db, batch.id, contentHash);
+    if (duplicateOf) return { file, video: null, duplicateOf, error: null };
+    const id = uuidv7();
+    transaction(db, () => {
+      insertVideo(db, {
+        id,
+        projectId: request.projectId,
+        batchId: batch.id,
+        name: info.title,
+        sourceType: 'loom',
+        sourcePath: info.shareUrl,
+        sourceUrl: info.shareUrl,
+        sourceMetadata: info.metadata,
+        sizeBytes: 0,
+        contentHash,
+        status: 'pending',
+        error: null,
+        probe: null,
+      });
+      jobIds.push(createJob(db, id, request.options, { maxAttempts: settings.maxAttempts }));
+    });
+    return { file, video: getVideo(db, id), duplicateOf: null, error: null };
+  });
+}
+
 function resolveBatch(db: Database, projectId: string, choice: BatchChoice): Batch {
   if ('newName' in choice) return createBatch(db, projectId, choice.newName);
   const batch = getBatch(db, choice.existingId);
@@ -85,12 +136,29 @@ export async function ingestFiles(
 ): Promise<{ batch: Batch; videos: IngestedVideo[]; jobIds: string[] }> {
   getProject(db, request.projectId);
   const files = await expandPaths(request.paths);
-  if (files.length === 0) {
+  // Links are checked before anything else happens, and before any network request.
+  const links = (request.links ?? []).map((text): { text: string; link: LoomLink | null; error: AppErrorData | null } => {
+    try {
+      return { text, link: parseLoomLink(text), error: null };
+    } catch (error) {
+      return { text, link: null, error: toAppError(error) };
+    }
+  });
+  if (files.length === 0 && links.every((item) => item.link === null)) {
+    const firstBadLink = links.find((item) => item.error !== null)?.error;
+    if (firstBadLink) throw new StillframeError('invalid-input', firstBadLink.message);
     throw new StillframeError('invalid-input', 'No videos were found in what you chose. Pick video files or folders that contain them.');
   }
   const batch = resolveBatch(db, request.projectId, request.batch);
   const results: IngestedVideo[] = [];
   const jobIds: string[] = [];
+  for (const item of links) {
+    if (item.link === null) {
+      results.push({ file: item.text, video: null, duplicateOf: null, error: item.error });
+      continue;
+    }
+    results.push(...(await addLoomVideos(db, settings, request, batch, item.text, item.link, jobIds)));
+  }
   for (const file of files) {
     const name = request.displayNames?.get(file) ?? path.basename(file);
     try {

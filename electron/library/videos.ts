@@ -67,7 +67,10 @@ export interface NewVideo {
   projectId: string;
   batchId: string;
   name: string;
+  sourceType?: 'file' | 'loom';
   sourcePath: string;
+  sourceUrl?: string;
+  sourceMetadata?: Record<string, unknown>;
   sizeBytes: number;
   contentHash: string;
   status: VideoStatus;
@@ -78,15 +81,18 @@ export interface NewVideo {
 export function insertVideo(db: Database, video: NewVideo): void {
   const now = Date.now();
   db.prepare(
-    `INSERT INTO videos (id, project_id, batch_id, name, source_type, source_path, size_bytes, content_hash, status, error,
-       duration_ms, width, height, frame_rate, codec, rotation, probe, created_at, updated_at)
-     VALUES (?, ?, ?, ?, 'file', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    `INSERT INTO videos (id, project_id, batch_id, name, source_type, source_path, source_url, source_metadata, size_bytes,
+       content_hash, status, error, duration_ms, width, height, frame_rate, codec, rotation, probe, created_at, updated_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   ).run(
     video.id,
     video.projectId,
     video.batchId,
     video.name,
+    video.sourceType ?? 'file',
     video.sourcePath,
+    video.sourceUrl ?? null,
+    video.sourceMetadata ? JSON.stringify(video.sourceMetadata) : null,
     video.sizeBytes,
     video.contentHash,
     video.status,
@@ -119,14 +125,16 @@ export interface VideoLocation {
   projectId: string;
   batchId: string;
   batchSlug: string;
+  sourceType: 'file' | 'loom';
   sourcePath: string;
+  contentHash: string;
   probe: string | null;
 }
 
 export function getVideoLocation(db: Database, id: string): VideoLocation {
   const row = db
     .prepare(
-      `SELECT v.id, v.project_id, v.batch_id, b.slug, v.source_path, v.probe
+      `SELECT v.id, v.project_id, v.batch_id, b.slug, v.source_type, v.source_path, v.content_hash, v.probe
        FROM videos v JOIN batches b ON b.id = v.batch_id WHERE v.id = ?`,
     )
     .get(id);
@@ -136,7 +144,18 @@ export function getVideoLocation(db: Database, id: string): VideoLocation {
     projectId: String(row.project_id),
     batchId: String(row.batch_id),
     batchSlug: String(row.slug),
+    sourceType: row.source_type === 'loom' ? 'loom' : 'file',
     sourcePath: String(row.source_path),
+    contentHash: String(row.content_hash),
     probe: row.probe == null ? null : String(row.probe),
   };
+}
+
+/** A downloaded video is probed only once it is here; its size, duration and resolution are then recorded. */
+export function recordProbe(db: Database, id: string, probe: VideoProbe, sizeBytes: number): void {
+  db.prepare(
+    `UPDATE videos SET probe = ?, duration_ms = ?, width = ?, height = ?, frame_rate = ?, codec = ?, rotation = ?, size_bytes = ?,
+       updated_at = ? WHERE id = ?`,
+  ).run(JSON.stringify(probe), probe.durationMs, probe.width, probe.height, probe.frameRate, probe.codec, probe.rotation, sizeBytes, Date.now(), id);
+  recordChange(db, 'video', id, 'upsert');
 }

@@ -2,13 +2,14 @@ import { useState } from 'react';
 import type { IngestedVideo } from '../../../shared/contract';
 import type { Batch, Project } from '../../../shared/domain';
 import { toAppError } from '../../../shared/errors';
+import { parseLoomLink } from '../../../shared/loom-links';
 import { batchNameMaxLength, defaultBatchName } from '../../../shared/names';
 import { samplingSchema, type Sampling } from '../../../shared/sampling';
 import { call, hostBridge } from '../api';
 import { formatBytes, percent } from '../format';
 import { Dialog } from './Dialog';
 
-export type ImportSource = { kind: 'files'; files: File[] } | { kind: 'paths'; paths: string[] };
+export type ImportSource = { kind: 'files'; files: File[] } | { kind: 'paths'; paths: string[] } | { kind: 'links' };
 
 type Mode = Sampling['mode'];
 
@@ -28,7 +29,22 @@ function samplingFrom(mode: Mode, value: string): Sampling | null {
 }
 
 function sourceNames(source: ImportSource): string[] {
+  if (source.kind === 'links') return [];
   return source.kind === 'files' ? source.files.map((file) => file.name) : source.paths.map((p) => p.split(/[\\/]/).pop() ?? p);
+}
+
+/** The pasted text as links, one per line, each checked at once so a typo is shown before anything is fetched. */
+function parseLinks(text: string): { links: string[]; problems: string[] } {
+  const links = text.split(/\s+/).map((line) => line.trim()).filter((line) => line.length > 0);
+  const problems: string[] = [];
+  for (const link of links) {
+    try {
+      parseLoomLink(link);
+    } catch (error) {
+      problems.push(`${link}: ${toAppError(error).message}`);
+    }
+  }
+  return { links, problems };
 }
 
 interface ImportDialogProps {
@@ -51,6 +67,8 @@ export function ImportDialog({ project, batches, source, onClose, onDone }: Impo
   const [busy, setBusy] = useState(false);
   const [transfer, setTransfer] = useState<{ file: string; fraction: number } | null>(null);
   const [problems, setProblems] = useState<IngestedVideo[] | null>(null);
+  const [linkText, setLinkText] = useState('');
+  const pasted = parseLinks(linkText);
 
   const sampling = samplingFrom(mode, value);
   const maxFramesNumber = maxFrames.trim() === '' ? undefined : Number(maxFrames);
@@ -63,7 +81,7 @@ export function ImportDialog({ project, batches, source, onClose, onDone }: Impo
         <ul className="import-problems" aria-label="Import problems">
           {problems.map((item) => (
             <li key={item.file}>
-              <strong>{item.video?.name ?? item.file.split(/[\\/]/).pop()}</strong>:{' '}
+              <strong>{item.video?.name ?? (/^https?:/.test(item.file) ? item.file : item.file.split(/[\\/]/).pop())}</strong>:{' '}
               {item.duplicateOf ? 'already in this batch, so it was not added again.' : item.error?.message}
             </li>
           ))}
@@ -78,7 +96,9 @@ export function ImportDialog({ project, batches, source, onClose, onDone }: Impo
     setError(null);
     try {
       const paths =
-        source.kind === 'paths'
+        source.kind === 'links'
+          ? []
+          : source.kind === 'paths'
           ? source.paths
           : await hostBridge().filesToPaths(source.files, (progress) =>
               setTransfer({ file: progress.file, fraction: progress.totalBytes > 0 ? progress.loadedBytes / progress.totalBytes : 0 }),
@@ -88,6 +108,7 @@ export function ImportDialog({ project, batches, source, onClose, onDone }: Impo
         projectId: project.id,
         batch: target === 'new' ? { newName: batchName } : { existingId },
         paths,
+        links: source.kind === 'links' ? pasted.links : [],
         options: { sampling, jpegQuality: 3, ...(maxFramesNumber ? { maxFrames: maxFramesNumber } : {}) },
       });
       const failed = result.videos.filter((item) => item.error || item.duplicateOf);
@@ -104,17 +125,40 @@ export function ImportDialog({ project, batches, source, onClose, onDone }: Impo
 
   return (
     <Dialog
-      title={`Import ${names.length === 1 ? '1 video' : `${names.length} videos`} into “${project.name}”`}
+      title={
+        source.kind === 'links'
+          ? `Import Loom videos into “${project.name}”`
+          : `Import ${names.length === 1 ? '1 video' : `${names.length} videos`} into “${project.name}”`
+      }
       submitLabel="Import"
       onClose={onClose}
       onSubmit={() => void submit()}
-      submitDisabled={busy || !sampling || !maxFramesValid || (target === 'existing' && !existingId)}
+      submitDisabled={
+        busy || !sampling || !maxFramesValid || (target === 'existing' && !existingId) ||
+        (source.kind === 'links' && (pasted.links.length === 0 || pasted.problems.length > 0))
+      }
     >
-      <p className="import-files">
-        {names.slice(0, 5).join(', ')}
-        {names.length > 5 && ` and ${names.length - 5} more`}
-        {totalBytes !== null && ` (${formatBytes(totalBytes)})`}
-      </p>
+      {source.kind === 'links' ? (
+        <>
+          <label className="field">
+            <span>Loom links, one per line (share or folder links)</span>
+            <textarea rows={4} value={linkText} onChange={(event) => setLinkText(event.target.value)} aria-invalid={pasted.problems.length > 0} />
+          </label>
+          {pasted.problems.length > 0 && (
+            <ul className="field-error" role="alert" aria-label="Link problems">
+              {pasted.problems.map((problem) => (
+                <li key={problem}>{problem}</li>
+              ))}
+            </ul>
+          )}
+        </>
+      ) : (
+        <p className="import-files">
+          {names.slice(0, 5).join(', ')}
+          {names.length > 5 && ` and ${names.length - 5} more`}
+          {totalBytes !== null && ` (${formatBytes(totalBytes)})`}
+        </p>
+      )}
       <fieldset>
         <legend>Batch</legend>
         <label className="radio">
@@ -179,7 +223,7 @@ export function ImportDialog({ project, batches, source, onClose, onDone }: Impo
           Copying {transfer.file} to the library… {percent(transfer.fraction)}
         </p>
       )}
-      {busy && !transfer && <p role="status">Checking the videos…</p>}
+      {busy && !transfer && <p role="status">{source.kind === 'links' ? 'Asking Loom about the videos…' : 'Checking the videos…'}</p>}
       {error && (
         <p className="field-error" role="alert">
           {error}

@@ -173,6 +173,9 @@ export function ProjectView({ project }: { project: Project }) {
         <button type="button" className="primary" onClick={() => void pick()}>
           Import videos
         </button>
+        <button type="button" onClick={() => setImporting({ kind: 'links' })}>
+          Import from Loom
+        </button>
         <input
           ref={fileInput}
           type="file"

@@ -1,0 +1,92 @@
+import { readdirSync } from 'node:fs';
+import { afterEach, describe, expect, it } from 'vitest';
+import { runCli } from '../cli/cli';
+import { listFrames } from '../library/frames';
+import { createProject } from '../library/projects';
+import { listVideos } from '../library/videos';
+import { startLoomStandIn, type LoomStandIn } from '../loom/loom-stand-in';
+import { mediaDir, openTestServices, tempLibraryDir } from '../test-support/temp-library';
+import { ingestFiles } from './ingest';
+
+const options = { sampling: { mode: 'every' as const, seconds: 5 }, jpegQuality: 3 };
+let standIn: LoomStandIn | null = null;
+afterEach(async () => {
+  await standIn?.close();
+  standIn = null;
+});
+
+const share = (id: string) => `https://www.loom.com/share/${id}?sid=abc`;
+
+describe('importing Loom links', () => {
+  it('turns share and folder links into videos that download, extract and leave nothing in tmp/', async () => {
+    standIn = await startLoomStandIn({ mediaDir });
+    const services = openTestServices({ startQueue: true, ingest: { loom: { baseUrl: standIn.baseUrl } } });
+    const project = createProject(services.db, 'Recordings');
+    const result = await ingestFiles(services.db, services.ingestSettings, {
+      projectId: project.id,
+      batch: { newName: 'Loom' },
+      paths: [],
+      links: [share(standIn.ids.cutHalfway ?? ''), `https://www.loom.com/share/folder/${standIn.ids.folder}`, 'https://www.loom.com/share/not-an-id'],
+      options,
+    });
+    expect(result.videos.at(-1)?.error?.message).toBe(
+      'That is not a Loom link. A Loom link looks like https://www.loom.com/share/0123456789abcdef0123456789abcdef.',
+    );
+    expect(standIn.requests.some((line) => line.includes('not-an-id'))).toBe(false);
+    const added = result.videos.filter((item) => item.video);
+    expect(added.length).toBe(4);
+    services.queue.wake();
+    const jobs = await services.queue.waitFor(result.jobIds);
+    expect(jobs.map((job) => job.status)).toEqual(['done', 'done', 'done', 'done']);
+
+    const videos = listVideos(services.db, result.batch.id);
+    expect(videos.every((video) => video.sourceType === 'loom' && video.frameCount > 0 && video.width !== null)).toBe(true);
+    expect(standIn.requests.some((line) => line.includes('range=bytes='))).toBe(true);
+    const row = services.db.prepare('SELECT source_url, source_metadata FROM videos WHERE id = ?').get(videos[0]?.id ?? '') as {
+      source_url: string;
+      source_metadata: string;
+    };
+    expect(row.source_url).toBe(`https://www.loom.com/share/${standIn.ids.cutHalfway}`);
+    expect(JSON.parse(row.source_metadata)).toMatchObject({ loomId: standIn.ids.cutHalfway, title: videos[0]?.name });
+    expect(listFrames(services.db, result.batch.id, 0, 100).total).toBeGreaterThan(4);
+    expect(readdirSync(services.paths.tmp)).toEqual([]);
+
+    const again = await ingestFiles(services.db, services.ingestSettings, {
+      projectId: project.id, batch: { existingId: result.batch.id }, paths: [], links: [share(standIn.ids.cutHalfway ?? '')], options,
+    });
+    expect(again.videos[0]?.duplicateOf).toBe(videos[0]?.id);
+  });
+
+  it('reports a missing or private video at once, and refuses a malformed link before any request', async () => {
+    standIn = await startLoomStandIn({ mediaDir });
+    const services = openTestServices({ ingest: { loom: { baseUrl: standIn.baseUrl } } });
+    const project = createProject(services.db, 'Errors');
+    const result = await ingestFiles(services.db, services.ingestSettings, {
+      projectId: project.id, batch: { newName: 'B' }, paths: [], links: [share(standIn.ids.notFound ?? ''), share(standIn.ids.unauthorized ?? '')], options,
+    });
+    expect(result.videos.map((item) => item.error?.message)).toEqual([
+      'This Loom video was not found, or it is private.',
+      expect.stringContaining('Loom refused access'),
+    ]);
+    const before = standIn.requests.length;
+    await expect(
+      ingestFiles(services.db, services.ingestSettings, { projectId: project.id, batch: { newName: 'C' }, paths: [], links: ['http://loom.com.evil.io/share/x'], options }),
+    ).rejects.toThrow('That is not a Loom link.');
+    expect(standIn.requests.length).toBe(before);
+  });
+
+  it('accepts Loom links wherever `stillframe ingest` accepts files', async () => {
+    standIn = await startLoomStandIn({ mediaDir });
+    const out: string[] = [];
+    const code = await runCli(
+      ['ingest', share(standIn.ids.ok2 ?? ''), `${mediaDir}/milk.mkv`, '--library', tempLibraryDir(), '--project', 'Mixed', '--batch', 'Both', '--json'],
+      { out: (text) => out.push(text), err: () => {}, env: { LOOM_BASE_URL: standIn.baseUrl }, rendererDir: '/nonexistent', untilInterrupted: async () => {} },
+    );
+    expect(code).toBe(0);
+    const { videos } = JSON.parse(out.join('')) as { videos: { file: string; status: string; frames: number }[] };
+    expect(videos.map((video) => [video.file, video.status, video.frames])).toEqual([
+      [share(standIn.ids.ok2 ?? ''), 'done', 2],
+      [`${mediaDir}/milk.mkv`, 'done', 2],
+    ]);
+  });
+});
