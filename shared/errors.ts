@@ -16,6 +16,12 @@ export const errorCodes = [
   'extraction-failed',
   'cancelled',
   'busy',
+  'access-denied',
+  'password-required',
+  'rate-limited',
+  'network',
+  'unsafe-address',
+  'not-downloadable',
   'internal',
 ] as const;
 

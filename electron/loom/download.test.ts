@@ -112,7 +112,7 @@ describe('downloadLoomVideo', () => {
 
   it('gives up on a server that keeps failing, after the given number of attempts', async () => {
     const error = await failure(download('serverError'));
-    expect(error).toMatchObject({ code: 'busy' });
+    expect(error).toMatchObject({ code: 'network' });
     expect(error.message).toContain('HTTP 500');
     expect(standIn.requests.filter((line) => line.includes('transcoded-url'))).toHaveLength(3);
     expect(await readdir(destDir)).toEqual([]);
@@ -120,11 +120,11 @@ describe('downloadLoomVideo', () => {
 
   it.each([
     ['notFound', 'not-found', 'This Loom video was not found, or it is private.'],
-    ['unauthorized', 'not-found', 'Loom refused access to this video (it is private, or the Loom API key is wrong).'],
-    ['password', 'invalid-input', 'This Loom video is protected by a password.'],
+    ['unauthorized', 'access-denied', 'Loom refused access to this video (it is private, or the Loom API key is wrong).'],
+    ['password', 'password-required', 'This Loom video is protected by a password.'],
     ['notVideo', 'not-a-video', 'Loom sent something that is not a video.'],
     ['garbage', 'not-a-video', 'Loom sent something that is not a video.'],
-    ['privateUrl', 'invalid-input', untrustedAddressMessage],
+    ['privateUrl', 'unsafe-address', untrustedAddressMessage],
   ] as const)('explains %s, leaving no file behind', async (name, code, message) => {
     const error = await failure(download(name));
     expect(error).toMatchObject({ code, message });
@@ -138,7 +138,7 @@ describe('downloadLoomVideo', () => {
 
   it('refuses a redirect to another port on 127.0.0.1 without ever connecting there', async () => {
     const error = await failure(download('redirectLoopback'));
-    expect(error).toMatchObject({ code: 'invalid-input', message: untrustedAddressMessage });
+    expect(error).toMatchObject({ code: 'unsafe-address', message: untrustedAddressMessage });
     expect(error.detail).toContain('http: is not allowed');
     expect(standIn.requests.filter((line) => line.startsWith('decoy '))).toEqual([]);
     expect(mediaRequests()).toEqual([expect.stringContaining('/sessions/redirect/')]);

@@ -92,7 +92,7 @@ describe('resolveLoomLinks', () => {
 
   it('retries a failing server, then gives up with a message a person understands', async () => {
     const error = await failure(resolveLoomLinks([video('serverError')], settings, fast));
-    expect(error).toMatchObject({ code: 'busy', message: 'Loom is having trouble right now (it answered HTTP 500). Try again later.' });
+    expect(error).toMatchObject({ code: 'network', message: 'Loom is having trouble right now (it answered HTTP 500). Try again later.' });
     expect(requestsTo('/v1/oembed')).toHaveLength(3);
   });
 
@@ -141,7 +141,7 @@ describe('loomDownloadUrl', () => {
 
   it('refuses a private download address before connecting to it', async () => {
     const error = await failure(loomDownloadUrl(standIn.ids.privateUrl, settings, fast));
-    expect(error).toMatchObject({ code: 'invalid-input', message: untrustedAddressMessage });
+    expect(error).toMatchObject({ code: 'unsafe-address', message: untrustedAddressMessage });
     expect(error.detail).toContain('10.0.0.1');
   });
 
@@ -171,7 +171,7 @@ describe('loomDownloadUrl', () => {
 
   it('retries 5xx up to the number of attempts', async () => {
     const error = await failure(loomDownloadUrl(standIn.ids.serverError, settings, fast));
-    expect(error.code).toBe('busy');
+    expect(error.code).toBe('network');
     expect(requestsTo('transcoded-url')).toHaveLength(3);
   });
 
@@ -185,7 +185,7 @@ describe('loomDownloadUrl', () => {
 
   it('explains an unreachable Loom', async () => {
     const error = await failure(loomDownloadUrl(standIn.ids.ok, { baseUrl: 'http://127.0.0.1:9' }, { retry: { attempts: 2, baseDelayMs: 1 } }));
-    expect(error).toMatchObject({ code: 'busy', message: loomMessages.unreachable });
+    expect(error).toMatchObject({ code: 'network', message: loomMessages.unreachable });
   });
 });
 
@@ -221,7 +221,7 @@ describe('loomDownloadUrl against a scripted Loom', () => {
     const settings = scripted((path) =>
       path.endsWith('raw-url') ? json({ url: 'https://loom.test/raw/a.mpd' }) : path === '/graphql' ? json([{ data: { getVideo: null } }]) : json({}, 404),
     );
-    await expect(loomDownloadUrl(id, settings, fast)).rejects.toMatchObject({ code: 'not-found', message: loomMessages.dashOnly });
+    await expect(loomDownloadUrl(id, settings, fast)).rejects.toMatchObject({ code: 'not-downloadable', message: loomMessages.dashOnly });
   });
 
   it('says so when Loom answers but offers no address', async () => {

@@ -172,7 +172,7 @@ export function isNetworkError(error: unknown): boolean {
 }
 
 export function networkFailure(error: unknown, progressed = false): TransientFailure {
-  return new TransientFailure(new StillframeError('busy', loomMessages.unreachable, errorText(error)), { progressed });
+  return new TransientFailure(new StillframeError('network', loomMessages.unreachable, errorText(error)), { progressed });
 }
 
 /** Retry-After is either whole seconds or an HTTP date; anything else is ignored. */
@@ -191,21 +191,21 @@ export function failureForStatus(response: Response, subject: LoomSubject): Stil
   const { status } = response;
   const detail = `${URL.parse(response.url)?.pathname ?? 'Loom'} answered HTTP ${status}`;
   if (status === 429) {
-    return new TransientFailure(new StillframeError('busy', loomMessages.rateLimited, detail), {
+    return new TransientFailure(new StillframeError('rate-limited', loomMessages.rateLimited, detail), {
       rateLimited: true,
       retryAfterMs: parseRetryAfter(response.headers.get('retry-after')),
     });
   }
   if (status >= 500) {
     return new TransientFailure(
-      new StillframeError('busy', `Loom is having trouble right now (it answered HTTP ${status}). Try again later.`, detail),
+      new StillframeError('network', `Loom is having trouble right now (it answered HTTP ${status}). Try again later.`, detail),
     );
   }
   if (status === 404 || status === 410) {
     return new StillframeError('not-found', subject === 'folder' ? loomMessages.folderNotFound : loomMessages.videoNotFound, detail);
   }
   if (status === 401 || status === 403) {
-    return new StillframeError('not-found', subject === 'folder' ? loomMessages.folderRefused : loomMessages.videoRefused, detail);
+    return new StillframeError('access-denied', subject === 'folder' ? loomMessages.folderRefused : loomMessages.videoRefused, detail);
   }
   return new StillframeError('internal', `Loom answered in a way Stillframe did not expect (HTTP ${status}).`, detail);
 }
@@ -547,7 +547,7 @@ export async function loomDownloadUrl(
   const source = await graphqlSource(id, settings, options);
   if (source === 'password') {
     throw new StillframeError(
-      'invalid-input',
+      'password-required',
       options.password === undefined ? loomMessages.passwordRequired : loomMessages.passwordWrong,
       `Loom answered VideoPasswordMissingOrIncorrect for ${loomShareUrl('video', id)}`,
     );
@@ -558,5 +558,5 @@ export async function loomDownloadUrl(
   // An endpoint that answered proves the video exists, so its "no usable address" beats the other's 404.
   const telling = failures.sort((a, b) => statusRank(a.status) - statusRank(b.status))[0];
   if (telling !== undefined && !answered) throw telling.error;
-  throw new StillframeError('not-found', dashOnly ? loomMessages.dashOnly : loomMessages.noDownload, loomShareUrl('video', id));
+  throw new StillframeError('not-downloadable', dashOnly ? loomMessages.dashOnly : loomMessages.noDownload, loomShareUrl('video', id));
 }

@@ -10,7 +10,7 @@ async function refusal(promise: Promise<unknown>): Promise<StillframeError> {
     (reason: unknown) => reason,
   );
   if (!(error instanceof StillframeError)) throw new Error(`expected a StillframeError, got ${String(error)}`);
-  expect(error).toMatchObject({ code: 'invalid-input', message: untrustedAddressMessage });
+  expect(error).toMatchObject({ code: 'unsafe-address', message: untrustedAddressMessage });
   return error;
 }
 

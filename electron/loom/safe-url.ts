@@ -111,7 +111,7 @@ function describe(url: URL): string {
 }
 
 function refuse(url: URL, reason: string): StillframeError {
-  return new StillframeError('invalid-input', untrustedAddressMessage, `${reason}: ${describe(url)}`);
+  return new StillframeError('unsafe-address', untrustedAddressMessage, `${reason}: ${describe(url)}`);
 }
 
 /**
