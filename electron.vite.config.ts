@@ -5,6 +5,9 @@ export default defineConfig({
   main: {
     build: {
       outDir: 'out/main',
+      // zod is bundled rather than loaded from node_modules: Node reads its hundred-odd modules one by one, which
+      // costs the CLI about 0.2 s on every command.
+      externalizeDeps: { exclude: ['zod'] },
       rollupOptions: {
         input: {
           main: resolve('electron/main.ts'),

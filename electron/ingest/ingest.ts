@@ -166,7 +166,12 @@ export async function ingestFiles(
         throw new StillframeError('file-missing', `“${name}” could not be found. It may have been moved or deleted.`);
       });
       if (!info.isFile()) throw new StillframeError('not-a-video', `“${name}” is not a file.`);
-      const contentHash = await sha256File(file);
+      const tooLarge = info.size > settings.maxFileBytes;
+      // Hashing and probing both read the file; run them together so a large import waits once, not twice.
+      const [contentHash, probed] = await Promise.all([
+        sha256File(file),
+        tooLarge ? Promise.resolve(null) : probeVideo(file).then((probe) => ({ probe }), (error: unknown) => ({ error: toAppError(error) })),
+      ]);
       const duplicateOf = findVideoByHash(db, batch.id, contentHash);
       if (duplicateOf) {
         results.push({ file, video: null, duplicateOf, error: null });
@@ -174,20 +179,15 @@ export async function ingestFiles(
       }
       const id = uuidv7();
       const base = { id, projectId: request.projectId, batchId: batch.id, name, sourcePath: file, sizeBytes: info.size, contentHash };
-      let probeError = null;
-      let probe = null;
-      if (info.size > settings.maxFileBytes) {
-        probeError = new StillframeError(
-          'file-too-large',
-          `“${name}” is ${(info.size / 1024 ** 3).toFixed(1)} GB, more than the ${(settings.maxFileBytes / 1024 ** 3).toFixed(1)} GB limit set in Settings.`,
-        ).toData();
-      } else {
-        try {
-          probe = await probeVideo(file);
-        } catch (error) {
-          probeError = toAppError(error);
-        }
-      }
+      const probe = probed && 'probe' in probed ? probed.probe : null;
+      const probeError = tooLarge
+        ? new StillframeError(
+            'file-too-large',
+            `“${name}” is ${(info.size / 1024 ** 3).toFixed(1)} GB, more than the ${(settings.maxFileBytes / 1024 ** 3).toFixed(1)} GB limit set in Settings.`,
+          ).toData()
+        : probed && 'error' in probed
+          ? probed.error
+          : null;
       transaction(db, () => {
         insertVideo(db, { ...base, status: probe ? 'pending' : 'failed', error: probeError, probe });
         if (probe) jobIds.push(createJob(db, id, request.options, { maxAttempts: settings.maxAttempts }));
