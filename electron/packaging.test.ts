@@ -65,6 +65,14 @@ describe('packaging and Electron configuration (what nobody here can check by la
     expect(main.indexOf('registerMediaScheme()')).toBeLessThan(main.indexOf('await app.whenReady()'));
   });
 
+  it('ships the page with a Content-Security-Policy that allows no eval and no remote code', () => {
+    const html = read('renderer/index.html');
+    const policy = /http-equiv="Content-Security-Policy"\s+content="([^"]+)"/.exec(html)?.[1] ?? '';
+    expect(policy).toContain("script-src 'self'");
+    expect(policy).toContain("object-src 'none'");
+    expect(policy).not.toMatch(/unsafe-eval|https?:|\*/);
+  });
+
   it('keeps electron out of everything but the Electron-facing files, and Node, DOM and Electron out of shared/', () => {
     const electronFacing = new Set(['electron/main.ts', 'electron/preload.ts', 'electron/media-protocol.ts', 'electron/window-security.ts']);
     for (const file of [...sourceFiles('electron'), ...sourceFiles('renderer'), ...sourceFiles('shared')]) {
