@@ -1,0 +1,484 @@
+import Konva from 'konva/lib/Core';
+import { useCallback, useEffect, useId, useLayoutEffect, useRef, useState, type MouseEvent, type PointerEvent } from 'react';
+import type { Label, Shape } from '../../../shared/annotations';
+import { plural } from '../format';
+import { BitmapCache } from './bitmap-cache';
+import { editorStore, useEditor } from './editor';
+import type { Editor } from './editor-store';
+import { buildGroups, colorOf, handleSize, paintGroups, paintOverlay, sameShapesExcept, type PaintGroup } from './painting';
+import { edgeAt, moveVertex, rectHandleAt, resizeRectangle, shapeAt, translateShapes, vertexAt, type RectHandle } from './shape-geometry';
+import { isTyping } from './typing';
+import { panBy, toImage, zoomByWheel, type Point, type Viewport } from './viewport';
+
+/** How far (CSS px) the pointer must travel before a press becomes a drag, so a click never nudges a shape. */
+const dragThreshold = 3;
+/** How near (CSS px) the pointer must be to pick a handle, a vertex or a thin shape. */
+const pickDistance = handleSize;
+/** Above this zoom the pixels show as squares: annotators zoom in to see exact edges, not a blur. */
+const sharpPixelsFrom = 2;
+
+type Gesture =
+  | { kind: 'pan'; startScreen: Point; startViewport: Viewport }
+  | { kind: 'move'; startScreen: Point; start: Point; originals: Shape[]; preview: Shape[] | null }
+  | { kind: 'resize'; original: Shape; handle: RectHandle; preview: Shape | null }
+  | { kind: 'vertex'; original: Shape; index: number; preview: Shape | null }
+  | { kind: 'rectangle'; startScreen: Point; start: Point; end: Point; dragged: boolean };
+
+const cursors: Record<RectHandle, string> = {
+  nw: 'nwse-resize',
+  se: 'nwse-resize',
+  ne: 'nesw-resize',
+  sw: 'nesw-resize',
+  n: 'ns-resize',
+  s: 'ns-resize',
+  e: 'ew-resize',
+  w: 'ew-resize',
+};
+
+const distance = (a: Point, b: Point) => Math.hypot(a.x - b.x, a.y - b.y);
+
+/** The one selected shape, when the select tool may reshape it. */
+function editableSelection(state: Editor): Shape | null {
+  if (state.tool !== 'select' || state.selection.length !== 1) return null;
+  const shape = state.shapes.find((candidate) => candidate.id === state.selection[0]);
+  return shape && !shape.locked && !shape.hidden ? shape : null;
+}
+
+/**
+ * The canvas: the frame, its shapes and the editing overlay on three Konva layers, none of which listens for
+ * events. Pointer input is read from the container and hit-tested in image pixels against the store, so the
+ * 1,000-shape layer never needs a hit canvas; a drag redraws only the overlay layer and writes at its end.
+ */
+export function AnnotationCanvas({ image }: { image: HTMLImageElement | null }) {
+  const container = useRef<HTMLDivElement>(null);
+  const host = useRef<HTMLDivElement>(null);
+  const stage = useRef<Konva.Stage>(null);
+  const imageLayer = useRef<Konva.Layer>(null);
+  const frameImage = useRef<HTMLImageElement | null>(image);
+  const shapesLayer = useRef<Konva.Layer>(null);
+  const [caches] = useState(() => ({
+    image: new BitmapCache(() => imageLayer.current?.batchDraw()),
+    shapes: new BitmapCache(() => shapesLayer.current?.batchDraw()),
+  }));
+  const overlayLayer = useRef<Konva.Layer>(null);
+  const gesture = useRef<Gesture | null>(null);
+  const pointer = useRef<Point | null>(null);
+  const space = useRef(false);
+  const inside = useRef(false);
+  const groups = useRef<{ shapes: Shape[] | null; labels: Label[] | null; selection: string[] | null; value: PaintGroup[] }>({
+    shapes: null,
+    labels: null,
+    selection: null,
+    value: [],
+  });
+  const labelMap = useRef<{ labels: Label[] | null; value: Map<string, Label> }>({ labels: null, value: new Map() });
+  const hintId = useId();
+
+  const viewSize = useEditor((state) => state.viewSize);
+  const frame = useEditor((state) => state.frame);
+  const ready = useEditor((state) => state.shapesReady);
+  const shapeCount = useEditor((state) => state.shapes.length);
+
+  const labelsById = useCallback((labels: Label[]) => {
+    if (labelMap.current.labels !== labels) labelMap.current = { labels, value: new Map(labels.map((label) => [label.id, label])) };
+    return labelMap.current.value;
+  }, []);
+
+  const paintImage = useCallback(
+    (context: Konva.Context) => {
+      const { frame: size, viewport } = editorStore.getState();
+      const source = frameImage.current;
+      if (!size || !source) return;
+      caches.image.draw(context._context, source, { x: 0, y: 0, ...size }, (ctx) => {
+        ctx.imageSmoothingEnabled = viewport.scale < sharpPixelsFrom;
+        ctx.drawImage(source, 0, 0, size.width, size.height);
+      });
+    },
+    [caches],
+  );
+
+  const paintShapes = useCallback(
+    (context: Konva.Context) => {
+      const state = editorStore.getState();
+      const cache = groups.current;
+      if (cache.labels === state.labels && cache.selection === state.selection && cache.shapes !== state.shapes) {
+        if (cache.shapes && sameShapesExcept(cache.shapes, state.shapes, new Set(state.selection))) cache.shapes = state.shapes;
+      }
+      if (cache.shapes !== state.shapes || cache.labels !== state.labels || cache.selection !== state.selection) {
+        groups.current = {
+          shapes: state.shapes,
+          labels: state.labels,
+          selection: state.selection,
+          value: buildGroups(state.shapes, labelsById(state.labels), new Set(state.selection)),
+        };
+      }
+      const { frame: size, viewport } = state;
+      if (!size) return;
+      // Strokes and points reach a few pixels past the frame's edge; the cache must hold them too.
+      const pad = (handleSize * 2) / viewport.scale;
+      const content = { x: -pad, y: -pad, width: size.width + pad * 2, height: size.height + pad * 2 };
+      const paths = groups.current.value;
+      caches.shapes.draw(context._context, paths, content, (ctx) => paintGroups(ctx, paths, viewport.scale));
+    },
+    [caches, labelsById],
+  );
+
+  const paintEdits = useCallback(
+    (context: Konva.Context) => {
+      const state = editorStore.getState();
+      const active = gesture.current;
+      const ids = new Set(state.selection);
+      let selected = state.shapes.filter((shape) => ids.has(shape.id));
+      if (active?.kind === 'move' && active.preview) selected = active.preview;
+      if ((active?.kind === 'resize' || active?.kind === 'vertex') && active.preview) selected = [active.preview];
+      const labels = labelsById(state.labels);
+      paintOverlay(context._context, {
+        scale: state.viewport.scale,
+        labels,
+        selected,
+        handles: editableSelection(state) !== null,
+        vertex: state.vertex,
+        rectangle: active?.kind === 'rectangle' && active.dragged ? [active.start.x, active.start.y, active.end.x, active.end.y] : null,
+        draft: state.draft,
+        pointer: pointer.current,
+        drawColor: colorOf(labels, state.nextLabelId),
+      });
+    },
+    [labelsById],
+  );
+
+  const redrawOverlay = () => overlayLayer.current?.batchDraw();
+
+  useLayoutEffect(() => {
+    const element = host.current;
+    if (!element) return;
+    // Three layers, each its own canvas: the frame, which only a zoom or pan redraws; every shape not being
+    // edited; and the selection with its handles and the shape being drawn, the one layer a drag redraws.
+    const node = new Konva.Stage({ container: element, width: element.clientWidth, height: element.clientHeight, listening: false });
+    const frameLayer = new Konva.Layer({ listening: false });
+    frameLayer.add(new Konva.Shape({ sceneFunc: paintImage, listening: false, perfectDrawEnabled: false }));
+    const shapes = new Konva.Layer({ listening: false });
+    shapes.add(new Konva.Shape({ sceneFunc: paintShapes, listening: false, perfectDrawEnabled: false }));
+    const overlay = new Konva.Layer({ listening: false });
+    overlay.add(new Konva.Shape({ sceneFunc: paintEdits, listening: false, perfectDrawEnabled: false }));
+    node.add(frameLayer, shapes, overlay);
+    stage.current = node;
+    imageLayer.current = frameLayer;
+    shapesLayer.current = shapes;
+    overlayLayer.current = overlay;
+    return () => {
+      node.destroy();
+      stage.current = null;
+      caches.image.clear();
+      caches.shapes.clear();
+    };
+  }, [caches, paintImage, paintShapes, paintEdits]);
+
+  useLayoutEffect(() => {
+    stage.current?.size(viewSize);
+  }, [viewSize]);
+
+  useLayoutEffect(() => {
+    frameImage.current = image;
+    imageLayer.current?.batchDraw();
+  }, [image, frame]);
+
+  useLayoutEffect(() => {
+    const apply = (viewport: Viewport) => {
+      const node = stage.current;
+      if (!node) return;
+      node.scale({ x: viewport.scale, y: viewport.scale });
+      node.position({ x: viewport.x, y: viewport.y });
+      node.batchDraw();
+    };
+    apply(editorStore.getState().viewport);
+    return editorStore.subscribe((state, previous) => {
+      // A drag begun on one frame must not land on the next one.
+      if (state.frame !== previous.frame) gesture.current = null;
+      if (state.viewport !== previous.viewport) {
+        apply(state.viewport);
+        return;
+      }
+      if (
+        state.labels !== previous.labels ||
+        state.selection !== previous.selection ||
+        !sameShapesExcept(previous.shapes, state.shapes, new Set(state.selection))
+      ) {
+        shapesLayer.current?.batchDraw();
+      }
+      if (
+        state.shapes !== previous.shapes ||
+        state.labels !== previous.labels ||
+        state.selection !== previous.selection ||
+        state.vertex !== previous.vertex ||
+        state.draft !== previous.draft ||
+        state.tool !== previous.tool ||
+        state.nextLabelId !== previous.nextLabelId
+      ) {
+        redrawOverlay();
+      }
+    });
+  }, []);
+
+  useLayoutEffect(() => {
+    const element = container.current;
+    if (!element) return;
+    // Keys go to the canvas from the start: the person came here to draw.
+    element.focus({ preventScroll: true });
+    const measure = () => editorStore.getState().setViewSize({ width: element.clientWidth, height: element.clientHeight });
+    const observer = new ResizeObserver(measure);
+    observer.observe(element);
+    measure();
+    return () => observer.disconnect();
+  }, []);
+
+  const screenPoint = (event: { clientX: number; clientY: number }): Point => {
+    const bounds = container.current?.getBoundingClientRect();
+    return { x: event.clientX - (bounds?.left ?? 0), y: event.clientY - (bounds?.top ?? 0) };
+  };
+
+  const setCursor = (cursor: string) => {
+    const element = container.current;
+    if (element && element.style.cursor !== cursor) element.style.cursor = cursor;
+  };
+
+  const hoverCursor = (p: Point): string => {
+    const state = editorStore.getState();
+    if (space.current) return 'grab';
+    if (state.tool !== 'select') return 'crosshair';
+    const tolerance = pickDistance / state.viewport.scale;
+    const editing = editableSelection(state);
+    if (editing?.type === 'rectangle') {
+      const handle = rectHandleAt(editing.points, p, tolerance);
+      if (handle) return cursors[handle];
+    } else if (editing && vertexAt(editing.points, p, tolerance) >= 0) {
+      return 'pointer';
+    }
+    return shapeAt(state.shapes, p, tolerance) ? 'move' : 'default';
+  };
+
+  useEffect(() => {
+    const element = container.current;
+    if (!element) return;
+    const onWheel = (event: WheelEvent) => {
+      event.preventDefault();
+      const state = editorStore.getState();
+      const lines = event.deltaMode === WheelEvent.DOM_DELTA_LINE ? 16 : event.deltaMode === WheelEvent.DOM_DELTA_PAGE ? 400 : 1;
+      state.setViewport(zoomByWheel(state.viewport, event.deltaY * lines, screenPoint(event)));
+    };
+    const onKeyDown = (event: KeyboardEvent) => {
+      if (event.key === 'Escape' && gesture.current) {
+        // A drag in progress is the first thing Esc takes back; the store's own Esc waits for the next press.
+        event.preventDefault();
+        event.stopImmediatePropagation();
+        gesture.current = null;
+        redrawOverlay();
+        return;
+      }
+      if (event.key === ' ' && !isTyping(event.target) && (inside.current || event.target === element || event.target === document.body)) {
+        event.preventDefault();
+        space.current = true;
+        if (!gesture.current) setCursor('grab');
+      }
+    };
+    const onKeyUp = (event: KeyboardEvent) => {
+      if (event.key !== ' ') return;
+      if (space.current) event.preventDefault();
+      space.current = false;
+      if (!gesture.current) setCursor(pointer.current ? hoverCursor(pointer.current) : 'default');
+    };
+    element.addEventListener('wheel', onWheel, { passive: false });
+    window.addEventListener('keydown', onKeyDown, true);
+    window.addEventListener('keyup', onKeyUp, true);
+    return () => {
+      element.removeEventListener('wheel', onWheel);
+      window.removeEventListener('keydown', onKeyDown, true);
+      window.removeEventListener('keyup', onKeyUp, true);
+    };
+  }, []);
+
+  const onPointerDown = (event: PointerEvent<HTMLDivElement>) => {
+    const element = container.current;
+    if (!element) return;
+    element.focus({ preventScroll: true });
+    const state = editorStore.getState();
+    const screen = screenPoint(event);
+    const p = toImage(state.viewport, screen);
+    const tolerance = pickDistance / state.viewport.scale;
+    if (event.button === 1 || (event.button === 0 && space.current)) {
+      event.preventDefault();
+      element.setPointerCapture(event.pointerId);
+      gesture.current = { kind: 'pan', startScreen: screen, startViewport: state.viewport };
+      setCursor('grabbing');
+      return;
+    }
+    if (event.button !== 0 || !state.frame || !state.shapesReady) return;
+    element.setPointerCapture(event.pointerId);
+    const frame = state.frame;
+    switch (state.tool) {
+      case 'rectangle': {
+        const start = { x: Math.min(Math.max(p.x, 0), frame.width), y: Math.min(Math.max(p.y, 0), frame.height) };
+        gesture.current = { kind: 'rectangle', startScreen: screen, start, end: start, dragged: false };
+        return;
+      }
+      case 'polygon':
+      case 'polyline':
+        pointer.current = p;
+        state.addDraftPoint(p, tolerance);
+        return;
+      case 'point':
+        if (p.x >= -tolerance && p.y >= -tolerance && p.x <= frame.width + tolerance && p.y <= frame.height + tolerance) {
+          state.createShape('point', [p.x, p.y]);
+        }
+        return;
+      case 'select':
+        break;
+    }
+    const editing = editableSelection(state);
+    if (editing?.type === 'rectangle') {
+      const handle = rectHandleAt(editing.points, p, tolerance);
+      if (handle) {
+        gesture.current = { kind: 'resize', original: editing, handle, preview: null };
+        return;
+      }
+    } else if (editing && editing.type !== 'point') {
+      const index = vertexAt(editing.points, p, tolerance);
+      if (index >= 0) {
+        if (event.altKey) {
+          state.deleteVertex(editing.id, index);
+        } else {
+          state.setVertex(index);
+          gesture.current = { kind: 'vertex', original: editing, index, preview: null };
+        }
+        return;
+      }
+    }
+    const hit = shapeAt(state.shapes, p, tolerance);
+    if (!hit) {
+      if (!event.shiftKey) state.select([]);
+      return;
+    }
+    if (event.shiftKey) {
+      state.toggleSelected(hit.id);
+      return;
+    }
+    const ids = state.selection.includes(hit.id) ? state.selection : [hit.id];
+    if (ids !== state.selection) state.select(ids);
+    const originals = state.shapes.filter((shape) => ids.includes(shape.id) && !shape.locked);
+    if (originals.length > 0) gesture.current = { kind: 'move', startScreen: screen, start: p, originals, preview: null };
+  };
+
+  const onPointerMove = (event: PointerEvent<HTMLDivElement>) => {
+    const state = editorStore.getState();
+    const screen = screenPoint(event);
+    const p = toImage(state.viewport, screen);
+    pointer.current = p;
+    const active = gesture.current;
+    const frame = state.frame;
+    if (!active || !frame) {
+      setCursor(hoverCursor(p));
+      if (state.draft) redrawOverlay();
+      return;
+    }
+    switch (active.kind) {
+      case 'pan':
+        state.setViewport(panBy(active.startViewport, screen.x - active.startScreen.x, screen.y - active.startScreen.y));
+        return;
+      case 'move':
+        if (!active.preview && distance(screen, active.startScreen) < dragThreshold) return;
+        active.preview = translateShapes(active.originals, p.x - active.start.x, p.y - active.start.y, frame);
+        break;
+      case 'resize':
+        active.preview = { ...active.original, points: resizeRectangle(active.original.points, active.handle, p, frame) };
+        break;
+      case 'vertex':
+        active.preview = { ...active.original, points: moveVertex(active.original.points, active.index, p, frame) };
+        break;
+      case 'rectangle':
+        active.end = { x: Math.min(Math.max(p.x, 0), frame.width), y: Math.min(Math.max(p.y, 0), frame.height) };
+        active.dragged ||= distance(screen, active.startScreen) >= dragThreshold;
+        break;
+    }
+    redrawOverlay();
+  };
+
+  const onPointerUp = (event: PointerEvent<HTMLDivElement>) => {
+    const active = gesture.current;
+    gesture.current = null;
+    if (container.current?.hasPointerCapture(event.pointerId)) container.current.releasePointerCapture(event.pointerId);
+    if (!active) return;
+    const state = editorStore.getState();
+    switch (active.kind) {
+      case 'pan':
+        setCursor(space.current ? 'grab' : 'default');
+        return;
+      case 'move':
+        if (active.preview) state.updateShapes(active.preview);
+        break;
+      case 'resize':
+      case 'vertex':
+        if (active.preview) state.updateShapes([active.preview]);
+        break;
+      case 'rectangle':
+        if (active.dragged) {
+          state.createShape('rectangle', [active.start.x, active.start.y, active.end.x, active.end.y]);
+        } else {
+          const hit = shapeAt(state.shapes, active.start, pickDistance / state.viewport.scale);
+          state.select(hit ? [hit.id] : []);
+        }
+        break;
+    }
+    redrawOverlay();
+  };
+
+  const onPointerCancel = () => {
+    gesture.current = null;
+    redrawOverlay();
+  };
+
+  const onDoubleClick = (event: MouseEvent<HTMLDivElement>) => {
+    const state = editorStore.getState();
+    const editing = editableSelection(state);
+    if (!editing || (editing.type !== 'polygon' && editing.type !== 'polyline')) return;
+    const p = toImage(state.viewport, screenPoint(event));
+    const tolerance = pickDistance / state.viewport.scale;
+    if (vertexAt(editing.points, p, tolerance) >= 0) return;
+    const edge = edgeAt(editing.points, editing.type === 'polygon', p, tolerance);
+    if (edge) state.addVertex(editing.id, edge.afterIndex, edge.at);
+  };
+
+  const busy = !image || !ready;
+
+  return (
+    <div
+      ref={container}
+      className="annotation-canvas"
+      role="application"
+      aria-label="Annotation canvas"
+      aria-describedby={hintId}
+      aria-busy={busy}
+      tabIndex={0}
+      onPointerDown={onPointerDown}
+      onPointerMove={onPointerMove}
+      onPointerUp={onPointerUp}
+      onPointerCancel={onPointerCancel}
+      onPointerEnter={() => (inside.current = true)}
+      onPointerLeave={() => {
+        inside.current = false;
+        pointer.current = null;
+        if (editorStore.getState().draft) redrawOverlay();
+      }}
+      onDoubleClick={onDoubleClick}
+      onMouseDown={(event) => {
+        if (event.button === 1) event.preventDefault();
+      }}
+      onContextMenu={(event) => event.preventDefault()}
+    >
+      <p id={hintId} className="visually-hidden">
+        {ready ? `${plural(shapeCount, 'shape')} on this frame.` : 'Loading shapes.'} The shapes list next to the canvas reaches each shape by
+        keyboard; press ? for every key.
+      </p>
+      <div ref={host} className="canvas-host" />
+    </div>
+  );
+}

@@ -1,0 +1,194 @@
+import { useCallback, useEffect, useMemo } from 'react';
+import type { Frame } from '../../../shared/domain';
+import { call, mediaUrl } from '../api';
+import { useSelection } from '../state/selection';
+import { useApp } from '../state/store';
+import { useLiveQuery } from '../use-refresh';
+import { AnnotationCanvas } from './AnnotationCanvas';
+import { editorStore, useEditor } from './editor';
+import { Filmstrip } from './Filmstrip';
+import { loadFrameImage, useFrameImage } from './frame-image';
+import { commandForKey, type Command } from './keys';
+import { ShortcutsOverlay } from './ShortcutsOverlay';
+import { SidePanel } from './SidePanel';
+import { Toolbar } from './Toolbar';
+import { TopBar } from './TopBar';
+import { isTyping } from './typing';
+
+const pageSize = 20_000;
+const noticeMs = 5000;
+
+/** Every frame of the batch in order; a batch over one page arrives in several. */
+async function allFrames(batchId: string): Promise<Frame[]> {
+  const first = await call('frames.list', { batchId, offset: 0, limit: pageSize });
+  let frames = first.frames;
+  while (frames.length < first.total) {
+    const page = await call('frames.list', { batchId, offset: frames.length, limit: pageSize });
+    if (page.frames.length === 0) break;
+    frames = frames.concat(page.frames);
+  }
+  return frames;
+}
+
+function Notice() {
+  const notice = useEditor((state) => state.notice);
+  useEffect(() => {
+    if (!notice) return;
+    const timer = setTimeout(() => editorStore.getState().setNotice(null), noticeMs);
+    return () => clearTimeout(timer);
+  }, [notice]);
+  return (
+    <p className="annotator-notice" role="status" aria-label="Annotator messages">
+      {notice}
+    </p>
+  );
+}
+
+interface AnnotatorProps {
+  projectId: string;
+  batchId: string;
+  frameId: string;
+}
+
+/**
+ * The annotator: tools on the left, the canvas, the labels and shapes on the right, the filmstrip below and the
+ * frame's place and save state on top. Every edit is written as it completes; nothing waits for a Save.
+ */
+export function Annotator({ projectId, batchId, frameId }: AnnotatorProps) {
+  const navigate = useApp((state) => state.navigate);
+  const projectName = useApp((state) => state.projects.find((project) => project.id === projectId)?.name ?? '');
+  const frames = useLiveQuery(() => allFrames(batchId), {}, [batchId]);
+  const batches = useLiveQuery(() => call('batches.list', { projectId }), {}, [projectId]);
+  const counts = useLiveQuery(
+    () => call('frames.annotationCounts', { batchId }),
+    { 'library.changed': (change) => change.batchId === batchId },
+    [batchId],
+    500,
+  );
+  const helpOpen = useEditor((state) => state.helpOpen);
+  const list = useMemo(() => frames.data ?? [], [frames.data]);
+  const index = list.findIndex((frame) => frame.id === frameId);
+  const frame = index >= 0 ? list[index] : undefined;
+  const previous = index > 0 ? list[index - 1] : undefined;
+  const batchName = batches.data?.find((batch) => batch.id === batchId)?.name ?? '';
+  const countMap = useMemo(() => new Map((counts.data ?? []).map((entry) => [entry.frameId, entry.count])), [counts.data]);
+  const { image, error: imageError } = useFrameImage(frame ? mediaUrl(frame.path) : null);
+
+  useEffect(() => editorStore.getState().openProject(projectId), [projectId]);
+
+  useEffect(() => {
+    if (frame) editorStore.getState().openFrame({ id: frame.id, width: frame.width, height: frame.height });
+  }, [frame]);
+
+  useEffect(() => {
+    // The neighbours are where the person goes next: have them decoded before they get there.
+    for (const neighbour of [list[index + 1], list[index - 1]]) {
+      if (neighbour) loadFrameImage(mediaUrl(neighbour.path)).catch(() => undefined);
+    }
+  }, [list, index]);
+
+  useEffect(() => () => editorStore.getState().closeFrame(), []);
+
+  const openFrame = useCallback(
+    (target: Frame) => {
+      // The grid then shows this frame selected when the person goes back to it.
+      useSelection.getState().selectOnly(batchId, target.id);
+      navigate({ name: 'frame', projectId, batchId, frameId: target.id });
+    },
+    [batchId, projectId, navigate],
+  );
+
+  useEffect(() => {
+    const go = (step: number) => {
+      const target = list[Math.min(list.length - 1, Math.max(0, index + step))];
+      if (target && target.id !== frameId) openFrame(target);
+    };
+    const run = (command: Command) => {
+      const editor = editorStore.getState();
+      switch (command.kind) {
+        case 'tool':
+          return editor.setTool(command.tool);
+        case 'frame':
+          return go(command.step);
+        case 'nudge':
+          return editor.nudge(command.dx, command.dy);
+        case 'label':
+          return editor.labelByHotkey(command.hotkey);
+        case 'delete':
+          return editor.deleteKey();
+        case 'undo':
+          return editor.undo();
+        case 'redo':
+          return editor.redo();
+        case 'copy':
+          return editor.copy();
+        case 'paste':
+          return editor.paste();
+        case 'duplicate':
+          return editor.duplicate();
+        case 'selectAll':
+          return editor.selectAll();
+        case 'cancel':
+          if (editor.cancel() === 'nothing') navigate({ name: 'project', projectId });
+          return;
+        case 'finish':
+          return editor.finishDraft();
+        case 'hide':
+          return editor.toggleHidden();
+        case 'fit':
+          return editor.fit();
+        case 'help':
+          return editor.setHelpOpen(!editor.helpOpen);
+      }
+    };
+    const onKey = (event: KeyboardEvent) => {
+      if (event.defaultPrevented || isTyping(event.target)) return;
+      if (event.target instanceof Element && event.target.closest('dialog')) return;
+      const editor = editorStore.getState();
+      const command = commandForKey(event, { hasSelection: editor.selection.length > 0 });
+      if (!command) return;
+      // Enter on a focused button presses the button; it finishes a drawing only from the canvas.
+      if (command.kind === 'finish' && event.target instanceof HTMLButtonElement) return;
+      event.preventDefault();
+      run(command);
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [list, index, frameId, projectId, navigate, openFrame]);
+
+  if (!frame) {
+    return (
+      <section className="annotator" aria-label="Frame">
+        <p role="status">{frames.data ? 'This frame no longer exists.' : 'Loading…'}</p>
+      </section>
+    );
+  }
+
+  return (
+    <section className="annotator" aria-label="Frame">
+      <TopBar
+        projectName={projectName}
+        batchName={batchName}
+        frame={frame}
+        position={index + 1}
+        total={list.length}
+        onBack={() => navigate({ name: 'project', projectId })}
+      />
+      <div className="annotator-body">
+        <Toolbar previous={previous} />
+        <div className="annotator-stage">
+          <AnnotationCanvas image={image} />
+          {imageError && (
+            <p className="canvas-message" role="alert">
+              {imageError}
+            </p>
+          )}
+          <Notice />
+        </div>
+        <SidePanel projectId={projectId} />
+      </div>
+      <Filmstrip frames={list} index={index} counts={countMap} onOpen={openFrame} />
+      {helpOpen && <ShortcutsOverlay onClose={() => editorStore.getState().setHelpOpen(false)} />}
+    </section>
+  );
+}

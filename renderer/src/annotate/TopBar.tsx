@@ -1,0 +1,80 @@
+import type { Frame } from '../../../shared/domain';
+import { formatTimestamp } from '../format';
+import { editorStore, useEditor } from './editor';
+import { zoomTo } from './viewport';
+
+interface TopBarProps {
+  projectName: string;
+  batchName: string;
+  frame: Frame;
+  position: number;
+  total: number;
+  onBack(): void;
+}
+
+/** The save state: never a Save button, only what is true right now about the person's last edits. */
+function SaveState() {
+  const pending = useEditor((state) => state.pending);
+  const error = useEditor((state) => state.saveError);
+  const state = pending > 0 ? 'saving' : error ? 'error' : 'saved';
+  return (
+    <p className={`save-state save-${state}`} role="status" aria-label="Save state" title={error?.detail}>
+      {state === 'saving' ? 'Saving…' : state === 'error' ? `Not saved: ${error?.message ?? ''}` : 'Saved'}
+    </p>
+  );
+}
+
+function Zoom() {
+  const scale = useEditor((state) => state.viewport.scale);
+  const zoom = (factor: number | null) => {
+    const { viewport, viewSize, setViewport } = editorStore.getState();
+    const centre = { x: viewSize.width / 2, y: viewSize.height / 2 };
+    setViewport(zoomTo(viewport, factor === null ? 1 : viewport.scale * factor, centre));
+  };
+  return (
+    <div className="zoom" role="group" aria-label="Zoom">
+      <button type="button" aria-label="Zoom out" onClick={() => zoom(1 / 1.25)}>
+        −
+      </button>
+      <output className="zoom-value" aria-label="Zoom level">
+        {Math.round(scale * 100)}%
+      </output>
+      <button type="button" aria-label="Zoom in" onClick={() => zoom(1.25)}>
+        +
+      </button>
+      <button type="button" aria-keyshortcuts="0" onClick={() => editorStore.getState().fit()}>
+        Fit
+      </button>
+      <button type="button" aria-label="Actual size (100%)" onClick={() => zoom(null)}>
+        100%
+      </button>
+    </div>
+  );
+}
+
+export function TopBar({ projectName, batchName, frame, position, total, onBack }: TopBarProps) {
+  return (
+    <div className="annotator-bar">
+      <button type="button" onClick={onBack}>
+        Back to project
+      </button>
+      <nav aria-label="Frame location" className="annotator-crumbs">
+        <button type="button" className="link" onClick={onBack}>
+          {projectName}
+        </button>
+        <span aria-hidden="true">›</span>
+        <span>{batchName}</span>
+        <span aria-hidden="true">›</span>
+        <span>{frame.videoName}</span>
+      </nav>
+      <p className="frame-position">
+        {frame.videoName} · frame {frame.index} · {formatTimestamp(frame.timestampMs)} · {position} of {total}
+      </p>
+      <Zoom />
+      <SaveState />
+      <button type="button" aria-label="Keyboard shortcuts" aria-keyshortcuts="?" onClick={() => editorStore.getState().setHelpOpen(true)}>
+        ?
+      </button>
+    </div>
+  );
+}

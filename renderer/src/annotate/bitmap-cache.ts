@@ -1,0 +1,175 @@
+import type { ImageSize } from '../../../shared/geometry';
+
+export interface Box {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+/** What a cache holds: a rectangle of device pixels, painted under a transform of `scale` and offset (`e`, `f`). */
+export interface CachedArea {
+  scale: number;
+  e: number;
+  f: number;
+  region: Box;
+}
+
+/** How far past the visible canvas a cache reaches, as a share of the canvas, so a pan runs a while on one cache. */
+const margin = 0.25;
+/** How long content and zoom must stand still before the cache is made ahead of a pan. */
+const settleMs = 300;
+
+function intersect(a: Box, b: Box): Box | null {
+  const x = Math.max(a.x, b.x);
+  const y = Math.max(a.y, b.y);
+  const right = Math.min(a.x + a.width, b.x + b.width);
+  const bottom = Math.min(a.y + a.height, b.y + b.height);
+  return right > x && bottom > y ? { x, y, width: right - x, height: bottom - y } : null;
+}
+
+function onDevice(content: Box, scale: number, e: number, f: number): Box {
+  return { x: e + content.x * scale, y: f + content.y * scale, width: content.width * scale, height: content.height * scale };
+}
+
+/** The content's visible part, in device pixels, under a transform of `scale` and offset (`e`, `f`). */
+export function visibleArea(content: Box, scale: number, e: number, f: number, view: ImageSize): Box | null {
+  return intersect(onDevice(content, scale, e, f), { x: 0, y: 0, ...view });
+}
+
+/** The whole-pixel area worth caching: the visible content and a margin around the view, clipped to the content. */
+export function cacheRegion(content: Box, scale: number, e: number, f: number, view: ImageSize): Box | null {
+  const grown = { x: -view.width * margin, y: -view.height * margin, width: view.width * (1 + 2 * margin), height: view.height * (1 + 2 * margin) };
+  const area = intersect(onDevice(content, scale, e, f), grown);
+  if (!area) return null;
+  const x = Math.floor(area.x);
+  const y = Math.floor(area.y);
+  return { x, y, width: Math.ceil(area.x + area.width) - x, height: Math.ceil(area.y + area.height) - y };
+}
+
+/** Where the cached pixels land now, after the view moved by (`e`, `f`) without zooming: a whole-pixel shift. */
+export function cachedPosition(cached: CachedArea, e: number, f: number): { x: number; y: number } {
+  return { x: Math.round(cached.region.x + e - cached.e), y: Math.round(cached.region.y + f - cached.f) };
+}
+
+/** Whether the cache, shifted by the pan since it was made, still holds every visible pixel. */
+export function cacheCovers(cached: CachedArea, scale: number, e: number, f: number, visible: Box): boolean {
+  if (cached.scale !== scale) return false;
+  const at = cachedPosition(cached, e, f);
+  return (
+    at.x <= visible.x &&
+    at.y <= visible.y &&
+    at.x + cached.region.width >= visible.x + visible.width &&
+    at.y + cached.region.height >= visible.y + visible.height
+  );
+}
+
+/**
+ * Konva's caching, made for a pan: content that only moves is painted once at the current zoom into a bitmap a
+ * little larger than the view, and each pan frame copies that bitmap instead of painting again. The bitmap is
+ * made on the second draw of the same content at the same zoom, so a zoom, which changes the scale every frame,
+ * paints directly and never pays for a cache it would throw away; after a direct paint, `redrawWhenIdle` asks
+ * for that second draw while nothing moves, so the pan that may follow finds its bitmap ready.
+ */
+export class BitmapCache {
+  private canvas: HTMLCanvasElement | null = null;
+  private cached: (CachedArea & { key: unknown }) | null = null;
+  private last: { key: unknown; scale: number } | null = null;
+  private waiting: ReturnType<typeof setTimeout> | null = null;
+  private idle: number | null = null;
+
+  constructor(private readonly redrawWhenIdle: () => void) {}
+
+  /** Paints what `paint` draws inside `content` (image pixels) through the cache where that pays. */
+  draw(ctx: CanvasRenderingContext2D, key: unknown, content: Box, paint: (target: CanvasRenderingContext2D) => void): void {
+    const m = ctx.getTransform();
+    const view = { width: ctx.canvas.width, height: ctx.canvas.height };
+    if (m.b !== 0 || m.c !== 0 || m.a !== m.d) {
+      paint(ctx);
+      return;
+    }
+    const visible = visibleArea(content, m.a, m.e, m.f, view);
+    if (!visible) return;
+    const cached = this.cached;
+    if (cached && cached.key === key && this.canvas && cacheCovers(cached, m.a, m.e, m.f, visible)) {
+      this.blit(ctx, cachedPosition(cached, m.e, m.f));
+      return;
+    }
+    if (!this.last || this.last.key !== key || this.last.scale !== m.a) {
+      this.last = { key, scale: m.a };
+      paint(ctx);
+      this.prepareLater();
+      return;
+    }
+    const region = cacheRegion(content, m.a, m.e, m.f, view);
+    if (!region) return;
+    const canvas = this.canvas ?? document.createElement('canvas');
+    this.canvas = canvas;
+    const resized = canvas.width !== region.width || canvas.height !== region.height;
+    if (resized) {
+      canvas.width = region.width;
+      canvas.height = region.height;
+    }
+    const target = canvas.getContext('2d');
+    if (!target) {
+      paint(ctx);
+      return;
+    }
+    // A pan keeps the bitmap's size: clearing it beats giving its memory back and asking for it again.
+    if (!resized) {
+      target.setTransform(1, 0, 0, 1, 0, 0);
+      target.clearRect(0, 0, canvas.width, canvas.height);
+    }
+    target.imageSmoothingEnabled = ctx.imageSmoothingEnabled;
+    target.setTransform(m.a, 0, 0, m.a, m.e - region.x, m.f - region.y);
+    paint(target);
+    this.cached = { key, scale: m.a, e: m.e, f: m.f, region };
+    this.blit(ctx, { x: region.x, y: region.y });
+  }
+
+  /** Lets the bitmap's memory go; the next draws paint directly until a cache pays again. */
+  clear(): void {
+    this.cancelPreparation();
+    if (this.canvas) {
+      this.canvas.width = 0;
+      this.canvas.height = 0;
+    }
+    this.canvas = null;
+    this.cached = null;
+    this.last = null;
+  }
+
+  /**
+   * Asks for the second draw once the content and zoom have stood still a moment and the page is idle: while the
+   * wheel zooms, every frame has a new scale and a bitmap made between two of them would be thrown away.
+   */
+  private prepareLater(): void {
+    this.cancelPreparation();
+    this.waiting = setTimeout(() => {
+      this.waiting = null;
+      this.idle = requestIdleCallback(
+        () => {
+          this.idle = null;
+          this.redrawWhenIdle();
+        },
+        { timeout: 1000 },
+      );
+    }, settleMs);
+  }
+
+  private cancelPreparation(): void {
+    if (this.waiting !== null) clearTimeout(this.waiting);
+    if (this.idle !== null) cancelIdleCallback(this.idle);
+    this.waiting = null;
+    this.idle = null;
+  }
+
+  private blit(ctx: CanvasRenderingContext2D, at: { x: number; y: number }): void {
+    if (!this.canvas) return;
+    ctx.save();
+    ctx.setTransform(1, 0, 0, 1, 0, 0);
+    ctx.imageSmoothingEnabled = false;
+    ctx.drawImage(this.canvas, at.x, at.y);
+    ctx.restore();
+  }
+}

@@ -1,0 +1,253 @@
+import { describe, expect, it } from 'vitest';
+import type { Label, Shape } from '../../../shared/annotations';
+import { StillframeError } from '../../../shared/errors';
+import { fitGeometry } from '../../../shared/geometry';
+import { createEditorStore, type EditorStore, type HostCall } from './editor-store';
+
+const frameA = { id: 'frame-a', width: 1920, height: 1080 };
+const frameB = { id: 'frame-b', width: 640, height: 360 };
+
+function label(id: string, hotkey: number | null): Label {
+  return { id, projectId: 'p', name: id, color: '#ff0000', hotkey, attributes: [], createdAt: 0, updatedAt: 0 };
+}
+
+/** An in-memory host that answers the calls the editor makes, logs them, and fails when told to. */
+function fakeHost() {
+  const stored = new Map<string, Shape>();
+  const log: string[] = [];
+  const host = { stored, log, failNext: null as string | null, labels: [label('car', 1), label('person', 2)] };
+  let pasted = 0;
+  const call = (async (name: string, input: Record<string, unknown>) => {
+    await new Promise((resolve) => setTimeout(resolve, 1));
+    log.push(name);
+    if (host.failNext === name) {
+      host.failNext = null;
+      throw new StillframeError('invalid-input', 'The host said no.');
+    }
+    switch (name) {
+      case 'shapes.list':
+        return [...stored.values()].filter((shape) => shape.frameId === input.frameId).sort((a, b) => a.zIndex - b.zIndex);
+      case 'shapes.save': {
+        const shape = input.shape as Shape;
+        stored.set(shape.id, shape);
+        return shape;
+      }
+      case 'shapes.restore':
+        for (const shape of input.shapes as Shape[]) stored.set(shape.id, shape);
+        return input.shapes;
+      case 'shapes.delete': {
+        const gone = (input.ids as string[]).flatMap((id) => stored.get(id) ?? []);
+        for (const shape of gone) stored.delete(shape.id);
+        return gone;
+      }
+      case 'shapes.paste': {
+        const frame = input.toFrameId === frameB.id ? frameB : frameA;
+        const copies = (input.shapes as Shape[]).map((shape, i) => ({
+          ...shape,
+          id: `00000000-0000-7000-8000-${String(++pasted).padStart(12, '0')}`,
+          frameId: frame.id,
+          points: fitGeometry(shape.type, shape.points, frame),
+          zIndex: 100 + i,
+        }));
+        for (const shape of copies) stored.set(shape.id, shape);
+        return { shapes: copies, skipped: 0 };
+      }
+      case 'labels.list':
+        return host.labels;
+      default:
+        throw new Error(`The fake host does not answer ${name}.`);
+    }
+  }) as unknown as HostCall;
+  return { host, call };
+}
+
+let current: EditorStore | null = null;
+
+/** Lets every queued call finish: the writes, then the reads queued behind them. */
+async function settle(): Promise<void> {
+  const tick = () => new Promise((resolve) => setTimeout(resolve, 2));
+  while ((current?.getState().pending ?? 0) > 0) await tick();
+  for (let i = 0; i < 10; i++) await tick();
+}
+
+async function openEditor() {
+  const { host, call } = fakeHost();
+  const reported: unknown[] = [];
+  const store = createEditorStore(call, (error) => reported.push(error));
+  current = store;
+  store.getState().setViewSize({ width: 1000, height: 600 });
+  store.getState().openProject('p');
+  store.getState().openFrame(frameA);
+  await settle();
+  return { host, store, reported, editor: () => store.getState() };
+}
+
+describe('the editor store', () => {
+  it('writes a new shape at once, in image pixels clamped to the frame, and says Saving… until the host answers', async () => {
+    const { host, editor } = await openEditor();
+    const shape = editor().createShape('rectangle', [-50, 100, 300, 2000]);
+    expect(shape?.points).toEqual([0, 100, 300, 1080]);
+    expect(editor().pending).toBe(1);
+    expect(editor().selection).toEqual([shape?.id]);
+    await settle();
+    expect(editor().pending).toBe(0);
+    expect(editor().saveError).toBeNull();
+    expect(host.stored.get(shape?.id ?? '')?.points).toEqual([0, 100, 300, 1080]);
+  });
+
+  it('does not make a rectangle without area or a polygon of fewer than three points', async () => {
+    const { host, editor } = await openEditor();
+    expect(editor().createShape('rectangle', [10, 10, 10, 50])).toBeNull();
+    expect(editor().notice).toMatch(/width and a height/);
+    expect(editor().createShape('polygon', [0, 0, 10, 10, 10, 10])).toBeNull();
+    await settle();
+    expect(host.log).not.toContain('shapes.save');
+    expect(editor().shapes).toEqual([]);
+  });
+
+  it('undoes and redoes every edit on the frame, over a hundred steps', async () => {
+    const { host, editor } = await openEditor();
+    const shape = editor().createShape('point', [10, 10]);
+    if (!shape) throw new Error('no shape');
+    for (let x = 11; x <= 130; x++) {
+      const current = editor().shapes[0];
+      if (current) editor().updateShapes([{ ...current, points: [x, 10] }]);
+    }
+    await settle();
+    expect(host.stored.get(shape.id)?.points).toEqual([130, 10]);
+    for (let i = 0; i < 100; i++) editor().undo();
+    await settle();
+    expect(editor().shapes[0]?.points).toEqual([30, 10]);
+    expect(host.stored.get(shape.id)?.points).toEqual([30, 10]);
+    editor().undo();
+    expect(editor().notice).toBe('Nothing to undo on this frame.');
+    editor().redo();
+    editor().redo();
+    await settle();
+    expect(host.stored.get(shape.id)?.points).toEqual([32, 10]);
+  });
+
+  it('undoes a creation by deleting the shape, and a deletion by writing it back with its id', async () => {
+    const { host, editor } = await openEditor();
+    const shape = editor().createShape('rectangle', [10, 10, 100, 100]);
+    await settle();
+    editor().deleteSelection();
+    await settle();
+    expect(host.stored.size).toBe(0);
+    editor().undo();
+    await settle();
+    expect(host.stored.get(shape?.id ?? '')?.points).toEqual([10, 10, 100, 100]);
+    editor().undo();
+    await settle();
+    expect(host.stored.size).toBe(0);
+    expect(editor().shapes).toEqual([]);
+  });
+
+  it('keeps the writes in the order they were made', async () => {
+    const { host, editor } = await openEditor();
+    editor().createShape('point', [5, 5]);
+    editor().deleteSelection();
+    editor().undo();
+    await settle();
+    expect(host.log.filter((name) => name.startsWith('shapes.') && name !== 'shapes.list')).toEqual([
+      'shapes.save',
+      'shapes.delete',
+      'shapes.save',
+    ]);
+    expect(host.stored.size).toBe(1);
+  });
+
+  it('makes one undo step of a run of nudges, and keeps the shape inside the frame', async () => {
+    const { editor } = await openEditor();
+    editor().createShape('rectangle', [1800, 10, 1900, 110]);
+    editor().nudge(10, 0);
+    editor().nudge(10, 0);
+    editor().nudge(10, 0);
+    expect(editor().shapes[0]?.points).toEqual([1820, 10, 1920, 110]);
+    editor().undo();
+    expect(editor().shapes[0]?.points).toEqual([1800, 10, 1900, 110]);
+  });
+
+  it('leaves locked shapes alone when deleting or nudging the selection', async () => {
+    const { editor } = await openEditor();
+    const shape = editor().createShape('point', [5, 5]);
+    if (!shape) throw new Error('no shape');
+    editor().updateShapes([{ ...shape, locked: true }]);
+    editor().deleteSelection();
+    editor().nudge(1, 1);
+    expect(editor().shapes).toHaveLength(1);
+    expect(editor().shapes[0]?.points).toEqual([5, 5]);
+    expect(editor().notice).toMatch(/unlock them/);
+  });
+
+  it('shows a failed write as not saved and shows what the host kept', async () => {
+    const { host, reported, editor } = await openEditor();
+    host.failNext = 'shapes.save';
+    editor().createShape('point', [5, 5]);
+    await settle();
+    expect(editor().saveError?.message).toBe('The host said no.');
+    expect(reported).toHaveLength(1);
+    expect(editor().shapes).toEqual([]);
+    editor().createShape('point', [6, 6]);
+    await settle();
+    expect(editor().saveError).toBeNull();
+    expect(editor().shapes).toHaveLength(1);
+  });
+
+  it('pastes onto another frame through the host, clamped to it, and undoes the paste there', async () => {
+    const { host, store, editor } = await openEditor();
+    editor().createShape('rectangle', [600, 300, 800, 500]);
+    editor().copy();
+    expect(editor().notice).toBe('Copied 1 shape.');
+    store.getState().openFrame(frameB);
+    await settle();
+    editor().paste();
+    await settle();
+    expect(editor().shapes.map((shape) => shape.points)).toEqual([[600, 300, 640, 360]]);
+    expect(editor().notice).toBe('Pasted 1 shape.');
+    editor().undo();
+    await settle();
+    expect([...host.stored.values()].filter((shape) => shape.frameId === frameB.id)).toEqual([]);
+  });
+
+  it('gives the label of a number key to the selection and to the next shape', async () => {
+    const { editor } = await openEditor();
+    editor().createShape('point', [5, 5]);
+    editor().labelByHotkey(2);
+    expect(editor().shapes[0]?.labelId).toBe('person');
+    editor().select([]);
+    editor().labelByHotkey(1);
+    expect(editor().createShape('point', [9, 9])?.labelId).toBe('car');
+    editor().labelByHotkey(7);
+    expect(editor().notice).toMatch(/No label has the key 7/);
+  });
+
+  it('draws a polygon point by point, closing on its first point; Esc drops a drawing first, then the selection', async () => {
+    const { editor } = await openEditor();
+    editor().setTool('polygon');
+    editor().addDraftPoint({ x: 10, y: 10 }, 4);
+    editor().addDraftPoint({ x: 100, y: 10 }, 4);
+    editor().addDraftPoint({ x: 100, y: 100 }, 4);
+    editor().addDraftPoint({ x: 50, y: 120 }, 4);
+    editor().deleteKey();
+    expect(editor().draft?.points).toEqual([10, 10, 100, 10, 100, 100]);
+    editor().addDraftPoint({ x: 12, y: 11 }, 4);
+    expect(editor().draft).toBeNull();
+    expect(editor().shapes[0]).toMatchObject({ type: 'polygon', points: [10, 10, 100, 10, 100, 100] });
+    editor().setTool('polyline');
+    editor().addDraftPoint({ x: 10, y: 10 }, 4);
+    expect(editor().cancel()).toBe('draft');
+    editor().select([editor().shapes[0]?.id ?? '']);
+    expect(editor().cancel()).toBe('selection');
+    expect(editor().cancel()).toBe('nothing');
+  });
+
+  it('refuses to finish a polyline of one point and keeps the drawing', async () => {
+    const { editor } = await openEditor();
+    editor().setTool('polyline');
+    editor().addDraftPoint({ x: 10, y: 10 }, 4);
+    editor().finishDraft();
+    expect(editor().draft?.points).toEqual([10, 10]);
+    expect(editor().notice).toMatch(/at least 2 different points/);
+  });
+});

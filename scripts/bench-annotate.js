@@ -1,0 +1,278 @@
+// `npm run bench:annotate`: a 1920x1080 frame with 1,000 shapes (rectangles and 8-point polygons) in the
+// annotator, in Chromium: time to open the frame until the shapes are drawn, and frame times while dragging one
+// shape, panning and zooming with the wheel; against a baseline page that draws the same shapes the plain Konva
+// way (one Konva node per shape, all in one listening layer with the image, dragged by Konva). Figures only, no
+// thresholds.
+import { spawn, spawnSync } from 'node:child_process';
+import { createReadStream, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { chromium } from '@playwright/test';
+import { uuidv7 } from '../shared/ids.ts';
+
+const shapeCount = Number(process.env.BENCH_SHAPES ?? 1000);
+const moves = Number(process.env.BENCH_MOVES ?? 120);
+const ffmpeg = process.env.FFMPEG_PATH ?? 'ffmpeg';
+const cli = path.resolve('out/main/cli.js');
+const cache = path.resolve('.bench-cache');
+const clip = path.join(cache, 'annotate-1080p.mp4');
+const chromiumPath = process.env.CHROMIUM_PATH ?? (existsSync('/usr/bin/chromium') ? '/usr/bin/chromium' : undefined);
+const viewport = { width: 1400, height: 900 };
+const size = { width: 1920, height: 1080 };
+
+if (!existsSync(cli)) {
+  console.error('Build first: npm run build');
+  process.exit(2);
+}
+mkdirSync(cache, { recursive: true });
+if (!existsSync(clip)) {
+  console.log('making a 1080p clip with FFmpeg (once)…');
+  const made = spawnSync(ffmpeg, ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc2=size=1920x1080:rate=25:duration=2',
+    '-c:v', 'libx264', '-preset', 'veryfast', '-pix_fmt', 'yuv420p', clip], { stdio: 'inherit' });
+  if (made.status !== 0) process.exit(1);
+}
+
+/** A seeded generator, so every run draws the same scene. */
+function random(seed) {
+  let state = seed;
+  return () => {
+    state = (state * 1664525 + 1013904223) % 4294967296;
+    return state / 4294967296;
+  };
+}
+
+/** Half rectangles, half 8-point polygons, 30–90 px across, spread over the frame; the first sits in the middle. */
+function makeShapes(frameId, labelIds) {
+  const next = random(7);
+  const shapes = [];
+  for (let i = 0; i < shapeCount; i++) {
+    const w = 30 + next() * 60;
+    const h = 30 + next() * 60;
+    const x = i === 0 ? 900 : next() * (size.width - w);
+    const y = i === 0 ? 500 : next() * (size.height - h);
+    const points = i % 2 === 0
+      ? [x, y, x + w, y + h]
+      : Array.from({ length: 8 }, (_, k) => {
+        const angle = (k / 8) * Math.PI * 2;
+        return [x + w / 2 + Math.cos(angle) * (w / 2) * (0.7 + 0.3 * next()), y + h / 2 + Math.sin(angle) * (h / 2) * (0.7 + 0.3 * next())];
+      }).flat();
+    shapes.push({ id: uuidv7(), frameId, type: i % 2 === 0 ? 'rectangle' : 'polygon', points, labelId: labelIds[i % labelIds.length], zIndex: i });
+  }
+  return shapes;
+}
+
+function startHost(library) {
+  const child = spawn(process.execPath, [cli, 'serve', '--library', library, '--port', '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  return new Promise((resolve) => {
+    child.stdout.on('data', (chunk) => {
+      const match = /Open (\S+)/.exec(String(chunk));
+      if (match) resolve({ child, url: match[1] });
+    });
+  });
+}
+
+/** The baseline: Konva as its tutorials use it, one listening, draggable node per shape in one layer with the image. */
+function startBaseline(imageFile, shapes, colors) {
+  const konva = path.resolve('node_modules/konva/konva.min.js');
+  const html = `<!doctype html><style>body{margin:0}#stage{width:${viewport.width}px;height:${viewport.height}px}</style>
+    <div id="stage"></div><script src="/konva.js"></script><script>
+    const size = ${JSON.stringify(size)};
+    const shapes = ${JSON.stringify(shapes)};
+    const colors = ${JSON.stringify(colors)};
+    const scale = Math.min((${viewport.width} - 24) / size.width, (${viewport.height} - 24) / size.height);
+    const stage = new Konva.Stage({ container: 'stage', width: ${viewport.width}, height: ${viewport.height}, scaleX: scale, scaleY: scale,
+      x: (${viewport.width} - size.width * scale) / 2, y: (${viewport.height} - size.height * scale) / 2, draggable: true, dragButtons: [1] });
+    const layer = new Konva.Layer();
+    stage.add(layer);
+    const image = new Image();
+    image.onload = () => {
+      layer.add(new Konva.Image({ image, width: size.width, height: size.height }));
+      shapes.forEach((shape, i) => {
+        const color = colors[i % colors.length];
+        const [x1, y1, x2, y2] = shape.points;
+        layer.add(shape.type === 'rectangle'
+          ? new Konva.Rect({ x: x1, y: y1, width: x2 - x1, height: y2 - y1, stroke: color, strokeWidth: 1.5, fill: color + '2e', draggable: true })
+          : new Konva.Line({ points: shape.points, closed: true, stroke: color, strokeWidth: 1.5, fill: color + '2e', draggable: true }));
+      });
+      layer.draw();
+      requestAnimationFrame(() => requestAnimationFrame(() => (window.__drawn = true)));
+    };
+    image.src = '/frame.jpg';
+    </script>`;
+  const server = createServer((req, res) => {
+    if (req.url === '/konva.js') return void createReadStream(konva).pipe(res.writeHead(200, { 'content-type': 'text/javascript' }));
+    if (req.url === '/frame.jpg') return void createReadStream(imageFile).pipe(res.writeHead(200, { 'content-type': 'image/jpeg' }));
+    res.writeHead(200, { 'content-type': 'text/html' }).end(html);
+  });
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ server, url: `http://127.0.0.1:${server.address().port}/` })));
+}
+
+async function startFrameClock(page) {
+  await page.evaluate(() => {
+    window.__frames = [];
+    window.__stop = false;
+    let last = performance.now();
+    const tick = (now) => {
+      window.__frames.push(now - last);
+      last = now;
+      if (!window.__stop) requestAnimationFrame(tick);
+    };
+    requestAnimationFrame(tick);
+  });
+}
+
+async function stopFrameClock(page) {
+  return page.evaluate(() => {
+    window.__stop = true;
+    const times = window.__frames.slice(1).sort((a, b) => a - b);
+    return { p95: times[Math.floor(times.length * 0.95)] ?? 0, over20: times.filter((t) => t > 20).length, over50: times.filter((t) => t > 50).length, frames: times.length, worst: times.at(-1) ?? 0 };
+  });
+}
+
+/** Frame times while the mouse drags from `from` by `by`, one small step per ~16 ms, as a hand would. */
+async function measureDrag(page, from, by, button) {
+  await page.mouse.move(from.x, from.y);
+  await page.mouse.down({ button });
+  await startFrameClock(page);
+  for (let i = 1; i <= moves; i++) {
+    await page.mouse.move(from.x + (by.x * i) / moves, from.y + (by.y * i) / moves);
+    await page.waitForTimeout(16);
+  }
+  await page.mouse.up({ button });
+  await page.waitForTimeout(100);
+  return stopFrameClock(page);
+}
+
+/** Frame times while the wheel zooms in and back out around a point, one notch per ~16 ms. */
+async function measureZoom(page, at) {
+  await page.mouse.move(at.x, at.y);
+  await startFrameClock(page);
+  for (let i = 0; i < 60; i++) {
+    await page.mouse.wheel(0, i < 30 ? -60 : 60);
+    await page.waitForTimeout(16);
+  }
+  await page.waitForTimeout(100);
+  return stopFrameClock(page);
+}
+
+/** Where an image point lands on screen once the frame is fitted to `box`, as both pages fit it. */
+function screenOf(box, image) {
+  const scale = Math.min((box.width - 24) / size.width, (box.height - 24) / size.height);
+  return { x: box.x + (box.width - size.width * scale) / 2 + image.x * scale, y: box.y + (box.height - size.height * scale) / 2 + image.y * scale };
+}
+
+const work = mkdtempSync(path.join(tmpdir(), 'sf-annotate-'));
+const library = path.join(work, 'library');
+const ingest = spawnSync(process.execPath, [cli, 'ingest', clip, '--library', library, '--project', 'Bench', '--batch', 'Thousand',
+  '--max-frames', '1', '--json'], { encoding: 'utf8' });
+if (ingest.status !== 0) throw new Error(ingest.stderr);
+
+const browser = await chromium.launch({ ...(chromiumPath ? { executablePath: chromiumPath } : {}), args: ['--disable-gpu', '--disable-background-networking'] });
+const host = await startHost(library);
+const results = { opens: [] };
+let baseline;
+try {
+  const page = await browser.newPage({ viewport });
+  await page.goto(host.url);
+  await page.getByRole('button', { name: /^Bench/ }).waitFor();
+  const scene = await page.evaluate(async () => {
+    const invoke = async (call, input) => {
+      const result = await window.stillframe.invoke(call, input);
+      if (!result.ok) throw new Error(result.error.message);
+      return result.value;
+    };
+    const [project] = await invoke('projects.list', {});
+    const [batch] = await invoke('batches.list', { projectId: project.id });
+    const { frames } = await invoke('frames.list', { batchId: batch.id });
+    const colors = ['#e6194b', '#3cb44b', '#4363d8', '#f58231', '#911eb4'];
+    const labels = [];
+    for (const [i, color] of colors.entries()) labels.push(await invoke('labels.create', { projectId: project.id, name: `Label ${i + 1}`, color }));
+    return { frame: frames[0], labelIds: labels.map((label) => label.id), colors };
+  });
+  const shapes = makeShapes(scene.frame.id, scene.labelIds);
+  await page.evaluate(async (input) => {
+    const result = await window.stillframe.invoke('shapes.restore', { shapes: input });
+    if (!result.ok) throw new Error(result.error.message);
+  }, shapes);
+
+  await page.getByRole('button', { name: /^Bench/ }).click();
+  const option = page.getByRole('listbox', { name: 'Frames in Thousand' }).getByRole('option').first();
+  const canvas = page.getByRole('application', { name: 'Annotation canvas' });
+  for (let round = 0; round < 4; round++) {
+    await option.waitFor();
+    const start = Date.now();
+    await option.dblclick();
+    await page.waitForFunction(
+      () => document.querySelector('[role=application]')?.getAttribute('aria-busy') === 'false',
+      undefined,
+      { polling: 'raf' },
+    );
+    await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve))));
+    results.opens.push(Date.now() - start);
+    if (round < 3) await page.getByRole('button', { name: 'Back to project' }).click();
+  }
+  const box = await canvas.boundingBox();
+  const first = shapes[0].points;
+  await page.keyboard.press('v');
+  const grab = screenOf(box, { x: (first[0] + first[2]) / 2, y: (first[1] + first[3]) / 2 });
+  results.drag = await measureDrag(page, grab, { x: 240, y: 160 }, 'left');
+  results.dragSaved = await page.getByRole('status', { name: 'Save state' }).textContent();
+  results.dragged = await page.getByText(/^(Box at|Point at|\d+ points)/).textContent({ timeout: 5000 }).catch(() => "nothing selected");
+  results.pan = await measureDrag(page, screenOf(box, { x: 300, y: 300 }), { x: 400, y: 200 }, 'middle');
+  await page.keyboard.press('0');
+  results.zoom = await measureZoom(page, screenOf(box, { x: 960, y: 540 }));
+
+  baseline = await startBaseline(path.join(library, scene.frame.path), shapes, scene.colors);
+  const plain = await browser.newPage({ viewport });
+  const plainStart = Date.now();
+  await plain.goto(baseline.url);
+  await plain.waitForFunction(() => window.__drawn === true, undefined, { polling: 'raf' });
+  results.baselineOpen = Date.now() - plainStart;
+  const plainBox = { x: 0, y: 0, ...viewport };
+  results.baselineDrag = await measureDrag(plain, screenOf(plainBox, { x: (first[0] + first[2]) / 2, y: (first[1] + first[3]) / 2 }), { x: 240, y: 160 }, 'left');
+  results.baselinePan = await measureDrag(plain, screenOf(plainBox, { x: 300, y: 300 }), { x: 400, y: 200 }, 'middle');
+  await plain.evaluate(() => {
+    // The baseline zooms the way Konva's own zoom example does: scale the stage around the pointer on each wheel event.
+    const stage = window.Konva.stages[0];
+    stage.on('wheel', (event) => {
+      event.evt.preventDefault();
+      const old = stage.scaleX();
+      const pointer = stage.getPointerPosition();
+      const anchor = { x: (pointer.x - stage.x()) / old, y: (pointer.y - stage.y()) / old };
+      const scale = old * Math.exp(-event.evt.deltaY * 0.0015);
+      stage.scale({ x: scale, y: scale });
+      stage.position({ x: pointer.x - anchor.x * scale, y: pointer.y - anchor.y * scale });
+    });
+  });
+  results.baselineZoom = await measureZoom(plain, screenOf(plainBox, { x: 960, y: 540 }));
+} finally {
+  await browser.close();
+  baseline?.server.close();
+  host.child.kill();
+  rmSync(work, { recursive: true, force: true });
+}
+
+const r = results;
+const sorted = [...r.opens.slice(1)].sort((a, b) => a - b);
+const reopen = sorted[Math.floor(sorted.length / 2)];
+const ms = (value) => `${value.toFixed(1).padStart(6)} ms`;
+const ratio = (a, b) => (b > 0 ? (a / b).toFixed(2) : '—');
+console.log(`\n${shapeCount.toLocaleString()} shapes on a ${size.width}x${size.height} frame, Chromium ${browser.version()} (--disable-gpu), ${viewport.width}x${viewport.height} window`);
+console.log('A shared machine: expect the figures to move by tens of percent between runs. Frame times are');
+console.log('requestAnimationFrame intervals, so one display refresh (16.7 ms at 60 Hz) is their floor.\n');
+console.log('                                     stillframe         baseline (plain Konva)   ratio');
+console.log(`open frame until shapes drawn   ${ms(r.opens[0])} first    ${ms(r.baselineOpen)}              ${ratio(r.opens[0], r.baselineOpen)}`);
+console.log(`  reopened (median of ${sorted.length})          ${ms(reopen)}`);
+console.log(`drag one shape: p95 frame time  ${ms(r.drag.p95)}          ${ms(r.baselineDrag.p95)}              ${ratio(r.drag.p95, r.baselineDrag.p95)}   (target < 16 ms)`);
+console.log(`  frames over 20 ms (dropped)   ${String(r.drag.over20).padStart(6)} of ${String(r.drag.frames).padEnd(6)}   ${String(r.baselineDrag.over20).padStart(6)} of ${r.baselineDrag.frames}`);
+console.log(`  frames over 50 ms             ${String(r.drag.over50).padStart(6)} of ${String(r.drag.frames).padEnd(6)}   ${String(r.baselineDrag.over50).padStart(6)} of ${r.baselineDrag.frames}              (target 0)`);
+console.log(`  worst frame                   ${ms(r.drag.worst)}          ${ms(r.baselineDrag.worst)}`);
+console.log(`pan: p95 frame time             ${ms(r.pan.p95)}          ${ms(r.baselinePan.p95)}              ${ratio(r.pan.p95, r.baselinePan.p95)}   (target < 16 ms)`);
+console.log(`  frames over 20 ms (dropped)   ${String(r.pan.over20).padStart(6)} of ${String(r.pan.frames).padEnd(6)}   ${String(r.baselinePan.over20).padStart(6)} of ${r.baselinePan.frames}`);
+console.log(`  frames over 50 ms             ${String(r.pan.over50).padStart(6)} of ${String(r.pan.frames).padEnd(6)}   ${String(r.baselinePan.over50).padStart(6)} of ${r.baselinePan.frames}              (target 0)`);
+console.log(`  worst frame                   ${ms(r.pan.worst)}          ${ms(r.baselinePan.worst)}`);
+console.log(`wheel zoom: p95 frame time      ${ms(r.zoom.p95)}          ${ms(r.baselineZoom.p95)}              ${ratio(r.zoom.p95, r.baselineZoom.p95)}`);
+console.log(`  frames over 20 ms (dropped)   ${String(r.zoom.over20).padStart(6)} of ${String(r.zoom.frames).padEnd(6)}   ${String(r.baselineZoom.over20).padStart(6)} of ${r.baselineZoom.frames}`);
+console.log(`  frames over 50 ms             ${String(r.zoom.over50).padStart(6)} of ${String(r.zoom.frames).padEnd(6)}   ${String(r.baselineZoom.over50).padStart(6)} of ${r.baselineZoom.frames}`);
+console.log(`after the drag, the panel says: ${r.dragged}; save state: ${r.dragSaved}`);
