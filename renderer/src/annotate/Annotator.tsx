@@ -67,8 +67,10 @@ export function Annotator({ projectId, batchId, frameId }: AnnotatorProps) {
   );
   const helpOpen = useEditor((state) => state.helpOpen);
   const list = useMemo(() => frames.data ?? [], [frames.data]);
+  // The frame itself is fetched on its own, so its image and shapes load without waiting for a large batch's list.
+  const current = useLiveQuery(() => call('frames.get', { id: frameId }), {}, [frameId]);
   const index = list.findIndex((frame) => frame.id === frameId);
-  const frame = index >= 0 ? list[index] : undefined;
+  const frame = index >= 0 ? list[index] : current.data?.id === frameId ? current.data : undefined;
   const previous = index > 0 ? list[index - 1] : undefined;
   const batchName = batches.data?.find((batch) => batch.id === batchId)?.name ?? '';
   const countMap = useMemo(() => new Map((counts.data ?? []).map((entry) => [entry.frameId, entry.count])), [counts.data]);
