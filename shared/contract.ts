@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { annotationCalls } from './annotation-contract';
+import { datasetCalls, exportProgressSchema } from './dataset-contract';
 import {
   batchSchema,
   frameSchema,
@@ -46,6 +47,7 @@ export type AppInfo = z.infer<typeof appInfoSchema>;
 
 export const calls = {
   ...annotationCalls,
+  ...datasetCalls,
   'app.info': call(empty, appInfoSchema),
   'projects.list': call(empty, z.array(projectSchema)),
   'projects.create': call(z.object({ name: z.string().max(1000) }).strict(), projectSchema),
@@ -111,6 +113,7 @@ export const events = {
   }),
   'job.updated': jobSchema,
   'queue.stats': queueStatsSchema,
+  'export.progress': exportProgressSchema,
 } as const;
 
 export type Events = typeof events;

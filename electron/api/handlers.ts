@@ -2,6 +2,7 @@ import type { CallName, CallOutput, Calls } from '../../shared/contract';
 import { toAppError } from '../../shared/errors';
 import type { z } from 'zod';
 import { createAnnotationHandlers } from './annotation-handlers';
+import { createDatasetHandlers } from './dataset-handlers';
 import { deleteBatch, getBatch, listBatches, renameBatch, reorderBatches } from '../library/batches';
 import { getFrame, listFrames, moveFrames, purgeDeletedFrames, restoreFrames, softDeleteFrames } from '../library/frames';
 import { discardJob, getJob, listJobs, queueStats, requeueJob } from '../library/jobs';
@@ -24,6 +25,7 @@ export function createHandlers(services: Services): Handlers {
 
   return {
     ...createAnnotationHandlers(services),
+    ...createDatasetHandlers(services),
     'app.info': () => {
       let ffmpeg: { found: boolean; message: string | null };
       try {

@@ -13,6 +13,7 @@ import { getVideo } from '../library/videos';
 import { ingestFiles } from '../ingest/ingest';
 import { loomSettingsFromEnv } from '../loom/loom-api';
 import { startBrowserHost } from '../host/browser-host';
+import { exportCommand, importCommand } from './dataset-commands';
 import { openServices, type Services } from '../services';
 
 export interface CliIO {
@@ -36,6 +37,11 @@ Commands:
   ingest FILE|LOOM_LINK... --project NAME --batch NAME [--every SECONDS | --nth N | --keyframes | --scene THRESHOLD]
          [--max-frames N] [--json]          import videos and extract their frames
   frames --project NAME [--batch NAME] [--json]
+  export --project NAME [--batch NAME] --format coco|yolo|voc|csv|stillframe --out DIR
+         [--images copy|link|none] [--zip] [--force] [--skip-empty]
+         [--yolo-segments] [--val-ratio R [--seed N]] [--json]    write a dataset
+  import --project NAME --format coco|yolo|stillframe --from PATH [--dry-run] [--json]
+                                            read a dataset into a project
   jobs [--json]                             list processing jobs
   jobs run                                  run pending jobs until none is left
   serve [--port N]                          serve the app to a browser on this machine
@@ -292,6 +298,8 @@ const commands: Record<string, (services: Services, args: string[], io: CliIO) =
   batch: batchCommand,
   ingest: ingestCommand,
   frames: framesCommand,
+  export: exportCommand,
+  import: importCommand,
   jobs: jobsCommand,
   serve: serveCommand,
 };

@@ -8,6 +8,7 @@ import { attempt } from '../state/store';
 import { useBatchFrames } from '../use-batch-frames';
 import { useLiveQuery } from '../use-refresh';
 import { Dialog } from './Dialog';
+import { ExportDialog } from './ExportDialog';
 import { FrameGrid } from './FrameGrid';
 
 export function ProgressBar({ label, value }: { label: string; value: number }) {
@@ -107,7 +108,7 @@ interface BatchSectionProps {
 
 export function BatchSection({ batch, position, total, videoFilter, annotationFilter, onMove, onOpenFrame, onDeleteFrames }: BatchSectionProps) {
   const [open, setOpen] = useState(true);
-  const [editing, setEditing] = useState<'rename' | 'delete' | null>(null);
+  const [editing, setEditing] = useState<'rename' | 'delete' | 'export' | null>(null);
   const [dragOver, setDragOver] = useState(false);
   const videos = useLiveQuery(() => call('videos.list', { batchId: batch.id }), { 'job.updated': (job) => job.batchId === batch.id }, [batch.id]);
   const frames = useBatchFrames(batch.id);
@@ -177,6 +178,9 @@ export function BatchSection({ batch, position, total, videoFilter, annotationFi
           <button type="button" disabled={position === total - 1} onClick={() => onMove(batch.id, position + 1)} aria-label={`Move ${batch.name} down`}>
             ↓
           </button>
+          <button type="button" onClick={() => setEditing('export')} aria-label={`Export batch ${batch.name}`}>
+            Export…
+          </button>
           <button type="button" onClick={() => setEditing('rename')} aria-label={`Rename batch ${batch.name}`}>
             Rename
           </button>
@@ -204,6 +208,9 @@ export function BatchSection({ batch, position, total, videoFilter, annotationFi
       )}
       {editing === 'rename' && <RenameBatchDialog batch={batch} onClose={() => setEditing(null)} />}
       {editing === 'delete' && <DeleteBatchDialog batch={batch} onClose={() => setEditing(null)} />}
+      {editing === 'export' && (
+        <ExportDialog projectId={batch.projectId} batchId={batch.id} scope={`batch “${batch.name}”`} onClose={() => setEditing(null)} />
+      )}
     </section>
   );
 }

@@ -6,6 +6,7 @@ import { useSelection } from '../state/selection';
 import { attempt, useApp } from '../state/store';
 import { useLiveQuery } from '../use-refresh';
 import { BatchSection } from './BatchSection';
+import { ExportDialog } from './ExportDialog';
 import { ImportDialog, type ImportSource } from './ImportDialog';
 
 /** The last deletion, undoable until the person's next action. */
@@ -45,6 +46,7 @@ export function ProjectView({ project }: { project: Project }) {
     [project.id],
   );
   const [importing, setImporting] = useState<ImportSource | null>(null);
+  const [exporting, setExporting] = useState(false);
   const [dragging, setDragging] = useState(false);
   const depth = useRef(0);
   const fileInput = useRef<HTMLInputElement>(null);
@@ -170,6 +172,9 @@ export function ProjectView({ project }: { project: Project }) {
             {plural(project.batchCount, 'batch', 'batches')} · {plural(project.videoCount, 'video')} · {plural(project.frameCount, 'frame')}
           </p>
         </div>
+        <button type="button" onClick={() => setExporting(true)} aria-label={`Export project ${project.name}`}>
+          Export…
+        </button>
         <button type="button" className="primary" onClick={() => void pick()}>
           Import videos
         </button>
@@ -275,6 +280,7 @@ export function ProjectView({ project }: { project: Project }) {
           <p>Drop videos to import them into “{project.name}”</p>
         </div>
       )}
+      {exporting && <ExportDialog projectId={project.id} scope={`project “${project.name}”`} onClose={() => setExporting(false)} />}
       {importing && (
         <ImportDialog
           project={project}

@@ -1,0 +1,56 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { CallInput, CallName, CallOutput, EventPayload } from '../../shared/contract';
+import { seedProject } from '../datasets/test-fixture';
+import { createProject } from '../library/projects';
+import { openTestServices, tempLibraryDir } from '../test-support/temp-library';
+import { dispatch } from './dispatch';
+import { createHandlers } from './handlers';
+import type { Services } from '../services';
+
+function client(services: Services) {
+  const handlers = createHandlers(services);
+  const invoke = async <C extends CallName>(name: C, input: CallInput<C>): Promise<CallOutput<C>> => {
+    const result = await dispatch(handlers, name, input);
+    if (!result.ok) throw Object.assign(new Error(result.error.message), result.error);
+    return result.value as CallOutput<C>;
+  };
+  return { invoke, attempt: (name: string, input: unknown) => dispatch(handlers, name, input) };
+}
+
+describe('the dataset calls', () => {
+  it('export with progress events named by the caller, can be cancelled by that name, and import announces the change', async () => {
+    const services = openTestServices();
+    const { project } = await seedProject(services);
+    const { invoke, attempt } = client(services);
+    const progress: EventPayload<'export.progress'>[] = [];
+    services.events.on('export.progress', (event) => progress.push(event));
+
+    const out = path.join(tempLibraryDir(), 'out');
+    const summary = await invoke('datasets.export', { projectId: project.id, format: 'stillframe', outDir: out, exportId: 'first' });
+    expect(summary).toMatchObject({ images: 6, shapes: 12 });
+    expect(progress.at(-1)).toEqual({ exportId: 'first', projectId: project.id, phase: 'finishing', done: 6, total: 6 });
+
+    const cancelled = path.join(tempLibraryDir(), 'cancelled');
+    services.events.on('export.progress', (event) => {
+      if (event.exportId === 'second') void invoke('datasets.cancelExport', { exportId: 'second' });
+    });
+    const result = await attempt('datasets.export', { projectId: project.id, format: 'coco', outDir: cancelled, exportId: 'second' });
+    expect(result).toMatchObject({ ok: false, error: { code: 'cancelled', message: 'The export was cancelled. Nothing was written.' } });
+    expect(existsSync(cancelled)).toBe(false);
+    expect(await invoke('datasets.cancelExport', { exportId: 'second' })).toEqual({ cancelled: false });
+
+    const bad = await attempt('datasets.export', { projectId: project.id, format: 'pdf', outDir: out });
+    expect(bad).toMatchObject({ ok: false, error: { code: 'invalid-input' } });
+
+    const target = createProject(services.db, 'Copy');
+    const changes: EventPayload<'library.changed'>[] = [];
+    services.events.on('library.changed', (event) => changes.push(event));
+    const dry = await invoke('datasets.import', { projectId: target.id, format: 'stillframe', from: out, dryRun: true });
+    expect(dry).toMatchObject({ dryRun: true, images: { added: 6 } });
+    expect(changes).toEqual([]);
+    await invoke('datasets.import', { projectId: target.id, format: 'stillframe', from: out });
+    expect(changes).toEqual([{ entity: 'batch', projectId: target.id, batchId: null }]);
+  });
+});

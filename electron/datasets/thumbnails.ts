@@ -1,0 +1,102 @@
+import { mkdir, mkdtemp, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { resolveFfmpeg } from '../media/binaries';
+import { runTool } from '../media/runner';
+
+export interface ThumbnailJob {
+  source: string;
+  target: string;
+  /** The image's size: only images of one size and type can share FFmpeg's single-stream path. */
+  width: number;
+  height: number;
+}
+
+/** The same bound as the thumbnails extraction makes, so imported frames look like extracted ones in the grid. */
+const thumbnailMaxSide = 320;
+const scale = `scale=w='min(${thumbnailMaxSide},iw)':h='min(${thumbnailMaxSide},ih)':force_original_aspect_ratio=decrease,format=yuvj420p`;
+/**
+ * Images per single-stream run. FFmpeg takes about 0.3 s to start here and 25 ms per extra input, but only 2 ms per
+ * image read as one stream through its concat demuxer, so that is the fast path; it cannot change picture size
+ * mid-stream, hence the grouping by size.
+ */
+const perStream = 500;
+/** Below this, a failed batch is retried as separate inputs of one process, then one by one. */
+const perProcess = 16;
+
+/** The concat demuxer's list quotes names in single quotes; a quote inside one is closed, escaped and reopened. */
+const quoted = (file: string) => `'${path.resolve(file).replaceAll("'", "'\\''")}'`;
+
+/** One stream of same-size images into numbered files, moved to their targets only if every image came out. */
+async function runStream(jobs: readonly ThumbnailJob[], scratch: string, signal: AbortSignal | undefined): Promise<boolean> {
+  const dir = await mkdtemp(path.join(scratch, 'thumbs-'));
+  try {
+    const list = path.join(dir, 'list.ffconcat');
+    await writeFile(list, `ffconcat version 1.0\n${jobs.map((job) => `file ${quoted(job.source)}\n`).join('')}`);
+    // image2 numbers its outputs with %06d, so a % of the folder's own name is doubled.
+    const pattern = path.join(dir, 'out').replaceAll('%', '%%');
+    await mkdir(path.join(dir, 'out'));
+    const result = await runTool(
+      resolveFfmpeg(),
+      ['-hide_banner', '-nostdin', '-loglevel', 'error', '-y', '-f', 'concat', '-safe', '0', '-i', list, '-vf', scale, '-fps_mode', 'passthrough', '-c:v', 'mjpeg', '-q:v', '5', '-f', 'image2', path.join(pattern, '%06d.jpg')],
+      signal ? { signal } : {},
+    );
+    // A file FFmpeg cannot read is dropped from the stream and shifts every later number: only a full count is trusted.
+    if (result.code !== 0 || (await readdir(path.join(dir, 'out'))).length !== jobs.length) return false;
+    for (const [i, job] of jobs.entries()) await rename(path.join(dir, 'out', `${String(i + 1).padStart(6, '0')}.jpg`), job.target);
+    return true;
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** Several images as separate inputs of one process: slower per image, but any mix of sizes. */
+async function runInputs(jobs: readonly ThumbnailJob[], signal: AbortSignal | undefined): Promise<boolean> {
+  // image2 would read a % in a name as a frame-number pattern: no pattern on input, and -update 1 on output.
+  const inputs = jobs.flatMap((job) => ['-f', 'image2', '-pattern_type', 'none', '-i', job.source]);
+  const graph = jobs.map((_, n) => `[${n}:v]${scale}[t${n}]`).join(';');
+  const outputs = jobs.flatMap((job, n) => ['-map', `[t${n}]`, '-frames:v', '1', '-update', '1', '-c:v', 'mjpeg', '-q:v', '5', path.resolve(job.target)]);
+  const result = await runTool(
+    resolveFfmpeg(),
+    ['-hide_banner', '-nostdin', '-loglevel', 'error', '-y', ...inputs, '-filter_complex', graph, ...outputs],
+    signal ? { signal } : {},
+  );
+  return result.code === 0;
+}
+
+/** Tries a batch whole; when it fails, halves it until one unreadable file costs only itself. Returns the failures. */
+async function thumbnailBatch(jobs: readonly ThumbnailJob[], scratch: string, signal: AbortSignal | undefined, failed: Set<string>): Promise<void> {
+  if (jobs.length > perProcess) {
+    if (await runStream(jobs, scratch, signal)) return;
+    const half = Math.ceil(jobs.length / 2);
+    await thumbnailBatch(jobs.slice(0, half), scratch, signal, failed);
+    await thumbnailBatch(jobs.slice(half), scratch, signal, failed);
+    return;
+  }
+  if (await runInputs(jobs, signal)) return;
+  for (const job of jobs) {
+    if (jobs.length === 1 || !(await runInputs([job], signal))) failed.add(job.source);
+  }
+}
+
+/**
+ * Makes a JPEG thumbnail for each image. `scratch` must be on the same file system as the targets (the library's
+ * tmp folder), since finished thumbnails are renamed into place. Returns the sources that could not be read.
+ */
+export async function makeThumbnails(jobs: readonly ThumbnailJob[], scratch: string, signal?: AbortSignal): Promise<Set<string>> {
+  const failed = new Set<string>();
+  for (const dir of new Set(jobs.map((job) => path.dirname(job.target)))) await mkdir(dir, { recursive: true });
+  await mkdir(scratch, { recursive: true });
+  const groups = new Map<string, ThumbnailJob[]>();
+  for (const job of jobs) {
+    const key = `${job.width}x${job.height}${path.extname(job.source).toLowerCase()}`;
+    const group = groups.get(key);
+    if (group) group.push(job);
+    else groups.set(key, [job]);
+  }
+  for (const group of groups.values()) {
+    for (let start = 0; start < group.length; start += perStream) {
+      await thumbnailBatch(group.slice(start, start + perStream), scratch, signal, failed);
+    }
+  }
+  return failed;
+}

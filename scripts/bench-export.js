@@ -1,0 +1,213 @@
+// `npm run bench:export`: exporting 10,000 frames with 100,000 shapes to COCO and YOLO through the built CLI, each
+// run in its own process so that its wall time and peak memory (the process's maximum resident set) are its own.
+// The baseline is the obvious way to write COCO: read every frame and shape into memory, build the whole object,
+// JSON.stringify it and write the string. A 1,000-frame batch of the same library shows how each grows with size.
+import { spawnSync } from 'node:child_process';
+import { existsSync, linkSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import path from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
+
+const frameCount = Number(process.env.BENCH_FRAMES ?? 10_000);
+const shapesPerFrame = Number(process.env.BENCH_SHAPES_PER_FRAME ?? 10);
+const smallBatch = Math.min(1_000, Math.floor(frameCount / 10));
+const cli = path.resolve('out/main/cli.js');
+const marker = 'BENCH_MAX_RSS_KB=';
+
+/** The baseline, run as its own process: `node scripts/bench-export.js --naive LIBRARY BATCH|- OUT`. */
+function naiveCoco(library, batchName, out) {
+  const db = new DatabaseSync(path.join(library, 'stillframe.db'), { readOnly: true });
+  const labels = db.prepare('SELECT id, name FROM labels ORDER BY created_at, id').all();
+  const category = new Map(labels.map((label, i) => [label.id, i + 1]));
+  const frames = db
+    .prepare(
+      `SELECT f.* FROM frames f JOIN batches b ON b.id = f.batch_id JOIN videos v ON v.id = f.video_id
+       WHERE ? = '-' OR b.name = ? ORDER BY b.created_at, v.created_at, v.id, f.frame_index`,
+    )
+    .all(batchName, batchName);
+  const shapes = db.prepare('SELECT * FROM shapes ORDER BY frame_id, z_index, id').all();
+  const byFrame = new Map();
+  for (const shape of shapes) byFrame.set(shape.frame_id, [...(byFrame.get(shape.frame_id) ?? []), shape]);
+  const coco = { info: { description: 'naive' }, licenses: [], categories: labels.map((label, i) => ({ id: i + 1, name: label.name })), images: [], annotations: [] };
+  frames.forEach((frame, i) => {
+    coco.images.push({ id: i + 1, file_name: path.basename(frame.path), width: frame.width, height: frame.height });
+    for (const shape of byFrame.get(frame.id) ?? []) {
+      const points = JSON.parse(shape.points);
+      const xs = points.filter((_, j) => j % 2 === 0);
+      const ys = points.filter((_, j) => j % 2 === 1);
+      const box = [Math.min(...xs), Math.min(...ys), Math.max(...xs) - Math.min(...xs), Math.max(...ys) - Math.min(...ys)];
+      coco.annotations.push({
+        id: coco.annotations.length + 1,
+        image_id: i + 1,
+        category_id: category.get(shape.label_id),
+        bbox: box,
+        area: box[2] * box[3],
+        iscrowd: 0,
+        segmentation: shape.type === 'point' ? [] : [points],
+        ...(shape.type === 'point' ? { keypoints: [...points, 2], num_keypoints: 1 } : {}),
+      });
+    }
+  });
+  mkdirSync(out, { recursive: true });
+  writeFileSync(path.join(out, 'instances.json'), JSON.stringify(coco));
+}
+
+if (process.argv[2] === '--naive') {
+  naiveCoco(process.argv[3], process.argv[4], process.argv[5]);
+  process.exit(0);
+}
+
+if (!existsSync(cli)) {
+  console.error('Build first: npm run build');
+  process.exit(2);
+}
+
+const hookDir = mkdtempSync(path.join(tmpdir(), 'sf-export-hook-'));
+const rssHook = path.join(hookDir, 'max-rss.mjs');
+
+function run(args) {
+  const result = spawnSync(process.execPath, ['--import', rssHook, ...args], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  if (result.status !== 0) throw new Error(`${args.join(' ')} failed:\n${result.stderr}`);
+  return result;
+}
+
+/** Wall time and peak RSS of one command, each run in a fresh process; the best run, so a cold disk cache does not decide. */
+function measure(args, runs) {
+  let best = null;
+  for (let i = 0; i < runs; i++) {
+    const started = performance.now();
+    const result = run(args(i));
+    const wallMs = performance.now() - started;
+    const rssKb = Number(result.stderr.split('\n').find((line) => line.startsWith(marker))?.slice(marker.length));
+    if (!best || wallMs < best.wallMs) best = { wallMs, rssMb: rssKb / 1024, runs };
+  }
+  return best;
+}
+
+/**
+ * A real library: one short clip ingested by the CLI (its video, batch and first frames), then frame rows and shapes
+ * added through the library's own store functions (loaded from the TypeScript sources by Vite), every frame's image a
+ * hard link to one of the clip's real frames.
+ */
+async function makeLibrary() {
+  const library = mkdtempSync(path.join(tmpdir(), 'sf-export-bench-'));
+  const ingest = spawnSync(process.execPath, [cli, 'ingest', path.resolve('../shared/media/milk.mkv'), '--library', library, '--project', 'Bench',
+    '--batch', 'Nine thousand', '--json'], { encoding: 'utf8' });
+  if (ingest.status !== 0) throw new Error(ingest.stderr);
+
+  const { createServer } = await import('vite');
+  const vite = await createServer({ configFile: false, root: process.cwd(), logLevel: 'error', appType: 'custom', server: { middlewareMode: true, hmr: false, ws: false } });
+  const load = (file) => vite.ssrLoadModule(file);
+  const [{ openServices }, { createLabel, restoreShapes }, { createBatch }, { insertFrames }, { transaction }, { uuidv7 }, { findProjectByName }] = await Promise.all([
+    load('/electron/services.ts'), load('/electron/library/annotations.ts'), load('/electron/library/batches.ts'), load('/electron/library/frames.ts'),
+    load('/electron/library/database.ts'), load('/shared/ids.ts'), load('/electron/library/projects.ts'),
+  ]);
+  const services = openServices({ libraryDir: library });
+  const { db } = services;
+  const project = findProjectByName(db, 'Bench');
+  const video = db.prepare('SELECT * FROM videos').get();
+  const real = db.prepare('SELECT * FROM frames ORDER BY frame_index').all();
+  const small = createBatch(db, project.id, 'One thousand');
+
+  const labels = ['car', 'traffic light', 'Fußgänger', 'bus stop', '自転車'].map((name, i) =>
+    createLabel(db, { projectId: project.id, name, color: ['#e6194b', '#3cb44b', '#4363d8', '#f58231', '#911eb4'][i], hotkey: null, attributes: [] }));
+
+  const folder = path.dirname(real[0].path);
+  const thumbs = path.dirname(real[0].thumb_path);
+  const rows = [];
+  for (let index = real.length + 1; index <= frameCount; index++) {
+    const name = `frame_${String(index).padStart(6, '0')}.jpg`;
+    const source = real[index % real.length];
+    linkSync(path.join(library, source.path), path.join(library, folder, name));
+    linkSync(path.join(library, source.thumb_path), path.join(library, thumbs, name));
+    rows.push({ index, timestampMs: index * 40, width: source.width, height: source.height, path: `${folder}/${name}`, thumbPath: `${thumbs}/${name}` });
+  }
+  transaction(db, () => {
+    insertFrames(db, video.id, small.id, rows.slice(0, smallBatch));
+    insertFrames(db, video.id, video.batch_id, rows.slice(smallBatch));
+  });
+
+  const frames = db.prepare('SELECT id, width, height FROM frames').all();
+  let random = 1;
+  const next = () => (random = (random * 48271) % 2147483647) / 2147483647;
+  let pending = [];
+  const flush = () => {
+    restoreShapes(db, pending);
+    pending = [];
+  };
+  for (const frame of frames) {
+    for (let i = 0; i < shapesPerFrame; i++) {
+      const x = next() * (frame.width - 60);
+      const y = next() * (frame.height - 60);
+      const kind = i % 10;
+      const points = kind < 6 ? [x, y, x + 10 + next() * 50, y + 10 + next() * 50]
+        : kind < 9 ? [x, y, x + 40, y + 5, x + 50, y + 45, x + 20, y + 55, x + 2, y + 30]
+          : [x, y];
+      pending.push({ id: uuidv7(), frameId: frame.id, type: kind < 6 ? 'rectangle' : kind < 9 ? 'polygon' : 'point', points,
+        labelId: labels[i % labels.length].id, note: '', attributes: {}, hidden: false, locked: false });
+    }
+    if (pending.length >= 10_000) flush();
+  }
+  if (pending.length > 0) flush();
+  await services.close();
+  await vite.close();
+  return library;
+}
+
+// Linux keeps getrusage's maxrss across exec, so a child would report its parent's peak; VmHWM belongs to the new
+// address space and starts afresh. Elsewhere maxrss is the best there is.
+writeFileSync(
+  rssHook,
+  `import { readFileSync } from 'node:fs';
+process.on('exit', () => {
+  let kb = process.resourceUsage().maxRSS;
+  try { kb = Number(/VmHWM:\\s+(\\d+)/.exec(readFileSync('/proc/self/status', 'utf8'))[1]); } catch {}
+  process.stderr.write('\\n${marker}' + kb + '\\n');
+});
+`,
+);
+
+console.log(`building a library of ${frameCount.toLocaleString()} frames with ${(frameCount * shapesPerFrame).toLocaleString()} shapes…`);
+const scratch = mkdtempSync(path.join(tmpdir(), 'sf-export-out-'));
+const out = (name, i) => path.join(scratch, `${name}-${i}`);
+const source = path.join(scratch, 'stillframe-source');
+const rows = [];
+let library = null;
+try {
+  library = await makeLibrary();
+  const exportArgs = (name, format, ...extra) => (i) => [cli, 'export', '--library', library, '--project', 'Bench', '--format', format, '--out', out(name, i), '--json', ...extra];
+  const naive = (batch, name) => (i) => [path.resolve('scripts/bench-export.js'), '--naive', library, batch, out(name, i)];
+  run([cli, 'export', '--library', library, '--project', 'Bench', '--format', 'stillframe', '--images', 'link', '--out', source]);
+  const cases = [
+    ['COCO, images referenced (--images none)', exportArgs('coco-none', 'coco', '--images', 'none')],
+    ['naive COCO: whole dataset in memory, JSON.stringify', naive('-', 'naive')],
+    ['COCO, images hard-linked', exportArgs('coco-link', 'coco', '--images', 'link')],
+    ['COCO, images copied', exportArgs('coco-copy', 'coco', '--images', 'copy')],
+    ['YOLO, images hard-linked', exportArgs('yolo-link', 'yolo', '--images', 'link')],
+    ['YOLO segments, 20% val split, hard-linked', exportArgs('yolo-split', 'yolo', '--images', 'link', '--yolo-segments', '--val-ratio', '0.2')],
+    ['YOLO, one zip with the images stored', exportArgs('yolo-zip', 'yolo', '--zip')],
+    ['Stillframe JSON, images hard-linked', exportArgs('stillframe', 'stillframe', '--images', 'link')],
+    [`COCO, ${smallBatch.toLocaleString()}-frame batch, images referenced`, exportArgs('coco-small', 'coco', '--images', 'none', '--batch', 'One thousand')],
+    [`naive COCO, ${smallBatch.toLocaleString()}-frame batch`, naive('One thousand', 'naive-small')],
+    ['the CLI doing nothing (`projects`), for scale', () => [cli, 'projects', '--library', library]],
+    // Import holds the parsed dataset in memory and makes every thumbnail with FFmpeg: once is enough.
+    ['import the Stillframe JSON into an empty library', (i) => [cli, 'import', '--library', out('imported', i), '--project', 'Bench', '--format', 'stillframe', '--from', source], 1],
+  ];
+  for (const [label, args, runs = 3] of cases) {
+    rows.push({ label, ...measure(args, runs) });
+    for (const entry of readdirSync(scratch)) {
+      if (path.join(scratch, entry) !== source) rmSync(path.join(scratch, entry), { recursive: true, force: true });
+    }
+  }
+} finally {
+  rmSync(scratch, { recursive: true, force: true });
+  if (library) rmSync(library, { recursive: true, force: true });
+  rmSync(hookDir, { recursive: true, force: true });
+}
+
+console.log(`\n${frameCount.toLocaleString()} frames, ${(frameCount * shapesPerFrame).toLocaleString()} shapes; Node ${process.version}, ${cpus().length} cores; best of 3 runs unless noted\n`);
+console.log(`${'export'.padEnd(58)}${'wall'.padStart(10)}${'peak RSS'.padStart(12)}`);
+for (const row of rows) {
+  const note = row.runs === 1 ? '   (1 run)' : '';
+  console.log(`${row.label.padEnd(58)}${`${(row.wallMs / 1000).toFixed(2)} s`.padStart(10)}${`${row.rssMb.toFixed(0)} MB`.padStart(12)}${note}`);
+}

@@ -1,0 +1,126 @@
+import { z } from 'zod';
+import { defineCall } from './define-call';
+import { idSchema } from './domain';
+import { exportFormats, importFormats } from './formats/dataset';
+
+const call = defineCall;
+
+const exportFormatSchema = z.enum(exportFormats);
+const importFormatSchema = z.enum(importFormats);
+/** Images copied beside the annotations, hard-linked where the file system allows (else copied), or referenced by path. */
+const imagesModeSchema = z.enum(['copy', 'link', 'none']);
+export type ImagesMode = z.infer<typeof imagesModeSchema>;
+
+const exportRequestSchema = z
+  .object({
+    projectId: idSchema,
+    /** One batch only; omitted: the whole project. */
+    batchId: idSchema.optional(),
+    format: exportFormatSchema,
+    outDir: z.string().min(1).max(4096),
+    images: imagesModeSchema.default('copy'),
+    /** Write one store-only .zip into outDir instead of the dataset's folders. */
+    zip: z.boolean().default(false),
+    /** Leave out frames without shapes. */
+    skipEmpty: z.boolean().default(false),
+    /** YOLO: polygons as segmentation lines instead of their boxes. */
+    yoloSegments: z.boolean().default(false),
+    /** YOLO: share of images put in the validation split (0: no split). */
+    valRatio: z.number().min(0).max(0.95).default(0),
+    /** YOLO: the split's seed; the same seed always picks the same images. */
+    seed: z.number().int().min(0).max(0xffffffff).default(0),
+    /** Write into a folder that already holds files (only the dataset's own files and folders are replaced). */
+    force: z.boolean().default(false),
+    /** Chosen by the caller: names this export in its progress events and to `datasets.cancel`. */
+    exportId: idSchema.optional(),
+  })
+  .strict();
+export type ExportRequest = z.output<typeof exportRequestSchema>;
+
+const reasonCountSchema = z.object({ reason: z.string(), count: z.number() });
+const noteSchema = z.object({ item: z.string(), message: z.string() });
+
+const exportSummarySchema = z.object({
+  format: exportFormatSchema,
+  /** The dataset folder, or the .zip file. */
+  outPath: z.string(),
+  images: z.number(),
+  /** Images written without any shape. */
+  emptyImages: z.number(),
+  /** Frames left out because they have no shapes (skipEmpty). */
+  skippedEmpty: z.number(),
+  /** Shapes written (for COCO keypoints: each point). */
+  shapes: z.number(),
+  imageFiles: z.object({ copied: z.number(), linked: z.number(), referenced: z.number() }),
+  /** Frames left out because their image file is gone from the library (at most 200; `moreMissingImages` counts the rest). */
+  missingImages: z.array(z.string()),
+  moreMissingImages: z.number(),
+  /** Shapes the format cannot hold, per reason. */
+  skipped: z.array(reasonCountSchema),
+  /** Shapes written in another form than they have (a polygon as its box, points as keypoints), per reason. */
+  converted: z.array(reasonCountSchema),
+  split: z.object({ train: z.number(), val: z.number() }).nullable(),
+  durationMs: z.number(),
+});
+export type ExportSummary = z.infer<typeof exportSummarySchema>;
+
+export const exportProgressSchema = z.object({
+  exportId: idSchema.nullable(),
+  projectId: idSchema,
+  phase: z.enum(['images', 'annotations', 'finishing']),
+  done: z.number(),
+  total: z.number(),
+});
+export type ExportProgress = z.infer<typeof exportProgressSchema>;
+
+const importRequestSchema = z
+  .object({
+    projectId: idSchema,
+    format: importFormatSchema,
+    /** The dataset: its folder, or its annotation file (COCO or Stillframe JSON, YOLO data.yaml). */
+    from: z.string().min(1).max(4096),
+    /** Report what would change and write nothing. */
+    dryRun: z.boolean().default(false),
+  })
+  .strict();
+
+const importSummarySchema = z.object({
+  format: importFormatSchema,
+  dryRun: z.boolean(),
+  images: z.object({
+    total: z.number(),
+    /** Images that are frames of the project already (same file name): their shapes are added to those frames. */
+    matched: z.number(),
+    /** Images copied into the library as new frames. */
+    added: z.number(),
+    /** Images left out (their file is missing or unreadable). */
+    skipped: z.number(),
+  }),
+  /** The batches new frames went into. */
+  batches: z.array(z.string()),
+  labels: z.object({ created: z.array(z.string()), existing: z.array(z.string()) }),
+  shapes: z.object({
+    added: z.number(),
+    /** Already on their frame, identical: not added twice. */
+    unchanged: z.number(),
+    /** Reached outside their image and were clamped to it. */
+    clamped: z.number(),
+    skipped: z.number(),
+  }),
+  /** What could not be imported, item by item (at most 200; `moreProblems` counts the rest). */
+  problems: z.array(noteSchema),
+  moreProblems: z.number(),
+  /** What was imported with a change (clamped, converted), item by item (at most 200). */
+  warnings: z.array(noteSchema),
+  moreWarnings: z.number(),
+  durationMs: z.number(),
+});
+export type ImportSummary = z.infer<typeof importSummarySchema>;
+
+/** The dataset calls; shared/contract.ts spreads them into `calls`. */
+export const datasetCalls = {
+  /** Long-running: progress arrives as `export.progress` events; a cancelled export leaves nothing behind. */
+  'datasets.export': call(exportRequestSchema, exportSummarySchema),
+  'datasets.cancelExport': call(z.object({ exportId: idSchema }).strict(), z.object({ cancelled: z.boolean() })),
+  'datasets.import': call(importRequestSchema, importSummarySchema),
+} as const;
