@@ -1,16 +1,6 @@
-import path from 'node:path';
 import type { Page } from '@playwright/test';
-import { expect, mediaDir, test } from './fixtures';
-
-async function importClip(page: Page, clip: string, batch: string, seconds: string) {
-  const [chooser] = await Promise.all([page.waitForEvent('filechooser'), page.getByRole('button', { name: 'Import videos' }).click()]);
-  await chooser.setFiles(path.join(mediaDir, clip));
-  const dialog = page.getByRole('dialog', { name: /^Import 1 video/ });
-  await dialog.getByLabel('Batch name').fill(batch);
-  await dialog.getByLabel('Seconds between frames').fill(seconds);
-  await dialog.getByRole('button', { name: 'Import' }).click();
-  await expect(dialog).toBeHidden();
-}
+import { importClip } from './actions';
+import { expect, test } from './fixtures';
 
 const batchRegion = (page: Page, name: string) => page.getByRole('region', { name: `Batch ${name}` });
 const frames = (page: Page, name: string) => batchRegion(page, name).getByRole('listbox', { name: `Frames in ${name}` });

@@ -3,18 +3,18 @@
 // shape, panning and zooming with the wheel; against a baseline page that draws the same shapes the plain Konva
 // way (one Konva node per shape, all in one listening layer with the image, dragged by Konva). Figures only, no
 // thresholds.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { createReadStream, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { chromium } from '@playwright/test';
 import { uuidv7 } from '../shared/ids.ts';
+import { cli, startHost } from './bench-host.js';
 
 const shapeCount = Number(process.env.BENCH_SHAPES ?? 1000);
 const moves = Number(process.env.BENCH_MOVES ?? 120);
 const ffmpeg = process.env.FFMPEG_PATH ?? 'ffmpeg';
-const cli = path.resolve('out/main/cli.js');
 const cache = path.resolve('.bench-cache');
 const clip = path.join(cache, 'annotate-1080p.mp4');
 const chromiumPath = process.env.CHROMIUM_PATH ?? (existsSync('/usr/bin/chromium') ? '/usr/bin/chromium' : undefined);
@@ -60,16 +60,6 @@ function makeShapes(frameId, labelIds) {
     shapes.push({ id: uuidv7(), frameId, type: i % 2 === 0 ? 'rectangle' : 'polygon', points, labelId: labelIds[i % labelIds.length], zIndex: i });
   }
   return shapes;
-}
-
-function startHost(library) {
-  const child = spawn(process.execPath, [cli, 'serve', '--library', library, '--port', '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
-  return new Promise((resolve) => {
-    child.stdout.on('data', (chunk) => {
-      const match = /Open (\S+)/.exec(String(chunk));
-      if (match) resolve({ child, url: match[1] });
-    });
-  });
 }
 
 /** The baseline: Konva as its tutorials use it, one listening, draggable node per shape in one layer with the image. */

@@ -1,6 +1,6 @@
 // `npm run bench:browse`: opening a project whose one batch holds 10,000 frames, and scrolling the whole batch
 // with the mouse wheel in Chromium, against a plain page that puts all 10,000 thumbnails in the DOM.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { createReadStream, existsSync, linkSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -8,10 +8,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { chromium } from '@playwright/test';
+import { cli, startHost } from './bench-host.js';
 
 const frameCount = Number(process.env.BENCH_FRAMES ?? 10_000);
 const ffmpeg = process.env.FFMPEG_PATH ?? 'ffmpeg';
-const cli = path.resolve('out/main/cli.js');
 const thumbsCache = path.resolve('.bench-cache', `thumbs-${frameCount}`);
 const chromiumPath = process.env.CHROMIUM_PATH ?? (existsSync('/usr/bin/chromium') ? '/usr/bin/chromium' : undefined);
 
@@ -51,16 +51,6 @@ function makeLibrary() {
   db.exec('COMMIT');
   db.close();
   return library;
-}
-
-function startHost(library) {
-  const child = spawn(process.execPath, [cli, 'serve', '--library', library, '--port', '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
-  return new Promise((resolve) => {
-    child.stdout.on('data', (chunk) => {
-      const match = /Open (\S+)/.exec(String(chunk));
-      if (match) resolve({ child, url: match[1] });
-    });
-  });
 }
 
 /** The baseline: every thumbnail in the DOM at once, lazily loaded, in a CSS grid. */

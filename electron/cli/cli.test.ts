@@ -2,27 +2,14 @@ import { existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { mediaDir, tempLibraryDir } from '../test-support/temp-library';
-import { runCli } from './cli';
-
-async function cli(...argv: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await runCli(argv, {
-    out: (text) => out.push(text),
-    err: (text) => err.push(text),
-    env: {},
-    rendererDir: '/nonexistent',
-    untilInterrupted: () => Promise.resolve(),
-  });
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
+import { cli } from '../test-support/run-cli';
 
 describe('the stillframe command', () => {
   it('ingests videos and prints the documented JSON, exiting 1 when any video failed', async () => {
     const library = tempLibraryDir();
     const fake = path.join(library, '..', `fake-${path.basename(library)}.mp4`);
     writeFileSync(fake, 'plain text');
-    const run = await cli('ingest', path.join(mediaDir, 'milk.mkv'), fake, '--library', library, '--project', 'Dairy', '--batch', 'Shelf 1', '--json');
+    const run = await cli(['ingest', path.join(mediaDir, 'milk.mkv'), fake, '--library', library, '--project', 'Dairy', '--batch', 'Shelf 1', '--json']);
     expect(run.code).toBe(1);
     const { videos } = JSON.parse(run.out) as { videos: Record<string, unknown>[] };
     expect(videos).toEqual([
@@ -30,7 +17,7 @@ describe('the stillframe command', () => {
       { file: fake, id: expect.any(String), status: 'failed', frames: 0, error: 'This file is not a video that FFmpeg can read.' },
     ]);
 
-    const frames = await cli('frames', '--library', library, '--project', 'Dairy', '--batch', 'Shelf 1', '--json');
+    const frames = await cli(['frames', '--library', library, '--project', 'Dairy', '--batch', 'Shelf 1', '--json']);
     expect(frames.code).toBe(0);
     const listed = (JSON.parse(frames.out) as { frames: Record<string, unknown>[] }).frames;
     expect(listed).toHaveLength(2);
@@ -41,26 +28,26 @@ describe('the stillframe command', () => {
     expect(existsSync(String(listed[0]?.path))).toBe(true);
     expect(existsSync(String(listed[0]?.thumb_path))).toBe(true);
 
-    const ok = await cli('ingest', path.join(mediaDir, 'milk.mkv'), '--library', library, '--project', 'Dairy', '--batch', 'Shelf 2', '--keyframes', '--json');
+    const ok = await cli(['ingest', path.join(mediaDir, 'milk.mkv'), '--library', library, '--project', 'Dairy', '--batch', 'Shelf 2', '--keyframes', '--json']);
     expect(ok.code).toBe(0);
     expect(JSON.parse(ok.out)).toMatchObject({ videos: [{ status: 'done', error: null }] });
 
-    const projects = await cli('projects', '--library', library, '--json');
+    const projects = await cli(['projects', '--library', library, '--json']);
     expect(JSON.parse(projects.out)).toMatchObject({ projects: [{ name: 'Dairy', batchCount: 2, videoCount: 3, frameCount: 2 + (JSON.parse(ok.out) as { videos: { frames: number }[] }).videos[0]!.frames }] });
-    const jobs = await cli('jobs', '--library', library, '--json');
+    const jobs = await cli(['jobs', '--library', library, '--json']);
     expect((JSON.parse(jobs.out) as { jobs: { status: string }[] }).jobs.map((job) => job.status)).toEqual(['done', 'done']);
   });
 
   it('exits 2 with usage for bad arguments, and 1 with a message for a missing project', async () => {
     const library = tempLibraryDir();
-    expect((await cli('ingest', 'a.mp4', '--library', library, '--batch', 'B')).code).toBe(2);
-    expect((await cli('ingest', 'a.mp4', '--library', library, '--project', 'P', '--batch', 'B', '--every', '1', '--nth', '2')).err).toContain('Choose one of');
-    expect((await cli('ingest', 'a.mp4', '--library', library, '--project', 'P', '--batch', 'B', '--every', 'soon')).code).toBe(2);
-    expect((await cli('ingest', 'a.mp4', '--library', library, '--project', 'P', '--batch', 'B', '--scene', '7')).code).toBe(2);
-    expect((await cli('ingest', 'a.mp4', '--library', library, '--project', 'P', '--batch', 'B', '--bogus')).code).toBe(2);
-    expect((await cli('frobnicate')).code).toBe(2);
-    const missing = await cli('frames', '--library', library, '--project', 'Nope', '--json');
+    expect((await cli(['ingest', 'a.mp4', '--library', library, '--batch', 'B'])).code).toBe(2);
+    expect((await cli(['ingest', 'a.mp4', '--library', library, '--project', 'P', '--batch', 'B', '--every', '1', '--nth', '2'])).err).toContain('Choose one of');
+    expect((await cli(['ingest', 'a.mp4', '--library', library, '--project', 'P', '--batch', 'B', '--every', 'soon'])).code).toBe(2);
+    expect((await cli(['ingest', 'a.mp4', '--library', library, '--project', 'P', '--batch', 'B', '--scene', '7'])).code).toBe(2);
+    expect((await cli(['ingest', 'a.mp4', '--library', library, '--project', 'P', '--batch', 'B', '--bogus'])).code).toBe(2);
+    expect((await cli(['frobnicate'])).code).toBe(2);
+    const missing = await cli(['frames', '--library', library, '--project', 'Nope', '--json']);
     expect(missing).toMatchObject({ code: 1, err: 'There is no project named “Nope”.' });
-    expect((await cli('projects', 'create', '  ', '--library', library)).code).toBe(2);
+    expect((await cli(['projects', 'create', '  ', '--library', library])).code).toBe(2);
   });
 });

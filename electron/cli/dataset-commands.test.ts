@@ -3,20 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { seedProject } from '../datasets/test-fixture';
 import { openTestServices, tempLibraryDir } from '../test-support/temp-library';
-import { runCli } from './cli';
-
-async function cli(...argv: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await runCli(argv, {
-    out: (text) => out.push(text),
-    err: (text) => err.push(text),
-    env: {},
-    rendererDir: '/nonexistent',
-    untilInterrupted: () => Promise.resolve(),
-  });
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
+import { cli } from '../test-support/run-cli';
 
 async function seededLibrary(): Promise<string> {
   const library = tempLibraryDir();
@@ -29,17 +16,17 @@ describe('stillframe export and import', () => {
     const library = await seededLibrary();
     const out = path.join(tempLibraryDir(), 'coco');
     const base = ['export', '--library', library, '--project', 'Street scenes', '--format', 'coco', '--out', out];
-    const run = await cli(...base, '--json');
+    const run = await cli([...base, '--json']);
     expect(run.code).toBe(0);
     const summary = (JSON.parse(run.out) as { export: Record<string, unknown> }).export;
     expect(summary).toMatchObject({ format: 'coco', outPath: out, images: 6, shapes: 10, imageFiles: { copied: 6 } });
 
-    const refused = await cli(...base);
+    const refused = await cli([...base]);
     expect(refused.code).toBe(1);
     expect(refused.err).toBe(
       `The folder “${out}” is not empty. Choose an empty folder, or pass --force to write into it (only the dataset's own files are replaced).`,
     );
-    const forced = await cli(...base, '--force', '--batch', 'Shelf 1', '--skip-empty', '--images', 'link');
+    const forced = await cli([...base, '--force', '--batch', 'Shelf 1', '--skip-empty', '--images', 'link']);
     expect(forced.code).toBe(0);
     expect(forced.out.split('\n')).toEqual([
       `Exported 1 image(s) with 4 shape(s) as COCO to ${out}`,
@@ -54,14 +41,14 @@ describe('stillframe export and import', () => {
     const library = await seededLibrary();
     const out = path.join(tempLibraryDir(), 'never');
     const base = ['export', '--library', library, '--project', 'Street scenes', '--out', out];
-    expect(await cli(...base)).toMatchObject({ code: 2, err: '--format is required.' });
-    expect(await cli(...base, '--format', 'tfrecord')).toMatchObject({ code: 2, err: '--format must be one of: coco, yolo, voc, csv, stillframe.' });
-    expect(await cli(...base, '--format', 'yolo', '--images', 'somewhere')).toMatchObject({ code: 2 });
-    expect(await cli(...base, '--format', 'yolo', '--val-ratio', 'half')).toMatchObject({ code: 2 });
-    expect((await cli(...base, '--format', 'yolo', '--images', 'none')).err).toContain('must be copied or linked');
-    expect((await cli(...base, '--format', 'coco', '--val-ratio', '0.2')).code).toBe(2);
-    expect((await cli(...base, '--format', 'coco', '--bogus')).code).toBe(2);
-    expect(await cli('export', '--library', library, '--project', 'Nope', '--format', 'coco', '--out', out)).toMatchObject({
+    expect(await cli([...base])).toMatchObject({ code: 2, err: '--format is required.' });
+    expect(await cli([...base, '--format', 'tfrecord'])).toMatchObject({ code: 2, err: '--format must be one of: coco, yolo, voc, csv, stillframe.' });
+    expect(await cli([...base, '--format', 'yolo', '--images', 'somewhere'])).toMatchObject({ code: 2 });
+    expect(await cli([...base, '--format', 'yolo', '--val-ratio', 'half'])).toMatchObject({ code: 2 });
+    expect((await cli([...base, '--format', 'yolo', '--images', 'none'])).err).toContain('must be copied or linked');
+    expect((await cli([...base, '--format', 'coco', '--val-ratio', '0.2'])).code).toBe(2);
+    expect((await cli([...base, '--format', 'coco', '--bogus'])).code).toBe(2);
+    expect(await cli(['export', '--library', library, '--project', 'Nope', '--format', 'coco', '--out', out])).toMatchObject({
       code: 1,
       err: 'There is no project named “Nope”.',
     });
@@ -71,21 +58,21 @@ describe('stillframe export and import', () => {
   it('imports into a project it creates, dry run first, and exits 1 when something was left out', async () => {
     const library = await seededLibrary();
     const out = path.join(tempLibraryDir(), 'set');
-    expect((await cli('export', '--library', library, '--project', 'Street scenes', '--format', 'stillframe', '--out', out)).code).toBe(0);
+    expect((await cli(['export', '--library', library, '--project', 'Street scenes', '--format', 'stillframe', '--out', out])).code).toBe(0);
 
     const target = tempLibraryDir();
-    const dry = await cli('import', '--library', target, '--project', 'Copy', '--format', 'stillframe', '--from', out, '--dry-run', '--json');
+    const dry = await cli(['import', '--library', target, '--project', 'Copy', '--format', 'stillframe', '--from', out, '--dry-run', '--json']);
     expect(dry.code).toBe(0);
     expect(JSON.parse(dry.out)).toMatchObject({ import: { dryRun: true, images: { added: 6 }, shapes: { added: 12 } } });
-    expect((await cli('projects', '--library', target, '--json')).out).toBe('{"projects":[]}');
+    expect((await cli(['projects', '--library', target, '--json'])).out).toBe('{"projects":[]}');
 
-    const done = await cli('import', '--library', target, '--project', 'Copy', '--format', 'stillframe', '--from', path.join(out, 'stillframe.json'));
+    const done = await cli(['import', '--library', target, '--project', 'Copy', '--format', 'stillframe', '--from', path.join(out, 'stillframe.json')]);
     expect(done.code).toBe(0);
     expect(done.out.split('\n').slice(0, 2)).toEqual([
       'Imported Stillframe JSON: 6 image(s): 0 matched to existing frames, 6 new, 0 left out',
       '  shapes: 12 added, 0 already there, 0 clamped to their image, 0 left out',
     ]);
-    const frames = await cli('frames', '--library', target, '--project', 'Copy', '--json');
+    const frames = await cli(['frames', '--library', target, '--project', 'Copy', '--json']);
     expect((JSON.parse(frames.out) as { frames: unknown[] }).frames).toHaveLength(6);
 
     const broken = path.join(tempLibraryDir(), 'broken');
@@ -93,7 +80,7 @@ describe('stillframe export and import', () => {
     mkdirSync(path.join(broken, 'images'));
     writeFileSync(path.join(broken, 'data.yaml'), 'names: [car]\n');
     writeFileSync(path.join(broken, 'images', 'a.jpg'), 'not a picture');
-    const failed = await cli('import', '--library', target, '--project', 'Copy', '--format', 'yolo', '--from', broken);
+    const failed = await cli(['import', '--library', target, '--project', 'Copy', '--format', 'yolo', '--from', broken]);
     expect(failed.code).toBe(1);
     expect(failed.out).toContain('✗ images/a.jpg: its file is not an image Stillframe can read');
     expect(readdirSync(path.join(target, 'frames'))).toHaveLength(1);

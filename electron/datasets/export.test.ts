@@ -3,25 +3,10 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, wri
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
-import type { ExportRequest } from '../../shared/dataset-contract';
 import { exportDataset } from './export';
-import { seedProject } from './test-fixture';
+import { exportRequest, seedProject } from './test-fixture';
 import { openTestServices, tempLibraryDir } from '../test-support/temp-library';
 import type { Services } from '../services';
-
-const request = (projectId: string, outDir: string, extra: Partial<ExportRequest> = {}): ExportRequest => ({
-  projectId,
-  format: 'coco',
-  outDir,
-  images: 'copy',
-  zip: false,
-  skipEmpty: false,
-  yoloSegments: false,
-  valRatio: 0,
-  seed: 0,
-  force: false,
-  ...extra,
-});
 
 async function seeded(): Promise<{ services: Services; seed: Awaited<ReturnType<typeof seedProject>>; out: string }> {
   const services = openTestServices();
@@ -58,7 +43,7 @@ interface CocoFile {
 describe('dataset export', () => {
   it('writes COCO instances as the format defines them: images, categories, boxes, polygons and keypoints', async () => {
     const { services, seed, out } = await seeded();
-    const summary = await exportDataset(services.paths, request(seed.project.id, out));
+    const summary = await exportDataset(services.paths, exportRequest(seed.project.id, out));
     const coco = JSON.parse(readFileSync(path.join(out, 'annotations/instances.json'), 'utf8')) as CocoFile;
 
     expect(Object.keys(coco)).toEqual(['info', 'licenses', 'categories', 'images', 'annotations']);
@@ -128,7 +113,7 @@ describe('dataset export', () => {
 
   it('writes YOLO detection and segmentation labels with data.yaml, and splits train/val by a seed', async () => {
     const { services, seed, out } = await seeded();
-    const detect = await exportDataset(services.paths, request(seed.project.id, out, { format: 'yolo', images: 'link' }));
+    const detect = await exportDataset(services.paths, exportRequest(seed.project.id, out, { format: 'yolo', images: 'link' }));
     const yaml = parseYaml(readFileSync(path.join(out, 'data.yaml'), 'utf8')) as Record<string, unknown>;
     expect(yaml).toEqual({ train: 'images', val: 'images', nc: 4, names: { 0: 'car', 1: 'traffic light', 2: 'Ölflasche “groß”, 1 L', 3: 'person' } });
     expect(listFiles(out).filter((file) => file.startsWith('labels/'))).toHaveLength(6);
@@ -158,7 +143,7 @@ describe('dataset export', () => {
 
     const segmentsOut = path.join(tempLibraryDir(), 'segments');
     const split = { format: 'yolo', yoloSegments: true, valRatio: 0.34, seed: 7 } as const;
-    const segments = await exportDataset(services.paths, request(seed.project.id, segmentsOut, split));
+    const segments = await exportDataset(services.paths, exportRequest(seed.project.id, segmentsOut, split));
     expect(segments.split).toEqual({ train: 4, val: 2 });
     const trainYaml = parseYaml(readFileSync(path.join(segmentsOut, 'data.yaml'), 'utf8')) as Record<string, unknown>;
     expect(trainYaml).toMatchObject({ train: 'images/train', val: 'images/val' });
@@ -173,13 +158,13 @@ describe('dataset export', () => {
 
     // The same seed picks the same images.
     const again = path.join(tempLibraryDir(), 'again');
-    await exportDataset(services.paths, request(seed.project.id, again, split));
+    await exportDataset(services.paths, exportRequest(seed.project.id, again, split));
     expect(listFiles(again).filter((file) => file.startsWith('labels/'))).toEqual(labelled);
   });
 
   it('writes Pascal VOC XML with 1-based inclusive boxes, and counts what VOC cannot hold', async () => {
     const { services, seed, out } = await seeded();
-    const summary = await exportDataset(services.paths, request(seed.project.id, out, { format: 'voc' }));
+    const summary = await exportDataset(services.paths, exportRequest(seed.project.id, out, { format: 'voc' }));
     const xml = readFileSync(path.join(out, 'Annotations/car-detection_frame_000001.xml'), 'utf8');
     expect(xml).toContain('<filename>car-detection_frame_000001.jpg</filename>');
     expect(xml).toContain('<size>\n    <width>768</width>\n    <height>432</height>\n    <depth>3</depth>\n  </size>');
@@ -199,7 +184,7 @@ describe('dataset export', () => {
     expect(summary.converted).toEqual([{ reason: 'polygons: written as their bounding boxes (Pascal VOC)', count: 3 }]);
 
     const referenced = path.join(tempLibraryDir(), 'referenced');
-    await exportDataset(services.paths, request(seed.project.id, referenced, { format: 'voc', images: 'none' }));
+    await exportDataset(services.paths, exportRequest(seed.project.id, referenced, { format: 'voc', images: 'none' }));
     const withPath = readFileSync(path.join(referenced, 'Annotations/milk_frame_000001.xml'), 'utf8');
     expect(withPath).toContain(`<path>${path.join(services.paths.root, seed.frames.milk1.path)}</path>`);
     expect(existsSync(path.join(referenced, 'JPEGImages'))).toBe(false);
@@ -207,7 +192,7 @@ describe('dataset export', () => {
 
   it('writes CSV with one row per shape, quoted where a field needs it, and frames without shapes as bare rows', async () => {
     const { services, seed, out } = await seeded();
-    const summary = await exportDataset(services.paths, request(seed.project.id, out, { format: 'csv', images: 'none' }));
+    const summary = await exportDataset(services.paths, exportRequest(seed.project.id, out, { format: 'csv', images: 'none' }));
     const text = readFileSync(path.join(out, 'annotations.csv'), 'utf8');
     const rows = text.split('\r\n');
     expect(rows[0]).toBe(
@@ -228,7 +213,7 @@ describe('dataset export', () => {
   it('leaves out frames without shapes when asked, and exports one batch alone', async () => {
     const { services, seed, out } = await seeded();
     const shelf = (await import('../library/batches')).findBatchByName(services.db, seed.project.id, 'Shelf 1');
-    const summary = await exportDataset(services.paths, request(seed.project.id, out, { batchId: shelf?.id, skipEmpty: true }));
+    const summary = await exportDataset(services.paths, exportRequest(seed.project.id, out, { batchId: shelf?.id, skipEmpty: true }));
     expect(summary).toMatchObject({ images: 1, emptyImages: 0, skippedEmpty: 1 });
     const coco = JSON.parse(readFileSync(path.join(out, 'annotations/instances.json'), 'utf8')) as CocoFile;
     expect(coco.images.map((image) => image.file_name)).toEqual(['milk_frame_000001.jpg']);
@@ -238,7 +223,7 @@ describe('dataset export', () => {
     const { services, seed, out } = await seeded();
     const gone = path.join(services.paths.root, seed.frames.road2.path);
     rmSync(gone);
-    const summary = await exportDataset(services.paths, request(seed.project.id, out, { format: 'yolo' }));
+    const summary = await exportDataset(services.paths, exportRequest(seed.project.id, out, { format: 'yolo' }));
     expect(summary).toMatchObject({ images: 5, missingImages: [gone], moreMissingImages: 0 });
     expect(existsSync(path.join(out, 'labels/car-detection_frame_000002.txt'))).toBe(false);
   });
@@ -247,9 +232,9 @@ describe('dataset export', () => {
     const { services, seed, out } = await seeded();
     mkdirSync(out, { recursive: true });
     writeFileSync(path.join(out, 'notes.txt'), 'mine');
-    await expect(exportDataset(services.paths, request(seed.project.id, out))).rejects.toThrow(`The folder “${out}” is not empty.`);
-    await exportDataset(services.paths, request(seed.project.id, out, { force: true }));
-    await exportDataset(services.paths, request(seed.project.id, out, { force: true, format: 'csv' }));
+    await expect(exportDataset(services.paths, exportRequest(seed.project.id, out))).rejects.toThrow(`The folder “${out}” is not empty.`);
+    await exportDataset(services.paths, exportRequest(seed.project.id, out, { force: true }));
+    await exportDataset(services.paths, exportRequest(seed.project.id, out, { force: true, format: 'csv' }));
     expect(readdirSync(out).sort()).toEqual(['annotations', 'annotations.csv', 'images', 'notes.txt']);
   });
 
@@ -257,7 +242,7 @@ describe('dataset export', () => {
     const { services, seed, out } = await seeded();
     const controller = new AbortController();
     const phases: string[] = [];
-    const run = exportDataset(services.paths, request(seed.project.id, out), {
+    const run = exportDataset(services.paths, exportRequest(seed.project.id, out), {
       signal: controller.signal,
       onProgress: (progress) => {
         phases.push(`${progress.phase} ${progress.done}/${progress.total}`);
@@ -271,7 +256,7 @@ describe('dataset export', () => {
 
   it('writes one store-only zip that unzip tests clean, with UTF-8 names', async () => {
     const { services, seed, out } = await seeded();
-    const summary = await exportDataset(services.paths, request(seed.project.id, out, { format: 'yolo', zip: true }));
+    const summary = await exportDataset(services.paths, exportRequest(seed.project.id, out, { format: 'yolo', zip: true }));
     expect(summary.outPath).toBe(path.join(out, 'street-scenes-yolo.zip'));
     expect(readdirSync(out)).toEqual(['street-scenes-yolo.zip']);
     const tested = spawnSync('unzip', ['-t', summary.outPath], { encoding: 'utf8' });

@@ -12,22 +12,10 @@ import type { Services } from '../services';
 import { openTestServices, tempLibraryDir } from '../test-support/temp-library';
 import { exportDataset } from './export';
 import { importDataset } from './import';
-import { seedProject } from './test-fixture';
+import { exportRequest, seedProject } from './test-fixture';
 
 const exportTo = (services: Services, projectId: string, outDir: string, extra: Partial<ExportRequest> = {}) =>
-  exportDataset(services.paths, {
-    projectId,
-    format: 'coco',
-    outDir,
-    images: 'copy',
-    zip: false,
-    skipEmpty: false,
-    yoloSegments: false,
-    valRatio: 0,
-    seed: 0,
-    force: false,
-    ...extra,
-  });
+  exportDataset(services.paths, exportRequest(projectId, outDir, extra));
 
 interface Drawn {
   type: string;

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import type { ParsedShapeInput } from '../../shared/annotations';
+import type { ExportRequest } from '../../shared/dataset-contract';
 import type { Frame } from '../../shared/domain';
 import { uuidv7 } from '../../shared/ids';
 import { ingestFiles } from '../ingest/ingest';
@@ -89,3 +90,18 @@ export async function seedProject(services: Services, name = 'Street scenes') {
   ]);
   return { project, labels: { car, light, bottle, person }, frames: { milk1, milk2, road1, road2, road3, road4 } };
 }
+
+/** An export request with every option at its default, for tests to override. */
+export const exportRequest = (projectId: string, outDir: string, extra: Partial<ExportRequest> = {}): ExportRequest => ({
+  projectId,
+  format: 'coco',
+  outDir,
+  images: 'copy',
+  zip: false,
+  skipEmpty: false,
+  yoloSegments: false,
+  valRatio: 0,
+  seed: 0,
+  force: false,
+  ...extra,
+});

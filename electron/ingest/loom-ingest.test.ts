@@ -1,10 +1,10 @@
 import { readdirSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { runCli } from '../cli/cli';
 import { listFrames } from '../library/frames';
 import { createProject } from '../library/projects';
 import { listVideos } from '../library/videos';
 import { startLoomStandIn, type LoomStandIn } from '../loom/loom-stand-in';
+import { cli } from '../test-support/run-cli';
 import { mediaDir, openTestServices, tempLibraryDir } from '../test-support/temp-library';
 import { ingestFiles } from './ingest';
 
@@ -77,13 +77,12 @@ describe('importing Loom links', () => {
 
   it('accepts Loom links wherever `stillframe ingest` accepts files', async () => {
     standIn = await startLoomStandIn({ mediaDir });
-    const out: string[] = [];
-    const code = await runCli(
+    const { code, out } = await cli(
       ['ingest', share(standIn.ids.ok2 ?? ''), `${mediaDir}/milk.mkv`, '--library', tempLibraryDir(), '--project', 'Mixed', '--batch', 'Both', '--json'],
-      { out: (text) => out.push(text), err: () => {}, env: { LOOM_BASE_URL: standIn.baseUrl }, rendererDir: '/nonexistent', untilInterrupted: async () => {} },
+      { LOOM_BASE_URL: standIn.baseUrl },
     );
     expect(code).toBe(0);
-    const { videos } = JSON.parse(out.join('')) as { videos: { file: string; status: string; frames: number }[] };
+    const { videos } = JSON.parse(out) as { videos: { file: string; status: string; frames: number }[] };
     expect(videos.map((video) => [video.file, video.status, video.frames])).toEqual([
       [share(standIn.ids.ok2 ?? ''), 'done', 2],
       [`${mediaDir}/milk.mkv`, 'done', 2],

@@ -1,0 +1,14 @@
+import path from 'node:path';
+import type { Page } from '@playwright/test';
+import { expect, mediaDir } from './fixtures';
+
+/** Imports one sample clip through the Import videos file chooser into a new batch, every `seconds` seconds. */
+export async function importClip(page: Page, clip: string, batch: string, seconds: string): Promise<void> {
+  const [chooser] = await Promise.all([page.waitForEvent('filechooser'), page.getByRole('button', { name: 'Import videos' }).click()]);
+  await chooser.setFiles(path.join(mediaDir, clip));
+  const dialog = page.getByRole('dialog', { name: /^Import 1 video/ });
+  await dialog.getByLabel('Batch name').fill(batch);
+  await dialog.getByLabel('Seconds between frames').fill(seconds);
+  await dialog.getByRole('button', { name: 'Import' }).click();
+  await expect(dialog).toBeHidden();
+}
