@@ -1,4 +1,4 @@
-import { existsSync, realpathSync } from 'node:fs';
+import { realpathSync } from 'node:fs';
 import { homedir } from 'node:os';
 import path from 'node:path';
 
@@ -61,10 +61,26 @@ export function resolveInsideFolder(root: string, requested: string): string | n
   const base = path.resolve(root);
   const candidate = path.resolve(base, relative);
   if (!isInside(base, candidate)) return null;
-  if (!existsSync(candidate)) return null;
-  const realBase = realpathSync(base);
-  const realCandidate = realpathSync(candidate);
-  return isInside(realBase, realCandidate) ? realCandidate : null;
+  // The native realpath is one system call where Node's own walks every path component: this runs for every
+  // thumbnail a grid shows.
+  let realCandidate: string;
+  try {
+    realCandidate = realpathSync.native(candidate);
+  } catch {
+    return null;
+  }
+  return isInside(realRoot(base), realCandidate) ? realCandidate : null;
+}
+
+const realRoots = new Map<string, string>();
+
+function realRoot(base: string): string {
+  let real = realRoots.get(base);
+  if (real === undefined) {
+    real = realpathSync.native(base);
+    realRoots.set(base, real);
+  }
+  return real;
 }
 
 function isInside(base: string, candidate: string): boolean {

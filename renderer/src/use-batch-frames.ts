@@ -25,7 +25,7 @@ export function useBatchFrames(batchId: string): Frame[] | undefined {
       if (initial || loaded.length >= first.total) setFrames(loaded);
       while (loaded.length < first.total) {
         // Let the first screen's thumbnails load before asking the host for the rest.
-        if (initial) await new Promise((resolve) => setTimeout(resolve, 250));
+        if (initial) await new Promise((resolve) => setTimeout(resolve, 1000));
         const page = await call('frames.list', { batchId, offset: loaded.length, limit: laterPage });
         if (mine !== generation) return;
         if (page.frames.length === 0) break;
