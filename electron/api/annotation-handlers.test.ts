@@ -3,41 +3,13 @@ import { canRedo, canUndo, emptyHistory, record, redo, undo, type AnnotationHist
 import type { Label, Shape } from '../../shared/annotations';
 import type { CallInput, CallName, CallOutput, EventPayload } from '../../shared/contract';
 import { uuidv7 } from '../../shared/ids';
-import { createBatch } from '../library/batches';
-import { insertFrames, listFrames } from '../library/frames';
-import { createProject } from '../library/projects';
-import { insertVideo } from '../library/videos';
 import type { Services } from '../services';
+import { seedFrames } from '../test-support/seed-frames';
 import { openTestServices } from '../test-support/temp-library';
 import { dispatch } from './dispatch';
 import { createHandlers } from './handlers';
 
-/** A project with one batch of frames of the given sizes, inserted straight through the store. */
-function seed(services: Services, sizes: readonly { width: number; height: number }[]) {
-  const { db } = services;
-  const project = createProject(db, 'Street');
-  const batch = createBatch(db, project.id, 'Morning');
-  const videoId = uuidv7();
-  insertVideo(db, {
-    id: videoId,
-    projectId: project.id,
-    batchId: batch.id,
-    name: 'clip.mp4',
-    sourcePath: '/clips/clip.mp4',
-    sizeBytes: 1,
-    contentHash: 'hash',
-    status: 'done',
-    error: null,
-    probe: null,
-  });
-  insertFrames(
-    db,
-    videoId,
-    batch.id,
-    sizes.map((size, i) => ({ index: i + 1, timestampMs: i * 1000, ...size, path: `f/${i}.jpg`, thumbPath: `t/${i}.jpg` })),
-  );
-  return { project, batch, frames: listFrames(db, batch.id, 0, 100).frames };
-}
+const seed = (services: Services, sizes: readonly { width: number; height: number }[]) => seedFrames(services.db, sizes);
 
 /** The API as the renderer sees it: typed calls that resolve to their value or reject with the app error. */
 function client(services: Services) {

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { shapeInputSchema, type ShapeInput } from '../../shared/annotations';
 import { uuidv7 } from '../../shared/ids';
 import { openServices } from '../services';
+import { seedFrames } from '../test-support/seed-frames';
 import { openTestServices, tempLibraryDir } from '../test-support/temp-library';
 import {
   copyShapesFromFrame,
@@ -20,37 +21,9 @@ import {
   saveShape,
   updateLabel,
 } from './annotations';
-import { createBatch } from './batches';
 import { openDatabase, type Database } from './database';
-import { insertFrames, listFrames, softDeleteFrames } from './frames';
-import { createProject, deleteProject } from './projects';
-import { insertVideo } from './videos';
-
-/** A project with one batch whose video has frames of the given sizes, made straight through the store. */
-function seedFrames(db: Database, sizes: readonly { width: number; height: number }[], projectName = 'Street') {
-  const project = createProject(db, projectName);
-  const batch = createBatch(db, project.id, 'Morning');
-  const videoId = uuidv7();
-  insertVideo(db, {
-    id: videoId,
-    projectId: project.id,
-    batchId: batch.id,
-    name: 'clip.mp4',
-    sourcePath: '/clips/clip.mp4',
-    sizeBytes: 1,
-    contentHash: `hash-${videoId}`,
-    status: 'done',
-    error: null,
-    probe: null,
-  });
-  insertFrames(
-    db,
-    videoId,
-    batch.id,
-    sizes.map((size, i) => ({ index: i + 1, timestampMs: i * 1000, ...size, path: `f/${i}.jpg`, thumbPath: `t/${i}.jpg` })),
-  );
-  return { project, batch, frames: listFrames(db, batch.id, 0, 10_000).frames };
-}
+import { softDeleteFrames } from './frames';
+import { deleteProject } from './projects';
 
 function seedOne(db: Database, width = 1920, height = 1080) {
   const { project, batch, frames } = seedFrames(db, [{ width, height }]);

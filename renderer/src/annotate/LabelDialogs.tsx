@@ -68,7 +68,7 @@ export function LabelEditor({ projectId, label, labels, onClose, onDelete }: Lab
   const owner = (key: number) => labels.find((other) => other.hotkey === key && other.id !== label?.id);
 
   return (
-    <Dialog title={label ? `Edit label “${label.name}”` : 'New label'} submitLabel={label ? 'Save label' : 'Create label'} submitDisabled={busy} onClose={onClose} onSubmit={submit}>
+    <Dialog error={error} title={label ? `Edit label “${label.name}”` : 'New label'} submitLabel={label ? 'Save label' : 'Create label'} submitDisabled={busy} onClose={onClose} onSubmit={submit}>
       <label className="field">
         <span>Label name</span>
         <input value={name} onChange={(event) => setName(event.target.value)} aria-invalid={error !== null} />
@@ -127,11 +127,6 @@ export function LabelEditor({ projectId, label, labels, onClose, onDelete }: Lab
           Add attribute
         </button>
       </fieldset>
-      {error && (
-        <p className="field-error" role="alert">
-          {error}
-        </p>
-      )}
       {label && (
         <button type="button" className="danger delete-label" onClick={() => onDelete(label)}>
           Delete label…
@@ -177,6 +172,7 @@ export function DeleteLabelDialog({ label, labels, onClose }: DeleteLabelProps) 
 
   return (
     <Dialog
+      error={error}
       title={`Delete label “${label.name}”?`}
       submitLabel={inUse && choice === 'reassign' ? 'Reassign and delete label' : 'Delete label'}
       submitDisabled={busy || (inUse !== null && choice === 'reassign' && target === '')}
@@ -208,11 +204,6 @@ export function DeleteLabelDialog({ label, labels, onClose }: DeleteLabelProps) 
             <span>{deleteShapes}</span>
           </label>
         </>
-      )}
-      {error && (
-        <p className="field-error" role="alert">
-          {error}
-        </p>
       )}
     </Dialog>
   );

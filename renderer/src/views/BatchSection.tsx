@@ -51,6 +51,7 @@ function RenameBatchDialog({ batch, onClose }: { batch: Batch; onClose(): void }
   const [error, setError] = useState<string | null>(null);
   return (
     <Dialog
+      error={error}
       title={`Rename batch “${batch.name}”`}
       submitLabel="Rename"
       onClose={onClose}
@@ -62,11 +63,6 @@ function RenameBatchDialog({ batch, onClose }: { batch: Batch; onClose(): void }
         <span>Batch name</span>
         <input value={name} maxLength={batchNameMaxLength + 10} onChange={(event) => setName(event.target.value)} aria-invalid={error !== null} />
       </label>
-      {error && (
-        <p className="field-error" role="alert">
-          {error}
-        </p>
-      )}
     </Dialog>
   );
 }
@@ -75,6 +71,7 @@ function DeleteBatchDialog({ batch, onClose }: { batch: Batch; onClose(): void }
   const [error, setError] = useState<string | null>(null);
   return (
     <Dialog
+      error={error}
       title={`Delete batch “${batch.name}”?`}
       submitLabel="Delete batch"
       danger
@@ -85,11 +82,6 @@ function DeleteBatchDialog({ batch, onClose }: { batch: Batch; onClose(): void }
         This deletes {plural(batch.videoCount, 'video')} and {plural(batch.frameCount, 'frame')} with their images. It cannot be
         undone.
       </p>
-      {error && (
-        <p className="field-error" role="alert">
-          {error}
-        </p>
-      )}
     </Dialog>
   );
 }

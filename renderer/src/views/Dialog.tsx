@@ -8,10 +8,12 @@ interface DialogProps {
   submitLabel: string;
   submitDisabled?: boolean;
   danger?: boolean;
+  /** What went wrong with the last submit, in the person's words; announced, and read as the dialog's description. */
+  error?: string | null;
 }
 
 /** A modal form: labelled for screen readers, Esc closes it, focus starts on the first field and stays inside. */
-export function Dialog({ title, children, onClose, onSubmit, submitLabel, submitDisabled, danger }: DialogProps) {
+export function Dialog({ title, children, onClose, onSubmit, submitLabel, submitDisabled, danger, error }: DialogProps) {
   const titleId = useId();
   const ref = useRef<HTMLDialogElement>(null);
 
@@ -33,6 +35,7 @@ export function Dialog({ title, children, onClose, onSubmit, submitLabel, submit
     <dialog
       ref={ref}
       aria-labelledby={titleId}
+      aria-describedby={error ? `${titleId}-error` : undefined}
       className="dialog"
       onCancel={(event) => {
         event.preventDefault();
@@ -42,6 +45,11 @@ export function Dialog({ title, children, onClose, onSubmit, submitLabel, submit
       <form onSubmit={submit}>
         <h2 id={titleId}>{title}</h2>
         {children}
+        {error && (
+          <p id={`${titleId}-error`} className="field-error" role="alert">
+            {error}
+          </p>
+        )}
         <div className="dialog-actions">
           <button type="button" onClick={onClose}>
             Cancel

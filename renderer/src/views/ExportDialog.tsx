@@ -123,7 +123,7 @@ export function ExportDialog({ projectId, batchId, scope, onClose }: ExportDialo
   };
 
   return (
-    <Dialog title={`Export ${scope}`} submitLabel="Export" onClose={cancel} onSubmit={() => void start()} submitDisabled={running !== null || !valid}>
+    <Dialog error={error} title={`Export ${scope}`} submitLabel="Export" onClose={cancel} onSubmit={() => void start()} submitDisabled={running !== null || !valid}>
       <fieldset disabled={running !== null}>
         <legend>Dataset</legend>
         <label className="field">
@@ -196,11 +196,6 @@ export function ExportDialog({ projectId, batchId, scope, onClose }: ExportDialo
             <div className="progress-fill" style={{ width: percent(progress && progress.total > 0 ? progress.done / progress.total : 0) }} />
           </div>
         </div>
-      )}
-      {error && (
-        <p className="field-error" role="alert">
-          {error}
-        </p>
       )}
     </Dialog>
   );

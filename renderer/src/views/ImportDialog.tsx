@@ -125,6 +125,7 @@ export function ImportDialog({ project, batches, source, onClose, onDone }: Impo
 
   return (
     <Dialog
+      error={error}
       title={
         source.kind === 'links'
           ? `Import Loom videos into “${project.name}”`
@@ -224,11 +225,6 @@ export function ImportDialog({ project, batches, source, onClose, onDone }: Impo
         </p>
       )}
       {busy && !transfer && <p role="status">{source.kind === 'links' ? 'Asking Loom about the videos…' : 'Checking the videos…'}</p>}
-      {error && (
-        <p className="field-error" role="alert">
-          {error}
-        </p>
-      )}
     </Dialog>
   );
 }

@@ -35,6 +35,7 @@ function NameDialog({ editing, onClose }: { editing: { kind: 'create' } | { kind
 
   return (
     <Dialog
+      error={error}
       title={editing.kind === 'create' ? 'New project' : `Rename “${editing.project.name}”`}
       submitLabel={editing.kind === 'create' ? 'Create project' : 'Rename'}
       onClose={onClose}
@@ -51,14 +52,8 @@ function NameDialog({ editing, onClose }: { editing: { kind: 'create' } | { kind
             setError(null);
           }}
           aria-invalid={error !== null}
-          aria-describedby={error ? 'project-name-error' : undefined}
         />
       </label>
-      {error && (
-        <p id="project-name-error" className="field-error" role="alert">
-          {error}
-        </p>
-      )}
     </Dialog>
   );
 }
@@ -75,16 +70,11 @@ function DeleteDialog({ project, onClose }: { project: Project; onClose(): void 
     }
   };
   return (
-    <Dialog title={`Delete “${project.name}”?`} submitLabel="Delete project" danger onClose={onClose} onSubmit={() => void submit()}>
+    <Dialog error={error} title={`Delete “${project.name}”?`} submitLabel="Delete project" danger onClose={onClose} onSubmit={() => void submit()}>
       <p>
         This removes the project with its {plural(project.batchCount, 'batch', 'batches')}, {plural(project.videoCount, 'video')} and{' '}
         {plural(project.frameCount, 'frame')} from this library. It cannot be undone.
       </p>
-      {error && (
-        <p className="field-error" role="alert">
-          {error}
-        </p>
-      )}
     </Dialog>
   );
 }
