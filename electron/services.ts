@@ -46,7 +46,7 @@ export function openServices(options: ServiceOptions): Services {
   const db = openDatabase(paths.database);
   const events = new EventBus();
   const ingestSettings = { ...defaultIngestSettings(), ...options.ingest };
-  const { worker, cleanup } = createExtractionWorker(db, paths, ingestSettings.loom);
+  const { worker, cleanup } = createExtractionWorker(db, paths, () => ingestSettings.loom);
   const queue = new ProcessingQueue(db, events, worker, cleanup, { concurrency: concurrencyFromEnv(), ...options.queue });
   let releaseLock: (() => void) | null = null;
   const startQueue = () => {

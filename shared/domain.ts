@@ -92,6 +92,8 @@ export const jobSchema = z.object({
   startedAt: z.number().nullable(),
   completedAt: z.number().nullable(),
   error: appErrorSchema.nullable(),
+  /** Why a running job is not moving, for the person (Loom's rate limit being waited out); null once it moves again. */
+  notice: z.string().nullable(),
   sampling: samplingSchema,
   maxFrames: z.number().nullable(),
   createdAt: z.number(),

@@ -8,7 +8,7 @@ import { jobOptions, markJobDone } from '../library/jobs';
 import { toLibraryRelative, type LibraryPaths } from '../library/paths';
 import { getVideoLocation, recordProbe, type VideoLocation } from '../library/videos';
 import { downloadLoomVideo } from '../loom/download';
-import type { LoomSettings } from '../loom/loom-api';
+import { rateLimitNotice, type LoomSettings } from '../loom/loom-api';
 import { extractFrames } from '../media/extract';
 import { probeVideo, type VideoProbe } from '../media/probe';
 import type { JobCleanup, JobWorker } from '../queue/queue';
@@ -48,9 +48,10 @@ function removeJobTempDirs(paths: LibraryPaths, jobId: string): void {
 export function createExtractionWorker(
   db: Database,
   paths: LibraryPaths,
-  loom: LoomSettings,
+  /** Asked at each Loom job, so a key set or cleared in Settings applies to the next job without a restart. */
+  loomSettings: () => LoomSettings,
 ): { worker: JobWorker; cleanup: JobCleanup } {
-  const worker: JobWorker = async (job, signal, onProgress) => {
+  const worker: JobWorker = async (job, signal, onProgress, onNotice) => {
     const video = getVideoLocation(db, job.videoId);
     if (video.sourceType === 'file' && !existsSync(video.sourcePath)) {
       throw new StillframeError('file-missing', `The source video could not be found at ${video.sourcePath}. It may have been moved or deleted.`);
@@ -68,10 +69,11 @@ export function createExtractionWorker(
       if (video.sourceType === 'loom') {
         const download = await downloadLoomVideo({
           id: video.contentHash.replace(/^loom:/, ''),
-          settings: loom,
+          settings: loomSettings(),
           destDir: temp,
           signal,
           onProgress: (fraction) => onProgress((fraction ?? 0) * 0.5),
+          onRateLimited: (waitMs) => onNotice(rateLimitNotice(waitMs)),
         });
         input = download.file;
         probe = await probeVideo(input, { signal });

@@ -1,6 +1,8 @@
 import { readdirSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { Job } from '../../shared/domain';
 import { listFrames } from '../library/frames';
+import { getJob } from '../library/jobs';
 import { createProject } from '../library/projects';
 import { listVideos } from '../library/videos';
 import { startLoomStandIn, type LoomStandIn } from '../loom/loom-stand-in';
@@ -73,6 +75,47 @@ describe('importing Loom links', () => {
       ingestFiles(services.db, services.ingestSettings, { projectId: project.id, batch: { newName: 'C' }, paths: [], links: ['http://loom.com.evil.io/share/x'], options }),
     ).rejects.toThrow('That is not a Loom link.');
     expect(standIn.requests.length).toBe(before);
+  });
+
+  it('shows on the job that Loom is limiting requests while its Retry-After is waited out, and clears it once the download moves', async () => {
+    standIn = await startLoomStandIn({ mediaDir, retryAfterSeconds: 1 });
+    const services = openTestServices({ startQueue: true, ingest: { loom: { baseUrl: standIn.baseUrl } } });
+    const seen: Job[] = [];
+    let duringWait: Job | null = null;
+    services.events.on('job.updated', (job) => {
+      seen.push(job);
+      if (job.notice !== null && duringWait === null) duringWait = getJob(services.db, job.id);
+    });
+    const project = createProject(services.db, 'Limited');
+    const result = await ingestFiles(services.db, services.ingestSettings, {
+      projectId: project.id, batch: { newName: 'L' }, paths: [], links: [share(standIn.ids.rateLimited)], options,
+    });
+    services.queue.wake();
+    const [job] = await services.queue.waitFor(result.jobIds);
+
+    expect(duringWait).toMatchObject({ status: 'processing', notice: 'Loom is limiting requests; retrying in 1 s.' });
+    const warned = seen.findIndex((update) => update.notice !== null);
+    const resumed = seen.findIndex((update, index) => index > warned && update.status === 'processing' && update.notice === null);
+    expect(resumed, 'progress after the wait clears the warning while the job still runs').toBeGreaterThan(warned);
+    expect(seen[resumed]?.progress).toBeGreaterThan(0);
+    expect(job).toMatchObject({ status: 'done', notice: null });
+  });
+
+  it('cancels a job that is waiting out a rate limit at once, without its warning', async () => {
+    // Loom asks for ten minutes; Stillframe waits at most a minute, and a cancel must not wait even that.
+    standIn = await startLoomStandIn({ mediaDir, retryAfterSeconds: 600 });
+    const services = openTestServices({ startQueue: true, ingest: { loom: { baseUrl: standIn.baseUrl } } });
+    const project = createProject(services.db, 'Limited');
+    const result = await ingestFiles(services.db, services.ingestSettings, {
+      projectId: project.id, batch: { newName: 'L' }, paths: [], links: [share(standIn.ids.rateLimited)], options,
+    });
+    const warned = new Promise<Job>((resolve) => services.events.on('job.updated', (job) => job.notice && resolve(job)));
+    services.queue.wake();
+    expect(await warned).toMatchObject({ notice: 'Loom is limiting requests; retrying in 60 s.' });
+    services.queue.cancel(result.jobIds[0] ?? '');
+    const [job] = await services.queue.waitFor(result.jobIds);
+    expect(job).toMatchObject({ status: 'cancelled', notice: null });
+    expect(readdirSync(services.paths.tmp)).toEqual([]);
   });
 
   it('accepts Loom links wherever `stillframe ingest` accepts files', async () => {

@@ -25,6 +25,7 @@ function toJob(row: Row): Job {
     startedAt: row.started_at == null ? null : Number(row.started_at),
     completedAt: row.completed_at == null ? null : Number(row.completed_at),
     error: parseStoredError(row.processing_error),
+    notice: row.notice == null ? null : String(row.notice),
     sampling: options.sampling,
     maxFrames: options.maxFrames ?? null,
     createdAt: Number(row.created_at),
@@ -79,7 +80,7 @@ export function claimNextJob(db: Database, workerId: string, now: number): Job |
       .get(now);
     if (!row) return null;
     db.prepare(
-      `UPDATE jobs SET status = 'processing', worker_id = ?, started_at = ?, completed_at = NULL,
+      `UPDATE jobs SET status = 'processing', worker_id = ?, started_at = ?, completed_at = NULL, notice = NULL,
          processing_progress = 0, attempts = attempts + 1, next_run_at = NULL, updated_at = ? WHERE id = ?`,
     ).run(workerId, now, now, String(row.id));
     setVideoStatus(db, String(row.video_id), 'processing', null);
@@ -93,20 +94,25 @@ export function nextRetryAt(db: Database): number | null {
   return row.at == null ? null : Number(row.at);
 }
 
+/** Progress means the job moves again, so whatever notice said why it did not is cleared. */
 export function setJobProgress(db: Database, id: string, fraction: number): void {
-  db.prepare(`UPDATE jobs SET processing_progress = ?, updated_at = ? WHERE id = ? AND status = 'processing'`).run(
+  db.prepare(`UPDATE jobs SET processing_progress = ?, notice = NULL, updated_at = ? WHERE id = ? AND status = 'processing'`).run(
     Math.max(0, Math.min(1, fraction)),
     Date.now(),
     id,
   );
 }
 
+export function setJobNotice(db: Database, id: string, notice: string): void {
+  db.prepare(`UPDATE jobs SET notice = ?, updated_at = ? WHERE id = ? AND status = 'processing'`).run(notice, Date.now(), id);
+}
+
 /** Marks the job done; call inside the transaction that inserts its frames. */
 export function markJobDone(db: Database, job: Job): void {
   const now = Date.now();
   db.prepare(
-    `UPDATE jobs SET status = 'done', processing_progress = 1, completed_at = ?, processing_error = NULL, updated_at = ?
-     WHERE id = ?`,
+    `UPDATE jobs SET status = 'done', processing_progress = 1, completed_at = ?, processing_error = NULL, notice = NULL,
+       updated_at = ? WHERE id = ?`,
   ).run(now, now, job.id);
   setVideoStatus(db, job.videoId, 'done', null);
 }
@@ -122,8 +128,8 @@ export function markJobFailed(db: Database, job: Job, error: AppErrorData, retry
     const dead = current.attempts >= current.maxAttempts;
     const status: JobStatus = dead ? 'dead' : 'failed';
     db.prepare(
-      `UPDATE jobs SET status = ?, processing_error = ?, completed_at = ?, worker_id = NULL, next_run_at = ?, updated_at = ?
-       WHERE id = ?`,
+      `UPDATE jobs SET status = ?, processing_error = ?, completed_at = ?, worker_id = NULL, next_run_at = ?, notice = NULL,
+         updated_at = ? WHERE id = ?`,
     ).run(
       status,
       JSON.stringify(error),
@@ -146,7 +152,7 @@ export function markJobCancelled(db: Database, id: string): Job {
     const now = Date.now();
     db.prepare(
       `UPDATE jobs SET status = 'cancelled', worker_id = NULL, completed_at = ?, next_run_at = NULL,
-         processing_error = NULL, updated_at = ? WHERE id = ?`,
+         processing_error = NULL, notice = NULL, updated_at = ? WHERE id = ?`,
     ).run(now, now, id);
     setVideoStatus(db, job.videoId, 'cancelled', null);
     return getJob(db, id);
@@ -195,7 +201,7 @@ export function returnInterruptedJobs(db: Database): Job[] {
     for (const job of interrupted) {
       db.prepare(
         `UPDATE jobs SET status = 'pending', worker_id = NULL, processing_progress = 0, attempts = MAX(attempts - 1, 0),
-           updated_at = ? WHERE id = ?`,
+           notice = NULL, updated_at = ? WHERE id = ?`,
       ).run(Date.now(), job.id);
       setVideoStatus(db, job.videoId, 'pending', null);
     }

@@ -142,4 +142,8 @@ export const migrations: readonly string[] = [
   CREATE INDEX shapes_frame ON shapes (frame_id, z_index);
   CREATE INDEX shapes_label ON shapes (label_id);
   `,
+  // What a running job is waiting for, in words for the person (a rate limit being waited out); cleared once it moves.
+  `
+  ALTER TABLE jobs ADD COLUMN notice TEXT;
+  `,
 ];

@@ -93,6 +93,11 @@ export const loomMessages = {
   badBaseUrl: 'The Loom address in the settings is not an http or https address.',
 } as const;
 
+/** Shown on the job while a 429's Retry-After is waited out. */
+export function rateLimitNotice(waitMs: number): string {
+  return `Loom is limiting requests; retrying in ${Math.max(1, Math.ceil(waitMs / 1000))} s.`;
+}
+
 export function loomSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): LoomSettings {
   const apiKey = env.LOOM_API_KEY;
   return {

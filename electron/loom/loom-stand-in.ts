@@ -19,7 +19,7 @@ export const scenarioNames = [
   'notFound', // 404 everywhere
   'unauthorized', // 401 everywhere
   'password', // session endpoints 403; GraphQL reports VideoPasswordMissingOrIncorrect unless given standInPassword
-  'rateLimited', // transcoded-url answers 429 with Retry-After: 1 once, then works
+  'rateLimited', // transcoded-url answers 429 with Retry-After (1 s unless told otherwise) once, then works
   'serverError', // 500 everywhere
   'flaky', // the file answers 500 twice, then works
   'slow', // the file trickles out in small pieces
@@ -168,7 +168,13 @@ function sendMedia(request: IncomingMessage, response: ServerResponse, bytes: Bu
   response.on('close', () => clearInterval(timer));
 }
 
-export async function startLoomStandIn(options: { mediaDir: string }): Promise<LoomStandIn> {
+export interface LoomStandInOptions {
+  mediaDir: string;
+  /** What the 'rateLimited' scenario's 429 asks for; long enough for the UI to show its warning, short for a test. */
+  retryAfterSeconds?: number;
+}
+
+export async function startLoomStandIn(options: LoomStandInOptions): Promise<LoomStandIn> {
   const ids = Object.fromEntries(scenarioNames.map((name) => [name, standInId(name)])) as Record<ScenarioName, string>;
   const scenarioById = new Map<string, ScenarioName>(scenarioNames.map((name) => [ids[name], name]));
   const requests: string[] = [];
@@ -228,7 +234,7 @@ export async function startLoomStandIn(options: { mediaDir: string }): Promise<L
       if (scenario === 'rawOnly') return sendJson(response, 404, { error: 'Not Found' });
       if (scenario === 'hls') return sendJson(response, 200, { url: null });
       if (scenario === 'rateLimited' && countHit(`${id}:transcoded`) === 0) {
-        return sendJson(response, 429, { error: 'Too Many Requests' }, { 'retry-after': '1' });
+        return sendJson(response, 429, { error: 'Too Many Requests' }, { 'retry-after': String(options.retryAfterSeconds ?? 1) });
       }
       if (scenario === 'redirectLoopback') {
         return sendJson(response, 200, { url: `${baseUrl}/sessions/redirect/${id}.mp4${signedQuery}` });

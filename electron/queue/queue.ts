@@ -11,12 +11,21 @@ import {
   nextRetryAt,
   queueStats,
   returnInterruptedJobs,
+  setJobNotice,
   setJobProgress,
 } from '../library/jobs';
 import type { EventBus } from '../events';
 
-/** Does one job's work; rejects to fail the attempt. Must stop promptly when `signal` aborts. */
-export type JobWorker = (job: Job, signal: AbortSignal, onProgress: (fraction: number) => void) => Promise<void>;
+/**
+ * Does one job's work; rejects to fail the attempt. Must stop promptly when `signal` aborts. `onNotice` says why the
+ * job is not moving (a rate limit being waited out); the next progress clears it.
+ */
+export type JobWorker = (
+  job: Job,
+  signal: AbortSignal,
+  onProgress: (fraction: number) => void,
+  onNotice: (notice: string) => void,
+) => Promise<void>;
 /** Removes whatever a job left half done (temp files, frames not yet committed). */
 export type JobCleanup = (job: Job) => void;
 
@@ -135,15 +144,23 @@ export class ProcessingQueue {
     this.running.set(job.id, controller);
     this.publish(job.id);
     let lastReport = 0;
+    let noticeShown = false;
     const onProgress = (fraction: number) => {
       const now = Date.now();
-      if (now - lastReport < this.progressIntervalMs && fraction < 1) return;
+      // The first progress after a notice is never throttled away: the warning must not outlive the wait.
+      if (!noticeShown && now - lastReport < this.progressIntervalMs && fraction < 1) return;
       lastReport = now;
+      noticeShown = false;
       setJobProgress(this.db, job.id, fraction);
       this.publish(job.id);
     };
+    const onNotice = (notice: string) => {
+      noticeShown = true;
+      setJobNotice(this.db, job.id, notice);
+      this.publish(job.id);
+    };
     try {
-      await this.worker(job, controller.signal, onProgress);
+      await this.worker(job, controller.signal, onProgress, onNotice);
     } catch (error) {
       this.cleanup(job);
       if (!controller.signal.aborted) {
