@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { app, BrowserWindow, dialog, ipcMain, session, type IpcMainInvokeEvent } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, safeStorage, session, type IpcMainInvokeEvent } from 'electron';
 import { eventNames } from '../shared/contract';
 import { dispatch } from './api/dispatch';
 import { createHandlers } from './api/handlers';
@@ -60,7 +60,8 @@ async function createWindow(): Promise<void> {
 async function start(): Promise<void> {
   await app.whenReady();
   const libraryDir = libraryFromArgs();
-  services = openServices({ libraryDir, startQueue: true });
+  // After whenReady: before it, safeStorage reports no encryption and, on Linux, an 'unknown' keyring.
+  services = openServices({ libraryDir, startQueue: true, safeStorage });
   handleMediaScheme(services.paths.root);
   session.defaultSession.webRequest.onHeadersReceived((details, callback) => {
     callback({

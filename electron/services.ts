@@ -7,7 +7,10 @@ import { acquireQueueLock } from './library/queue-lock';
 import { createExtractionWorker } from './ingest/extraction-job';
 import { defaultIngestSettings, type IngestSettings } from './ingest/ingest';
 import { EventBus } from './events';
+import type { LoomSettings } from './loom/loom-api';
 import { ProcessingQueue, type QueueOptions } from './queue/queue';
+import { loomSettingsNow } from './settings/loom-key';
+import { environmentOnlySecrets, safeStorageSecrets, type SafeStorage, type SecretStore } from './settings/secret-store';
 
 export interface ServiceOptions {
   libraryDir: string;
@@ -15,6 +18,8 @@ export interface ServiceOptions {
   ingest?: Partial<IngestSettings>;
   /** Start the processing queue at once (the app and `serve`); the CLI's listing commands leave it idle. */
   startQueue?: boolean;
+  /** Electron's, from main.ts. Without it (the CLI, `serve`) no secret is saved: the Loom key comes from LOOM_API_KEY. */
+  safeStorage?: SafeStorage;
 }
 
 /** Everything behind the API, for one library folder. Both hosts and the CLI build exactly this. */
@@ -24,6 +29,9 @@ export interface Services {
   events: EventBus;
   queue: ProcessingQueue;
   ingestSettings: IngestSettings;
+  secrets: SecretStore;
+  /** The Loom settings for a request made now, with the key from the environment or else the one saved in the app. */
+  loomSettings(): LoomSettings;
   /** Takes the library's queue lock, recovers interrupted jobs and starts processing. */
   startQueue(): void;
   close(): Promise<void>;
@@ -46,7 +54,9 @@ export function openServices(options: ServiceOptions): Services {
   const db = openDatabase(paths.database);
   const events = new EventBus();
   const ingestSettings = { ...defaultIngestSettings(), ...options.ingest };
-  const { worker, cleanup } = createExtractionWorker(db, paths, () => ingestSettings.loom);
+  const secrets = options.safeStorage ? safeStorageSecrets(db, options.safeStorage, process.platform) : environmentOnlySecrets;
+  const loomSettings = () => loomSettingsNow(ingestSettings.loom, secrets);
+  const { worker, cleanup } = createExtractionWorker(db, paths, loomSettings);
   const queue = new ProcessingQueue(db, events, worker, cleanup, { concurrency: concurrencyFromEnv(), ...options.queue });
   let releaseLock: (() => void) | null = null;
   const startQueue = () => {
@@ -63,6 +73,8 @@ export function openServices(options: ServiceOptions): Services {
     events,
     queue,
     ingestSettings,
+    secrets,
+    loomSettings,
     startQueue,
     async close() {
       await queue.stop();

@@ -12,6 +12,7 @@ import {
 } from './domain';
 import { appErrorSchema } from './errors';
 import { defineCall } from './define-call';
+import { settingsCalls } from './settings-contract';
 import { extractionOptionsSchema } from './sampling';
 
 /**
@@ -48,6 +49,7 @@ export type AppInfo = z.infer<typeof appInfoSchema>;
 export const calls = {
   ...annotationCalls,
   ...datasetCalls,
+  ...settingsCalls,
   'app.info': call(empty, appInfoSchema),
   'projects.list': call(empty, z.array(projectSchema)),
   'projects.create': call(z.object({ name: z.string().max(1000) }).strict(), projectSchema),

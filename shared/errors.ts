@@ -22,6 +22,7 @@ export const errorCodes = [
   'network',
   'unsafe-address',
   'not-downloadable',
+  'no-secure-storage',
   'internal',
 ] as const;
 

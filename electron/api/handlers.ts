@@ -3,6 +3,7 @@ import { toAppError } from '../../shared/errors';
 import type { z } from 'zod';
 import { createAnnotationHandlers } from './annotation-handlers';
 import { createDatasetHandlers } from './dataset-handlers';
+import { createSettingsHandlers } from './settings-handlers';
 import { deleteBatch, getBatch, listBatches, renameBatch, reorderBatches } from '../library/batches';
 import { getFrame, listFrames, moveFrames, purgeDeletedFrames, restoreFrames, softDeleteFrames } from '../library/frames';
 import { discardJob, getJob, listJobs, queueStats, requeueJob } from '../library/jobs';
@@ -26,6 +27,7 @@ export function createHandlers(services: Services): Handlers {
   return {
     ...createAnnotationHandlers(services),
     ...createDatasetHandlers(services),
+    ...createSettingsHandlers(services),
     'app.info': () => {
       let ffmpeg: { found: boolean; message: string | null };
       try {
@@ -76,7 +78,7 @@ export function createHandlers(services: Services): Handlers {
       return batches;
     },
     'ingest.start': async (input) => {
-      const result = await ingestFiles(db, services.ingestSettings, input);
+      const result = await ingestFiles(db, { ...services.ingestSettings, loom: services.loomSettings() }, input);
       queue.wake();
       changed('batch', input.projectId, result.batch.id);
       return { batch: result.batch, videos: result.videos };

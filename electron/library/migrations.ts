@@ -146,4 +146,13 @@ export const migrations: readonly string[] = [
   `
   ALTER TABLE jobs ADD COLUMN notice TEXT;
   `,
+  // Secrets (the Loom API key) as Electron safeStorage ciphertext, apart from plain settings so that nothing that reads,
+  // exports or syncs settings ever carries them.
+  `
+  CREATE TABLE secrets (
+    name TEXT PRIMARY KEY,
+    ciphertext BLOB NOT NULL,
+    updated_at INTEGER NOT NULL
+  );
+  `,
 ];

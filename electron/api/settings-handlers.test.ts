@@ -1,0 +1,120 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { CallInput, CallName, CallOutput } from '../../shared/contract';
+import { startLoomStandIn, type LoomStandIn } from '../loom/loom-stand-in';
+import { openServices, type Services } from '../services';
+import { secretMessages } from '../settings/secret-store';
+import { safeStorageStandIn } from '../test-support/safe-storage-stand-in';
+import { mediaDir, openTestServices, tempLibraryDir } from '../test-support/temp-library';
+import { dispatch } from './dispatch';
+import { createHandlers } from './handlers';
+
+const key = 'lk_live_3f9a8c7e1d2b4a6f';
+const options = { sampling: { mode: 'every' as const, seconds: 5 }, jpegQuality: 3 };
+
+let standIn: LoomStandIn | null = null;
+afterEach(async () => {
+  await standIn?.close();
+  standIn = null;
+});
+
+function client(services: Services) {
+  const handlers = createHandlers(services);
+  const invoke = async <C extends CallName>(name: C, input: CallInput<C>): Promise<CallOutput<C>> => {
+    const result = await dispatch(handlers, name, input);
+    if (!result.ok) throw Object.assign(new Error(result.error.message), result.error);
+    return result.value as CallOutput<C>;
+  };
+  return { invoke, attempt: (name: string, input: unknown) => dispatch(handlers, name, input) };
+}
+
+describe('the settings calls', () => {
+  it('save, replace and clear the Loom key, and answer only where it comes from', async () => {
+    const services = openTestServices({ safeStorage: safeStorageStandIn() });
+    const { invoke, attempt } = client(services);
+    expect(await invoke('settings.get', {})).toEqual({
+      secretStorage: { available: true, reason: null },
+      loom: { apiKeySource: 'none', savedKey: 'none', baseUrl: 'https://www.loom.com' },
+    });
+
+    const answers = [await invoke('settings.setLoomApiKey', { apiKey: `  ${key}\n` })];
+    expect(answers[0]?.loom).toMatchObject({ apiKeySource: 'saved', savedKey: 'saved' });
+    expect(services.loomSettings().apiKey).toBe(key);
+    answers.push(await invoke('settings.setLoomApiKey', { apiKey: 'lk_live_second' }), await invoke('settings.get', {}));
+    expect(services.loomSettings().apiKey).toBe('lk_live_second');
+    for (const answer of answers) expect(JSON.stringify(answer)).not.toMatch(/lk_live/);
+
+    expect(await attempt('settings.setLoomApiKey', { apiKey: 'two words' })).toMatchObject({
+      ok: false,
+      error: { code: 'invalid-input', detail: 'apiKey: A Loom API key has no spaces and only letters, digits and punctuation.' },
+    });
+    expect(await attempt('settings.setLoomApiKey', { apiKey: '   ' })).toMatchObject({ ok: false, error: { detail: expect.stringContaining('apiKey: Enter the Loom API key.') } });
+
+    expect((await invoke('settings.clearLoomApiKey', {})).loom).toMatchObject({ apiKeySource: 'none', savedKey: 'none' });
+    expect(services.loomSettings().apiKey).toBeUndefined();
+  });
+
+  it('keep the key across a restart on the same computer; another computer cannot read it and says so', async () => {
+    const libraryDir = tempLibraryDir();
+    const thisComputer = safeStorageStandIn();
+    const first = openServices({ libraryDir, safeStorage: thisComputer });
+    await client(first).invoke('settings.setLoomApiKey', { apiKey: key });
+    await first.close();
+
+    expect(openTestServices({ libraryDir, safeStorage: thisComputer }).loomSettings().apiKey).toBe(key);
+    const elsewhere = openTestServices({ libraryDir, safeStorage: safeStorageStandIn() });
+    expect((await client(elsewhere).invoke('settings.get', {})).loom).toMatchObject({ apiKeySource: 'none', savedKey: 'unreadable' });
+    expect(elsewhere.loomSettings().apiKey).toBeUndefined();
+  });
+
+  it('on a host without safeStorage, refuse to save and point at LOOM_API_KEY, which is used as before', async () => {
+    const services = openTestServices();
+    const { invoke, attempt } = client(services);
+    expect(await invoke('settings.get', {})).toMatchObject({ secretStorage: { available: false, reason: secretMessages.noSafeStorage } });
+    expect(await attempt('settings.setLoomApiKey', { apiKey: key })).toEqual({
+      ok: false,
+      error: { code: 'no-secure-storage', message: secretMessages.noSafeStorage },
+    });
+
+    const withEnvironment = openTestServices({ ingest: { loom: { baseUrl: 'https://loom.test', apiKey: 'from-env' } } });
+    expect((await client(withEnvironment).invoke('settings.get', {})).loom).toEqual({
+      apiKeySource: 'environment',
+      savedKey: 'none',
+      baseUrl: 'https://loom.test',
+    });
+    expect(withEnvironment.loomSettings().apiKey).toBe('from-env');
+  });
+
+  it('send the saved key to Loom as a bearer token from the next import on, with LOOM_API_KEY taking precedence', async () => {
+    standIn = await startLoomStandIn({ mediaDir });
+    const safeStorage = safeStorageStandIn();
+    const services = openTestServices({ startQueue: true, safeStorage, ingest: { loom: { baseUrl: standIn.baseUrl } } });
+    const { invoke } = client(services);
+    const project = await invoke('projects.create', { name: 'Keys' });
+    const link = `https://www.loom.com/share/${standIn.ids.ok2}`;
+    let batch = 0;
+    const importLink = async (): Promise<string[]> => {
+      const first = standIn?.requests.length ?? 0;
+      const result = await invoke('ingest.start', { projectId: project.id, batch: { newName: `B${++batch}` }, links: [link], options });
+      await services.queue.waitFor([result.videos[0]?.video?.jobId ?? '']);
+      expect((await invoke('jobs.list', {})).map((job) => job.status)).toEqual(Array(batch).fill('done'));
+      return standIn?.requests.slice(first) ?? [];
+    };
+    const authorizations = (requests: string[]) => new Set(requests.map((line) => /authorization=(.*)$/.exec(line)?.[1] ?? 'none'));
+
+    expect(authorizations(await importLink())).toEqual(new Set(['none']));
+    await invoke('settings.setLoomApiKey', { apiKey: key });
+    const withKey = await importLink();
+    expect(withKey.some((line) => line.startsWith('GET /v1/oembed'))).toBe(true);
+    expect(withKey.some((line) => line.includes('/transcoded-url'))).toBe(true);
+    expect(authorizations(withKey)).toEqual(new Set([`Bearer ${key}`]));
+
+    await invoke('settings.setLoomApiKey', { apiKey: 'lk_live_rotated' });
+    expect(authorizations(await importLink())).toEqual(new Set(['Bearer lk_live_rotated']));
+    await invoke('settings.clearLoomApiKey', {});
+    expect(authorizations(await importLink())).toEqual(new Set(['none']));
+
+    const overridden = openTestServices({ safeStorage, libraryDir: tempLibraryDir(), ingest: { loom: { baseUrl: standIn.baseUrl, apiKey: 'from-env' } } });
+    await client(overridden).invoke('settings.setLoomApiKey', { apiKey: key });
+    expect(overridden.loomSettings().apiKey).toBe('from-env');
+  });
+});
