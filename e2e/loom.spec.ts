@@ -46,3 +46,68 @@ test('a person pastes Loom links; bad ones are refused before anything is fetche
     rmSync(libraryDir, { recursive: true, force: true });
   }
 });
+
+test('while Loom limits requests, the video and the queue say so, and the warning goes once the download moves', async () => {
+  const standIn = await startLoomStandIn({ mediaDir, retryAfterSeconds: 3 });
+  const libraryDir = mkdtempSync(path.join(tmpdir(), 'stillframe-e2e-loom-'));
+  const app = await launcher.launch(libraryDir, { LOOM_BASE_URL: standIn.baseUrl });
+  try {
+    const { page } = app;
+    await page.getByRole('button', { name: 'Create your first project' }).click();
+    await page.getByLabel('Project name').fill('Limits');
+    await page.getByRole('button', { name: 'Create project' }).click();
+    await page.getByRole('button', { name: /^Queue/ }).click();
+
+    await page.getByRole('button', { name: 'Import from Loom' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Import Loom videos into “Limits”' });
+    await dialog.getByLabel('Loom links, one per line (share or folder links)').fill(`https://www.loom.com/share/${standIn.ids.rateLimited}`);
+    await dialog.getByLabel('Batch name').fill('Limited');
+    await dialog.getByRole('button', { name: 'Import' }).click();
+
+    const warning = 'Loom is limiting requests; retrying in 3 s.';
+    const video = page.getByRole('region', { name: 'Batch Limited' }).getByRole('list', { name: 'Videos in Limited' }).getByRole('listitem');
+    const job = page.getByRole('complementary', { name: 'Processing queue' }).getByRole('listitem', { name: 'Milk, processing' });
+    await expect(video.getByRole('status')).toHaveText(`⚠ ${warning}`);
+    await expect(job.getByRole('status')).toHaveText(`⚠ ${warning}`);
+
+    await expect(video).toContainText('done', { timeout: 60_000 });
+    await expect(page.getByText(warning)).toHaveCount(0);
+  } finally {
+    await app.close();
+    await standIn.close();
+    rmSync(libraryDir, { recursive: true, force: true });
+  }
+});
+
+test('the settings say where the Loom key comes from, and never offer to save it where it cannot be kept safely', async () => {
+  const libraryDir = mkdtempSync(path.join(tmpdir(), 'stillframe-e2e-loom-'));
+  const app = await launcher.launch(libraryDir, { LOOM_API_KEY: 'lk_e2e_from_environment', LOOM_BASE_URL: 'http://127.0.0.1:9' });
+  try {
+    const { page } = app;
+    await page.getByRole('banner').getByRole('button', { name: 'Settings' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Settings' });
+    await expect(dialog.getByRole('status')).toHaveText('Stillframe sends the key set in the LOOM_API_KEY environment variable.');
+    await expect(dialog).toContainText('Loom address: http://127.0.0.1:9.');
+    await expect(dialog).not.toContainText('lk_e2e_from_environment');
+    const keyField = dialog.getByLabel('Loom API key');
+    await expect(keyField).toHaveValue('');
+    if (await keyField.isEnabled()) {
+      // Electron with a keychain saves the key; the environment's still wins.
+      await keyField.fill('lk_e2e_saved');
+      await dialog.getByRole('button', { name: 'Save key' }).click();
+      await expect(dialog.getByRole('status')).toHaveText(
+        'Stillframe sends the key set in the LOOM_API_KEY environment variable. It takes precedence over the key saved here.',
+      );
+      await expect(keyField).toHaveValue('');
+    } else {
+      // The browser host has no safeStorage (nor has Electron without a keychain): the field is closed and says why.
+      await expect(keyField).toHaveAccessibleDescription(/set LOOM_API_KEY in the environment/i);
+      await expect(dialog.getByRole('button', { name: 'Save key' })).toBeDisabled();
+    }
+    await dialog.getByRole('button', { name: 'Close' }).click();
+    await expect(dialog).toHaveCount(0);
+  } finally {
+    await app.close();
+    rmSync(libraryDir, { recursive: true, force: true });
+  }
+});

@@ -46,6 +46,8 @@ export const videoSchema = z.object({
   status: videoStatusSchema,
   error: appErrorSchema.nullable(),
   progress: z.number(),
+  /** Its extraction job's notice (see jobSchema): why it is not moving right now. */
+  notice: z.string().nullable(),
   durationMs: z.number().nullable(),
   width: z.number().nullable(),
   height: z.number().nullable(),

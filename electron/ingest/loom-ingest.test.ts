@@ -1,10 +1,10 @@
 import { readdirSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Job } from '../../shared/domain';
+import type { Job, Video } from '../../shared/domain';
 import { listFrames } from '../library/frames';
 import { getJob } from '../library/jobs';
 import { createProject } from '../library/projects';
-import { listVideos } from '../library/videos';
+import { getVideo, listVideos } from '../library/videos';
 import { startLoomStandIn, type LoomStandIn } from '../loom/loom-stand-in';
 import { cli } from '../test-support/run-cli';
 import { mediaDir, openTestServices, tempLibraryDir } from '../test-support/temp-library';
@@ -81,10 +81,10 @@ describe('importing Loom links', () => {
     standIn = await startLoomStandIn({ mediaDir, retryAfterSeconds: 1 });
     const services = openTestServices({ startQueue: true, ingest: { loom: { baseUrl: standIn.baseUrl } } });
     const seen: Job[] = [];
-    let duringWait: Job | null = null;
+    let duringWait: { job: Job; video: Video } | null = null;
     services.events.on('job.updated', (job) => {
       seen.push(job);
-      if (job.notice !== null && duringWait === null) duringWait = getJob(services.db, job.id);
+      if (job.notice !== null && duringWait === null) duringWait = { job: getJob(services.db, job.id), video: getVideo(services.db, job.videoId) };
     });
     const project = createProject(services.db, 'Limited');
     const result = await ingestFiles(services.db, services.ingestSettings, {
@@ -93,12 +93,14 @@ describe('importing Loom links', () => {
     services.queue.wake();
     const [job] = await services.queue.waitFor(result.jobIds);
 
-    expect(duringWait).toMatchObject({ status: 'processing', notice: 'Loom is limiting requests; retrying in 1 s.' });
+    const notice = 'Loom is limiting requests; retrying in 1 s.';
+    expect(duringWait).toMatchObject({ job: { status: 'processing', notice }, video: { status: 'processing', notice } });
     const warned = seen.findIndex((update) => update.notice !== null);
     const resumed = seen.findIndex((update, index) => index > warned && update.status === 'processing' && update.notice === null);
     expect(resumed, 'progress after the wait clears the warning while the job still runs').toBeGreaterThan(warned);
     expect(seen[resumed]?.progress).toBeGreaterThan(0);
     expect(job).toMatchObject({ status: 'done', notice: null });
+    expect(getVideo(services.db, job?.videoId ?? '')).toMatchObject({ status: 'done', notice: null });
   });
 
   it('cancels a job that is waiting out a rate limit at once, without its warning', async () => {

@@ -7,7 +7,8 @@ const videoColumns = `
   v.*,
   (SELECT COUNT(*) FROM frames f WHERE f.video_id = v.id AND f.deleted_at IS NULL) AS frame_count,
   (SELECT j.id FROM jobs j WHERE j.video_id = v.id ORDER BY j.created_at DESC LIMIT 1) AS job_id,
-  (SELECT j.processing_progress FROM jobs j WHERE j.video_id = v.id ORDER BY j.created_at DESC LIMIT 1) AS progress`;
+  (SELECT j.processing_progress FROM jobs j WHERE j.video_id = v.id ORDER BY j.created_at DESC LIMIT 1) AS progress,
+  (SELECT j.notice FROM jobs j WHERE j.video_id = v.id ORDER BY j.created_at DESC LIMIT 1) AS notice`;
 
 export function parseStoredError(value: unknown): AppErrorData | null {
   if (value == null) return null;
@@ -32,6 +33,7 @@ function toVideo(row: Row): Video {
     status: String(row.status) as VideoStatus,
     error: parseStoredError(row.error),
     progress: row.status === 'done' ? 1 : Number(row.progress ?? 0),
+    notice: row.notice == null ? null : String(row.notice),
     durationMs: nullableNumber(row.duration_ms),
     width: nullableNumber(row.width),
     height: nullableNumber(row.height),

@@ -6,6 +6,7 @@ import { FrameView } from './views/FrameView';
 import { ProjectsView } from './views/ProjectsView';
 import { ProjectView } from './views/ProjectView';
 import { QueueDrawer, QueueButton } from './views/QueueDrawer';
+import { SettingsButton } from './views/SettingsDialog';
 
 export function App() {
   const route = useApp((state) => state.route);
@@ -47,7 +48,10 @@ export function App() {
             </>
           )}
         </nav>
-        <QueueButton />
+        <div className="topbar-actions">
+          <SettingsButton />
+          <QueueButton />
+        </div>
       </header>
       <ErrorBanner />
       <main className="content">

@@ -10,6 +10,7 @@ import { useLiveQuery } from '../use-refresh';
 import { Dialog } from './Dialog';
 import { ExportDialog } from './ExportDialog';
 import { FrameGrid } from './FrameGrid';
+import { JobNotice } from './JobNotice';
 
 export function ProgressBar({ label, value }: { label: string; value: number }) {
   return (
@@ -20,6 +21,7 @@ export function ProgressBar({ label, value }: { label: string; value: number }) 
 }
 
 function VideoRow({ video }: { video: Video }) {
+  const active = video.status === 'processing' || video.status === 'pending';
   return (
     <li className={`video-row status-${video.status}`} aria-label={video.name}>
       <span className="video-name" title={video.sourcePath}>
@@ -31,7 +33,8 @@ function VideoRow({ video }: { video: Video }) {
         {video.frameCount > 0 && ` · ${plural(video.frameCount, 'frame')}`}
       </span>
       <span className="video-status">{video.status}</span>
-      {(video.status === 'processing' || video.status === 'pending') && <ProgressBar label={`${video.name} progress`} value={video.progress} />}
+      {active && <ProgressBar label={`${video.name} progress`} value={video.progress} />}
+      {active && <JobNotice notice={video.notice} />}
       {(video.status === 'failed' || video.status === 'cancelled') && video.jobId && (
         <button type="button" onClick={() => void attempt(() => call('jobs.retry', { id: video.jobId ?? '' }))} aria-label={`Retry ${video.name}`}>
           Retry

@@ -6,6 +6,8 @@ interface DialogProps {
   onClose(): void;
   onSubmit(): void;
   submitLabel: string;
+  /** For a dialog whose changes apply at once, where leaving cancels nothing: "Close". */
+  cancelLabel?: string;
   submitDisabled?: boolean;
   danger?: boolean;
   /** What went wrong with the last submit, in the person's words; announced, and read as the dialog's description. */
@@ -13,7 +15,7 @@ interface DialogProps {
 }
 
 /** A modal form: labelled for screen readers, Esc closes it, focus starts on the first field and stays inside. */
-export function Dialog({ title, children, onClose, onSubmit, submitLabel, submitDisabled, danger, error }: DialogProps) {
+export function Dialog({ title, children, onClose, onSubmit, submitLabel, cancelLabel = 'Cancel', submitDisabled, danger, error }: DialogProps) {
   const titleId = useId();
   const ref = useRef<HTMLDialogElement>(null);
 
@@ -52,7 +54,7 @@ export function Dialog({ title, children, onClose, onSubmit, submitLabel, submit
         )}
         <div className="dialog-actions">
           <button type="button" onClick={onClose}>
-            Cancel
+            {cancelLabel}
           </button>
           <button type="submit" className={danger ? 'danger' : 'primary'} disabled={submitDisabled}>
             {submitLabel}

@@ -3,6 +3,7 @@ import { describeSampling } from '../../../shared/sampling';
 import { call } from '../api';
 import { formatDuration, percent } from '../format';
 import { attempt, useApp } from '../state/store';
+import { JobNotice } from './JobNotice';
 
 export function QueueButton() {
   const stats = useApp((state) => state.stats);
@@ -46,6 +47,7 @@ function JobRow({ job }: { job: Job }) {
           <span>{remaining(job)}</span>
         </div>
       )}
+      {job.status === 'processing' && <JobNotice notice={job.notice} />}
       {job.error && (
         <details className="job-error">
           <summary>{job.error.message}</summary>

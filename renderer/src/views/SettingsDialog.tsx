@@ -1,0 +1,101 @@
+import { useId, useState } from 'react';
+import { toAppError } from '../../../shared/errors';
+import { loomApiKeySchema, type Settings } from '../../../shared/settings-contract';
+import { call } from '../api';
+import { useApp } from '../state/store';
+import { Dialog } from './Dialog';
+
+/** Where the Loom key comes from, in words; the host never tells the page the key itself. */
+function describeLoomKey({ loom }: Settings): string {
+  const unreadable = 'A key is saved here, but this computer cannot decrypt it: it was saved on another computer or user account.';
+  if (loom.apiKeySource === 'environment') {
+    const saved = loom.savedKey === 'saved' ? ' It takes precedence over the key saved here.' : loom.savedKey === 'unreadable' ? ` ${unreadable}` : '';
+    return `Stillframe sends the key set in the LOOM_API_KEY environment variable.${saved}`;
+  }
+  if (loom.apiKeySource === 'saved') return 'A Loom API key is saved, encrypted by this computer’s keychain, and sent with every Loom request.';
+  if (loom.savedKey === 'unreadable') return `${unreadable} Enter it again, or clear it.`;
+  return 'No Loom API key is set. Public Loom videos import without one.';
+}
+
+function SettingsDialog({ initial, onClose }: { initial: Settings; onClose(): void }) {
+  const [settings, setSettings] = useState(initial);
+  const [apiKey, setApiKey] = useState('');
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const hintId = useId();
+  const storable = settings.secretStorage.available;
+  const parsed = loomApiKeySchema.safeParse(apiKey);
+  const problem = apiKey.trim() !== '' && !parsed.success ? (parsed.error.issues[0]?.message ?? null) : null;
+
+  const change = async (action: () => Promise<Settings>) => {
+    setBusy(true);
+    setError(null);
+    try {
+      setSettings(await action());
+      setApiKey('');
+    } catch (caught) {
+      setError(toAppError(caught).message);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <Dialog
+      title="Settings"
+      submitLabel="Save key"
+      cancelLabel="Close"
+      error={error}
+      submitDisabled={busy || !storable || !parsed.success}
+      onClose={onClose}
+      onSubmit={() => void change(() => call('settings.setLoomApiKey', { apiKey }))}
+    >
+      <fieldset>
+        <legend>Loom</legend>
+        <p role="status">{describeLoomKey(settings)}</p>
+        <label className="field">
+          <span>Loom API key</span>
+          <input
+            type="password"
+            autoComplete="off"
+            spellCheck={false}
+            value={apiKey}
+            disabled={!storable}
+            placeholder={settings.loom.savedKey === 'none' ? '' : 'Paste a new key to replace the saved one'}
+            aria-invalid={problem !== null}
+            aria-describedby={hintId}
+            onChange={(event) => setApiKey(event.target.value)}
+          />
+        </label>
+        <p id={hintId} className={problem ? 'field-error' : 'field-hint'}>
+          {problem ?? (storable ? 'Kept encrypted by this computer’s keychain; Stillframe never shows it again.' : settings.secretStorage.reason)}
+        </p>
+        {settings.loom.savedKey !== 'none' && (
+          <button type="button" disabled={busy} onClick={() => void change(() => call('settings.clearLoomApiKey', {}))}>
+            Clear saved key
+          </button>
+        )}
+        <p className="field-hint">
+          Loom address: <code>{settings.loom.baseUrl}</code>. Only the LOOM_BASE_URL environment variable changes it.
+        </p>
+      </fieldset>
+    </Dialog>
+  );
+}
+
+/** Opens the settings once the host has said what they are, so the dialog never shows a guess. */
+export function SettingsButton() {
+  const [settings, setSettings] = useState<Settings | null>(null);
+  return (
+    <>
+      <button
+        type="button"
+        aria-haspopup="dialog"
+        onClick={() => void call('settings.get', {}).then(setSettings, useApp.getState().showError)}
+      >
+        Settings
+      </button>
+      {settings && <SettingsDialog initial={settings} onClose={() => setSettings(null)} />}
+    </>
+  );
+}
