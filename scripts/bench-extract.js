@@ -1,22 +1,63 @@
-// `npm run bench:extract`: Stillframe's extraction against plain FFmpeg on the same files and sampling, run
-// alternately, with ratios. Figures only: timing thresholds do not belong in tests on shared, noisy machines.
+// `npm run bench:extract [-- NAME...]`: Stillframe's extraction against plain FFmpeg on the same files and sampling,
+// run alternately, with ratios; names pick the clips whose label contains them. Three views of the same ingest:
+// - the whole `stillframe ingest` command, a process per video, as a person or script runs it;
+// - where that command's time goes: its child processes' start and exit times, taken by a --require hook so the
+//   product carries no timing code (the hook costs the instrumented run ~20 ms, so it is kept out of the ratio);
+// - in-app: the same ingest through services opened once in this process, as the app runs it, with no process
+//   start-up per video. The services are loaded from the TypeScript sources by Vite, as bench-export does.
+// Figures only: timing thresholds do not belong in tests on shared, noisy machines.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 
 const ffmpeg = process.env.FFMPEG_PATH ?? 'ffmpeg';
+// The product prefers the ffprobe package's own (static) build to the one on PATH; time the one it runs.
+const ffprobe = process.env.FFPROBE_PATH ?? createRequire(import.meta.url)('@ffprobe-installer/ffprobe').path;
 const cli = path.resolve('out/main/cli.js');
 const cache = path.resolve('.bench-cache');
 const media = path.resolve('../shared/media');
-const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
+const rounds = Number(process.env.BENCH_ROUNDS ?? 5);
+const only = process.argv.slice(2);
 const thumbScale = "scale='min(320,iw)':'min(320,ih)':force_original_aspect_ratio=decrease";
+const timelineMarker = 'BENCH_TIMELINE=';
 
 if (!existsSync(cli)) {
   console.error('Build first: npm run build');
   process.exit(2);
 }
 mkdirSync(cache, { recursive: true });
+
+/**
+ * Records when each child process starts and exits, on the monotonic clock that every process on the machine shares.
+ * Node's ESM bindings of a built-in module follow its CommonJS exports once synced, so the product's own
+ * `import { spawn }` sees the wrapper. Runs in this process and, serialised into the hook, inside the CLI.
+ */
+function recordSpawns(events) {
+  const { syncBuiltinESMExports } = process.getBuiltinModule('node:module');
+  const childProcess = process.getBuiltinModule('node:child_process');
+  const original = childProcess.spawn;
+  childProcess.spawn = function (command, ...rest) {
+    const child = original.call(this, command, ...rest);
+    const name = path.basename(String(command));
+    events.push({ name, at: 'start', ns: process.hrtime.bigint() });
+    child.once('exit', () => events.push({ name, at: 'exit', ns: process.hrtime.bigint() }));
+    return child;
+  };
+  syncBuiltinESMExports();
+}
+
+const hookDir = mkdtempSync(path.join(tmpdir(), 'sf-extract-hook-'));
+const hook = path.join(hookDir, 'timeline.cjs');
+writeFileSync(
+  hook,
+  `const path = require('node:path');
+const events = [];
+(${recordSpawns.toString()})(events);
+process.once('exit', () => process.stderr.write('\\n${timelineMarker}' + JSON.stringify(events, (_, v) => (typeof v === 'bigint' ? String(v) : v)) + '\\n'));
+`,
+);
 
 function makeClip(name, seconds, gopSeconds) {
   const file = path.join(cache, name);
@@ -31,7 +72,7 @@ function makeClip(name, seconds, gopSeconds) {
   return file;
 }
 
-/** Runs a command, returning wall seconds and the peak resident memory of the process itself (MB). */
+/** Runs a command, returning its wall seconds, start and end (monotonic ns), stderr and peak resident memory (MB). */
 function timed(command, args, env = {}) {
   return new Promise((resolve, reject) => {
     const start = process.hrtime.bigint();
@@ -50,10 +91,10 @@ function timed(command, args, env = {}) {
     const timer = setInterval(sample, 20);
     child.stderr.on('data', (chunk) => (stderr += chunk));
     child.on('exit', (code) => {
+      const end = process.hrtime.bigint();
       clearInterval(timer);
-      const seconds = Number(process.hrtime.bigint() - start) / 1e9;
       if (code !== 0 && code !== 1) reject(new Error(`${command} ${args.join(' ')} exited ${code}\n${stderr}`));
-      else resolve({ seconds, peakMb: peakKb / 1024 });
+      else resolve({ seconds: Number(end - start) / 1e9, start, end, stderr, peakMb: peakKb / 1024 });
     });
   });
 }
@@ -74,36 +115,155 @@ function stillframeArgs(inputs, library, sampling) {
 }
 
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+const ms = (from, to) => Number(to - from) / 1e6;
 
-async function compare(label, input, sampling, filter) {
-  const ours = [];
-  const theirs = [];
+const phases = ['to probe', 'probe', 'to ffmpeg', 'ffmpeg', 'after'];
+
+/** Splits one ingest, from `start` to `end`, at its first FFprobe and the first and last FFmpeg it ran. */
+function phasesOf(events, start, end) {
+  const first = (name, at) => events.find((e) => e.name === name && e.at === at)?.ns;
+  const last = (name, at) => events.findLast((e) => e.name === name && e.at === at)?.ns;
+  const marks = [start, first('ffprobe', 'start'), first('ffprobe', 'exit'), first('ffmpeg', 'start'), last('ffmpeg', 'exit'), end];
+  if (marks.some((mark) => mark === undefined)) throw new Error(`incomplete timeline: ${JSON.stringify(events, (_, v) => String(v))}`);
+  return phases.map((_, i) => ms(BigInt(marks[i]), BigInt(marks[i + 1])));
+}
+
+function timelineOf(stderr) {
+  const line = stderr.split('\n').find((text) => text.startsWith(timelineMarker));
+  return JSON.parse(line.slice(timelineMarker.length));
+}
+
+/** The in-app ingest: services opened once, here; each run is a new batch of the same project, run to the end. */
+async function openInApp() {
+  const { createServer } = await import('vite');
+  const vite = await createServer({
+    configFile: false, root: process.cwd(), logLevel: 'error', appType: 'custom',
+    server: { middlewareMode: true, hmr: false, ws: false, watch: null },
+  });
+  const load = (file) => vite.ssrLoadModule(file);
+  const [{ openServices }, { ingestFiles }, { createProject }] = await Promise.all([
+    load('/electron/services.ts'), load('/electron/ingest/ingest.ts'), load('/electron/library/projects.ts'),
+  ]);
+  await vite.close();
+  const library = mkdtempSync(path.join(tmpdir(), 'sf-bench-app-'));
+  const services = openServices({ libraryDir: library, startQueue: true });
+  const project = createProject(services.db, 'Bench');
+  const events = [];
+  recordSpawns(events);
+  return {
+    async ingest(input, options) {
+      events.length = 0;
+      const start = process.hrtime.bigint();
+      const result = await ingestFiles(services.db, services.ingestSettings, {
+        projectId: project.id, batch: { newName: `b${Math.random()}` }, paths: [input], options,
+      });
+      services.queue.wake();
+      const jobs = await services.queue.waitFor(result.jobIds);
+      const end = process.hrtime.bigint();
+      if (jobs.length !== 1 || jobs[0].status !== 'done') throw new Error(`in-app ingest of ${input} did not finish: ${JSON.stringify(jobs)}`);
+      return { seconds: ms(start, end) / 1000, phases: phasesOf(events, start, end) };
+    },
+    async close() {
+      await services.close();
+      rmSync(library, { recursive: true, force: true });
+    },
+  };
+}
+
+const pad = (text, width) => String(text).padStart(width);
+const secs = (value) => `${value.toFixed(2)} s`;
+
+/**
+ * One round: plain FFmpeg, the CLI, the in-app ingest, the CLI with the timeline hook; the ratios compare medians
+ * over the rounds.
+ */
+async function compare(label, input, every, filter, app) {
+  const plain = [];
+  const command = [];
+  const inApp = [];
+  const breakdown = [];
+  const appBreakdown = [];
   for (let round = 0; round < rounds; round++) {
     const scratch = mkdtempSync(path.join(tmpdir(), 'sf-bench-'));
-    theirs.push((await timed(ffmpeg, plainFfmpegArgs(input, path.join(scratch, 'plain'), filter))).seconds);
-    ours.push((await timed(process.execPath, stillframeArgs([input], path.join(scratch, 'lib'), sampling))).seconds);
+    plain.push((await timed(ffmpeg, plainFfmpegArgs(input, path.join(scratch, 'plain'), filter))).seconds);
+    command.push((await timed(process.execPath, stillframeArgs([input], path.join(scratch, 'lib'), ['--every', String(every)]))).seconds);
+    const app1 = await app.ingest(input, { sampling: { mode: 'every', seconds: every }, jpegQuality: 3 });
+    inApp.push(app1.seconds);
+    appBreakdown.push(app1.phases);
+    const traced = await timed(process.execPath, ['--require', hook, ...stillframeArgs([input], path.join(scratch, 'traced'), ['--every', String(every)])]);
+    breakdown.push(phasesOf(timelineOf(traced.stderr), traced.start, traced.end));
     rmSync(scratch, { recursive: true, force: true });
   }
-  const ratio = median(ours) / median(theirs);
-  console.log(`${label.padEnd(52)} stillframe ${median(ours).toFixed(2)} s   ffmpeg ${median(theirs).toFixed(2)} s   ratio ${ratio.toFixed(2)}`);
-  return ratio;
+  const row = {
+    label, plain: median(plain), command: median(command), inApp: median(inApp),
+    breakdown: phases.map((_, i) => median(breakdown.map((b) => b[i]))),
+    appBreakdown: phases.map((_, i) => median(appBreakdown.map((b) => b[i]))),
+  };
+  console.log(
+    `${label.padEnd(34)}${pad(secs(row.plain), 9)}${pad(secs(row.command), 9)}${pad((row.command / row.plain).toFixed(2), 7)}` +
+      `${pad(secs(row.inApp), 9)}${pad((row.inApp / row.plain).toFixed(2), 7)}`,
+  );
+  return row;
 }
 
+function printBreakdowns(rows) {
+  const header = (title) => console.log(`\n${title}\n${''.padEnd(34)}${phases.map((p) => pad(p, 11)).join('')}${pad('total', 11)}`);
+  const line = (label, values) => console.log(`${label.padEnd(34)}${values.map((v) => pad(`${v.toFixed(0)} ms`, 11)).join('')}${pad(`${values.reduce((a, b) => a + b, 0).toFixed(0)} ms`, 11)}`);
+  header('where the command\'s time goes (median ms; "to probe" includes Node start-up and loading; "after" ends when the process is gone):');
+  for (const row of rows) line(row.label, row.breakdown);
+  header('the same in-app (median ms; no process start-up; "after" ends when the job is done and committed):');
+  for (const row of rows) line(row.label, row.appBreakdown);
+}
+
+const startupCases = [
+  ['node -e 0', [process.execPath, ['-e', '0']]],
+  ['stillframe --help (start-up and loading)', [process.execPath, [cli, '--help']]],
+  ['ffprobe -version (the one Stillframe runs)', [ffprobe, ['-version']]],
+  ['ffmpeg -version', [ffmpeg, ['-version']]],
+];
+
+async function startupCosts() {
+  const times = startupCases.map(() => []);
+  for (let round = 0; round < 11; round++) {
+    for (const [i, [, [command, args]]] of startupCases.entries()) times[i].push((await timed(command, args)).seconds);
+  }
+  console.log('\nfixed costs (median of 11 alternating runs):');
+  for (const [i, [label]] of startupCases.entries()) console.log(`${label.padEnd(44)}${pad(`${(median(times[i]) * 1000).toFixed(0)} ms`, 8)}`);
+}
+
+const wanted = (label) => only.length === 0 || only.some((name) => label.includes(name));
 const clip60 = makeClip('testsrc2-1080p-60s-gop2.mp4', 60, 2);
 const clip300 = makeClip('testsrc2-1080p-300s-gop10.mp4', 300, 10);
+const load = () => loadavg().map((v) => v.toFixed(2)).join(' ');
 
-console.log(`\nmedian of ${rounds} alternating runs; stillframe = the whole \`stillframe ingest\` command (start-up, probe, hash, extract, commit)\n`);
-console.log('every 1 s, full-size JPEG + 320 px thumbnail (target ratio ≤ 1.10):');
-await compare('1080p testsrc2, 60 s, GOP 2 s', clip60, ['--every', '1'], 'fps=1');
-for (const name of ['bottle-detection.mp4', 'car-detection.mp4', 'one-by-one-person-detection.mp4', 'milk.mkv']) {
-  await compare(name, path.join(media, name), ['--every', '1'], 'fps=1');
+console.log(`\nNode ${process.version}, ${cpus().length} cores, load average ${load()}; median of ${rounds} alternating rounds`);
+console.log('command = the whole `stillframe ingest` process (start-up, probe, hash, extract, commit); in-app = the same ingest through services already open\n');
+const app = await openInApp();
+try {
+  console.log('every 1 s, full-size JPEG + 320 px thumbnail (target ratio ≤ 1.10):');
+  console.log(`${''.padEnd(34)}${pad('ffmpeg', 9)}${pad('command', 9)}${pad('ratio', 7)}${pad('in-app', 9)}${pad('ratio', 7)}`);
+  const clips = [['1080p testsrc2, 60 s, GOP 2 s', clip60]].concat(
+    ['bottle-detection.mp4', 'car-detection.mp4', 'one-by-one-person-detection.mp4', 'milk.mkv'].map((name) => [name, path.join(media, name)]),
+  );
+  const rows = [];
+  for (const [label, file] of clips) if (wanted(label)) rows.push(await compare(label, file, 1, 'fps=1', app));
+  if (wanted('sparse')) {
+    console.log('\nsparse: every 30 s on 5 min of 1080p with a 10 s GOP, against plain `ffmpeg -vf fps=1/30` (target ratio ≤ 0.5):');
+    rows.push(await compare('sparse 1080p, 300 s, GOP 10 s', clip300, 30, 'fps=1/30', app));
+  }
+  printBreakdowns(rows);
+} finally {
+  await app.close();
 }
-console.log('\nsparse: every 30 s on 5 min of 1080p with a 10 s GOP, against plain `ffmpeg -vf fps=1/30` (target ratio ≤ 0.5):');
-await compare('1080p testsrc2, 300 s, GOP 10 s', clip300, ['--every', '30'], 'fps=1/30');
+await startupCosts();
 
-console.log('\nmemory: four videos extracting at once (STILLFRAME_CONCURRENCY=4):');
-const scratch = mkdtempSync(path.join(tmpdir(), 'sf-bench-'));
-const four = ['bottle-detection.mp4', 'car-detection.mp4', 'one-by-one-person-detection.mp4'].map((n) => path.join(media, n)).concat(clip60);
-const memory = await timed(process.execPath, stillframeArgs(four, path.join(scratch, 'lib'), ['--every', '1']), { STILLFRAME_CONCURRENCY: '4' });
-console.log(`peak resident memory of the Stillframe process (FFmpeg children not included): ${memory.peakMb.toFixed(0)} MB, wall ${memory.seconds.toFixed(2)} s`);
-rmSync(scratch, { recursive: true, force: true });
+if (wanted('memory')) {
+  console.log('\nmemory: four videos extracting at once (STILLFRAME_CONCURRENCY=4):');
+  const scratch = mkdtempSync(path.join(tmpdir(), 'sf-bench-'));
+  const four = ['bottle-detection.mp4', 'car-detection.mp4', 'one-by-one-person-detection.mp4'].map((n) => path.join(media, n)).concat(clip60);
+  const memory = await timed(process.execPath, stillframeArgs(four, path.join(scratch, 'lib'), ['--every', '1']), { STILLFRAME_CONCURRENCY: '4' });
+  console.log(`peak resident memory of the Stillframe process (FFmpeg children not included): ${memory.peakMb.toFixed(0)} MB, wall ${memory.seconds.toFixed(2)} s`);
+  rmSync(scratch, { recursive: true, force: true });
+}
+rmSync(hookDir, { recursive: true, force: true });
+console.log(`\nload average at the end: ${load()}`);
