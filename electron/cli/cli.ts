@@ -12,8 +12,6 @@ import { defaultLibraryDir } from '../library/paths';
 import { getVideo } from '../library/videos';
 import { ingestFiles } from '../ingest/ingest';
 import { loomSettingsFromEnv } from '../loom/loom-api';
-import { startBrowserHost } from '../host/browser-host';
-import { exportCommand, importCommand } from './dataset-commands';
 import { openServices, type Services } from '../services';
 
 export interface CliIO {
@@ -284,6 +282,7 @@ async function serveCommand(services: Services, args: string[], io: CliIO): Prom
   const port = values.port === undefined ? 0 : Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError('--port needs a port number.');
   services.startQueue();
+  const { startBrowserHost } = await import('../host/browser-host');
   const host = await startBrowserHost(services, { port, rendererDir: io.rendererDir });
   io.out(`Stillframe is serving ${services.paths.root}`);
   io.out(`Open ${host.url}`);
@@ -292,14 +291,23 @@ async function serveCommand(services: Services, args: string[], io: CliIO): Prom
   return 0;
 }
 
-const commands: Record<string, (services: Services, args: string[], io: CliIO) => number | Promise<number>> = {
+type Command = (services: Services, args: string[], io: CliIO) => number | Promise<number>;
+
+// The browser host (ws, http) and the dataset formats are loaded only by the commands that use them: every other
+// command, ingest above all, would otherwise pay for reading and compiling them at each start.
+const datasetCommand =
+  (name: 'exportCommand' | 'importCommand'): Command =>
+  async (services, args, io) =>
+    (await import('./dataset-commands'))[name](services, args, io);
+
+const commands: Record<string, Command> = {
   projects: projectsCommand,
   batches: batchesCommand,
   batch: batchCommand,
   ingest: ingestCommand,
   frames: framesCommand,
-  export: exportCommand,
-  import: importCommand,
+  export: datasetCommand('exportCommand'),
+  import: datasetCommand('importCommand'),
   jobs: jobsCommand,
   serve: serveCommand,
 };
