@@ -89,4 +89,11 @@ test('a person organises two batches: collapse, move frames, delete with undo, r
   await expect(frames(page, 'Kept frames').getByRole('option')).toHaveCount(3);
   await expect(frames(page, 'Second').getByRole('option')).toHaveCount(4);
   await expect(batchRegion(page, 'Kept frames')).toContainText('1 video · 3 frames');
+  // Moved frames show their own pictures from their new folder, in every tile, after the restart.
+  const painted = (name: string) =>
+    frames(page, name)
+      .locator('img')
+      .evaluateAll((images) => images.filter((image) => image instanceof HTMLImageElement && image.naturalWidth > 0).length);
+  await expect.poll(() => painted('Kept frames')).toBe(3);
+  await expect.poll(() => painted('Second')).toBe(4);
 });

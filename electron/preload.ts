@@ -15,6 +15,7 @@ const bridge: StillframeBridge = {
   filesToPaths: async (files) => files.map((file) => webUtils.getPathForFile(file)).filter((p) => p.length > 0),
   pickVideoPaths: () => ipcRenderer.invoke('stillframe:pick-videos'),
   mediaUrl: electronMediaUrl,
+  loadThumbnails: async (paths) => paths.map(electronMediaUrl),
 };
 
 contextBridge.exposeInMainWorld('stillframe', bridge);

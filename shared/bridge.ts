@@ -20,4 +20,10 @@ export interface StillframeBridge {
   pickVideoPaths(): Promise<string[] | null>;
   /** URL for a file inside the library (a frame or thumbnail), served only from the library folder. */
   mediaUrl(libraryRelativePath: string): string;
+  /**
+   * URLs for many thumbnails at once, in order; null for one the host could not serve. The browser host fetches
+   * them in one request as data: URLs (see thumbnail-bundle.ts); Electron's media scheme has no per-host
+   * connection limit, so it answers media URLs.
+   */
+  loadThumbnails(libraryRelativePaths: string[]): Promise<(string | null)[]>;
 }

@@ -23,7 +23,12 @@ async function start() {
   return { services, host, origin: `http://127.0.0.1:${host.port}` };
 }
 
-function get(url: string, headers: Record<string, string> = {}, method = 'GET'): Promise<{ status: number; body: string; headers: Record<string, unknown> }> {
+function get(
+  url: string,
+  headers: Record<string, string> = {},
+  method = 'GET',
+  sent?: string,
+): Promise<{ status: number; body: string; headers: Record<string, unknown> }> {
   return new Promise((resolve, reject) => {
     const req = request(url, { method, headers }, (res) => {
       let body = '';
@@ -31,7 +36,7 @@ function get(url: string, headers: Record<string, string> = {}, method = 'GET'):
       res.on('end', () => resolve({ status: res.statusCode ?? 0, body, headers: res.headers }));
     });
     req.on('error', reject);
-    req.end();
+    req.end(sent);
   });
 }
 
@@ -97,6 +102,26 @@ describe('the browser host', () => {
     expect((await get(`${origin}/media/frames/%2e%2e/%2e%2e/stillframe.db?token=${host.token}`)).status).toBe(404);
     expect((await get(`${origin}/media/..%2fstillframe.db?token=${host.token}`)).status).toBe(404);
     expect((await get(`${origin}/media/frames/p/frame_000001.jpg?token=${host.token}`, { host: 'evil.example' })).status).toBe(421);
+  });
+
+  it('sends a screen of thumbnails in one response, in order, and nothing from outside the library', async () => {
+    const { services, host, origin } = await start();
+    mkdirSync(path.join(services.paths.thumbs, 'p'), { recursive: true });
+    writeFileSync(path.join(services.paths.thumbs, 'p', 'frame_000001.jpg'), 'first thumb');
+    writeFileSync(path.join(services.paths.thumbs, 'p', 'frame_000002.jpg'), 'second thumb');
+    const ask = (paths: unknown, headers: Record<string, string> = { origin, 'x-stillframe-token': host.token }) =>
+      get(`${origin}/thumbnails`, { 'content-type': 'application/json', ...headers }, 'POST', JSON.stringify({ paths }));
+    const dataUrl = (text: string) => `data:image/jpeg;base64,${Buffer.from(text).toString('base64')}`;
+
+    const answer = await ask(['thumbs/p/frame_000002.jpg', 'thumbs/p/gone.jpg', 'thumbs/p/frame_000001.jpg', '../stillframe.db', 'stillframe.db']);
+    expect(answer.status).toBe(200);
+    expect(JSON.parse(answer.body)).toEqual({ urls: [dataUrl('second thumb'), null, dataUrl('first thumb'), null, null] });
+
+    expect((await ask(['thumbs/p/frame_000001.jpg'], { origin })).status).toBe(403);
+    expect((await ask(['thumbs/p/frame_000001.jpg'], { origin: 'https://evil.example', 'x-stillframe-token': host.token })).status).toBe(403);
+    expect((await ask([])).status).toBe(400);
+    expect((await ask(Array.from({ length: 257 }, () => 'thumbs/p/frame_000001.jpg'))).status).toBe(400);
+    expect((await ask('x'.repeat(300_000))).status).toBe(413);
   });
 
   it('accepts uploads only from its own origin with the token', async () => {

@@ -1,5 +1,6 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { createReadStream, createWriteStream, existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
@@ -7,6 +8,7 @@ import { pipeline } from 'node:stream/promises';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { eventNames } from '../../shared/contract';
 import { uuidv7 } from '../../shared/ids';
+import { thumbnailBundlePath, thumbnailBundleRequestSchema, type ThumbnailBundle } from '../../shared/thumbnail-bundle';
 import { dispatch } from '../api/dispatch';
 import { createHandlers } from '../api/handlers';
 import { resolveInsideFolder } from '../library/paths';
@@ -35,6 +37,9 @@ const mimeTypes: Record<string, string> = {
   '.json': 'application/json',
   '.woff2': 'font/woff2',
 };
+
+/** 256 paths of a few hundred characters each, with room to spare. */
+const maxBundleRequestBytes = 256 * 1024;
 
 function sameToken(given: string | null, token: string): boolean {
   if (!given || given.length !== token.length) return false;
@@ -101,6 +106,31 @@ export async function startBrowserHost(services: Services, options: BrowserHostO
     res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ path: target }));
   };
 
+  const sendThumbnailBundle = async (req: IncomingMessage, res: ServerResponse) => {
+    let body = '';
+    for await (const chunk of req) {
+      body += String(chunk);
+      if (body.length > maxBundleRequestBytes) return fail(res, 413, 'Too many thumbnails in one request.');
+    }
+    let paths: string[];
+    try {
+      paths = thumbnailBundleRequestSchema.parse(JSON.parse(body)).paths;
+    } catch {
+      return fail(res, 400, 'Expected {"paths": [...]} with 1 to 256 library paths.');
+    }
+    const urls = await Promise.all(
+      paths.map(async (relative) => {
+        const file = resolveInsideFolder(services.paths.root, relative.split('/').map(encodeURIComponent).join('/'));
+        const mime = file ? mimeTypes[path.extname(file).toLowerCase()] : undefined;
+        if (!file || !mime?.startsWith('image/')) return null;
+        const bytes = await readFile(file).catch(() => null);
+        return bytes ? `data:${mime};base64,${bytes.toString('base64')}` : null;
+      }),
+    );
+    const bundle: ThumbnailBundle = { urls };
+    res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' }).end(JSON.stringify(bundle));
+  };
+
   const server: Server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     if (!hosts.has(req.headers.host ?? '')) return fail(res, 421, 'Wrong host');
@@ -113,6 +143,10 @@ export async function startBrowserHost(services: Services, options: BrowserHostO
         'cache-control': 'private, max-age=3600',
       });
       return void createReadStream(file).pipe(res);
+    }
+    if (req.method === 'POST' && url.pathname === thumbnailBundlePath) {
+      if (!origins.has(req.headers.origin ?? '') || !sameToken(tokenOf(req, url), token)) return fail(res, 403, 'Forbidden');
+      return void sendThumbnailBundle(req, res);
     }
     if (req.method === 'POST' && url.pathname === '/upload') {
       if (!origins.has(req.headers.origin ?? '') || !sameToken(tokenOf(req, url), token)) return fail(res, 403, 'Forbidden');

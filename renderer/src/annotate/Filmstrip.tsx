@@ -1,7 +1,7 @@
 import { useEffect, useRef } from 'react';
 import type { Frame } from '../../../shared/domain';
-import { mediaUrl } from '../api';
 import { frameLabel } from '../views/FrameGrid';
+import { Thumbnail } from '../views/Thumbnail';
 
 const reach = 7;
 
@@ -38,7 +38,7 @@ export function Filmstrip({ frames, index, counts, onOpen }: FilmstripProps) {
                 aria-current={here ? 'true' : undefined}
                 onClick={() => onOpen(frame)}
               >
-                <img src={mediaUrl(frame.thumbPath)} alt="" decoding="async" draggable={false} />
+                <Thumbnail path={frame.thumbPath} />
                 <span className="film-index" aria-hidden="true">
                   {frame.index}
                 </span>

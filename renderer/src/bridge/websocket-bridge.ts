@@ -1,5 +1,6 @@
 import type { StillframeBridge, TransferProgress } from '../../../shared/bridge';
 import type { CallResult, EventName } from '../../../shared/contract';
+import { thumbnailBundlePath, thumbnailBundleSchema, type ThumbnailBundleRequest } from '../../../shared/thumbnail-bundle';
 
 /**
  * The browser host's side of `window.stillframe`: the same calls and events as Electron's preload, carried over
@@ -73,5 +74,15 @@ export async function connectWebSocketBridge(location: Location): Promise<Stillf
     },
     pickVideoPaths: async () => null,
     mediaUrl: (relative) => `/media/${relative.split('/').map(encodeURIComponent).join('/')}?token=${token}`,
+    loadThumbnails: async (paths) => {
+      const request: ThumbnailBundleRequest = { paths };
+      const response = await fetch(thumbnailBundlePath, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-stillframe-token': token },
+        body: JSON.stringify(request),
+      });
+      if (!response.ok) throw new Error(`The host did not send the thumbnails (${response.status}).`);
+      return thumbnailBundleSchema.parse(await response.json()).urls;
+    },
   };
 }

@@ -1,9 +1,9 @@
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { useEffect, useLayoutEffect, useMemo, useRef, useState, type KeyboardEvent, type MouseEvent } from 'react';
 import type { Frame } from '../../../shared/domain';
-import { mediaUrl } from '../api';
 import { formatTimestamp } from '../format';
 import { useSelection } from '../state/selection';
+import { Thumbnail } from './Thumbnail';
 
 const minTileWidth = 150;
 const gap = 6;
@@ -145,7 +145,7 @@ export function FrameGrid({ batchId, batchName, frames, annotationCounts, onOpen
                   onDoubleClick={() => onOpen(frame)}
                 >
                   <div className="frame-placeholder" style={{ aspectRatio: `${frame.width} / ${frame.height}` }}>
-                    <img src={mediaUrl(frame.thumbPath)} alt="" decoding="async" draggable={false} />
+                    <Thumbnail path={frame.thumbPath} />
                   </div>
                   {count > 0 && (
                     <span className="annotation-badge" aria-label={`${count} annotations`}>
