@@ -111,16 +111,22 @@ try {
   const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
   await page.goto(host.url);
   await page.getByRole('button', { name: /^Bench/ }).waitFor();
+  // Timed in the page from the click event itself, so Playwright's own work before it sends the click is not counted.
+  await page.evaluate(() => window.addEventListener('pointerdown', () => (window.__clickAt = performance.now()), { capture: true, once: true }));
   const start = Date.now();
   await page.getByRole('button', { name: /^Bench/ }).click();
   await page.waitForFunction(() => {
     const grid = document.querySelector('[role=listbox]');
     if (!grid) return false;
     const bounds = grid.getBoundingClientRect();
-    const visible = [...grid.querySelectorAll('img')].filter((img) => img.getBoundingClientRect().top < bounds.bottom);
-    return visible.length > 0 && visible.every((img) => img.complete && img.naturalWidth > 0);
+    const visible = [...grid.querySelectorAll('[role=option]')].filter((tile) => tile.getBoundingClientRect().top < bounds.bottom);
+    const images = visible.map((tile) => tile.querySelector('img'));
+    const painted = visible.length > 0 && images.every((img) => img && img.complete && img.naturalWidth > 0);
+    if (painted) window.__paintedAt ??= performance.now();
+    return painted;
   }, undefined, { polling: 'raf' });
-  results.firstPaint = Date.now() - start;
+  results.driverFirstPaint = Date.now() - start;
+  results.firstPaint = Math.round(await page.evaluate(() => window.__paintedAt - window.__clickAt));
   results.scroll = await scrollWhole(page, '[role=listbox]');
   results.heap = await heapMb(page);
   results.options = await page.locator('[role=option]').count();
@@ -144,6 +150,7 @@ const r = results;
 console.log(`\n${frameCount.toLocaleString()} frames in one batch, Chromium ${browser.version()}, 1400x900 window\n`);
 console.log('                                   stillframe     all-in-DOM page   ratio');
 console.log(`open to first screen painted       ${String(r.firstPaint).padStart(6)} ms     ${String(r.naiveFirstPaint).padStart(6)} ms       ${(r.firstPaint / r.naiveFirstPaint).toFixed(2)}   (target < 300 ms)`);
+console.log(`  (the same, timed by the test driver from before its click: ${r.driverFirstPaint} ms)`);
 console.log(`scroll frame time, 95th pct        ${r.scroll.p95.toFixed(1).padStart(6)} ms     ${r.naiveScroll.p95.toFixed(1).padStart(6)} ms       ${(r.scroll.p95 / r.naiveScroll.p95).toFixed(2)}   (target < 20 ms)`);
 console.log(`scroll frames over 50 ms           ${String(r.scroll.over50).padStart(6)} of ${r.scroll.frames}  ${String(r.naiveScroll.over50).padStart(6)} of ${r.naiveScroll.frames}`);
 console.log(`most thumbnails in the DOM         ${String(r.scroll.maxNodes).padStart(6)}        ${String(r.naiveScroll.maxNodes).padStart(6)}`);

@@ -6,6 +6,32 @@ import { useApp } from './state/store';
 const firstPage = 300;
 const laterPage = 2500;
 
+type FramePage = Awaited<ReturnType<typeof firstFrames>>;
+const prefetched = new Map<string, { page: Promise<FramePage>; at: number }>();
+/** A prefetch no section took this soon is from an earlier visit, and may be out of date. */
+const prefetchFreshMs = 5000;
+
+function firstFrames(batchId: string) {
+  return call('frames.list', { batchId, offset: 0, limit: firstPage });
+}
+
+/**
+ * Asks for a batch's first frames as soon as the batch is known, before its section renders, so opening a
+ * project costs one round trip less. The section's first load takes the answer; later loads ask afresh.
+ */
+export function prefetchBatchFrames(batchId: string): void {
+  const page = firstFrames(batchId);
+  // A failed prefetch is not an error to show: the section asks again.
+  page.catch(() => undefined);
+  prefetched.set(batchId, { page, at: Date.now() });
+}
+
+function takePrefetched(batchId: string): Promise<FramePage> | undefined {
+  const entry = prefetched.get(batchId);
+  prefetched.delete(batchId);
+  return entry && Date.now() - entry.at < prefetchFreshMs ? entry.page : undefined;
+}
+
 /**
  * A batch's frames, loaded progressively: the first screenful arrives at once and paints, the rest follows in
  * larger pages. Reloads (after an extraction, a move, a delete) keep showing the old list until the new one is
@@ -19,7 +45,7 @@ export function useBatchFrames(batchId: string): Frame[] | undefined {
     let generation = 0;
     const load = async (initial: boolean) => {
       const mine = ++generation;
-      const first = await call('frames.list', { batchId, offset: 0, limit: firstPage });
+      const first = await ((initial ? takePrefetched(batchId) : undefined) ?? firstFrames(batchId));
       if (mine !== generation) return;
       let loaded = first.frames;
       if (initial || loaded.length >= first.total) setFrames(loaded);

@@ -4,6 +4,7 @@ import { call, hostBridge } from '../api';
 import { plural } from '../format';
 import { useSelection } from '../state/selection';
 import { attempt, useApp } from '../state/store';
+import { prefetchBatchFrames } from '../use-batch-frames';
 import { useLiveQuery } from '../use-refresh';
 import { BatchSection } from './BatchSection';
 import { ExportDialog } from './ExportDialog';
@@ -37,8 +38,16 @@ async function filesFromDrop(dataTransfer: DataTransfer): Promise<File[]> {
 }
 
 export function ProjectView({ project }: { project: Project }) {
+  const prefetchedFor = useRef<string | null>(null);
   const batches = useLiveQuery(
-    () => call('batches.list', { projectId: project.id }),
+    async () => {
+      const listed = await call('batches.list', { projectId: project.id });
+      if (prefetchedFor.current !== project.id) {
+        prefetchedFor.current = project.id;
+        for (const batch of listed) prefetchBatchFrames(batch.id);
+      }
+      return listed;
+    },
     {
       'library.changed': (change) => change.projectId === project.id,
       'job.updated': (job) => job.projectId === project.id,
