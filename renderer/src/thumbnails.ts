@@ -4,11 +4,19 @@ import { hostBridge } from './api';
 /** Several screens of the largest grid, so scrolling back shows thumbnails at once; about 10 KB each. */
 const keep = 600;
 const perRequest = 256;
+/**
+ * At most one request this often. The first screen goes at once; while the grid scrolls fast, tiles that have
+ * already left the screen by the next request are never fetched, decoded or painted.
+ */
+const requestGapMs = 100;
 
 /** Library path → URL, oldest first; a hit moves to the end. */
 const loaded = new Map<string, string | null>();
 const waiting = new Map<string, Set<(url: string | null) => void>>();
-let queued: string[] = [];
+/** Asked for and not yet requested; the rest of `waiting` is in flight. */
+const queued = new Set<string>();
+let lastFlushAt = Number.NEGATIVE_INFINITY;
+let flushPending = false;
 
 function remember(path: string, url: string | null): void {
   loaded.delete(path);
@@ -29,10 +37,12 @@ function settle(paths: string[], urls: (string | null)[] | null): void {
   });
 }
 
-/** One request for every thumbnail asked for while React commits a render, instead of one request each. */
+/** One request for every thumbnail still wanted, instead of one request each. */
 function flush(): void {
-  const paths = queued;
-  queued = [];
+  flushPending = false;
+  lastFlushAt = performance.now();
+  const paths = [...queued];
+  queued.clear();
   for (let start = 0; start < paths.length; start += perRequest) {
     const slice = paths.slice(start, start + perRequest);
     hostBridge()
@@ -44,16 +54,28 @@ function flush(): void {
   }
 }
 
+function scheduleFlush(): void {
+  if (flushPending) return;
+  flushPending = true;
+  const wait = lastFlushAt + requestGapMs - performance.now();
+  // A microtask still gathers every tile of the render being committed into one request.
+  if (wait <= 0) queueMicrotask(flush);
+  else setTimeout(flush, wait);
+}
+
 function request(path: string, resolve: (url: string | null) => void): () => void {
   let set = waiting.get(path);
   if (!set) {
     set = new Set();
     waiting.set(path, set);
-    if (queued.length === 0) queueMicrotask(flush);
-    queued.push(path);
+    queued.add(path);
+    scheduleFlush();
   }
   set.add(resolve);
-  return () => set.delete(resolve);
+  return () => {
+    set.delete(resolve);
+    if (set.size === 0 && queued.delete(path)) waiting.delete(path);
+  };
 }
 
 /**

@@ -1,5 +1,5 @@
 import { useVirtualizer } from '@tanstack/react-virtual';
-import { useEffect, useLayoutEffect, useMemo, useRef, useState, type KeyboardEvent, type MouseEvent } from 'react';
+import { memo, useEffect, useLayoutEffect, useMemo, useRef, useState, type KeyboardEvent, type MouseEvent } from 'react';
 import type { Frame } from '../../../shared/domain';
 import { formatTimestamp } from '../format';
 import { useSelection } from '../state/selection';
@@ -9,6 +9,44 @@ const minTileWidth = 150;
 const gap = 6;
 /** Scroll offsets per batch, so returning from a frame lands where the person left. */
 const savedScroll = new Map<string, number>();
+
+interface TileActions {
+  click(event: MouseEvent, id: string): void;
+  open(frame: Frame): void;
+}
+
+interface FrameTileProps {
+  frame: Frame;
+  width: number;
+  selected: boolean;
+  focused: boolean;
+  annotations: number;
+  actions: TileActions;
+}
+
+const FrameTile = memo(function FrameTile({ frame, width, selected, focused, annotations, actions }: FrameTileProps) {
+  return (
+    <div
+      id={`frame-${frame.id}`}
+      role="option"
+      aria-selected={selected}
+      aria-label={frameLabel(frame)}
+      className={`frame-tile${selected ? ' selected' : ''}${focused ? ' focused' : ''}`}
+      style={{ width }}
+      onClick={(event) => actions.click(event, frame.id)}
+      onDoubleClick={() => actions.open(frame)}
+    >
+      <div className="frame-placeholder" style={{ aspectRatio: `${frame.width} / ${frame.height}` }}>
+        <Thumbnail path={frame.thumbPath} />
+      </div>
+      {annotations > 0 && (
+        <span className="annotation-badge" aria-label={`${annotations} annotations`}>
+          {annotations}
+        </span>
+      )}
+    </div>
+  );
+});
 
 export function frameLabel(frame: Frame): string {
   return `Frame ${frame.index} of ${frame.videoName} at ${formatTimestamp(frame.timestampMs)}`;
@@ -103,11 +141,23 @@ export function FrameGrid({ batchId, batchName, frames, annotationCounts, onOpen
     }
   };
 
-  const onClick = (event: MouseEvent, id: string) => {
-    if (event.shiftKey) selection.selectRange(batchId, order, id);
-    else if (event.ctrlKey || event.metaKey) selection.toggle(batchId, id);
-    else selection.selectOnly(batchId, id);
-  };
+  // One stable object for every tile, reading the latest props through a ref, so scrolling re-renders only the
+  // tiles that come into view.
+  const latest = useRef({ batchId, order, onOpen });
+  latest.current = { batchId, order, onOpen };
+  const actions = useMemo<TileActions>(
+    () => ({
+      click: (event, id) => {
+        const { batchId: batch, order: ids } = latest.current;
+        const { selectRange, toggle, selectOnly } = useSelection.getState();
+        if (event.shiftKey) selectRange(batch, ids, id);
+        else if (event.ctrlKey || event.metaKey) toggle(batch, id);
+        else selectOnly(batch, id);
+      },
+      open: (frame) => latest.current.onOpen(frame),
+    }),
+    [],
+  );
 
   const height = Math.min(virtualizer.getTotalSize(), Math.round(window.innerHeight * 0.7));
 
@@ -129,32 +179,17 @@ export function FrameGrid({ batchId, batchName, frames, annotationCounts, onOpen
       <div style={{ height: virtualizer.getTotalSize(), position: 'relative' }}>
         {virtualizer.getVirtualItems().map((row) => (
           <div key={row.key} className="frame-row" style={{ transform: `translateY(${row.start}px)`, height: rowHeight - gap, gap }}>
-            {frames.slice(row.index * columns, row.index * columns + columns).map((frame) => {
-              const selected = ours && selection.selected.has(frame.id);
-              const count = annotationCounts.get(frame.id) ?? 0;
-              return (
-                <div
-                  key={frame.id}
-                  id={`frame-${frame.id}`}
-                  role="option"
-                  aria-selected={selected}
-                  aria-label={frameLabel(frame)}
-                  className={`frame-tile${selected ? ' selected' : ''}${focused === frame.id ? ' focused' : ''}`}
-                  style={{ width: tileWidth }}
-                  onClick={(event) => onClick(event, frame.id)}
-                  onDoubleClick={() => onOpen(frame)}
-                >
-                  <div className="frame-placeholder" style={{ aspectRatio: `${frame.width} / ${frame.height}` }}>
-                    <Thumbnail path={frame.thumbPath} />
-                  </div>
-                  {count > 0 && (
-                    <span className="annotation-badge" aria-label={`${count} annotations`}>
-                      {count}
-                    </span>
-                  )}
-                </div>
-              );
-            })}
+            {frames.slice(row.index * columns, row.index * columns + columns).map((frame) => (
+              <FrameTile
+                key={frame.id}
+                frame={frame}
+                width={tileWidth}
+                selected={ours && selection.selected.has(frame.id)}
+                focused={focused === frame.id}
+                annotations={annotationCounts.get(frame.id) ?? 0}
+                actions={actions}
+              />
+            ))}
           </div>
         ))}
       </div>
