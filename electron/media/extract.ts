@@ -54,6 +54,17 @@ function seeksPerProcess(probe: VideoProbe): number {
   return Math.max(1, Math.min(16, Math.floor((4 * 1920 * 1080) / Math.max(1, probe.width * probe.height))));
 }
 
+/**
+ * FFmpeg's default frame threading costs more than it gains on small pictures, where the filters and the two JPEG
+ * encoders on its main thread are the slow part. On the real clips (640x360 to 768x432, alternating runs) one decoding
+ * thread was 2–9 % faster and used 7–18 % less CPU; from 854x480 testsrc2 upwards it was no better or slower.
+ */
+const singleThreadMaxPixels = 768 * 432;
+
+function decoderThreads(probe: VideoProbe): string[] {
+  return probe.width * probe.height <= singleThreadMaxPixels ? ['-threads', '1'] : [];
+}
+
 function frameFileName(index: number): string {
   return `frame_${String(index).padStart(6, '0')}.jpg`;
 }
@@ -247,6 +258,7 @@ async function extractByDecoding(args: ExtractArgs, progress: Progress): Promise
     [
       ...commonArgs,
       ...(options.sampling.mode === 'keyframes' ? ['-skip_frame', 'nokey'] : []),
+      ...decoderThreads(probe),
       '-i', resolve(input),
       '-filter_complex', graph,
       ...jpegOutput('full', options.jpegQuality, outputPattern(framesDir, 'frame_%06d.jpg'), frameLimit),
