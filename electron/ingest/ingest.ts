@@ -64,10 +64,16 @@ async function expandPaths(paths: readonly string[]): Promise<string[]> {
   return files;
 }
 
+/**
+ * Extraction waits for the hash, so it must be fast: in the stream's default 64 KB chunks the per-chunk cost dwarfed
+ * SHA-256 itself (a 40 MB clip took 0.2 s, three times as long as in 1 MB chunks).
+ */
+const hashChunkBytes = 1024 * 1024;
+
 function sha256File(file: string): Promise<string> {
   return new Promise((resolve, reject) => {
     const hash = createHash('sha256');
-    createReadStream(file)
+    createReadStream(file, { highWaterMark: hashChunkBytes })
       .on('data', (chunk) => hash.update(chunk))
       .on('error', reject)
       .on('end', () => resolve(hash.digest('hex')));
