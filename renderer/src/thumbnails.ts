@@ -2,7 +2,7 @@ import { useLayoutEffect, useState } from 'react';
 import { hostBridge } from './api';
 
 /** Several screens of the largest grid, so scrolling back shows thumbnails at once; about 10 KB each. */
-const keep = 600;
+const keep = 400;
 const perRequest = 256;
 /**
  * At most one request this often. The first screen goes at once; while the grid scrolls fast, tiles that have

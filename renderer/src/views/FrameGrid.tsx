@@ -164,7 +164,9 @@ export function FrameGrid({ batchId, batchName, frames, annotationCounts, onOpen
   return (
     <div
       ref={scroller}
-      className="frame-grid"
+      // While the wheel moves the grid, its tiles take no pointer events: Chromium then skips hit-testing every tile
+      // at each scrolled frame, and nothing under a still pointer can be clicked by accident mid-scroll.
+      className={`frame-grid${virtualizer.isScrolling ? ' scrolling' : ''}`}
       role="listbox"
       aria-label={`Frames in ${batchName}`}
       aria-multiselectable="true"
