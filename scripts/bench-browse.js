@@ -95,21 +95,12 @@ async function scrollWhole(page, selector) {
   });
 }
 
-async function heapMb(page) {
-  const cdp = await page.context().newCDPSession(page);
-  await cdp.send('HeapProfiler.collectGarbage');
-  await cdp.send('Performance.enable');
-  const { metrics } = await cdp.send('Performance.getMetrics');
-  return metrics.find((m) => m.name === 'JSHeapUsedSize').value / 1024 / 1024;
-}
+const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+const openRounds = Number(process.env.BENCH_ROUNDS ?? 5);
 
-const browser = await chromium.launch({ ...(chromiumPath ? { executablePath: chromiumPath } : {}), args: ['--disable-gpu', '--disable-background-networking'] });
-const library = makeLibrary();
-const host = await startHost(library);
-const results = {};
-try {
-  const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-  await page.goto(host.url);
+/** Opens the Bench project and waits until every tile on the first screen shows its thumbnail. */
+async function openProject(page, url) {
+  await page.goto(url);
   await page.getByRole('button', { name: /^Bench/ }).waitFor();
   // Timed in the page from the click event itself, so Playwright's own work before it sends the click is not counted.
   await page.evaluate(() => window.addEventListener('pointerdown', () => (window.__clickAt = performance.now()), { capture: true, once: true }));
@@ -125,8 +116,34 @@ try {
     if (painted) window.__paintedAt ??= performance.now();
     return painted;
   }, undefined, { polling: 'raf' });
-  results.driverFirstPaint = Date.now() - start;
-  results.firstPaint = Math.round(await page.evaluate(() => window.__paintedAt - window.__clickAt));
+  const driver = Date.now() - start;
+  return { driver, inPage: Math.round(await page.evaluate(() => window.__paintedAt - window.__clickAt)) };
+}
+
+async function heapMb(page) {
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('HeapProfiler.collectGarbage');
+  await cdp.send('Performance.enable');
+  const { metrics } = await cdp.send('Performance.getMetrics');
+  return metrics.find((m) => m.name === 'JSHeapUsedSize').value / 1024 / 1024;
+}
+
+const browser = await chromium.launch({ ...(chromiumPath ? { executablePath: chromiumPath } : {}), args: ['--disable-gpu', '--disable-background-networking'] });
+const library = makeLibrary();
+const host = await startHost(library);
+const results = {};
+try {
+  // Each opening in a fresh page, so no thumbnail is cached; the first one also pays the host's warm-up.
+  const openings = [];
+  let page;
+  for (let round = 0; round < openRounds; round++) {
+    await page?.close();
+    page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    openings.push(await openProject(page, host.url));
+  }
+  results.firstPaints = openings.map((o) => o.inPage);
+  results.firstPaint = median(results.firstPaints);
+  results.driverFirstPaint = median(openings.map((o) => o.driver));
   results.scroll = await scrollWhole(page, '[role=listbox]');
   results.heap = await heapMb(page);
   results.options = await page.locator('[role=option]').count();
@@ -150,7 +167,7 @@ const r = results;
 console.log(`\n${frameCount.toLocaleString()} frames in one batch, Chromium ${browser.version()}, 1400x900 window\n`);
 console.log('                                   stillframe     all-in-DOM page   ratio');
 console.log(`open to first screen painted       ${String(r.firstPaint).padStart(6)} ms     ${String(r.naiveFirstPaint).padStart(6)} ms       ${(r.firstPaint / r.naiveFirstPaint).toFixed(2)}   (target < 300 ms)`);
-console.log(`  (the same, timed by the test driver from before its click: ${r.driverFirstPaint} ms)`);
+console.log(`  (median of ${r.firstPaints.length} openings in fresh pages: ${r.firstPaints.join(', ')} ms; timed by the test driver from before its click: ${r.driverFirstPaint} ms)`);
 console.log(`scroll frame time, 95th pct        ${r.scroll.p95.toFixed(1).padStart(6)} ms     ${r.naiveScroll.p95.toFixed(1).padStart(6)} ms       ${(r.scroll.p95 / r.naiveScroll.p95).toFixed(2)}   (target < 20 ms)`);
 console.log(`scroll frames over 50 ms           ${String(r.scroll.over50).padStart(6)} of ${r.scroll.frames}  ${String(r.naiveScroll.over50).padStart(6)} of ${r.naiveScroll.frames}`);
 console.log(`most thumbnails in the DOM         ${String(r.scroll.maxNodes).padStart(6)}        ${String(r.naiveScroll.maxNodes).padStart(6)}`);
