@@ -79,6 +79,16 @@ function request(path: string, resolve: (url: string | null) => void): () => voi
 }
 
 /**
+ * Starts loading thumbnails before any tile asks, e.g. for the first screen of a batch while its grid renders;
+ * tiles that ask later share the same request.
+ */
+export function preloadThumbnails(paths: readonly string[]): void {
+  for (const path of paths) {
+    if (!loaded.has(path) && !waiting.has(path)) request(path, () => undefined);
+  }
+}
+
+/**
  * The URL of a library thumbnail: at once when it was loaded before, otherwise undefined until the batched
  * request answers; null when the host could not serve it, so the tile keeps its placeholder.
  */

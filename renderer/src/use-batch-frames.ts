@@ -2,6 +2,8 @@ import { useEffect, useState } from 'react';
 import type { Frame } from '../../shared/domain';
 import { call, subscribe } from './api';
 import { useApp } from './state/store';
+import { preloadThumbnails } from './thumbnails';
+import { tilesOnFirstScreen } from './views/FrameGrid';
 
 const firstPage = 300;
 const laterPage = 2500;
@@ -19,8 +21,9 @@ function firstFrames(batchId: string) {
  * Asks for a batch's first frames as soon as the batch is known, before its section renders, so opening a
  * project costs one round trip less. The section's first load takes the answer; later loads ask afresh.
  */
-export function prefetchBatchFrames(batchId: string): void {
+export function prefetchBatchFrames(batchId: string, withThumbnails: boolean): void {
   const page = firstFrames(batchId);
+  if (withThumbnails) void page.then((first) => preloadThumbnails(first.frames.slice(0, tilesOnFirstScreen()).map((frame) => frame.thumbPath)));
   // A failed prefetch is not an error to show: the section asks again.
   page.catch(() => undefined);
   prefetched.set(batchId, { page, at: Date.now() });

@@ -7,6 +7,15 @@ import { Thumbnail } from './Thumbnail';
 
 const minTileWidth = 150;
 const gap = 6;
+/** The grid's height as a share of the window, so the batch headers around it stay in view. */
+const heightShare = 0.7;
+
+/** About how many tiles a grid shows before any scrolling, from the window's size alone. */
+export function tilesOnFirstScreen(): number {
+  const columns = Math.max(1, Math.floor((window.innerWidth + gap) / (minTileWidth + gap)));
+  const rows = Math.ceil((window.innerHeight * heightShare) / ((minTileWidth * 9) / 16 + gap));
+  return columns * rows;
+}
 /** Scroll offsets per batch, so returning from a frame lands where the person left. */
 const savedScroll = new Map<string, number>();
 
@@ -159,7 +168,7 @@ export function FrameGrid({ batchId, batchName, frames, annotationCounts, onOpen
     [],
   );
 
-  const height = Math.min(virtualizer.getTotalSize(), Math.round(window.innerHeight * 0.7));
+  const height = Math.min(virtualizer.getTotalSize(), Math.round(window.innerHeight * heightShare));
 
   return (
     <div

@@ -44,7 +44,8 @@ export function ProjectView({ project }: { project: Project }) {
       const listed = await call('batches.list', { projectId: project.id });
       if (prefetchedFor.current !== project.id) {
         prefetchedFor.current = project.id;
-        for (const batch of listed) prefetchBatchFrames(batch.id);
+        // Only the top batch's thumbnails: it is the one on screen when the page opens.
+        listed.forEach((batch, i) => prefetchBatchFrames(batch.id, i === 0));
       }
       return listed;
     },
