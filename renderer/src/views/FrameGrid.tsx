@@ -3,10 +3,15 @@ import { memo, useEffect, useLayoutEffect, useMemo, useRef, useState, type Keybo
 import type { Frame } from '../../../shared/domain';
 import { formatTimestamp } from '../format';
 import { useSelection } from '../state/selection';
+import { holdThumbnails } from '../thumbnails';
 import { Thumbnail } from './Thumbnail';
 
 const minTileWidth = 150;
 const gap = 6;
+/** Faster than this (about three grid heights a second) the grid is being flung, not looked at. */
+const flingPxPerMs = 2;
+/** How long after the last scroll event thumbnails load again. */
+const flingSettleMs = 120;
 /** The grid's height as a share of the window, so the batch headers around it stay in view. */
 const heightShare = 0.7;
 
@@ -112,9 +117,25 @@ export function FrameGrid({ batchId, batchName, frames, annotationCounts, onOpen
   useEffect(() => {
     const element = scroller.current;
     if (!element) return;
-    const remember = () => savedScroll.set(batchId, element.scrollTop);
-    element.addEventListener('scroll', remember, { passive: true });
-    return () => element.removeEventListener('scroll', remember);
+    let lastTop = element.scrollTop;
+    let lastAt = performance.now();
+    let settle: ReturnType<typeof setTimeout> | undefined;
+    const onScroll = () => {
+      savedScroll.set(batchId, element.scrollTop);
+      const now = performance.now();
+      const speed = Math.abs(element.scrollTop - lastTop) / Math.max(1, now - lastAt);
+      lastTop = element.scrollTop;
+      lastAt = now;
+      holdThumbnails(speed > flingPxPerMs);
+      clearTimeout(settle);
+      settle = setTimeout(() => holdThumbnails(false), flingSettleMs);
+    };
+    element.addEventListener('scroll', onScroll, { passive: true });
+    return () => {
+      element.removeEventListener('scroll', onScroll);
+      clearTimeout(settle);
+      holdThumbnails(false);
+    };
   }, [batchId]);
 
   const focused = ours && selection.focused && byId.has(selection.focused) ? selection.focused : null;
