@@ -185,7 +185,13 @@ function jpegBranch(source: string, full: string, thumb: string): string {
 }
 
 function jpegOutput(label: string, quality: number, path: string, extra: string[]): string[] {
-  return ['-map', `[${label}]`, '-fps_mode', 'passthrough', '-c:v', 'mjpeg', '-q:v', String(quality), ...extra, path];
+  return [
+    '-map', `[${label}]`, '-fps_mode', 'passthrough',
+    // The source's time base, not 1/frame rate: two frames of a variable-frame-rate video 33 ms apart would otherwise
+    // round to the same tick of a 25 fps clock, and the encoder refuses the second ("Invalid pts").
+    '-enc_time_base', '-1',
+    '-c:v', 'mjpeg', '-q:v', String(quality), ...extra, path,
+  ];
 }
 
 const commonArgs = ['-hide_banner', '-nostdin', '-nostats', '-loglevel', 'level+info', '-y', '-copyts'];
