@@ -1,28 +1,20 @@
 import { describe, expect, it } from 'vitest';
 import { canRedo, canUndo, emptyHistory, record, redo, undo, type AnnotationHistory, type ShapeWrites } from '../../shared/annotation-history';
 import type { Label, Shape } from '../../shared/annotations';
-import type { CallInput, CallName, CallOutput, EventPayload } from '../../shared/contract';
+import type { EventPayload } from '../../shared/contract';
 import { uuidv7 } from '../../shared/ids';
 import type { Services } from '../services';
+import { apiClient } from '../test-support/api-client';
 import { seedFrames } from '../test-support/seed-frames';
 import { openTestServices } from '../test-support/temp-library';
-import { dispatch } from './dispatch';
-import { createHandlers } from './handlers';
 
 const seed = (services: Services, sizes: readonly { width: number; height: number }[]) => seedFrames(services.db, sizes);
 
 /** The API as the renderer sees it: typed calls that resolve to their value or reject with the app error. */
 function client(services: Services) {
-  const handlers = createHandlers(services);
   const events: EventPayload<'library.changed'>[] = [];
   services.events.on('library.changed', (payload) => events.push(payload));
-  const invoke = async <C extends CallName>(name: C, input: CallInput<C>): Promise<CallOutput<C>> => {
-    const result = await dispatch(handlers, name, input);
-    if (!result.ok) throw Object.assign(new Error(result.error.message), result.error);
-    return result.value as CallOutput<C>;
-  };
-  const attempt = (name: string, input: unknown) => dispatch(handlers, name, input);
-  return { invoke, attempt, events };
+  return { ...apiClient(services), events };
 }
 
 describe('the annotation calls', () => {

@@ -1,29 +1,17 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { CallInput, CallName, CallOutput, EventPayload } from '../../shared/contract';
+import type { EventPayload } from '../../shared/contract';
 import { seedProject } from '../datasets/test-fixture';
 import { createProject } from '../library/projects';
+import { apiClient } from '../test-support/api-client';
 import { openTestServices, tempLibraryDir } from '../test-support/temp-library';
-import { dispatch } from './dispatch';
-import { createHandlers } from './handlers';
-import type { Services } from '../services';
-
-function client(services: Services) {
-  const handlers = createHandlers(services);
-  const invoke = async <C extends CallName>(name: C, input: CallInput<C>): Promise<CallOutput<C>> => {
-    const result = await dispatch(handlers, name, input);
-    if (!result.ok) throw Object.assign(new Error(result.error.message), result.error);
-    return result.value as CallOutput<C>;
-  };
-  return { invoke, attempt: (name: string, input: unknown) => dispatch(handlers, name, input) };
-}
 
 describe('the dataset calls', () => {
   it('export with progress events named by the caller, can be cancelled by that name, and import announces the change', async () => {
     const services = openTestServices();
     const { project } = await seedProject(services);
-    const { invoke, attempt } = client(services);
+    const { invoke, attempt } = apiClient(services);
     const progress: EventPayload<'export.progress'>[] = [];
     services.events.on('export.progress', (event) => progress.push(event));
 

@@ -1,12 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { CallInput, CallName, CallOutput } from '../../shared/contract';
 import { startLoomStandIn, type LoomStandIn } from '../loom/loom-stand-in';
-import { openServices, type Services } from '../services';
+import { openServices } from '../services';
 import { secretMessages } from '../settings/secret-store';
+import { apiClient } from '../test-support/api-client';
 import { safeStorageStandIn } from '../test-support/safe-storage-stand-in';
 import { mediaDir, openTestServices, tempLibraryDir } from '../test-support/temp-library';
-import { dispatch } from './dispatch';
-import { createHandlers } from './handlers';
 
 const key = 'lk_live_3f9a8c7e1d2b4a6f';
 const options = { sampling: { mode: 'every' as const, seconds: 5 }, jpegQuality: 3 };
@@ -17,20 +15,10 @@ afterEach(async () => {
   standIn = null;
 });
 
-function client(services: Services) {
-  const handlers = createHandlers(services);
-  const invoke = async <C extends CallName>(name: C, input: CallInput<C>): Promise<CallOutput<C>> => {
-    const result = await dispatch(handlers, name, input);
-    if (!result.ok) throw Object.assign(new Error(result.error.message), result.error);
-    return result.value as CallOutput<C>;
-  };
-  return { invoke, attempt: (name: string, input: unknown) => dispatch(handlers, name, input) };
-}
-
 describe('the settings calls', () => {
   it('save, replace and clear the Loom key, and answer only where it comes from', async () => {
     const services = openTestServices({ safeStorage: safeStorageStandIn() });
-    const { invoke, attempt } = client(services);
+    const { invoke, attempt } = apiClient(services);
     expect(await invoke('settings.get', {})).toEqual({
       secretStorage: { available: true, reason: null },
       loom: { apiKeySource: 'none', savedKey: 'none', baseUrl: 'https://www.loom.com' },
@@ -57,18 +45,18 @@ describe('the settings calls', () => {
     const libraryDir = tempLibraryDir();
     const thisComputer = safeStorageStandIn();
     const first = openServices({ libraryDir, safeStorage: thisComputer });
-    await client(first).invoke('settings.setLoomApiKey', { apiKey: key });
+    await apiClient(first).invoke('settings.setLoomApiKey', { apiKey: key });
     await first.close();
 
     expect(openTestServices({ libraryDir, safeStorage: thisComputer }).loomSettings().apiKey).toBe(key);
     const elsewhere = openTestServices({ libraryDir, safeStorage: safeStorageStandIn() });
-    expect((await client(elsewhere).invoke('settings.get', {})).loom).toMatchObject({ apiKeySource: 'none', savedKey: 'unreadable' });
+    expect((await apiClient(elsewhere).invoke('settings.get', {})).loom).toMatchObject({ apiKeySource: 'none', savedKey: 'unreadable' });
     expect(elsewhere.loomSettings().apiKey).toBeUndefined();
   });
 
   it('on a host without safeStorage, refuse to save and point at LOOM_API_KEY, which is used as before', async () => {
     const services = openTestServices();
-    const { invoke, attempt } = client(services);
+    const { invoke, attempt } = apiClient(services);
     expect(await invoke('settings.get', {})).toMatchObject({ secretStorage: { available: false, reason: secretMessages.noSafeStorage } });
     expect(await attempt('settings.setLoomApiKey', { apiKey: key })).toEqual({
       ok: false,
@@ -76,7 +64,7 @@ describe('the settings calls', () => {
     });
 
     const withEnvironment = openTestServices({ ingest: { loom: { baseUrl: 'https://loom.test', apiKey: 'from-env' } } });
-    expect((await client(withEnvironment).invoke('settings.get', {})).loom).toEqual({
+    expect((await apiClient(withEnvironment).invoke('settings.get', {})).loom).toEqual({
       apiKeySource: 'environment',
       savedKey: 'none',
       baseUrl: 'https://loom.test',
@@ -88,7 +76,7 @@ describe('the settings calls', () => {
     standIn = await startLoomStandIn({ mediaDir });
     const safeStorage = safeStorageStandIn();
     const services = openTestServices({ startQueue: true, safeStorage, ingest: { loom: { baseUrl: standIn.baseUrl } } });
-    const { invoke } = client(services);
+    const { invoke } = apiClient(services);
     const project = await invoke('projects.create', { name: 'Keys' });
     const link = `https://www.loom.com/share/${standIn.ids.ok2}`;
     let batch = 0;
@@ -114,7 +102,7 @@ describe('the settings calls', () => {
     expect(authorizations(await importLink())).toEqual(new Set(['none']));
 
     const overridden = openTestServices({ safeStorage, libraryDir: tempLibraryDir(), ingest: { loom: { baseUrl: standIn.baseUrl, apiKey: 'from-env' } } });
-    await client(overridden).invoke('settings.setLoomApiKey', { apiKey: key });
+    await apiClient(overridden).invoke('settings.setLoomApiKey', { apiKey: key });
     expect(overridden.loomSettings().apiKey).toBe('from-env');
   });
 });

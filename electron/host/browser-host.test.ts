@@ -117,6 +117,11 @@ describe('the browser host', () => {
     expect(answer.status).toBe(200);
     expect(JSON.parse(answer.body)).toEqual({ urls: [dataUrl('second thumb'), null, dataUrl('first thumb'), null, null] });
 
+    // Batch folders may hold any Unicode and a literal %, which must not be read as URL escapes.
+    mkdirSync(path.join(services.paths.thumbs, 'Løv 100%'), { recursive: true });
+    writeFileSync(path.join(services.paths.thumbs, 'Løv 100%', 'frame_000001.jpg'), 'unicode thumb');
+    expect(JSON.parse((await ask(['thumbs/Løv 100%/frame_000001.jpg'])).body)).toEqual({ urls: [dataUrl('unicode thumb')] });
+
     expect((await ask(['thumbs/p/frame_000001.jpg'], { origin })).status).toBe(403);
     expect((await ask(['thumbs/p/frame_000001.jpg'], { origin: 'https://evil.example', 'x-stillframe-token': host.token })).status).toBe(403);
     expect((await ask([])).status).toBe(400);

@@ -10,7 +10,7 @@ import { uuidv7 } from '../../shared/ids';
 import { thumbnailBundlePath, thumbnailBundleRequestSchema, type ThumbnailBundle } from '../../shared/thumbnail-bundle';
 import { dispatch } from '../api/dispatch';
 import { createHandlers } from '../api/handlers';
-import { resolveInsideFolder } from '../library/paths';
+import { resolveInsideFolder, resolveLibraryPath } from '../library/paths';
 import type { Services } from '../services';
 import { contentSecurityPolicy } from './csp';
 
@@ -79,6 +79,8 @@ export async function startBrowserHost(services: Services, options: BrowserHostO
 
   const tokenOf = (req: IncomingMessage, url: URL) =>
     url.searchParams.get('token') ?? (req.headers['x-stillframe-token'] as string | undefined) ?? null;
+  /** A request that changes or reads more than one file must come from this host's own page, with the token. */
+  const fromOwnPage = (req: IncomingMessage, url: URL) => origins.has(req.headers.origin ?? '') && sameToken(tokenOf(req, url), token);
 
   const serveStatic = (res: ServerResponse, pathname: string) => {
     const relative = pathname === '/' ? 'index.html' : pathname.slice(1);
@@ -114,21 +116,24 @@ export async function startBrowserHost(services: Services, options: BrowserHostO
   };
 
   const sendThumbnailBundle = async (req: IncomingMessage, res: ServerResponse) => {
-    let body = '';
-    for await (const chunk of req) {
-      body += String(chunk);
-      if (body.length > maxBundleRequestBytes) return fail(res, 413, 'Too many thumbnails in one request.');
+    // Joined as bytes and decoded once, so a UTF-8 character split between two chunks stays whole.
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of req as AsyncIterable<Buffer>) {
+      size += chunk.length;
+      if (size > maxBundleRequestBytes) return fail(res, 413, 'Too many thumbnails in one request.');
+      chunks.push(chunk);
     }
     let paths: string[];
     try {
-      paths = thumbnailBundleRequestSchema.parse(JSON.parse(body)).paths;
+      paths = thumbnailBundleRequestSchema.parse(JSON.parse(Buffer.concat(chunks).toString('utf8'))).paths;
     } catch {
       return fail(res, 400, 'Expected {"paths": [...]} with 1 to 256 library paths.');
     }
     // Read synchronously: a screen of ~10 KB thumbnails takes a few milliseconds this way, where 70 round trips
     // through libuv's thread pool took several times as long.
     const urls = paths.map((relative) => {
-      const file = resolveInsideFolder(services.paths.root, relative.split('/').map(encodeURIComponent).join('/'));
+      const file = resolveLibraryPath(services.paths.root, relative);
       const mime = file ? mimeTypes[path.extname(file).toLowerCase()] : undefined;
       if (!file || !mime?.startsWith('image/')) return null;
       try {
@@ -155,11 +160,11 @@ export async function startBrowserHost(services: Services, options: BrowserHostO
       return void createReadStream(file).pipe(res);
     }
     if (req.method === 'POST' && url.pathname === thumbnailBundlePath) {
-      if (!origins.has(req.headers.origin ?? '') || !sameToken(tokenOf(req, url), token)) return fail(res, 403, 'Forbidden');
+      if (!fromOwnPage(req, url)) return fail(res, 403, 'Forbidden');
       return void sendThumbnailBundle(req, res);
     }
     if (req.method === 'POST' && url.pathname === '/upload') {
-      if (!origins.has(req.headers.origin ?? '') || !sameToken(tokenOf(req, url), token)) return fail(res, 403, 'Forbidden');
+      if (!fromOwnPage(req, url)) return fail(res, 403, 'Forbidden');
       return void receiveUpload(req, res, url);
     }
     if (req.method === 'GET') return serveStatic(res, url.pathname);

@@ -42,11 +42,7 @@ export function toLibraryRelative(root: string, absolute: string): string {
   return path.relative(root, absolute).split(path.sep).join('/');
 }
 
-/**
- * Resolves a requested relative path (as it arrives in a media URL) to an existing entry inside `root` (the
- * library, or the built renderer), or null. Absolute paths, `..` segments, backslashes, NUL bytes and symbolic
- * links that lead outside `root` are all refused.
- */
+/** Like resolveLibraryPath, for a path as it arrives in a URL (percent-encoded). */
 export function resolveInsideFolder(root: string, requested: string): string | null {
   let decoded: string;
   try {
@@ -54,8 +50,17 @@ export function resolveInsideFolder(root: string, requested: string): string | n
   } catch {
     return null;
   }
-  if (decoded.includes('\0') || decoded.includes('\\')) return null;
-  const relative = decoded.replace(/^\/+/, '');
+  return resolveLibraryPath(root, decoded);
+}
+
+/**
+ * Resolves a relative path with forward slashes to an existing entry inside `root` (the library, or the built
+ * renderer), or null. Absolute paths, `..` segments, backslashes, NUL bytes and symbolic links that lead outside
+ * `root` are all refused.
+ */
+export function resolveLibraryPath(root: string, requested: string): string | null {
+  if (requested.includes('\0') || requested.includes('\\')) return null;
+  const relative = requested.replace(/^\/+/, '');
   if (relative.length === 0 || path.isAbsolute(relative) || /^[a-zA-Z]:/.test(relative)) return null;
   if (relative.split('/').some((segment) => segment === '..' || segment === '.')) return null;
   const base = path.resolve(root);

@@ -23,9 +23,13 @@ function firstFrames(batchId: string) {
  */
 export function prefetchBatchFrames(batchId: string, withThumbnails: boolean): void {
   const page = firstFrames(batchId);
-  if (withThumbnails) void page.then((first) => preloadThumbnails(first.frames.slice(0, tilesOnFirstScreen()).map((frame) => frame.thumbPath)));
-  // A failed prefetch is not an error to show: the section asks again.
-  page.catch(() => undefined);
+  // A failed prefetch is not an error to show here: the section that takes it reports it, or asks again.
+  void page.then(
+    (first) => {
+      if (withThumbnails) preloadThumbnails(first.frames.slice(0, tilesOnFirstScreen()).map((frame) => frame.thumbPath));
+    },
+    () => undefined,
+  );
   prefetched.set(batchId, { page, at: Date.now() });
 }
 
