@@ -97,3 +97,25 @@ test('a person organises two batches: collapse, move frames, delete with undo, r
   await expect.poll(() => painted('Kept frames')).toBe(3);
   await expect.poll(() => painted('Second')).toBe(4);
 });
+
+test('a batch larger than its first page is scrollable to its last frame at once, without the scrollbar jumping', async ({ app }) => {
+  const { page } = app;
+  await page.getByRole('button', { name: 'Create your first project' }).click();
+  await page.getByLabel('Project name').fill('Long');
+  await page.getByRole('button', { name: 'Create project' }).click();
+  await importClip(page, 'bottle-detection.mp4', 'Dense', '0.05');
+  await expect(batchRegion(page, 'Dense').getByRole('list', { name: 'Videos in Dense' })).toContainText('done', { timeout: 60_000 });
+  const frameCount = async () => Number(/([\d,]+) frames/.exec((await batchRegion(page, 'Dense').textContent()) ?? '')?.[1]?.replace(',', ''));
+  await expect.poll(frameCount).toBeGreaterThan(600);
+  const total = await frameCount();
+
+  await app.restart();
+  await page.getByRole('button', { name: /^Long/ }).click();
+  const grid = frames(page, 'Dense');
+  await expect(grid.getByRole('option').first()).toBeVisible();
+  const heightAtOpen = await grid.evaluate((el) => el.scrollHeight);
+  await grid.evaluate((el) => el.scrollTo({ top: el.scrollHeight }));
+  await expect(grid.getByRole('option', { name: new RegExp(`^Frame ${total} of bottle-detection\\.mp4`) })).toBeVisible();
+  await expect(grid).toHaveAttribute('aria-busy', 'false');
+  expect(await grid.evaluate((el) => el.scrollHeight)).toBe(heightAtOpen);
+});

@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import type { Frame } from '../../shared/domain';
 import { call, subscribe } from './api';
 import { useApp } from './state/store';
@@ -39,13 +39,23 @@ function takePrefetched(batchId: string): Promise<FramePage> | undefined {
   return entry && Date.now() - entry.at < prefetchFreshMs ? entry.page : undefined;
 }
 
+export interface BatchFrames {
+  /** The frames loaded so far, in order; undefined until the first page arrives. */
+  frames: Frame[] | undefined;
+  /** How many frames the batch has, loaded or not, so a grid can be sized for all of them from the start. */
+  total: number;
+  /** Asks for the rest now rather than after the first screen's thumbnails had their head start. */
+  loadRest(): void;
+}
+
 /**
  * A batch's frames, loaded progressively: the first screenful arrives at once and paints, the rest follows in
  * larger pages. Reloads (after an extraction, a move, a delete) keep showing the old list until the new one is
  * complete, so the grid never flickers empty.
  */
-export function useBatchFrames(batchId: string): Frame[] | undefined {
-  const [frames, setFrames] = useState<Frame[]>();
+export function useBatchFrames(batchId: string): BatchFrames {
+  const [state, setState] = useState<{ frames: Frame[]; total: number }>();
+  const hurry = useRef<() => void>(() => undefined);
 
   useEffect(() => {
     let timer: ReturnType<typeof setTimeout> | null = null;
@@ -55,17 +65,27 @@ export function useBatchFrames(batchId: string): Frame[] | undefined {
       const first = await ((initial ? takePrefetched(batchId) : undefined) ?? firstFrames(batchId));
       if (mine !== generation) return;
       let loaded = first.frames;
-      if (initial || loaded.length >= first.total) setFrames(loaded);
+      if (initial || loaded.length >= first.total) setState({ frames: loaded, total: first.total });
+      let waited = !initial;
       while (loaded.length < first.total) {
-        // Let the first screen's thumbnails load before asking the host for the rest.
-        if (initial) await new Promise((resolve) => setTimeout(resolve, 1000));
+        if (!waited) {
+          // Let the first screen's thumbnails load before asking the host for the rest, unless the person is
+          // already scrolling towards frames that are not here yet.
+          await new Promise<void>((resolve) => {
+            hurry.current = resolve;
+            setTimeout(resolve, 1000);
+          });
+          hurry.current = () => undefined;
+          waited = true;
+          if (mine !== generation) return;
+        }
         const page = await call('frames.list', { batchId, offset: loaded.length, limit: laterPage });
         if (mine !== generation) return;
         if (page.frames.length === 0) break;
         loaded = loaded.concat(page.frames);
-        if (initial) setFrames(loaded);
+        if (initial) setState({ frames: loaded, total: first.total });
       }
-      setFrames(loaded);
+      setState({ frames: loaded, total: loaded.length });
     };
     const reload = () => {
       if (timer) return;
@@ -90,5 +110,6 @@ export function useBatchFrames(batchId: string): Frame[] | undefined {
     };
   }, [batchId]);
 
-  return frames;
+  const loadRest = useCallback(() => hurry.current(), []);
+  return { frames: state?.frames, total: state?.total ?? 0, loadRest };
 }

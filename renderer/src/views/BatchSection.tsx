@@ -106,7 +106,7 @@ export function BatchSection({ batch, position, total, videoFilter, annotationFi
   const [editing, setEditing] = useState<'rename' | 'delete' | 'export' | null>(null);
   const [dragOver, setDragOver] = useState(false);
   const videos = useLiveQuery(() => call('videos.list', { batchId: batch.id }), { 'job.updated': (job) => job.batchId === batch.id }, [batch.id]);
-  const frames = useBatchFrames(batch.id);
+  const { frames, total: frameTotal, loadRest } = useBatchFrames(batch.id);
   const counts = useLiveQuery(
     () => call('frames.annotationCounts', { batchId: batch.id }),
     { 'library.changed': (change) => change.batchId === batch.id || (change.batchId === null && change.projectId === batch.projectId) },
@@ -123,7 +123,11 @@ export function BatchSection({ batch, position, total, videoFilter, annotationFi
   };
   const query = videoFilter.trim().toLowerCase();
   const shownVideos = (videos.data ?? []).filter((video) => video.name.toLowerCase().includes(query));
-  const shownFrames = (frames ?? []).filter((frame) => frame.videoName.toLowerCase().includes(query) && frameFilter(frame));
+  const loadedFrames = frames ?? [];
+  const filtered = query !== '' || annotationFilter !== 'all';
+  const shownFrames = filtered ? loadedFrames.filter((frame) => frame.videoName.toLowerCase().includes(query) && frameFilter(frame)) : loadedFrames;
+  // Unfiltered, the grid can keep places for frames still loading; filtered, it cannot know how many will match.
+  const pendingFrames = filtered ? 0 : frameTotal - loadedFrames.length;
   const bodyId = `batch-body-${batch.id}`;
 
   return (
@@ -195,9 +199,11 @@ export function BatchSection({ batch, position, total, videoFilter, annotationFi
             batchId={batch.id}
             batchName={batch.name}
             frames={shownFrames}
+            pending={pendingFrames}
             annotationCounts={annotationCounts}
             onOpen={onOpenFrame}
             onDelete={onDeleteFrames}
+            onNeedMore={loadRest}
           />
         </div>
       )}

@@ -70,9 +70,13 @@ interface FrameGridProps {
   batchId: string;
   batchName: string;
   frames: Frame[];
+  /** Frames of the batch still on their way after `frames`: the grid keeps their places, so its scrollbar never jumps. */
+  pending: number;
   annotationCounts: ReadonlyMap<string, number>;
   onOpen(frame: Frame): void;
   onDelete(ids: string[]): void;
+  /** The person has scrolled to places whose frames have not arrived yet. */
+  onNeedMore(): void;
 }
 
 /**
@@ -80,7 +84,7 @@ interface FrameGridProps {
  * scrolls like one of 100. Keyboard: arrows move, Shift extends, Space toggles, Enter opens, Delete deletes,
  * Ctrl/Cmd+A selects the batch.
  */
-export function FrameGrid({ batchId, batchName, frames, annotationCounts, onOpen, onDelete }: FrameGridProps) {
+export function FrameGrid({ batchId, batchName, frames, pending, annotationCounts, onOpen, onDelete, onNeedMore }: FrameGridProps) {
   const scroller = useRef<HTMLDivElement>(null);
   const [width, setWidth] = useState(0);
   const selection = useSelection();
@@ -100,7 +104,8 @@ export function FrameGrid({ batchId, batchName, frames, annotationCounts, onOpen
   const columns = Math.max(1, Math.floor((width + gap) / (minTileWidth + gap)));
   const tileWidth = width > 0 ? (width - gap * (columns - 1)) / columns : minTileWidth;
   const rowHeight = Math.round((tileWidth * 9) / 16) + gap;
-  const rows = Math.ceil(frames.length / columns);
+  const places = frames.length + pending;
+  const rows = Math.ceil(places / columns);
 
   const virtualizer = useVirtualizer({
     count: rows,
@@ -113,6 +118,13 @@ export function FrameGrid({ batchId, batchName, frames, annotationCounts, onOpen
   useEffect(() => {
     virtualizer.measure();
   }, [rowHeight, virtualizer]);
+
+  const virtualRows = virtualizer.getVirtualItems();
+  const lastShown = ((virtualRows.at(-1)?.index ?? -1) + 1) * columns;
+  const reachesPending = pending > 0 && lastShown > frames.length;
+  useEffect(() => {
+    if (reachesPending) onNeedMore();
+  }, [reachesPending, onNeedMore]);
 
   useEffect(() => {
     const element = scroller.current;
@@ -200,30 +212,38 @@ export function FrameGrid({ batchId, batchName, frames, annotationCounts, onOpen
       role="listbox"
       aria-label={`Frames in ${batchName}`}
       aria-multiselectable="true"
+      aria-busy={pending > 0}
       aria-activedescendant={focused ? `frame-${focused}` : undefined}
       tabIndex={0}
       onKeyDown={onKeyDown}
       onFocus={() => {
         if (!focused && order[0]) selection.focus(batchId, order[0]);
       }}
-      style={{ height: frames.length === 0 ? 0 : height }}
+      style={{ height: places === 0 ? 0 : height }}
     >
       <div style={{ height: virtualizer.getTotalSize(), position: 'relative' }}>
-        {virtualizer.getVirtualItems().map((row) => (
-          <div key={row.key} className="frame-row" style={{ transform: `translateY(${row.start}px)`, height: rowHeight - gap, gap }}>
-            {frames.slice(row.index * columns, row.index * columns + columns).map((frame) => (
-              <FrameTile
-                key={frame.id}
-                frame={frame}
-                width={tileWidth}
-                selected={ours && selection.selected.has(frame.id)}
-                focused={focused === frame.id}
-                annotations={annotationCounts.get(frame.id) ?? 0}
-                actions={actions}
-              />
-            ))}
-          </div>
-        ))}
+        {virtualRows.map((row) => {
+          const start = row.index * columns;
+          const end = Math.min(start + columns, places);
+          return (
+            <div key={row.key} className="frame-row" style={{ transform: `translateY(${row.start}px)`, height: rowHeight - gap, gap }}>
+              {frames.slice(start, end).map((frame) => (
+                <FrameTile
+                  key={frame.id}
+                  frame={frame}
+                  width={tileWidth}
+                  selected={ours && selection.selected.has(frame.id)}
+                  focused={focused === frame.id}
+                  annotations={annotationCounts.get(frame.id) ?? 0}
+                  actions={actions}
+                />
+              ))}
+              {Array.from({ length: Math.max(0, end - Math.max(start, frames.length)) }, (_, i) => (
+                <div key={`pending-${i}`} className="frame-tile pending" aria-hidden="true" style={{ width: tileWidth }} />
+              ))}
+            </div>
+          );
+        })}
       </div>
     </div>
   );
