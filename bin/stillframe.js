@@ -8,6 +8,9 @@ if (major < 24) {
   );
   process.exit(2);
 }
+// Each run is a new process that would otherwise compile the same bundle again; the cache lives in the OS temp folder.
+const { enableCompileCache } = await import('node:module');
+enableCompileCache?.();
 try {
   await import('../out/main/cli.js');
 } catch (error) {

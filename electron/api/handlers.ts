@@ -78,8 +78,7 @@ export function createHandlers(services: Services): Handlers {
       return batches;
     },
     'ingest.start': async (input) => {
-      const result = await ingestFiles(db, { ...services.ingestSettings, loom: services.loomSettings() }, input);
-      queue.wake();
+      const result = await ingestFiles(db, { ...services.ingestSettings, loom: services.loomSettings() }, { ...input, onQueued: () => queue.wake() });
       changed('batch', input.projectId, result.batch.id);
       return { batch: result.batch, videos: result.videos };
     },

@@ -204,14 +204,15 @@ async function ingestCommand(services: Services, args: string[], io: CliIO): Pro
   const project = findProjectByName(db, projectName) ?? createProject(db, projectName);
   const existing = findBatchByName(db, project.id, batchName);
   const links = positionals.filter(looksLikeLoomLink);
+  services.startQueue();
   const result = await ingestFiles(db, services.ingestSettings, {
     projectId: project.id,
     batch: existing ? { existingId: existing.id } : { newName: batchName },
     paths: positionals.filter((item) => !looksLikeLoomLink(item)).map((file) => path.resolve(file)),
     links,
     options,
+    onQueued: () => services.queue.wake(),
   });
-  services.startQueue();
   if (!values.json) io.err(`Extracting frames from ${result.jobIds.length} video(s)…`);
   const jobs = new Map<string, Job>((await services.queue.waitFor(result.jobIds)).map((job) => [job.videoId, job]));
   const videos = result.videos.map((item) => {

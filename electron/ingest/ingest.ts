@@ -40,6 +40,11 @@ export interface IngestRequest {
   options: ExtractionOptions;
   /** The name a person knows the file by, where the host path is not it (browser uploads). */
   displayNames?: ReadonlyMap<string, string>;
+  /**
+   * Called as each job is committed, so the queue can start on the first video while the rest are still being hashed
+   * and probed.
+   */
+  onQueued?: () => void;
 }
 
 /** Files named directly, plus the videos inside any folder named, depth first, in name order. */
@@ -120,6 +125,7 @@ async function addLoomVideos(
       });
       jobIds.push(createJob(db, id, request.options, { maxAttempts: settings.maxAttempts }));
     });
+    request.onQueued?.();
     return { file, video: getVideo(db, id), duplicateOf: null, error: null };
   });
 }
@@ -198,6 +204,7 @@ export async function ingestFiles(
         insertVideo(db, { ...base, status: probe ? 'pending' : 'failed', error: probeError, probe });
         if (probe) jobIds.push(createJob(db, id, request.options, { maxAttempts: settings.maxAttempts }));
       });
+      if (probe) request.onQueued?.();
       results.push({ file, video: getVideo(db, id), duplicateOf: null, error: probeError });
     } catch (error) {
       results.push({ file, video: null, duplicateOf: null, error: toAppError(error) });
