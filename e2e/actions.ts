@@ -2,6 +2,13 @@ import path from 'node:path';
 import type { Page } from '@playwright/test';
 import { expect, mediaDir } from './fixtures';
 
+/** Creates the library's first project from the empty projects screen, and opens it. */
+export async function createFirstProject(page: Page, name: string): Promise<void> {
+  await page.getByRole('button', { name: 'Create your first project' }).click();
+  await page.getByLabel('Project name').fill(name);
+  await page.getByRole('button', { name: 'Create project' }).click();
+}
+
 /** Imports one sample clip through the Import videos file chooser into a new batch, every `seconds` seconds. */
 export async function importClip(page: Page, clip: string, batch: string, seconds: string): Promise<void> {
   const [chooser] = await Promise.all([page.waitForEvent('filechooser'), page.getByRole('button', { name: 'Import videos' }).click()]);

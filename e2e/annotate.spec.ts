@@ -1,5 +1,5 @@
 import type { Page } from '@playwright/test';
-import { importClip } from './actions';
+import { createFirstProject, importClip } from './actions';
 import { expect, test } from './fixtures';
 
 const grid = (page: Page) => page.getByRole('listbox', { name: 'Frames in Cars' });
@@ -46,9 +46,7 @@ async function createLabel(page: Page, name: string, hotkey?: string) {
 
 test('a person labels frames: draws every shape type, edits, undoes, copies, deletes a label, and finds it all after a restart and a crash', async ({ app }) => {
   const { page } = app;
-  await page.getByRole('button', { name: 'Create your first project' }).click();
-  await page.getByLabel('Project name').fill('Annotate');
-  await page.getByRole('button', { name: 'Create project' }).click();
+  await createFirstProject(page, 'Annotate');
   await importClip(page, 'car-detection.mp4', 'Cars', '10');
   await expect(grid(page).getByRole('option')).toHaveCount(4);
   await openFrame(page, 1);
@@ -206,9 +204,7 @@ test('a person labels frames: draws every shape type, edits, undoes, copies, del
 
 test('a person reshapes a polygon, fills in attributes, duplicates, hides, locks, zooms and pans', async ({ app }) => {
   const { page } = app;
-  await page.getByRole('button', { name: 'Create your first project' }).click();
-  await page.getByLabel('Project name').fill('Details');
-  await page.getByRole('button', { name: 'Create project' }).click();
+  await createFirstProject(page, 'Details');
   await importClip(page, 'car-detection.mp4', 'Cars', '30');
   await expect(grid(page).getByRole('option')).toHaveCount(2);
   await openFrame(page, 1);

@@ -1,5 +1,5 @@
 import type { Page } from '@playwright/test';
-import { importClip } from './actions';
+import { createFirstProject, importClip } from './actions';
 import { expect, test } from './fixtures';
 
 const batchRegion = (page: Page, name: string) => page.getByRole('region', { name: `Batch ${name}` });
@@ -9,9 +9,7 @@ const batchOrder = (page: Page) =>
 
 test('a person organises two batches: collapse, move frames, delete with undo, rename, reorder, and restart', async ({ app }) => {
   const { page } = app;
-  await page.getByRole('button', { name: 'Create your first project' }).click();
-  await page.getByLabel('Project name').fill('Browse');
-  await page.getByRole('button', { name: 'Create project' }).click();
+  await createFirstProject(page, 'Browse');
 
   await importClip(page, 'milk.mkv', 'First', '1');
   await expect(frames(page, 'First').getByRole('option')).toHaveCount(2);
@@ -100,9 +98,7 @@ test('a person organises two batches: collapse, move frames, delete with undo, r
 
 test('a batch larger than its first page is scrollable to its last frame at once, without the scrollbar jumping', async ({ app }) => {
   const { page } = app;
-  await page.getByRole('button', { name: 'Create your first project' }).click();
-  await page.getByLabel('Project name').fill('Long');
-  await page.getByRole('button', { name: 'Create project' }).click();
+  await createFirstProject(page, 'Long');
   await importClip(page, 'bottle-detection.mp4', 'Dense', '0.05');
   await expect(batchRegion(page, 'Dense').getByRole('list', { name: 'Videos in Dense' })).toContainText('done', { timeout: 60_000 });
   const frameCount = async () => Number(/([\d,]+) frames/.exec((await batchRegion(page, 'Dense').textContent()) ?? '')?.[1]?.replace(',', ''));

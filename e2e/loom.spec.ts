@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startLoomStandIn } from '../electron/loom/loom-stand-in';
+import { createFirstProject } from './actions';
 import { expect, launcher, mediaDir, test } from './fixtures';
 
 test('a person pastes Loom links; bad ones are refused before anything is fetched, good ones become frames', async () => {
@@ -10,9 +11,7 @@ test('a person pastes Loom links; bad ones are refused before anything is fetche
   const app = await launcher.launch(libraryDir, { LOOM_BASE_URL: standIn.baseUrl });
   try {
     const { page } = app;
-    await page.getByRole('button', { name: 'Create your first project' }).click();
-    await page.getByLabel('Project name').fill('Walkthroughs');
-    await page.getByRole('button', { name: 'Create project' }).click();
+    await createFirstProject(page, 'Walkthroughs');
 
     await page.getByRole('button', { name: 'Import from Loom' }).click();
     const dialog = page.getByRole('dialog', { name: 'Import Loom videos into “Walkthroughs”' });
@@ -53,9 +52,7 @@ test('while Loom limits requests, the video and the queue say so, and the warnin
   const app = await launcher.launch(libraryDir, { LOOM_BASE_URL: standIn.baseUrl });
   try {
     const { page } = app;
-    await page.getByRole('button', { name: 'Create your first project' }).click();
-    await page.getByLabel('Project name').fill('Limits');
-    await page.getByRole('button', { name: 'Create project' }).click();
+    await createFirstProject(page, 'Limits');
     await page.getByRole('button', { name: /^Queue/ }).click();
 
     await page.getByRole('button', { name: 'Import from Loom' }).click();
