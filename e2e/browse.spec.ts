@@ -96,7 +96,7 @@ test('a person organises two batches: collapse, move frames, delete with undo, r
   await expect.poll(() => painted('Second')).toBe(4);
 });
 
-test('a batch larger than its first page is scrollable to its last frame at once, without the scrollbar jumping', async ({ app }) => {
+test('a batch larger than its first page can be selected whole and scrolled to its last frame at once, without the scrollbar jumping', async ({ app }) => {
   const { page } = app;
   await createFirstProject(page, 'Long');
   await importClip(page, 'bottle-detection.mp4', 'Dense', '0.05');
@@ -110,6 +110,10 @@ test('a batch larger than its first page is scrollable to its last frame at once
   const grid = frames(page, 'Dense');
   await expect(grid.getByRole('option').first()).toBeVisible();
   const heightAtOpen = await grid.evaluate((el) => el.scrollHeight);
+  // Select-all means the whole batch, also while its later frames are still on their way.
+  await grid.focus();
+  await page.keyboard.press('ControlOrMeta+a');
+  await expect(page.getByRole('group', { name: 'Selected frames' })).toContainText(`${total} frames selected`);
   await grid.evaluate((el) => el.scrollTo({ top: el.scrollHeight }));
   await expect(grid.getByRole('option', { name: new RegExp(`^Frame ${total} of bottle-detection\\.mp4`) })).toBeVisible();
   await expect(grid).toHaveAttribute('aria-busy', 'false');

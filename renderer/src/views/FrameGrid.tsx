@@ -150,6 +150,21 @@ export function FrameGrid({ batchId, batchName, frames, pending, annotationCount
     };
   }, [batchId]);
 
+  // Ctrl/Cmd+A selects the whole batch: while part of it is still loading, the selection grows as frames arrive,
+  // unless the person has selected something else meanwhile. Holds how many frames the last such selection took.
+  const selectingAll = useRef<number | null>(null);
+  useEffect(() => {
+    const selectedCount = selectingAll.current;
+    if (selectedCount === null) return;
+    const current = useSelection.getState();
+    if (current.batchId !== batchId || current.selected.size !== selectedCount) {
+      selectingAll.current = null;
+      return;
+    }
+    current.selectAll(batchId, order);
+    selectingAll.current = pending > 0 ? order.length : null;
+  }, [batchId, order, pending]);
+
   const focused = ours && selection.focused && byId.has(selection.focused) ? selection.focused : null;
 
   const moveFocus = (id: string, extend: boolean) => {
@@ -177,6 +192,10 @@ export function FrameGrid({ batchId, batchName, frames, pending, annotationCount
     } else if (event.key === 'a' && (event.ctrlKey || event.metaKey)) {
       event.preventDefault();
       selection.selectAll(batchId, order);
+      if (pending > 0) {
+        selectingAll.current = order.length;
+        onNeedMore();
+      }
     } else if (event.key === ' ' && focused) {
       event.preventDefault();
       selection.toggle(batchId, focused);
