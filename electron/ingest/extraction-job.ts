@@ -9,7 +9,7 @@ import { toLibraryRelative, type LibraryPaths } from '../library/paths';
 import { getVideoLocation, recordProbe, type VideoLocation } from '../library/videos';
 import { downloadLoomVideo } from '../loom/download';
 import { rateLimitNotice, type LoomSettings } from '../loom/loom-api';
-import { extractFrames } from '../media/extract';
+import { extractFrames, samplingUsesKeyframes } from '../media/extract';
 import { probeVideo, type VideoProbe } from '../media/probe';
 import type { JobCleanup, JobWorker } from '../queue/queue';
 
@@ -76,7 +76,7 @@ export function createExtractionWorker(
           onRateLimited: (waitMs) => onNotice(rateLimitNotice(waitMs)),
         });
         input = download.file;
-        probe = await probeVideo(input, { signal });
+        probe = await probeVideo(input, { signal, keyframes: samplingUsesKeyframes(jobOptions(job)) });
         recordProbe(db, video.id, probe, download.bytes);
         extractProgress = (fraction) => onProgress(0.5 + fraction * 0.5);
       } else {

@@ -12,6 +12,7 @@ import { transaction, type Database } from '../library/database';
 import { createJob } from '../library/jobs';
 import { getProject } from '../library/projects';
 import { findVideoByHash, getVideo, insertVideo } from '../library/videos';
+import { samplingUsesKeyframes } from '../media/extract';
 import { probeVideo } from '../media/probe';
 import { loomSettingsFromEnv, resolveLoomLinks, type LoomSettings, type LoomVideoInfo } from '../loom/loom-api';
 import { parseLoomLink, type LoomLink } from '../../shared/loom-links';
@@ -180,9 +181,10 @@ export async function ingestFiles(
       if (!info.isFile()) throw new StillframeError('not-a-video', `“${name}” is not a file.`);
       const tooLarge = info.size > settings.maxFileBytes;
       // Hashing and probing both read the file; run them together so a large import waits once, not twice.
+      const probing = tooLarge ? null : probeVideo(file, { keyframes: samplingUsesKeyframes(request.options) });
       const [contentHash, probed] = await Promise.all([
         sha256File(file),
-        tooLarge ? Promise.resolve(null) : probeVideo(file).then((probe) => ({ probe }), (error: unknown) => ({ error: toAppError(error) })),
+        probing?.then((probe) => ({ probe }), (error: unknown) => ({ error: toAppError(error) })) ?? null,
       ]);
       const duplicateOf = findVideoByHash(db, batch.id, contentHash);
       if (duplicateOf) {

@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { StillframeError } from '../../shared/errors';
 import type { ExtractionOptions, Sampling } from '../../shared/sampling';
 import type { ExtractedFrame, ExtractPlan, ShowinfoFrame } from './extract';
-import { choosePlan, extractFrames, extractWithPlan, ShowinfoReader } from './extract';
+import { choosePlan, extractFrames, extractWithPlan, samplingUsesKeyframes, ShowinfoReader } from './extract';
 import type { VideoProbe } from './probe';
 import { probeVideo } from './probe';
 import {
@@ -223,6 +223,19 @@ describe('seek plan', () => {
     expect(choosePlan(probe, options(1)).kind).toBe('decode');
     expect(choosePlan(probe, { sampling: { mode: 'nth', n: 900 }, jpegQuality: 3 }).kind).toBe('decode');
     expect(choosePlan({ ...probe, keyframeIntervalMs: null }, options(30)).kind).toBe('decode');
+  });
+
+  it('is never chosen for the samplings whose probe skips the keyframe scan, however close the keyframes', async () => {
+    const probe = await probeVideo(await testClip('long-gop.mp4'));
+    const options = (seconds: number): ExtractionOptions => ({ sampling: { mode: 'every', seconds }, jpegQuality: 3 });
+    for (const seconds of [0.04, 0.5, 1]) {
+      expect(samplingUsesKeyframes(options(seconds))).toBe(false);
+      for (const keyframeIntervalMs of [1, 40, 1000]) expect(choosePlan({ ...probe, keyframeIntervalMs }, options(seconds)).kind).toBe('decode');
+    }
+    expect(samplingUsesKeyframes(options(1.5))).toBe(true);
+    expect(choosePlan({ ...probe, keyframeIntervalMs: 40 }, options(1.5)).kind).toBe('seek');
+    expect(samplingUsesKeyframes({ sampling: { mode: 'keyframes' }, jpegQuality: 3 })).toBe(true);
+    expect(samplingUsesKeyframes({ sampling: { mode: 'nth', n: 900 }, jpegQuality: 3 })).toBe(false);
   });
 
   it('gives the same frames as decoding on a long-GOP clip with B-frames', async () => {

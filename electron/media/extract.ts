@@ -67,6 +67,16 @@ function samplePointCount(durationMs: number, periodSeconds: number): number {
   return Math.max(1, Math.ceil(durationMs / 1000 / periodSeconds - 1e-9));
 }
 
+/**
+ * Whether choosing the plan for this sampling, or checking where its run ended, needs the keyframe spacing. Seeking
+ * costs at least `seekOverheadMs` a sample, so it can only win when half a sampling period is longer than that.
+ */
+export function samplingUsesKeyframes(options: ExtractionOptions): boolean {
+  const { sampling } = options;
+  if (sampling.mode === 'keyframes') return true;
+  return sampling.mode === 'every' && sampling.seconds * 1000 * seekCostRatio > seekOverheadMs;
+}
+
 export function choosePlan(probe: VideoProbe, options: ExtractionOptions): ExtractPlan {
   const { sampling, maxFrames } = options;
   if (sampling.mode !== 'every') {

@@ -42,6 +42,12 @@ describe('probeVideo on the real sample clips', () => {
     expect(probe.keyframeIntervalMs).toBe(1000);
   });
 
+  it('skips the keyframe scan when asked, and reads everything else the same', async () => {
+    const scanned = await probeVideo(realClip('car-detection.mp4'));
+    const quick = await probeVideo(realClip('car-detection.mp4'), { keyframes: false });
+    expect(quick).toEqual({ ...scanned, keyframeIntervalMs: null });
+  });
+
   it('leaves the frame count unknown when the container does not store it (milk.mkv)', async () => {
     const probe = await probeVideo(realClip('milk.mkv'));
     expect(probe).toMatchObject({ width: 640, height: 480, frameRate: 30, frameCount: null, startTimeMs: 33 });
