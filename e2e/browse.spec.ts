@@ -96,7 +96,7 @@ test('a person organises two batches: collapse, move frames, delete with undo, r
   await expect.poll(() => painted('Second')).toBe(4);
 });
 
-test('a batch larger than its first page can be selected whole and scrolled to its last frame at once, without the scrollbar jumping', async ({ app }) => {
+test('a batch larger than its first page can be selected whole, scrolled or keyed to its last frame at once, without the scrollbar jumping', async ({ app }) => {
   const { page } = app;
   await createFirstProject(page, 'Long');
   await importClip(page, 'bottle-detection.mp4', 'Dense', '0.05');
@@ -118,4 +118,12 @@ test('a batch larger than its first page can be selected whole and scrolled to i
   await expect(grid.getByRole('option', { name: new RegExp(`^Frame ${total} of bottle-detection\\.mp4`) })).toBeVisible();
   await expect(grid).toHaveAttribute('aria-busy', 'false');
   expect(await grid.evaluate((el) => el.scrollHeight)).toBe(heightAtOpen);
+
+  // End goes to the batch's last frame, also when pressed before the later frames have arrived.
+  await app.restart();
+  await page.getByRole('button', { name: /^Long/ }).click();
+  await expect(grid.getByRole('option').first()).toBeVisible();
+  await grid.focus();
+  await page.keyboard.press('End');
+  await expect(grid.getByRole('option', { selected: true })).toHaveAccessibleName(new RegExp(`^Frame ${total} of bottle-detection\\.mp4`));
 });

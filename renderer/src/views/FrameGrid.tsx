@@ -173,7 +173,21 @@ export function FrameGrid({ batchId, batchName, frames, pending, annotationCount
     virtualizer.scrollToIndex(Math.floor(order.indexOf(id) / columns));
   };
 
+  // End means the batch's last frame: pressed while later frames are still loading, the focus goes there once they
+  // arrive, unless another key or a click comes first.
+  const endWhenLoaded = useRef<{ extend: boolean } | null>(null);
+  const latestMoveFocus = useRef(moveFocus);
+  latestMoveFocus.current = moveFocus;
+  useEffect(() => {
+    const wanted = endWhenLoaded.current;
+    const last = order.at(-1);
+    if (wanted === null || pending > 0 || last === undefined) return;
+    endWhenLoaded.current = null;
+    latestMoveFocus.current(last, wanted.extend);
+  }, [order, pending]);
+
   const onKeyDown = (event: KeyboardEvent) => {
+    endWhenLoaded.current = null;
     if (frames.length === 0) return;
     const current = focused ? order.indexOf(focused) : -1;
     const step: Record<string, number> = { ArrowRight: 1, ArrowLeft: -1, ArrowDown: columns, ArrowUp: -columns, Home: -Infinity, End: Infinity };
@@ -182,6 +196,10 @@ export function FrameGrid({ batchId, batchName, frames, pending, annotationCount
       const delta = step[event.key] ?? 0;
       const next = current < 0 ? 0 : Math.min(order.length - 1, Math.max(0, current + delta));
       moveFocus(order[next] ?? '', event.shiftKey);
+      if (event.key === 'End' && pending > 0) {
+        endWhenLoaded.current = { extend: event.shiftKey };
+        onNeedMore();
+      }
     } else if (event.key === 'Enter' && focused) {
       event.preventDefault();
       const frame = byId.get(focused);
@@ -209,6 +227,7 @@ export function FrameGrid({ batchId, batchName, frames, pending, annotationCount
   const actions = useMemo<TileActions>(
     () => ({
       click: (event, id) => {
+        endWhenLoaded.current = null;
         const { batchId: batch, order: ids } = latest.current;
         const { selectRange, toggle, selectOnly } = useSelection.getState();
         if (event.shiftKey) selectRange(batch, ids, id);
