@@ -20,7 +20,7 @@ const ffmpeg = process.env.FFMPEG_PATH ?? 'ffmpeg';
 const ffprobe = process.env.FFPROBE_PATH ?? createRequire(import.meta.url)('@ffprobe-installer/ffprobe').path;
 const cli = path.resolve('out/main/cli.js');
 // What a person runs as `stillframe`: the version check and compile cache in front of the bundle.
-const command = path.resolve('bin/stillframe.js');
+const stillframeBin = path.resolve('bin/stillframe.js');
 const cache = path.resolve('.bench-cache');
 const media = path.resolve('../shared/media');
 const rounds = Number(process.env.BENCH_ROUNDS ?? 5);
@@ -116,7 +116,7 @@ function plainFfmpegArgs(input, out, filter) {
 }
 
 function stillframeArgs(inputs, library, sampling) {
-  return [command, 'ingest', ...inputs, '--library', library, '--project', 'Bench', '--batch', `b${Math.random()}`, ...sampling, '--json'];
+  return [stillframeBin, 'ingest', ...inputs, '--library', library, '--project', 'Bench', '--batch', `b${Math.random()}`, ...sampling, '--json'];
 }
 
 const floorScript =
@@ -236,7 +236,7 @@ function printBreakdowns(rows) {
 
 const startupCases = [
   ['node -e 0', [process.execPath, ['-e', '0']]],
-  ['stillframe --help (start-up and loading)', [process.execPath, [command, '--help']]],
+  ['stillframe --help (start-up and loading)', [process.execPath, [stillframeBin, '--help']]],
   ['ffprobe -version (the one Stillframe runs)', [ffprobe, ['-version']]],
   ['ffmpeg -version', [ffmpeg, ['-version']]],
 ];

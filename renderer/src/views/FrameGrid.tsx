@@ -150,21 +150,6 @@ export function FrameGrid({ batchId, batchName, frames, pending, annotationCount
     };
   }, [batchId]);
 
-  // Ctrl/Cmd+A selects the whole batch: while part of it is still loading, the selection grows as frames arrive,
-  // unless the person has selected something else meanwhile. Holds how many frames the last such selection took.
-  const selectingAll = useRef<number | null>(null);
-  useEffect(() => {
-    const selectedCount = selectingAll.current;
-    if (selectedCount === null) return;
-    const current = useSelection.getState();
-    if (current.batchId !== batchId || current.selected.size !== selectedCount) {
-      selectingAll.current = null;
-      return;
-    }
-    current.selectAll(batchId, order);
-    selectingAll.current = pending > 0 ? order.length : null;
-  }, [batchId, order, pending]);
-
   const focused = ours && selection.focused && byId.has(selection.focused) ? selection.focused : null;
 
   const moveFocus = (id: string, extend: boolean) => {
@@ -173,21 +158,23 @@ export function FrameGrid({ batchId, batchName, frames, pending, annotationCount
     virtualizer.scrollToIndex(Math.floor(order.indexOf(id) / columns));
   };
 
-  // End means the batch's last frame: pressed while later frames are still loading, the focus goes there once they
-  // arrive, unless another key or a click comes first.
-  const endWhenLoaded = useRef<{ extend: boolean } | null>(null);
-  const latestMoveFocus = useRef(moveFocus);
-  latestMoveFocus.current = moveFocus;
+  // Ctrl/Cmd+A and End mean the whole batch. Pressed while its later frames are still loading, they act on the frames
+  // here at once and again on all of them once the rest arrives, unless another key or a click comes first.
+  const onceLoaded = useRef<((all: readonly string[]) => void) | null>(null);
   useEffect(() => {
-    const wanted = endWhenLoaded.current;
-    const last = order.at(-1);
-    if (wanted === null || pending > 0 || last === undefined) return;
-    endWhenLoaded.current = null;
-    latestMoveFocus.current(last, wanted.extend);
+    const action = onceLoaded.current;
+    if (action === null || pending > 0) return;
+    onceLoaded.current = null;
+    action(order);
   }, [order, pending]);
+  const whenAllLoaded = (action: (all: readonly string[]) => void) => {
+    if (pending === 0) return;
+    onceLoaded.current = action;
+    onNeedMore();
+  };
 
   const onKeyDown = (event: KeyboardEvent) => {
-    endWhenLoaded.current = null;
+    onceLoaded.current = null;
     if (frames.length === 0) return;
     const current = focused ? order.indexOf(focused) : -1;
     const step: Record<string, number> = { ArrowRight: 1, ArrowLeft: -1, ArrowDown: columns, ArrowUp: -columns, Home: -Infinity, End: Infinity };
@@ -196,10 +183,7 @@ export function FrameGrid({ batchId, batchName, frames, pending, annotationCount
       const delta = step[event.key] ?? 0;
       const next = current < 0 ? 0 : Math.min(order.length - 1, Math.max(0, current + delta));
       moveFocus(order[next] ?? '', event.shiftKey);
-      if (event.key === 'End' && pending > 0) {
-        endWhenLoaded.current = { extend: event.shiftKey };
-        onNeedMore();
-      }
+      if (event.key === 'End') whenAllLoaded((all) => latest.current.moveFocus(all.at(-1) ?? '', event.shiftKey));
     } else if (event.key === 'Enter' && focused) {
       event.preventDefault();
       const frame = byId.get(focused);
@@ -210,10 +194,11 @@ export function FrameGrid({ batchId, batchName, frames, pending, annotationCount
     } else if (event.key === 'a' && (event.ctrlKey || event.metaKey)) {
       event.preventDefault();
       selection.selectAll(batchId, order);
-      if (pending > 0) {
-        selectingAll.current = order.length;
-        onNeedMore();
-      }
+      whenAllLoaded((all) => {
+        // Unless the selection changed some other way meanwhile (the Clear selection button).
+        const now = useSelection.getState();
+        if (now.batchId === batchId && now.selected.size === order.length) now.selectAll(batchId, all);
+      });
     } else if (event.key === ' ' && focused) {
       event.preventDefault();
       selection.toggle(batchId, focused);
@@ -221,13 +206,13 @@ export function FrameGrid({ batchId, batchName, frames, pending, annotationCount
   };
 
   // One stable object for every tile, reading the latest props through a ref, so scrolling re-renders only the
-  // tiles that come into view.
-  const latest = useRef({ batchId, order, onOpen });
-  latest.current = { batchId, order, onOpen };
+  // tiles that come into view. Actions deferred until the batch has loaded read it too.
+  const latest = useRef({ batchId, order, onOpen, moveFocus });
+  latest.current = { batchId, order, onOpen, moveFocus };
   const actions = useMemo<TileActions>(
     () => ({
       click: (event, id) => {
-        endWhenLoaded.current = null;
+        onceLoaded.current = null;
         const { batchId: batch, order: ids } = latest.current;
         const { selectRange, toggle, selectOnly } = useSelection.getState();
         if (event.shiftKey) selectRange(batch, ids, id);
