@@ -85,7 +85,11 @@ describe('downloadLoomVideo', () => {
     expect(await sha256(result.file)).toBe(await sha256(realClip('car-detection.mp4')));
     const [first, second, ...rest] = mediaRequests();
     expect(first).not.toContain('range=');
-    expect(second).toContain(`range=bytes=${Math.floor(2_811_553 / 2)}-`);
+    // It resumes from the bytes it had written, not from zero: at most the half the stand-in sent, since fetch drops
+    // chunks it had buffered but not yet handed over when the connection breaks (how many varies from run to run).
+    const resumedAt = Number(/range=bytes=(\d+)-/.exec(second ?? '')?.[1]);
+    expect(resumedAt).toBeGreaterThan(0);
+    expect(resumedAt).toBeLessThanOrEqual(Math.floor(2_811_553 / 2));
     expect(rest).toEqual([]);
   });
 
