@@ -1,19 +1,25 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
+import { connect as connectTcp } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import { maxMessageBytes } from '../../shared/host-protocol';
+import type { ServiceOptions } from '../services';
 import { openTestServices } from '../test-support/temp-library';
 import { startBrowserHost, type BrowserHost } from './browser-host';
+import { hostTokenFileName } from './host-token';
 
 const hosts: BrowserHost[] = [];
 afterEach(async () => {
   while (hosts.length > 0) await hosts.pop()?.close();
 });
 
-async function start() {
-  const services = openTestServices();
+async function start(options: Partial<ServiceOptions> = {}) {
+  const services = openTestServices(options);
   const rendererDir = mkdtempSync(path.join(tmpdir(), 'sf-renderer-'));
   writeFileSync(path.join(rendererDir, 'index.html'), '<!doctype html><title>Stillframe</title>');
   mkdirSync(path.join(services.paths.frames, 'p'), { recursive: true });
@@ -138,5 +144,174 @@ describe('the browser host', () => {
     const stored = (JSON.parse(ok.body) as { path: string }).path;
     expect(path.basename(stored)).toBe('a.mp4');
     expect(stored.startsWith(path.join(services.paths.root, 'imports') + path.sep)).toBe(true);
+  });
+});
+
+/** One client frame, built by hand so a test can break the rules a WebSocket client library never breaks. */
+function wsFrame(opcode: number, payload: Buffer, { mask = true, rsv = 0, declaredLength }: { mask?: boolean; rsv?: number; declaredLength?: number } = {}): Buffer {
+  const length = declaredLength ?? payload.length;
+  const head = [0x80 | (rsv << 4) | opcode];
+  let extended = Buffer.alloc(0);
+  if (length < 126) head.push((mask ? 0x80 : 0) | length);
+  else if (length < 65536) {
+    head.push((mask ? 0x80 : 0) | 126);
+    extended = Buffer.alloc(2);
+    extended.writeUInt16BE(length);
+  } else {
+    head.push((mask ? 0x80 : 0) | 127);
+    extended = Buffer.alloc(8);
+    extended.writeBigUInt64BE(BigInt(length));
+  }
+  const key = mask ? randomBytes(4) : Buffer.alloc(0);
+  const body = mask ? Buffer.from(payload.map((byte, i) => byte ^ (key[i % 4] ?? 0))) : payload;
+  return Buffer.concat([Buffer.from(head), extended, key, body]);
+}
+
+/** Opens /api over a raw TCP socket, sends `bytes`, and resolves with the close code the host answers with. */
+function closeCodeFor(host: BrowserHost, bytes: Buffer): Promise<number | null> {
+  return new Promise((resolve, reject) => {
+    const socket = connectTcp(host.port, '127.0.0.1');
+    let received = Buffer.alloc(0);
+    let upgraded = false;
+    socket.on('error', reject);
+    socket.on('connect', () => {
+      socket.write(
+        [
+          `GET /api?token=${host.token} HTTP/1.1`,
+          `Host: 127.0.0.1:${host.port}`,
+          `Origin: http://127.0.0.1:${host.port}`,
+          'Upgrade: websocket',
+          'Connection: Upgrade',
+          `Sec-WebSocket-Key: ${randomBytes(16).toString('base64')}`,
+          'Sec-WebSocket-Version: 13',
+          '',
+          '',
+        ].join('\r\n'),
+      );
+    });
+    socket.on('data', (chunk: Buffer) => {
+      received = Buffer.concat([received, chunk]);
+      if (!upgraded) {
+        const end = received.indexOf('\r\n\r\n');
+        if (end < 0) return;
+        expect(received.subarray(0, end).toString()).toMatch(/^HTTP\/1\.1 101/);
+        upgraded = true;
+        received = received.subarray(end + 4);
+        socket.write(bytes);
+      }
+    });
+    socket.on('close', () => {
+      // The host's close frame: 0x88, a length, then the two-byte code.
+      resolve(received[0] === 0x88 && received.length >= 4 ? received.readUInt16BE(2) : null);
+    });
+  });
+}
+
+function replyTo(socket: WebSocket, text: string | Buffer): Promise<unknown> {
+  return new Promise((resolve) => {
+    socket.once('message', (data) => resolve(JSON.parse(String(data))));
+    socket.send(text);
+  });
+}
+
+function upload(url: string, headers: Record<string, string>, chunks: Buffer[]): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method: 'POST', headers: { ...headers, 'transfer-encoding': 'chunked' } }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    // The host may drop the connection once it has answered; the answer is what counts.
+    req.on('error', (error) => setTimeout(() => reject(error), 1000));
+    const writeNext = (index: number) => {
+      const chunk = chunks[index];
+      if (!chunk) return void req.end();
+      req.write(chunk, () => writeNext(index + 1));
+    };
+    writeNext(0);
+  });
+}
+
+describe('the browser host under bad input', () => {
+  it('answers null and every other message that is not a call with a typed error, and keeps serving', async () => {
+    const { host, origin } = await start();
+    const socket = await connect(`ws://127.0.0.1:${host.port}/api?token=${host.token}`, origin);
+    const refused = { ok: false, error: { code: 'invalid-input', message: 'The Stillframe host received a message it could not read.' } };
+    for (const text of ['null', '42', '"text"', '[]', 'true', '{}', '{"id":"one","call":"projects.list"}', 'not json']) {
+      expect(await replyTo(socket, text), text).toMatchObject({ id: null, result: refused });
+    }
+    expect(await replyTo(socket, '{"id":5,"call":7}')).toMatchObject({ id: 5, result: refused });
+    expect(await replyTo(socket, Buffer.from('{"id":6,"call":"projects.list","input":{}}'))).toMatchObject({ id: null, result: refused });
+    expect(await callOver(socket, 7, 'projects.list', {})).toEqual({ ok: true, value: [] });
+    socket.close();
+  });
+
+  it('closes a connection that breaks the WebSocket protocol with its close code, and serves the others', async () => {
+    const { host, origin } = await start();
+    const bystander = await connect(`ws://127.0.0.1:${host.port}/api?token=${host.token}`, origin);
+    const text = Buffer.from('{"id":1,"call":"projects.list","input":{}}');
+    const closeCode = (code: number) => {
+      const payload = Buffer.alloc(2);
+      payload.writeUInt16BE(code);
+      return payload;
+    };
+    expect(await closeCodeFor(host, wsFrame(0x1, text, { mask: false })), 'unmasked frame').toBe(1002);
+    expect(await closeCodeFor(host, wsFrame(0x3, text)), 'reserved opcode').toBe(1002);
+    expect(await closeCodeFor(host, wsFrame(0x1, text, { rsv: 0b100 })), 'RSV1 without an extension').toBe(1002);
+    expect(await closeCodeFor(host, wsFrame(0x1, text, { rsv: 0b011 })), 'RSV2 and RSV3').toBe(1002);
+    expect(await closeCodeFor(host, wsFrame(0x1, Buffer.from([0x7b, 0xff, 0xfe, 0x7d]))), 'invalid UTF-8').toBe(1007);
+    expect(await closeCodeFor(host, wsFrame(0x8, closeCode(999))), 'invalid close code').toBe(1002);
+    expect(await closeCodeFor(host, wsFrame(0x8, closeCode(1005))), 'reserved close code').toBe(1002);
+    expect(await closeCodeFor(host, wsFrame(0x1, Buffer.alloc(0), { declaredLength: maxMessageBytes + 1 })), 'frame over the limit').toBe(1009);
+    expect(await callOver(bystander, 1, 'projects.list', {})).toEqual({ ok: true, value: [] });
+    bystander.close();
+  });
+
+  it('answers 404 for a folder, a missing file and a FIFO under /media and never blocks on a FIFO', async () => {
+    const { services, host, origin } = await start();
+    const media = (relative: string) => get(`${origin}/media/${relative}?token=${host.token}`);
+    expect((await media('frames/p')).status).toBe(404);
+    expect((await media('frames')).status).toBe(404);
+    expect((await media('frames/p/gone.jpg')).status).toBe(404);
+    execFileSync('mkfifo', [path.join(services.paths.frames, 'p', 'pipe.jpg')]);
+    mkdirSync(path.join(services.paths.thumbs, 'p'), { recursive: true });
+    execFileSync('mkfifo', [path.join(services.paths.thumbs, 'p', 'pipe.jpg')]);
+    // More requests than libuv has threads: a blocking open would take them all and the host would stop answering.
+    const fifoAnswers = await Promise.all(Array.from({ length: 8 }, () => media('frames/p/pipe.jpg')));
+    expect(fifoAnswers.map((answer) => answer.status)).toEqual(Array(8).fill(404));
+    const bundle = await get(
+      `${origin}/thumbnails`,
+      { 'content-type': 'application/json', origin, 'x-stillframe-token': host.token },
+      'POST',
+      JSON.stringify({ paths: ['thumbs/p/pipe.jpg', 'frames/p/frame_000001.jpg'] }),
+    );
+    expect(JSON.parse(bundle.body)).toEqual({ urls: [null, `data:image/jpeg;base64,${Buffer.from('jpeg bytes').toString('base64')}`] });
+    const frame = await media('frames/p/frame_000001.jpg');
+    expect(frame).toMatchObject({ status: 200, body: 'jpeg bytes' });
+    expect(frame.headers['content-length']).toBe(String('jpeg bytes'.length));
+  });
+
+  it('refuses a chunked upload once the bytes received pass the size limit, and keeps nothing of it', async () => {
+    const { services, host, origin } = await start({ ingest: { maxFileBytes: 64 * 1024 } });
+    const headers = { origin, 'x-stillframe-token': host.token };
+    const url = `${origin}/upload?name=big.mp4`;
+    expect(await upload(url, headers, Array.from({ length: 8 }, () => randomBytes(16 * 1024)))).toBe(413);
+    const imports = path.join(services.paths.root, 'imports');
+    expect(existsSync(imports) ? readdirSync(imports) : []).toEqual([]);
+    expect(await upload(url, headers, [randomBytes(16 * 1024), randomBytes(16 * 1024)])).toBe(200);
+  });
+
+  it('keeps one token per library, readable by its owner only, across restarts', async () => {
+    const services = openTestServices();
+    const rendererDir = mkdtempSync(path.join(tmpdir(), 'sf-renderer-'));
+    const first = await startBrowserHost(services, { port: 0, rendererDir });
+    const token = first.token;
+    await first.close();
+    const second = await startBrowserHost(services, { port: 0, rendererDir });
+    hosts.push(second);
+    expect(second.token).toBe(token);
+    expect(second.url).toBe(`http://127.0.0.1:${second.port}/#token=${token}`);
+    expect(statSync(path.join(services.paths.root, hostTokenFileName)).mode & 0o777).toBe(0o600);
+    const other = await start();
+    expect(other.host.token).not.toBe(token);
   });
 });

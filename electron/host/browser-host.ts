@@ -1,11 +1,24 @@
-import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { createReadStream, createWriteStream, existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { timingSafeEqual } from 'node:crypto';
+import { closeSync, constants, createWriteStream, existsSync, fstatSync, mkdirSync, openSync, readSync, rmSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
+import { pipeline as pipeStreams, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { eventNames } from '../../shared/contract';
+import {
+  apiSocketPath,
+  maxMessageBytes,
+  requestFrameSchema,
+  tokenHeader,
+  tokenParam,
+  uploadNameParam,
+  uploadPath,
+  type EventFrame,
+  type ResponseFrame,
+} from '../../shared/host-protocol';
 import { uuidv7 } from '../../shared/ids';
 import { thumbnailBundlePath, thumbnailBundleRequestSchema, type ThumbnailBundle } from '../../shared/thumbnail-bundle';
 import { dispatch } from '../api/dispatch';
@@ -13,6 +26,7 @@ import { createHandlers } from '../api/handlers';
 import { resolveInsideFolder, resolveLibraryPath } from '../library/paths';
 import type { Services } from '../services';
 import { contentSecurityPolicy } from './csp';
+import { libraryHostToken } from './host-token';
 
 export interface BrowserHostOptions {
   port: number;
@@ -48,6 +62,42 @@ function bundleJson(bundle: ThumbnailBundle): string {
   return `{"urls":[${bundle.urls.map((url) => (url === null ? 'null' : `"${url}"`)).join(',')}]}`;
 }
 
+/**
+ * Opening a FIFO or a device blocks until someone writes to it, which would hold one of libuv's four threads (or,
+ * read synchronously, the whole event loop) for ever; with O_NONBLOCK the open returns at once and the type
+ * check below refuses it. It changes nothing for regular files. Windows has no FIFOs in the file system.
+ */
+const openFlags = constants.O_RDONLY | (constants.O_NONBLOCK ?? 0);
+
+/** The largest thumbnail read into a bundle; anything bigger is not a thumbnail Stillframe made. */
+const maxThumbnailBytes = 4 * 1024 * 1024;
+
+/** A regular file's bytes, read without ever blocking on a FIFO or device; null for anything else. */
+function readRegularFileSync(file: string, maxBytes: number): Buffer | null {
+  let fd: number;
+  try {
+    fd = openSync(file, openFlags);
+  } catch {
+    return null;
+  }
+  try {
+    const info = fstatSync(fd);
+    if (!info.isFile() || info.size > maxBytes) return null;
+    const bytes = Buffer.alloc(info.size);
+    let read = 0;
+    while (read < bytes.length) {
+      const got = readSync(fd, bytes, read, bytes.length - read, read);
+      if (got === 0) break;
+      read += got;
+    }
+    return bytes.subarray(0, read);
+  } catch {
+    return null;
+  } finally {
+    closeSync(fd);
+  }
+}
+
 function sameToken(given: string | null, token: string): boolean {
   if (!given || given.length !== token.length) return false;
   return timingSafeEqual(Buffer.from(given), Buffer.from(token));
@@ -67,7 +117,7 @@ function uploadFileName(raw: string): string {
  * this host's own origin, so no other page in the person's browser can drive it.
  */
 export async function startBrowserHost(services: Services, options: BrowserHostOptions): Promise<BrowserHost> {
-  const token = randomBytes(24).toString('hex');
+  const token = libraryHostToken(services.paths.root);
   const handlers = createHandlers(services);
   const uploads = path.join(services.paths.root, 'imports');
   let origins = new Set<string>();
@@ -78,24 +128,50 @@ export async function startBrowserHost(services: Services, options: BrowserHostO
   };
 
   const tokenOf = (req: IncomingMessage, url: URL) =>
-    url.searchParams.get('token') ?? (req.headers['x-stillframe-token'] as string | undefined) ?? null;
+    url.searchParams.get(tokenParam) ?? (req.headers[tokenHeader] as string | undefined) ?? null;
   /** A request that changes or reads more than one file must come from this host's own page, with the token. */
   const fromOwnPage = (req: IncomingMessage, url: URL) => origins.has(req.headers.origin ?? '') && sameToken(tokenOf(req, url), token);
+
+  /**
+   * Streams a regular file. A folder, a FIFO or a file removed since its path was resolved (a frame purged while
+   * the grid asks for it) is a 404; a read that fails half-way ends that response alone.
+   */
+  const serveFile = async (res: ServerResponse, file: string | null, headers: Record<string, string>) => {
+    if (!file) return fail(res, 404, 'Not found');
+    let handle;
+    try {
+      handle = await open(file, openFlags);
+    } catch {
+      return fail(res, 404, 'Not found');
+    }
+    try {
+      const info = await handle.stat();
+      if (!info.isFile()) {
+        await handle.close();
+        return fail(res, 404, 'Not found');
+      }
+      res.writeHead(200, { ...headers, 'content-length': String(info.size) });
+    } catch {
+      await handle.close().catch(() => undefined);
+      return fail(res, 500, 'The file could not be read.');
+    }
+    pipeStreams(handle.createReadStream(), res, (error) => {
+      if (error) res.destroy();
+    });
+  };
 
   const serveStatic = (res: ServerResponse, pathname: string) => {
     const relative = pathname === '/' ? 'index.html' : pathname.slice(1);
     const file = resolveInsideFolder(options.rendererDir, relative);
-    if (!file || !statSync(file).isFile()) return fail(res, 404, 'Not found');
     const headers: Record<string, string> = {
-      'content-type': mimeTypes[path.extname(file)] ?? 'application/octet-stream',
+      'content-type': mimeTypes[path.extname(file ?? '')] ?? 'application/octet-stream',
       'x-content-type-options': 'nosniff',
     };
-    if (file.endsWith('.html')) {
+    if (file?.endsWith('.html')) {
       headers['content-security-policy'] = contentSecurityPolicy({ connect: [...origins].map((o) => o.replace(/^http/, 'ws')) });
       headers['cache-control'] = 'no-store';
     }
-    res.writeHead(200, headers);
-    createReadStream(file).pipe(res);
+    return serveFile(res, file, headers);
   };
 
   const receiveUpload = async (req: IncomingMessage, res: ServerResponse, url: URL) => {
@@ -105,12 +181,32 @@ export async function startBrowserHost(services: Services, options: BrowserHostO
     }
     const dir = path.join(uploads, uuidv7());
     mkdirSync(dir, { recursive: true });
-    const target = path.join(dir, uploadFileName(url.searchParams.get('name') ?? 'video'));
+    const target = path.join(dir, uploadFileName(url.searchParams.get(uploadNameParam) ?? 'video'));
+    // Counted as the bytes arrive: a chunked upload declares no length at all.
+    const limit = services.ingestSettings.maxFileBytes;
+    let received = 0;
+    let overLimit = false;
+    const counter = new Transform({
+      transform(chunk: Buffer, _encoding, done) {
+        received += chunk.length;
+        if (received > limit) {
+          overLimit = true;
+          done(new Error('over the size limit'));
+        } else done(null, chunk);
+      },
+    });
+    const connection = req.socket;
     try {
-      await pipeline(req, createWriteStream(target));
+      await pipeline(req, counter, createWriteStream(target));
     } catch {
       rmSync(dir, { recursive: true, force: true });
-      return fail(res, 400, 'The upload was interrupted.');
+      if (overLimit) {
+        // Nothing more of this body is wanted: answer, then drop the connection rather than read the rest.
+        res.writeHead(413, { 'content-type': 'text/plain; charset=utf-8', connection: 'close' });
+        return res.end('This file is larger than the size limit set in Settings.', () => connection.destroy());
+      }
+      if (!res.headersSent && !connection.destroyed) return fail(res, 400, 'The upload was interrupted.');
+      return;
     }
     res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ path: target }));
   };
@@ -136,11 +232,8 @@ export async function startBrowserHost(services: Services, options: BrowserHostO
       const file = resolveLibraryPath(services.paths.root, relative);
       const mime = file ? mimeTypes[path.extname(file).toLowerCase()] : undefined;
       if (!file || !mime?.startsWith('image/')) return null;
-      try {
-        return `data:${mime};base64,${readFileSync(file).toString('base64')}`;
-      } catch {
-        return null;
-      }
+      const bytes = readRegularFileSync(file, maxThumbnailBytes);
+      return bytes ? `data:${mime};base64,${bytes.toString('base64')}` : null;
     });
     const bundle: ThumbnailBundle = { urls };
     res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' }).end(bundleJson(bundle));
@@ -152,18 +245,17 @@ export async function startBrowserHost(services: Services, options: BrowserHostO
     if (req.method === 'GET' && url.pathname.startsWith('/media/')) {
       if (!sameToken(tokenOf(req, url), token)) return fail(res, 403, 'Forbidden');
       const file = resolveInsideFolder(services.paths.root, url.pathname.slice('/media/'.length));
-      if (!file) return fail(res, 404, 'Not found');
-      res.writeHead(200, {
-        'content-type': mimeTypes[path.extname(file).toLowerCase()] ?? 'application/octet-stream',
+      return void serveFile(res, file, {
+        'content-type': mimeTypes[path.extname(file ?? '').toLowerCase()] ?? 'application/octet-stream',
         'cache-control': 'private, max-age=3600',
+        'x-content-type-options': 'nosniff',
       });
-      return void createReadStream(file).pipe(res);
     }
     if (req.method === 'POST' && url.pathname === thumbnailBundlePath) {
       if (!fromOwnPage(req, url)) return fail(res, 403, 'Forbidden');
       return void sendThumbnailBundle(req, res);
     }
-    if (req.method === 'POST' && url.pathname === '/upload') {
+    if (req.method === 'POST' && url.pathname === uploadPath) {
       if (!fromOwnPage(req, url)) return fail(res, 403, 'Forbidden');
       return void receiveUpload(req, res, url);
     }
@@ -171,14 +263,23 @@ export async function startBrowserHost(services: Services, options: BrowserHostO
     return fail(res, 405, 'Method not allowed');
   });
 
-  const sockets = new WebSocketServer({ noServer: true, maxPayload: 16 * 1024 * 1024 });
+  const sockets = new WebSocketServer({ noServer: true, maxPayload: maxMessageBytes });
+  // A connection that breaks the protocol (a frame over the limit, invalid UTF-8, an unmasked frame, a reserved
+  // opcode or RSV bit, a bad close code) is closed by ws with the matching close code; these listeners only keep
+  // that error from reaching the process, so the host and its other connections carry on.
+  sockets.on('error', (error) => console.warn(`The browser host's WebSocket server reported: ${error.message}`));
+  server.on('clientError', (_error, socket) => {
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n');
+    else socket.destroy();
+  });
   server.on('upgrade', (req, socket, head) => {
+    socket.on('error', () => socket.destroy());
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     const allowed =
-      url.pathname === '/api' &&
+      url.pathname === apiSocketPath &&
       hosts.has(req.headers.host ?? '') &&
       origins.has(req.headers.origin ?? '') &&
-      sameToken(url.searchParams.get('token'), token);
+      sameToken(url.searchParams.get(tokenParam), token);
     if (!allowed) {
       socket.end('HTTP/1.1 403 Forbidden\r\n\r\n');
       return;
@@ -186,24 +287,43 @@ export async function startBrowserHost(services: Services, options: BrowserHostO
     sockets.handleUpgrade(req, socket, head, (ws) => sockets.emit('connection', ws, req));
   });
 
+  const reply = (ws: WebSocket, frame: ResponseFrame) => {
+    if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(frame));
+  };
+
   sockets.on('connection', (ws: WebSocket) => {
-    ws.on('message', (data) => {
-      let message: { id?: unknown; call?: unknown; input?: unknown };
+    ws.on('error', () => undefined);
+    ws.on('message', (data, isBinary) => {
+      let message: unknown;
       try {
-        message = JSON.parse(String(data)) as typeof message;
+        message = isBinary ? Symbol('binary') : JSON.parse(String(data));
       } catch {
-        return;
+        message = undefined;
       }
-      if (typeof message.id !== 'number') return;
-      void dispatch(handlers, message.call, message.input).then((result) => {
-        if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ id: message.id, result }));
-      });
+      const frame = requestFrameSchema.safeParse(message);
+      if (!frame.success) {
+        const id = typeof message === 'object' && message !== null && 'id' in message && Number.isSafeInteger(message.id) ? (message.id as number) : null;
+        return reply(ws, {
+          id,
+          result: {
+            ok: false,
+            error: {
+              code: 'invalid-input',
+              message: 'The Stillframe host received a message it could not read.',
+              detail: 'Expected a JSON text message {"id": number, "call": string, "input": object}.',
+            },
+          },
+        });
+      }
+      const { id, call, input } = frame.data;
+      void dispatch(handlers, call, input).then((result) => reply(ws, { id, result }));
     });
   });
 
   const unsubscribe = eventNames.map((event) =>
     services.events.on(event, (payload) => {
-      const text = JSON.stringify({ event, payload });
+      const frame: EventFrame = { event, payload };
+      const text = JSON.stringify(frame);
       for (const client of sockets.clients) if (client.readyState === client.OPEN) client.send(text);
     }),
   );
@@ -212,6 +332,7 @@ export async function startBrowserHost(services: Services, options: BrowserHostO
     server.once('error', reject);
     server.listen(options.port, '127.0.0.1', () => resolve());
   });
+  server.on('error', (error) => console.warn(`The browser host reported: ${error.message}`));
   const port = (server.address() as AddressInfo).port;
   origins = new Set([`http://127.0.0.1:${port}`, `http://localhost:${port}`]);
   hosts = new Set([`127.0.0.1:${port}`, `localhost:${port}`]);

@@ -1,0 +1,83 @@
+import { z } from 'zod';
+import { eventNames, resultSchema, type CallResult, type EventName } from './contract';
+
+/**
+ * How the browser host (`stillframe serve`) and its page talk: the WebSocket frames that carry the contract's
+ * calls and events, and the upload route. Both sides build and check their messages with these, so the wire has
+ * one definition.
+ */
+
+/** The WebSocket endpoint; the token travels as `?token=`, the only way a browser WebSocket can carry it. */
+export const apiSocketPath = '/api';
+export const tokenParam = 'token';
+/** HTTP requests other than the WebSocket carry the token in this header, so it stays out of URLs and logs. */
+export const tokenHeader = 'x-stillframe-token';
+
+/**
+ * The largest WebSocket message either side accepts. Every call the annotator makes in normal work fits many
+ * times over (a paste of 500 polygons of 1,000 points is about 8 MB); a bigger one is refused on the page with
+ * a typed error before it is sent, and one sent anyway closes only that connection (close code 1009).
+ */
+export const maxMessageBytes = 64 * 1024 * 1024;
+
+export const requestFrameSchema = z
+  .object({
+    /** Chosen by the page; the answer carries it back. */
+    id: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
+    call: z.string().max(200),
+    input: z.unknown(),
+  })
+  .strict();
+export type RequestFrame = z.infer<typeof requestFrameSchema>;
+
+export const responseFrameSchema = z.object({
+  /** Null answers a message so malformed that it had no usable id. */
+  id: z.number().int().nullable(),
+  result: resultSchema,
+});
+export type ResponseFrame = { id: number | null; result: CallResult<unknown> };
+
+export const eventFrameSchema = z.object({
+  event: z.enum(eventNames as [EventName, ...EventName[]]),
+  payload: z.unknown(),
+});
+export type EventFrame = z.infer<typeof eventFrameSchema>;
+
+export const serverFrameSchema = z.union([responseFrameSchema, eventFrameSchema]);
+
+/** Close code the host uses when a page breaks the protocol in a way ws does not already name (RFC 6455 §7.4.1). */
+export const policyViolationCode = 1008;
+
+/** POST the file's bytes as the body; the answer is `uploadAnswerSchema`. */
+export const uploadPath = '/upload';
+export const uploadNameParam = 'name';
+export const uploadAnswerSchema = z.object({ path: z.string() });
+
+export function uploadUrl(fileName: string): string {
+  return `${uploadPath}?${uploadNameParam}=${encodeURIComponent(fileName)}`;
+}
+
+/**
+ * A request as the text to send, or the typed error the call answers with when it is too large to send: such a
+ * call would otherwise close the connection and, replayed on reconnect, close it again.
+ */
+export function encodeRequest(frame: RequestFrame): { text: string } | { error: CallResult<never> } {
+  const tooLarge: CallResult<never> = {
+    ok: false,
+    error: {
+      code: 'invalid-input',
+      message: 'This change is too large to send to the Stillframe host in one go. Make it in smaller parts.',
+    },
+  };
+  let text: string;
+  try {
+    text = JSON.stringify(frame);
+  } catch {
+    // A string longer than the engine allows (hundreds of megabytes) cannot even be built.
+    return { error: tooLarge };
+  }
+  if (text.length > maxMessageBytes) return { error: tooLarge };
+  // UTF-8 takes at most three bytes per UTF-16 unit; count exactly only when that bound is over the limit.
+  if (text.length * 3 > maxMessageBytes && new TextEncoder().encode(text).length > maxMessageBytes) return { error: tooLarge };
+  return { text };
+}
