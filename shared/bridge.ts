@@ -7,6 +7,12 @@ export interface TransferProgress {
   totalBytes: number;
 }
 
+/** Whether the host can be reached now, and how many edits the page keeps until it can. */
+export interface HostConnection {
+  connected: boolean;
+  waiting: number;
+}
+
 /**
  * What the renderer sees as `window.stillframe`, whichever host carries it. The Electron preload and the
  * browser host's WebSocket client both implement exactly this.
@@ -26,4 +32,9 @@ export interface StillframeBridge {
    * connection limit, so it answers media URLs.
    */
   loadThumbnails(libraryRelativePaths: string[]): Promise<(string | null)[]>;
+  /**
+   * Reports the connection now and at every change. Only the browser host has one to lose (a restart of
+   * `stillframe serve`); Electron's IPC is always there, so its preload leaves this out.
+   */
+  watchConnection?(handler: (state: HostConnection) => void): () => void;
 }

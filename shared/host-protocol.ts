@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { eventNames, resultSchema, type CallResult, type EventName } from './contract';
+import { eventNames, resultSchema, type CallName, type CallResult, type EventName } from './contract';
 
 /**
  * How the browser host (`stillframe serve`) and its page talk: the WebSocket frames that carry the contract's
@@ -44,6 +44,23 @@ export const eventFrameSchema = z.object({
 export type EventFrame = z.infer<typeof eventFrameSchema>;
 
 export const serverFrameSchema = z.union([responseFrameSchema, eventFrameSchema]);
+
+/**
+ * Calls the page keeps while the host cannot be reached and sends again once it can: the annotator's edits. Each
+ * sets shapes to a state the call carries in full, with ids the page chose, so one that reached the host just
+ * before the connection dropped and is sent again changes nothing more: replaying a suffix of the calls already
+ * applied, in order, leaves the same state. A paste or a copy makes new ids on the host and is not among them.
+ */
+export const resendableCalls: ReadonlySet<CallName> = new Set<CallName>(['shapes.save', 'shapes.restore', 'shapes.delete']);
+
+/** What a call that cannot be kept answers while the host is unreachable. */
+export const notConnected: CallResult<never> = {
+  ok: false,
+  error: {
+    code: 'network',
+    message: 'Not connected to the Stillframe host. Start `stillframe serve` again: this page reconnects by itself.',
+  },
+};
 
 /** Close code the host uses when a page breaks the protocol in a way ws does not already name (RFC 6455 §7.4.1). */
 export const policyViolationCode = 1008;

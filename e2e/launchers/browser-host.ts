@@ -5,8 +5,8 @@ import type { Launcher, RunningApp } from './types';
 
 const cli = path.resolve('out/main/cli.js');
 
-async function startHost(libraryDir: string, env: NodeJS.ProcessEnv): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, [cli, 'serve', '--library', libraryDir, '--port', '0'], {
+async function startHost(libraryDir: string, env: NodeJS.ProcessEnv, port: number): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn(process.execPath, [cli, 'serve', '--library', libraryDir, '--port', String(port)], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -41,15 +41,21 @@ export const browserHostLauncher: Launcher = {
   async launch(libraryDir, env = {}) {
     const browser: Browser = await chromium.launch();
     const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
-    let host = await startHost(libraryDir, env);
+    let host = await startHost(libraryDir, env, 0);
+    // Later starts reuse the port: the page's origin, and with it its saved edits, stays the same, and with the
+    // library's own token an open tab reconnects by itself.
+    const port = Number(new URL(host.url).port);
     const page: Page = await context.newPage();
     await page.goto(host.url);
 
-    const restartWith = async (signal: NodeJS.Signals) => {
+    const stop = async (signal: NodeJS.Signals) => {
       host.child.kill(signal);
       await stopped(host.child);
-      host = await startHost(libraryDir, env);
-      await page.goto(host.url);
+    };
+    const restartWith = async (signal: NodeJS.Signals) => {
+      await stop(signal);
+      host = await startHost(libraryDir, env, port);
+      await page.reload();
     };
 
     const app: RunningApp = {
@@ -57,6 +63,12 @@ export const browserHostLauncher: Launcher = {
       libraryDir,
       restart: () => restartWith('SIGTERM'),
       crashAndRestart: () => restartWith('SIGKILL'),
+      host: {
+        stop: () => stop('SIGTERM'),
+        start: async () => {
+          host = await startHost(libraryDir, env, port);
+        },
+      },
       async close() {
         await browser.close();
         host.child.kill('SIGTERM');

@@ -8,6 +8,11 @@ export interface RunningApp {
   restart(): Promise<void>;
   /** Kills the process outright (SIGKILL), as a crash would, and starts it again on the same library. */
   crashAndRestart(): Promise<void>;
+  /**
+   * Stops and starts the host under the open page, which stays as it is: only the browser host has a host apart
+   * from its window (`stillframe serve`). Starting it again reuses the library, port and token.
+   */
+  host?: { stop(): Promise<void>; start(): Promise<void> };
   close(): Promise<void>;
 }
 

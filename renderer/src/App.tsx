@@ -1,6 +1,8 @@
 import { useEffect } from 'react';
-import { subscribe } from './api';
+import { hostBridge, subscribe } from './api';
+import { useConnection } from './state/connection';
 import { useApp } from './state/store';
+import { ConnectionStatus } from './views/ConnectionStatus';
 import { ErrorBanner } from './views/ErrorBanner';
 import { FrameView } from './views/FrameView';
 import { ProjectsView } from './views/ProjectsView';
@@ -23,6 +25,17 @@ export function App() {
       subscribe('queue.stats', setStats),
       subscribe('library.changed', () => void loadProjects().catch(showError)),
     ];
+    let wasConnected = true;
+    const offConnection = hostBridge().watchConnection?.((state) => {
+      useConnection.setState(state);
+      // Back after a restart of the host: what the views show may have changed meanwhile.
+      if (state.connected && !wasConnected) {
+        loadProjects().catch(showError);
+        loadQueue().catch(showError);
+      }
+      wasConnected = state.connected;
+    });
+    if (offConnection) offs.push(offConnection);
     return () => offs.forEach((off) => off());
   }, []);
 
@@ -53,7 +66,10 @@ export function App() {
           <QueueButton />
         </div>
       </header>
-      <ErrorBanner />
+      <div className="banners">
+        <ErrorBanner />
+        <ConnectionStatus />
+      </div>
       <main className="content">
         {route.name === 'frame' && project ? (
           <FrameView projectId={project.id} batchId={route.batchId} frameId={route.frameId} />

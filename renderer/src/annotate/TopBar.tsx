@@ -1,5 +1,6 @@
 import type { Frame } from '../../../shared/domain';
 import { formatTimestamp } from '../format';
+import { notConnectedText, useConnection } from '../state/connection';
 import { editorStore, useEditor } from './editor';
 import { zoomTo } from './viewport';
 
@@ -16,10 +17,18 @@ interface TopBarProps {
 function SaveState() {
   const pending = useEditor((state) => state.pending);
   const error = useEditor((state) => state.saveError);
-  const state = pending > 0 ? 'saving' : error ? 'error' : 'saved';
+  const connection = useConnection();
+  // Edits the host cannot have yet are waiting, not saving: say so, and how many.
+  const state = !connection.connected ? 'offline' : pending > 0 ? 'saving' : error ? 'error' : 'saved';
   return (
     <p className={`save-state save-${state}`} role="status" aria-label="Save state" title={error?.detail}>
-      {state === 'saving' ? 'Saving…' : state === 'error' ? `Not saved: ${error?.message ?? ''}` : 'Saved'}
+      {state === 'offline'
+        ? notConnectedText(connection.waiting)
+        : state === 'saving'
+          ? 'Saving…'
+          : state === 'error'
+            ? `Not saved: ${error?.message ?? ''}`
+            : 'Saved'}
     </p>
   );
 }

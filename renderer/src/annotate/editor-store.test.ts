@@ -157,6 +157,27 @@ describe('the editor store', () => {
     expect(host.stored.size).toBe(1);
   });
 
+  it('hands every edit to the host while earlier ones wait for an answer (the browser host keeps them when it is down)', async () => {
+    const sent: string[] = [];
+    // A host that answers reads but holds every write unanswered, as the browser host does while it is down.
+    const stalled = (async (name: string) => {
+      if (name === 'shapes.list') return [];
+      if (name === 'labels.list') return [label('car', 1)];
+      sent.push(name);
+      return new Promise(() => undefined);
+    }) as unknown as HostCall;
+    const store = createEditorStore(stalled);
+    store.getState().openProject('p');
+    store.getState().openFrame(frameA);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    store.getState().createShape('point', [2, 2]);
+    store.getState().createShape('point', [3, 3]);
+    store.getState().deleteSelection();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(sent).toEqual(['shapes.save', 'shapes.save', 'shapes.delete']);
+    expect(store.getState().pending).toBe(3);
+  });
+
   it('makes one undo step of a run of nudges, and keeps the shape inside the frame', async () => {
     const { editor } = await openEditor();
     editor().createShape('rectangle', [1800, 10, 1900, 110]);

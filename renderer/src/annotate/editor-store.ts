@@ -128,6 +128,8 @@ function sameShape(a: Shape, b: Shape): boolean {
 /** `reportWriteError` shows a refused write with its details, beyond the top bar's "Not saved". */
 export function createEditorStore(call: HostCall, reportWriteError: (error: unknown) => void = () => undefined): EditorStore {
   let queue: Promise<unknown> = Promise.resolve();
+  /** The queue up to its last read or label call: shape writes wait for these, not for each other. */
+  let beforeWrites: Promise<unknown> = Promise.resolve();
   /** Bumped by every frame change, so an answer for a frame the person has left is dropped. */
   let frameVisit = 0;
   let lastNudge: { key: string; at: number; after: Shape } | null = null;
@@ -135,12 +137,17 @@ export function createEditorStore(call: HostCall, reportWriteError: (error: unkn
   return createStore<Editor>()((set, get) => {
     /**
      * Every call goes through one queue, in order: a save and the undo that follows it must reach the host in
-     * the order they were made, and a reload must see the writes made before it.
+     * the order they were made, and a reload must see the writes made before it. Shape writes are handed to the
+     * host at once, in order, without waiting for the one before to be answered: the transports keep their
+     * order, and while the browser host is unreachable its bridge keeps each one in the page, so every edit made
+     * meanwhile is kept, not only the first.
      */
     function enqueue<T>(kind: 'write' | 'read' | 'label', work: () => Promise<T>): Promise<T> {
       if (kind !== 'read') set((state) => ({ pending: state.pending + 1 }));
-      const run = queue.then(work);
-      queue = run.catch(() => undefined);
+      const run = (kind === 'write' ? beforeWrites : queue).then(work);
+      const settled = run.catch(() => undefined);
+      queue = Promise.all([queue, settled]);
+      if (kind !== 'write') beforeWrites = queue;
       if (kind === 'read') return run;
       void run.then(
         () => set((state) => ({ pending: state.pending - 1, saveError: null })),

@@ -1,49 +1,144 @@
-import type { StillframeBridge, TransferProgress } from '../../../shared/bridge';
-import type { CallResult, EventName } from '../../../shared/contract';
+import type { HostConnection, StillframeBridge, TransferProgress } from '../../../shared/bridge';
+import type { CallName, CallResult, EventName } from '../../../shared/contract';
+import {
+  apiSocketPath,
+  encodeRequest,
+  notConnected,
+  resendableCalls,
+  serverFrameSchema,
+  tokenHeader,
+  tokenParam,
+  uploadAnswerSchema,
+  uploadUrl,
+} from '../../../shared/host-protocol';
 import { thumbnailBundlePath, thumbnailBundleSchema, type ThumbnailBundleRequest } from '../../../shared/thumbnail-bundle';
+import { openOutbox, type OutboxEntry } from './outbox';
+
+/** Waits between reconnection attempts: quick at first, as a restart takes a second or two, then every 5 s. */
+const firstRetryMs = 250;
+const slowestRetryMs = 5_000;
+
+interface Waiting extends OutboxEntry {
+  /** The caller in this page, if the call was made here rather than kept from an earlier visit. */
+  settle?: (result: CallResult<unknown>) => void;
+}
 
 /**
  * The browser host's side of `window.stillframe`: the same calls and events as Electron's preload, carried over
- * a WebSocket to `stillframe serve`. The per-launch token arrives in the URL fragment, which browsers never send
- * to a server or put in logs.
+ * a WebSocket to `stillframe serve`. The token arrives in the URL fragment, which browsers never send to a
+ * server or put in logs; the host keeps one per library, so after a restart this page reconnects with it by
+ * itself. The annotator's edits (see `resendableCalls`) are kept in IndexedDB until the host answers them, so an
+ * edit made while the host is down, or not yet answered when it went, is sent once it is back, even after a reload.
  */
 export async function connectWebSocketBridge(location: Location): Promise<StillframeBridge> {
-  const token = new URLSearchParams(location.hash.slice(1)).get('token') ?? sessionStorage.getItem('stillframe-token');
+  const token = new URLSearchParams(location.hash.slice(1)).get(tokenParam) ?? sessionStorage.getItem('stillframe-token');
   if (!token) throw new Error('This address is missing its access token. Open the address that `stillframe serve` printed.');
   sessionStorage.setItem('stillframe-token', token);
-  const socket = new WebSocket(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/api?token=${token}`);
-  await new Promise<void>((resolve, reject) => {
-    socket.addEventListener('open', () => resolve(), { once: true });
-    socket.addEventListener('error', () => reject(new Error('Could not connect to the Stillframe host. Is `stillframe serve` still running?')), { once: true });
-  });
+  const address = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}${apiSocketPath}?${tokenParam}=${token}`;
 
+  // One outbox per library: the token names it without saying which library it is.
+  const outbox = await openOutbox(`stillframe-outbox-${token.slice(0, 16)}`);
+  const waiting = new Map<number, Waiting>();
+  for (const entry of await outbox.entries()) waiting.set(entry.key, entry);
+  let nextKey = Math.max(0, ...waiting.keys()) + 1;
+
+  let socket: WebSocket | null = null;
   let nextId = 1;
-  const pending = new Map<number, (result: CallResult<unknown>) => void>();
+  /** Answers awaited; `kept` ones stay in `waiting` when the connection drops and are sent again. */
+  const pending = new Map<number, { settle: (result: CallResult<unknown>) => void; kept: boolean }>();
   const listeners = new Map<EventName, Set<(payload: unknown) => void>>();
-  socket.addEventListener('message', (message) => {
-    const data = JSON.parse(String(message.data)) as { id?: number; result?: CallResult<unknown>; event?: EventName; payload?: unknown };
-    if (data.id !== undefined && data.result) {
-      pending.get(data.id)?.(data.result);
-      pending.delete(data.id);
-    } else if (data.event) {
-      for (const handler of listeners.get(data.event) ?? []) handler(data.payload);
+  const watchers = new Set<(state: HostConnection) => void>();
+  const state = (): HostConnection => ({ connected: socket !== null, waiting: waiting.size });
+  const notify = () => {
+    const now = state();
+    for (const watcher of watchers) watcher(now);
+  };
+
+  const send = (call: CallName, input: unknown, settle: (result: CallResult<unknown>) => void, kept: boolean) => {
+    const id = nextId++;
+    const encoded = encodeRequest({ id, call, input });
+    if ('error' in encoded) return settle(encoded.error);
+    if (!socket) return;
+    pending.set(id, { settle, kept });
+    socket.send(encoded.text);
+  };
+
+  const sendKept = (entry: Waiting) =>
+    send(
+      entry.call,
+      entry.input,
+      (result) => {
+        // Answered, even with a refusal (a frame deleted meanwhile): sending it again would change nothing.
+        waiting.delete(entry.key);
+        outbox.remove(entry.key);
+        entry.settle?.(result);
+        notify();
+      },
+      true,
+    );
+
+  const onMessage = (message: MessageEvent) => {
+    let data: unknown;
+    try {
+      data = JSON.parse(String(message.data));
+    } catch {
+      return;
     }
-  });
-  socket.addEventListener('close', () => {
-    for (const resolve of pending.values()) {
-      resolve({ ok: false, error: { code: 'internal', message: 'The connection to the Stillframe host was lost. Reload the page once it runs again.' } });
+    const frame = serverFrameSchema.safeParse(data);
+    if (!frame.success) return;
+    if ('result' in frame.data) {
+      if (frame.data.id === null) return;
+      pending.get(frame.data.id)?.settle(frame.data.result as CallResult<unknown>);
+      pending.delete(frame.data.id);
+    } else {
+      for (const handler of listeners.get(frame.data.event) ?? []) handler(frame.data.payload);
     }
-    pending.clear();
-  });
+  };
+
+  let retryMs = firstRetryMs;
+  const open = () =>
+    new Promise<void>((resolve, reject) => {
+      const attempt = new WebSocket(address);
+      attempt.addEventListener('message', onMessage);
+      attempt.addEventListener(
+        'open',
+        () => {
+          socket = attempt;
+          retryMs = firstRetryMs;
+          // Kept edits go first, so the reads this page makes next see them.
+          for (const entry of [...waiting.values()].sort((a, b) => a.key - b.key)) sendKept(entry);
+          notify();
+          resolve();
+        },
+        { once: true },
+      );
+      attempt.addEventListener('close', () => {
+        if (socket !== attempt) return reject(new Error('Could not connect to the Stillframe host. Is `stillframe serve` still running?'));
+        socket = null;
+        for (const { settle, kept } of pending.values()) if (!kept) settle(notConnected);
+        pending.clear();
+        notify();
+        reconnectLater();
+      });
+    });
+  const reconnectLater = () => {
+    setTimeout(() => {
+      open().catch(() => {
+        retryMs = Math.min(retryMs * 2, slowestRetryMs);
+        reconnectLater();
+      });
+    }, retryMs);
+  };
+  await open();
 
   const upload = (file: File, onProgress?: (progress: TransferProgress) => void) =>
     new Promise<string>((resolve, reject) => {
       const request = new XMLHttpRequest();
-      request.open('POST', `/upload?name=${encodeURIComponent(file.name)}`);
-      request.setRequestHeader('x-stillframe-token', token);
+      request.open('POST', uploadUrl(file.name));
+      request.setRequestHeader(tokenHeader, token);
       request.upload.onprogress = (event) => onProgress?.({ file: file.name, loadedBytes: event.loaded, totalBytes: event.total });
       request.onload = () => {
-        if (request.status === 200) resolve((JSON.parse(request.responseText) as { path: string }).path);
+        if (request.status === 200) resolve(uploadAnswerSchema.parse(JSON.parse(request.responseText)).path);
         else reject(new Error(request.responseText || `Upload of ${file.name} failed (${request.status}).`));
       };
       request.onerror = () => reject(new Error(`Upload of ${file.name} failed: the host did not answer.`));
@@ -53,9 +148,19 @@ export async function connectWebSocketBridge(location: Location): Promise<Stillf
   return {
     invoke: (call, input) =>
       new Promise((resolve) => {
-        const id = nextId++;
-        pending.set(id, resolve as (result: CallResult<unknown>) => void);
-        socket.send(JSON.stringify({ id, call, input }));
+        const settle = resolve as (result: CallResult<unknown>) => void;
+        if (!resendableCalls.has(call)) {
+          if (!socket) return settle(notConnected);
+          return send(call, input, settle, false);
+        }
+        // Refused here if too large, rather than kept and sent again at every reconnection.
+        const check = encodeRequest({ id: 0, call, input });
+        if ('error' in check) return settle(check.error);
+        const entry: Waiting = { key: nextKey++, call, input, settle };
+        waiting.set(entry.key, entry);
+        outbox.put({ key: entry.key, call, input });
+        notify();
+        if (socket) sendKept(entry);
       }),
     subscribe: (event, handler) => {
       let set = listeners.get(event);
@@ -73,16 +178,21 @@ export async function connectWebSocketBridge(location: Location): Promise<Stillf
       return paths;
     },
     pickVideoPaths: async () => null,
-    mediaUrl: (relative) => `/media/${relative.split('/').map(encodeURIComponent).join('/')}?token=${token}`,
+    mediaUrl: (relative) => `/media/${relative.split('/').map(encodeURIComponent).join('/')}?${tokenParam}=${token}`,
     loadThumbnails: async (paths) => {
       const request: ThumbnailBundleRequest = { paths };
       const response = await fetch(thumbnailBundlePath, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', 'x-stillframe-token': token },
+        headers: { 'content-type': 'application/json', [tokenHeader]: token },
         body: JSON.stringify(request),
       });
       if (!response.ok) throw new Error(`The host did not send the thumbnails (${response.status}).`);
       return thumbnailBundleSchema.parse(await response.json()).urls;
+    },
+    watchConnection: (handler) => {
+      watchers.add(handler);
+      handler(state());
+      return () => watchers.delete(handler);
     },
   };
 }

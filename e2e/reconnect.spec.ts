@@ -1,0 +1,68 @@
+import type { Page } from '@playwright/test';
+import { createFirstProject, importClip } from './actions';
+import { expect, test } from './fixtures';
+
+const grid = (page: Page) => page.getByRole('listbox', { name: 'Frames in Cars' });
+const canvas = (page: Page) => page.getByRole('application', { name: 'Annotation canvas' });
+const shapes = (page: Page) => page.getByRole('listbox', { name: 'Shapes on this frame' }).getByRole('option');
+const saveState = (page: Page) => page.getByRole('status', { name: 'Save state' });
+const connection = (page: Page) => page.getByRole('status', { name: 'Connection' });
+
+async function openFirstFrame(page: Page) {
+  await grid(page).getByRole('option', { name: /^Frame 1 of car-detection/ }).dblclick();
+  await expect(canvas(page)).toHaveAttribute('aria-busy', 'false');
+}
+
+async function pointAt(page: Page, dx: number, dy: number) {
+  const box = await canvas(page).boundingBox();
+  if (!box) throw new Error('The canvas is not on screen.');
+  await page.keyboard.press('k');
+  await page.mouse.click(box.x + box.width / 2 + dx, box.y + box.height / 2 + dy);
+}
+
+test('a person keeps annotating while `stillframe serve` restarts: the page says it is not connected, keeps the edits, and sends them once the host is back', async ({
+  app,
+}) => {
+  const host = app.host;
+  test.skip(!host, 'Only the browser host can stop under an open window.');
+  if (!host) return;
+  const { page } = app;
+  await createFirstProject(page, 'Offline');
+  await importClip(page, 'car-detection.mp4', 'Cars', '10');
+  await expect(grid(page).getByRole('option')).toHaveCount(4);
+  await openFirstFrame(page);
+  await pointAt(page, -100, 0);
+  await expect(saveState(page)).toHaveText('Saved');
+  await expect(connection(page)).toHaveText('');
+
+  await host.stop();
+  await expect(connection(page)).toContainText('Not connected to the Stillframe host. Reconnecting…');
+  await pointAt(page, 0, 0);
+  await pointAt(page, 100, 0);
+  await page.keyboard.press('Delete');
+  await expect(shapes(page)).toHaveCount(2);
+  await expect(saveState(page)).toHaveText('Not connected — 3 edits waiting');
+  await expect(connection(page)).toContainText('Not connected — 3 edits waiting');
+
+  // The tab reconnects by itself, with the library's own token, and delivers what it kept.
+  await host.start();
+  await expect(saveState(page)).toHaveText('Saved');
+  await expect(connection(page)).toHaveText('');
+  await page.reload();
+  await page.getByRole('button', { name: /^Offline/ }).click();
+  await openFirstFrame(page);
+  await expect(shapes(page)).toHaveCount(2);
+
+  // An edit made while the host is down survives a reload of the page before it is back.
+  await host.stop();
+  await expect(connection(page)).toContainText('Not connected');
+  await pointAt(page, 0, 100);
+  await expect(saveState(page)).toHaveText('Not connected — 1 edit waiting');
+  await page.reload().catch(() => undefined);
+  await host.start();
+  await page.reload();
+  await page.getByRole('button', { name: /^Offline/ }).click();
+  await openFirstFrame(page);
+  await expect(shapes(page)).toHaveCount(3);
+  await expect(saveState(page)).toHaveText('Saved');
+});
