@@ -4,16 +4,17 @@ import { app, BrowserWindow, dialog, ipcMain, safeStorage, session, type IpcMain
 import { eventNames } from '../shared/contract';
 import { dispatch } from './api/dispatch';
 import { createHandlers } from './api/handlers';
+import { appEntryUrl, isAppUrl as isAppPage } from './app-scheme';
 import { contentSecurityPolicy } from './host/csp';
 import { defaultLibraryDir } from './library/paths';
 import { mediaScheme } from '../shared/media-url';
-import { handleMediaScheme, registerMediaScheme } from './media-protocol';
+import { handleAppScheme, handleMediaScheme, registerAppSchemes } from './media-protocol';
 import { openServices, type Services } from './services';
-import { lockDownContents } from './window-security';
+import { lockDownContents, lockDownSession } from './window-security';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const rendererUrl = process.env.ELECTRON_RENDERER_URL;
-const rendererFile = path.join(here, '../renderer/index.html');
+const rendererDir = path.join(here, '../renderer');
 
 function libraryFromArgs(): string {
   const index = process.argv.indexOf('--library');
@@ -21,16 +22,9 @@ function libraryFromArgs(): string {
   return value ? path.resolve(value) : defaultLibraryDir();
 }
 
-function isAppUrl(url: string): boolean {
-  if (rendererUrl) return url.startsWith(rendererUrl);
-  try {
-    return new URL(url).protocol === 'file:' && fileURLToPath(url) === rendererFile;
-  } catch {
-    return false;
-  }
-}
+const isAppUrl = (url: string) => isAppPage(url, rendererUrl);
 
-registerMediaScheme();
+registerAppSchemes();
 app.enableSandbox();
 
 let services: Services | null = null;
@@ -53,8 +47,7 @@ async function createWindow(): Promise<void> {
   });
   lockDownContents(window.webContents, isAppUrl);
   window.once('ready-to-show', () => window.show());
-  if (rendererUrl) await window.loadURL(rendererUrl);
-  else await window.loadFile(rendererFile);
+  await window.loadURL(rendererUrl ?? appEntryUrl);
 }
 
 async function start(): Promise<void> {
@@ -62,16 +55,14 @@ async function start(): Promise<void> {
   const libraryDir = libraryFromArgs();
   // After whenReady: before it, safeStorage reports no encryption and, on Linux, an 'unknown' keyring.
   services = openServices({ libraryDir, startQueue: true, safeStorage });
+  const policy = contentSecurityPolicy({ img: [`${mediaScheme}:`], connect: rendererUrl ? ['ws:'] : [] });
   handleMediaScheme(services.paths.root);
+  handleAppScheme(rendererDir, policy);
+  // The dev server's responses, which the app scheme's handler does not make.
   session.defaultSession.webRequest.onHeadersReceived((details, callback) => {
-    callback({
-      responseHeaders: {
-        ...details.responseHeaders,
-        'Content-Security-Policy': [contentSecurityPolicy({ img: [`${mediaScheme}:`], connect: rendererUrl ? ['ws:'] : [] })],
-      },
-    });
+    callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [policy] } });
   });
-  session.defaultSession.setPermissionRequestHandler((_contents, _permission, callback) => callback(false));
+  lockDownSession(session.defaultSession);
 
   const handlers = createHandlers(services);
   // Only our own top-level page may call in: not an iframe, not a page navigated elsewhere.

@@ -61,8 +61,20 @@ describe('packaging and Electron configuration (what nobody here can check by la
     expect(main).toMatch(/sandbox: true/);
     expect(main).toMatch(/nodeIntegration: false/);
     expect(main).toMatch(/app\.enableSandbox\(\)/);
-    expect(main).toMatch(/registerMediaScheme\(\);\s*\n/);
-    expect(main.indexOf('registerMediaScheme()')).toBeLessThan(main.indexOf('await app.whenReady()'));
+    expect(main).toMatch(/registerAppSchemes\(\);\s*\n/);
+    expect(main.indexOf('registerAppSchemes()')).toBeLessThan(main.indexOf('await app.whenReady()'));
+  });
+
+  it('loads the renderer through the app scheme, never file://, with a permission check and a frame navigation guard', () => {
+    const main = read('electron/main.ts');
+    expect(main).not.toMatch(/loadFile\(|file:/);
+    expect(main).toMatch(/loadURL\(rendererUrl \?\? appEntryUrl\)/);
+    expect(main).toMatch(/handleAppScheme\(rendererDir, policy\)/);
+    expect(main).toMatch(/lockDownSession\(session\.defaultSession\)/);
+    expect(read('electron/window-security.ts')).toMatch(/'will-frame-navigate'/);
+    // Relative asset paths resolve on stillframe-app://app/ as they did on file://.
+    const html = readFileSync(path.join(root, 'out', 'renderer', 'index.html'), 'utf8');
+    for (const [, asset] of html.matchAll(/(?:src|href)="([^"]+)"/g)) expect(asset).toMatch(/^\.\//);
   });
 
   it('ships the page with a Content-Security-Policy that allows no eval and no remote code', () => {
