@@ -76,6 +76,23 @@ export const calls = {
       .refine((input) => input.paths.length + input.links.length > 0, { message: 'Give at least one file, folder or Loom link.' }),
     z.object({ batch: batchSchema, videos: z.array(ingestedVideoSchema) }),
   ),
+  /**
+   * Checks an import before its files are uploaded (the browser host): the batch choice, refused as
+   * `ingest.start` would refuse it, and each file by name and size, answered in order.
+   */
+  'ingest.check': call(
+    z
+      .object({
+        projectId: idSchema,
+        batch: batchChoiceSchema,
+        files: z
+          .array(z.object({ name: z.string().min(1).max(1000), sizeBytes: z.number().int().min(0) }).strict())
+          .min(1)
+          .max(10_000),
+      })
+      .strict(),
+    z.object({ files: z.array(z.object({ name: z.string(), error: appErrorSchema.nullable() })) }),
+  ),
   'videos.list': call(z.object({ batchId: idSchema }).strict(), z.array(videoSchema)),
   'frames.list': call(
     z

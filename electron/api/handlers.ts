@@ -9,7 +9,7 @@ import { getFrame, listFrames, moveFrames, purgeDeletedFrames, restoreFrames, so
 import { discardJob, getJob, listJobs, queueStats, requeueJob } from '../library/jobs';
 import { createProject, deleteProject, listProjects, renameProject } from '../library/projects';
 import { listVideos } from '../library/videos';
-import { ingestFiles } from '../ingest/ingest';
+import { checkIngest, ingestFiles } from '../ingest/ingest';
 import { resolveFfmpeg } from '../media/binaries';
 import type { Services } from '../services';
 import { version } from '../../package.json';
@@ -82,6 +82,7 @@ export function createHandlers(services: Services): Handlers {
       changed('batch', input.projectId, result.batch.id);
       return { batch: result.batch, videos: result.videos };
     },
+    'ingest.check': (input) => checkIngest(db, services.ingestSettings, input),
     'videos.list': ({ batchId }) => listVideos(db, batchId),
     'frames.list': ({ batchId, offset, limit }) => listFrames(db, batchId, offset, limit),
     'frames.get': ({ id }) => getFrame(db, id),

@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { connect as connectTcp } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -9,7 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { maxMessageBytes } from '../../shared/host-protocol';
 import type { ServiceOptions } from '../services';
-import { openTestServices } from '../test-support/temp-library';
+import { mediaDir, openTestServices } from '../test-support/temp-library';
 import { startBrowserHost, type BrowserHost } from './browser-host';
 import { hostTokenFileName } from './host-token';
 
@@ -313,5 +313,85 @@ describe('the browser host under bad input', () => {
     expect(statSync(path.join(services.paths.root, hostTokenFileName)).mode & 0o777).toBe(0o600);
     const other = await start();
     expect(other.host.token).not.toBe(token);
+  });
+});
+
+async function uploadFile(host: BrowserHost, origin: string, name: string, body: Buffer): Promise<string> {
+  const answer = await new Promise<string>((resolve, reject) => {
+    const req = request(`${origin}/upload?name=${name}`, { method: 'POST', headers: { origin, 'x-stillframe-token': host.token } }, (res) => {
+      let text = '';
+      res.on('data', (chunk: Buffer) => (text += chunk.toString()));
+      res.on('end', () => resolve(text));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+  return (JSON.parse(answer) as { path: string }).path;
+}
+
+describe('uploads for imports', () => {
+  const sampling = { sampling: { mode: 'every', seconds: 10 }, jpegQuality: 3 };
+
+  it('checks the batch choice and each file by the import rules before a byte is uploaded', async () => {
+    const { host, origin } = await start();
+    const socket = await connect(`ws://127.0.0.1:${host.port}/api?token=${host.token}`, origin);
+    const project = (await callOver(socket, 1, 'projects.create', { name: 'Checks' })) as { value: { id: string } };
+    const projectId = project.value.id;
+    const check = (id: number, batch: unknown, files = [{ name: 'clip.mp4', sizeBytes: 10 }]) => callOver(socket, id, 'ingest.check', { projectId, batch, files });
+    expect(await check(2, { newName: '  ' })).toMatchObject({ ok: false, error: { code: 'invalid-input', message: 'Batch name is required.' } });
+    expect(await check(3, { newName: 'x'.repeat(51) })).toMatchObject({ ok: false, error: { message: 'Batch name is too long: at most 50 characters.' } });
+    expect(await check(4, { existingId: '01890000-0000-7000-8000-000000000000' })).toMatchObject({ ok: false, error: { code: 'not-found' } });
+    expect(await check(5, { newName: 'Cars' }, [{ name: 'notes.txt', sizeBytes: 10 }, { name: 'clip.MP4', sizeBytes: 10 }])).toEqual({
+      ok: true,
+      value: {
+        files: [
+          { name: 'notes.txt', error: { code: 'not-a-video', message: '“notes.txt” is not a video file. Stillframe imports videos such as MP4, MOV, MKV and WebM.' } },
+          { name: 'clip.MP4', error: null },
+        ],
+      },
+    });
+    const video = readFileSync(path.join(mediaDir, 'milk.mkv'));
+    const file = await uploadFile(host, origin, 'milk.mkv', video);
+    expect(await callOver(socket, 6, 'ingest.start', { projectId, batch: { newName: 'Cars' }, paths: [file], options: sampling })).toMatchObject({ ok: true });
+    expect(await check(7, { newName: 'cars' })).toMatchObject({ ok: false, error: { code: 'conflict', message: 'This project already has a batch named “cars”. Choose another name.' } });
+    socket.close();
+  });
+
+  it('removes uploads no video row refers to: after an import, after a delete, and when the host starts', async () => {
+    const { services, host, origin } = await start();
+    const socket = await connect(`ws://127.0.0.1:${host.port}/api?token=${host.token}`, origin);
+    const send = (name: string, body: Buffer) => uploadFile(host, origin, name, body);
+    const video = readFileSync(path.join(mediaDir, 'milk.mkv'));
+    const kept = () => (existsSync(path.join(services.paths.root, 'imports')) ? readdirSync(path.join(services.paths.root, 'imports')) : []).length;
+    const project = (await callOver(socket, 1, 'projects.create', { name: 'Uploads' })) as { value: { id: string } };
+    const projectId = project.value.id;
+
+    const first = await send('milk.mkv', video);
+    const again = await send('milk-again.mkv', video);
+    const started = await callOver(socket, 2, 'ingest.start', { projectId, batch: { newName: 'Milk' }, paths: [first, again], options: sampling });
+    expect(started).toMatchObject({ ok: true, value: { videos: [{ duplicateOf: null }, { duplicateOf: expect.any(String) }] } });
+    // The duplicate has no video row: its upload is gone, the imported one stays for its extraction.
+    expect(existsSync(first)).toBe(true);
+    expect(existsSync(again)).toBe(false);
+
+    const refused = await send('other.mkv', video);
+    expect(await callOver(socket, 3, 'ingest.start', { projectId, batch: { newName: 'milk' }, paths: [refused], options: sampling })).toMatchObject({
+      ok: false,
+      error: { code: 'conflict' },
+    });
+    expect(existsSync(refused)).toBe(false);
+
+    // Uploaded, its import not asked for yet: kept while this host runs.
+    const waiting = await send('waiting.mkv', video);
+    expect(await callOver(socket, 4, 'projects.delete', { id: projectId })).toMatchObject({ ok: true });
+    expect(existsSync(first)).toBe(false);
+    expect(existsSync(waiting)).toBe(true);
+    expect(kept()).toBe(1);
+    socket.close();
+
+    await hosts.pop()?.close();
+    hosts.push(await startBrowserHost(services, { port: 0, rendererDir: mkdtempSync(path.join(tmpdir(), 'sf-renderer-')) }));
+    expect(existsSync(waiting)).toBe(false);
+    expect(kept()).toBe(0);
   });
 });

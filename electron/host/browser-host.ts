@@ -24,6 +24,7 @@ import { thumbnailBundlePath, thumbnailBundleRequestSchema, type ThumbnailBundle
 import { dispatch } from '../api/dispatch';
 import { createHandlers } from '../api/handlers';
 import { resolveInsideFolder, resolveLibraryPath } from '../library/paths';
+import { removeUnreferencedUploads, uploadsFolder } from '../library/uploads';
 import type { Services } from '../services';
 import { contentSecurityPolicy } from './csp';
 import { libraryHostToken } from './host-token';
@@ -119,7 +120,29 @@ function uploadFileName(raw: string): string {
 export async function startBrowserHost(services: Services, options: BrowserHostOptions): Promise<BrowserHost> {
   const token = libraryHostToken(services.paths.root);
   const handlers = createHandlers(services);
-  const uploads = path.join(services.paths.root, 'imports');
+  const uploads = uploadsFolder(services.paths);
+  /**
+   * Uploads whose import the page has not asked for yet (it uploads every file first, then calls ingest.start),
+   * with when they arrived. A page that never asks leaves them to the next start of the host, or a day.
+   */
+  const awaitingImport = new Map<string, number>();
+  const uploadGraceMs = 24 * 60 * 60 * 1000;
+  const sweepUploads = () => {
+    const now = Date.now();
+    removeUnreferencedUploads(services.db, services.paths, (file) => now - (awaitingImport.get(file) ?? -Infinity) < uploadGraceMs);
+  };
+  // Left by an earlier run: nothing of this run is waiting for them.
+  sweepUploads();
+  /** After an import, and after anything that deletes videos, uploads that no video row refers to go. */
+  const sweepsAfter = (call: unknown) => call === 'ingest.start' || (typeof call === 'string' && call.endsWith('.delete'));
+  const run = async (call: string, input: unknown) => {
+    const result = await dispatch(handlers, call, input);
+    if (call === 'ingest.start' && typeof input === 'object' && input !== null && 'paths' in input && Array.isArray(input.paths)) {
+      for (const file of input.paths) awaitingImport.delete(String(file));
+    }
+    if (sweepsAfter(call)) sweepUploads();
+    return result;
+  };
   let origins = new Set<string>();
   let hosts = new Set<string>();
 
@@ -208,6 +231,7 @@ export async function startBrowserHost(services: Services, options: BrowserHostO
       if (!res.headersSent && !connection.destroyed) return fail(res, 400, 'The upload was interrupted.');
       return;
     }
+    awaitingImport.set(target, Date.now());
     res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ path: target }));
   };
 
@@ -316,7 +340,7 @@ export async function startBrowserHost(services: Services, options: BrowserHostO
         });
       }
       const { id, call, input } = frame.data;
-      void dispatch(handlers, call, input).then((result) => reply(ws, { id, result }));
+      void run(call, input).then((result) => reply(ws, { id, result }));
     });
   });
 

@@ -7,7 +7,7 @@ import type { Batch } from '../../shared/domain';
 import { StillframeError, toAppError, type AppErrorData } from '../../shared/errors';
 import { uuidv7 } from '../../shared/ids';
 import type { ExtractionOptions } from '../../shared/sampling';
-import { createBatch, getBatch } from '../library/batches';
+import { checkNewBatchName, createBatch, getBatch } from '../library/batches';
 import { transaction, type Database } from '../library/database';
 import { createJob } from '../library/jobs';
 import { getProject } from '../library/projects';
@@ -131,11 +131,49 @@ async function addLoomVideos(
   });
 }
 
-function resolveBatch(db: Database, projectId: string, choice: BatchChoice): Batch {
-  if ('newName' in choice) return createBatch(db, projectId, choice.newName);
-  const batch = getBatch(db, choice.existingId);
+function existingBatch(db: Database, projectId: string, existingId: string): Batch {
+  const batch = getBatch(db, existingId);
   if (batch.projectId !== projectId) throw new StillframeError('invalid-input', 'That batch belongs to another project.');
   return batch;
+}
+
+function resolveBatch(db: Database, projectId: string, choice: BatchChoice): Batch {
+  if ('newName' in choice) return createBatch(db, projectId, choice.newName);
+  return existingBatch(db, projectId, choice.existingId);
+}
+
+function tooLargeError(name: string, sizeBytes: number, settings: IngestSettings): AppErrorData {
+  return new StillframeError(
+    'file-too-large',
+    `“${name}” is ${(sizeBytes / 1024 ** 3).toFixed(1)} GB, more than the ${(settings.maxFileBytes / 1024 ** 3).toFixed(1)} GB limit set in Settings.`,
+  ).toData();
+}
+
+export interface IngestCheck {
+  projectId: string;
+  batch: BatchChoice;
+  files: readonly { name: string; sizeBytes: number }[];
+}
+
+/**
+ * What `ingestFiles` would refuse, known before the browser host uploads a byte: the project, the batch choice
+ * (thrown, as the import cannot go on), and each file by its name and size (answered per file). Uses the same
+ * rules as the import itself.
+ */
+export function checkIngest(db: Database, settings: IngestSettings, request: IngestCheck): { files: { name: string; error: AppErrorData | null }[] } {
+  getProject(db, request.projectId);
+  if ('newName' in request.batch) checkNewBatchName(db, request.projectId, request.batch.newName);
+  else existingBatch(db, request.projectId, request.batch.existingId);
+  return {
+    files: request.files.map(({ name, sizeBytes }) => ({
+      name,
+      error: !videoExtensions.has(path.extname(name).toLowerCase())
+        ? new StillframeError('not-a-video', `“${name}” is not a video file. Stillframe imports videos such as MP4, MOV, MKV and WebM.`).toData()
+        : sizeBytes > settings.maxFileBytes
+          ? tooLargeError(name, sizeBytes, settings)
+          : null,
+    })),
+  };
 }
 
 /**
@@ -195,10 +233,7 @@ export async function ingestFiles(
       const base = { id, projectId: request.projectId, batchId: batch.id, name, sourcePath: file, sizeBytes: info.size, contentHash };
       const probe = probed && 'probe' in probed ? probed.probe : null;
       const probeError = tooLarge
-        ? new StillframeError(
-            'file-too-large',
-            `“${name}” is ${(info.size / 1024 ** 3).toFixed(1)} GB, more than the ${(settings.maxFileBytes / 1024 ** 3).toFixed(1)} GB limit set in Settings.`,
-          ).toData()
+        ? tooLargeError(name, info.size, settings)
         : probed && 'error' in probed
           ? probed.error
           : null;

@@ -55,13 +55,19 @@ export function findBatchByName(db: Database, projectId: string, name: string): 
   return row ? toBatch(row) : null;
 }
 
-export function createBatch(db: Database, projectId: string, rawName: string): Batch {
+/** The name a new batch would get, or the reason it cannot: checked before an import uploads anything, and again as the batch is made. */
+export function checkNewBatchName(db: Database, projectId: string, rawName: string): string {
   const name = validateBatchName(rawName);
+  if (findBatchByName(db, projectId, name)) {
+    throw new StillframeError('conflict', `This project already has a batch named “${name}”. Choose another name.`);
+  }
+  return name;
+}
+
+export function createBatch(db: Database, projectId: string, rawName: string): Batch {
   const id = uuidv7();
   transaction(db, () => {
-    if (findBatchByName(db, projectId, name)) {
-      throw new StillframeError('conflict', `This project already has a batch named “${name}”. Choose another name.`);
-    }
+    const name = checkNewBatchName(db, projectId, rawName);
     const taken = new Set(
       db
         .prepare('SELECT slug FROM batches WHERE project_id = ?')

@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import type { IngestedVideo } from '../../../shared/contract';
 import type { Batch, Project } from '../../../shared/domain';
-import { toAppError } from '../../../shared/errors';
+import { StillframeError, toAppError } from '../../../shared/errors';
 import { parseLoomLink } from '../../../shared/loom-links';
 import { batchNameMaxLength, defaultBatchName } from '../../../shared/names';
 import { samplingSchema, type Sampling } from '../../../shared/sampling';
@@ -94,24 +94,38 @@ export function ImportDialog({ project, batches, source, onClose, onDone }: Impo
     if (!sampling || !maxFramesValid) return;
     setBusy(true);
     setError(null);
+    const batch = target === 'new' ? { newName: batchName } : { existingId };
     try {
+      // Files the host would refuse are never uploaded: it checks the batch choice and each file first.
+      let refused: IngestedVideo[] = [];
+      let files = source.kind === 'files' ? source.files : [];
+      if (source.kind === 'files') {
+        const checked = await call('ingest.check', {
+          projectId: project.id,
+          batch,
+          files: source.files.map((file) => ({ name: file.name, sizeBytes: file.size })),
+        });
+        refused = checked.files.flatMap(({ name, error }) => (error ? [{ file: name, video: null, duplicateOf: null, error }] : []));
+        files = source.files.filter((_, index) => !checked.files[index]?.error);
+        if (files.length === 0) throw new StillframeError(refused[0]?.error?.code ?? 'invalid-input', refused.map((item) => item.error?.message).join(' '));
+      }
       const paths =
         source.kind === 'links'
           ? []
           : source.kind === 'paths'
           ? source.paths
-          : await hostBridge().filesToPaths(source.files, (progress) =>
+          : await hostBridge().filesToPaths(files, (progress) =>
               setTransfer({ file: progress.file, fraction: progress.totalBytes > 0 ? progress.loadedBytes / progress.totalBytes : 0 }),
             );
       setTransfer(null);
       const result = await call('ingest.start', {
         projectId: project.id,
-        batch: target === 'new' ? { newName: batchName } : { existingId },
+        batch,
         paths,
         links: source.kind === 'links' ? pasted.links : [],
         options: { sampling, jpegQuality: 3, ...(maxFramesNumber ? { maxFrames: maxFramesNumber } : {}) },
       });
-      const failed = result.videos.filter((item) => item.error || item.duplicateOf);
+      const failed = [...refused, ...result.videos.filter((item) => item.error || item.duplicateOf)];
       if (failed.length > 0) setProblems(failed);
       else onDone();
     } catch (caught) {
