@@ -1,0 +1,43 @@
+import { describe, expect, it } from 'vitest';
+import { calls } from './contract';
+import { encodeRequest, maxMessageBytes, requestFrameSchema, serverFrameSchema } from './host-protocol';
+
+const frameId = '01890000-0000-7000-8000-000000000001';
+
+/** `count` polygons sharing one array of `points` coordinates, each a few characters long as real ones are. */
+function restoreOf(count: number, points: number) {
+  const coordinates = Array.from({ length: points }, (_, i) => 1000 + (i % 1000) + 0.25);
+  const shapes = Array.from({ length: count }, (_, i) => ({
+    id: `01890000-0000-7000-8000-${String(i).padStart(12, '0')}`,
+    frameId,
+    type: 'polygon' as const,
+    points: coordinates,
+  }));
+  return { shapes };
+}
+
+describe('the browser host wire', () => {
+  it('reads calls, answers and events, and nothing else', () => {
+    expect(requestFrameSchema.safeParse({ id: 1, call: 'projects.list', input: {} }).success).toBe(true);
+    for (const bad of [null, 42, 'text', [], {}, { id: -1, call: 'x' }, { id: 1.5, call: 'x' }, { id: 1, call: 7 }, { id: 1, call: 'x', extra: 1 }]) {
+      expect(requestFrameSchema.safeParse(bad).success, JSON.stringify(bad)).toBe(false);
+    }
+    expect(serverFrameSchema.safeParse({ id: 3, result: { ok: true, value: [] } }).success).toBe(true);
+    expect(serverFrameSchema.safeParse({ id: null, result: { ok: false, error: { code: 'invalid-input', message: 'No.' } } }).success).toBe(true);
+    expect(serverFrameSchema.safeParse({ event: 'library.changed', payload: {} }).success).toBe(true);
+    expect(serverFrameSchema.safeParse({ event: 'no.such.event', payload: {} }).success).toBe(false);
+  });
+
+  it('sends a large paste whole, and refuses one over the message limit with a typed error before it is sent', () => {
+    const large = restoreOf(500, 1_000);
+    expect(calls['shapes.restore'].input.safeParse(large).success).toBe(true);
+    const sent = encodeRequest({ id: 1, call: 'shapes.restore', input: large });
+    expect('text' in sent && sent.text.length).toBeLessThan(maxMessageBytes);
+
+    const tooLarge = { ok: false, error: { code: 'invalid-input', message: 'This change is too large to send to the Stillframe host in one go. Make it in smaller parts.' } };
+    expect(encodeRequest({ id: 2, call: 'shapes.restore', input: restoreOf(600, 20_000) })).toEqual({ error: tooLarge });
+    // The contract's largest: 10,000 shapes of 20,000 points, longer as JSON than a JavaScript string can be.
+    const largest = restoreOf(10_000, 20_000);
+    expect(encodeRequest({ id: 3, call: 'shapes.paste', input: { toFrameId: frameId, ...largest } })).toEqual({ error: tooLarge });
+  });
+});
