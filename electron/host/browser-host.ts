@@ -292,10 +292,6 @@ export async function startBrowserHost(services: Services, options: BrowserHostO
   // opcode or RSV bit, a bad close code) is closed by ws with the matching close code; these listeners only keep
   // that error from reaching the process, so the host and its other connections carry on.
   sockets.on('error', (error) => console.warn(`The browser host's WebSocket server reported: ${error.message}`));
-  server.on('clientError', (_error, socket) => {
-    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n');
-    else socket.destroy();
-  });
   server.on('upgrade', (req, socket, head) => {
     socket.on('error', () => socket.destroy());
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
