@@ -1,6 +1,7 @@
 import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Page } from '@playwright/test';
+import { uploadPath } from '../shared/host-protocol';
 import { createFirstProject, importClip } from './actions';
 import { expect, mediaDir, test } from './fixtures';
 
@@ -13,11 +14,16 @@ test('an import the host would refuse uploads nothing, and deleting a batch leav
   const { page, libraryDir } = app;
   // Only the browser host uploads: Electron hands the host the files' own paths.
   const uploads = () => (existsSync(path.join(libraryDir, 'imports')) ? readdirSync(path.join(libraryDir, 'imports')) : []);
+  const uploadRequests: string[] = [];
+  page.on('request', (request) => {
+    if (request.method() === 'POST' && new URL(request.url()).pathname === uploadPath) uploadRequests.push(request.url());
+  });
   await createFirstProject(page, 'Dairy');
   await importClip(page, 'milk.mkv', 'Milk', '1');
   const batch = page.getByRole('region', { name: 'Batch Milk' });
   await expect(batch.getByRole('list', { name: 'Videos in Milk' }).getByRole('listitem', { name: 'milk.mkv' })).toContainText('done', { timeout: 60_000 });
   const afterFirst = uploads();
+  const sentFirst = uploadRequests.length;
 
   // A batch name the project already has: refused before anything is uploaded.
   await chooseFiles(page, [path.join(mediaDir, 'bottle-detection.mp4')]);
@@ -29,6 +35,7 @@ test('an import the host would refuse uploads nothing, and deleting a batch leav
   await dialog.getByRole('button', { name: 'Import' }).click();
   await expect(dialog.getByRole('alert')).toHaveText('Batch name is required.');
   expect(uploads()).toEqual(afterFirst);
+  expect(uploadRequests).toHaveLength(sentFirst);
   await dialog.getByRole('button', { name: 'Cancel' }).click();
 
   // A file that is not a video is refused by its name, and not uploaded.
@@ -40,6 +47,7 @@ test('an import the host would refuse uploads nothing, and deleting a batch leav
   await notesDialog.getByRole('button', { name: 'Import' }).click();
   await expect(notesDialog.getByRole('alert')).toHaveText('“notes.txt” is not a video file. Stillframe imports videos such as MP4, MOV, MKV and WebM.');
   expect(uploads()).toEqual(afterFirst);
+  expect(uploadRequests).toHaveLength(sentFirst);
   await notesDialog.getByRole('button', { name: 'Cancel' }).click();
 
   await page.getByRole('button', { name: 'Delete batch Milk' }).click();
