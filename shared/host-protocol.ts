@@ -65,6 +65,13 @@ export const notConnected: CallResult<never> = {
 /** Close code the host uses when a page breaks the protocol in a way ws does not already name (RFC 6455 §7.4.1). */
 export const policyViolationCode = 1008;
 
+/** Library files (frames, thumbnails) by library-relative path, each segment percent-encoded; the token as `?token=`. */
+export const mediaPathPrefix = '/media/';
+
+export function hostMediaUrl(libraryRelativePath: string, token: string): string {
+  return `${mediaPathPrefix}${libraryRelativePath.split('/').map(encodeURIComponent).join('/')}?${tokenParam}=${token}`;
+}
+
 /** POST the file's bytes as the body; the answer is `uploadAnswerSchema`. */
 export const uploadPath = '/upload';
 export const uploadNameParam = 'name';

@@ -11,6 +11,7 @@ import { eventNames } from '../../shared/contract';
 import {
   apiSocketPath,
   maxMessageBytes,
+  mediaPathPrefix,
   requestFrameSchema,
   tokenHeader,
   tokenParam,
@@ -266,9 +267,9 @@ export async function startBrowserHost(services: Services, options: BrowserHostO
   const server: Server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     if (!hosts.has(req.headers.host ?? '')) return fail(res, 421, 'Wrong host');
-    if (req.method === 'GET' && url.pathname.startsWith('/media/')) {
+    if (req.method === 'GET' && url.pathname.startsWith(mediaPathPrefix)) {
       if (!sameToken(tokenOf(req, url), token)) return fail(res, 403, 'Forbidden');
-      const file = resolveInsideFolder(services.paths.root, url.pathname.slice('/media/'.length));
+      const file = resolveInsideFolder(services.paths.root, url.pathname.slice(mediaPathPrefix.length));
       return void serveFile(res, file, {
         'content-type': mimeTypes[path.extname(file ?? '').toLowerCase()] ?? 'application/octet-stream',
         'cache-control': 'private, max-age=3600',

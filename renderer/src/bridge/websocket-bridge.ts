@@ -3,6 +3,7 @@ import type { CallName, CallResult, EventName } from '../../../shared/contract';
 import {
   apiSocketPath,
   encodeRequest,
+  hostMediaUrl,
   notConnected,
   resendableCalls,
   serverFrameSchema,
@@ -178,7 +179,7 @@ export async function connectWebSocketBridge(location: Location): Promise<Stillf
       return paths;
     },
     pickVideoPaths: async () => null,
-    mediaUrl: (relative) => `/media/${relative.split('/').map(encodeURIComponent).join('/')}?${tokenParam}=${token}`,
+    mediaUrl: (relative) => hostMediaUrl(relative, token),
     loadThumbnails: async (paths) => {
       const request: ThumbnailBundleRequest = { paths };
       const response = await fetch(thumbnailBundlePath, {
