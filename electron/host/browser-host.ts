@@ -119,7 +119,7 @@ function uploadFileName(raw: string): string {
  * this host's own origin, so no other page in the person's browser can drive it.
  */
 export async function startBrowserHost(services: Services, options: BrowserHostOptions): Promise<BrowserHost> {
-  const token = libraryHostToken(services.paths.root);
+  const token = libraryHostToken(services.paths);
   const handlers = createHandlers(services);
   const uploads = uploadsFolder(services.paths);
   /**
