@@ -76,6 +76,7 @@ export function hostMediaUrl(libraryRelativePath: string, token: string): string
 export const uploadPath = '/upload';
 export const uploadNameParam = 'name';
 export const uploadAnswerSchema = z.object({ path: z.string() });
+export type UploadAnswer = z.infer<typeof uploadAnswerSchema>;
 
 export function uploadUrl(fileName: string): string {
   return `${uploadPath}?${uploadNameParam}=${encodeURIComponent(fileName)}`;

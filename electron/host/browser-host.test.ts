@@ -290,6 +290,22 @@ describe('the browser host under bad input', () => {
     expect(frame.headers['content-length']).toBe(String('jpeg bytes'.length));
   });
 
+  it('carries on when a client drops a request half-way through its body', async () => {
+    const { host, origin } = await start();
+    for (const route of ['/thumbnails', '/upload?name=half.mp4']) {
+      await new Promise<void>((resolve) => {
+        const socket = connectTcp(host.port, '127.0.0.1', () => {
+          socket.write(
+            [`POST ${route} HTTP/1.1`, `Host: 127.0.0.1:${host.port}`, `Origin: ${origin}`, `x-stillframe-token: ${host.token}`, 'Content-Length: 100000', '', '{"paths": ['].join('\r\n'),
+            () => setTimeout(() => socket.destroy(), 50),
+          );
+        });
+        socket.on('close', () => resolve());
+      });
+    }
+    expect((await get(`${origin}/media/frames/p/frame_000001.jpg?token=${host.token}`)).body).toBe('jpeg bytes');
+  });
+
   it('refuses a chunked upload once the bytes received pass the size limit, and keeps nothing of it', async () => {
     const { services, host, origin } = await start({ ingest: { maxFileBytes: 64 * 1024 } });
     const headers = { origin, 'x-stillframe-token': host.token };

@@ -18,6 +18,7 @@ import {
   uploadNameParam,
   uploadPath,
   type EventFrame,
+  type UploadAnswer,
   type ResponseFrame,
 } from '../../shared/host-protocol';
 import { uuidv7 } from '../../shared/ids';
@@ -130,7 +131,12 @@ export async function startBrowserHost(services: Services, options: BrowserHostO
   const uploadGraceMs = 24 * 60 * 60 * 1000;
   const sweepUploads = () => {
     const now = Date.now();
-    removeUnreferencedUploads(services.db, services.paths, (file) => now - (awaitingImport.get(file) ?? -Infinity) < uploadGraceMs);
+    try {
+      removeUnreferencedUploads(services.db, services.paths, (file) => now - (awaitingImport.get(file) ?? -Infinity) < uploadGraceMs);
+    } catch (error) {
+      // Tidying only: the next import, delete or start tries again.
+      console.warn('Stillframe could not remove unused uploads:', error instanceof Error ? error.message : error);
+    }
   };
   // Left by an earlier run: nothing of this run is waiting for them.
   sweepUploads();
@@ -233,7 +239,8 @@ export async function startBrowserHost(services: Services, options: BrowserHostO
       return;
     }
     awaitingImport.set(target, Date.now());
-    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ path: target }));
+    const answer: UploadAnswer = { path: target };
+    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(answer));
   };
 
   const sendThumbnailBundle = async (req: IncomingMessage, res: ServerResponse) => {
@@ -264,27 +271,39 @@ export async function startBrowserHost(services: Services, options: BrowserHostO
     res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' }).end(bundleJson(bundle));
   };
 
+  /**
+   * A route that fails (a client gone half-way through its body, a full disk) answers 500 if it still can, or
+   * drops that connection; the rejection never reaches the process, which would end the host.
+   */
+  const answering = (res: ServerResponse, work: Promise<unknown>) => {
+    work.catch((error: unknown) => {
+      if (res.headersSent || res.destroyed) return void res.destroy();
+      console.warn('A browser host request failed:', error instanceof Error ? error.message : error);
+      fail(res, 500, 'The Stillframe host could not answer this request.');
+    });
+  };
+
   const server: Server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     if (!hosts.has(req.headers.host ?? '')) return fail(res, 421, 'Wrong host');
     if (req.method === 'GET' && url.pathname.startsWith(mediaPathPrefix)) {
       if (!sameToken(tokenOf(req, url), token)) return fail(res, 403, 'Forbidden');
       const file = resolveInsideFolder(services.paths.root, url.pathname.slice(mediaPathPrefix.length));
-      return void serveFile(res, file, {
+      return answering(res, serveFile(res, file, {
         'content-type': mimeTypes[path.extname(file ?? '').toLowerCase()] ?? 'application/octet-stream',
         'cache-control': 'private, max-age=3600',
         'x-content-type-options': 'nosniff',
-      });
+      }));
     }
     if (req.method === 'POST' && url.pathname === thumbnailBundlePath) {
       if (!fromOwnPage(req, url)) return fail(res, 403, 'Forbidden');
-      return void sendThumbnailBundle(req, res);
+      return answering(res, sendThumbnailBundle(req, res));
     }
     if (req.method === 'POST' && url.pathname === uploadPath) {
       if (!fromOwnPage(req, url)) return fail(res, 403, 'Forbidden');
-      return void receiveUpload(req, res, url);
+      return answering(res, receiveUpload(req, res, url));
     }
-    if (req.method === 'GET') return serveStatic(res, url.pathname);
+    if (req.method === 'GET') return answering(res, serveStatic(res, url.pathname));
     return fail(res, 405, 'Method not allowed');
   });
 
