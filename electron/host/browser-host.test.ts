@@ -7,7 +7,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { maxMessageBytes } from '../../shared/host-protocol';
+import { maxMessageBytes, resendableCalls } from '../../shared/host-protocol';
+import { uuidv7 } from '../../shared/ids';
+import { seedFrames } from '../test-support/seed-frames';
 import type { ServiceOptions } from '../services';
 import { mediaDir, openTestServices } from '../test-support/temp-library';
 import { startBrowserHost, type BrowserHost } from './browser-host';
@@ -230,6 +232,39 @@ function upload(url: string, headers: Record<string, string>, chunks: Buffer[]):
     writeNext(0);
   });
 }
+
+describe('edits the page sends again after a lost connection', () => {
+  it('change nothing more when the host had already applied them, whichever of them are sent again', async () => {
+    const { services, host, origin } = await start();
+    const frameId = seedFrames(services.db, [{ width: 640, height: 360 }]).frames[0]?.id ?? '';
+    const socket = await connect(`ws://127.0.0.1:${host.port}/api?token=${host.token}`, origin);
+    const [a, b, c] = [uuidv7(), uuidv7(), uuidv7()];
+    const edits: [string, unknown][] = [
+      ['shapes.save', { shape: { id: a, frameId, type: 'point', points: [1, 1] } }],
+      ['shapes.save', { shape: { id: b, frameId, type: 'point', points: [2, 2] } }],
+      ['shapes.restore', { shapes: [{ id: a, frameId, type: 'point', points: [3, 3] }, { id: c, frameId, type: 'point', points: [4, 4] }] }],
+      ['shapes.delete', { ids: [b] }],
+    ];
+    expect(new Set(edits.map(([call]) => call))).toEqual(resendableCalls);
+    let id = 1;
+    const sendAll = async (list: [string, unknown][]) => {
+      for (const [call, input] of list) expect(await callOver(socket, id++, call, input), call).toMatchObject({ ok: true });
+    };
+    const onFrame = async () => {
+      const listed = (await callOver(socket, id++, 'shapes.list', { frameId })) as { value: { id: string; points: number[] }[] };
+      return listed.value.map((shape) => [shape.id, shape.points]);
+    };
+    await sendAll(edits);
+    const applied = await onFrame();
+    expect(applied).toEqual(expect.arrayContaining([[a, [3, 3]], [c, [4, 4]]]));
+    expect(applied).toHaveLength(2);
+    for (let from = 0; from < edits.length; from++) {
+      await sendAll(edits.slice(from));
+      expect(await onFrame(), `sent again from edit ${from + 1}`).toEqual(applied);
+    }
+    socket.close();
+  });
+});
 
 describe('the browser host under bad input', () => {
   it('answers null and every other message that is not a call with a typed error, and keeps serving', async () => {
