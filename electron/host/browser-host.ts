@@ -116,7 +116,7 @@ function uploadFileName(raw: string): string {
 /**
  * `stillframe serve`: the same services and the same API as the Electron app, for a browser on this machine.
  * It exists because Electron's binary cannot be downloaded here; the end-to-end suite drives the app through it.
- * Bound to 127.0.0.1; every call needs the per-launch token, and WebSocket and upload requests must come from
+ * Bound to 127.0.0.1; every call needs the library's token (see host-token.ts), and WebSocket and upload requests must come from
  * this host's own origin, so no other page in the person's browser can drive it.
  */
 export async function startBrowserHost(services: Services, options: BrowserHostOptions): Promise<BrowserHost> {
