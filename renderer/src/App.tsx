@@ -1,5 +1,6 @@
 import { useEffect } from 'react';
 import { subscribe } from './api';
+import { useFrameUndo } from './state/frame-undo';
 import { useApp } from './state/store';
 import { ErrorBanner } from './views/ErrorBanner';
 import { FrameView } from './views/FrameView';
@@ -11,6 +12,7 @@ import { SettingsButton } from './views/SettingsDialog';
 export function App() {
   const route = useApp((state) => state.route);
   const projects = useApp((state) => state.projects);
+  const projectsLoaded = useApp((state) => state.projectsLoaded);
   const navigate = useApp((state) => state.navigate);
   const queueOpen = useApp((state) => state.queueOpen);
 
@@ -23,8 +25,22 @@ export function App() {
       subscribe('queue.stats', setStats),
       subscribe('library.changed', () => void loadProjects().catch(showError)),
     ];
-    return () => offs.forEach((off) => off());
+    const onLocation = () => useApp.getState().followLocation();
+    window.addEventListener('popstate', onLocation);
+    window.addEventListener('hashchange', onLocation);
+    return () => {
+      offs.forEach((off) => off());
+      window.removeEventListener('popstate', onLocation);
+      window.removeEventListener('hashchange', onLocation);
+    };
   }, []);
+
+  // A deletion stays undoable while the person is in its project (its frames too); leaving the project settles it.
+  const routeProject = route.name === 'projects' ? null : route.projectId;
+  useEffect(() => {
+    const { pending, settle } = useFrameUndo.getState();
+    if (pending && pending.projectId !== routeProject) settle();
+  }, [routeProject]);
 
   const project = route.name !== 'projects' ? projects.find((p) => p.id === route.projectId) : undefined;
 
@@ -39,7 +55,7 @@ export function App() {
             <>
               <span aria-hidden="true">›</span>
               {route.name === 'frame' ? (
-                <button type="button" className="link" onClick={() => navigate({ name: 'project', projectId: project.id })}>
+                <button type="button" className="link" onClick={() => navigate({ name: 'project', projectId: project.id, batchId: route.batchId })}>
                   {project.name}
                 </button>
               ) : (
@@ -55,10 +71,21 @@ export function App() {
       </header>
       <ErrorBanner />
       <main className="content">
-        {route.name === 'frame' && project ? (
-          <FrameView projectId={project.id} batchId={route.batchId} frameId={route.frameId} />
+        {route.name !== 'projects' && !project ? (
+          projectsLoaded ? (
+            <div className="empty-state" role="status">
+              <p>This address names a project that is not in this library any more.</p>
+              <button type="button" className="primary" onClick={() => navigate({ name: 'projects' })}>
+                Show all projects
+              </button>
+            </div>
+          ) : (
+            <p role="status">Loading…</p>
+          )
+        ) : route.name === 'frame' && project ? (
+          <FrameView projectId={project.id} batchId={route.batchId} frameId={route.frameId} zoom={route.zoom} />
         ) : route.name === 'project' && project ? (
-          <ProjectView project={project} />
+          <ProjectView project={project} batchId={route.batchId} />
         ) : (
           <ProjectsView />
         )}

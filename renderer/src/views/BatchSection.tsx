@@ -105,7 +105,12 @@ export function BatchSection({ batch, position, total, videoFilter, annotationFi
   const [open, setOpen] = useState(true);
   const [editing, setEditing] = useState<'rename' | 'delete' | 'export' | null>(null);
   const [dragOver, setDragOver] = useState(false);
-  const videos = useLiveQuery(() => call('videos.list', { batchId: batch.id }), { 'job.updated': (job) => job.batchId === batch.id }, [batch.id]);
+  // Frames deleted, restored or moved change a video's frame count as much as its extraction does.
+  const videos = useLiveQuery(
+    () => call('videos.list', { batchId: batch.id }),
+    { 'job.updated': (job) => job.batchId === batch.id, 'library.changed': (change) => change.batchId === batch.id || (change.batchId === null && change.projectId === batch.projectId) },
+    [batch.id],
+  );
   const { frames, total: frameTotal, loadRest } = useBatchFrames(batch.id);
   const counts = useLiveQuery(
     () => call('frames.annotationCounts', { batchId: batch.id }),
@@ -132,6 +137,7 @@ export function BatchSection({ batch, position, total, videoFilter, annotationFi
 
   return (
     <section
+      id={`batch-${batch.id}`}
       className={`batch${dragOver ? ' drag-over' : ''}`}
       aria-label={`Batch ${batch.name}`}
       onDragOver={(event) => {

@@ -50,9 +50,14 @@ const FrameTile = memo(function FrameTile({ frame, width, selected, focused, ann
       onClick={(event) => actions.click(event, frame.id)}
       onDoubleClick={() => actions.open(frame)}
     >
-      <div className="frame-placeholder" style={{ aspectRatio: `${frame.width} / ${frame.height}` }}>
+      <div className="frame-placeholder" style={placeholderStyle(frame)}>
         <Thumbnail path={frame.thumbPath} />
       </div>
+      {selected && (
+        <span className="tile-tick" aria-hidden="true">
+          ✓
+        </span>
+      )}
       {annotations > 0 && (
         <span className="annotation-badge" aria-label={`${annotations} annotations`}>
           {annotations}
@@ -61,6 +66,15 @@ const FrameTile = memo(function FrameTile({ frame, width, selected, focused, ann
     </div>
   );
 });
+
+const tileAspect = 16 / 9;
+
+/** The whole frame inside its tile: a frame taller than the tile fills its height, a wider one its width. */
+export function placeholderStyle(frame: Pick<Frame, 'width' | 'height'>): { aspectRatio: string; width: string; height: string } {
+  const aspect = frame.width > 0 && frame.height > 0 ? frame.width / frame.height : tileAspect;
+  const aspectRatio = `${frame.width > 0 ? frame.width : 16} / ${frame.height > 0 ? frame.height : 9}`;
+  return aspect < tileAspect ? { aspectRatio, width: 'auto', height: '100%' } : { aspectRatio, width: '100%', height: 'auto' };
+}
 
 export function frameLabel(frame: Frame): string {
   return `Frame ${frame.index} of ${frame.videoName} at ${formatTimestamp(frame.timestampMs)}`;

@@ -1,0 +1,93 @@
+import type { Page } from '@playwright/test';
+import { createFirstProject, importClip } from './actions';
+import { expect, test } from './fixtures';
+
+const grid = (page: Page) => page.getByRole('listbox', { name: 'Frames in Cars' });
+const tile = (page: Page, index: number) => grid(page).getByRole('option', { name: new RegExp(`^Frame ${index} of car-detection`) });
+const annotator = (page: Page) => page.getByRole('region', { name: 'Frame' });
+const canvas = (page: Page) => page.getByRole('application', { name: 'Annotation canvas' });
+const undoToast = (page: Page) => page.getByRole('status').filter({ hasText: 'deleted.' });
+
+test('every place has an address: a double-click opens a frame, reload keeps frame and zoom, Back and Forward move between grid and frame', async ({ app }) => {
+  const { page } = app;
+  await createFirstProject(page, 'Places');
+  await importClip(page, 'car-detection.mp4', 'Cars', '10');
+  await expect(grid(page).getByRole('option')).toHaveCount(4);
+
+  // Nothing is selected: the first click of the double-click selects, and nothing may move before the second lands.
+  const before = await tile(page, 2).boundingBox();
+  await tile(page, 2).click();
+  expect(await tile(page, 2).boundingBox()).toEqual(before);
+  await tile(page, 3).dblclick();
+  await expect(annotator(page)).toContainText('car-detection.mp4 · frame 3 ·');
+  await expect(canvas(page)).toHaveAttribute('aria-busy', 'false');
+
+  await page.getByRole('button', { name: 'Zoom in' }).click();
+  await page.getByRole('button', { name: 'Zoom in' }).click();
+  const zoom = await page.getByRole('status', { name: 'Zoom level' }).or(page.getByLabel('Zoom level')).textContent();
+  await expect(page).toHaveURL(/\?zoom=\d+$/);
+
+  await page.reload();
+  await expect(annotator(page)).toContainText('car-detection.mp4 · frame 3 ·');
+  await expect(canvas(page)).toHaveAttribute('aria-busy', 'false');
+  await expect(page.getByLabel('Zoom level')).toHaveText(zoom ?? '');
+
+  // D moves to the next frame in place: Back still leads to the grid, not through every frame seen.
+  await canvas(page).focus();
+  await page.keyboard.press('d');
+  await expect(annotator(page)).toContainText('car-detection.mp4 · frame 4 ·');
+  await page.goBack();
+  await expect(grid(page)).toBeVisible();
+  await expect(annotator(page)).toHaveCount(0);
+  await page.goForward();
+  await expect(annotator(page)).toContainText('car-detection.mp4 · frame 4 ·');
+
+  // A pasted address lands on the same frame, in a fresh page of the same session.
+  const address = page.url();
+  await page.goto('about:blank');
+  await page.goto(address);
+  await expect(annotator(page)).toContainText('car-detection.mp4 · frame 4 ·');
+
+  await page.getByRole('button', { name: 'Back to project' }).click();
+  await expect(grid(page)).toBeVisible();
+  await page.reload();
+  await expect(grid(page).getByRole('option')).toHaveCount(4);
+  await expect(page.getByRole('heading', { name: 'Places' })).toBeVisible();
+});
+
+test('Ctrl/Cmd+Z brings deleted frames back, no key closes the Undo toast, and a visit to a frame keeps the delete undoable', async ({ app }) => {
+  const { page } = app;
+  await createFirstProject(page, 'Undo');
+  await importClip(page, 'car-detection.mp4', 'Cars', '10');
+  await expect(grid(page).getByRole('option')).toHaveCount(4);
+
+  await tile(page, 1).click();
+  await tile(page, 2).click({ modifiers: ['Shift'] });
+  await page.keyboard.press('Delete');
+  await expect(undoToast(page)).toContainText('2 frames deleted.');
+  await expect(grid(page).getByRole('option')).toHaveCount(2);
+  // Keys that are not Undo leave the toast and its deletion alone.
+  await page.keyboard.press('Shift');
+  await page.keyboard.press('ArrowRight');
+  await expect(undoToast(page)).toBeVisible();
+  await page.keyboard.press('ControlOrMeta+z');
+  await expect(grid(page).getByRole('option')).toHaveCount(4);
+  await expect(undoToast(page)).toHaveCount(0);
+
+  await tile(page, 4).click();
+  await page.keyboard.press('Delete');
+  await expect(undoToast(page)).toContainText('1 frame deleted.');
+  await tile(page, 1).dblclick();
+  await expect(annotator(page)).toContainText('car-detection.mp4 · frame 1 ·');
+  await page.getByRole('button', { name: 'Back to project' }).click();
+  await expect(undoToast(page)).toContainText('1 frame deleted.');
+  await page.keyboard.press('ControlOrMeta+z');
+  await expect(grid(page).getByRole('option')).toHaveCount(4);
+  await expect(tile(page, 4)).toBeVisible();
+
+  // Esc clears the selection.
+  await tile(page, 2).click();
+  await expect(grid(page).getByRole('option', { selected: true })).toHaveCount(1);
+  await page.keyboard.press('Escape');
+  await expect(grid(page).getByRole('option', { selected: true })).toHaveCount(0);
+});
