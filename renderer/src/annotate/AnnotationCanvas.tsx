@@ -5,8 +5,9 @@ import { plural } from '../format';
 import { BitmapCache } from './bitmap-cache';
 import { editorStore, useEditor } from './editor';
 import type { Editor } from './editor-store';
-import { buildGroups, colorOf, handleSize, paintGroups, paintOverlay, sameShapesExcept, type PaintGroup } from './painting';
-import { edgeAt, moveVertex, rectHandleAt, resizeRectangle, shapeAt, translateShapes, vertexAt, type RectHandle } from './shape-geometry';
+import { buildGroups, colorOf, handleSize, paintGroups, paintOverlay, paintTag, sameShapesExcept, tagFont, tagHeightPx, tagText, tagWidthPx, type PaintGroup } from './painting';
+import { boundsOf, edgeAt, moveVertex, rectHandleAt, resizeRectangle, shapeAt, translateShapes, vertexAt, type RectHandle } from './shape-geometry';
+import { placeTags, type TagPlace } from './tag-layout';
 import { isTyping } from './typing';
 import { panBy, toImage, zoomByWheel, type Point, type Viewport } from './viewport';
 
@@ -37,11 +38,29 @@ const cursors: Record<RectHandle, string> = {
 
 const distance = (a: Point, b: Point) => Math.hypot(a.x - b.x, a.y - b.y);
 
-/** The one selected shape, when the select tool may reshape it. */
+/**
+ * The one selected shape, when it can be reshaped: with the select tool, or a rectangle just drawn with the
+ * rectangle tool, whose handles resize it without going back to the select tool first.
+ */
 function editableSelection(state: Editor): Shape | null {
-  if (state.tool !== 'select' || state.selection.length !== 1) return null;
+  if ((state.tool !== 'select' && state.tool !== 'rectangle') || state.selection.length !== 1) return null;
   const shape = state.shapes.find((candidate) => candidate.id === state.selection[0]);
+  if (state.tool === 'rectangle' && shape?.type !== 'rectangle') return null;
   return shape && !shape.locked && !shape.hidden ? shape : null;
+}
+
+let measuring: CanvasRenderingContext2D | null = null;
+const textWidths = new Map<string, number>();
+/** Tag text widths at the tag's font, measured once per text. */
+function measureTag(text: string): number {
+  let width = textWidths.get(text);
+  if (width === undefined) {
+    measuring ??= document.createElement('canvas').getContext('2d');
+    if (measuring) measuring.font = tagFont;
+    width = measuring?.measureText(text).width ?? text.length * 7;
+    textWidths.set(text, width);
+  }
+  return width;
 }
 
 /**
@@ -72,6 +91,12 @@ export function AnnotationCanvas({ image }: { image: HTMLImageElement | null }) 
     value: [],
   });
   const labelMap = useRef<{ labels: Label[] | null; value: Map<string, Label> }>({ labels: null, value: new Map() });
+  const tagLayout = useRef<{ shapes: Shape[] | null; labels: Label[] | null; scale: number; value: Map<string, TagPlace> }>({
+    shapes: null,
+    labels: null,
+    scale: 0,
+    value: new Map(),
+  });
   const hintId = useId();
 
   const viewSize = useEditor((state) => state.viewSize);
@@ -83,6 +108,35 @@ export function AnnotationCanvas({ image }: { image: HTMLImageElement | null }) 
     if (labelMap.current.labels !== labels) labelMap.current = { labels, value: new Map(labels.map((label) => [label.id, label])) };
     return labelMap.current.value;
   }, []);
+
+  /** Every visible shape's tag place, laid out together so that tags of shapes close to each other never overlap. */
+  const tagsOf = useCallback(
+    (state: Editor): Map<string, TagPlace> => {
+      const cached = tagLayout.current;
+      const scale = state.viewport.scale;
+      if (cached.shapes === state.shapes && cached.labels === state.labels && cached.scale === scale) return cached.value;
+      const labels = labelsById(state.labels);
+      // Tags keep clear of the corner handles, which a selected shape shows.
+      const clearance = (handleSize / 2 + 2) / scale;
+      const requests = state.shapes
+        .filter((shape) => !shape.hidden)
+        .map((shape) => {
+          const b = boundsOf(shape.points);
+          const text = tagText(shape.labelId !== null ? labels.get(shape.labelId) : undefined);
+          return {
+            id: shape.id,
+            bounds: { minX: b.minX - clearance, minY: b.minY - clearance, maxX: b.maxX + clearance, maxY: b.maxY + clearance },
+            width: tagWidthPx(measureTag, text) / scale,
+            height: tagHeightPx / scale,
+          };
+        });
+      const frameSize = state.frame ?? { width: 0, height: 0 };
+      const value = placeTags(requests, frameSize);
+      tagLayout.current = { shapes: state.shapes, labels: state.labels, scale, value };
+      return value;
+    },
+    [labelsById],
+  );
 
   const paintImage = useCallback(
     (context: Konva.Context) => {
@@ -118,9 +172,20 @@ export function AnnotationCanvas({ image }: { image: HTMLImageElement | null }) 
       const pad = (handleSize * 2) / viewport.scale;
       const content = { x: -pad, y: -pad, width: size.width + pad * 2, height: size.height + pad * 2 };
       const paths = groups.current.value;
-      caches.shapes.draw(context._context, paths, content, (ctx) => paintGroups(ctx, paths, viewport.scale));
+      const tags = tagsOf(state);
+      const labels = labelsById(state.labels);
+      const selected = new Set(state.selection);
+      caches.shapes.draw(context._context, paths, content, (ctx) => {
+        paintGroups(ctx, paths, viewport.scale);
+        for (const shape of state.shapes) {
+          const at = tags.get(shape.id);
+          if (!at || shape.hidden || selected.has(shape.id)) continue;
+          const label = shape.labelId !== null ? labels.get(shape.labelId) : undefined;
+          paintTag(ctx, tagText(label), at, colorOf(labels, shape.labelId), viewport.scale, shape.labelId === null);
+        }
+      });
     },
-    [caches, labelsById],
+    [caches, labelsById, tagsOf],
   );
 
   const paintEdits = useCallback(
@@ -129,8 +194,10 @@ export function AnnotationCanvas({ image }: { image: HTMLImageElement | null }) 
       const active = gesture.current;
       const ids = new Set(state.selection);
       let selected = state.shapes.filter((shape) => ids.has(shape.id));
+      const dragging = (active?.kind === 'move' || active?.kind === 'resize' || active?.kind === 'vertex') && active.preview !== null;
       if (active?.kind === 'move' && active.preview) selected = active.preview;
       if ((active?.kind === 'resize' || active?.kind === 'vertex') && active.preview) selected = [active.preview];
+      const only = selected.length === 1 ? selected[0] : undefined;
       const labels = labelsById(state.labels);
       paintOverlay(context._context, {
         scale: state.viewport.scale,
@@ -142,9 +209,10 @@ export function AnnotationCanvas({ image }: { image: HTMLImageElement | null }) 
         draft: state.draft,
         pointer: pointer.current,
         drawColor: colorOf(labels, state.nextLabelId),
+        tagAt: only && !dragging ? (tagsOf(state).get(only.id) ?? null) : null,
       });
     },
-    [labelsById],
+    [labelsById, tagsOf],
   );
 
   const redrawOverlay = () => overlayLayer.current?.batchDraw();
@@ -245,9 +313,12 @@ export function AnnotationCanvas({ image }: { image: HTMLImageElement | null }) 
   const hoverCursor = (p: Point): string => {
     const state = editorStore.getState();
     if (space.current) return 'grab';
-    if (state.tool !== 'select') return 'crosshair';
     const tolerance = pickDistance / state.viewport.scale;
     const editing = editableSelection(state);
+    if (state.tool !== 'select') {
+      const handle = editing?.type === 'rectangle' ? rectHandleAt(editing.points, p, tolerance) : null;
+      return handle ? cursors[handle] : 'crosshair';
+    }
     if (editing?.type === 'rectangle') {
       const handle = rectHandleAt(editing.points, p, tolerance);
       if (handle) return cursors[handle];
@@ -317,6 +388,12 @@ export function AnnotationCanvas({ image }: { image: HTMLImageElement | null }) 
     const frame = state.frame;
     switch (state.tool) {
       case 'rectangle': {
+        const editing = editableSelection(state);
+        const handle = editing ? rectHandleAt(editing.points, p, tolerance) : null;
+        if (editing && handle) {
+          gesture.current = { kind: 'resize', original: editing, handle, preview: null };
+          return;
+        }
         const start = { x: Math.min(Math.max(p.x, 0), frame.width), y: Math.min(Math.max(p.y, 0), frame.height) };
         gesture.current = { kind: 'rectangle', startScreen: screen, start, end: start, dragged: false };
         return;

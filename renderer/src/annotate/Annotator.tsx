@@ -89,6 +89,29 @@ function Notice() {
   );
 }
 
+/** How to finish or cancel the shape being drawn, shown while a tool that draws point by point is in hand. */
+function DrawHint() {
+  const tool = useEditor((state) => state.tool);
+  const draft = useEditor((state) => state.draft);
+  const points = draft ? draft.points.length / 2 : 0;
+  let hint: string | null = null;
+  if (tool === 'polygon' || tool === 'polyline') {
+    const finish =
+      tool === 'polygon' ? 'Enter, a double-click or a click on the first point finishes it' : 'Enter or a double-click finishes it';
+    hint = draft
+      ? `${tool === 'polygon' ? 'Polygon' : 'Line'}: ${points} ${points === 1 ? 'point' : 'points'}. Click to add a point; ${finish}. Backspace takes the last point back, Esc cancels.`
+      : `Click to place the first point of the ${tool === 'polygon' ? 'polygon' : 'line'}.`;
+  } else if (tool === 'rectangle') {
+    hint = 'Drag to draw a box. Drag a selected box’s handles to resize it.';
+  }
+  if (!hint) return null;
+  return (
+    <p className="draw-hint" role="status" aria-label="Drawing hint">
+      {hint}
+    </p>
+  );
+}
+
 interface AnnotatorProps {
   projectId: string;
   batchId: string;
@@ -236,6 +259,7 @@ export function Annotator({ projectId, batchId, frameId, zoom }: AnnotatorProps)
               {imageError}
             </p>
           )}
+          <DrawHint />
           <Notice />
         </div>
         <SidePanel projectId={projectId} />

@@ -105,9 +105,12 @@ export function paintGroups(ctx: CanvasRenderingContext2D, groups: readonly Pain
     ctx.fillStyle = group.fill;
     ctx.fill(group.areas);
     ctx.strokeStyle = group.color;
+    // Shapes without a label are dashed: they read as unfinished on any footage, whatever the label colours.
+    ctx.setLineDash(group.color === unlabelledColor ? [6 / scale, 4 / scale] : []);
     ctx.stroke(group.areas);
     ctx.stroke(group.lines);
   }
+  ctx.setLineDash([]);
   for (const group of groups) paintPoints(ctx, group.points, group.color, scale);
 }
 
@@ -124,6 +127,8 @@ export interface Overlay {
   draft: { type: 'polygon' | 'polyline'; points: readonly number[] } | null;
   pointer: Point | null;
   drawColor: string;
+  /** Where the one selected shape's tag goes, when a drag is not moving it: its place among the other tags. */
+  tagAt: Point | null;
 }
 
 function paintHandle(ctx: CanvasRenderingContext2D, p: Point, scale: number, square: boolean, active: boolean): void {
@@ -138,17 +143,39 @@ function paintHandle(ctx: CanvasRenderingContext2D, p: Point, scale: number, squ
   ctx.stroke();
 }
 
-function paintTag(ctx: CanvasRenderingContext2D, text: string, at: Point, color: string, scale: number): void {
-  const size = 12 / scale;
-  const pad = 3 / scale;
+/** A label tag's text size and padding on screen, in CSS pixels. */
+const tagFontPx = 12;
+const tagPadPx = 3;
+export const tagHeightPx = tagFontPx + tagPadPx * 2;
+export const tagFont = `600 ${tagFontPx}px system-ui, sans-serif`;
+
+/** The text of a shape's tag: its label's name, or a plain warning where it has none. */
+export const tagText = (label: Label | undefined) => label?.name ?? 'No label';
+
+/** Width on screen, in CSS pixels, of a tag with this text. */
+export function tagWidthPx(measure: (text: string) => number, text: string): number {
+  return measure(text) + tagPadPx * 2;
+}
+
+/** A label tag with its top-left corner at `at`; a shape without a label gets a dashed, hollow tag that reads as unfinished. */
+export function paintTag(ctx: CanvasRenderingContext2D, text: string, at: Point, color: string, scale: number, unlabelled = false): void {
+  const size = tagFontPx / scale;
+  const pad = tagPadPx / scale;
   ctx.font = `600 ${size}px system-ui, sans-serif`;
   const width = ctx.measureText(text).width + pad * 2;
-  const top = Math.max(0, at.y - size - pad * 2);
-  ctx.fillStyle = color;
-  ctx.fillRect(at.x, top, width, size + pad * 2);
-  ctx.fillStyle = '#111111';
+  const height = size + pad * 2;
+  ctx.fillStyle = unlabelled ? 'rgba(17, 17, 17, 0.85)' : color;
+  ctx.fillRect(at.x, at.y, width, height);
+  if (unlabelled) {
+    ctx.setLineDash([3 / scale, 2 / scale]);
+    ctx.lineWidth = 1 / scale;
+    ctx.strokeStyle = color;
+    ctx.strokeRect(at.x, at.y, width, height);
+    ctx.setLineDash([]);
+  }
+  ctx.fillStyle = unlabelled ? '#ffffff' : '#111111';
   ctx.textBaseline = 'top';
-  ctx.fillText(text, at.x + pad, top + pad);
+  ctx.fillText(text, at.x + pad, at.y + pad);
 }
 
 function paintSelected(ctx: CanvasRenderingContext2D, shape: Shape, overlay: Overlay): void {
@@ -183,7 +210,10 @@ export function paintOverlay(ctx: CanvasRenderingContext2D, overlay: Overlay): v
   if (only) {
     const b = boundsOf(only.points);
     const label = only.labelId !== null ? overlay.labels.get(only.labelId) : undefined;
-    paintTag(ctx, label?.name ?? 'No label', { x: b.minX, y: b.minY - (only.type === 'point' ? pointRadius / scale : 0) }, colorOf(overlay.labels, only.labelId), scale);
+    // Clear of the corner handle, so the handle never covers the label's first letters.
+    const lift = (tagHeightPx + (overlay.handles ? handleSize / 2 + 2 : 0) + (only.type === 'point' ? pointRadius : 0)) / scale;
+    const at = overlay.tagAt ?? { x: b.minX, y: Math.max(0, b.minY - lift) };
+    paintTag(ctx, tagText(label), at, colorOf(overlay.labels, only.labelId), scale, only.labelId === null);
     if (overlay.handles) {
       if (only.type === 'rectangle') {
         for (const handle of rectHandles) paintHandle(ctx, rectHandlePoint(only.points, handle), scale, true, false);
