@@ -61,6 +61,16 @@ test('Ctrl/Cmd+Z brings deleted frames back, no key closes the Undo toast, and a
   await importClip(page, 'car-detection.mp4', 'Cars', '10');
   await expect(grid(page).getByRole('option')).toHaveCount(4);
 
+  // The queue keeps a history of finished jobs in plain words, and Esc closes it.
+  await page.getByRole('button', { name: /^Queue/ }).click();
+  const drawer = page.getByRole('complementary', { name: 'Processing queue' });
+  const finished = drawer.getByRole('region', { name: 'Finished' }).getByRole('listitem', { name: 'car-detection.mp4, done' });
+  await expect(finished).toContainText('one frame every 10 seconds');
+  await expect(finished).toContainText(/Finished at .+ · took \d+:\d\d/);
+  await page.keyboard.press('Escape');
+  await expect(drawer).toHaveCount(0);
+  await expect(page.getByRole('button', { name: /^Queue/ })).toBeFocused();
+
   await tile(page, 1).click();
   await tile(page, 2).click({ modifiers: ['Shift'] });
   await page.keyboard.press('Delete');
