@@ -11,6 +11,7 @@ import { Dialog } from './Dialog';
 import { ExportDialog } from './ExportDialog';
 import { FrameGrid } from './FrameGrid';
 import { JobNotice } from './JobNotice';
+import { NameField } from './NameField';
 
 export function ProgressBar({ label, value }: { label: string; value: number }) {
   return (
@@ -62,10 +63,7 @@ function RenameBatchDialog({ batch, onClose }: { batch: Batch; onClose(): void }
         void call('batches.rename', { id: batch.id, name }).then(onClose, (caught: unknown) => setError(toAppError(caught).message))
       }
     >
-      <label className="field">
-        <span>Batch name</span>
-        <input value={name} maxLength={batchNameMaxLength + 10} onChange={(event) => setName(event.target.value)} aria-invalid={error !== null} />
-      </label>
+      <NameField label="Batch name" value={name} max={batchNameMaxLength} invalid={error !== null} onChange={setName} />
     </Dialog>
   );
 }
