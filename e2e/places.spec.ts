@@ -1,3 +1,7 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import type { Page } from '@playwright/test';
 import { createFirstProject, importClip } from './actions';
 import { expect, test } from './fixtures';
@@ -107,4 +111,48 @@ test('Ctrl/Cmd+Z brings deleted frames back, no key closes the Undo toast, and a
   await expect(grid(page).getByRole('option', { selected: true })).toHaveCount(1);
   await page.keyboard.press('Escape');
   await expect(grid(page).getByRole('option', { selected: true })).toHaveCount(0);
+});
+
+test('a portrait frame fits whole in its tile, and a selected tile is outlined and ticked', async ({ app }) => {
+  const { page } = app;
+  const dir = mkdtempSync(path.join(tmpdir(), 'stillframe-portrait-'));
+  const clip = path.join(dir, 'portrait.mp4');
+  const made = spawnSync(process.env.FFMPEG_PATH ?? 'ffmpeg', [
+    '-v', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc2=size=320x180:rate=10:duration=2', '-vf', 'transpose=1',
+    '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', clip,
+  ]);
+  expect(made.status, made.stderr?.toString()).toBe(0);
+  try {
+    await createFirstProject(page, 'Portrait');
+    const [chooser] = await Promise.all([page.waitForEvent('filechooser'), page.getByRole('button', { name: 'Import videos' }).click()]);
+    await chooser.setFiles(clip);
+    const dialog = page.getByRole('dialog', { name: /^Import 1 video/ });
+    await dialog.getByLabel('Batch name').fill('Tall');
+    await dialog.getByLabel('Seconds between frames').fill('1');
+    await dialog.getByRole('button', { name: 'Import' }).click();
+    const tall = page.getByRole('listbox', { name: 'Frames in Tall' });
+    await expect(tall.getByRole('option')).toHaveCount(2);
+    const first = tall.getByRole('option').first();
+    await expect.poll(() => first.locator('img').evaluate((img: HTMLImageElement) => img.naturalHeight)).toBeGreaterThan(0);
+
+    const tileBox = await first.boundingBox();
+    const imageBox = await first.locator('img').boundingBox();
+    if (!tileBox || !imageBox) throw new Error('The tile is not on screen.');
+    // The picture is inside its tile, whole: top to bottom, and as tall as it is wide times 16/9.
+    expect(imageBox.y).toBeGreaterThanOrEqual(tileBox.y);
+    expect(imageBox.y + imageBox.height).toBeLessThanOrEqual(tileBox.y + tileBox.height + 0.5);
+    expect(imageBox.x).toBeGreaterThanOrEqual(tileBox.x);
+    expect(imageBox.x + imageBox.width).toBeLessThanOrEqual(tileBox.x + tileBox.width + 0.5);
+    expect(imageBox.height / imageBox.width).toBeCloseTo(320 / 180, 1);
+
+    await first.click();
+    await expect(first).toHaveAttribute('aria-selected', 'true');
+    await expect(first.getByText('✓')).toBeVisible();
+    for (const scheme of ['light', 'dark'] as const) {
+      await page.emulateMedia({ colorScheme: scheme });
+      await page.screenshot({ path: path.resolve('test-results', 'layout', `grid-portrait-${scheme}.png`) });
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
