@@ -13,6 +13,7 @@ import { createHandlers } from '../api/handlers';
 import { resolveInsideFolder, resolveLibraryPath } from '../library/paths';
 import type { Services } from '../services';
 import { contentSecurityPolicy } from './csp';
+import { serveDownload } from './download-route';
 
 export interface BrowserHostOptions {
   port: number;
@@ -149,6 +150,7 @@ export async function startBrowserHost(services: Services, options: BrowserHostO
   const server: Server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     if (!hosts.has(req.headers.host ?? '')) return fail(res, 421, 'Wrong host');
+    if (serveDownload(req, res, url, sameToken(tokenOf(req, url), token))) return;
     if (req.method === 'GET' && url.pathname.startsWith('/media/')) {
       if (!sameToken(tokenOf(req, url), token)) return fail(res, 403, 'Forbidden');
       const file = resolveInsideFolder(services.paths.root, url.pathname.slice('/media/'.length));

@@ -1,5 +1,6 @@
 import type { StillframeBridge, TransferProgress } from '../../../shared/bridge';
 import type { CallResult, EventName } from '../../../shared/contract';
+import { downloadPath } from '../../../shared/dataset-contract';
 import { thumbnailBundlePath, thumbnailBundleSchema, type ThumbnailBundleRequest } from '../../../shared/thumbnail-bundle';
 
 /**
@@ -84,5 +85,6 @@ export async function connectWebSocketBridge(location: Location): Promise<Stillf
       if (!response.ok) throw new Error(`The host did not send the thumbnails (${response.status}).`);
       return thumbnailBundleSchema.parse(await response.json()).urls;
     },
+    exportTarget: { kind: 'download', url: (downloadId) => `${downloadPath(downloadId)}?token=${token}` },
   };
 }
