@@ -64,6 +64,13 @@ test('every place has an address: a double-click opens a frame, reload keeps fra
   await page.reload();
   await expect(grid(page).getByRole('option')).toHaveCount(4);
   await expect(page.getByRole('heading', { name: 'Places' })).toBeVisible();
+
+  // Settings say which FFmpeg and ffprobe run, their versions and where they came from.
+  await page.getByRole('banner').getByRole('button', { name: 'Settings' }).click();
+  const tools = page.getByRole('dialog', { name: 'Settings' }).getByRole('definition');
+  await expect(tools.first()).toContainText(/ffmpeg version \S+/);
+  await expect(tools.first()).toContainText(process.env.FFMPEG_PATH ? 'set by the FFMPEG_PATH environment variable' : /bundled|PATH/);
+  await expect(tools.nth(1)).toContainText(/ffprobe version \S+/);
 });
 
 test('Ctrl/Cmd+Z brings deleted frames back, no key closes the Undo toast, and a visit to a frame keeps the delete undoable', async ({ app }) => {
