@@ -94,6 +94,9 @@ test('Ctrl/Cmd+Z brings deleted frames back, no key closes the Undo toast, and a
   await page.keyboard.press('Delete');
   await expect(undoToast(page)).toContainText('2 frames deleted.');
   await expect(grid(page).getByRole('option')).toHaveCount(2);
+  // The video's row follows at once, without a reload.
+  const videoRow = page.getByRole('list', { name: 'Videos in Cars' }).getByRole('listitem', { name: 'car-detection.mp4' });
+  await expect(videoRow).toContainText('· 2 frames');
   // Keys that are not Undo leave the toast and its deletion alone.
   await page.keyboard.press('Shift');
   await page.keyboard.press('ArrowRight');
@@ -101,6 +104,7 @@ test('Ctrl/Cmd+Z brings deleted frames back, no key closes the Undo toast, and a
   await page.keyboard.press('ControlOrMeta+z');
   await expect(grid(page).getByRole('option')).toHaveCount(4);
   await expect(undoToast(page)).toHaveCount(0);
+  await expect(videoRow).toContainText('· 4 frames');
 
   await tile(page, 4).click();
   await page.keyboard.press('Delete');
