@@ -1,5 +1,3 @@
-import { mkdirSync } from 'node:fs';
-import path from 'node:path';
 import type { Page } from '@playwright/test';
 import { createFirstProject, importClip } from './actions';
 import { expect, test } from './fixtures';
@@ -8,7 +6,12 @@ const grid = (page: Page) => page.getByRole('listbox', { name: 'Frames in Cars' 
 const canvas = (page: Page) => page.getByRole('application', { name: 'Annotation canvas' });
 const shapeList = (page: Page) => page.getByRole('listbox', { name: 'Shapes on this frame' });
 const shapes = (page: Page) => shapeList(page).getByRole('option');
-const artifacts = path.resolve('test-results', 'layout');
+/** Kept with the test's results (and attached to its report), so the layouts can be looked at after a run. */
+async function keepScreenshot(page: Page, name: string) {
+  const file = test.info().outputPath(`${name}.png`);
+  await page.screenshot({ path: file });
+  await test.info().attach(name, { path: file, contentType: 'image/png' });
+}
 
 async function drag(page: Page, from: [number, number], to: [number, number]) {
   const box = await canvas(page).boundingBox();
@@ -83,7 +86,6 @@ test('the active label is shown, the first one is named where the person draws, 
   await expect(page.getByRole('status', { name: 'Active label: Person' })).toBeVisible();
 
   // The annotator fits a 1280×720 window and a 2560×1440 one: the shapes list is whole in both.
-  mkdirSync(artifacts, { recursive: true });
   for (const [width, height] of [
     [1280, 720],
     [2560, 1440],
@@ -91,7 +93,7 @@ test('the active label is shown, the first one is named where the person draws, 
     await page.setViewportSize({ width, height });
     await expect(canvas(page)).toHaveAttribute('aria-busy', 'false');
     await inWindow(page, `${width}×${height}`);
-    await page.screenshot({ path: path.join(artifacts, `annotator-${width}x${height}.png`) });
+    await keepScreenshot(page, `annotator-${width}x${height}`);
   }
   await page.getByRole('button', { name: 'Back to project' }).click();
   for (const [width, height] of [
@@ -100,6 +102,6 @@ test('the active label is shown, the first one is named where the person draws, 
   ] as const) {
     await page.setViewportSize({ width, height });
     await expect(grid(page)).toBeVisible();
-    await page.screenshot({ path: path.join(artifacts, `project-${width}x${height}.png`) });
+    await keepScreenshot(page, `project-${width}x${height}`);
   }
 });

@@ -161,7 +161,9 @@ test('a portrait frame fits whole in its tile, and a selected tile is outlined a
     await expect(first.getByText('✓')).toBeVisible();
     for (const scheme of ['light', 'dark'] as const) {
       await page.emulateMedia({ colorScheme: scheme });
-      await page.screenshot({ path: path.resolve('test-results', 'layout', `grid-portrait-${scheme}.png`) });
+      const file = test.info().outputPath(`grid-portrait-${scheme}.png`);
+      await page.screenshot({ path: file });
+      await test.info().attach(`grid-portrait-${scheme}`, { path: file, contentType: 'image/png' });
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -6,8 +6,12 @@ import { useSelection } from '../state/selection';
 import { holdThumbnails } from '../thumbnails';
 import { Thumbnail } from './Thumbnail';
 
-const minTileWidth = 150;
 const gap = 6;
+
+/** Tiles grow with the window: 150 px up to about 1,800 px wide, then a twelfth of it, up to 280 px on a 4K screen. */
+function minTileWidth(windowWidth: number): number {
+  return Math.max(150, Math.min(280, Math.round(windowWidth / 12)));
+}
 /** Faster than this (about three grid heights a second) the grid is being flung, not looked at. */
 const flingPxPerMs = 2;
 /** How long after the last scroll event thumbnails load again. */
@@ -17,8 +21,9 @@ const heightShare = 0.7;
 
 /** About how many tiles a grid shows before any scrolling, from the window's size alone. */
 export function tilesOnFirstScreen(): number {
-  const columns = Math.max(1, Math.floor((window.innerWidth + gap) / (minTileWidth + gap)));
-  const rows = Math.ceil((window.innerHeight * heightShare) / ((minTileWidth * 9) / 16 + gap));
+  const tile = minTileWidth(window.innerWidth);
+  const columns = Math.max(1, Math.floor((window.innerWidth + gap) / (tile + gap)));
+  const rows = Math.ceil((window.innerHeight * heightShare) / ((tile * 9) / 16 + gap));
   return columns * rows;
 }
 /** Scroll offsets per batch, so returning from a frame lands where the person left. */
@@ -115,8 +120,9 @@ export function FrameGrid({ batchId, batchName, frames, pending, annotationCount
     return () => observer.disconnect();
   }, []);
 
-  const columns = Math.max(1, Math.floor((width + gap) / (minTileWidth + gap)));
-  const tileWidth = width > 0 ? (width - gap * (columns - 1)) / columns : minTileWidth;
+  const minTile = minTileWidth(window.innerWidth);
+  const columns = Math.max(1, Math.floor((width + gap) / (minTile + gap)));
+  const tileWidth = width > 0 ? (width - gap * (columns - 1)) / columns : minTile;
   const rowHeight = Math.round((tileWidth * 9) / 16) + gap;
   const places = frames.length + pending;
   const rows = Math.ceil(places / columns);
