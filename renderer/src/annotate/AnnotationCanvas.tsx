@@ -5,9 +5,9 @@ import { plural } from '../format';
 import { BitmapCache } from './bitmap-cache';
 import { editorStore, useEditor } from './editor';
 import type { Editor } from './editor-store';
-import { buildGroups, colorOf, handleSize, paintGroups, paintOverlay, paintTag, sameShapesExcept, tagFont, tagHeightPx, tagText, tagWidthPx, type PaintGroup } from './painting';
+import { buildGroups, colorOf, handleSize, paintGroups, paintOverlay, paintTags, sameShapesExcept, tagFont, tagHeightPx, tagText, tagWidthPx, type PaintedTag, type PaintGroup } from './painting';
 import { boundsOf, edgeAt, moveVertex, rectHandleAt, resizeRectangle, shapeAt, translateShapes, vertexAt, type RectHandle } from './shape-geometry';
-import { placeTags, type TagPlace } from './tag-layout';
+import { maxTags, placeTags, type TagPlace } from './tag-layout';
 import { isTyping } from './typing';
 import { panBy, toImage, zoomByWheel, type Point, type Viewport } from './viewport';
 
@@ -118,18 +118,17 @@ export function AnnotationCanvas({ image }: { image: HTMLImageElement | null }) 
       const labels = labelsById(state.labels);
       // Tags keep clear of the corner handles, which a selected shape shows.
       const clearance = (handleSize / 2 + 2) / scale;
-      const requests = state.shapes
-        .filter((shape) => !shape.hidden)
-        .map((shape) => {
-          const b = boundsOf(shape.points);
-          const text = tagText(shape.labelId !== null ? labels.get(shape.labelId) : undefined);
-          return {
-            id: shape.id,
-            bounds: { minX: b.minX - clearance, minY: b.minY - clearance, maxX: b.maxX + clearance, maxY: b.maxY + clearance },
-            width: tagWidthPx(measureTag, text) / scale,
-            height: tagHeightPx / scale,
-          };
-        });
+      const visible = state.shapes.filter((shape) => !shape.hidden);
+      const requests = (visible.length > maxTags ? [] : visible).map((shape) => {
+        const b = boundsOf(shape.points);
+        const text = tagText(shape.labelId !== null ? labels.get(shape.labelId) : undefined);
+        return {
+          id: shape.id,
+          bounds: { minX: b.minX - clearance, minY: b.minY - clearance, maxX: b.maxX + clearance, maxY: b.maxY + clearance },
+          width: tagWidthPx(measureTag, text) / scale,
+          height: tagHeightPx / scale,
+        };
+      });
       const frameSize = state.frame ?? { width: 0, height: 0 };
       const value = placeTags(requests, frameSize);
       tagLayout.current = { shapes: state.shapes, labels: state.labels, scale, value };
@@ -177,12 +176,14 @@ export function AnnotationCanvas({ image }: { image: HTMLImageElement | null }) 
       const selected = new Set(state.selection);
       caches.shapes.draw(context._context, paths, content, (ctx) => {
         paintGroups(ctx, paths, viewport.scale);
+        const painted: PaintedTag[] = [];
         for (const shape of state.shapes) {
           const at = tags.get(shape.id);
           if (!at || shape.hidden || selected.has(shape.id)) continue;
-          const label = shape.labelId !== null ? labels.get(shape.labelId) : undefined;
-          paintTag(ctx, tagText(label), at, colorOf(labels, shape.labelId), viewport.scale, shape.labelId === null);
+          const text = tagText(shape.labelId !== null ? labels.get(shape.labelId) : undefined);
+          painted.push({ text, color: colorOf(labels, shape.labelId), unlabelled: shape.labelId === null, x: at.x, y: at.y, width: tagWidthPx(measureTag, text) / viewport.scale });
         }
+        paintTags(ctx, painted, viewport.scale);
       });
     },
     [caches, labelsById, tagsOf],

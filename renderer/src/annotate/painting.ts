@@ -157,25 +157,47 @@ export function tagWidthPx(measure: (text: string) => number, text: string): num
   return measure(text) + tagPadPx * 2;
 }
 
-/** A label tag with its top-left corner at `at`; a shape without a label gets a dashed, hollow tag that reads as unfinished. */
-export function paintTag(ctx: CanvasRenderingContext2D, text: string, at: Point, color: string, scale: number, unlabelled = false): void {
+/** One tag to paint: its text, colour and box (in image pixels), as the tag layout placed it. */
+export interface PaintedTag {
+  text: string;
+  color: string;
+  unlabelled: boolean;
+  x: number;
+  y: number;
+  width: number;
+}
+
+/**
+ * Label tags; a shape without a label gets a dark, dashed tag that reads as unfinished. The font is set once for all
+ * of them and their widths come from the layout, so a few hundred tags cost no text measuring while painting.
+ */
+export function paintTags(ctx: CanvasRenderingContext2D, tags: readonly PaintedTag[], scale: number): void {
+  if (tags.length === 0) return;
   const size = tagFontPx / scale;
   const pad = tagPadPx / scale;
-  ctx.font = `600 ${size}px system-ui, sans-serif`;
-  const width = ctx.measureText(text).width + pad * 2;
   const height = size + pad * 2;
-  ctx.fillStyle = unlabelled ? 'rgba(17, 17, 17, 0.85)' : color;
-  ctx.fillRect(at.x, at.y, width, height);
-  if (unlabelled) {
-    ctx.setLineDash([3 / scale, 2 / scale]);
-    ctx.lineWidth = 1 / scale;
-    ctx.strokeStyle = color;
-    ctx.strokeRect(at.x, at.y, width, height);
-    ctx.setLineDash([]);
-  }
-  ctx.fillStyle = unlabelled ? '#ffffff' : '#111111';
+  ctx.font = `600 ${size}px system-ui, sans-serif`;
   ctx.textBaseline = 'top';
-  ctx.fillText(text, at.x + pad, at.y + pad);
+  for (const tag of tags) {
+    ctx.fillStyle = tag.unlabelled ? 'rgba(17, 17, 17, 0.85)' : tag.color;
+    ctx.fillRect(tag.x, tag.y, tag.width, height);
+    if (tag.unlabelled) {
+      ctx.setLineDash([3 / scale, 2 / scale]);
+      ctx.lineWidth = 1 / scale;
+      ctx.strokeStyle = tag.color;
+      ctx.strokeRect(tag.x, tag.y, tag.width, height);
+      ctx.setLineDash([]);
+    }
+    ctx.fillStyle = tag.unlabelled ? '#ffffff' : '#111111';
+    ctx.fillText(tag.text, tag.x + pad, tag.y + pad);
+  }
+}
+
+/** The one selected shape's tag, measured here: it may be mid-drag, away from where the layout put it. */
+function paintTag(ctx: CanvasRenderingContext2D, text: string, at: Point, color: string, scale: number, unlabelled: boolean): void {
+  ctx.font = `600 ${tagFontPx / scale}px system-ui, sans-serif`;
+  const width = ctx.measureText(text).width + (tagPadPx * 2) / scale;
+  paintTags(ctx, [{ text, color, unlabelled, x: at.x, y: at.y, width }], scale);
 }
 
 function paintSelected(ctx: CanvasRenderingContext2D, shape: Shape, overlay: Overlay): void {

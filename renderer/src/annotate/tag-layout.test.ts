@@ -28,6 +28,12 @@ describe('placeTags', () => {
     }
   });
 
+  it('shows no tags at all on a crowded frame', () => {
+    const crowd = Array.from({ length: 151 }, (_, i) => request(`c${i}`, (i % 15) * 40, Math.floor(i / 15) * 30 + 20, (i % 15) * 40 + 30, Math.floor(i / 15) * 30 + 40));
+    expect(placeTags(crowd, { width: 640, height: 360 }).size).toBe(0);
+    expect(placeTags(crowd.slice(0, 20), { width: 640, height: 360 }).size).toBeGreaterThan(0);
+  });
+
   it('leaves out a tag with no free place rather than cover another', () => {
     const same = Array.from({ length: 6 }, (_, i) => request(`s${i}`, 100, 100, 140, 116));
     expect(placeTags(same, frame).size).toBeLessThan(6);

@@ -14,8 +14,11 @@ export interface TagPlace {
   y: number;
 }
 
-/** Beyond this many tags a frame is a crowd: tags would hide the picture, and laying them out costs every repaint. */
-export const maxTags = 300;
+/**
+ * Beyond this many shapes a frame is a crowd: tags would hide the picture and slow every pan, so only the selected
+ * shape's tag shows (the list names every shape, and unlabelled ones stay dashed).
+ */
+export const maxTags = 150;
 
 function overlaps(a: TagPlace & { width: number; height: number }, b: TagPlace & { width: number; height: number }): boolean {
   return a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
@@ -29,8 +32,9 @@ function overlaps(a: TagPlace & { width: number; height: number }, b: TagPlace &
 export function placeTags(requests: readonly TagRequest[], frame: ImageSize): Map<string, TagPlace> {
   const placed: (TagPlace & { width: number; height: number })[] = [];
   const result = new Map<string, TagPlace>();
+  if (requests.length > maxTags) return result;
   const clamp = (value: number, size: number, limit: number) => Math.min(Math.max(0, value), Math.max(0, limit - size));
-  for (const request of [...requests].reverse().slice(0, maxTags)) {
+  for (const request of [...requests].reverse()) {
     const { bounds: b, width, height } = request;
     const candidates: TagPlace[] = [
       { x: b.minX, y: b.minY - height },
