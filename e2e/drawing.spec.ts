@@ -53,6 +53,20 @@ test('the active label is shown, the first one is named where the person draws, 
   await drag(page, [-240, -160], [-120, -60]);
   await expect(shapes(page)).toHaveText(['1. Car rectangle']);
 
+  // The new box has resize handles at once (Konva's Transformer), without going back to the select tool: its
+  // corner grows it and leaves its top-left where it was.
+  const geometry = page.getByText(/^Box at /);
+  const numbers = async () => ((await geometry.textContent()) ?? '').match(/\d+/g)?.map(Number) ?? [];
+  const [x, y, width, height] = await numbers();
+  await drag(page, [-120, -60], [-60, -20]);
+  await expect.poll(numbers).not.toEqual([x, y, width, height]);
+  const [x2, y2, width2, height2] = await numbers();
+  expect([x2, y2]).toEqual([x, y]);
+  expect(width2).toBeGreaterThan(width ?? 0);
+  expect(height2).toBeGreaterThan(height ?? 0);
+  await expect(shapes(page)).toHaveCount(1);
+  await keepScreenshot(page, 'rectangle-handles');
+
   // A polygon says how it finishes while it is drawn; a double-click finishes it.
   await page.keyboard.press('p');
   const box = await canvas(page).boundingBox();

@@ -1,4 +1,6 @@
 import Konva from 'konva/lib/Core';
+import { Rect } from 'konva/lib/shapes/Rect';
+import { Transformer } from 'konva/lib/shapes/Transformer';
 import { useCallback, useEffect, useId, useLayoutEffect, useRef, useState, type MouseEvent, type PointerEvent } from 'react';
 import type { Label, Shape } from '../../../shared/annotations';
 import { plural } from '../format';
@@ -38,6 +40,18 @@ const cursors: Record<RectHandle, string> = {
 
 const distance = (a: Point, b: Point) => Math.hypot(a.x - b.x, a.y - b.y);
 
+/** Konva's Transformer names its anchors; the geometry works with compass points. */
+const anchorHandles: Record<string, RectHandle> = {
+  'top-left': 'nw',
+  'top-center': 'n',
+  'top-right': 'ne',
+  'middle-right': 'e',
+  'bottom-right': 'se',
+  'bottom-center': 's',
+  'bottom-left': 'sw',
+  'middle-left': 'w',
+};
+
 /**
  * The one selected shape, when it can be reshaped: with the select tool, or a rectangle just drawn with the
  * rectangle tool, whose handles resize it without going back to the select tool first.
@@ -47,6 +61,34 @@ function editableSelection(state: Editor): Shape | null {
   const shape = state.shapes.find((candidate) => candidate.id === state.selection[0]);
   if (state.tool === 'rectangle' && shape?.type !== 'rectangle') return null;
   return shape && !shape.locked && !shape.hidden ? shape : null;
+}
+
+/** The selected rectangle's resize handles: Konva's Transformer around an invisible box that follows the shape. */
+interface RectHandles {
+  layer: Konva.Layer;
+  box: Rect;
+  transformer: Transformer;
+}
+
+/** The Transformer's box on these rectangle corners, unscaled. */
+function placeBox(handles: RectHandles | null, points: readonly number[]): void {
+  if (!handles) return;
+  const [x1 = 0, y1 = 0, x2 = 0, y2 = 0] = points;
+  handles.box.setAttrs({ x: x1, y: y1, width: x2 - x1, height: y2 - y1, scaleX: 1, scaleY: 1 });
+  handles.transformer.forceUpdate();
+}
+
+/** Handles around the selected rectangle when it can be reshaped, none otherwise; left alone mid-resize. */
+function syncHandles(handles: RectHandles | null, resizing: boolean): void {
+  if (!handles || resizing) return;
+  const editing = editableSelection(editorStore.getState());
+  if (editing?.type === 'rectangle') {
+    placeBox(handles, editing.points);
+    if (handles.transformer.nodes()[0] !== handles.box) handles.transformer.nodes([handles.box]);
+  } else if (handles.transformer.nodes().length > 0) {
+    handles.transformer.nodes([]);
+  }
+  handles.layer.batchDraw();
 }
 
 let measuring: CanvasRenderingContext2D | null = null;
@@ -80,6 +122,7 @@ export function AnnotationCanvas({ image }: { image: HTMLImageElement | null }) 
     shapes: new BitmapCache(() => shapesLayer.current?.batchDraw()),
   }));
   const overlayLayer = useRef<Konva.Layer>(null);
+  const handles = useRef<RectHandles | null>(null);
   const gesture = useRef<Gesture | null>(null);
   const pointer = useRef<Point | null>(null);
   const space = useRef(false);
@@ -218,25 +261,69 @@ export function AnnotationCanvas({ image }: { image: HTMLImageElement | null }) 
 
   const redrawOverlay = () => overlayLayer.current?.batchDraw();
 
+
+
   useLayoutEffect(() => {
     const element = host.current;
     if (!element) return;
     // Three layers, each its own canvas: the frame, which only a zoom or pan redraws; every shape not being
     // edited; and the selection with its handles and the shape being drawn, the one layer a drag redraws.
-    const node = new Konva.Stage({ container: element, width: element.clientWidth, height: element.clientHeight, listening: false });
+    // Only the handles' layer listens: the shapes are hit-tested against the store, never through Konva.
+    const node = new Konva.Stage({ container: element, width: element.clientWidth, height: element.clientHeight });
     const frameLayer = new Konva.Layer({ listening: false });
     frameLayer.add(new Konva.Shape({ sceneFunc: paintImage, listening: false, perfectDrawEnabled: false }));
     const shapes = new Konva.Layer({ listening: false });
     shapes.add(new Konva.Shape({ sceneFunc: paintShapes, listening: false, perfectDrawEnabled: false }));
     const overlay = new Konva.Layer({ listening: false });
     overlay.add(new Konva.Shape({ sceneFunc: paintEdits, listening: false, perfectDrawEnabled: false }));
-    node.add(frameLayer, shapes, overlay);
+    const handleLayer = new Konva.Layer();
+    const box = new Rect({ listening: false, fillEnabled: false, strokeEnabled: false, perfectDrawEnabled: false });
+    const transformer = new Transformer({
+      rotateEnabled: false,
+      flipEnabled: false,
+      keepRatio: false,
+      ignoreStroke: true,
+      borderEnabled: false,
+      anchorSize: handleSize,
+      anchorFill: '#ffffff',
+      anchorStroke: '#111111',
+      anchorStrokeWidth: 1,
+      anchorCornerRadius: 0,
+    });
+    handleLayer.add(box, transformer);
+    // The Transformer only reports which handle moves where; the store's geometry (clamped to the frame, flipped
+    // past the other side) decides the rectangle, and the box is put back on it at every step.
+    transformer.on('transformstart', () => {
+      const editing = editableSelection(editorStore.getState());
+      const handle = anchorHandles[transformer.getActiveAnchor() ?? ''];
+      gesture.current = editing?.type === 'rectangle' && handle ? { kind: 'resize', original: editing, handle, preview: null } : null;
+    });
+    transformer.on('transform', () => {
+      const active = gesture.current;
+      const frame = editorStore.getState().frame;
+      const p = node.getRelativePointerPosition();
+      if (active?.kind !== 'resize' || !frame || !p) return;
+      active.preview = { ...active.original, points: resizeRectangle(active.original.points, active.handle, p, frame) };
+      placeBox(handles.current, active.preview.points);
+      overlay.batchDraw();
+    });
+    transformer.on('transformend', () => {
+      const active = gesture.current;
+      gesture.current = null;
+      if (active?.kind === 'resize' && active.preview) editorStore.getState().updateShapes([active.preview]);
+      syncHandles(handles.current, false);
+      overlay.batchDraw();
+    });
+    node.add(frameLayer, shapes, overlay, handleLayer);
+    handles.current = { layer: handleLayer, box, transformer };
+    syncHandles(handles.current, false);
     stage.current = node;
     imageLayer.current = frameLayer;
     shapesLayer.current = shapes;
     overlayLayer.current = overlay;
     return () => {
       node.destroy();
+      handles.current = null;
       stage.current = null;
       caches.image.clear();
       caches.shapes.clear();
@@ -258,12 +345,16 @@ export function AnnotationCanvas({ image }: { image: HTMLImageElement | null }) 
       if (!node) return;
       node.scale({ x: viewport.scale, y: viewport.scale });
       node.position({ x: viewport.x, y: viewport.y });
+      handles.current?.transformer.forceUpdate();
       node.batchDraw();
     };
     apply(editorStore.getState().viewport);
     return editorStore.subscribe((state, previous) => {
       // A drag begun on one frame must not land on the next one.
       if (state.frame !== previous.frame) gesture.current = null;
+      if (state.shapes !== previous.shapes || state.selection !== previous.selection || state.tool !== previous.tool || state.frame !== previous.frame) {
+        syncHandles(handles.current, gesture.current?.kind === 'resize');
+      }
       if (state.viewport !== previous.viewport) {
         apply(state.viewport);
         return;
@@ -385,16 +476,12 @@ export function AnnotationCanvas({ image }: { image: HTMLImageElement | null }) 
       return;
     }
     if (event.button !== 0 || !state.frame || !state.shapesReady) return;
+    // A press on a resize handle belongs to the Transformer.
+    if (handles.current?.layer.getIntersection(screen)) return;
     element.setPointerCapture(event.pointerId);
     const frame = state.frame;
     switch (state.tool) {
       case 'rectangle': {
-        const editing = editableSelection(state);
-        const handle = editing ? rectHandleAt(editing.points, p, tolerance) : null;
-        if (editing && handle) {
-          gesture.current = { kind: 'resize', original: editing, handle, preview: null };
-          return;
-        }
         const start = { x: Math.min(Math.max(p.x, 0), frame.width), y: Math.min(Math.max(p.y, 0), frame.height) };
         gesture.current = { kind: 'rectangle', startScreen: screen, start, end: start, dragged: false };
         return;
@@ -413,13 +500,7 @@ export function AnnotationCanvas({ image }: { image: HTMLImageElement | null }) 
         break;
     }
     const editing = editableSelection(state);
-    if (editing?.type === 'rectangle') {
-      const handle = rectHandleAt(editing.points, p, tolerance);
-      if (handle) {
-        gesture.current = { kind: 'resize', original: editing, handle, preview: null };
-        return;
-      }
-    } else if (editing && editing.type !== 'point') {
+    if (editing && editing.type !== 'rectangle' && editing.type !== 'point') {
       const index = vertexAt(editing.points, p, tolerance);
       if (index >= 0) {
         if (event.altKey) {
@@ -467,8 +548,8 @@ export function AnnotationCanvas({ image }: { image: HTMLImageElement | null }) 
         active.preview = translateShapes(active.originals, p.x - active.start.x, p.y - active.start.y, frame);
         break;
       case 'resize':
-        active.preview = { ...active.original, points: resizeRectangle(active.original.points, active.handle, p, frame) };
-        break;
+        // The Transformer's own events move it, also when the pointer leaves the canvas.
+        return;
       case 'vertex':
         active.preview = { ...active.original, points: moveVertex(active.original.points, active.index, p, frame) };
         break;
@@ -482,6 +563,7 @@ export function AnnotationCanvas({ image }: { image: HTMLImageElement | null }) 
 
   const onPointerUp = (event: PointerEvent<HTMLDivElement>) => {
     const active = gesture.current;
+    if (active?.kind === 'resize') return;
     gesture.current = null;
     if (container.current?.hasPointerCapture(event.pointerId)) container.current.releasePointerCapture(event.pointerId);
     if (!active) return;
@@ -493,7 +575,6 @@ export function AnnotationCanvas({ image }: { image: HTMLImageElement | null }) 
       case 'move':
         if (active.preview) state.updateShapes(active.preview);
         break;
-      case 'resize':
       case 'vertex':
         if (active.preview) state.updateShapes([active.preview]);
         break;

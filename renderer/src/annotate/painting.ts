@@ -1,5 +1,5 @@
 import type { Label, Shape } from '../../../shared/annotations';
-import { boundsOf, rectHandlePoint, rectHandles } from './shape-geometry';
+import { boundsOf } from './shape-geometry';
 import type { Point } from './viewport';
 
 /** Shapes without a label: light grey reads on most footage, dark or bright, and looks unfinished on purpose. */
@@ -131,11 +131,10 @@ export interface Overlay {
   tagAt: Point | null;
 }
 
-function paintHandle(ctx: CanvasRenderingContext2D, p: Point, scale: number, square: boolean, active: boolean): void {
+function paintHandle(ctx: CanvasRenderingContext2D, p: Point, scale: number, active: boolean): void {
   const r = handleSize / 2 / scale;
   ctx.beginPath();
-  if (square) ctx.rect(p.x - r, p.y - r, r * 2, r * 2);
-  else ctx.arc(p.x, p.y, r, 0, Math.PI * 2);
+  ctx.arc(p.x, p.y, r, 0, Math.PI * 2);
   ctx.fillStyle = active ? '#f59e0b' : '#ffffff';
   ctx.fill();
   ctx.lineWidth = 1 / scale;
@@ -237,11 +236,10 @@ export function paintOverlay(ctx: CanvasRenderingContext2D, overlay: Overlay): v
     const at = overlay.tagAt ?? { x: b.minX, y: Math.max(0, b.minY - lift) };
     paintTag(ctx, tagText(label), at, colorOf(overlay.labels, only.labelId), scale, only.labelId === null);
     if (overlay.handles) {
-      if (only.type === 'rectangle') {
-        for (const handle of rectHandles) paintHandle(ctx, rectHandlePoint(only.points, handle), scale, true, false);
-      } else if (only.type !== 'point') {
+      // A rectangle's handles are Konva's Transformer, on a layer of its own; these are the vertices of the rest.
+      if (only.type !== 'rectangle' && only.type !== 'point') {
         for (let i = 0; i * 2 + 1 < only.points.length; i++) {
-          paintHandle(ctx, { x: only.points[i * 2] ?? 0, y: only.points[i * 2 + 1] ?? 0 }, scale, false, overlay.vertex === i);
+          paintHandle(ctx, { x: only.points[i * 2] ?? 0, y: only.points[i * 2 + 1] ?? 0 }, scale, overlay.vertex === i);
         }
       }
     }
@@ -264,7 +262,7 @@ export function paintOverlay(ctx: CanvasRenderingContext2D, overlay: Overlay): v
     ctx.stroke();
     for (let i = 0; i * 2 + 1 < points.length; i++) {
       const closable = i === 0 && draft.type === 'polygon' && points.length >= 6;
-      paintHandle(ctx, { x: points[i * 2] ?? 0, y: points[i * 2 + 1] ?? 0 }, scale, false, closable);
+      paintHandle(ctx, { x: points[i * 2] ?? 0, y: points[i * 2 + 1] ?? 0 }, scale, closable);
     }
   }
 }
