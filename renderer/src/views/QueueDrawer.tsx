@@ -4,6 +4,7 @@ import { describeSampling } from '../../../shared/sampling';
 import { call } from '../api';
 import { formatDuration, percent, plural } from '../format';
 import { attempt, useApp } from '../state/store';
+import { jobStatusText } from './job-words';
 import { JobNotice } from './JobNotice';
 
 export function QueueButton() {
@@ -23,24 +24,6 @@ function remaining(job: Job): string | null {
   if (job.status !== 'processing' || job.startedAt === null || job.progress <= 0.02) return null;
   const elapsed = Date.now() - job.startedAt;
   return `${formatDuration((elapsed / job.progress) * (1 - job.progress))} left`;
-}
-
-/** A job's state in the words of the person waiting for it. */
-export function jobStatusText(job: Job): string {
-  switch (job.status) {
-    case 'pending':
-      return 'waiting';
-    case 'processing':
-      return 'extracting frames';
-    case 'failed':
-      return job.nextRunAt ? `retrying (${job.attempts + 1} of ${job.maxAttempts})` : 'failed';
-    case 'dead':
-      return `Gave up after ${plural(job.attempts, 'attempt')}`;
-    case 'cancelled':
-      return 'cancelled';
-    case 'done':
-      return 'done';
-  }
 }
 
 const clock = (ms: number) => new Date(ms).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit' });
