@@ -58,7 +58,7 @@ test('a person drops three real videos and a fake one onto a project and watches
   }
   await expect(batch).toContainText('4 videos · 73 frames · 1 failed');
   await expect(drawer.getByRole('region', { name: 'Running' })).toHaveCount(0);
-  await expect(drawer.getByText('Dead')).toBeVisible();
+  await expect(drawer.getByText('Gave up', { exact: true })).toBeVisible();
 
   const grid = batch.getByRole('listbox', { name: 'Frames in Aisle 4, morning' });
   const second = grid.getByRole('option', { name: 'Frame 2 of car-detection.mp4 at 0:01.040' });

@@ -63,7 +63,7 @@ test('while Loom limits requests, the video and the queue say so, and the warnin
 
     const warning = 'Loom is limiting requests; retrying in 3 s.';
     const video = page.getByRole('region', { name: 'Batch Limited' }).getByRole('list', { name: 'Videos in Limited' }).getByRole('listitem');
-    const job = page.getByRole('complementary', { name: 'Processing queue' }).getByRole('listitem', { name: 'Milk, processing' });
+    const job = page.getByRole('complementary', { name: 'Processing queue' }).getByRole('listitem', { name: 'Milk, extracting frames' });
     await expect(video.getByRole('status')).toHaveText(`⚠ ${warning}`);
     await expect(job.getByRole('status')).toHaveText(`⚠ ${warning}`);
 

@@ -83,6 +83,11 @@ async function start(): Promise<void> {
     });
     return result.canceled ? [] : result.filePaths;
   });
+  ipcMain.handle('stillframe:pick-folder', async (event) => {
+    if (!trusted(event)) return null;
+    const result = await dialog.showOpenDialog({ title: 'Export into folder', properties: ['openDirectory', 'createDirectory'] });
+    return result.canceled ? null : (result.filePaths[0] ?? null);
+  });
   for (const name of eventNames) {
     services.events.on(name, (payload) => {
       for (const window of BrowserWindow.getAllWindows()) window.webContents.send('stillframe:event', name, payload);

@@ -16,6 +16,7 @@ const bridge: StillframeBridge = {
   pickVideoPaths: () => ipcRenderer.invoke('stillframe:pick-videos'),
   mediaUrl: electronMediaUrl,
   loadThumbnails: async (paths) => paths.map(electronMediaUrl),
+  exportTarget: { kind: 'folder', pick: () => ipcRenderer.invoke('stillframe:pick-folder') },
 };
 
 contextBridge.exposeInMainWorld('stillframe', bridge);

@@ -14,6 +14,14 @@ export interface HostConnection {
 }
 
 /**
+ * How a host hands an exported dataset to the person: Electron writes it into a folder they pick with the system's
+ * folder picker; the browser host, whose page cannot name a folder on this computer, has their browser download it.
+ */
+export type ExportTarget =
+  | { kind: 'folder'; pick(): Promise<string | null> }
+  | { kind: 'download'; url(downloadId: string): string };
+
+/**
  * What the renderer sees as `window.stillframe`, whichever host carries it. The Electron preload and the
  * browser host's WebSocket client both implement exactly this.
  */
@@ -37,4 +45,5 @@ export interface StillframeBridge {
    * `stillframe serve`); Electron's IPC is always there, so its preload leaves this out.
    */
   watchConnection?(handler: (state: HostConnection) => void): () => void;
+  exportTarget: ExportTarget;
 }

@@ -117,10 +117,42 @@ const importSummarySchema = z.object({
 });
 export type ImportSummary = z.infer<typeof importSummarySchema>;
 
+/**
+ * An export made to be downloaded (the browser host, whose page cannot name a folder on this computer): one .zip,
+ * written into a private temporary folder and then fetched from `downloadPath(downloadId)`, which streams it and
+ * removes it.
+ */
+const downloadRequestSchema = exportRequestSchema.omit({ outDir: true, zip: true, force: true }).strict();
+export type DownloadRequest = z.output<typeof downloadRequestSchema>;
+
+const preparedDownloadSchema = z.object({
+  downloadId: idSchema,
+  fileName: z.string(),
+  bytes: z.number(),
+  summary: exportSummarySchema,
+});
+export type PreparedDownload = z.infer<typeof preparedDownloadSchema>;
+
+/** What an export of this project (or batch) will leave out, said before it starts. */
+const exportPreviewSchema = z.object({
+  frames: z.number(),
+  shapes: z.number(),
+  /** Shapes without a label: COCO, YOLO and Pascal VOC need a class for every object and leave these out. */
+  unlabelled: z.number(),
+});
+export type ExportPreview = z.infer<typeof exportPreviewSchema>;
+
+/** Where the browser host serves a prepared download. */
+export const downloadPathPrefix = '/downloads/';
+export const downloadPath = (downloadId: string) => `${downloadPathPrefix}${encodeURIComponent(downloadId)}`;
+
 /** The dataset calls; shared/contract.ts spreads them into `calls`. */
 export const datasetCalls = {
   /** Long-running: progress arrives as `export.progress` events; a cancelled export leaves nothing behind. */
   'datasets.export': call(exportRequestSchema, exportSummarySchema),
   'datasets.cancelExport': call(z.object({ exportId: idSchema }).strict(), z.object({ cancelled: z.boolean() })),
   'datasets.import': call(importRequestSchema, importSummarySchema),
+  'datasets.preview': call(z.object({ projectId: idSchema, batchId: idSchema.optional() }).strict(), exportPreviewSchema),
+  /** Long-running like `datasets.export`, with the same progress events. */
+  'datasets.prepareDownload': call(downloadRequestSchema, preparedDownloadSchema),
 } as const;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { defaultBatchName, slugify, uniqueSlug, validateBatchName, validateProjectName } from './names';
+import { defaultBatchName, nameLength, slugify, uniqueSlug, validateBatchName, validateProjectName } from './names';
 
 describe('names', () => {
   it('trims names and refuses empty, over-long and control-character names with a message', () => {
@@ -38,5 +38,13 @@ describe('names', () => {
 
   it('names a default batch by date and time', () => {
     expect(defaultBatchName(new Date(2026, 10, 24, 9, 5))).toBe('2026-11-24 09:05 import');
+  });
+});
+
+describe('nameLength', () => {
+  it('counts a name as its limit does: trimmed, normalised, by character', () => {
+    expect(nameLength('  Morning  ')).toBe(7);
+    expect(nameLength('e\u0301')).toBe(1);
+    expect(nameLength('🚗🚗')).toBe(2);
   });
 });

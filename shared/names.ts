@@ -61,3 +61,8 @@ export function defaultBatchName(date: Date): string {
   const pad = (n: number) => String(n).padStart(2, '0');
   return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())} ${pad(date.getHours())}:${pad(date.getMinutes())} import`;
 }
+
+/** How long a name counts as against its limit: the same normalising and trimming the checks above apply. */
+export function nameLength(raw: string): number {
+  return [...raw.normalize('NFC').trim()].length;
+}

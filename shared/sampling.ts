@@ -19,12 +19,23 @@ export type ExtractionOptions = z.infer<typeof extractionOptionsSchema>;
 
 export const defaultSampling: Sampling = { mode: 'every', seconds: 1 };
 
+/** 1 → "1st", 2 → "2nd", 3 → "3rd", 11 → "11th", 22 → "22nd". */
+export function ordinal(n: number): string {
+  const tens = n % 100;
+  const suffix = tens >= 11 && tens <= 13 ? 'th' : ({ 1: 'st', 2: 'nd', 3: 'rd' } as Record<number, string>)[n % 10] ?? 'th';
+  return `${n.toLocaleString('en')}${suffix}`;
+}
+
+function secondsText(seconds: number): string {
+  return `${seconds} ${seconds === 1 ? 'second' : 'seconds'}`;
+}
+
 export function describeSampling(sampling: Sampling): string {
   switch (sampling.mode) {
     case 'every':
-      return sampling.seconds === 1 ? 'one frame per second' : `one frame every ${sampling.seconds} s`;
+      return sampling.seconds === 1 ? 'one frame per second' : `one frame every ${secondsText(sampling.seconds)}`;
     case 'nth':
-      return `every ${sampling.n}th frame`;
+      return sampling.n === 1 ? 'every frame' : `every ${ordinal(sampling.n)} frame`;
     case 'keyframes':
       return 'keyframes only';
     case 'scene':

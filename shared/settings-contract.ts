@@ -31,10 +31,27 @@ export const settingsSchema = z.object({
 });
 export type Settings = z.infer<typeof settingsSchema>;
 
+/** One of the media tools Stillframe runs: which file, where it came from, and what it says its version is. */
+const mediaToolSchema = z.object({
+  name: z.enum(['ffmpeg', 'ffprobe']),
+  /** The executable in use; null when none was found. */
+  path: z.string().nullable(),
+  /** Its environment variable (FFMPEG_PATH / FFPROBE_PATH), the copy bundled with Stillframe, or the PATH. */
+  source: z.enum(['environment', 'bundled', 'path']).nullable(),
+  envVar: z.enum(['FFMPEG_PATH', 'FFPROBE_PATH']),
+  /** The first line of `-version`, e.g. "ffmpeg version 7.1.1-1+b1"; null when it could not be run. */
+  version: z.string().nullable(),
+  /** Why it is missing or cannot be run, in the person's words; null when it runs. */
+  problem: z.string().nullable(),
+});
+export type MediaTool = z.infer<typeof mediaToolSchema>;
+
 /** The settings calls; shared/contract.ts spreads them into `calls`. */
 export const settingsCalls = {
   'settings.get': call(empty, settingsSchema),
   /** Saves the key encrypted by the operating system; refused ('no-secure-storage') where that is impossible. */
   'settings.setLoomApiKey': call(z.object({ apiKey: loomApiKeySchema }).strict(), settingsSchema),
   'settings.clearLoomApiKey': call(empty, settingsSchema),
+  /** The FFmpeg and ffprobe in use, for the Settings screen. */
+  'settings.mediaTools': call(empty, z.array(mediaToolSchema)),
 } as const;

@@ -16,6 +16,25 @@ afterEach(async () => {
 });
 
 describe('the settings calls', () => {
+  it('say which FFmpeg and ffprobe are in use, where they came from and their versions', async () => {
+    const { invoke } = apiClient(openTestServices());
+    const saved = { ffmpeg: process.env.FFMPEG_PATH, ffprobe: process.env.FFPROBE_PATH };
+    try {
+      process.env.FFMPEG_PATH = '/usr/bin/ffmpeg';
+      process.env.FFPROBE_PATH = '/nowhere/ffprobe';
+      const [ffmpeg, ffprobe] = await invoke('settings.mediaTools', {});
+      expect(ffmpeg).toMatchObject({ name: 'ffmpeg', path: '/usr/bin/ffmpeg', source: 'environment', problem: null });
+      expect(ffmpeg?.version).toMatch(/^ffmpeg version \S+/);
+      expect(ffprobe).toMatchObject({ name: 'ffprobe', path: null, source: null, version: null });
+      expect(ffprobe?.problem).toBe('FFPROBE_PATH is set to "/nowhere/ffprobe", but there is no executable file there.');
+    } finally {
+      for (const [name, value] of [['FFMPEG_PATH', saved.ffmpeg], ['FFPROBE_PATH', saved.ffprobe]] as const) {
+        if (value === undefined) delete process.env[name];
+        else process.env[name] = value;
+      }
+    }
+  });
+
   it('save, replace and clear the Loom key, and answer only where it comes from', async () => {
     const services = openTestServices({ safeStorage: safeStorageStandIn() });
     const { invoke, attempt } = apiClient(services);

@@ -1,4 +1,5 @@
 import type { settingsCalls } from '../../shared/settings-contract';
+import { describeMediaTools } from '../media/tools-info';
 import { describeSettings } from '../settings/loom-key';
 import type { Services } from '../services';
 import type { Handlers } from './handlers';
@@ -19,5 +20,6 @@ export function createSettingsHandlers(services: Services): SettingsHandlers {
       secrets.remove('loom-api-key');
       return describe();
     },
+    'settings.mediaTools': () => describeMediaTools(),
   };
 }

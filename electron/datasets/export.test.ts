@@ -26,7 +26,7 @@ interface CocoFile {
   info: Record<string, unknown>;
   licenses: unknown[];
   categories: { id: number; name: string; supercategory: string; keypoints?: string[]; skeleton?: unknown[] }[];
-  images: { id: number; file_name: string; width: number; height: number }[];
+  images: { id: number; file_name: string; width: number; height: number; video: string; timestamp_ms: number; frame_index: number }[];
   annotations: {
     id: number;
     image_id: number;
@@ -63,6 +63,16 @@ describe('dataset export', () => {
       [6, 'milk_frame_000002.jpg', 640, 480],
     ]);
     for (const image of coco.images) expect(existsSync(path.join(out, 'images', image.file_name))).toBe(true);
+    // Each image says where in which video it was taken, as the CSV's columns do.
+    expect(coco.images.map((image) => [image.video, image.frame_index])).toEqual([
+      ['car-detection.mp4', 1],
+      ['car-detection.mp4', 2],
+      ['car-detection.mp4', 3],
+      ['car-detection.mp4', 4],
+      ['milk.mkv', 1],
+      ['milk.mkv', 2],
+    ]);
+    for (const image of coco.images) expect(Number.isInteger(image.timestamp_ms) && image.timestamp_ms >= 0).toBe(true);
     for (const annotation of coco.annotations) {
       expect(Number.isInteger(annotation.id) && Number.isInteger(annotation.image_id) && Number.isInteger(annotation.category_id)).toBe(true);
       expect(annotation.iscrowd).toBe(0);

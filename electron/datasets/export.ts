@@ -365,7 +365,10 @@ class ExportRun {
       this.progress('images', ++done);
       const fileName = await this.placeImage(frame, imageFolders.coco);
       if (fileName === null) missing.add(frame.id);
-      else await out.write(writer.image({ id: ++id, fileName, width: frame.width, height: frame.height }));
+      else {
+        const source = { video: frame.videoName, timestampMs: frame.timestampMs, frameIndex: frame.index };
+        await out.write(writer.image({ id: ++id, fileName, width: frame.width, height: frame.height, source }));
+      }
     }
     await out.write(writer.betweenImagesAndAnnotations);
     id = 0;

@@ -30,6 +30,7 @@ import { removeUnreferencedUploads, uploadsFolder } from '../library/uploads';
 import type { Services } from '../services';
 import { contentSecurityPolicy } from './csp';
 import { libraryHostToken } from './host-token';
+import { serveDownload } from './download-route';
 
 export interface BrowserHostOptions {
   port: number;
@@ -286,6 +287,7 @@ export async function startBrowserHost(services: Services, options: BrowserHostO
   const server: Server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     if (!hosts.has(req.headers.host ?? '')) return fail(res, 421, 'Wrong host');
+    if (serveDownload(req, res, url, sameToken(tokenOf(req, url), token))) return;
     if (req.method === 'GET' && url.pathname.startsWith(mediaPathPrefix)) {
       if (!sameToken(tokenOf(req, url), token)) return fail(res, 403, 'Forbidden');
       const file = resolveInsideFolder(services.paths.root, url.pathname.slice(mediaPathPrefix.length));

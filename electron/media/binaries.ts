@@ -37,12 +37,20 @@ function isExecutableFile(path: string): boolean {
   }
 }
 
+/** Where the binary in use came from: its environment variable, the bundled npm package, or the PATH. */
+export type BinarySource = 'environment' | 'bundled' | 'path';
+
 export function pickBinary(sources: BinarySources): string {
+  return locateBinary(sources).path;
+}
+
+/** The binary to run and where it came from, in the order pickBinary promises: variable, bundled copy, PATH. */
+export function locateBinary(sources: BinarySources): { path: string; source: BinarySource } {
   const { name, envVar, envValue, searchPath, platform } = sources;
 
   // An explicit setting that points nowhere is a mistake worth reporting, not a reason to quietly use another copy.
   if (envValue !== undefined && envValue !== '') {
-    if (isExecutableFile(envValue)) return envValue;
+    if (isExecutableFile(envValue)) return { path: envValue, source: 'environment' };
     throw new StillframeError(
       'ffmpeg-missing',
       ffmpegMissingMessage,
@@ -53,14 +61,14 @@ export function pickBinary(sources: BinarySources): string {
   const packaged = sources.packagePath();
   if (packaged !== null) {
     const unpacked = toUnpackedAsarPath(packaged);
-    if (isExecutableFile(unpacked)) return unpacked;
+    if (isExecutableFile(unpacked)) return { path: unpacked, source: 'bundled' };
   }
 
   const fileName = platform === 'win32' ? `${name}.exe` : name;
   for (const dir of (searchPath ?? '').split(platform === 'win32' ? ';' : ':')) {
     if (dir === '') continue;
     const candidate = join(dir, fileName);
-    if (isExecutableFile(candidate)) return candidate;
+    if (isExecutableFile(candidate)) return { path: candidate, source: 'path' };
   }
 
   throw new StillframeError(
@@ -80,19 +88,19 @@ function packageExport(specifier: string, pick: (exported: unknown) => unknown):
   }
 }
 
-export function resolveFfmpeg(): string {
-  return pickBinary({
+export function ffmpegSources(): BinarySources {
+  return {
     name: 'ffmpeg',
     envVar: 'FFMPEG_PATH',
     envValue: process.env.FFMPEG_PATH,
     packagePath: () => packageExport('ffmpeg-static', (exported) => exported),
     searchPath: process.env.PATH,
     platform: process.platform,
-  });
+  };
 }
 
-export function resolveFfprobe(): string {
-  return pickBinary({
+export function ffprobeSources(): BinarySources {
+  return {
     name: 'ffprobe',
     envVar: 'FFPROBE_PATH',
     envValue: process.env.FFPROBE_PATH,
@@ -102,5 +110,13 @@ export function resolveFfprobe(): string {
       ),
     searchPath: process.env.PATH,
     platform: process.platform,
-  });
+  };
+}
+
+export function resolveFfmpeg(): string {
+  return pickBinary(ffmpegSources());
+}
+
+export function resolveFfprobe(): string {
+  return pickBinary(ffprobeSources());
 }

@@ -1,6 +1,7 @@
 import { useEffect } from 'react';
 import { hostBridge, subscribe } from './api';
 import { useConnection } from './state/connection';
+import { useFrameUndo } from './state/frame-undo';
 import { useApp } from './state/store';
 import { ConnectionStatus } from './views/ConnectionStatus';
 import { ErrorBanner } from './views/ErrorBanner';
@@ -13,6 +14,7 @@ import { SettingsButton } from './views/SettingsDialog';
 export function App() {
   const route = useApp((state) => state.route);
   const projects = useApp((state) => state.projects);
+  const projectsLoaded = useApp((state) => state.projectsLoaded);
   const navigate = useApp((state) => state.navigate);
   const queueOpen = useApp((state) => state.queueOpen);
 
@@ -36,8 +38,22 @@ export function App() {
       wasConnected = state.connected;
     });
     if (offConnection) offs.push(offConnection);
-    return () => offs.forEach((off) => off());
+    const onLocation = () => useApp.getState().followLocation();
+    window.addEventListener('popstate', onLocation);
+    window.addEventListener('hashchange', onLocation);
+    return () => {
+      offs.forEach((off) => off());
+      window.removeEventListener('popstate', onLocation);
+      window.removeEventListener('hashchange', onLocation);
+    };
   }, []);
+
+  // A deletion stays undoable while the person is in its project (its frames too); leaving the project settles it.
+  const routeProject = route.name === 'projects' ? null : route.projectId;
+  useEffect(() => {
+    const { pending, settle } = useFrameUndo.getState();
+    if (pending && pending.projectId !== routeProject) settle();
+  }, [routeProject]);
 
   const project = route.name !== 'projects' ? projects.find((p) => p.id === route.projectId) : undefined;
 
@@ -52,7 +68,7 @@ export function App() {
             <>
               <span aria-hidden="true">›</span>
               {route.name === 'frame' ? (
-                <button type="button" className="link" onClick={() => navigate({ name: 'project', projectId: project.id })}>
+                <button type="button" className="link" onClick={() => navigate({ name: 'project', projectId: project.id, batchId: route.batchId })}>
                   {project.name}
                 </button>
               ) : (
@@ -71,10 +87,21 @@ export function App() {
         <ConnectionStatus />
       </div>
       <main className="content">
-        {route.name === 'frame' && project ? (
-          <FrameView projectId={project.id} batchId={route.batchId} frameId={route.frameId} />
+        {route.name !== 'projects' && !project ? (
+          projectsLoaded ? (
+            <div className="empty-state" role="status">
+              <p>This address names a project that is not in this library any more.</p>
+              <button type="button" className="primary" onClick={() => navigate({ name: 'projects' })}>
+                Show all projects
+              </button>
+            </div>
+          ) : (
+            <p role="status">Loading…</p>
+          )
+        ) : route.name === 'frame' && project ? (
+          <FrameView projectId={project.id} batchId={route.batchId} frameId={route.frameId} zoom={route.zoom} />
         ) : route.name === 'project' && project ? (
-          <ProjectView project={project} />
+          <ProjectView project={project} batchId={route.batchId} />
         ) : (
           <ProjectsView />
         )}

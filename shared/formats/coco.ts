@@ -72,7 +72,14 @@ export class CocoWriter {
 
   image(image: DatasetImage): string {
     return this.images.next(
-      JSON.stringify({ id: image.id, file_name: image.fileName, width: image.width, height: image.height }),
+      JSON.stringify({
+        id: image.id,
+        file_name: image.fileName,
+        width: image.width,
+        height: image.height,
+        // Extra fields, which COCO readers ignore, named as the CSV's columns are.
+        ...(image.source ? { video: image.source.video, timestamp_ms: image.source.timestampMs, frame_index: image.source.frameIndex } : {}),
+      }),
     );
   }
 

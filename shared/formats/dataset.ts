@@ -28,6 +28,15 @@ export interface DatasetImage {
   fileName: string;
   width: number;
   height: number;
+  /** Where the frame came from; formats that allow extra fields (COCO) record it beside the image, as the CSV does. */
+  source?: FrameSource;
+}
+
+/** A frame's place in its video: the video's file name, the frame's timestamp and its 1-based index. */
+export interface FrameSource {
+  video: string;
+  timestampMs: number;
+  frameIndex: number;
 }
 
 export interface DatasetShape {

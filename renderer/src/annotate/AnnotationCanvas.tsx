@@ -1,12 +1,15 @@
 import Konva from 'konva/lib/Core';
+import { Rect } from 'konva/lib/shapes/Rect';
+import { Transformer } from 'konva/lib/shapes/Transformer';
 import { useCallback, useEffect, useId, useLayoutEffect, useRef, useState, type MouseEvent, type PointerEvent } from 'react';
 import type { Label, Shape } from '../../../shared/annotations';
 import { plural } from '../format';
 import { BitmapCache } from './bitmap-cache';
 import { editorStore, useEditor } from './editor';
 import type { Editor } from './editor-store';
-import { buildGroups, colorOf, handleSize, paintGroups, paintOverlay, sameShapesExcept, type PaintGroup } from './painting';
-import { edgeAt, moveVertex, rectHandleAt, resizeRectangle, shapeAt, translateShapes, vertexAt, type RectHandle } from './shape-geometry';
+import { buildGroups, colorOf, handleSize, paintGroups, paintOverlay, paintTags, sameShapesExcept, tagFont, tagHeightPx, tagText, tagWidthPx, type PaintedTag, type PaintGroup } from './painting';
+import { boundsOf, edgeAt, moveVertex, rectHandleAt, resizeRectangle, shapeAt, translateShapes, vertexAt, type RectHandle } from './shape-geometry';
+import { maxTags, placeTags, type TagPlace } from './tag-layout';
 import { isTyping } from './typing';
 import { panBy, toImage, zoomByWheel, type Point, type Viewport } from './viewport';
 
@@ -37,11 +40,69 @@ const cursors: Record<RectHandle, string> = {
 
 const distance = (a: Point, b: Point) => Math.hypot(a.x - b.x, a.y - b.y);
 
-/** The one selected shape, when the select tool may reshape it. */
+/** Konva's Transformer names its anchors; the geometry works with compass points. */
+const anchorHandles: Record<string, RectHandle> = {
+  'top-left': 'nw',
+  'top-center': 'n',
+  'top-right': 'ne',
+  'middle-right': 'e',
+  'bottom-right': 'se',
+  'bottom-center': 's',
+  'bottom-left': 'sw',
+  'middle-left': 'w',
+};
+
+/**
+ * The one selected shape, when it can be reshaped: with the select tool, or a rectangle just drawn with the
+ * rectangle tool, whose handles resize it without going back to the select tool first.
+ */
 function editableSelection(state: Editor): Shape | null {
-  if (state.tool !== 'select' || state.selection.length !== 1) return null;
+  if ((state.tool !== 'select' && state.tool !== 'rectangle') || state.selection.length !== 1) return null;
   const shape = state.shapes.find((candidate) => candidate.id === state.selection[0]);
+  if (state.tool === 'rectangle' && shape?.type !== 'rectangle') return null;
   return shape && !shape.locked && !shape.hidden ? shape : null;
+}
+
+/** The selected rectangle's resize handles: Konva's Transformer around an invisible box that follows the shape. */
+interface RectHandles {
+  layer: Konva.Layer;
+  box: Rect;
+  transformer: Transformer;
+}
+
+/** The Transformer's box on these rectangle corners, unscaled. */
+function placeBox(handles: RectHandles | null, points: readonly number[]): void {
+  if (!handles) return;
+  const [x1 = 0, y1 = 0, x2 = 0, y2 = 0] = points;
+  handles.box.setAttrs({ x: x1, y: y1, width: x2 - x1, height: y2 - y1, scaleX: 1, scaleY: 1 });
+  handles.transformer.forceUpdate();
+}
+
+/** Handles around the selected rectangle when it can be reshaped, none otherwise; left alone mid-resize. */
+function syncHandles(handles: RectHandles | null, resizing: boolean): void {
+  if (!handles || resizing) return;
+  const editing = editableSelection(editorStore.getState());
+  if (editing?.type === 'rectangle') {
+    placeBox(handles, editing.points);
+    if (handles.transformer.nodes()[0] !== handles.box) handles.transformer.nodes([handles.box]);
+  } else if (handles.transformer.nodes().length > 0) {
+    handles.transformer.nodes([]);
+  }
+  handles.layer.batchDraw();
+}
+
+let measuring: CanvasRenderingContext2D | null = null;
+const textWidths = new Map<string, number>();
+/** Tag text widths at the tag's font, measured once per text. */
+function measureTag(text: string): number {
+  let width = textWidths.get(text);
+  if (width === undefined) {
+    measuring ??= document.createElement('canvas').getContext('2d');
+    if (measuring) measuring.font = tagFont;
+    width = measuring?.measureText(text).width ?? text.length * 7;
+    textWidths.set(text, width);
+  }
+  return width;
 }
 
 /**
@@ -61,6 +122,7 @@ export function AnnotationCanvas({ image }: { image: HTMLImageElement | null }) 
     shapes: new BitmapCache(() => shapesLayer.current?.batchDraw()),
   }));
   const overlayLayer = useRef<Konva.Layer>(null);
+  const handles = useRef<RectHandles | null>(null);
   const gesture = useRef<Gesture | null>(null);
   const pointer = useRef<Point | null>(null);
   const space = useRef(false);
@@ -72,6 +134,12 @@ export function AnnotationCanvas({ image }: { image: HTMLImageElement | null }) 
     value: [],
   });
   const labelMap = useRef<{ labels: Label[] | null; value: Map<string, Label> }>({ labels: null, value: new Map() });
+  const tagLayout = useRef<{ shapes: Shape[] | null; labels: Label[] | null; scale: number; value: Map<string, TagPlace> }>({
+    shapes: null,
+    labels: null,
+    scale: 0,
+    value: new Map(),
+  });
   const hintId = useId();
 
   const viewSize = useEditor((state) => state.viewSize);
@@ -83,6 +151,34 @@ export function AnnotationCanvas({ image }: { image: HTMLImageElement | null }) 
     if (labelMap.current.labels !== labels) labelMap.current = { labels, value: new Map(labels.map((label) => [label.id, label])) };
     return labelMap.current.value;
   }, []);
+
+  /** Every visible shape's tag place, laid out together so that tags of shapes close to each other never overlap. */
+  const tagsOf = useCallback(
+    (state: Editor): Map<string, TagPlace> => {
+      const cached = tagLayout.current;
+      const scale = state.viewport.scale;
+      if (cached.shapes === state.shapes && cached.labels === state.labels && cached.scale === scale) return cached.value;
+      const labels = labelsById(state.labels);
+      // Tags keep clear of the corner handles, which a selected shape shows.
+      const clearance = (handleSize / 2 + 2) / scale;
+      const visible = state.shapes.filter((shape) => !shape.hidden);
+      const requests = (visible.length > maxTags ? [] : visible).map((shape) => {
+        const b = boundsOf(shape.points);
+        const text = tagText(shape.labelId !== null ? labels.get(shape.labelId) : undefined);
+        return {
+          id: shape.id,
+          bounds: { minX: b.minX - clearance, minY: b.minY - clearance, maxX: b.maxX + clearance, maxY: b.maxY + clearance },
+          width: tagWidthPx(measureTag, text) / scale,
+          height: tagHeightPx / scale,
+        };
+      });
+      const frameSize = state.frame ?? { width: 0, height: 0 };
+      const value = placeTags(requests, frameSize);
+      tagLayout.current = { shapes: state.shapes, labels: state.labels, scale, value };
+      return value;
+    },
+    [labelsById],
+  );
 
   const paintImage = useCallback(
     (context: Konva.Context) => {
@@ -118,9 +214,22 @@ export function AnnotationCanvas({ image }: { image: HTMLImageElement | null }) 
       const pad = (handleSize * 2) / viewport.scale;
       const content = { x: -pad, y: -pad, width: size.width + pad * 2, height: size.height + pad * 2 };
       const paths = groups.current.value;
-      caches.shapes.draw(context._context, paths, content, (ctx) => paintGroups(ctx, paths, viewport.scale));
+      const tags = tagsOf(state);
+      const labels = labelsById(state.labels);
+      const selected = new Set(state.selection);
+      caches.shapes.draw(context._context, paths, content, (ctx) => {
+        paintGroups(ctx, paths, viewport.scale);
+        const painted: PaintedTag[] = [];
+        for (const shape of state.shapes) {
+          const at = tags.get(shape.id);
+          if (!at || shape.hidden || selected.has(shape.id)) continue;
+          const text = tagText(shape.labelId !== null ? labels.get(shape.labelId) : undefined);
+          painted.push({ text, color: colorOf(labels, shape.labelId), unlabelled: shape.labelId === null, x: at.x, y: at.y, width: tagWidthPx(measureTag, text) / viewport.scale });
+        }
+        paintTags(ctx, painted, viewport.scale);
+      });
     },
-    [caches, labelsById],
+    [caches, labelsById, tagsOf],
   );
 
   const paintEdits = useCallback(
@@ -129,8 +238,10 @@ export function AnnotationCanvas({ image }: { image: HTMLImageElement | null }) 
       const active = gesture.current;
       const ids = new Set(state.selection);
       let selected = state.shapes.filter((shape) => ids.has(shape.id));
+      const dragging = (active?.kind === 'move' || active?.kind === 'resize' || active?.kind === 'vertex') && active.preview !== null;
       if (active?.kind === 'move' && active.preview) selected = active.preview;
       if ((active?.kind === 'resize' || active?.kind === 'vertex') && active.preview) selected = [active.preview];
+      const only = selected.length === 1 ? selected[0] : undefined;
       const labels = labelsById(state.labels);
       paintOverlay(context._context, {
         scale: state.viewport.scale,
@@ -142,32 +253,77 @@ export function AnnotationCanvas({ image }: { image: HTMLImageElement | null }) 
         draft: state.draft,
         pointer: pointer.current,
         drawColor: colorOf(labels, state.nextLabelId),
+        tagAt: only && !dragging ? (tagsOf(state).get(only.id) ?? null) : null,
       });
     },
-    [labelsById],
+    [labelsById, tagsOf],
   );
 
   const redrawOverlay = () => overlayLayer.current?.batchDraw();
+
+
 
   useLayoutEffect(() => {
     const element = host.current;
     if (!element) return;
     // Three layers, each its own canvas: the frame, which only a zoom or pan redraws; every shape not being
     // edited; and the selection with its handles and the shape being drawn, the one layer a drag redraws.
-    const node = new Konva.Stage({ container: element, width: element.clientWidth, height: element.clientHeight, listening: false });
+    // Only the handles' layer listens: the shapes are hit-tested against the store, never through Konva.
+    const node = new Konva.Stage({ container: element, width: element.clientWidth, height: element.clientHeight });
     const frameLayer = new Konva.Layer({ listening: false });
     frameLayer.add(new Konva.Shape({ sceneFunc: paintImage, listening: false, perfectDrawEnabled: false }));
     const shapes = new Konva.Layer({ listening: false });
     shapes.add(new Konva.Shape({ sceneFunc: paintShapes, listening: false, perfectDrawEnabled: false }));
     const overlay = new Konva.Layer({ listening: false });
     overlay.add(new Konva.Shape({ sceneFunc: paintEdits, listening: false, perfectDrawEnabled: false }));
-    node.add(frameLayer, shapes, overlay);
+    const handleLayer = new Konva.Layer();
+    const box = new Rect({ listening: false, fillEnabled: false, strokeEnabled: false, perfectDrawEnabled: false });
+    const transformer = new Transformer({
+      rotateEnabled: false,
+      flipEnabled: false,
+      keepRatio: false,
+      ignoreStroke: true,
+      borderEnabled: false,
+      anchorSize: handleSize,
+      anchorFill: '#ffffff',
+      anchorStroke: '#111111',
+      anchorStrokeWidth: 1,
+      anchorCornerRadius: 0,
+    });
+    handleLayer.add(box, transformer);
+    // The Transformer only reports which handle moves where; the store's geometry (clamped to the frame, flipped
+    // past the other side) decides the rectangle, and the box is put back on it at every step.
+    transformer.on('transformstart', () => {
+      const editing = editableSelection(editorStore.getState());
+      const handle = anchorHandles[transformer.getActiveAnchor() ?? ''];
+      gesture.current = editing?.type === 'rectangle' && handle ? { kind: 'resize', original: editing, handle, preview: null } : null;
+    });
+    transformer.on('transform', () => {
+      const active = gesture.current;
+      const frame = editorStore.getState().frame;
+      const p = node.getRelativePointerPosition();
+      if (active?.kind !== 'resize' || !frame || !p) return;
+      active.preview = { ...active.original, points: resizeRectangle(active.original.points, active.handle, p, frame) };
+      placeBox(handles.current, active.preview.points);
+      overlay.batchDraw();
+    });
+    transformer.on('transformend', () => {
+      const active = gesture.current;
+      gesture.current = null;
+      if (active?.kind === 'resize' && active.preview) editorStore.getState().updateShapes([active.preview]);
+      syncHandles(handles.current, false);
+      overlay.batchDraw();
+    });
+    node.add(frameLayer, shapes, overlay, handleLayer);
+    handles.current = { layer: handleLayer, box, transformer };
+    syncHandles(handles.current, false);
     stage.current = node;
     imageLayer.current = frameLayer;
     shapesLayer.current = shapes;
     overlayLayer.current = overlay;
     return () => {
       node.destroy();
+      handles.current = null;
       stage.current = null;
       caches.image.clear();
       caches.shapes.clear();
@@ -189,12 +345,16 @@ export function AnnotationCanvas({ image }: { image: HTMLImageElement | null }) 
       if (!node) return;
       node.scale({ x: viewport.scale, y: viewport.scale });
       node.position({ x: viewport.x, y: viewport.y });
+      handles.current?.transformer.forceUpdate();
       node.batchDraw();
     };
     apply(editorStore.getState().viewport);
     return editorStore.subscribe((state, previous) => {
       // A drag begun on one frame must not land on the next one.
       if (state.frame !== previous.frame) gesture.current = null;
+      if (state.shapes !== previous.shapes || state.selection !== previous.selection || state.tool !== previous.tool || state.frame !== previous.frame) {
+        syncHandles(handles.current, gesture.current?.kind === 'resize');
+      }
       if (state.viewport !== previous.viewport) {
         apply(state.viewport);
         return;
@@ -245,9 +405,12 @@ export function AnnotationCanvas({ image }: { image: HTMLImageElement | null }) 
   const hoverCursor = (p: Point): string => {
     const state = editorStore.getState();
     if (space.current) return 'grab';
-    if (state.tool !== 'select') return 'crosshair';
     const tolerance = pickDistance / state.viewport.scale;
     const editing = editableSelection(state);
+    if (state.tool !== 'select') {
+      const handle = editing?.type === 'rectangle' ? rectHandleAt(editing.points, p, tolerance) : null;
+      return handle ? cursors[handle] : 'crosshair';
+    }
     if (editing?.type === 'rectangle') {
       const handle = rectHandleAt(editing.points, p, tolerance);
       if (handle) return cursors[handle];
@@ -313,6 +476,8 @@ export function AnnotationCanvas({ image }: { image: HTMLImageElement | null }) 
       return;
     }
     if (event.button !== 0 || !state.frame || !state.shapesReady) return;
+    // A press on a resize handle belongs to the Transformer.
+    if (handles.current?.layer.getIntersection(screen)) return;
     element.setPointerCapture(event.pointerId);
     const frame = state.frame;
     switch (state.tool) {
@@ -335,13 +500,7 @@ export function AnnotationCanvas({ image }: { image: HTMLImageElement | null }) 
         break;
     }
     const editing = editableSelection(state);
-    if (editing?.type === 'rectangle') {
-      const handle = rectHandleAt(editing.points, p, tolerance);
-      if (handle) {
-        gesture.current = { kind: 'resize', original: editing, handle, preview: null };
-        return;
-      }
-    } else if (editing && editing.type !== 'point') {
+    if (editing && editing.type !== 'rectangle' && editing.type !== 'point') {
       const index = vertexAt(editing.points, p, tolerance);
       if (index >= 0) {
         if (event.altKey) {
@@ -389,8 +548,8 @@ export function AnnotationCanvas({ image }: { image: HTMLImageElement | null }) 
         active.preview = translateShapes(active.originals, p.x - active.start.x, p.y - active.start.y, frame);
         break;
       case 'resize':
-        active.preview = { ...active.original, points: resizeRectangle(active.original.points, active.handle, p, frame) };
-        break;
+        // The Transformer's own events move it, also when the pointer leaves the canvas.
+        return;
       case 'vertex':
         active.preview = { ...active.original, points: moveVertex(active.original.points, active.index, p, frame) };
         break;
@@ -404,6 +563,7 @@ export function AnnotationCanvas({ image }: { image: HTMLImageElement | null }) 
 
   const onPointerUp = (event: PointerEvent<HTMLDivElement>) => {
     const active = gesture.current;
+    if (active?.kind === 'resize') return;
     gesture.current = null;
     if (container.current?.hasPointerCapture(event.pointerId)) container.current.releasePointerCapture(event.pointerId);
     if (!active) return;
@@ -415,7 +575,6 @@ export function AnnotationCanvas({ image }: { image: HTMLImageElement | null }) 
       case 'move':
         if (active.preview) state.updateShapes(active.preview);
         break;
-      case 'resize':
       case 'vertex':
         if (active.preview) state.updateShapes([active.preview]);
         break;

@@ -14,9 +14,54 @@ import { SidePanel } from './SidePanel';
 import { Toolbar } from './Toolbar';
 import { TopBar } from './TopBar';
 import { isTyping } from './typing';
+import { fitViewport, zoomTo } from './viewport';
 
 const pageSize = 20_000;
 const noticeMs = 5000;
+/** Wheel zooming changes the scale many times a second; the address follows once it rests. */
+const zoomAddressDelayMs = 300;
+
+const zoomPercent = (scale: number | undefined) => (scale === undefined ? undefined : Math.round(scale * 100));
+
+/**
+ * The address keeps the zoom: a reload or a pasted link opens the frame at the zoom it names, and every zoom after
+ * that rewrites it in place (no new history entry: Back still returns to the grid).
+ */
+function useZoomAddress(frameId: string, zoom: number | undefined): void {
+  useEffect(() => {
+    let applied = zoom === undefined;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const applyOnce = () => {
+      const state = editorStore.getState();
+      if (applied || state.frame?.id !== frameId || state.viewSize.width <= 0 || zoom === undefined) return;
+      applied = true;
+      if (zoomPercent(state.viewport.scale) === zoomPercent(zoom)) return;
+      const centre = { x: state.viewSize.width / 2, y: state.viewSize.height / 2 };
+      state.setViewport(zoomTo(fitViewport(state.viewSize, state.frame), zoom, centre));
+    };
+    applyOnce();
+    const off = editorStore.subscribe((state, previous) => {
+      applyOnce();
+      if (state.viewport === previous.viewport || state.frame?.id !== frameId || !applied) return;
+      clearTimeout(timer);
+      timer = setTimeout(() => {
+        const { viewport } = editorStore.getState();
+        const { route, replaceRoute } = useApp.getState();
+        if (route.name !== 'frame' || route.frameId !== frameId) return;
+        const next = viewport.fit ? undefined : viewport.scale;
+        if (zoomPercent(next) === zoomPercent(route.zoom)) return;
+        const { projectId, batchId, frameId: id } = route;
+        replaceRoute({ name: 'frame', projectId, batchId, frameId: id, ...(next === undefined ? {} : { zoom: next }) });
+      }, zoomAddressDelayMs);
+    });
+    return () => {
+      off();
+      clearTimeout(timer);
+    };
+    // The zoom in the address is read when the frame opens; later changes to it come from this hook itself.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [frameId]);
+}
 
 /** Every frame of the batch in order; a batch over one page arrives in several. */
 async function allFrames(batchId: string): Promise<Frame[]> {
@@ -44,18 +89,44 @@ function Notice() {
   );
 }
 
+/** How to finish or cancel the shape being drawn, shown while a tool that draws point by point is in hand. */
+function DrawHint() {
+  const tool = useEditor((state) => state.tool);
+  const draft = useEditor((state) => state.draft);
+  const points = draft ? draft.points.length / 2 : 0;
+  let hint: string | null = null;
+  if (tool === 'polygon' || tool === 'polyline') {
+    const finish =
+      tool === 'polygon' ? 'Enter, a double-click or a click on the first point finishes it' : 'Enter or a double-click finishes it';
+    hint = draft
+      ? `${tool === 'polygon' ? 'Polygon' : 'Line'}: ${points} ${points === 1 ? 'point' : 'points'}. Click to add a point; ${finish}. Backspace takes the last point back, Esc cancels.`
+      : `Click to place the first point of the ${tool === 'polygon' ? 'polygon' : 'line'}.`;
+  } else if (tool === 'rectangle') {
+    hint = 'Drag to draw a box. Drag a selected box’s handles to resize it.';
+  }
+  if (!hint) return null;
+  return (
+    <p className="draw-hint" role="status" aria-label="Drawing hint">
+      {hint}
+    </p>
+  );
+}
+
 interface AnnotatorProps {
   projectId: string;
   batchId: string;
   frameId: string;
+  zoom: number | undefined;
 }
 
 /**
  * The annotator: tools on the left, the canvas, the labels and shapes on the right, the filmstrip below and the
  * frame's place and save state on top. Every edit is written as it completes; nothing waits for a Save.
  */
-export function Annotator({ projectId, batchId, frameId }: AnnotatorProps) {
+export function Annotator({ projectId, batchId, frameId, zoom }: AnnotatorProps) {
   const navigate = useApp((state) => state.navigate);
+  const replaceRoute = useApp((state) => state.replaceRoute);
+  useZoomAddress(frameId, zoom);
   const projectName = useApp((state) => state.projects.find((project) => project.id === projectId)?.name ?? '');
   const frames = useLiveQuery(() => allFrames(batchId), {}, [batchId]);
   const batches = useLiveQuery(() => call('batches.list', { projectId }), {}, [projectId]);
@@ -95,9 +166,12 @@ export function Annotator({ projectId, batchId, frameId }: AnnotatorProps) {
     (target: Frame) => {
       // The grid then shows this frame selected when the person goes back to it.
       useSelection.getState().selectOnly(batchId, target.id);
-      navigate({ name: 'frame', projectId, batchId, frameId: target.id });
+      // Frame to frame replaces the address rather than adding to the history: Back goes to the grid, not
+      // through every frame seen on the way.
+      const { viewport } = editorStore.getState();
+      replaceRoute({ name: 'frame', projectId, batchId, frameId: target.id, ...(viewport.fit ? {} : { zoom: viewport.scale }) });
     },
-    [batchId, projectId, navigate],
+    [batchId, projectId, replaceRoute],
   );
 
   useEffect(() => {
@@ -131,7 +205,7 @@ export function Annotator({ projectId, batchId, frameId }: AnnotatorProps) {
         case 'selectAll':
           return editor.selectAll();
         case 'cancel':
-          if (editor.cancel() === 'nothing') navigate({ name: 'project', projectId });
+          if (editor.cancel() === 'nothing') navigate({ name: 'project', projectId, batchId });
           return;
         case 'finish':
           return editor.finishDraft();
@@ -156,7 +230,7 @@ export function Annotator({ projectId, batchId, frameId }: AnnotatorProps) {
     };
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
-  }, [list, index, frameId, projectId, navigate, openFrame]);
+  }, [list, index, frameId, projectId, batchId, navigate, openFrame]);
 
   if (!frame) {
     return (
@@ -174,7 +248,7 @@ export function Annotator({ projectId, batchId, frameId }: AnnotatorProps) {
         frame={frame}
         position={index + 1}
         total={list.length}
-        onBack={() => navigate({ name: 'project', projectId })}
+        onBack={() => navigate({ name: 'project', projectId, batchId })}
       />
       <div className="annotator-body">
         <Toolbar previous={previous} />
@@ -185,6 +259,7 @@ export function Annotator({ projectId, batchId, frameId }: AnnotatorProps) {
               {imageError}
             </p>
           )}
+          <DrawHint />
           <Notice />
         </div>
         <SidePanel projectId={projectId} />

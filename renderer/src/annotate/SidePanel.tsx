@@ -4,13 +4,59 @@ import type { AttributeValue, Label, LabelAttributeDef, Shape } from '../../../s
 import { shapeNoteMaxLength } from '../../../shared/annotations';
 import { plural } from '../format';
 import { editorStore, useEditor } from './editor';
+import { toAppError } from '../../../shared/errors';
 import { DeleteLabelDialog, LabelEditor } from './LabelDialogs';
-import { shapeGeometry, shapeTitle } from './labels';
+import { nextColor, shapeGeometry, shapeTitle } from './labels';
 
 const rowHeight = 30;
 
 function Swatch({ color }: { color: string }) {
   return <span className="swatch" style={{ background: color }} aria-hidden="true" />;
+}
+
+/** A project's first label is named right here, where the person is about to draw, not in a dialog. */
+function FirstLabel({ projectId }: { projectId: string }) {
+  const [name, setName] = useState('');
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const fieldId = useId();
+  const submit = () => {
+    setBusy(true);
+    setError(null);
+    editorStore
+      .getState()
+      .createLabel({ projectId, name, color: nextColor([]), hotkey: 1, attributes: [] })
+      .then(
+        () => setName(''),
+        (caught: unknown) => setError(toAppError(caught).message),
+      )
+      .finally(() => setBusy(false));
+  };
+  return (
+    <form
+      className="first-label"
+      aria-label="First label"
+      onSubmit={(event) => {
+        event.preventDefault();
+        submit();
+      }}
+    >
+      <label className="field" htmlFor={fieldId}>
+        <span>Name the first label; new shapes get it</span>
+      </label>
+      <div className="first-label-row">
+        <input id={fieldId} value={name} placeholder="For example: car" aria-invalid={error !== null} onChange={(event) => setName(event.target.value)} />
+        <button type="submit" className="primary" disabled={busy}>
+          Add label
+        </button>
+      </div>
+      {error && (
+        <p className="field-error" role="alert">
+          {error}
+        </p>
+      )}
+    </form>
+  );
 }
 
 function LabelsSection({ projectId }: { projectId: string }) {
@@ -19,16 +65,22 @@ function LabelsSection({ projectId }: { projectId: string }) {
   const [editing, setEditing] = useState<Label | 'new' | null>(null);
   const [deleting, setDeleting] = useState<Label | null>(null);
   const headingId = useId();
+  const active = labels.find((label) => label.id === nextLabelId);
 
   return (
-    <section className="panel-section" aria-labelledby={headingId}>
+    <section className="panel-section labels-section" aria-labelledby={headingId}>
       <div className="panel-heading">
         <h2 id={headingId}>Labels</h2>
         <button type="button" onClick={() => setEditing('new')}>
           New label
         </button>
       </div>
-      {labels.length === 0 && <p className="muted">Create a label, then press its number key to give it to the selected shape.</p>}
+      {labels.length === 0 && <FirstLabel projectId={projectId} />}
+      {active && (
+        <p className="active-label-line">
+          New shapes get <Swatch color={active.color} /> <strong>{active.name}</strong>
+        </p>
+      )}
       <ul className="label-list">
         {labels.map((label) => (
           <li key={label.id}>
@@ -42,6 +94,11 @@ function LabelsSection({ projectId }: { projectId: string }) {
             >
               <Swatch color={label.color} />
               <span className="label-name">{label.name}</span>
+              {nextLabelId === label.id && (
+                <span className="active-mark" aria-hidden="true">
+                  active
+                </span>
+              )}
               {label.hotkey && <kbd>{label.hotkey}</kbd>}
             </button>
             <button type="button" className="icon" aria-label={`Edit label ${label.name}`} onClick={() => setEditing(label)}>
@@ -112,6 +169,7 @@ function ShapesSection() {
   const headingId = useId();
   const byId = useMemo(() => new Map(labels.map((label) => [label.id, label])), [labels]);
   const selected = useMemo(() => new Set(selection), [selection]);
+  const unlabelled = useMemo(() => shapes.filter((shape) => shape.labelId === null).length, [shapes]);
   const focused = selection.at(-1);
   const focusedIndex = focused ? shapes.findIndex((shape) => shape.id === focused) : -1;
 
@@ -148,6 +206,11 @@ function ShapesSection() {
     <section className="panel-section shapes-section" aria-labelledby={headingId}>
       <h2 id={headingId}>Shapes {ready && <span className="muted">({shapes.length.toLocaleString()})</span>}</h2>
       {ready && shapes.length === 0 && <p className="muted">No shapes on this frame yet. Pick a tool on the left and draw.</p>}
+      {ready && unlabelled > 0 && (
+        <p className="unlabelled-count" role="note">
+          {plural(unlabelled, 'shape')} without a label: COCO, YOLO and Pascal VOC exports leave {unlabelled === 1 ? 'it' : 'them'} out.
+        </p>
+      )}
       <div
         ref={scroller}
         className="shape-list"
@@ -209,7 +272,7 @@ function CommitField({
       {multiline ? (
         <textarea
           value={draft}
-          rows={3}
+          rows={2}
           maxLength={shapeNoteMaxLength}
           onChange={(event) => setDraft(event.target.value)}
           onBlur={commit}
@@ -317,7 +380,7 @@ function SelectionSection() {
   const setAll = (patch: Partial<Pick<Shape, 'hidden' | 'locked' | 'note'>>) => store().updateShapes(chosen.map((shape) => ({ ...shape, ...patch })));
 
   return (
-    <section className="panel-section" aria-labelledby={headingId}>
+    <section className="panel-section selection-section" aria-labelledby={headingId}>
       <h2 id={headingId}>{only ? `Selected ${only.type}` : `${plural(chosen.length, 'shape')} selected`}</h2>
       {only && (
         <p className="shape-geometry">

@@ -15,6 +15,7 @@ export function Toolbar({ previous }: { previous: Frame | undefined }) {
   const undoable = useEditor((state) => canUndo(state.history, frameId));
   const redoable = useEditor((state) => canRedo(state.history, frameId));
   const selected = useEditor((state) => state.selection.length > 0);
+  const active = useEditor((state) => state.labels.find((label) => label.id === state.nextLabelId));
   const run = (action: () => void) => () => {
     action();
     refocusCanvas();
@@ -59,6 +60,16 @@ export function Toolbar({ previous }: { previous: Frame | undefined }) {
       >
         <Icon name="copyPrevious" />
       </button>
+      <hr />
+      <p
+        className="active-label-chip"
+        role="status"
+        aria-label={active ? `Active label: ${active.name}` : 'Active label: none'}
+        title={active ? `New shapes get “${active.name}”` : 'No labels yet: name the first one in the panel on the right'}
+        style={active ? { background: active.color } : undefined}
+      >
+        {active ? (active.hotkey ?? active.name.slice(0, 1).toUpperCase()) : '?'}
+      </p>
     </div>
   );
 }

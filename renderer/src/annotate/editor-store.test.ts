@@ -231,6 +231,16 @@ describe('the editor store', () => {
     expect([...host.stored.values()].filter((shape) => shape.frameId === frameB.id)).toEqual([]);
   });
 
+  it('has an active label from the start, the first one, which the first shape gets', async () => {
+    const { editor } = await openEditor();
+    expect(editor().nextLabelId).toBe(editor().labels[0]?.id);
+    expect(editor().createShape('point', [5, 5])?.labelId).toBe(editor().labels[0]?.id);
+    // Taking the label off the selected shape leaves the active label as it was.
+    editor().setLabel(null);
+    expect(editor().shapes[0]?.labelId).toBeNull();
+    expect(editor().nextLabelId).toBe(editor().labels[0]?.id);
+  });
+
   it('gives the label of a number key to the selection and to the next shape', async () => {
     const { editor } = await openEditor();
     editor().createShape('point', [5, 5]);

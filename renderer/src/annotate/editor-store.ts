@@ -35,7 +35,7 @@ export interface EditorState {
   /** The selected vertex of the one selected shape, for Delete. */
   vertex: number | null;
   draft: Draft | null;
-  /** What 1–9 or a click on a label picked last: new shapes get it. */
+  /** The active label: what 1–9 or a click on a label picked last, else the project's first label. New shapes get it. */
   nextLabelId: string | null;
   viewport: Viewport;
   viewSize: ImageSize;
@@ -192,9 +192,11 @@ export function createEditorStore(call: HostCall, reportWriteError: (error: unkn
       if (!projectId) return Promise.resolve();
       return enqueue('read', () => call('labels.list', { projectId })).then((labels) => {
         if (get().projectId !== projectId) return;
+        // There is always an active label once the project has one: the first shape drawn after creating a
+        // label gets it, and deleting the active label hands the part to the first one left.
         set((state) => ({
           labels,
-          nextLabelId: labels.some((label) => label.id === state.nextLabelId) ? state.nextLabelId : null,
+          nextLabelId: labels.some((label) => label.id === state.nextLabelId) ? state.nextLabelId : (labels[0]?.id ?? null),
         }));
       });
     }
@@ -449,7 +451,8 @@ export function createEditorStore(call: HostCall, reportWriteError: (error: unkn
       },
 
       setLabel(labelId) {
-        set({ nextLabelId: labelId });
+        // Taking the label off a shape says nothing about the label the next shape should get.
+        if (labelId !== null) set({ nextLabelId: labelId });
         const shapes = selected();
         if (shapes.length > 0) get().updateShapes(shapes.map((shape) => withLabel(shape, labelId)));
       },

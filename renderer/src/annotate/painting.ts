@@ -1,5 +1,5 @@
 import type { Label, Shape } from '../../../shared/annotations';
-import { boundsOf, rectHandlePoint, rectHandles } from './shape-geometry';
+import { boundsOf } from './shape-geometry';
 import type { Point } from './viewport';
 
 /** Shapes without a label: light grey reads on most footage, dark or bright, and looks unfinished on purpose. */
@@ -105,9 +105,12 @@ export function paintGroups(ctx: CanvasRenderingContext2D, groups: readonly Pain
     ctx.fillStyle = group.fill;
     ctx.fill(group.areas);
     ctx.strokeStyle = group.color;
+    // Shapes without a label are dashed: they read as unfinished on any footage, whatever the label colours.
+    ctx.setLineDash(group.color === unlabelledColor ? [6 / scale, 4 / scale] : []);
     ctx.stroke(group.areas);
     ctx.stroke(group.lines);
   }
+  ctx.setLineDash([]);
   for (const group of groups) paintPoints(ctx, group.points, group.color, scale);
 }
 
@@ -124,13 +127,14 @@ export interface Overlay {
   draft: { type: 'polygon' | 'polyline'; points: readonly number[] } | null;
   pointer: Point | null;
   drawColor: string;
+  /** Where the one selected shape's tag goes, when a drag is not moving it: its place among the other tags. */
+  tagAt: Point | null;
 }
 
-function paintHandle(ctx: CanvasRenderingContext2D, p: Point, scale: number, square: boolean, active: boolean): void {
+function paintHandle(ctx: CanvasRenderingContext2D, p: Point, scale: number, active: boolean): void {
   const r = handleSize / 2 / scale;
   ctx.beginPath();
-  if (square) ctx.rect(p.x - r, p.y - r, r * 2, r * 2);
-  else ctx.arc(p.x, p.y, r, 0, Math.PI * 2);
+  ctx.arc(p.x, p.y, r, 0, Math.PI * 2);
   ctx.fillStyle = active ? '#f59e0b' : '#ffffff';
   ctx.fill();
   ctx.lineWidth = 1 / scale;
@@ -138,17 +142,61 @@ function paintHandle(ctx: CanvasRenderingContext2D, p: Point, scale: number, squ
   ctx.stroke();
 }
 
-function paintTag(ctx: CanvasRenderingContext2D, text: string, at: Point, color: string, scale: number): void {
-  const size = 12 / scale;
-  const pad = 3 / scale;
+/** A label tag's text size and padding on screen, in CSS pixels. */
+const tagFontPx = 12;
+const tagPadPx = 3;
+export const tagHeightPx = tagFontPx + tagPadPx * 2;
+export const tagFont = `600 ${tagFontPx}px system-ui, sans-serif`;
+
+/** The text of a shape's tag: its label's name, or a plain warning where it has none. */
+export const tagText = (label: Label | undefined) => label?.name ?? 'No label';
+
+/** Width on screen, in CSS pixels, of a tag with this text. */
+export function tagWidthPx(measure: (text: string) => number, text: string): number {
+  return measure(text) + tagPadPx * 2;
+}
+
+/** One tag to paint: its text, colour and box (in image pixels), as the tag layout placed it. */
+export interface PaintedTag {
+  text: string;
+  color: string;
+  unlabelled: boolean;
+  x: number;
+  y: number;
+  width: number;
+}
+
+/**
+ * Label tags; a shape without a label gets a dark, dashed tag that reads as unfinished. The font is set once for all
+ * of them and their widths come from the layout, so a few hundred tags cost no text measuring while painting.
+ */
+export function paintTags(ctx: CanvasRenderingContext2D, tags: readonly PaintedTag[], scale: number): void {
+  if (tags.length === 0) return;
+  const size = tagFontPx / scale;
+  const pad = tagPadPx / scale;
+  const height = size + pad * 2;
   ctx.font = `600 ${size}px system-ui, sans-serif`;
-  const width = ctx.measureText(text).width + pad * 2;
-  const top = Math.max(0, at.y - size - pad * 2);
-  ctx.fillStyle = color;
-  ctx.fillRect(at.x, top, width, size + pad * 2);
-  ctx.fillStyle = '#111111';
   ctx.textBaseline = 'top';
-  ctx.fillText(text, at.x + pad, top + pad);
+  for (const tag of tags) {
+    ctx.fillStyle = tag.unlabelled ? 'rgba(17, 17, 17, 0.85)' : tag.color;
+    ctx.fillRect(tag.x, tag.y, tag.width, height);
+    if (tag.unlabelled) {
+      ctx.setLineDash([3 / scale, 2 / scale]);
+      ctx.lineWidth = 1 / scale;
+      ctx.strokeStyle = tag.color;
+      ctx.strokeRect(tag.x, tag.y, tag.width, height);
+      ctx.setLineDash([]);
+    }
+    ctx.fillStyle = tag.unlabelled ? '#ffffff' : '#111111';
+    ctx.fillText(tag.text, tag.x + pad, tag.y + pad);
+  }
+}
+
+/** The one selected shape's tag, measured here: it may be mid-drag, away from where the layout put it. */
+function paintTag(ctx: CanvasRenderingContext2D, text: string, at: Point, color: string, scale: number, unlabelled: boolean): void {
+  ctx.font = `600 ${tagFontPx / scale}px system-ui, sans-serif`;
+  const width = ctx.measureText(text).width + (tagPadPx * 2) / scale;
+  paintTags(ctx, [{ text, color, unlabelled, x: at.x, y: at.y, width }], scale);
 }
 
 function paintSelected(ctx: CanvasRenderingContext2D, shape: Shape, overlay: Overlay): void {
@@ -183,13 +231,15 @@ export function paintOverlay(ctx: CanvasRenderingContext2D, overlay: Overlay): v
   if (only) {
     const b = boundsOf(only.points);
     const label = only.labelId !== null ? overlay.labels.get(only.labelId) : undefined;
-    paintTag(ctx, label?.name ?? 'No label', { x: b.minX, y: b.minY - (only.type === 'point' ? pointRadius / scale : 0) }, colorOf(overlay.labels, only.labelId), scale);
+    // Clear of the corner handle, so the handle never covers the label's first letters.
+    const lift = (tagHeightPx + (overlay.handles ? handleSize / 2 + 2 : 0) + (only.type === 'point' ? pointRadius : 0)) / scale;
+    const at = overlay.tagAt ?? { x: b.minX, y: Math.max(0, b.minY - lift) };
+    paintTag(ctx, tagText(label), at, colorOf(overlay.labels, only.labelId), scale, only.labelId === null);
     if (overlay.handles) {
-      if (only.type === 'rectangle') {
-        for (const handle of rectHandles) paintHandle(ctx, rectHandlePoint(only.points, handle), scale, true, false);
-      } else if (only.type !== 'point') {
+      // A rectangle's handles are Konva's Transformer, on a layer of its own; these are the vertices of the rest.
+      if (only.type !== 'rectangle' && only.type !== 'point') {
         for (let i = 0; i * 2 + 1 < only.points.length; i++) {
-          paintHandle(ctx, { x: only.points[i * 2] ?? 0, y: only.points[i * 2 + 1] ?? 0 }, scale, false, overlay.vertex === i);
+          paintHandle(ctx, { x: only.points[i * 2] ?? 0, y: only.points[i * 2 + 1] ?? 0 }, scale, overlay.vertex === i);
         }
       }
     }
@@ -212,7 +262,7 @@ export function paintOverlay(ctx: CanvasRenderingContext2D, overlay: Overlay): v
     ctx.stroke();
     for (let i = 0; i * 2 + 1 < points.length; i++) {
       const closable = i === 0 && draft.type === 'polygon' && points.length >= 6;
-      paintHandle(ctx, { x: points[i * 2] ?? 0, y: points[i * 2 + 1] ?? 0 }, scale, false, closable);
+      paintHandle(ctx, { x: points[i * 2] ?? 0, y: points[i * 2 + 1] ?? 0 }, scale, closable);
     }
   }
 }

@@ -12,6 +12,7 @@ import {
   uploadAnswerSchema,
   uploadUrl,
 } from '../../../shared/host-protocol';
+import { downloadPath } from '../../../shared/dataset-contract';
 import { thumbnailBundlePath, thumbnailBundleSchema, type ThumbnailBundleRequest } from '../../../shared/thumbnail-bundle';
 import { openOutbox, type OutboxEntry } from './outbox';
 
@@ -32,9 +33,11 @@ interface Waiting extends OutboxEntry {
  * edit made while the host is down, or not yet answered when it went, is sent once it is back, even after a reload.
  */
 export async function connectWebSocketBridge(location: Location): Promise<StillframeBridge> {
-  const token = new URLSearchParams(location.hash.slice(1)).get(tokenParam) ?? sessionStorage.getItem('stillframe-token');
+  // The host's token is stable per library, so this origin keeps it: a pasted place link (its fragment is the
+  // place, not the token) opened in a new tab connects too. Only pages of this origin can read it.
+  const token = new URLSearchParams(location.hash.slice(1)).get(tokenParam) ?? localStorage.getItem('stillframe-token');
   if (!token) throw new Error('This address is missing its access token. Open the address that `stillframe serve` printed.');
-  sessionStorage.setItem('stillframe-token', token);
+  localStorage.setItem('stillframe-token', token);
   const address = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}${apiSocketPath}?${tokenParam}=${token}`;
 
   // One outbox per library: the token names it without saying which library it is.
@@ -195,5 +198,6 @@ export async function connectWebSocketBridge(location: Location): Promise<Stillf
       handler(state());
       return () => watchers.delete(handler);
     },
+    exportTarget: { kind: 'download', url: (downloadId) => `${downloadPath(downloadId)}?${tokenParam}=${token}` },
   };
 }

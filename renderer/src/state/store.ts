@@ -3,10 +3,9 @@ import type { Job, Project, QueueStats } from '../../../shared/domain';
 import { toAppError, type AppErrorData } from '../../../shared/errors';
 import { call } from '../api';
 
-export type Route =
-  | { name: 'projects' }
-  | { name: 'project'; projectId: string }
-  | { name: 'frame'; projectId: string; batchId: string; frameId: string };
+import { formatRoute, parseRoute, type Route } from '../routes';
+
+export type { Route } from '../routes';
 
 interface AppState {
   route: Route;
@@ -16,7 +15,12 @@ interface AppState {
   stats: QueueStats | null;
   queueOpen: boolean;
   error: AppErrorData | null;
+  /** Goes to a place: a new entry in the history, so Back returns here. */
   navigate(route: Route): void;
+  /** Refines the current place (its zoom) without a new history entry. */
+  replaceRoute(route: Route): void;
+  /** Back, Forward, or an address typed or pasted: the route follows the URL. */
+  followLocation(): void;
   loadProjects(): Promise<void>;
   loadQueue(): Promise<void>;
   applyJob(job: Job): void;
@@ -28,14 +32,24 @@ interface AppState {
 
 /** App-wide state; views read slices of it and the host's events keep it fresh. */
 export const useApp = create<AppState>()((set) => ({
-  route: { name: 'projects' },
+  route: parseRoute(window.location.hash),
   projects: [],
   projectsLoaded: false,
   jobs: [],
   stats: null,
   queueOpen: false,
   error: null,
-  navigate: (route) => set({ route }),
+  navigate: (route) => {
+    const hash = formatRoute(route);
+    if (window.location.hash !== hash) window.history.pushState(null, '', hash);
+    set({ route });
+  },
+  replaceRoute: (route) => {
+    const hash = formatRoute(route);
+    if (window.location.hash !== hash) window.history.replaceState(null, '', hash);
+    set({ route });
+  },
+  followLocation: () => set({ route: parseRoute(window.location.hash) }),
   loadProjects: async () => {
     const projects = await call('projects.list', {});
     set({ projects, projectsLoaded: true });

@@ -11,6 +11,7 @@ import { Dialog } from './Dialog';
 import { ExportDialog } from './ExportDialog';
 import { FrameGrid } from './FrameGrid';
 import { JobNotice } from './JobNotice';
+import { NameField } from './NameField';
 
 export function ProgressBar({ label, value }: { label: string; value: number }) {
   return (
@@ -62,10 +63,7 @@ function RenameBatchDialog({ batch, onClose }: { batch: Batch; onClose(): void }
         void call('batches.rename', { id: batch.id, name }).then(onClose, (caught: unknown) => setError(toAppError(caught).message))
       }
     >
-      <label className="field">
-        <span>Batch name</span>
-        <input value={name} maxLength={batchNameMaxLength + 10} onChange={(event) => setName(event.target.value)} aria-invalid={error !== null} />
-      </label>
+      <NameField label="Batch name" value={name} max={batchNameMaxLength} invalid={error !== null} onChange={setName} />
     </Dialog>
   );
 }
@@ -105,7 +103,12 @@ export function BatchSection({ batch, position, total, videoFilter, annotationFi
   const [open, setOpen] = useState(true);
   const [editing, setEditing] = useState<'rename' | 'delete' | 'export' | null>(null);
   const [dragOver, setDragOver] = useState(false);
-  const videos = useLiveQuery(() => call('videos.list', { batchId: batch.id }), { 'job.updated': (job) => job.batchId === batch.id }, [batch.id]);
+  // Frames deleted, restored or moved change a video's frame count as much as its extraction does.
+  const videos = useLiveQuery(
+    () => call('videos.list', { batchId: batch.id }),
+    { 'job.updated': (job) => job.batchId === batch.id, 'library.changed': (change) => change.batchId === batch.id || (change.batchId === null && change.projectId === batch.projectId) },
+    [batch.id],
+  );
   const { frames, total: frameTotal, loadRest } = useBatchFrames(batch.id);
   const counts = useLiveQuery(
     () => call('frames.annotationCounts', { batchId: batch.id }),
@@ -132,6 +135,7 @@ export function BatchSection({ batch, position, total, videoFilter, annotationFi
 
   return (
     <section
+      id={`batch-${batch.id}`}
       className={`batch${dragOver ? ' drag-over' : ''}`}
       aria-label={`Batch ${batch.name}`}
       onDragOver={(event) => {

@@ -1,11 +1,12 @@
 import { useEffect, useRef, useState } from 'react';
-import type { ExportProgress, ExportSummary, ImagesMode } from '../../../shared/dataset-contract';
+import type { ExportPreview, ExportProgress, ExportSummary, ImagesMode } from '../../../shared/dataset-contract';
 import { toAppError } from '../../../shared/errors';
-import { exportFormats, formatTitles, type ExportFormat } from '../../../shared/formats/dataset';
+import { exportFormats, formatTitles, skipReasons, type ExportFormat } from '../../../shared/formats/dataset';
 import { uuidv7 } from '../../../shared/ids';
-import { call, subscribe } from '../api';
-import { percent, plural } from '../format';
+import { call, hostBridge, subscribe } from '../api';
+import { formatBytes, percent, plural } from '../format';
 import { Dialog } from './Dialog';
+import { loadExportChoices, saveExportChoices } from './export-choices';
 
 const imageModes: Record<ImagesMode, string> = {
   copy: 'Copy',
@@ -28,7 +29,21 @@ interface ExportDialogProps {
   onClose(): void;
 }
 
-function Summary({ summary }: { summary: ExportSummary }) {
+/** Formats that need a class for every object, and so leave out shapes without a label. */
+const needsLabels: readonly ExportFormat[] = ['coco', 'yolo', 'voc'];
+
+/** What the export will leave out, said before it starts rather than in its summary. */
+function LeftOut({ preview, format }: { preview: ExportPreview | null; format: ExportFormat }) {
+  if (!preview || preview.unlabelled === 0 || !needsLabels.includes(format)) return null;
+  return (
+    <p className="export-warning" role="note" aria-label="Left out of this export">
+      {plural(preview.unlabelled, 'shape')} of {preview.shapes.toLocaleString()} will be left out, {skipReasons.unlabelled(formatTitles[format])}.
+      Give {preview.unlabelled === 1 ? 'it a label' : 'them labels'} first, or export as CSV or Stillframe JSON to keep {preview.unlabelled === 1 ? 'it' : 'them'}.
+    </p>
+  );
+}
+
+function Summary({ summary, downloaded }: { summary: ExportSummary; downloaded: { fileName: string; bytes: number } | null }) {
   const lines = [
     `${plural(summary.images, 'image')} and ${plural(summary.shapes, 'shape')} written as ${formatTitles[summary.format]}.`,
     ...(summary.emptyImages > 0 ? [`${plural(summary.emptyImages, 'image')} without shapes.`] : []),
@@ -41,9 +56,15 @@ function Summary({ summary }: { summary: ExportSummary }) {
   ];
   return (
     <div role="status">
-      <p>
-        Saved to <code>{summary.outPath}</code>
-      </p>
+      {downloaded ? (
+        <p>
+          Your browser is saving <code>{downloaded.fileName}</code> ({formatBytes(downloaded.bytes)}) into its downloads folder.
+        </p>
+      ) : (
+        <p>
+          Saved to <code>{summary.outPath}</code>
+        </p>
+      )}
       <ul aria-label="Export summary">
         {lines.map((line) => (
           <li key={line}>{line}</li>
@@ -55,30 +76,38 @@ function Summary({ summary }: { summary: ExportSummary }) {
 
 /** Chooses a format and where to write it, then shows the export's progress (with a way to cancel) and its summary. */
 export function ExportDialog({ projectId, batchId, scope, onClose }: ExportDialogProps) {
-  const [format, setFormat] = useState<ExportFormat>('coco');
-  const [images, setImages] = useState<ImagesMode>('copy');
-  const [zip, setZip] = useState(false);
-  const [skipEmpty, setSkipEmpty] = useState(false);
-  const [yoloSegments, setYoloSegments] = useState(false);
-  const [valPercent, setValPercent] = useState('0');
-  const [outDir, setOutDir] = useState('');
+  const target = hostBridge().exportTarget;
+  const [initial] = useState(() => loadExportChoices(projectId));
+  const [format, setFormat] = useState<ExportFormat>(initial.format);
+  const [images, setImages] = useState<ImagesMode>(initial.images);
+  const [zip, setZip] = useState(initial.zip);
+  const [skipEmpty, setSkipEmpty] = useState(initial.skipEmpty);
+  const [yoloSegments, setYoloSegments] = useState(initial.yoloSegments);
+  const [valPercent, setValPercent] = useState(initial.valPercent);
+  const [outDir, setOutDir] = useState(initial.outDir);
   const [force, setForce] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [running, setRunning] = useState<string | null>(null);
   const [progress, setProgress] = useState<ExportProgress | null>(null);
   const [summary, setSummary] = useState<ExportSummary | null>(null);
+  const [downloaded, setDownloaded] = useState<{ fileName: string; bytes: number } | null>(null);
+  const [preview, setPreview] = useState<ExportPreview | null>(null);
   const unsubscribe = useRef<(() => void) | null>(null);
 
   useEffect(() => () => unsubscribe.current?.(), []);
+  useEffect(() => {
+    call('datasets.preview', { projectId, ...(batchId ? { batchId } : {}) }).then(setPreview, () => setPreview(null));
+  }, [projectId, batchId]);
 
+  const download = target.kind === 'download';
   const yolo = format === 'yolo';
   const valRatio = yolo ? Number(valPercent) / 100 : 0;
-  const valid = outDir.trim() !== '' && Number.isFinite(valRatio) && valRatio >= 0 && valRatio <= 0.95 && !(yolo && images === 'none');
+  const valid = (download || outDir.trim() !== '') && Number.isFinite(valRatio) && valRatio >= 0 && valRatio <= 0.95 && !(yolo && images === 'none');
 
   if (summary) {
     return (
       <Dialog title={`Exported ${scope}`} submitLabel="Close" onClose={onClose} onSubmit={onClose}>
-        <Summary summary={summary} />
+        <Summary summary={summary} downloaded={downloaded} />
       </Dialog>
     );
   }
@@ -88,25 +117,26 @@ export function ExportDialog({ projectId, batchId, scope, onClose }: ExportDialo
     setRunning(exportId);
     setError(null);
     setProgress(null);
+    saveExportChoices(projectId, { format, images, zip, skipEmpty, yoloSegments, valPercent, outDir: outDir.trim() });
     unsubscribe.current = subscribe('export.progress', (event) => {
       if (event.exportId === exportId) setProgress(event);
     });
+    const common = { projectId, ...(batchId ? { batchId } : {}), format, images, skipEmpty, yoloSegments: yolo && yoloSegments, valRatio, exportId };
     try {
-      setSummary(
-        await call('datasets.export', {
-          projectId,
-          ...(batchId ? { batchId } : {}),
-          format,
-          outDir: outDir.trim(),
-          images,
-          zip,
-          skipEmpty,
-          yoloSegments: yolo && yoloSegments,
-          valRatio,
-          force,
-          exportId,
-        }),
-      );
+      if (target.kind === 'download') {
+        const prepared = await call('datasets.prepareDownload', common);
+        // A plain link: the browser streams the file to disk with its own progress, never into this page's memory.
+        const link = document.createElement('a');
+        link.href = target.url(prepared.downloadId);
+        link.download = prepared.fileName;
+        document.body.append(link);
+        link.click();
+        link.remove();
+        setDownloaded({ fileName: prepared.fileName, bytes: prepared.bytes });
+        setSummary(prepared.summary);
+      } else {
+        setSummary(await call('datasets.export', { ...common, outDir: outDir.trim(), zip, force }));
+      }
     } catch (caught) {
       const appError = toAppError(caught);
       setError(appError.code === 'cancelled' ? 'Export cancelled. Nothing was written.' : appError.message);
@@ -117,13 +147,26 @@ export function ExportDialog({ projectId, batchId, scope, onClose }: ExportDialo
     }
   };
 
+  const choose = async () => {
+    if (target.kind !== 'folder') return;
+    const folder = await target.pick();
+    if (folder !== null) setOutDir(folder);
+  };
+
   const cancel = () => {
     if (running) void call('datasets.cancelExport', { exportId: running });
     else onClose();
   };
 
   return (
-    <Dialog error={error} title={`Export ${scope}`} submitLabel="Export" onClose={cancel} onSubmit={() => void start()} submitDisabled={running !== null || !valid}>
+    <Dialog
+      error={error}
+      title={`Export ${scope}`}
+      submitLabel={download ? 'Download .zip' : 'Export'}
+      onClose={cancel}
+      onSubmit={() => void start()}
+      submitDisabled={running !== null || !valid}
+    >
       <fieldset disabled={running !== null}>
         <legend>Dataset</legend>
         <label className="field">
@@ -136,6 +179,7 @@ export function ExportDialog({ projectId, batchId, scope, onClose }: ExportDialo
             ))}
           </select>
         </label>
+        <LeftOut preview={preview} format={format} />
         <label className="field">
           <span>Images</span>
           <select value={images} onChange={(event) => setImages(event.target.value as ImagesMode)} aria-invalid={yolo && images === 'none'}>
@@ -163,22 +207,33 @@ export function ExportDialog({ projectId, batchId, scope, onClose }: ExportDialo
           <input type="checkbox" checked={skipEmpty} onChange={(event) => setSkipEmpty(event.target.checked)} />
           Leave out frames without shapes
         </label>
-        <label className="radio">
-          <input type="checkbox" checked={zip} onChange={(event) => setZip(event.target.checked)} />
-          One .zip file
-        </label>
+        {!download && (
+          <label className="radio">
+            <input type="checkbox" checked={zip} onChange={(event) => setZip(event.target.checked)} />
+            One .zip file
+          </label>
+        )}
       </fieldset>
-      <fieldset disabled={running !== null}>
-        <legend>Output</legend>
-        <label className="field">
-          <span>Folder</span>
-          <input value={outDir} placeholder="/path/to/an/empty/folder" onChange={(event) => setOutDir(event.target.value)} />
-        </label>
-        <label className="radio">
-          <input type="checkbox" checked={force} onChange={(event) => setForce(event.target.checked)} />
-          Write into the folder even if it is not empty
-        </label>
-      </fieldset>
+      {download ? (
+        <p className="field-hint">The dataset arrives as one .zip file in your browser’s downloads.</p>
+      ) : (
+        <fieldset disabled={running !== null}>
+          <legend>Output</legend>
+          <div className="field">
+            <label htmlFor="export-folder">Folder</label>
+            <div className="folder-row">
+              <input id="export-folder" value={outDir} placeholder="Choose a folder" onChange={(event) => setOutDir(event.target.value)} />
+              <button type="button" onClick={() => void choose()}>
+                Choose folder…
+              </button>
+            </div>
+          </div>
+          <label className="radio">
+            <input type="checkbox" checked={force} onChange={(event) => setForce(event.target.checked)} />
+            Write into the folder even if it is not empty
+          </label>
+        </fieldset>
+      )}
       {running && (
         <div role="status">
           <p>

@@ -6,8 +6,12 @@ import { useSelection } from '../state/selection';
 import { holdThumbnails } from '../thumbnails';
 import { Thumbnail } from './Thumbnail';
 
-const minTileWidth = 150;
 const gap = 6;
+
+/** Tiles grow with the window: 150 px up to about 1,800 px wide, then a twelfth of it, up to 280 px on a 4K screen. */
+function minTileWidth(windowWidth: number): number {
+  return Math.max(150, Math.min(280, Math.round(windowWidth / 12)));
+}
 /** Faster than this (about three grid heights a second) the grid is being flung, not looked at. */
 const flingPxPerMs = 2;
 /** How long after the last scroll event thumbnails load again. */
@@ -17,8 +21,9 @@ const heightShare = 0.7;
 
 /** About how many tiles a grid shows before any scrolling, from the window's size alone. */
 export function tilesOnFirstScreen(): number {
-  const columns = Math.max(1, Math.floor((window.innerWidth + gap) / (minTileWidth + gap)));
-  const rows = Math.ceil((window.innerHeight * heightShare) / ((minTileWidth * 9) / 16 + gap));
+  const tile = minTileWidth(window.innerWidth);
+  const columns = Math.max(1, Math.floor((window.innerWidth + gap) / (tile + gap)));
+  const rows = Math.ceil((window.innerHeight * heightShare) / ((tile * 9) / 16 + gap));
   return columns * rows;
 }
 /** Scroll offsets per batch, so returning from a frame lands where the person left. */
@@ -50,9 +55,14 @@ const FrameTile = memo(function FrameTile({ frame, width, selected, focused, ann
       onClick={(event) => actions.click(event, frame.id)}
       onDoubleClick={() => actions.open(frame)}
     >
-      <div className="frame-placeholder" style={{ aspectRatio: `${frame.width} / ${frame.height}` }}>
+      <div className="frame-placeholder" style={placeholderStyle(frame)}>
         <Thumbnail path={frame.thumbPath} />
       </div>
+      {selected && (
+        <span className="tile-tick" aria-hidden="true">
+          ✓
+        </span>
+      )}
       {annotations > 0 && (
         <span className="annotation-badge" aria-label={`${annotations} annotations`}>
           {annotations}
@@ -61,6 +71,15 @@ const FrameTile = memo(function FrameTile({ frame, width, selected, focused, ann
     </div>
   );
 });
+
+const tileAspect = 16 / 9;
+
+/** The whole frame inside its tile: a frame taller than the tile fills its height, a wider one its width. */
+export function placeholderStyle(frame: Pick<Frame, 'width' | 'height'>): { aspectRatio: string; width: string; height: string } {
+  const aspect = frame.width > 0 && frame.height > 0 ? frame.width / frame.height : tileAspect;
+  const aspectRatio = `${frame.width > 0 ? frame.width : 16} / ${frame.height > 0 ? frame.height : 9}`;
+  return aspect < tileAspect ? { aspectRatio, width: 'auto', height: '100%' } : { aspectRatio, width: '100%', height: 'auto' };
+}
 
 export function frameLabel(frame: Frame): string {
   return `Frame ${frame.index} of ${frame.videoName} at ${formatTimestamp(frame.timestampMs)}`;
@@ -101,8 +120,9 @@ export function FrameGrid({ batchId, batchName, frames, pending, annotationCount
     return () => observer.disconnect();
   }, []);
 
-  const columns = Math.max(1, Math.floor((width + gap) / (minTileWidth + gap)));
-  const tileWidth = width > 0 ? (width - gap * (columns - 1)) / columns : minTileWidth;
+  const minTile = minTileWidth(window.innerWidth);
+  const columns = Math.max(1, Math.floor((width + gap) / (minTile + gap)));
+  const tileWidth = width > 0 ? (width - gap * (columns - 1)) / columns : minTile;
   const rowHeight = Math.round((tileWidth * 9) / 16) + gap;
   const places = frames.length + pending;
   const rows = Math.ceil(places / columns);

@@ -8,6 +8,7 @@ import { samplingSchema, type Sampling } from '../../../shared/sampling';
 import { call, hostBridge } from '../api';
 import { formatBytes, percent } from '../format';
 import { Dialog } from './Dialog';
+import { NameField } from './NameField';
 
 export type ImportSource = { kind: 'files'; files: File[] } | { kind: 'paths'; paths: string[] } | { kind: 'links' };
 
@@ -181,10 +182,7 @@ export function ImportDialog({ project, batches, source, onClose, onDone }: Impo
           New batch
         </label>
         {target === 'new' && (
-          <label className="field">
-            <span>Batch name</span>
-            <input value={batchName} maxLength={batchNameMaxLength + 10} onChange={(event) => setBatchName(event.target.value)} />
-          </label>
+          <NameField label="Batch name" value={batchName} max={batchNameMaxLength} onChange={setBatchName} />
         )}
         <label className="radio">
           <input type="radio" name="batch-target" checked={target === 'existing'} disabled={batches.length === 0} onChange={() => setTarget('existing')} />

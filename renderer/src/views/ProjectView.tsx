@@ -2,6 +2,7 @@ import { useEffect, useRef, useState } from 'react';
 import type { Frame, Project } from '../../../shared/domain';
 import { call, hostBridge } from '../api';
 import { plural } from '../format';
+import { useFrameUndo } from '../state/frame-undo';
 import { useSelection } from '../state/selection';
 import { attempt, useApp } from '../state/store';
 import { prefetchBatchFrames } from '../use-batch-frames';
@@ -9,11 +10,6 @@ import { useLiveQuery } from '../use-refresh';
 import { BatchSection } from './BatchSection';
 import { ExportDialog } from './ExportDialog';
 import { ImportDialog, type ImportSource } from './ImportDialog';
-
-/** The last deletion, undoable until the person's next action. */
-interface PendingUndo {
-  ids: string[];
-}
 
 async function filesFromDrop(dataTransfer: DataTransfer): Promise<File[]> {
   const entries = Array.from(dataTransfer.items)
@@ -37,7 +33,15 @@ async function filesFromDrop(dataTransfer: DataTransfer): Promise<File[]> {
   return files;
 }
 
-export function ProjectView({ project }: { project: Project }) {
+/** Whether a key press belongs to a text field or a dialog rather than to the page. */
+function keyForPage(event: KeyboardEvent): boolean {
+  const target = event.target;
+  if (!(target instanceof Element)) return true;
+  if (target.closest('dialog, .drawer')) return false;
+  return !(target instanceof HTMLInputElement || target instanceof HTMLTextAreaElement || target instanceof HTMLSelectElement || (target as HTMLElement).isContentEditable);
+}
+
+export function ProjectView({ project, batchId }: { project: Project; batchId?: string | undefined }) {
   const prefetchedFor = useRef<string | null>(null);
   const batches = useLiveQuery(
     async () => {
@@ -101,43 +105,45 @@ export function ProjectView({ project }: { project: Project }) {
   const [search, setSearch] = useState('');
   const [annotationFilter, setAnnotationFilter] = useState('all');
   const labels = useLiveQuery(() => call('labels.list', { projectId: project.id }), { 'library.changed': (change) => change.projectId === project.id }, [project.id]);
-  const [undo, setUndo] = useState<PendingUndo | null>(null);
+  const undo = useFrameUndo((state) => state.pending);
   const [moveTarget, setMoveTarget] = useState('');
   const selection = useSelection();
   const navigate = useApp((state) => state.navigate);
 
   useEffect(() => () => useSelection.getState().clear(), [project.id]);
 
-  /** Any new action ends the chance to undo the last deletion, which then becomes final. */
-  const settleUndo = () => {
-    if (!undo) return;
-    setUndo(null);
-    void attempt(() => call('frames.purge', {}));
-  };
+  /** Moving or reordering cannot be undone with the toast: the deletion before it becomes final. */
+  const settleUndo = () => useFrameUndo.getState().settle();
 
-  const undoBar = useRef<HTMLDivElement>(null);
   useEffect(() => {
-    if (!undo) return;
-    const onAction = (event: Event) => {
-      if (event.target instanceof Node && undoBar.current?.contains(event.target)) return;
-      setUndo(null);
-      void attempt(() => call('frames.purge', {}));
+    const onKey = (event: KeyboardEvent) => {
+      if (event.defaultPrevented || !keyForPage(event)) return;
+      if (event.key.toLowerCase() === 'z' && (event.ctrlKey || event.metaKey) && !event.shiftKey && !event.altKey) {
+        if (!useFrameUndo.getState().pending) return;
+        event.preventDefault();
+        void useFrameUndo.getState().undo();
+      } else if (event.key === 'Escape' && useSelection.getState().selected.size > 0) {
+        event.preventDefault();
+        useSelection.getState().clear();
+      }
     };
-    window.addEventListener('pointerdown', onAction, true);
-    window.addEventListener('keydown', onAction, true);
-    return () => {
-      window.removeEventListener('pointerdown', onAction, true);
-      window.removeEventListener('keydown', onAction, true);
-    };
-  }, [undo]);
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, []);
+
+  // Coming back from a frame, the page opens at the batch the person was in.
+  const scrolledTo = useRef<string | null>(null);
+  useEffect(() => {
+    if (!batchId || !batches.data || scrolledTo.current === batchId) return;
+    scrolledTo.current = batchId;
+    document.getElementById(`batch-${batchId}`)?.scrollIntoView({ block: 'start' });
+  }, [batchId, batches.data]);
 
   const deleteFrames = (ids: string[]) => {
-    if (ids.length === 0) return;
-    void attempt(async () => {
-      await call('frames.delete', { ids });
-      setUndo({ ids });
-      selection.clear();
-    });
+    void useFrameUndo
+      .getState()
+      .remove(project.id, ids)
+      .then(() => selection.clear());
   };
 
   const moveSelected = () => {
@@ -160,7 +166,7 @@ export function ProjectView({ project }: { project: Project }) {
   };
 
   const openFrame = (frame: Frame) => {
-    settleUndo();
+    // The pending deletion stays undoable: the toast is there again on the way back.
     navigate({ name: 'frame', projectId: project.id, batchId: frame.batchId, frameId: frame.id });
   };
 
@@ -182,15 +188,17 @@ export function ProjectView({ project }: { project: Project }) {
             {plural(project.batchCount, 'batch', 'batches')} · {plural(project.videoCount, 'video')} · {plural(project.frameCount, 'frame')}
           </p>
         </div>
-        <button type="button" onClick={() => setExporting(true)} aria-label={`Export project ${project.name}`}>
-          Export…
-        </button>
-        <button type="button" className="primary" onClick={() => void pick()}>
-          Import videos
-        </button>
-        <button type="button" onClick={() => setImporting({ kind: 'links' })}>
-          Import from Loom
-        </button>
+        <div className="header-actions">
+          <button type="button" className="primary" onClick={() => void pick()}>
+            Import videos
+          </button>
+          <button type="button" onClick={() => setImporting({ kind: 'links' })}>
+            Import from Loom
+          </button>
+          <button type="button" onClick={() => setExporting(true)} aria-label={`Export project ${project.name}`}>
+            Export…
+          </button>
+        </div>
         <input
           ref={fileInput}
           type="file"
@@ -223,7 +231,9 @@ export function ProjectView({ project }: { project: Project }) {
             ))}
           </select>
         </label>
-        {selectedCount > 0 && (
+      </div>
+      <div className="selection-slot">
+        {selectedCount > 0 ? (
           <div className="selection-actions" role="group" aria-label="Selected frames">
             <span>{plural(selectedCount, 'frame')} selected</span>
             <label className="inline-field">
@@ -243,23 +253,18 @@ export function ProjectView({ project }: { project: Project }) {
             <button type="button" onClick={() => deleteFrames([...selection.selected])}>
               Delete selected
             </button>
-            <button type="button" onClick={() => selection.clear()}>
+            <button type="button" aria-keyshortcuts="Escape" onClick={() => selection.clear()}>
               Clear selection
             </button>
           </div>
+        ) : (
+          <p className="selection-hint">Click a frame to select it (Shift or Ctrl/Cmd for more), double-click or Enter to open it.</p>
         )}
       </div>
-      {undo && (
-        <div className="undo-bar" role="status" ref={undoBar}>
+      {undo && undo.projectId === project.id && (
+        <div className="undo-bar" role="status">
           <span>{plural(undo.ids.length, 'frame')} deleted.</span>
-          <button
-            type="button"
-            onClick={() => {
-              const ids = undo.ids;
-              setUndo(null);
-              void attempt(() => call('frames.restore', { ids }));
-            }}
-          >
+          <button type="button" aria-keyshortcuts="Control+Z Meta+Z" title="Undo (Ctrl/Cmd+Z)" onClick={() => void useFrameUndo.getState().undo()}>
             Undo
           </button>
         </div>
@@ -279,10 +284,7 @@ export function ProjectView({ project }: { project: Project }) {
           annotationFilter={annotationFilter}
           onMove={reorder}
           onOpenFrame={openFrame}
-          onDeleteFrames={(ids) => {
-            settleUndo();
-            deleteFrames(ids);
-          }}
+          onDeleteFrames={deleteFrames}
         />
       ))}
       {dragging && (

@@ -6,6 +6,7 @@ import { call, mediaUrl } from '../api';
 import { plural } from '../format';
 import { useApp } from '../state/store';
 import { Dialog } from './Dialog';
+import { NameField } from './NameField';
 
 type Editing = { kind: 'create' } | { kind: 'rename'; project: Project } | { kind: 'delete'; project: Project } | null;
 
@@ -42,18 +43,16 @@ function NameDialog({ editing, onClose }: { editing: { kind: 'create' } | { kind
       onSubmit={() => void submit()}
       submitDisabled={busy}
     >
-      <label className="field">
-        <span>Project name</span>
-        <input
-          value={name}
-          maxLength={projectNameMaxLength + 20}
-          onChange={(event) => {
-            setName(event.target.value);
-            setError(null);
-          }}
-          aria-invalid={error !== null}
-        />
-      </label>
+      <NameField
+        label="Project name"
+        value={name}
+        max={projectNameMaxLength}
+        invalid={error !== null}
+        onChange={(value) => {
+          setName(value);
+          setError(null);
+        }}
+      />
     </Dialog>
   );
 }

@@ -1,6 +1,6 @@
-import { useId, useState } from 'react';
+import { useEffect, useId, useState } from 'react';
 import { toAppError } from '../../../shared/errors';
-import { loomApiKeySchema, type Settings } from '../../../shared/settings-contract';
+import { loomApiKeySchema, type MediaTool, type Settings } from '../../../shared/settings-contract';
 import { call } from '../api';
 import { useApp } from '../state/store';
 import { Dialog } from './Dialog';
@@ -15,6 +15,47 @@ function describeLoomKey({ loom }: Settings): string {
   if (loom.apiKeySource === 'saved') return 'A Loom API key is saved, encrypted by this computer’s keychain, and sent with every Loom request.';
   if (loom.savedKey === 'unreadable') return `${unreadable} Enter it again, or clear it.`;
   return 'No Loom API key is set. Public Loom videos import without one.';
+}
+
+const toolSources: Record<NonNullable<MediaTool['source']>, (tool: MediaTool) => string> = {
+  environment: (tool) => `set by the ${tool.envVar} environment variable`,
+  bundled: () => 'the copy bundled with Stillframe',
+  path: (tool) => `found on the PATH (the bundled copy is not installed, and ${tool.envVar} is not set)`,
+};
+
+/** The FFmpeg and ffprobe Stillframe runs: which files, their versions, and where they came from. */
+function MediaTools() {
+  const [tools, setTools] = useState<MediaTool[] | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  useEffect(() => {
+    call('settings.mediaTools', {}).then(setTools, (caught: unknown) => setError(toAppError(caught).message));
+  }, []);
+  return (
+    <fieldset>
+      <legend>FFmpeg</legend>
+      {error && <p className="field-error">{error}</p>}
+      {!tools && !error && <p className="field-hint">Asking FFmpeg for its version…</p>}
+      <dl className="media-tools" aria-label="Media tools in use">
+        {tools?.map((tool) => (
+          <div key={tool.name}>
+            <dt>{tool.name}</dt>
+            <dd>
+              {tool.path ? (
+                <>
+                  <span>{tool.version ?? 'version unknown'}</span>
+                  <code>{tool.path}</code>
+                  <span className="field-hint">{tool.source ? toolSources[tool.source](tool) : ''}</span>
+                </>
+              ) : (
+                <span className="field-error">Not found.</span>
+              )}
+              {tool.problem && <span className="field-error">{tool.problem}</span>}
+            </dd>
+          </div>
+        ))}
+      </dl>
+    </fieldset>
+  );
 }
 
 function SettingsDialog({ initial, onClose }: { initial: Settings; onClose(): void }) {
@@ -50,6 +91,7 @@ function SettingsDialog({ initial, onClose }: { initial: Settings; onClose(): vo
       onClose={onClose}
       onSubmit={() => void change(() => call('settings.setLoomApiKey', { apiKey }))}
     >
+      <MediaTools />
       <fieldset>
         <legend>Loom</legend>
         <p role="status">{describeLoomKey(settings)}</p>

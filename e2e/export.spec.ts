@@ -1,0 +1,91 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { Page } from '@playwright/test';
+import { createFirstProject, importClip } from './actions';
+import { expect, launcher, test } from './fixtures';
+
+const canvas = (page: Page) => page.getByRole('application', { name: 'Annotation canvas' });
+const shapes = (page: Page) => page.getByRole('listbox', { name: 'Shapes on this frame' }).getByRole('option');
+
+async function drawBox(page: Page, dx: number, dy: number) {
+  const box = await canvas(page).boundingBox();
+  if (!box) throw new Error('The canvas is not on screen.');
+  const x = box.x + box.width / 2 + dx;
+  const y = box.y + box.height / 2 + dy;
+  await page.mouse.move(x, y);
+  await page.mouse.down();
+  await page.mouse.move(x + 100, y + 80, { steps: 6 });
+  await page.mouse.up();
+}
+
+interface CocoImage {
+  id: number;
+  file_name: string;
+  video: string;
+  timestamp_ms: number;
+  frame_index: number;
+}
+
+test('the browser host downloads a .zip whose COCO lists every frame with its video and timestamp, and says first what it leaves out', async ({ app }) => {
+  test.skip(launcher.name !== 'browser-host', 'Electron writes into a folder picked with its own dialog instead.');
+  const { page } = app;
+  const dir = mkdtempSync(path.join(tmpdir(), 'stillframe-download-'));
+  try {
+    await createFirstProject(page, 'Export');
+    await importClip(page, 'car-detection.mp4', 'Cars', '10');
+    const grid = page.getByRole('listbox', { name: 'Frames in Cars' });
+    await expect(grid.getByRole('option')).toHaveCount(4);
+    await grid.getByRole('option', { name: /^Frame 2 of car-detection/ }).dblclick();
+    await expect(canvas(page)).toHaveAttribute('aria-busy', 'false');
+    await page.getByLabel('Name the first label; new shapes get it').fill('Car');
+    await page.getByRole('button', { name: 'Add label' }).click();
+    await expect(page.getByRole('status', { name: 'Active label: Car' })).toBeVisible();
+    await page.keyboard.press('r');
+    await drawBox(page, -240, -160);
+    await drawBox(page, 40, 40);
+    await expect(shapes(page)).toHaveText(['1. Car rectangle', '2. Car rectangle']);
+    await page.getByRole('combobox', { name: /^Label/ }).selectOption({ label: 'No label' });
+    await expect(page.getByRole('status', { name: 'Save state' })).toHaveText('Saved');
+    await page.getByRole('button', { name: 'Back to project' }).click();
+
+    await page.getByRole('button', { name: 'Export project Export' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Export project “Export”' });
+    await expect(dialog.getByRole('note', { name: 'Left out of this export' })).toContainText(
+      '1 shape of 2 will be left out, shapes without a label: COCO needs a class for every object.',
+    );
+    // CSV keeps shapes without a label: nothing to warn about.
+    await dialog.getByLabel('Format').selectOption({ label: 'CSV' });
+    await expect(dialog.getByRole('note', { name: 'Left out of this export' })).toHaveCount(0);
+    await dialog.getByLabel('Format').selectOption({ label: 'COCO' });
+
+    const [download] = await Promise.all([page.waitForEvent('download'), dialog.getByRole('button', { name: 'Download .zip' }).click()]);
+    expect(download.suggestedFilename()).toBe('export-coco.zip');
+    const zip = path.join(dir, download.suggestedFilename());
+    await download.saveAs(zip);
+    await expect(page.getByRole('dialog', { name: 'Exported project “Export”' })).toContainText('Your browser is saving export-coco.zip');
+
+    const listed = spawnSync('unzip', ['-p', zip, 'annotations/instances.json'], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+    expect(listed.status, listed.stderr).toBe(0);
+    const coco = JSON.parse(listed.stdout) as { images: CocoImage[]; annotations: { image_id: number }[] };
+    expect(coco.images.map((image) => [image.video, image.frame_index])).toEqual([
+      ['car-detection.mp4', 1],
+      ['car-detection.mp4', 2],
+      ['car-detection.mp4', 3],
+      ['car-detection.mp4', 4],
+    ]);
+    expect(coco.images.map((image) => image.timestamp_ms)).toEqual([...coco.images.map((image) => image.timestamp_ms)].sort((a, b) => a - b));
+    expect(coco.images[1]?.timestamp_ms).toBeGreaterThan(9000);
+    expect(coco.annotations.map((annotation) => annotation.image_id)).toEqual([2]);
+    const files = spawnSync('unzip', ['-Z1', zip], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean);
+    expect(files.filter((name) => name.startsWith('images/'))).toHaveLength(4);
+
+    // The dialog remembers the last format for this project.
+    await page.getByRole('dialog', { name: 'Exported project “Export”' }).getByRole('button', { name: 'Close' }).click();
+    await page.getByRole('button', { name: 'Export project Export' }).click();
+    await expect(page.getByRole('dialog', { name: 'Export project “Export”' }).getByLabel('Format')).toHaveValue('coco');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
