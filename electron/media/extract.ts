@@ -1,5 +1,5 @@
 import { readdir, rename, rm } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { StillframeError } from '../../shared/errors';
 import type { ExtractionOptions } from '../../shared/sampling';
 import { describeSampling } from '../../shared/sampling';
@@ -38,6 +38,8 @@ export interface ExtractArgs {
    * decode (a small grey picture per frame, written as raw bytes beside the thumbnails and removed once read).
    */
   features?: boolean;
+  /** Read only this far into the video (the probe's duration should say the same): a quick look at its start. */
+  untilMs?: number;
   signal?: AbortSignal;
   onProgress?: (fraction: number) => void;
 }
@@ -303,6 +305,7 @@ async function extractByDecoding(args: ExtractArgs, progress: Progress): Promise
     [
       ...commonArgs,
       ...(options.sampling.mode === 'keyframes' ? ['-skip_frame', 'nokey'] : []),
+      ...(args.untilMs === undefined ? [] : ['-t', (args.untilMs / 1000).toFixed(3)]),
       '-i', resolve(input),
       '-filter_complex', graph,
       ...jpegOutput('full', options.jpegQuality, outputPattern(framesDir, 'frame_%06d.jpg'), frameLimit),
@@ -516,4 +519,35 @@ export async function extractWithPlan(args: ExtractArgs, plan: ExtractPlan): Pro
 
 export function extractFrames(args: ExtractArgs): Promise<ExtractedFrame[]> {
   return extractWithPlan(args, choosePlan(args.probe, args.options));
+}
+
+/**
+ * Extracts the one frame shown at `timestampMs` (the first at or after it, as sampling picked it) into `outFile`:
+ * how a frame that frame selection left out is brought back. The seek lands on the keyframe before and the select
+ * filter skips to the frame, so the frame and its real timestamp are the ones the sampling saw.
+ */
+export async function extractFrameAt(
+  input: string,
+  probe: VideoProbe,
+  timestampMs: number,
+  outFile: string,
+  jpegQuality: number,
+): Promise<Omit<ExtractedFrame, 'index' | 'fileName'>> {
+  // Timestamps are stored rounded to the ms; half a ms of slack finds the frame they were rounded from.
+  const targetSeconds = (probe.startTimeMs + timestampMs - 0.5) / 1000;
+  let shown: ShowinfoFrame | undefined;
+  const reader = new ShowinfoReader((_, frame) => (shown ??= frame));
+  const graph = `[0:V:0]select='gte(t,${targetSeconds.toFixed(6)})',${showinfo('frame')},format=pix_fmts=${jpegPixelFormats}[full]`;
+  const run = await runTool(
+    resolveFfmpeg(),
+    [
+      ...commonArgs,
+      '-seek_timestamp', '1', '-noaccurate_seek', '-ss', Math.max(0, targetSeconds - 0.001).toFixed(6), '-i', resolve(input),
+      '-filter_complex', graph,
+      ...jpegOutput('full', jpegQuality, outputPattern(dirname(outFile), basename(outFile)), ['-frames:v', '1', '-update', '1']),
+    ],
+    { onStderrLine: (line) => reader.read(line) },
+  );
+  if (run.code !== 0 || shown === undefined) throw extractionFailed(run.stderrTail);
+  return toFrame(0, shown, probe);
 }
