@@ -1,23 +1,28 @@
 import { z } from 'zod';
 
 /**
- * Which sampled frames are worth labelling. Each frame is described by a small grey picture of itself (a grid of
- * mean grey levels) and a sharpness score, both computed from the thumbnail extraction already makes; this module
- * decides, with no I/O, which frames are kept and why the others are left out.
+ * Which sampled frames are worth labelling. Each frame is described by a tiny picture of itself (the mean brightness
+ * and colour of each of 8 × 8 regions) and a sharpness score, both computed from the thumbnail extraction already
+ * makes; this module decides, with no I/O, which frames are kept and why the others are left out.
  */
 
-/** Side of the grey grid a frame is compared by: 16 × 16 cells, each the mean grey of its part of the picture. */
-export const gridSide = 16;
+/** Regions per side of the grid a frame is compared by. */
+export const gridSide = 8;
+const cells = gridSide * gridSide;
 
 /**
- * Defaults chosen on real footage (see `npm run bench:select`): two pictures are near-duplicates when their grey
- * grids differ by at most this much (mean absolute difference, 0–255 grey levels).
+ * Defaults chosen on labelled real footage (`npm run bench:select`): two pictures are near-duplicates when no region
+ * changed by more than this many grey levels (0–255), once a change of the whole picture's brightness is set aside.
+ * A person walking into the room changes some region by 100 or more; one standing at a table and shifting weight,
+ * by 5 to 25.
  */
-export const defaultDedupeThreshold = 3;
-/** Variance of the Laplacian on the 128 × 128 grey thumbnail below which a frame counts as blurred. */
+export const defaultDedupeThreshold = 28;
+/** Variance of the Laplacian on the 128 × 128 thumbnail's brightness below which a frame counts as blurred. */
 export const defaultMinSharpness = 20;
 /** Frames further apart than this (same scale as the dedupe threshold) belong to different scenes for `pick`. */
-export const sceneDistance = 20;
+export const sceneDistance = 64;
+/** Colour differences count double: a red car on grey asphalt has the asphalt's brightness but not its colour. */
+const colourWeight = 2;
 
 export const selectionSchema = z
   .object({
@@ -39,19 +44,34 @@ export const leftOutReasonSchema = z.enum(['duplicate', 'blurry', 'not-picked'])
 export type LeftOutReason = z.infer<typeof leftOutReasonSchema>;
 
 export interface FrameFeatures {
-  /** gridSide² mean grey levels, row by row. */
+  /** Mean Y, then U, then V of each region (gridSide² each, row by row). */
   grid: Uint8Array;
   sharpness: number;
 }
 
 export type Decision = 'kept' | LeftOutReason;
 
-/** How far apart two frames look: the mean absolute difference of their grey grids, in grey levels (0–255). */
-export function frameDistance(a: FrameFeatures, b: FrameFeatures): number {
+function meanBrightness(grid: Uint8Array): number {
   let sum = 0;
-  const n = a.grid.length;
-  for (let i = 0; i < n; i++) sum += Math.abs((a.grid[i] ?? 0) - (b.grid[i] ?? 0));
-  return n === 0 ? 0 : sum / n;
+  for (let i = 0; i < cells; i++) sum += grid[i] ?? 0;
+  return sum / cells;
+}
+
+/**
+ * How far apart two frames look: the largest change of any region, in grey levels (0–255). The brightness of the
+ * whole picture is set aside first, so a camera adjusting its exposure does not make every frame new; colour counts
+ * `colourWeight` times.
+ */
+export function frameDistance(a: FrameFeatures, b: FrameFeatures): number {
+  const shift = meanBrightness(a.grid) - meanBrightness(b.grid);
+  let largest = 0;
+  for (let i = 0; i < cells; i++) {
+    const brightness = Math.abs((a.grid[i] ?? 0) - (b.grid[i] ?? 0) - shift);
+    const u = colourWeight * Math.abs((a.grid[cells + i] ?? 0) - (b.grid[cells + i] ?? 0));
+    const v = colourWeight * Math.abs((a.grid[2 * cells + i] ?? 0) - (b.grid[2 * cells + i] ?? 0));
+    largest = Math.max(largest, brightness, u, v);
+  }
+  return largest;
 }
 
 /**

@@ -55,7 +55,7 @@ describe('keeping the frames worth labelling', () => {
   it('--pick keeps the most diverse frames, never fewer than one per scene', async () => {
     const library = tempLibraryDir();
     expect((await ingest(library, 'Two', ['--pick', '2'])).map(sceneOf)).toEqual([0, 1, 2, 3]);
-    const six = await ingest(library, 'Six', ['--pick', '6', '--dedupe', '0.05', '--min-sharpness', '20']);
+    const six = await ingest(library, 'Six', ['--pick', '6', '--dedupe', '1', '--min-sharpness', '20']);
     expect(six).toHaveLength(6);
     expect(new Set(six.map(sceneOf))).toEqual(new Set([0, 1, 2, 3]));
     for (const ms of blurredMs) expect(six).not.toContain(ms);

@@ -49,7 +49,7 @@ export function selectionFrom(values: { dedupe?: string; 'min-sharpness'?: strin
     dedupe:
       values.dedupe === undefined
         ? null
-        : numberOrDefault(values.dedupe, '--dedupe', defaultDedupeThreshold, (n) => n >= 0 && n <= 255, 'a difference between 0 and 255, such as 3'),
+        : numberOrDefault(values.dedupe, '--dedupe', defaultDedupeThreshold, (n) => n >= 0 && n <= 255, 'a difference between 0 and 255, such as 28'),
     minSharpness:
       values['min-sharpness'] === undefined
         ? null

@@ -207,7 +207,7 @@ describe('frame features for selection', () => {
     expect(sought.frames.map((f) => f.timestampMs)).toEqual(decoded.frames.map((f) => f.timestampMs));
     decoded.frames.forEach((frame, i) => {
       const other = sought.frames[i]?.features;
-      expect(frame.features?.grid).toHaveLength(256);
+      expect(frame.features?.grid).toHaveLength(3 * 8 * 8);
       expect(other?.grid).toEqual(frame.features?.grid);
     });
     // The blurred stretch (6–7.5 s) scores far below the sharp frame of the same scene.

@@ -5,7 +5,7 @@ import type { ExtractionOptions } from '../../shared/sampling';
 import { describeSampling } from '../../shared/sampling';
 import type { FrameFeatures } from '../../shared/frame-selection';
 import { resolveFfmpeg } from './binaries';
-import { featureFilter, readFeatureFile } from './frame-features';
+import { featureFilter, featurePixelFormat, readFeatureFile } from './frame-features';
 import type { VideoProbe } from './probe';
 import { runTool } from './runner';
 
@@ -206,11 +206,11 @@ function jpegBranch(source: string, full: string, thumb: string, features: strin
 }
 
 function featureOutput(label: string, path: string, extra: string[]): string[] {
-  return ['-map', `[${label}]`, '-fps_mode', 'passthrough', '-f', 'rawvideo', '-pix_fmt', 'gray', ...extra, path];
+  return ['-map', `[${label}]`, '-fps_mode', 'passthrough', '-f', 'rawvideo', '-pix_fmt', featurePixelFormat, ...extra, path];
 }
 
-const featureFileName = 'features.gray';
-const pendingFeatureName = (k: number): string => `seek_${k}.gray`;
+const featureFileName = 'features.yuv';
+const pendingFeatureName = (k: number): string => `seek_${k}.yuv`;
 
 function jpegOutput(label: string, quality: number, path: string, extra: string[]): string[] {
   return [

@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import type { FrameFeatures } from '../../shared/frame-selection';
 import { StillframeError } from '../../shared/errors';
 import { resolveFfmpeg } from './binaries';
-import { featureFilter, readFeatureFile } from './frame-features';
+import { featureFilter, featurePixelFormat, readFeatureFile } from './frame-features';
 import { runTool } from './runner';
 
 /** concat lists quote with ' and escape it as '\'' (FFmpeg's own rule for its demuxer's file names). */
@@ -19,11 +19,11 @@ export async function thumbnailFeatures(thumbnails: readonly string[], tmpDir: s
   try {
     const list = join(dir, 'thumbnails.txt');
     await writeFile(list, `ffconcat version 1.0\n${thumbnails.map((file) => `file ${quoted(file)}\n`).join('')}`);
-    const out = join(dir, 'features.gray');
+    const out = join(dir, 'features.yuv');
     const run = await runTool(resolveFfmpeg(), [
       '-hide_banner', '-nostdin', '-v', 'error', '-y',
       '-f', 'concat', '-safe', '0', '-i', list,
-      '-vf', featureFilter, '-fps_mode', 'passthrough', '-f', 'rawvideo', '-pix_fmt', 'gray', out,
+      '-vf', featureFilter, '-fps_mode', 'passthrough', '-f', 'rawvideo', '-pix_fmt', featurePixelFormat, out,
     ]);
     if (run.code !== 0) throw new StillframeError('extraction-failed', 'Some of these frames’ thumbnails could not be read.', run.stderrTail);
     const features = await readFeatureFile(out, thumbnails.length);
