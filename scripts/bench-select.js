@@ -3,7 +3,7 @@
 //   same picture" or not, against the dedupe rule at its default threshold: precision and recall; and how many frames
 //   each filter keeps against plain sampling;
 // - cost: extraction at --every 1 on the 1080p clip bench:extract makes, with and without the features (the third,
-//   grey output of the thumbnail branch) and the selection, run alternately in this process, then the whole
+//   small YUV output of the thumbnail branch) and the selection, run alternately in this process, then the whole
 //   `stillframe ingest` command both ways;
 // - features: how many frames per second the feature computation handles, and the alternative of decoding the JPEG
 //   thumbnails again instead (what "Remove near-duplicates…" does on a batch already in the library).
@@ -218,6 +218,31 @@ if (wanted('cost')) {
     }
   }
   console.log(`  in-app extraction: plain ${seconds(median(plain))}, with selection ${seconds(median(selected))}, ratio ${(median(selected) / median(plain)).toFixed(3)}`);
+
+  // Wall time on a shared machine swings with the other work on it; FFmpeg's own -benchmark counts the CPU time its
+  // process used, which the neighbours do not change: the same graph with and without the features output.
+  const dir = mkdtempSync(path.join(tmpdir(), 'sf-bench-select-cpu-'));
+  const branch = `[0:V:0]select='isnan(prev_selected_t)+gte(t-prev_selected_t,1)',format=pix_fmts=yuvj420p|yuvj422p|yuvj444p,split=2[full][t_in];` +
+    "[t_in]scale=w='min(320,iw)':h='min(320,ih)':force_original_aspect_ratio=decrease";
+  const jpegs = ['-map', '[full]', '-fps_mode', 'passthrough', '-q:v', '3', path.join(dir, 'f_%06d.jpg'),
+    '-map', '[thumb]', '-fps_mode', 'passthrough', '-q:v', '3', path.join(dir, 't_%06d.jpg')];
+  const cpu = (withFeatures) => {
+    const graph = withFeatures ? `${branch},split=2[thumb][x_in];[x_in]${m.featureFilter}[x]` : `${branch}[thumb]`;
+    const extra = withFeatures ? ['-map', '[x]', '-fps_mode', 'passthrough', '-f', 'rawvideo', '-pix_fmt', m.featurePixelFormat, path.join(dir, 'x.yuv')] : [];
+    const result = spawnSync(ffmpeg, ['-hide_banner', '-nostdin', '-y', '-benchmark', '-i', clip, '-filter_complex', graph, ...jpegs, ...extra], { encoding: 'utf8' });
+    const match = /utime=([\d.]+)s stime=([\d.]+)s rtime=([\d.]+)s/.exec(result.stderr);
+    if (!match) throw new Error(result.stderr.slice(-2000));
+    return { cpu: Number(match[1]) + Number(match[2]), wall: Number(match[3]) };
+  };
+  const cpuPlain = [];
+  const cpuFeatures = [];
+  for (let round = 0; round < rounds; round++) {
+    cpuPlain.push(cpu(false).cpu);
+    cpuFeatures.push(cpu(true).cpu);
+  }
+  rmSync(dir, { recursive: true, force: true });
+  console.log(`  FFmpeg CPU time (user + sys) of the same graph: plain ${median(cpuPlain).toFixed(2)} s, with the features output ` +
+    `${median(cpuFeatures).toFixed(2)} s, ratio ${(median(cpuFeatures) / median(cpuPlain)).toFixed(3)}`);
 
   if (existsSync(cli)) {
     const node = path.resolve('node_modules/.bin/node');

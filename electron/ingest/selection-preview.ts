@@ -5,8 +5,17 @@ import type { Sampling } from '../../shared/sampling';
 import type { Database, Row } from '../library/database';
 import type { LibraryPaths } from '../library/paths';
 import { extractFrames, samplingUsesKeyframes } from '../media/extract';
-import { probeVideo } from '../media/probe';
+import { probeVideo, type VideoProbe } from '../media/probe';
 import { thumbnailFeatures } from '../media/thumbnail-features';
+
+/** How many frames the sampling takes from the whole video: known for time and frame-count sampling, else scaled. */
+function sampledInWhole(sampling: Sampling, probe: VideoProbe, sampledInWindow: number, windowMs: number): number {
+  if (sampling.mode === 'every') return Math.max(1, Math.ceil(probe.durationMs / 1000 / sampling.seconds - 1e-9));
+  if (sampling.mode === 'nth' && probe.frameRate !== null) {
+    return Math.max(1, Math.ceil(((probe.durationMs / 1000) * probe.frameRate) / sampling.n - 1e-9));
+  }
+  return Math.round(sampledInWindow * (windowMs > 0 ? probe.durationMs / windowMs : 1));
+}
 
 export interface EstimateRequest {
   path: string;
@@ -40,9 +49,8 @@ export async function estimateSelection(paths: LibraryPaths, request: EstimateRe
     });
     const { pick, ...filters } = request.selection;
     const kept = countDecisions(selectFrames(frames.map((frame) => frame.features!), { ...filters, pick: null })).kept;
-    const scale = windowMs > 0 ? probe.durationMs / windowMs : 1;
     const limit = request.maxFrames ?? Number.POSITIVE_INFINITY;
-    const total = Math.min(limit, Math.round(frames.length * scale));
+    const total = Math.min(limit, sampledInWhole(request.sampling, probe, frames.length, windowMs));
     const share = frames.length === 0 ? 0 : kept / frames.length;
     const estimatedKept = Math.min(pick ?? Number.POSITIVE_INFINITY, Math.round(total * share));
     return { sampled: frames.length, kept, total, estimatedKept };
