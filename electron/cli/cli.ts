@@ -13,7 +13,7 @@ import { getVideo } from '../library/videos';
 import { ingestFiles } from '../ingest/ingest';
 import { loomSettingsFromEnv } from '../loom/loom-api';
 import { openServices, type Services } from '../services';
-import { leftOutListing, selectionFlagOptions, selectionFrom, withOptionalValues } from './selection-flags';
+import { leftOutCount, leftOutListing, selectionFlagOptions, selectionFrom, withOptionalValues } from './selection-flags';
 
 export interface CliIO {
   out(text: string): void;
@@ -232,13 +232,15 @@ async function ingestCommand(services: Services, args: string[], io: CliIO): Pro
       frames: video?.frameCount ?? 0,
       error: error?.message ?? null,
       ...(item.duplicateOf ? { duplicate: true } : {}),
+      ...(options.selection && videoId ? { left_out: leftOutCount(services, videoId) } : {}),
     };
   });
   if (values.json) io.out(JSON.stringify({ videos }));
   else
     for (const video of videos) {
       const note = video.duplicate ? ' (already in this batch)' : '';
-      io.out(video.status === 'done' ? `✓ ${video.file}: ${video.frames} frames${note}` : `✗ ${video.file}: ${video.error}`);
+      const leftOut = video.left_out ? ` (${video.left_out} left out)` : '';
+      io.out(video.status === 'done' ? `✓ ${video.file}: ${video.frames} frames${leftOut}${note}` : `✗ ${video.file}: ${video.error}`);
     }
   return videos.every((video) => video.status === 'done') ? 0 : 1;
 }

@@ -17,6 +17,8 @@ type Listed = { frames: { timestamp_ms: number; reason?: string; id: string }[] 
 async function ingest(library: string, batch: string, flags: string[]): Promise<number[]> {
   const run = await cli(['ingest', await testClip('still-scenes.mp4'), '--library', library, '--project', 'P', '--batch', batch, '--every', '0.5', ...flags, '--json']);
   expect(run).toMatchObject({ code: 0 });
+  const [video] = (JSON.parse(run.out) as { videos: { frames: number; left_out: number }[] }).videos;
+  expect((video?.frames ?? 0) + (video?.left_out ?? 0)).toBe(24);
   const listed = await cli(['frames', '--library', library, '--project', 'P', '--batch', batch, '--json']);
   return (JSON.parse(listed.out) as Listed).frames.map((frame) => frame.timestamp_ms);
 }

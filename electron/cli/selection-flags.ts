@@ -78,3 +78,10 @@ export function leftOutListing(services: Services, projectId: string, batchId: s
     thumb_path: path.join(services.paths.root, frame.thumbPath),
   }));
 }
+
+/** How many sampled frames of one video frame selection left out (and are not brought back). */
+export function leftOutCount(services: Services, videoId: string): number {
+  const row = services.db.prepare('SELECT batch_id FROM videos WHERE id = ?').get(videoId) as { batch_id?: string } | undefined;
+  if (row?.batch_id === undefined) return 0;
+  return listLeftOutFrames(services.db, [row.batch_id]).filter((frame) => frame.videoId === videoId).length;
+}
