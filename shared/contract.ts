@@ -12,6 +12,7 @@ import {
 } from './domain';
 import { appErrorSchema } from './errors';
 import { defineCall } from './define-call';
+import { selectionCalls } from './selection-contract';
 import { settingsCalls } from './settings-contract';
 import { extractionOptionsSchema } from './sampling';
 
@@ -50,6 +51,7 @@ export const calls = {
   ...annotationCalls,
   ...datasetCalls,
   ...settingsCalls,
+  ...selectionCalls,
   'app.info': call(empty, appInfoSchema),
   'projects.list': call(empty, z.array(projectSchema)),
   'projects.create': call(z.object({ name: z.string().max(1000) }).strict(), projectSchema),

@@ -25,18 +25,24 @@ const exportRequestSchema = z
     skipEmpty: z.boolean().default(false),
     /** YOLO: polygons as segmentation lines instead of their boxes. */
     yoloSegments: z.boolean().default(false),
-    /** YOLO: share of images put in the validation split (0: no split). */
+    /** YOLO and COCO: share of images put in the validation split (0 and testRatio 0: no split). */
     valRatio: z.number().min(0).max(0.95).default(0),
-    /** YOLO: the split's seed; the same seed always picks the same images. */
+    /** YOLO and COCO: share of images put in the test split. */
+    testRatio: z.number().min(0).max(0.95).default(0),
+    /** Whole videos to one split each (no near-identical frames on both sides), or frames one by one. */
+    splitBy: z.enum(['video', 'frame']).default('video'),
+    /** YOLO and COCO: the split's seed; the same seed always picks the same images. */
     seed: z.number().int().min(0).max(0xffffffff).default(0),
     /** Write into a folder that already holds files (only the dataset's own files and folders are replaced). */
     force: z.boolean().default(false),
     /** Chosen by the caller: names this export in its progress events and to `datasets.cancel`. */
     exportId: idSchema.optional(),
   })
-  .strict();
+  .strict()
+  .refine((request) => request.valRatio + request.testRatio < 1, { message: 'The validation and test shares must leave some images for training.' });
 export type ExportRequest = z.output<typeof exportRequestSchema>;
 
+const splitPartsSchema = z.object({ train: z.number(), val: z.number(), test: z.number() });
 const reasonCountSchema = z.object({ reason: z.string(), count: z.number() });
 const noteSchema = z.object({ item: z.string(), message: z.string() });
 
@@ -59,7 +65,19 @@ const exportSummarySchema = z.object({
   skipped: z.array(reasonCountSchema),
   /** Shapes written in another form than they have (a polygon as its box, points as keypoints), per reason. */
   converted: z.array(reasonCountSchema),
-  split: z.object({ train: z.number(), val: z.number() }).nullable(),
+  split: z
+    .object({
+      train: z.number(),
+      val: z.number(),
+      test: z.number(),
+      splitBy: z.enum(['video', 'frame']),
+      /** The share of images each split got, beside the ratios asked for. */
+      achieved: splitPartsSchema,
+      requested: splitPartsSchema,
+      /** Per split, images that come from a video which also feeds another split (0 when split by video). */
+      sharedVideoImages: splitPartsSchema,
+    })
+    .nullable(),
   durationMs: z.number(),
 });
 export type ExportSummary = z.infer<typeof exportSummarySchema>;

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { appErrorSchema } from './errors';
+import { selectionSchema } from './frame-selection';
 import { samplingSchema } from './sampling';
 
 export const idSchema = z.string().min(1).max(64);
@@ -98,6 +99,7 @@ export const jobSchema = z.object({
   notice: z.string().nullable(),
   sampling: samplingSchema,
   maxFrames: z.number().nullable(),
+  selection: selectionSchema.nullable(),
   createdAt: z.number(),
 });
 export type Job = z.infer<typeof jobSchema>;

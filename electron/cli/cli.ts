@@ -13,6 +13,7 @@ import { getVideo } from '../library/videos';
 import { ingestFiles } from '../ingest/ingest';
 import { loomSettingsFromEnv } from '../loom/loom-api';
 import { openServices, type Services } from '../services';
+import { leftOutCount, leftOutListing, selectionFlagOptions, selectionFrom, withOptionalValues } from './selection-flags';
 
 export interface CliIO {
   out(text: string): void;
@@ -33,11 +34,13 @@ Commands:
   batches --project NAME [--json]           list a project's batches
   batch rename NAME NEW | delete NAME | move-frames --to NAME FRAME_ID...   (each with --project NAME)
   ingest FILE|LOOM_LINK... --project NAME --batch NAME [--every SECONDS | --nth N | --keyframes | --scene THRESHOLD]
-         [--max-frames N] [--json]          import videos and extract their frames
-  frames --project NAME [--batch NAME] [--json]
+         [--max-frames N] [--dedupe [T]] [--min-sharpness [S]] [--pick N] [--json]
+                                            import videos and extract their frames (optionally only those worth labelling)
+  frames --project NAME [--batch NAME] [--left-out] [--json]
   export --project NAME [--batch NAME] --format coco|yolo|voc|csv|stillframe --out DIR
          [--images copy|link|none] [--zip] [--force] [--skip-empty]
-         [--yolo-segments] [--val-ratio R [--seed N]] [--json]    write a dataset
+         [--yolo-segments] [--val-ratio R] [--test-ratio R] [--split-by video|frame] [--seed N] [--json]
+                                            write a dataset
   import --project NAME --format coco|yolo|stillframe --from PATH [--dry-run] [--json]
                                             read a dataset into a project
   jobs [--json]                             list processing jobs
@@ -183,7 +186,8 @@ function batchCommand(services: Services, args: string[], io: CliIO): number {
 }
 
 async function ingestCommand(services: Services, args: string[], io: CliIO): Promise<number> {
-  const { values, positionals } = parse(args, {
+  const { values, positionals } = parse(withOptionalValues(args), {
+    ...selectionFlagOptions,
     project: { type: 'string' },
     batch: { type: 'string' },
     every: { type: 'string' },
@@ -199,6 +203,7 @@ async function ingestCommand(services: Services, args: string[], io: CliIO): Pro
     sampling: samplingFrom(values),
     jpegQuality: 3,
     ...(values['max-frames'] ? { maxFrames: parseNumber(values['max-frames'], '--max-frames', true) } : {}),
+    selection: selectionFrom(values),
   };
   const { db } = services;
   const project = findProjectByName(db, projectName) ?? createProject(db, projectName);
@@ -227,23 +232,31 @@ async function ingestCommand(services: Services, args: string[], io: CliIO): Pro
       frames: video?.frameCount ?? 0,
       error: error?.message ?? null,
       ...(item.duplicateOf ? { duplicate: true } : {}),
+      ...(options.selection && videoId ? { left_out: leftOutCount(services, videoId) } : {}),
     };
   });
   if (values.json) io.out(JSON.stringify({ videos }));
   else
     for (const video of videos) {
       const note = video.duplicate ? ' (already in this batch)' : '';
-      io.out(video.status === 'done' ? `✓ ${video.file}: ${video.frames} frames${note}` : `✗ ${video.file}: ${video.error}`);
+      const leftOut = video.left_out ? ` (${video.left_out} left out)` : '';
+      io.out(video.status === 'done' ? `✓ ${video.file}: ${video.frames} frames${leftOut}${note}` : `✗ ${video.file}: ${video.error}`);
     }
   return videos.every((video) => video.status === 'done') ? 0 : 1;
 }
 
 function framesCommand(services: Services, args: string[], io: CliIO): number {
-  const { values } = parse(args, { project: { type: 'string' }, batch: { type: 'string' } });
+  const { values } = parse(args, { project: { type: 'string' }, batch: { type: 'string' }, 'left-out': { type: 'boolean' } });
   const project = projectNamed(services, requireString(values.project, '--project'));
   let batchId: string | null = null;
   if (values.batch !== undefined) {
     batchId = batchNamed(services, project.id, project.name, values.batch).id;
+  }
+  if (values['left-out']) {
+    const leftOut = leftOutListing(services, project.id, batchId);
+    if (values.json) io.out(JSON.stringify({ frames: leftOut }));
+    else io.out(table([['BATCH', 'TIME (ms)', 'REASON', 'THUMBNAIL'], ...leftOut.map((f) => [f.batch, String(f.timestamp_ms), f.reason, f.thumb_path])]));
+    return 0;
   }
   const frames = listProjectFrames(services.db, project.id, batchId).map((frame) => ({
     id: frame.id,

@@ -46,7 +46,9 @@ describe('stillframe export and import', () => {
     expect(await cli([...base, '--format', 'yolo', '--images', 'somewhere'])).toMatchObject({ code: 2 });
     expect(await cli([...base, '--format', 'yolo', '--val-ratio', 'half'])).toMatchObject({ code: 2 });
     expect((await cli([...base, '--format', 'yolo', '--images', 'none'])).err).toContain('must be copied or linked');
-    expect((await cli([...base, '--format', 'coco', '--val-ratio', '0.2'])).code).toBe(2);
+    expect((await cli([...base, '--format', 'voc', '--val-ratio', '0.2'])).err).toContain('applies to the YOLO and COCO formats only');
+    expect((await cli([...base, '--format', 'coco', '--val-ratio', '0.2', '--split-by', 'sideways'])).code).toBe(2);
+    expect((await cli([...base, '--format', 'coco', '--val-ratio', '0.6', '--test-ratio', '0.5'])).err).toContain('must leave some images for training');
     expect((await cli([...base, '--format', 'coco', '--bogus'])).code).toBe(2);
     expect(await cli(['export', '--library', library, '--project', 'Nope', '--format', 'coco', '--out', out])).toMatchObject({
       code: 1,

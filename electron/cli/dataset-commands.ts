@@ -61,6 +61,16 @@ function counted(list: readonly { reason: string; count: number }[]): string {
   return list.map((entry) => `${entry.count} ${entry.reason}`).join('; ');
 }
 
+function splitText(split: NonNullable<ExportSummary['split']>): string[] {
+  const share = (n: number): string => `${Math.round(n * 1000) / 10}%`;
+  const parts = (['train', 'val', 'test'] as const).filter((part) => part !== 'test' || split.requested.test > 0 || split.test > 0);
+  return [
+    `  split by ${split.splitBy}: ` +
+      parts.map((part) => `${split[part]} ${part} (${share(split.achieved[part])}, asked ${share(split.requested[part])})`).join(', '),
+    `  frames from videos that also feed another split: ` + parts.map((part) => `${split.sharedVideoImages[part]} ${part}`).join(', '),
+  ];
+}
+
 function exportText(summary: ExportSummary): string[] {
   const files = summary.imageFiles;
   const placed = [
@@ -73,7 +83,7 @@ function exportText(summary: ExportSummary): string[] {
     ...(placed.length > 0 ? [`  images: ${placed.join(', ')}`] : []),
     ...(summary.emptyImages > 0 ? [`  ${summary.emptyImages} image(s) have no shapes`] : []),
     ...(summary.skippedEmpty > 0 ? [`  ${summary.skippedEmpty} frame(s) without shapes left out (--skip-empty)`] : []),
-    ...(summary.split ? [`  split: ${summary.split.train} train, ${summary.split.val} val`] : []),
+    ...(summary.split ? splitText(summary.split) : []),
     ...(summary.converted.length > 0 ? [`  converted: ${counted(summary.converted)}`] : []),
     ...(summary.skipped.length > 0 ? [`  left out: ${counted(summary.skipped)}`] : []),
     ...summary.missingImages.map((file) => `  missing image, frame left out: ${file}`),
@@ -94,6 +104,8 @@ export async function exportCommand(services: Services, args: string[], io: CliI
     'skip-empty': { type: 'boolean', default: false },
     'yolo-segments': { type: 'boolean', default: false },
     'val-ratio': { type: 'string' },
+    'test-ratio': { type: 'string' },
+    'split-by': { type: 'string' },
     seed: { type: 'string' },
   });
   const projectName = required(values.project, '--project');
@@ -101,6 +113,9 @@ export async function exportCommand(services: Services, args: string[], io: CliI
   const outDir = required(values.out, '--out');
   const images: ImagesMode = oneOf(values.images ?? 'copy', ['copy', 'link', 'none'], '--images');
   const valRatio = numberFlag(values['val-ratio'], '--val-ratio', (n) => n >= 0 && n <= 0.95, 0, 'a share between 0 and 0.95, such as 0.2');
+  const testRatio = numberFlag(values['test-ratio'], '--test-ratio', (n) => n >= 0 && n <= 0.95, 0, 'a share between 0 and 0.95, such as 0.1');
+  const splitBy = oneOf(values['split-by'] ?? 'video', ['video', 'frame'], '--split-by');
+  if (valRatio + testRatio >= 1) throw new StillframeError('invalid-input', '--val-ratio and --test-ratio together must leave some images for training (less than 1).');
   const seed = numberFlag(values.seed, '--seed', (n) => Number.isInteger(n) && n >= 0 && n <= 0xffffffff, 0, 'a whole number from 0');
   const project = findProjectByName(services.db, projectName);
   if (!project) throw new StillframeError('not-found', `There is no project named “${projectName}”.`);
@@ -133,6 +148,8 @@ export async function exportCommand(services: Services, args: string[], io: CliI
     skipEmpty: values['skip-empty'],
     yoloSegments: values['yolo-segments'],
     valRatio,
+    testRatio,
+    splitBy,
     seed,
     force: values.force,
   };

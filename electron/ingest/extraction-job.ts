@@ -4,11 +4,14 @@ import type { Job } from '../../shared/domain';
 import { StillframeError } from '../../shared/errors';
 import { transaction, type Database } from '../library/database';
 import { deleteVideoFrames, insertFrames } from '../library/frames';
+import { recordLeftOutFrames } from '../library/left-out';
+import { setAsideLeftOut } from './frame-selection-step';
 import { jobOptions, markJobDone } from '../library/jobs';
 import { toLibraryRelative, type LibraryPaths } from '../library/paths';
 import { getVideoLocation, recordProbe, type VideoLocation } from '../library/videos';
 import { downloadLoomVideo } from '../loom/download';
 import { rateLimitNotice, type LoomSettings } from '../loom/loom-api';
+import { selectionIsActive } from '../../shared/frame-selection';
 import { extractFrames, samplingUsesKeyframes } from '../media/extract';
 import { probeVideo, type VideoProbe } from '../media/probe';
 import type { JobCleanup, JobWorker } from '../queue/queue';
@@ -82,16 +85,19 @@ export function createExtractionWorker(
       } else {
         probe = video.probe ? (JSON.parse(video.probe) as VideoProbe) : await probeVideo(input, { signal });
       }
-      const frames = await extractFrames({
+      const options = jobOptions(job);
+      const sampled = await extractFrames({
         input,
         probe,
-        options: jobOptions(job),
+        options,
         framesDir: tempFolders.frames,
         thumbsDir: tempFolders.thumbs,
+        features: selectionIsActive(options.selection),
         signal,
         onProgress: extractProgress,
       });
-      if (frames.length === 0) {
+      const { frames, leftOut } = await setAsideLeftOut(sampled, options.selection, tempFolders);
+      if (sampled.length === 0) {
         throw new StillframeError(
           'extraction-failed',
           'No frames matched the sampling for this video. Try a shorter interval or a lower scene threshold.',
@@ -119,6 +125,17 @@ export function createExtractionWorker(
             height: frame.height,
             path: toLibraryRelative(paths.root, path.join(target.frames, frame.fileName)),
             thumbPath: toLibraryRelative(paths.root, path.join(target.thumbs, frame.fileName)),
+          })),
+        );
+        recordLeftOutFrames(
+          db,
+          video.id,
+          video.batchId,
+          leftOut.map((frame) => ({
+            index: frame.index,
+            timestampMs: frame.timestampMs,
+            reason: frame.reason,
+            thumbPath: toLibraryRelative(paths.root, path.join(target.thumbs, frame.thumbFile)),
           })),
         );
         markJobDone(db, job);

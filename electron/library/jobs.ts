@@ -28,12 +28,17 @@ function toJob(row: Row): Job {
     notice: row.notice == null ? null : String(row.notice),
     sampling: options.sampling,
     maxFrames: options.maxFrames ?? null,
+    selection: options.selection ?? null,
     createdAt: Number(row.created_at),
   };
 }
 
 export function jobOptions(job: Job): ExtractionOptions {
-  return extractionOptionsSchema.parse({ sampling: job.sampling, maxFrames: job.maxFrames ?? undefined });
+  return extractionOptionsSchema.parse({
+    sampling: job.sampling,
+    maxFrames: job.maxFrames ?? undefined,
+    selection: job.selection ?? undefined,
+  });
 }
 
 export function createJob(

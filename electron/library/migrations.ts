@@ -155,4 +155,21 @@ export const migrations: readonly string[] = [
     updated_at INTEGER NOT NULL
   );
   `,
+  // Sampled frames that frame selection left out (near-duplicate, blurred, not among the N picked): their time, reason
+  // and thumbnail, so the person can see them and bring any back. restored_frame_id points at the frame it became.
+  `
+  CREATE TABLE left_out_frames (
+    id TEXT PRIMARY KEY,
+    video_id TEXT NOT NULL REFERENCES videos (id) ON DELETE CASCADE,
+    batch_id TEXT NOT NULL REFERENCES batches (id) ON DELETE CASCADE,
+    frame_index INTEGER NOT NULL,
+    timestamp_ms INTEGER NOT NULL,
+    reason TEXT NOT NULL CHECK (reason IN ('duplicate', 'blurry', 'not-picked')),
+    thumb_path TEXT NOT NULL,
+    restored_frame_id TEXT,
+    created_at INTEGER NOT NULL
+  );
+  CREATE UNIQUE INDEX left_out_video_index ON left_out_frames (video_id, frame_index);
+  CREATE INDEX left_out_batch ON left_out_frames (batch_id, video_id, frame_index);
+  `,
 ];

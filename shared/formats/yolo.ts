@@ -64,13 +64,15 @@ export function yoloLabelText(
  * data.yaml without a `path:` key: Ultralytics then takes the dataset root to be this file's folder, wherever the
  * dataset is moved, whereas a relative `path` would be read against its own datasets folder.
  */
-export function yoloDataYaml(names: readonly string[], split: boolean, projectName: string): string {
+/** `split`: null for one folder of images, else train/ and val/ (and test/ when it has images). */
+export function yoloDataYaml(names: readonly string[], split: { test: boolean } | null, projectName: string): string {
   const images = split ? { train: 'images/train', val: 'images/val' } : { train: 'images', val: 'images' };
+  const test = split?.test ? 'test: images/test\n' : '';
   // JSON strings are valid YAML double-quoted scalars, so any label name survives, spaces and all.
   const listed = names.map((name, i) => `  ${i}: ${JSON.stringify(name)}\n`).join('');
   return (
     `# Ultralytics YOLO dataset exported by Stillframe from the project ${JSON.stringify(projectName)}.\n` +
-    `train: ${images.train}\nval: ${images.val}\n\nnc: ${names.length}\nnames:\n${listed}`
+    `train: ${images.train}\nval: ${images.val}\n${test}\nnc: ${names.length}\nnames:\n${listed}`
   );
 }
 

@@ -12,6 +12,8 @@ import { ExportDialog } from './ExportDialog';
 import { FrameGrid } from './FrameGrid';
 import { JobNotice } from './JobNotice';
 import { NameField } from './NameField';
+import { LeftOutFramesDialog, leftOutSummary } from './LeftOutFrames';
+import { RemoveNearDuplicatesDialog } from './RemoveNearDuplicatesDialog';
 
 export function ProgressBar({ label, value }: { label: string; value: number }) {
   return (
@@ -101,7 +103,9 @@ interface BatchSectionProps {
 
 export function BatchSection({ batch, position, total, videoFilter, annotationFilter, onMove, onOpenFrame, onDeleteFrames }: BatchSectionProps) {
   const [open, setOpen] = useState(true);
-  const [editing, setEditing] = useState<'rename' | 'delete' | 'export' | null>(null);
+  const [editing, setEditing] = useState<'rename' | 'delete' | 'export' | 'left-out' | 'dedupe' | null>(null);
+  const leftOut = useLiveQuery(() => call('leftOut.list', { batchId: batch.id }), { 'library.changed': (change) => change.batchId === batch.id }, [batch.id]);
+  const leftOutText = leftOut.data ? leftOutSummary(leftOut.data.counts) : null;
   const [dragOver, setDragOver] = useState(false);
   // Frames deleted, restored or moved change a video's frame count as much as its extraction does.
   const videos = useLiveQuery(
@@ -172,6 +176,7 @@ export function BatchSection({ batch, position, total, videoFilter, annotationFi
         <span className="batch-meta">
           Imported {new Date(batch.createdAt).toLocaleString()} · {plural(batch.videoCount, 'video')} · {plural(batch.frameCount, 'frame')}
           {batch.failedCount > 0 && ` · ${batch.failedCount} failed`}
+          {leftOutText && ` · ${leftOutText}`}
         </span>
         {batch.progress !== null && <ProgressBar label={`Batch ${batch.name} progress`} value={batch.progress} />}
         <span className="batch-actions">
@@ -180,6 +185,14 @@ export function BatchSection({ batch, position, total, videoFilter, annotationFi
           </button>
           <button type="button" disabled={position === total - 1} onClick={() => onMove(batch.id, position + 1)} aria-label={`Move ${batch.name} down`}>
             ↓
+          </button>
+          {leftOutText && (
+            <button type="button" onClick={() => setEditing('left-out')} aria-label={`Show left-out frames of ${batch.name}`}>
+              Show left-out frames
+            </button>
+          )}
+          <button type="button" onClick={() => setEditing('dedupe')} aria-label={`Remove near-duplicates from ${batch.name}`}>
+            Remove near-duplicates…
           </button>
           <button type="button" onClick={() => setEditing('export')} aria-label={`Export batch ${batch.name}`}>
             Export…
@@ -213,6 +226,8 @@ export function BatchSection({ batch, position, total, videoFilter, annotationFi
       )}
       {editing === 'rename' && <RenameBatchDialog batch={batch} onClose={() => setEditing(null)} />}
       {editing === 'delete' && <DeleteBatchDialog batch={batch} onClose={() => setEditing(null)} />}
+      {editing === 'left-out' && <LeftOutFramesDialog batchId={batch.id} batchName={batch.name} onClose={() => setEditing(null)} />}
+      {editing === 'dedupe' && <RemoveNearDuplicatesDialog batchId={batch.id} batchName={batch.name} onClose={() => setEditing(null)} />}
       {editing === 'export' && (
         <ExportDialog projectId={batch.projectId} batchId={batch.id} scope={`batch “${batch.name}”`} onClose={() => setEditing(null)} />
       )}

@@ -9,6 +9,7 @@ import { call, hostBridge } from '../api';
 import { formatBytes, percent } from '../format';
 import { Dialog } from './Dialog';
 import { NameField } from './NameField';
+import { SelectionFields, type SelectionChoice } from './SelectionFields';
 
 export type ImportSource = { kind: 'files'; files: File[] } | { kind: 'paths'; paths: string[] } | { kind: 'links' };
 
@@ -70,6 +71,8 @@ export function ImportDialog({ project, batches, source, onClose, onDone }: Impo
   const [problems, setProblems] = useState<IngestedVideo[] | null>(null);
   const [linkText, setLinkText] = useState('');
   const pasted = parseLinks(linkText);
+  const [selection, setSelection] = useState<SelectionChoice>({ selection: undefined, valid: true });
+  const firstVideo = source.kind === 'paths' && source.paths[0] ? { path: source.paths[0] } : source.kind === 'files' && source.files[0] ? { file: source.files[0] } : null;
 
   const sampling = samplingFrom(mode, value);
   const maxFramesNumber = maxFrames.trim() === '' ? undefined : Number(maxFrames);
@@ -92,7 +95,7 @@ export function ImportDialog({ project, batches, source, onClose, onDone }: Impo
   }
 
   const submit = async () => {
-    if (!sampling || !maxFramesValid) return;
+    if (!sampling || !maxFramesValid || !selection.valid) return;
     setBusy(true);
     setError(null);
     const batch = target === 'new' ? { newName: batchName } : { existingId };
@@ -124,7 +127,12 @@ export function ImportDialog({ project, batches, source, onClose, onDone }: Impo
         batch,
         paths,
         links: source.kind === 'links' ? pasted.links : [],
-        options: { sampling, jpegQuality: 3, ...(maxFramesNumber ? { maxFrames: maxFramesNumber } : {}) },
+        options: {
+          sampling,
+          jpegQuality: 3,
+          ...(maxFramesNumber ? { maxFrames: maxFramesNumber } : {}),
+          ...(selection.selection ? { selection: selection.selection } : {}),
+        },
       });
       const failed = [...refused, ...result.videos.filter((item) => item.error || item.duplicateOf)];
       if (failed.length > 0) setProblems(failed);
@@ -150,7 +158,7 @@ export function ImportDialog({ project, batches, source, onClose, onDone }: Impo
       onClose={onClose}
       onSubmit={() => void submit()}
       submitDisabled={
-        busy || !sampling || !maxFramesValid || (target === 'existing' && !existingId) ||
+        busy || !sampling || !maxFramesValid || !selection.valid || (target === 'existing' && !existingId) ||
         (source.kind === 'links' && (pasted.links.length === 0 || pasted.problems.length > 0))
       }
     >
@@ -231,6 +239,7 @@ export function ImportDialog({ project, batches, source, onClose, onDone }: Impo
           <input type="number" min="1" step="1" value={maxFrames} onChange={(event) => setMaxFrames(event.target.value)} aria-invalid={!maxFramesValid} />
         </label>
       </fieldset>
+      <SelectionFields sampling={sampling} maxFrames={maxFramesNumber} firstVideo={firstVideo} onChange={setSelection} />
       {transfer && (
         <p role="status">
           Copying {transfer.file} to the library… {percent(transfer.fraction)}
