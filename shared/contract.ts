@@ -12,6 +12,7 @@ import {
 } from './domain';
 import { appErrorSchema } from './errors';
 import { defineCall } from './define-call';
+import { monitoringCalls, monitoringEvents } from './monitoring-contract';
 import { settingsCalls } from './settings-contract';
 import { extractionOptionsSchema } from './sampling';
 
@@ -50,6 +51,7 @@ export const calls = {
   ...annotationCalls,
   ...datasetCalls,
   ...settingsCalls,
+  ...monitoringCalls,
   'app.info': call(empty, appInfoSchema),
   'projects.list': call(empty, z.array(projectSchema)),
   'projects.create': call(z.object({ name: z.string().max(1000) }).strict(), projectSchema),
@@ -133,6 +135,7 @@ export const events = {
   'job.updated': jobSchema,
   'queue.stats': queueStatsSchema,
   'export.progress': exportProgressSchema,
+  ...monitoringEvents,
 } as const;
 
 export type Events = typeof events;

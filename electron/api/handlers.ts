@@ -3,6 +3,7 @@ import { toAppError } from '../../shared/errors';
 import type { z } from 'zod';
 import { createAnnotationHandlers } from './annotation-handlers';
 import { createDatasetHandlers } from './dataset-handlers';
+import { createMonitoringHandlers } from './monitoring-handlers';
 import { createSettingsHandlers } from './settings-handlers';
 import { deleteBatch, getBatch, listBatches, renameBatch, reorderBatches } from '../library/batches';
 import { getFrame, listFrames, moveFrames, purgeDeletedFrames, restoreFrames, softDeleteFrames } from '../library/frames';
@@ -28,6 +29,7 @@ export function createHandlers(services: Services): Handlers {
     ...createAnnotationHandlers(services),
     ...createDatasetHandlers(services),
     ...createSettingsHandlers(services),
+    ...createMonitoringHandlers(services),
     'app.info': () => {
       let ffmpeg: { found: boolean; message: string | null };
       try {
