@@ -159,6 +159,7 @@ export const monitoringCalls = {
   'monitoring.estimate': call(
     z
       .object({
+        /** What the page knows of each video (a picked file's size); a path is measured by the host. */
         videos: z
           .array(
             z
@@ -171,11 +172,13 @@ export const monitoringCalls = {
               })
               .strict(),
           )
-          .min(1)
-          .max(10_000),
+          .max(10_000)
+          .default([]),
+        paths: z.array(z.string().min(1).max(4096)).max(10_000).default([]),
         sampling: samplingSchema,
       })
-      .strict(),
+      .strict()
+      .refine((input) => input.videos.length + input.paths.length > 0, { message: 'Give at least one video.' }),
     estimateSchema,
   ),
   /** Time remaining per running job, from its measured rate, and for the whole queue. */

@@ -1,3 +1,5 @@
+import { readdirSync, statSync } from 'node:fs';
+import path from 'node:path';
 import type { monitoringCalls } from '../../shared/monitoring-contract';
 import { listAlerts, readAlertRules, writeAlertRules } from '../monitoring/alerts';
 import { estimateImport, queueRemaining } from '../monitoring/estimates';
@@ -9,6 +11,20 @@ import type { Handlers } from './handlers';
 export type MonitoringHandlers = Pick<Handlers, keyof typeof monitoringCalls>;
 
 const defaultWindowMs = 86_400_000;
+
+/** A file's size, or a folder's videos' sizes added up; 0 for what cannot be read (ingest will say why). */
+function sizeOf(file: string): number {
+  try {
+    const stats = statSync(file);
+    if (stats.isFile()) return stats.size;
+    if (!stats.isDirectory()) return 0;
+    return readdirSync(file, { recursive: true, withFileTypes: true })
+      .filter((entry) => entry.isFile())
+      .reduce((sum, entry) => sum + statSync(path.join(entry.parentPath, entry.name)).size, 0);
+  } catch {
+    return 0;
+  }
+}
 
 /** Monitoring, alerts, estimates and storage over the services; createHandlers spreads them into the contract. */
 export function createMonitoringHandlers(services: Services): MonitoringHandlers {
@@ -46,7 +62,11 @@ export function createMonitoringHandlers(services: Services): MonitoringHandlers
       monitoring.evaluate();
       return readAlertRules(db);
     },
-    'monitoring.estimate': ({ videos, sampling }) => estimateImport(db, videos, sampling, queue.concurrency),
+    'monitoring.estimate': ({ videos, paths: files, sampling }) => {
+      // Sizes only: probing every file here would cost what the import itself is about to do.
+      const measured = files.map((file) => ({ sizeBytes: sizeOf(file) }));
+      return estimateImport(db, [...videos, ...measured], sampling, queue.concurrency);
+    },
     'monitoring.remaining': () => queueRemaining(db, queue.concurrency, Date.now()),
     'storage.usage': () => storageUsage(db, paths),
     'storage.cleanupPlan': () => ({ items: cleanupPlan(db, paths) }),

@@ -9,12 +9,18 @@ import { ProjectsView } from './views/ProjectsView';
 import { ProjectView } from './views/ProjectView';
 import { QueueDrawer, QueueButton } from './views/QueueDrawer';
 import { SettingsButton } from './views/SettingsDialog';
+import { AlertNotices } from './monitoring/AlertNotices';
+import { MonitoringButton } from './monitoring/MonitoringButton';
+import { MonitoringView } from './monitoring/MonitoringView';
+import { useMonitoring } from './monitoring/monitoring-store';
+import { StorageView } from './monitoring/StorageView';
 
 export function App() {
   const route = useApp((state) => state.route);
   const projects = useApp((state) => state.projects);
   const navigate = useApp((state) => state.navigate);
   const queueOpen = useApp((state) => state.queueOpen);
+  const panel = useMonitoring((state) => state.panel);
 
   useEffect(() => {
     const { loadProjects, loadQueue, applyJob, setStats, showError } = useApp.getState();
@@ -62,6 +68,7 @@ export function App() {
           )}
         </nav>
         <div className="topbar-actions">
+          <MonitoringButton />
           <SettingsButton />
           <QueueButton />
         </div>
@@ -69,9 +76,14 @@ export function App() {
       <div className="banners">
         <ErrorBanner />
         <ConnectionStatus />
+        <AlertNotices />
       </div>
       <main className="content">
-        {route.name === 'frame' && project ? (
+        {panel === 'monitoring' ? (
+          <MonitoringView />
+        ) : panel === 'storage' ? (
+          <StorageView />
+        ) : route.name === 'frame' && project ? (
           <FrameView projectId={project.id} batchId={route.batchId} frameId={route.frameId} />
         ) : route.name === 'project' && project ? (
           <ProjectView project={project} />

@@ -6,6 +6,7 @@ import { useSelection } from '../state/selection';
 import { attempt, useApp } from '../state/store';
 import { prefetchBatchFrames } from '../use-batch-frames';
 import { useLiveQuery } from '../use-refresh';
+import { ProjectStorage } from '../monitoring/StorageView';
 import { BatchSection } from './BatchSection';
 import { ExportDialog } from './ExportDialog';
 import { ImportDialog, type ImportSource } from './ImportDialog';
@@ -179,7 +180,8 @@ export function ProjectView({ project }: { project: Project }) {
         <div>
           <h1 id="project-heading">{project.name}</h1>
           <p className="project-counts">
-            {plural(project.batchCount, 'batch', 'batches')} · {plural(project.videoCount, 'video')} · {plural(project.frameCount, 'frame')}
+            {plural(project.batchCount, 'batch', 'batches')} · {plural(project.videoCount, 'video')} · {plural(project.frameCount, 'frame')} ·{' '}
+            <ProjectStorage projectId={project.id} />
           </p>
         </div>
         <button type="button" onClick={() => setExporting(true)} aria-label={`Export project ${project.name}`}>

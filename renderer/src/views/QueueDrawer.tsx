@@ -3,6 +3,7 @@ import { describeSampling } from '../../../shared/sampling';
 import { call } from '../api';
 import { formatDuration, percent } from '../format';
 import { attempt, useApp } from '../state/store';
+import { QueueRemaining } from '../monitoring/QueueRemaining';
 import { JobNotice } from './JobNotice';
 
 export function QueueButton() {
@@ -90,6 +91,7 @@ export function QueueDrawer() {
   return (
     <aside id="queue-drawer" className="drawer" aria-label="Processing queue">
       <h2>Processing queue</h2>
+      <QueueRemaining />
       {stats && (
         <dl className="queue-stats">
           <div><dt>Pending</dt><dd>{stats.pending}</dd></div>
