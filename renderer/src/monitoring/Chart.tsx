@@ -18,9 +18,12 @@ interface ChartProps {
   /** The range's start and end, in seconds, so an empty stretch shows as empty rather than stretched. */
   from: number;
   to: number;
+  /** Counts: ticks on whole numbers only. */
+  whole?: boolean;
 }
 
 const colours = ['--accent', '--danger', '--ok'];
+const wholeSteps = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10_000];
 
 function cssVar(name: string): string {
   return getComputedStyle(document.documentElement).getPropertyValue(name).trim() || '#888';
@@ -32,7 +35,7 @@ const timeText = (seconds: number) => new Date(seconds * 1000).toLocaleString([]
  * One uPlot chart with its current value as a number and its data as a table for screen readers (the canvas is
  * hidden from them).
  */
-export function Chart({ title, times, series, format, current, from, to }: ChartProps) {
+export function Chart({ title, times, series, format, current, from, to, whole = false }: ChartProps) {
   const box = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | null>(null);
   const titleId = useId();
@@ -48,10 +51,13 @@ export function Chart({ title, times, series, format, current, from, to }: Chart
       {
         width: Math.max(200, element.clientWidth),
         height: 160,
-        legend: { show: series.length > 1 },
+        legend: { show: series.length > 1, live: false },
         cursor: { drag: { x: false, y: false } },
-        scales: { x: { time: true }, y: { range: (_u, min, max) => [Math.min(0, min), max > 0 ? max * 1.1 : 1] } },
-        axes: [axis, { ...axis, size: 60, values: (_u, ticks) => ticks.map((tick) => format(tick)) }],
+        scales: { x: { time: true }, y: { range: (_u, min, max) => [Math.min(0, min), whole ? Math.max(1, Math.ceil(max * 1.1)) : max > 0 ? max * 1.1 : 1] } },
+        axes: [
+          axis,
+          { ...axis, size: 76, ...(whole ? { incrs: wholeSteps } : {}), values: (_u, ticks) => ticks.map((tick) => format(tick)) },
+        ],
         series: [
           {},
           ...series.map((s, i) => ({
@@ -92,7 +98,7 @@ export function Chart({ title, times, series, format, current, from, to }: Chart
         <span id={titleId}>{title}</span>
         <strong className="chart-current" aria-label={`${title} now`}>{current}</strong>
       </figcaption>
-      <div ref={box} className="chart-canvas" aria-hidden="true" />
+      <div ref={box} className="chart-canvas" aria-hidden="true" hidden={times.length === 0} />
       <table className="visually-hidden" aria-label={`${title}, data`}>
         <thead>
           <tr>

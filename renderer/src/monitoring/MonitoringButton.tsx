@@ -7,7 +7,7 @@ export function MonitoringButton() {
   const open = useMonitoring((state) => state.open);
   return (
     <button type="button" aria-pressed={panel === 'monitoring'} onClick={() => open(panel === 'monitoring' ? null : 'monitoring')}>
-      Monitoring
+      Monitoring{alerts > 0 && ' '}
       {alerts > 0 && <span className="badge danger">{alerts === 1 ? '1 alert' : `${alerts} alerts`}</span>}
     </button>
   );

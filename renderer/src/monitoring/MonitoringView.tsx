@@ -20,6 +20,7 @@ interface ChartSpec {
   series: { label: string; figure: Figure }[];
   format(value: number): string;
   current(series: Series): string;
+  whole?: boolean;
 }
 
 const seconds = (ms: number) => (ms < 10_000 ? `${(ms / 1000).toFixed(1)} s` : formatDuration(ms));
@@ -33,12 +34,16 @@ const charts: ChartSpec[] = [
       { label: 'p95', figure: 'processingP95' },
     ],
     format: seconds,
-    current: (s) => `p50 ${orDash(s.stats.processing_ms.p50, seconds)} per video`,
+    current: (s) => {
+      const last = s.points.findLast((point) => point.processingP50 !== null);
+      return last ? `p50 ${seconds(last.processingP50 ?? 0)}, p95 ${seconds(last.processingP95 ?? 0)}` : '–';
+    },
   },
   {
     title: 'Videos finished',
     series: [{ label: 'Videos', figure: 'videosDone' }],
-    format: (v) => String(Math.round(v * 10) / 10),
+    format: (v) => String(Math.round(v)),
+    whole: true,
     current: (s) => `${s.stats.jobs.done} done, ${orDash(s.stats.frames_per_second, (v) => v.toFixed(1))} frames/s`,
   },
   {
@@ -51,6 +56,7 @@ const charts: ChartSpec[] = [
     title: 'Queue length',
     series: [{ label: 'Videos waiting', figure: 'queueLength' }],
     format: (v) => String(Math.round(v)),
+    whole: true,
     current: (s) => `${s.stats.queue_length} now${s.stats.queue_remaining_ms ? `, ${formatDuration(s.stats.queue_remaining_ms)} left` : ''}`,
   },
   {
@@ -97,7 +103,7 @@ function ChartFor({ spec, data, spanMs }: { spec: ChartSpec; data: Series; spanM
     };
   }, [data, spec]);
   const to = Date.now() / 1000;
-  return <Chart title={spec.title} times={times} series={series} format={spec.format} current={spec.current(data)} from={to - spanMs / 1000} to={to} />;
+  return <Chart title={spec.title} times={times} series={series} format={spec.format} current={spec.current(data)} from={to - spanMs / 1000} to={to} whole={spec.whole ?? false} />;
 }
 
 /** Charts of how processing is going, with the figures now beside them and the alerts list. */
