@@ -187,6 +187,8 @@ export const monitoringCalls = {
     z.object({ jobs: z.array(z.object({ jobId: idSchema, ms: z.number().nullable() })), queueMs: z.number().nullable() }),
   ),
   'storage.usage': call(empty, storageUsageSchema),
+  /** One project's share, for its header: cheaper than the whole library's usage. */
+  'storage.project': call(z.object({ projectId: idSchema }).strict(), storageProjectSchema),
   'storage.cleanupPlan': call(empty, z.object({ items: z.array(cleanupItemSchema) })),
   /** Removes the listed items that are still safe to remove; anything that became referenced meanwhile stays. */
   'storage.cleanup': call(

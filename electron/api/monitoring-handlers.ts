@@ -4,7 +4,7 @@ import type { monitoringCalls } from '../../shared/monitoring-contract';
 import { listAlerts, readAlertRules, writeAlertRules } from '../monitoring/alerts';
 import { estimateImport, queueRemaining } from '../monitoring/estimates';
 import { computeSeries, computeStats, rangeSpec } from '../monitoring/metrics';
-import { cleanUp, cleanupPlan, storageUsage } from '../monitoring/storage';
+import { cleanUp, cleanupPlan, projectStorage, storageUsage } from '../monitoring/storage';
 import type { Services } from '../services';
 import type { Handlers } from './handlers';
 
@@ -69,6 +69,7 @@ export function createMonitoringHandlers(services: Services): MonitoringHandlers
     },
     'monitoring.remaining': () => queueRemaining(db, queue.concurrency, Date.now()),
     'storage.usage': () => storageUsage(db, paths),
+    'storage.project': ({ projectId }) => projectStorage(db, paths, projectId),
     'storage.cleanupPlan': () => ({ items: cleanupPlan(db, paths) }),
     'storage.cleanup': ({ ids }) => {
       const result = cleanUp(db, paths, ids);

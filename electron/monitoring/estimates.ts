@@ -28,13 +28,7 @@ const pixels = (traits: VideoTraits) => (traits.width ?? 0) * (traits.height ?? 
  * The library's own rate for videos like this one: done jobs with the same sampling mode, codec and a resolution
  * within a factor of two; failing that, the same sampling mode; failing that, every done job.
  */
-function historyRate(db: Database, traits: VideoTraits, sampling: Sampling): Rate | null {
-  const rows = db
-    .prepare(
-      `SELECT processing_ms, video_duration_ms, video_bytes, width, height, codec, sampling_mode FROM metric_jobs
-       WHERE result = 'done' ORDER BY ended_at DESC LIMIT 500`,
-    )
-    .all();
+function historyRate(rows: readonly Row[], traits: VideoTraits, sampling: Sampling): Rate | null {
   const size = pixels(traits);
   const similar = (row: Row) => {
     const rowPixels = Number(row.width ?? 0) * Number(row.height ?? 0);
@@ -44,7 +38,7 @@ function historyRate(db: Database, traits: VideoTraits, sampling: Sampling): Rat
       (size === 0 || (rowPixels > 0 && rowPixels / size <= 2 && size / rowPixels <= 2))
     );
   };
-  const tiers: [Row[], string][] = [
+  const tiers: [readonly Row[], string][] = [
     [rows.filter(similar), 'similar videos (same codec, resolution and sampling)'],
     [rows.filter((row) => row.sampling_mode === sampling.mode), 'videos with the same sampling'],
     [rows, 'videos'],
@@ -64,9 +58,19 @@ function historyRate(db: Database, traits: VideoTraits, sampling: Sampling): Rat
   return null;
 }
 
+/** The last 500 videos done: read once per estimate, however many videos it covers. */
+function loadHistory(db: Database): Row[] {
+  return db
+    .prepare(
+      `SELECT processing_ms, video_duration_ms, video_bytes, width, height, codec, sampling_mode FROM metric_jobs
+       WHERE result = 'done' ORDER BY ended_at DESC LIMIT 500`,
+    )
+    .all();
+}
+
 /** Processing time for one video from the history; by its duration when known, else by its size. */
-function estimateOne(db: Database, traits: VideoTraits, sampling: Sampling): { ms: number; basis: string } | null {
-  const rate = historyRate(db, traits, sampling);
+function estimateOne(history: readonly Row[], traits: VideoTraits, sampling: Sampling): { ms: number; basis: string } | null {
+  const rate = historyRate(history, traits, sampling);
   if (!rate) return null;
   if (traits.durationMs && rate.perVideoMs !== null) return { ms: rate.perVideoMs * traits.durationMs, basis: rate.basis };
   if (rate.perByte !== null) return { ms: rate.perByte * traits.sizeBytes, basis: rate.basis };
@@ -74,10 +78,11 @@ function estimateOne(db: Database, traits: VideoTraits, sampling: Sampling): { m
 }
 
 export function estimateImport(db: Database, videos: readonly VideoTraits[], sampling: Sampling, concurrency: number): Estimate {
+  const history = loadHistory(db);
   let total = 0;
   let basis = '';
   for (const video of videos) {
-    const one = estimateOne(db, video, sampling);
+    const one = estimateOne(history, video, sampling);
     if (!one) return { ms: null, basis: 'This library has not finished any video yet to estimate from.' };
     total += one.ms;
     basis = one.basis;
@@ -89,7 +94,7 @@ export function estimateImport(db: Database, videos: readonly VideoTraits[], sam
 }
 
 /** A running job's remaining time from its own measured rate once it has moved; before that, from the history. */
-export function jobRemainingMs(db: Database, job: Job, now: number): number | null {
+function jobRemainingMs(db: Database, history: readonly Row[], job: Job, now: number): number | null {
   if (job.status === 'processing' && job.startedAt !== null && job.progress > 0.02) {
     const elapsed = now - job.startedAt;
     return Math.round((elapsed / job.progress) * (1 - job.progress));
@@ -97,7 +102,7 @@ export function jobRemainingMs(db: Database, job: Job, now: number): number | nu
   const video = db.prepare('SELECT size_bytes, duration_ms, width, height, codec FROM videos WHERE id = ?').get(job.videoId) as Row | undefined;
   if (!video) return null;
   const one = estimateOne(
-    db,
+    history,
     {
       sizeBytes: Number(video.size_bytes),
       durationMs: video.duration_ms == null ? null : Number(video.duration_ms),
@@ -115,7 +120,8 @@ export function jobRemainingMs(db: Database, job: Job, now: number): number | nu
 /** Every unfinished job's remaining time, and the queue's: the work shared out over the concurrent workers. */
 export function queueRemaining(db: Database, concurrency: number, now: number): { jobs: { jobId: string; ms: number | null }[]; queueMs: number | null } {
   const open = listJobs(db).filter((job) => job.status === 'processing' || job.status === 'pending' || job.status === 'failed');
-  const jobs = open.map((job) => ({ jobId: job.id, ms: jobRemainingMs(db, job, now) }));
+  const history = loadHistory(db);
+  const jobs = open.map((job) => ({ jobId: job.id, ms: jobRemainingMs(db, history, job, now) }));
   if (jobs.length === 0) return { jobs, queueMs: 0 };
   if (jobs.some((job) => job.ms === null)) return { jobs, queueMs: null };
   const total = jobs.reduce((sum, job) => sum + (job.ms ?? 0), 0);

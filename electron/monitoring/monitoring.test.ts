@@ -166,6 +166,7 @@ describe('storage', () => {
     expect(batch).toMatchObject({ name: 'Kept', frames: frames.length, sourceBytes: statSync(upload).size });
     expect(batch?.frameBytes).toBe(frames.reduce((sum, frame) => sum + statSync(path.join(s.paths.root, frame.path)).size, 0));
     expect(usage.databaseBytes).toBeGreaterThan(0);
+    expect((await invoke('storage.project', { projectId: project.id })).bytes).toBe(usage.projects[0]?.bytes);
 
     // What the test leaves behind: an empty batch, two orphan files, a frame whose image is gone (and one with a shape,
     // which must stay), and a stray temp folder of a job that is not running.

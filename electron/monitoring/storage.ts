@@ -1,6 +1,7 @@
 import { existsSync, lstatSync, readdirSync, rmdirSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { CleanupItem, StorageUsage } from '../../shared/monitoring-contract';
+import { StillframeError } from '../../shared/errors';
 import { recordChange, transaction, type Database, type Row } from '../library/database';
 import { deleteBatch } from '../library/batches';
 import { toLibraryRelative, type LibraryPaths } from '../library/paths';
@@ -44,40 +45,48 @@ function isUpload(paths: LibraryPaths, file: string): boolean {
   return !rel.startsWith('..') && !path.isAbsolute(rel);
 }
 
+function projectUsage(db: Database, paths: LibraryPaths, project: Row) {
+  const batches = db
+    .prepare('SELECT id, name FROM batches WHERE project_id = ? ORDER BY position, created_at')
+    .all(String(project.id))
+    .map((batch) => {
+      const frames = db.prepare('SELECT path, thumb_path, deleted_at FROM frames WHERE batch_id = ?').all(String(batch.id));
+      const frameBytes = frames.reduce((sum, row) => sum + fileSize(path.join(paths.root, String(row.path))), 0);
+      const thumbnailBytes = frames.reduce((sum, row) => sum + fileSize(path.join(paths.root, String(row.thumb_path))), 0);
+      const sourceBytes = db
+        .prepare('SELECT source_path FROM videos WHERE batch_id = ?')
+        .all(String(batch.id))
+        .map((row) => String(row.source_path))
+        .filter((file) => isUpload(paths, file))
+        .reduce((sum, file) => sum + fileSize(file), 0);
+      return {
+        id: String(batch.id),
+        name: String(batch.name),
+        bytes: frameBytes + thumbnailBytes + sourceBytes,
+        frames: frames.filter((row) => row.deleted_at == null).length,
+        frameBytes,
+        thumbnailBytes,
+        sourceBytes,
+      };
+    });
+  return {
+    id: String(project.id),
+    name: String(project.name),
+    bytes: batches.reduce((sum, batch) => sum + batch.bytes, 0),
+    batches,
+  };
+}
+
+export function projectStorage(db: Database, paths: LibraryPaths, projectId: string) {
+  const project = db.prepare('SELECT id, name FROM projects WHERE id = ?').get(projectId) as Row | undefined;
+  if (!project) throw new StillframeError('not-found', 'That project no longer exists.');
+  return projectUsage(db, paths, project);
+}
+
 /** Space per project and batch (frames, thumbnails, uploaded source copies), temporary files and the database. */
 export function storageUsage(db: Database, paths: LibraryPaths): StorageUsage {
   const projects = db.prepare('SELECT id, name FROM projects ORDER BY name COLLATE NOCASE').all();
-  const result = projects.map((project) => {
-    const batches = db
-      .prepare('SELECT id, name FROM batches WHERE project_id = ? ORDER BY position, created_at')
-      .all(String(project.id))
-      .map((batch) => {
-        const frames = db.prepare('SELECT path, thumb_path, deleted_at FROM frames WHERE batch_id = ?').all(String(batch.id));
-        const frameBytes = frames.reduce((sum, row) => sum + fileSize(path.join(paths.root, String(row.path))), 0);
-        const thumbnailBytes = frames.reduce((sum, row) => sum + fileSize(path.join(paths.root, String(row.thumb_path))), 0);
-        const sourceBytes = db
-          .prepare('SELECT source_path FROM videos WHERE batch_id = ?')
-          .all(String(batch.id))
-          .map((row) => String(row.source_path))
-          .filter((file) => isUpload(paths, file))
-          .reduce((sum, file) => sum + fileSize(file), 0);
-        return {
-          id: String(batch.id),
-          name: String(batch.name),
-          bytes: frameBytes + thumbnailBytes + sourceBytes,
-          frames: frames.filter((row) => row.deleted_at == null).length,
-          frameBytes,
-          thumbnailBytes,
-          sourceBytes,
-        };
-      });
-    return {
-      id: String(project.id),
-      name: String(project.name),
-      bytes: batches.reduce((sum, batch) => sum + batch.bytes, 0),
-      batches,
-    };
-  });
+  const result = projects.map((project) => projectUsage(db, paths, project));
   const tmpBytes = folderBytes(paths.tmp);
   const dbBytes = databaseBytes(paths);
   return {
