@@ -14,6 +14,7 @@ import { removeTestClips, testClip } from '../media/test-clips';
 import { apiClient } from '../test-support/api-client';
 import { cli } from '../test-support/run-cli';
 import { mediaDir, openTestServices } from '../test-support/temp-library';
+import { evaluateAlerts, listAlerts, loomWindowMs, readAlertRules } from './alerts';
 import { removeStaleJobTemp } from './storage';
 
 const options = { sampling: { mode: 'every' as const, seconds: 2 }, jpegQuality: 3 };
@@ -124,6 +125,23 @@ describe('alerts', () => {
     expect(after.active.map((alert) => alert.rule)).not.toContain('job-dead');
     expect(after.recent.find((alert) => alert.rule === 'job-dead')?.clearedAt).not.toBeNull();
     expect(raised.filter((alert) => alert.rule === 'job-dead')).toHaveLength(1);
+  });
+
+  it('say Loom is limiting requests, once, and clear when Loom has answered well for five minutes', async () => {
+    standIn = await startLoomStandIn({ mediaDir });
+    const s = services({ ingest: { maxAttempts: 2, loom: { baseUrl: standIn.baseUrl } } });
+    const raised: Alert[] = [];
+    s.events.on('alert.raised', (alert) => raised.push(alert));
+    const project = createProject(s.db, 'Loom');
+    const { jobs } = await importAndWait(s, project.id, 'Limited', [], [share(standIn.ids.rateLimited)]);
+    expect(jobs.map((job) => job.status)).toEqual(['done']);
+    expect(raised.filter((alert) => alert.rule === 'loom').map((alert) => alert.message)).toEqual([
+      'Loom is limiting how often Stillframe may ask; Loom imports are slowed down.',
+    ]);
+    expect((await apiClient(s).invoke('monitoring.stats', {})).loom.errors).toBe(1);
+    const later = { now: Date.now() + loomWindowMs + 1, diskFreeBytes: null, queuedNeedBytes: 0, queueRemainingMs: 0 };
+    expect(evaluateAlerts(s.db, readAlertRules(s.db), later).changed).toBe(true);
+    expect(listAlerts(s.db).active).toEqual([]);
   });
 
   it('say the disk is low when the threshold is above the free space, and stop once it is not', async () => {
