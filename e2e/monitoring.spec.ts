@@ -98,4 +98,15 @@ test('a failed import raises an alert in the page, once', async ({ app }, testIn
   await page.getByRole('button', { name: 'Discard cut-car.mp4' }).click();
   await expect(page.getByRole('list', { name: 'Active alerts' })).not.toContainText('could not be processed');
   await expect(notice).toHaveCount(0);
+
+  // The rules live in Settings; a disk threshold above the free space simulates a full disk.
+  await page.getByRole('button', { name: 'Settings' }).click();
+  const settings = page.getByRole('dialog', { name: 'Settings' });
+  await expect(settings.getByRole('checkbox', { name: 'A video could not be processed after every retry' })).toBeChecked();
+  await settings.getByLabel('Disk: least free space in GB').fill('999999');
+  const disk = page.getByRole('region', { name: 'Alerts' }).getByRole('alert').filter({ hasText: 'free on the library’s disk' });
+  await expect(disk).toContainText('less than the 999999 GB you set');
+  await page.screenshot({ path: testInfo.outputPath('settings-alert-rules.png') });
+  await settings.getByLabel('Disk: least free space in GB').fill('1');
+  await expect(disk).toHaveCount(0);
 });

@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { toAppError } from '../../../shared/errors';
 import type { AlertRules } from '../../../shared/monitoring-contract';
 import { call } from '../api';
@@ -7,13 +7,16 @@ import { call } from '../api';
 export function AlertRulesFields() {
   const [rules, setRules] = useState<AlertRules | null>(null);
   const [message, setMessage] = useState<string | null>(null);
+  const typing = useRef<ReturnType<typeof setTimeout> | null>(null);
   useEffect(() => {
     call('monitoring.rules', {}).then(setRules, (error: unknown) => setMessage(toAppError(error).message));
+    return () => {
+      if (typing.current) clearTimeout(typing.current);
+    };
   }, []);
   if (!rules) return message ? <p role="alert">{message}</p> : null;
 
-  const save = (next: AlertRules) => {
-    setRules(next);
+  const send = (next: AlertRules) =>
     call('monitoring.setRules', next).then(
       (saved) => {
         setRules(saved);
@@ -21,6 +24,12 @@ export function AlertRulesFields() {
       },
       (error: unknown) => setMessage(toAppError(error).message),
     );
+  // A threshold is saved once the person pauses typing: each keystroke of "250" would otherwise judge 2 and 25 too,
+  // raising and clearing alerts on the way.
+  const save = (next: AlertRules, waitMs = 0) => {
+    setRules(next);
+    if (typing.current) clearTimeout(typing.current);
+    typing.current = setTimeout(() => void send(next), waitMs);
   };
   const number = (value: string, fallback: number) => (value.trim() === '' || !Number.isFinite(Number(value)) ? fallback : Number(value));
 
@@ -43,10 +52,10 @@ export function AlertRulesFields() {
         <label>
           More than
           <input type="number" min={1} value={rules.backlog.maxVideos} aria-label="Backlog: most videos waiting"
-            onChange={(e) => save({ ...rules, backlog: { ...rules.backlog, maxVideos: Math.max(1, Math.round(number(e.target.value, rules.backlog.maxVideos))) } })} />
+            onChange={(e) => save({ ...rules, backlog: { ...rules.backlog, maxVideos: Math.max(1, Math.round(number(e.target.value, rules.backlog.maxVideos))) } }, 600)} />
           videos, or more than
           <input type="number" min={1} value={rules.backlog.maxMinutes} aria-label="Backlog: most minutes of work queued"
-            onChange={(e) => save({ ...rules, backlog: { ...rules.backlog, maxMinutes: Math.max(1, number(e.target.value, rules.backlog.maxMinutes)) } })} />
+            onChange={(e) => save({ ...rules, backlog: { ...rules.backlog, maxMinutes: Math.max(1, number(e.target.value, rules.backlog.maxMinutes)) } }, 600)} />
           minutes of work
         </label>
       </div>
@@ -58,7 +67,7 @@ export function AlertRulesFields() {
         <label>
           Less than
           <input type="number" min={0} step={0.5} value={rules.diskLow.minFreeGb} aria-label="Disk: least free space in GB"
-            onChange={(e) => save({ ...rules, diskLow: { ...rules.diskLow, minFreeGb: Math.max(0, number(e.target.value, rules.diskLow.minFreeGb)) } })} />
+            onChange={(e) => save({ ...rules, diskLow: { ...rules.diskLow, minFreeGb: Math.max(0, number(e.target.value, rules.diskLow.minFreeGb)) } }, 600)} />
           GB free, or less than the queued videos need
         </label>
       </div>
