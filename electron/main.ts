@@ -4,6 +4,7 @@ import { app, BrowserWindow, dialog, ipcMain, safeStorage, session, type IpcMain
 import { eventNames } from '../shared/contract';
 import { dispatch } from './api/dispatch';
 import { createHandlers } from './api/handlers';
+import { showAlertsAsNotifications } from './desktop-notifications';
 import { appEntryUrl, isAppUrl as isAppPage } from './app-scheme';
 import { contentSecurityPolicy } from './host/csp';
 import { defaultLibraryDir } from './library/paths';
@@ -88,6 +89,7 @@ async function start(): Promise<void> {
     const result = await dialog.showOpenDialog({ title: 'Export into folder', properties: ['openDirectory', 'createDirectory'] });
     return result.canceled ? null : (result.filePaths[0] ?? null);
   });
+  showAlertsAsNotifications(services.events);
   for (const name of eventNames) {
     services.events.on(name, (payload) => {
       for (const window of BrowserWindow.getAllWindows()) window.webContents.send('stillframe:event', name, payload);

@@ -13,6 +13,7 @@ import {
 import { appErrorSchema } from './errors';
 import { defineCall } from './define-call';
 import { selectionCalls } from './selection-contract';
+import { monitoringCalls, monitoringEvents } from './monitoring-contract';
 import { settingsCalls } from './settings-contract';
 import { extractionOptionsSchema } from './sampling';
 
@@ -52,6 +53,7 @@ export const calls = {
   ...datasetCalls,
   ...settingsCalls,
   ...selectionCalls,
+  ...monitoringCalls,
   'app.info': call(empty, appInfoSchema),
   'projects.list': call(empty, z.array(projectSchema)),
   'projects.create': call(z.object({ name: z.string().max(1000) }).strict(), projectSchema),
@@ -135,6 +137,7 @@ export const events = {
   'job.updated': jobSchema,
   'queue.stats': queueStatsSchema,
   'export.progress': exportProgressSchema,
+  ...monitoringEvents,
 } as const;
 
 export type Events = typeof events;

@@ -4,6 +4,7 @@ import type { z } from 'zod';
 import { createAnnotationHandlers } from './annotation-handlers';
 import { createDatasetHandlers } from './dataset-handlers';
 import { createSelectionHandlers } from './selection-handlers';
+import { createMonitoringHandlers } from './monitoring-handlers';
 import { createSettingsHandlers } from './settings-handlers';
 import { deleteBatch, getBatch, listBatches, renameBatch, reorderBatches } from '../library/batches';
 import { getFrame, listFrames, moveFrames, purgeDeletedFrames, restoreFrames, softDeleteFrames } from '../library/frames';
@@ -30,6 +31,7 @@ export function createHandlers(services: Services): Handlers {
     ...createDatasetHandlers(services),
     ...createSettingsHandlers(services),
     ...createSelectionHandlers(services),
+    ...createMonitoringHandlers(services),
     'app.info': () => {
       let ffmpeg: { found: boolean; message: string | null };
       try {

@@ -45,6 +45,8 @@ Commands:
                                             read a dataset into a project
   jobs [--json]                             list processing jobs
   jobs run                                  run pending jobs until none is left
+  stats [--since DURATION] [--json]         processing figures (default: the last 24h; e.g. 30m, 7d)
+  storage [--json] | storage clean [--dry-run] [--json]   space used, and removing what is no longer needed
   serve [--port N]                          serve the app to a browser on this machine
 
 Every command takes --library DIR (default: $STILLFRAME_LIBRARY, else the app's own library folder).`;
@@ -314,6 +316,11 @@ const datasetCommand =
   async (services, args, io) =>
     (await import('./dataset-commands'))[name](services, args, io);
 
+const monitoringCommand =
+  (name: 'statsCommand' | 'storageCommand'): Command =>
+  async (services, args, io) =>
+    (await import('./monitoring-commands'))[name](services, args, io);
+
 const commands: Record<string, Command> = {
   projects: projectsCommand,
   batches: batchesCommand,
@@ -323,6 +330,8 @@ const commands: Record<string, Command> = {
   export: datasetCommand('exportCommand'),
   import: datasetCommand('importCommand'),
   jobs: jobsCommand,
+  stats: monitoringCommand('statsCommand'),
+  storage: monitoringCommand('storageCommand'),
   serve: serveCommand,
 };
 

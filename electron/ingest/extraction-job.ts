@@ -53,6 +53,8 @@ export function createExtractionWorker(
   paths: LibraryPaths,
   /** Asked at each Loom job, so a key set or cleared in Settings applies to the next job without a restart. */
   loomSettings: () => LoomSettings,
+  /** Told each finished Loom download's size and how long it took (the monitoring's download speed). */
+  onDownloaded: (bytes: number, ms: number) => void = () => undefined,
 ): { worker: JobWorker; cleanup: JobCleanup } {
   const worker: JobWorker = async (job, signal, onProgress, onNotice) => {
     const video = getVideoLocation(db, job.videoId);
@@ -70,6 +72,7 @@ export function createExtractionWorker(
       let probe: VideoProbe;
       let extractProgress = onProgress;
       if (video.sourceType === 'loom') {
+        const downloadStarted = performance.now();
         const download = await downloadLoomVideo({
           id: video.contentHash.replace(/^loom:/, ''),
           settings: loomSettings(),
@@ -78,6 +81,7 @@ export function createExtractionWorker(
           onProgress: (fraction) => onProgress((fraction ?? 0) * 0.5),
           onRateLimited: (waitMs) => onNotice(rateLimitNotice(waitMs)),
         });
+        if (download.bytes > 0) onDownloaded(download.bytes, performance.now() - downloadStarted);
         input = download.file;
         probe = await probeVideo(input, { signal, keyframes: samplingUsesKeyframes(jobOptions(job)) });
         recordProbe(db, video.id, probe, download.bytes);

@@ -172,4 +172,65 @@ export const migrations: readonly string[] = [
   CREATE UNIQUE INDEX left_out_video_index ON left_out_frames (video_id, frame_index);
   CREATE INDEX left_out_batch ON left_out_frames (batch_id, video_id, frame_index);
   `,
+  // Monitoring (issue 17): what the queue, Loom and the machine did, kept 30 days, and the alerts raised. Metric rows
+  // name their job without a foreign key: the figures outlive a discarded job or a deleted project.
+  `
+  CREATE TABLE metric_jobs (
+    id INTEGER PRIMARY KEY,
+    job_id TEXT NOT NULL,
+    attempt INTEGER NOT NULL,
+    ended_at INTEGER NOT NULL,
+    queue_wait_ms INTEGER,
+    processing_ms INTEGER NOT NULL,
+    video_duration_ms INTEGER,
+    video_bytes INTEGER,
+    width INTEGER,
+    height INTEGER,
+    codec TEXT,
+    sampling_mode TEXT NOT NULL,
+    frames INTEGER NOT NULL,
+    frames_per_second REAL,
+    result TEXT NOT NULL CHECK (result IN ('done', 'failed', 'dead', 'cancelled')),
+    error_code TEXT
+  );
+  CREATE INDEX metric_jobs_ended ON metric_jobs (ended_at);
+
+  CREATE TABLE metric_loom_requests (
+    id INTEGER PRIMARY KEY,
+    at INTEGER NOT NULL,
+    endpoint TEXT NOT NULL,
+    response_ms INTEGER NOT NULL,
+    status INTEGER NOT NULL
+  );
+  CREATE INDEX metric_loom_requests_at ON metric_loom_requests (at);
+
+  CREATE TABLE metric_downloads (
+    id INTEGER PRIMARY KEY,
+    at INTEGER NOT NULL,
+    bytes INTEGER NOT NULL,
+    ms INTEGER NOT NULL,
+    bytes_per_second REAL
+  );
+  CREATE INDEX metric_downloads_at ON metric_downloads (at);
+
+  CREATE TABLE metric_samples (
+    at INTEGER PRIMARY KEY,
+    cpu_percent REAL,
+    memory_bytes INTEGER,
+    ffmpeg_cpu_percent REAL,
+    disk_free_bytes INTEGER,
+    queue_length INTEGER
+  );
+
+  CREATE TABLE alerts (
+    id TEXT PRIMARY KEY,
+    rule TEXT NOT NULL,
+    raised_at INTEGER NOT NULL,
+    cleared_at INTEGER,
+    message TEXT NOT NULL,
+    advice TEXT NOT NULL
+  );
+  CREATE UNIQUE INDEX alerts_one_open_per_rule ON alerts (rule) WHERE cleared_at IS NULL;
+  CREATE INDEX alerts_raised ON alerts (raised_at);
+  `,
 ];

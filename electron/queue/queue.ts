@@ -34,6 +34,8 @@ export interface QueueOptions {
   retryBaseMs?: number;
   /** Minimum time between progress writes and events per job. */
   progressIntervalMs?: number;
+  /** Told once per attempt that ended (done, failed, dead or cancelled), with the job as it is now: the metrics. */
+  onAttemptEnded?: (job: Job, startedAt: number) => void;
 }
 
 export function defaultConcurrency(): number {
@@ -50,6 +52,7 @@ export class ProcessingQueue {
   readonly concurrency: number;
   private readonly retryBaseMs: number;
   private readonly progressIntervalMs: number;
+  private readonly onAttemptEnded: (job: Job, startedAt: number) => void;
   private readonly running = new Map<string, AbortController>();
   private readonly settled = new Set<() => void>();
   private retryTimer: NodeJS.Timeout | null = null;
@@ -67,6 +70,12 @@ export class ProcessingQueue {
     this.concurrency = options.concurrency ?? defaultConcurrency();
     this.retryBaseMs = options.retryBaseMs ?? 2_000;
     this.progressIntervalMs = options.progressIntervalMs ?? 200;
+    this.onAttemptEnded = options.onAttemptEnded ?? (() => undefined);
+  }
+
+  /** The ids of the jobs whose workers are running in this process now. */
+  runningIds(): string[] {
+    return [...this.running.keys()];
   }
 
   /** Recovers what a crash interrupted, then starts working. */
@@ -168,10 +177,22 @@ export class ProcessingQueue {
       }
     } finally {
       this.running.delete(job.id);
+      this.reportEnded(job);
       this.publish(job.id);
       for (const resolve of this.settled) resolve();
       this.settled.clear();
       this.pump();
+    }
+  }
+
+  /** A shutdown returns the job to pending next start: that attempt did not end, so it is not reported. */
+  private reportEnded(claimed: Job): void {
+    try {
+      const job = getJob(this.db, claimed.id);
+      if (job.status === 'processing' || job.status === 'pending') return;
+      this.onAttemptEnded(job, claimed.startedAt ?? Date.now());
+    } catch (error) {
+      if (!(error instanceof StillframeError && error.code === 'not-found')) console.error('Recording a job’s metrics failed', error);
     }
   }
 

@@ -5,6 +5,7 @@ import { StillframeError, toAppError } from '../../../shared/errors';
 import { parseLoomLink } from '../../../shared/loom-links';
 import { batchNameMaxLength, defaultBatchName } from '../../../shared/names';
 import { samplingSchema, type Sampling } from '../../../shared/sampling';
+import { ImportEstimate } from '../monitoring/ImportEstimate';
 import { call, hostBridge } from '../api';
 import { formatBytes, percent } from '../format';
 import { Dialog } from './Dialog';
@@ -240,6 +241,9 @@ export function ImportDialog({ project, batches, source, onClose, onDone }: Impo
         </label>
       </fieldset>
       <SelectionFields sampling={sampling} maxFrames={maxFramesNumber} firstVideo={firstVideo} onChange={setSelection} />
+      {source.kind !== 'links' && (
+        <ImportEstimate sizes={source.kind === 'files' ? source.files.map((file) => file.size) : []} paths={source.kind === 'paths' ? source.paths : []} sampling={sampling} />
+      )}
       {transfer && (
         <p role="status">
           Copying {transfer.file} to the library… {percent(transfer.fraction)}

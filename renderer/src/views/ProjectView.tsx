@@ -7,6 +7,7 @@ import { useSelection } from '../state/selection';
 import { attempt, useApp } from '../state/store';
 import { prefetchBatchFrames } from '../use-batch-frames';
 import { useLiveQuery } from '../use-refresh';
+import { ProjectStorage } from '../monitoring/StorageView';
 import { BatchSection } from './BatchSection';
 import { ExportDialog } from './ExportDialog';
 import { ImportDialog, type ImportSource } from './ImportDialog';
@@ -185,7 +186,8 @@ export function ProjectView({ project, batchId }: { project: Project; batchId?: 
         <div>
           <h1 id="project-heading">{project.name}</h1>
           <p className="project-counts">
-            {plural(project.batchCount, 'batch', 'batches')} · {plural(project.videoCount, 'video')} · {plural(project.frameCount, 'frame')}
+            {plural(project.batchCount, 'batch', 'batches')} · {plural(project.videoCount, 'video')} · {plural(project.frameCount, 'frame')} ·{' '}
+            <ProjectStorage projectId={project.id} />
           </p>
         </div>
         <div className="header-actions">
