@@ -201,10 +201,11 @@ async function ingestCommand(services: Services, args: string[], io: CliIO): Pro
     ...(values['max-frames'] ? { maxFrames: parseNumber(values['max-frames'], '--max-frames', true) } : {}),
   };
   const { db } = services;
+  // The lock first: an ingest refused because another process runs this library's queue must change nothing.
+  services.startQueue();
   const project = findProjectByName(db, projectName) ?? createProject(db, projectName);
   const existing = findBatchByName(db, project.id, batchName);
   const links = positionals.filter(looksLikeLoomLink);
-  services.startQueue();
   const result = await ingestFiles(db, services.ingestSettings, {
     projectId: project.id,
     batch: existing ? { existingId: existing.id } : { newName: batchName },

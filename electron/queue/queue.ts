@@ -53,6 +53,8 @@ export class ProcessingQueue {
   private readonly running = new Map<string, AbortController>();
   private readonly settled = new Set<() => void>();
   private retryTimer: NodeJS.Timeout | null = null;
+  /** How many callers are in waitFor: while any is, a pending retry must keep the process alive. */
+  private waiters = 0;
   private started = false;
   private stopping = false;
   private workerSeq = 0;
@@ -94,11 +96,18 @@ export class ProcessingQueue {
 
   /** Resolves when every one of `ids` has ended (done, dead or cancelled). */
   async waitFor(ids: readonly string[]): Promise<Job[]> {
-    for (;;) {
-      const jobs = ids.map((id) => getJob(this.db, id));
-      // A cancelled job is marked at once but its worker is still cleaning up; it has ended only once that is done.
-      if (jobs.every((job) => terminal.has(job.status) && !this.running.has(job.id))) return jobs;
-      await new Promise<void>((resolve) => this.settled.add(resolve));
+    this.waiters++;
+    this.retryTimer?.ref();
+    try {
+      for (;;) {
+        const jobs = ids.map((id) => getJob(this.db, id));
+        // A cancelled job is marked at once but its worker is still cleaning up; it has ended only once that is done.
+        if (jobs.every((job) => terminal.has(job.status) && !this.running.has(job.id))) return jobs;
+        await new Promise<void>((resolve) => this.settled.add(resolve));
+      }
+    } finally {
+      this.waiters--;
+      if (this.waiters === 0) this.retryTimer?.unref();
     }
   }
 
@@ -136,7 +145,9 @@ export class ProcessingQueue {
     const at = nextRetryAt(this.db);
     if (at === null || this.stopping) return;
     this.retryTimer = setTimeout(() => this.pump(), Math.max(0, at - Date.now()));
-    this.retryTimer.unref();
+    // A backoff alone must not keep an idle app or `serve` from exiting; someone waiting for the job (the CLI's
+    // ingest and jobs run) must be kept alive until it ends, or the process exits with the wait unsettled.
+    if (this.waiters === 0) this.retryTimer.unref();
   }
 
   private async run(job: Job): Promise<void> {
