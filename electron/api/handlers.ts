@@ -10,6 +10,7 @@ import { discardJob, getJob, listJobs, queueStats, requeueJob } from '../library
 import { createProject, deleteProject, listProjects, renameProject } from '../library/projects';
 import { listVideos } from '../library/videos';
 import { ingestFiles } from '../ingest/ingest';
+import { explainFailure } from '../library/disk-space';
 import { resolveFfmpeg } from '../media/binaries';
 import type { Services } from '../services';
 import { version } from '../../package.json';
@@ -18,8 +19,27 @@ import { version } from '../../package.json';
 export type Handlers = { [C in CallName]: (input: z.output<Calls[C]['input']>) => Promise<CallOutput<C>> | CallOutput<C> };
 
 
-/** The contract's one implementation, over the services. Both hosts and the tests call exactly these. */
+/** Every handler, with a full disk reported as such wherever in the call the write failed. */
+function explainingFailures(handlers: Handlers, root: string): Handlers {
+  const wrapped: Record<string, (input: unknown) => Promise<unknown>> = {};
+  for (const [name, handler] of Object.entries(handlers) as [string, (input: unknown) => unknown][]) {
+    wrapped[name] = async (input) => {
+      try {
+        return await handler(input);
+      } catch (error) {
+        throw explainFailure(error, root);
+      }
+    };
+  }
+  return wrapped as unknown as Handlers;
+}
+
+/** The contract's one implementation, over the services. Both hosts, the CLI and the tests call exactly these. */
 export function createHandlers(services: Services): Handlers {
+  return explainingFailures(libraryHandlers(services), services.paths.root);
+}
+
+function libraryHandlers(services: Services): Handlers {
   const { db, events, queue, paths } = services;
   const changed = (entity: 'project' | 'batch' | 'video' | 'frame', projectId: string | null, batchId: string | null = null) =>
     events.emit('library.changed', { entity, projectId, batchId });

@@ -8,6 +8,7 @@ import { deleteBatch, findBatchByName, listBatches, renameBatch } from '../libra
 import { listProjectFrames, moveFrames } from '../library/frames';
 import { listJobs } from '../library/jobs';
 import { createProject, deleteProject, findProjectByName, listProjects, renameProject } from '../library/projects';
+import { explainFailure } from '../library/disk-space';
 import { defaultLibraryDir } from '../library/paths';
 import { getVideo } from '../library/videos';
 import { ingestFiles } from '../ingest/ingest';
@@ -327,6 +328,7 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
     return 2;
   }
   let services: Services | null = null;
+  let libraryDir = defaultLibraryDir(io.env);
   try {
     // Only --library and --help matter before the library opens; each command then parses its own flags strictly.
     const { values } = parseArgs({ args, options: common, allowPositionals: true, strict: false });
@@ -334,7 +336,7 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
       io.out(usage);
       return 0;
     }
-    const libraryDir = typeof values.library === 'string' ? path.resolve(values.library) : defaultLibraryDir(io.env);
+    if (typeof values.library === 'string') libraryDir = path.resolve(values.library);
     services = openServices({ libraryDir, ingest: { loom: loomSettingsFromEnv(io.env) } });
     return await command(services, args, io);
   } catch (error) {
@@ -342,7 +344,7 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
       io.err(`${error.message}\n\n${usage}`);
       return 2;
     }
-    const appError = toAppError(error);
+    const appError = toAppError(explainFailure(error, libraryDir));
     io.err(appError.code === 'internal' ? `${appError.message}\n${appError.detail ?? ''}` : appError.message);
     return appError.code === 'invalid-input' ? 2 : 1;
   } finally {

@@ -140,7 +140,7 @@ describe('ingesting videos into a batch', () => {
     expect(existsSync(path.join(paths.frames, project.id, 'long'))).toBe(false);
   });
 
-  it('retries a video whose source vanished, then lists it as dead with the reason', async () => {
+  it('fails a video whose source vanished at once, and lists it as dead with the reason', async () => {
     const services = openTestServices({ queue: { retryBaseMs: 20 } });
     const { db } = services;
     const dir = scratch();
@@ -153,7 +153,7 @@ describe('ingesting videos into a batch', () => {
     unlinkSync(source);
     services.startQueue();
     const [job] = await services.queue.waitFor(result.jobIds);
-    expect(job).toMatchObject({ status: 'dead', attempts: 3 });
+    expect(job).toMatchObject({ status: 'dead', attempts: 1 });
     expect(job?.error?.message).toBe(`The source video could not be found at ${source}. It may have been moved or deleted.`);
     expect(listVideos(db, result.batch.id)[0]?.status).toBe('failed');
   });

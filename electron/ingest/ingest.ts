@@ -13,7 +13,7 @@ import { createJob } from '../library/jobs';
 import { getProject } from '../library/projects';
 import { findVideoByHash, getVideo, insertVideo } from '../library/videos';
 import { samplingUsesKeyframes } from '../media/extract';
-import { probeVideo } from '../media/probe';
+import { isPermissionError, probeVideo, unreadableFile } from '../media/probe';
 import { loomSettingsFromEnv, resolveLoomLinks, type LoomSettings, type LoomVideoInfo } from '../loom/loom-api';
 import { parseLoomLink, type LoomLink } from '../../shared/loom-links';
 
@@ -81,7 +81,7 @@ function sha256File(file: string): Promise<string> {
     const hash = createHash('sha256');
     createReadStream(file, { highWaterMark: hashChunkBytes })
       .on('data', (chunk) => hash.update(chunk))
-      .on('error', reject)
+      .on('error', (error) => reject(isPermissionError(error) ? unreadableFile(error) : error))
       .on('end', () => resolve(hash.digest('hex')));
   });
 }

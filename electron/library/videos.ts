@@ -8,7 +8,10 @@ const videoColumns = `
   (SELECT COUNT(*) FROM frames f WHERE f.video_id = v.id AND f.deleted_at IS NULL) AS frame_count,
   (SELECT j.id FROM jobs j WHERE j.video_id = v.id ORDER BY j.created_at DESC LIMIT 1) AS job_id,
   (SELECT j.processing_progress FROM jobs j WHERE j.video_id = v.id ORDER BY j.created_at DESC LIMIT 1) AS progress,
-  (SELECT j.notice FROM jobs j WHERE j.video_id = v.id ORDER BY j.created_at DESC LIMIT 1) AS notice`;
+  (SELECT j.notice FROM jobs j WHERE j.video_id = v.id ORDER BY j.created_at DESC LIMIT 1) AS notice,
+  (SELECT CASE WHEN j.status = 'failed' THEN j.attempts + 1 END FROM jobs j WHERE j.video_id = v.id ORDER BY j.created_at DESC LIMIT 1)
+    AS retry_attempt,
+  (SELECT j.max_attempts FROM jobs j WHERE j.video_id = v.id ORDER BY j.created_at DESC LIMIT 1) AS max_attempts`;
 
 export function parseStoredError(value: unknown): AppErrorData | null {
   if (value == null) return null;
@@ -34,6 +37,7 @@ function toVideo(row: Row): Video {
     error: parseStoredError(row.error),
     progress: row.status === 'done' ? 1 : Number(row.progress ?? 0),
     notice: row.notice == null ? null : String(row.notice),
+    retry: row.retry_attempt == null ? null : { attempt: Number(row.retry_attempt), of: Number(row.max_attempts) },
     durationMs: nullableNumber(row.duration_ms),
     width: nullableNumber(row.width),
     height: nullableNumber(row.height),

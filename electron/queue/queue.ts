@@ -55,6 +55,11 @@ export class ProcessingQueue {
   private retryTimer: NodeJS.Timeout | null = null;
   /** How many callers are in waitFor: while any is, a pending retry must keep the process alive. */
   private waiters = 0;
+  /**
+   * Why the queue could not record its own progress (the disk holding the library filled up): waiting callers get
+   * it instead of waiting forever for a job that cannot move. The next wake() tries again.
+   */
+  private fault: unknown = null;
   private started = false;
   private stopping = false;
   private workerSeq = 0;
@@ -84,6 +89,7 @@ export class ProcessingQueue {
 
   /** Call after enqueuing jobs. */
   wake(): void {
+    this.fault = null;
     if (this.started) this.pump();
   }
 
@@ -100,6 +106,7 @@ export class ProcessingQueue {
     this.retryTimer?.ref();
     try {
       for (;;) {
+        if (this.fault !== null) throw this.fault;
         const jobs = ids.map((id) => getJob(this.db, id));
         // A cancelled job is marked at once but its worker is still cleaning up; it has ended only once that is done.
         if (jobs.every((job) => terminal.has(job.status) && !this.running.has(job.id))) return jobs;
@@ -130,13 +137,23 @@ export class ProcessingQueue {
   }
 
   private pump(): void {
-    if (this.stopping) return;
-    while (this.running.size < this.concurrency) {
-      const job = claimNextJob(this.db, `worker-${process.pid}-${++this.workerSeq}`, Date.now());
-      if (!job) break;
-      void this.run(job);
+    if (this.stopping || this.fault !== null) return;
+    try {
+      while (this.running.size < this.concurrency) {
+        const job = claimNextJob(this.db, `worker-${process.pid}-${++this.workerSeq}`, Date.now());
+        if (!job) break;
+        void this.run(job);
+      }
+      this.scheduleRetry();
+    } catch (error) {
+      this.halt(error);
     }
-    this.scheduleRetry();
+  }
+
+  private halt(error: unknown): void {
+    this.fault = error;
+    for (const resolve of this.settled) resolve();
+    this.settled.clear();
   }
 
   private scheduleRetry(): void {
@@ -175,7 +192,11 @@ export class ProcessingQueue {
     } catch (error) {
       this.cleanup(job);
       if (!controller.signal.aborted) {
-        markJobFailed(this.db, job, toAppError(error), this.retryBaseMs);
+        try {
+          markJobFailed(this.db, job, toAppError(error), this.retryBaseMs);
+        } catch (recordError) {
+          this.halt(recordError);
+        }
       }
     } finally {
       this.running.delete(job.id);
