@@ -1,12 +1,25 @@
+import path from 'node:path';
 import type { datasetCalls } from '../../shared/dataset-contract';
 import { StillframeError } from '../../shared/errors';
 import { exportDataset } from '../datasets/export';
 import { importDataset } from '../datasets/import';
+import { isInLibrary } from '../library/paths';
 import { getProject } from '../library/projects';
 import type { Services } from '../services';
 import type { Handlers } from './handlers';
 
 export type DatasetHandlers = Pick<Handlers, keyof typeof datasetCalls>;
+
+/**
+ * A relative path would resolve against whatever folder the host process started in (the browser host's, not the
+ * person's), so every host passes absolute paths; the CLI resolves its flags against the shell's folder first.
+ */
+function absolute(folder: string, what: string): string {
+  if (!path.isAbsolute(folder)) {
+    throw new StillframeError('invalid-input', `${what} must be a full path, such as /home/you/datasets/run-1, not “${folder}”.`);
+  }
+  return folder;
+}
 
 /** The dataset calls over the services; createHandlers spreads them into the contract's implementation. */
 export function createDatasetHandlers(services: Services): DatasetHandlers {
@@ -15,6 +28,14 @@ export function createDatasetHandlers(services: Services): DatasetHandlers {
 
   return {
     'datasets.export': async (request) => {
+      const outDir = absolute(request.outDir, 'The export folder');
+      // Stillframe owns everything in its library: tmp/ is emptied at each start and frames/ belongs to videos.
+      if (isInLibrary(paths.root, outDir)) {
+        throw new StillframeError(
+          'invalid-input',
+          `Choose an export folder outside the Stillframe library (${paths.root}): Stillframe manages everything in it and would delete or mix up the export.`,
+        );
+      }
       const exportId = request.exportId ?? null;
       const controller = new AbortController();
       if (exportId !== null) {
@@ -37,7 +58,7 @@ export function createDatasetHandlers(services: Services): DatasetHandlers {
     },
     'datasets.import': async ({ projectId, format, from, dryRun }) => {
       const project = getProject(db, projectId);
-      const summary = await importDataset(db, paths, { project, format, from, dryRun });
+      const summary = await importDataset(db, paths, { project, format, from: absolute(from, 'The dataset to import'), dryRun });
       // New batches, frames and labels: every view of the project reads again.
       if (!dryRun) events.emit('library.changed', { entity: 'batch', projectId, batchId: null });
       return summary;
