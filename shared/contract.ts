@@ -77,6 +77,8 @@ export const calls = {
     z.object({ batch: batchSchema, videos: z.array(ingestedVideoSchema) }),
   ),
   'videos.list': call(z.object({ batchId: idSchema }).strict(), z.array(videoSchema)),
+  /** Removes a failed or cancelled video that has no frames, with its jobs. */
+  'videos.delete': call(z.object({ id: idSchema }).strict(), z.object({ id: idSchema })),
   'frames.list': call(
     z
       .object({

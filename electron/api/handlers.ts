@@ -8,7 +8,7 @@ import { deleteBatch, getBatch, listBatches, renameBatch, reorderBatches } from 
 import { getFrame, listFrames, moveFrames, purgeDeletedFrames, restoreFrames, softDeleteFrames } from '../library/frames';
 import { discardJob, getJob, listJobs, queueStats, requeueJob } from '../library/jobs';
 import { createProject, deleteProject, listProjects, renameProject } from '../library/projects';
-import { listVideos } from '../library/videos';
+import { deleteFailedVideo, listVideos } from '../library/videos';
 import { ingestFiles } from '../ingest/ingest';
 import { explainFailure } from '../library/disk-space';
 import { resolveFfmpeg } from '../media/binaries';
@@ -103,6 +103,12 @@ function libraryHandlers(services: Services): Handlers {
       return { batch: result.batch, videos: result.videos };
     },
     'videos.list': ({ batchId }) => listVideos(db, batchId),
+    'videos.delete': ({ id }) => {
+      const video = deleteFailedVideo(db, id);
+      changed('video', video.projectId, video.batchId);
+      events.emit('queue.stats', queueStats(db, queue.concurrency));
+      return { id };
+    },
     'frames.list': ({ batchId, offset, limit }) => listFrames(db, batchId, offset, limit),
     'frames.get': ({ id }) => getFrame(db, id),
     'frames.delete': ({ ids }) => {

@@ -13,9 +13,9 @@ import { createJob } from '../library/jobs';
 import { getProject } from '../library/projects';
 import { findVideoByHash, getVideo, insertVideo } from '../library/videos';
 import { samplingUsesKeyframes } from '../media/extract';
-import { isPermissionError, probeVideo, unreadableFile } from '../media/probe';
+import { isPermissionError, probeVideo, unreadableFile, type VideoProbe } from '../media/probe';
 import { loomSettingsFromEnv, resolveLoomLinks, type LoomSettings, type LoomVideoInfo } from '../loom/loom-api';
-import { parseLoomLink, type LoomLink } from '../../shared/loom-links';
+import { looksLikeLoomLink, parseLoomLink, type LoomLink } from '../../shared/loom-links';
 
 export interface IngestSettings {
   maxFileBytes: number;
@@ -91,7 +91,7 @@ async function addLoomVideos(
   db: Database,
   settings: IngestSettings,
   request: IngestRequest,
-  batch: Batch,
+  ensureBatch: () => Batch,
   text: string,
   link: LoomLink,
   jobIds: string[],
@@ -103,6 +103,7 @@ async function addLoomVideos(
     return [{ file: text, video: null, duplicateOf: null, error: toAppError(error) }];
   }
   return videos.map((info) => {
+    const batch = ensureBatch();
     const file = link.kind === 'folder' ? info.shareUrl : text;
     const contentHash = `loom:${info.id}`;
     const duplicateOf = findVideoByHash(db, batch.id, contentHash);
@@ -129,6 +130,50 @@ async function addLoomVideos(
     request.onQueued?.();
     return { file, video: getVideo(db, id), duplicateOf: null, error: null };
   });
+}
+
+/** A file read and probed, waiting to become a video row once there is a batch for it. */
+interface HeldFile {
+  /** Made when the file was read, so rows added together still list in the order their files came. */
+  id: string;
+  file: string;
+  name: string;
+  sizeBytes: number;
+  contentHash: string;
+  probe: VideoProbe | null;
+  /** Why it is not a video that can be extracted (probe failed, too large); null for a video. */
+  error: AppErrorData | null;
+  /** Its place among the results. */
+  slot: number;
+}
+
+async function readFileForIngest(
+  file: string,
+  name: string,
+  settings: IngestSettings,
+  options: ExtractionOptions,
+): Promise<Omit<HeldFile, 'slot'>> {
+  const info = await stat(file).catch(() => {
+    throw new StillframeError('file-missing', `“${name}” could not be found. It may have been moved or deleted.`);
+  });
+  if (!info.isFile()) throw new StillframeError('not-a-video', `“${name}” is not a file.`);
+  const tooLarge = info.size > settings.maxFileBytes;
+  // Hashing and probing both read the file; run them together so a large import waits once, not twice.
+  const probing = tooLarge ? null : probeVideo(file, { keyframes: samplingUsesKeyframes(options) });
+  const [contentHash, probed] = await Promise.all([
+    sha256File(file),
+    probing?.then((probe) => ({ probe }), (error: unknown) => ({ error: toAppError(error) })) ?? null,
+  ]);
+  const probe = probed && 'probe' in probed ? probed.probe : null;
+  const error = tooLarge
+    ? new StillframeError(
+        'file-too-large',
+        `“${name}” is ${(info.size / 1024 ** 3).toFixed(1)} GB, more than the ${(settings.maxFileBytes / 1024 ** 3).toFixed(1)} GB limit set in Settings.`,
+      ).toData()
+    : probed && 'error' in probed
+      ? probed.error
+      : null;
+  return { id: uuidv7(), file, name, sizeBytes: info.size, contentHash, probe, error };
 }
 
 function resolveBatch(db: Database, projectId: string, choice: BatchChoice): Batch {
@@ -162,55 +207,65 @@ export async function ingestFiles(
     if (firstBadLink) throw new StillframeError('invalid-input', firstBadLink.message);
     throw new StillframeError('invalid-input', 'No videos were found in what you chose. Pick video files or folders that contain them.');
   }
-  const batch = resolveBatch(db, request.projectId, request.batch);
+  // The batch is made only once something in the request is a video: a request of nothing but text files, or of
+  // links that lead nowhere, is refused whole and leaves no empty failed batch behind.
+  let batch: Batch | null = 'existingId' in request.batch ? resolveBatch(db, request.projectId, request.batch) : null;
+  const held: HeldFile[] = [];
   const results: IngestedVideo[] = [];
   const jobIds: string[] = [];
+  const insertFile = (item: Omit<HeldFile, 'slot'>, into: Batch): IngestedVideo => {
+    const duplicateOf = findVideoByHash(db, into.id, item.contentHash);
+    if (duplicateOf) return { file: item.file, video: null, duplicateOf, error: null };
+    const { id, probe, error } = item;
+    transaction(db, () => {
+      insertVideo(db, {
+        id, projectId: request.projectId, batchId: into.id, name: item.name, sourcePath: item.file, sizeBytes: item.sizeBytes,
+        contentHash: item.contentHash, status: probe ? 'pending' : 'failed', error, probe,
+      });
+      if (probe) jobIds.push(createJob(db, id, request.options, { maxAttempts: settings.maxAttempts }));
+    });
+    if (probe) request.onQueued?.();
+    return { file: item.file, video: getVideo(db, id), duplicateOf: null, error };
+  };
+  const ensureBatch = (): Batch => {
+    if (batch !== null) return batch;
+    const made = resolveBatch(db, request.projectId, request.batch);
+    batch = made;
+    // Files read before the first video are added now, in the order they came.
+    for (const item of held.splice(0)) results[item.slot] = insertFile(item, made);
+    return made;
+  };
   for (const item of links) {
     if (item.link === null) {
       results.push({ file: item.text, video: null, duplicateOf: null, error: item.error });
       continue;
     }
-    results.push(...(await addLoomVideos(db, settings, request, batch, item.text, item.link, jobIds)));
+    results.push(...(await addLoomVideos(db, settings, request, ensureBatch, item.text, item.link, jobIds)));
   }
   for (const file of files) {
     const name = request.displayNames?.get(file) ?? path.basename(file);
     try {
-      const info = await stat(file).catch(() => {
-        throw new StillframeError('file-missing', `“${name}” could not be found. It may have been moved or deleted.`);
-      });
-      if (!info.isFile()) throw new StillframeError('not-a-video', `“${name}” is not a file.`);
-      const tooLarge = info.size > settings.maxFileBytes;
-      // Hashing and probing both read the file; run them together so a large import waits once, not twice.
-      const probing = tooLarge ? null : probeVideo(file, { keyframes: samplingUsesKeyframes(request.options) });
-      const [contentHash, probed] = await Promise.all([
-        sha256File(file),
-        probing?.then((probe) => ({ probe }), (error: unknown) => ({ error: toAppError(error) })) ?? null,
-      ]);
-      const duplicateOf = findVideoByHash(db, batch.id, contentHash);
-      if (duplicateOf) {
-        results.push({ file, video: null, duplicateOf, error: null });
-        continue;
+      const item = await readFileForIngest(file, name, settings, request.options);
+      const slot = results.length;
+      results.push({ file, video: null, duplicateOf: null, error: item.error });
+      if (batch === null && item.probe === null) {
+        if (!held.some((other) => other.contentHash === item.contentHash)) held.push({ ...item, slot });
+      } else {
+        results[slot] = insertFile(item, ensureBatch());
       }
-      const id = uuidv7();
-      const base = { id, projectId: request.projectId, batchId: batch.id, name, sourcePath: file, sizeBytes: info.size, contentHash };
-      const probe = probed && 'probe' in probed ? probed.probe : null;
-      const probeError = tooLarge
-        ? new StillframeError(
-            'file-too-large',
-            `“${name}” is ${(info.size / 1024 ** 3).toFixed(1)} GB, more than the ${(settings.maxFileBytes / 1024 ** 3).toFixed(1)} GB limit set in Settings.`,
-          ).toData()
-        : probed && 'error' in probed
-          ? probed.error
-          : null;
-      transaction(db, () => {
-        insertVideo(db, { ...base, status: probe ? 'pending' : 'failed', error: probeError, probe });
-        if (probe) jobIds.push(createJob(db, id, request.options, { maxAttempts: settings.maxAttempts }));
-      });
-      if (probe) request.onQueued?.();
-      results.push({ file, video: getVideo(db, id), duplicateOf: null, error: probeError });
     } catch (error) {
       results.push({ file, video: null, duplicateOf: null, error: toAppError(error) });
     }
   }
-  return { batch: getBatch(db, batch.id), videos: results, jobIds };
+  if (batch === null) {
+    const failures = results.filter((item) => item.error !== null);
+    const first = failures[0];
+    const label = first && (looksLikeLoomLink(first.file) ? first.file : (request.displayNames?.get(first.file) ?? path.basename(first.file)));
+    const more = failures.length > 1 ? ` (and ${failures.length - 1} more that are not videos either)` : '';
+    throw new StillframeError(
+      first?.error?.code === 'invalid-input' || first === undefined ? 'invalid-input' : first.error?.code ?? 'not-a-video',
+      first ? `Nothing was imported: “${label}”: ${first.error?.message ?? ''}${more}` : 'Nothing was imported.',
+    );
+  }
+  return { batch: getBatch(db, (batch as Batch).id), videos: results, jobIds };
 }

@@ -1,7 +1,7 @@
 import type { Video, VideoStatus } from '../../shared/domain';
 import { appErrorSchema, StillframeError, type AppErrorData } from '../../shared/errors';
 import type { VideoProbe } from '../media/probe';
-import { recordChange, type Database, type Row } from './database';
+import { recordChange, transaction, type Database, type Row } from './database';
 
 const videoColumns = `
   v.*,
@@ -114,6 +114,26 @@ export function insertVideo(db: Database, video: NewVideo): void {
     now,
   );
   recordChange(db, 'video', video.id, 'upsert');
+}
+
+/**
+ * Removes a video that never became frames (not a video, gone, cancelled, dead) with its jobs. One that has frames,
+ * or whose job is still waiting or running, stays: those are removed with their batch, or cancelled first.
+ */
+export function deleteFailedVideo(db: Database, id: string): Video {
+  return transaction(db, () => {
+    const video = getVideo(db, id);
+    if (video.status !== 'failed' && video.status !== 'cancelled') {
+      throw new StillframeError('conflict', `“${video.name}” is ${video.status}; only a failed or cancelled video can be removed.`);
+    }
+    const frames = db.prepare('SELECT COUNT(*) AS n FROM frames WHERE video_id = ?').get(id) as Row;
+    if (Number(frames.n) > 0) {
+      throw new StillframeError('conflict', `“${video.name}” has frames; delete them, or its batch, instead.`);
+    }
+    db.prepare('DELETE FROM videos WHERE id = ?').run(id);
+    recordChange(db, 'video', id, 'delete');
+    return video;
+  });
 }
 
 export function setVideoStatus(db: Database, id: string, status: VideoStatus, error: AppErrorData | null): void {

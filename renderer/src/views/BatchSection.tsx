@@ -40,6 +40,11 @@ function VideoRow({ video }: { video: Video }) {
           Retry
         </button>
       )}
+      {(video.status === 'failed' || video.status === 'cancelled') && video.frameCount === 0 && (
+        <button type="button" onClick={() => void attempt(() => call('videos.delete', { id: video.id }))} aria-label={`Remove ${video.name}`}>
+          Remove
+        </button>
+      )}
       {video.error && (
         <span className="video-error" role="note">
           {video.error.message}
