@@ -7,6 +7,7 @@ import { createHandlers } from './api/handlers';
 import { contentSecurityPolicy } from './host/csp';
 import { defaultLibraryDir } from './library/paths';
 import { mediaScheme } from '../shared/media-url';
+import { videoExtensions } from '../shared/video-files';
 import { handleMediaScheme, registerMediaScheme } from './media-protocol';
 import { openServices, type Services } from './services';
 import { lockDownContents } from './window-security';
@@ -88,7 +89,7 @@ async function start(): Promise<void> {
     const result = await dialog.showOpenDialog({
       title: 'Import videos',
       properties: ['openFile', 'multiSelections'],
-      filters: [{ name: 'Videos', extensions: ['mp4', 'mov', 'mkv', 'webm', 'avi', 'm4v', 'mpg', 'mpeg', 'ts', 'wmv', 'flv', '3gp'] }],
+      filters: [{ name: 'Videos', extensions: [...videoExtensions] }],
     });
     return result.canceled ? [] : result.filePaths;
   });

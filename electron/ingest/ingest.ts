@@ -16,6 +16,7 @@ import { samplingUsesKeyframes } from '../media/extract';
 import { isPermissionError, probeVideo, unreadableFile, type VideoProbe } from '../media/probe';
 import { loomSettingsFromEnv, resolveLoomLinks, type LoomSettings, type LoomVideoInfo } from '../loom/loom-api';
 import { looksLikeLoomLink, parseLoomLink, type LoomLink } from '../../shared/loom-links';
+import { hasVideoExtension } from '../../shared/video-files';
 
 export interface IngestSettings {
   maxFileBytes: number;
@@ -27,10 +28,6 @@ export function defaultIngestSettings(env: NodeJS.ProcessEnv = process.env): Ing
   return { maxFileBytes: 5 * 1024 ** 3, maxAttempts: 3, loom: loomSettingsFromEnv(env) };
 }
 
-/** Extensions picked up when a whole folder is dropped; single files are always probed, whatever their name. */
-const videoExtensions = new Set([
-  '.mp4', '.m4v', '.mov', '.mkv', '.webm', '.avi', '.wmv', '.flv', '.mpg', '.mpeg', '.ts', '.mts', '.m2ts', '.3gp', '.ogv',
-]);
 
 export interface IngestRequest {
   projectId: string;
@@ -62,7 +59,7 @@ async function expandPaths(paths: readonly string[]): Promise<string[]> {
     if (info.isDirectory()) {
       const children = (await readdir(entry)).sort((a, b) => a.localeCompare(b));
       for (const child of children) await visit(path.join(entry, child), false);
-    } else if (direct || videoExtensions.has(path.extname(entry).toLowerCase())) {
+    } else if (direct || hasVideoExtension(entry)) {
       files.push(entry);
     }
   };

@@ -110,7 +110,11 @@ export function BatchSection({ batch, position, total, videoFilter, annotationFi
   const [open, setOpen] = useState(true);
   const [editing, setEditing] = useState<'rename' | 'delete' | 'export' | null>(null);
   const [dragOver, setDragOver] = useState(false);
-  const videos = useLiveQuery(() => call('videos.list', { batchId: batch.id }), { 'job.updated': (job) => job.batchId === batch.id }, [batch.id]);
+  const videos = useLiveQuery(
+    () => call('videos.list', { batchId: batch.id }),
+    { 'job.updated': (job) => job.batchId === batch.id, 'library.changed': (change) => change.entity === 'video' && change.batchId === batch.id },
+    [batch.id],
+  );
   const { frames, total: frameTotal, loadRest } = useBatchFrames(batch.id);
   const counts = useLiveQuery(
     () => call('frames.annotationCounts', { batchId: batch.id }),

@@ -4,6 +4,7 @@ import type { Batch, Project } from '../../../shared/domain';
 import { toAppError } from '../../../shared/errors';
 import { parseLoomLink } from '../../../shared/loom-links';
 import { batchNameMaxLength, defaultBatchName } from '../../../shared/names';
+import { hasVideoExtension } from '../../../shared/video-files';
 import { samplingSchema, type Sampling } from '../../../shared/sampling';
 import { call, hostBridge } from '../api';
 import { formatBytes, percent } from '../format';
@@ -28,9 +29,14 @@ function samplingFrom(mode: Mode, value: string): Sampling | null {
   return parsed.success ? parsed.data : null;
 }
 
+/** A dropped file that is plainly not a video (notes.txt) is left out before anything is uploaded. */
+function isVideoFile(file: File): boolean {
+  return file.type.startsWith('video/') || hasVideoExtension(file.name);
+}
+
 function sourceNames(source: ImportSource): string[] {
   if (source.kind === 'links') return [];
-  return source.kind === 'files' ? source.files.map((file) => file.name) : source.paths.map((p) => p.split(/[\\/]/).pop() ?? p);
+  return source.kind === 'files' ? source.files.filter(isVideoFile).map((file) => file.name) : source.paths.map((p) => p.split(/[\\/]/).pop() ?? p);
 }
 
 /** The pasted text as links, one per line, each checked at once so a typo is shown before anything is fetched. */
@@ -100,7 +106,7 @@ export function ImportDialog({ project, batches, source, onClose, onDone }: Impo
           ? []
           : source.kind === 'paths'
           ? source.paths
-          : await hostBridge().filesToPaths(source.files, (progress) =>
+          : await hostBridge().filesToPaths(source.files.filter(isVideoFile), (progress) =>
               setTransfer({ file: progress.file, fraction: progress.totalBytes > 0 ? progress.loadedBytes / progress.totalBytes : 0 }),
             );
       setTransfer(null);
@@ -121,7 +127,8 @@ export function ImportDialog({ project, batches, source, onClose, onDone }: Impo
     }
   };
 
-  const totalBytes = source.kind === 'files' ? source.files.reduce((sum, file) => sum + file.size, 0) : null;
+  const totalBytes = source.kind === 'files' ? source.files.filter(isVideoFile).reduce((sum, file) => sum + file.size, 0) : null;
+  const leftOut = source.kind === 'files' ? source.files.filter((file) => !isVideoFile(file)).map((file) => file.name) : [];
 
   return (
     <Dialog
@@ -129,14 +136,17 @@ export function ImportDialog({ project, batches, source, onClose, onDone }: Impo
       title={
         source.kind === 'links'
           ? `Import Loom videos into “${project.name}”`
-          : `Import ${names.length === 1 ? '1 video' : `${names.length} videos`} into “${project.name}”`
+          : names.length === 0
+            ? 'None of these is a video'
+            : `Import ${names.length === 1 ? '1 video' : `${names.length} videos`} into “${project.name}”`
       }
       submitLabel="Import"
       onClose={onClose}
       onSubmit={() => void submit()}
       submitDisabled={
         busy || !sampling || !maxFramesValid || (target === 'existing' && !existingId) ||
-        (source.kind === 'links' && (pasted.links.length === 0 || pasted.problems.length > 0))
+        (source.kind === 'links' && (pasted.links.length === 0 || pasted.problems.length > 0)) ||
+        (source.kind === 'files' && names.length === 0)
       }
     >
       {source.kind === 'links' ? (
@@ -158,6 +168,7 @@ export function ImportDialog({ project, batches, source, onClose, onDone }: Impo
           {names.slice(0, 5).join(', ')}
           {names.length > 5 && ` and ${names.length - 5} more`}
           {totalBytes !== null && ` (${formatBytes(totalBytes)})`}
+          {leftOut.length > 0 && ` · Not videos, left out: ${leftOut.join(', ')}`}
         </p>
       )}
       <fieldset>
