@@ -81,6 +81,8 @@ const importRequestSchema = z
     from: z.string().min(1).max(4096),
     /** Report what would change and write nothing. */
     dryRun: z.boolean().default(false),
+    /** Chosen by the caller: names this import to `datasets.cancelImport`. */
+    importId: idSchema.optional(),
   })
   .strict();
 
@@ -123,4 +125,6 @@ export const datasetCalls = {
   'datasets.export': call(exportRequestSchema, exportSummarySchema),
   'datasets.cancelExport': call(z.object({ exportId: idSchema }).strict(), z.object({ cancelled: z.boolean() })),
   'datasets.import': call(importRequestSchema, importSummarySchema),
+  /** A cancelled import writes nothing. */
+  'datasets.cancelImport': call(z.object({ importId: idSchema }).strict(), z.object({ cancelled: z.boolean() })),
 } as const;

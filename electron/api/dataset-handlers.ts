@@ -25,6 +25,7 @@ function absolute(folder: string, what: string): string {
 export function createDatasetHandlers(services: Services): DatasetHandlers {
   const { db, events, paths } = services;
   const running = new Map<string, AbortController>();
+  const importing = new Map<string, AbortController>();
 
   return {
     'datasets.export': async (request) => {
@@ -51,14 +52,29 @@ export function createDatasetHandlers(services: Services): DatasetHandlers {
         if (exportId !== null) running.delete(exportId);
       }
     },
+    'datasets.cancelImport': ({ importId }) => {
+      const controller = importing.get(importId);
+      controller?.abort();
+      return { cancelled: controller !== undefined };
+    },
     'datasets.cancelExport': ({ exportId }) => {
       const controller = running.get(exportId);
       controller?.abort();
       return { cancelled: controller !== undefined };
     },
-    'datasets.import': async ({ projectId, format, from, dryRun }) => {
+    'datasets.import': async ({ projectId, format, from, dryRun, importId }) => {
       const project = getProject(db, projectId);
-      const summary = await importDataset(db, paths, { project, format, from: absolute(from, 'The dataset to import'), dryRun });
+      const controller = new AbortController();
+      if (importId !== undefined) {
+        if (importing.has(importId)) throw new StillframeError('conflict', 'That import is already running.');
+        importing.set(importId, controller);
+      }
+      let summary;
+      try {
+        summary = await importDataset(db, paths, { project, format, from: absolute(from, 'The dataset to import'), dryRun, signal: controller.signal });
+      } finally {
+        if (importId !== undefined) importing.delete(importId);
+      }
       // New batches, frames and labels: every view of the project reads again.
       if (!dryRun) events.emit('library.changed', { entity: 'batch', projectId, batchId: null });
       return summary;

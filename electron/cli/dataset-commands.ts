@@ -4,11 +4,10 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { CallInput } from '../../shared/contract';
 import type { ExportSummary, ImportSummary } from '../../shared/dataset-contract';
 import { StillframeError } from '../../shared/errors';
-import { formatTitles, importFormats, type ImportFormat } from '../../shared/formats/dataset';
+import { formatTitles, importFormats } from '../../shared/formats/dataset';
 import { importDataset } from '../datasets/import';
-import { createProject, findProjectByName } from '../library/projects';
 import type { Services } from '../services';
-import { batchNamed, cliApi, projectNamed } from './api';
+import { batchNamed, cliApi, projectNamed, sameName } from './api';
 import type { CliIO } from './cli';
 
 /** Usage mistakes are invalid input, which the CLI reports with exit code 2. */
@@ -168,13 +167,30 @@ export async function importCommand(services: Services, args: string[], io: CliI
     from: { type: 'string' },
     'dry-run': { type: 'boolean', default: false },
   });
+  const api = cliApi(services);
   const projectName = required(values.project, '--project');
-  const format: ImportFormat = oneOf(required(values.format, '--format'), importFormats, '--format');
-  const from = required(values.from, '--from');
+  const format = required(values.format, '--format') as CallInput<'datasets.import'>['format'];
+  // Relative to the folder the person typed it in.
+  const from = path.resolve(required(values.from, '--from'));
   const dryRun = values['dry-run'];
-  const { db } = services;
-  const project = findProjectByName(db, projectName) ?? (dryRun ? null : createProject(db, projectName));
-  const summary = await untilInterrupted((signal) => importDataset(db, services.paths, { project, format, from, dryRun, signal }));
+  const existing = (await api.invoke('projects.list', {})).find((project) => sameName(project.name, projectName));
+  let summary: ImportSummary;
+  if (existing === undefined && dryRun) {
+    // A dry run into a project that does not exist yet creates nothing, not even the project, so there is no
+    // project for the call to name: the import reads the dataset against an empty project.
+    const known = oneOf(format, importFormats, '--format');
+    summary = await untilInterrupted((signal) => importDataset(services.db, services.paths, { project: null, format: known, from, dryRun, signal }));
+  } else {
+    const project = existing ?? (await api.invoke('projects.create', { name: projectName }));
+    const importId = randomUUID();
+    const interrupt = () => void api.invoke('datasets.cancelImport', { importId });
+    process.once('SIGINT', interrupt);
+    try {
+      summary = await api.invoke('datasets.import', { projectId: project.id, format, from, dryRun, importId }, { format: '--format', from: '--from' });
+    } finally {
+      process.off('SIGINT', interrupt);
+    }
+  }
   if (values.json) io.out(JSON.stringify({ import: summary }));
   else io.out(importText(summary).join('\n'));
   return summary.problems.length + summary.moreProblems > 0 ? 1 : 0;
