@@ -1,5 +1,6 @@
 import type { CallName, CallOutput, Calls } from '../../shared/contract';
-import { toAppError } from '../../shared/errors';
+import path from 'node:path';
+import { StillframeError, toAppError } from '../../shared/errors';
 import type { z } from 'zod';
 import { createAnnotationHandlers } from './annotation-handlers';
 import { createDatasetHandlers } from './dataset-handlers';
@@ -98,6 +99,9 @@ function libraryHandlers(services: Services): Handlers {
       return batches;
     },
     'ingest.start': async (input) => {
+      // A relative path would resolve against the folder the host process started in, not the person's.
+      const relative = input.paths.find((file) => !path.isAbsolute(file));
+      if (relative !== undefined) throw new StillframeError('invalid-input', `Give each file as a full path, not “${relative}”.`);
       const result = await ingestFiles(db, { ...services.ingestSettings, loom: services.loomSettings() }, { ...input, onQueued: () => queue.wake() });
       changed('batch', input.projectId, result.batch.id);
       return { batch: result.batch, videos: result.videos };

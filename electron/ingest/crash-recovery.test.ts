@@ -34,6 +34,41 @@ function ffmpegsFor(library: string): string[] {
     .filter((line) => line.includes(path.join(library, 'tmp')) && /ffmpeg/.test(line) && !line.includes('stillframe-watchdog'));
 }
 
+/** Batches that have no video: what an import leaves if it made its batch and was killed before adding to it. */
+function emptyBatches(library: string): string[] {
+  const file = path.join(library, 'stillframe.db');
+  if (!existsSync(file)) return [];
+  const db = new DatabaseSync(file, { readOnly: true });
+  try {
+    return (db.prepare('SELECT name FROM batches b WHERE NOT EXISTS (SELECT 1 FROM videos v WHERE v.batch_id = b.id)').all() as { name: string }[])
+      .map((row) => row.name);
+  } catch {
+    return [];
+  } finally {
+    db.close();
+  }
+}
+
+describe('a kill in the middle of an import', () => {
+  it('never leaves a batch without its videos, wherever the kill lands', async () => {
+    expect(existsSync(cli), 'run `npm run build` before the tests').toBe(true);
+    const text = path.join(tempLibraryDir(), 'notes.mp4');
+    writeFileSync(text, 'these are my notes, not a video\n'.repeat(50));
+    const inputs = [text, path.join(mediaDir, 'milk.mkv'), path.join(mediaDir, 'bottle-detection.mp4')];
+    for (let round = 0; round < 8; round++) {
+      const library = tempLibraryDir();
+      const child = spawn(process.execPath, [cli, 'ingest', ...inputs, '--library', library, '--project', 'P', '--batch', `B${round}`], { stdio: 'ignore' });
+      // Spread over start-up, probing, the batch's creation and the first extraction.
+      await new Promise((resolve) => setTimeout(resolve, 150 + Math.random() * 600));
+      child.kill('SIGKILL');
+      await new Promise((resolve) => child.once('exit', resolve));
+      expect(emptyBatches(library), `round ${round}`).toEqual([]);
+      const resumed = spawnSync(process.execPath, [cli, 'jobs', 'run', '--library', library], { encoding: 'utf8' });
+      expect(resumed.status, resumed.stderr).toBe(0);
+    }
+  });
+});
+
 describe('a crash in the middle of an extraction', () => {
   it('takes FFmpeg down with the CLI when the CLI is killed', async () => {
     expect(existsSync(cli), 'run `npm run build` before the tests').toBe(true);

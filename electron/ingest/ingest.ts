@@ -100,13 +100,14 @@ async function addLoomVideos(
     return [{ file: text, video: null, duplicateOf: null, error: toAppError(error) }];
   }
   return videos.map((info) => {
-    const batch = ensureBatch();
     const file = link.kind === 'folder' ? info.shareUrl : text;
     const contentHash = `loom:${info.id}`;
-    const duplicateOf = findVideoByHash(db, batch.id, contentHash);
-    if (duplicateOf) return { file, video: null, duplicateOf, error: null };
     const id = uuidv7();
-    transaction(db, () => {
+    // A batch made for its first video is committed with it: a kill in between leaves no empty batch behind.
+    const duplicateOf = transaction(db, () => {
+      const batch = ensureBatch();
+      const existing = findVideoByHash(db, batch.id, contentHash);
+      if (existing) return existing;
       insertVideo(db, {
         id,
         projectId: request.projectId,
@@ -123,7 +124,9 @@ async function addLoomVideos(
         probe: null,
       });
       jobIds.push(createJob(db, id, request.options, { maxAttempts: settings.maxAttempts }));
+      return null;
     });
+    if (duplicateOf) return { file, video: null, duplicateOf, error: null };
     request.onQueued?.();
     return { file, video: getVideo(db, id), duplicateOf: null, error: null };
   });
@@ -248,7 +251,8 @@ export async function ingestFiles(
       if (batch === null && item.probe === null) {
         if (!held.some((other) => other.contentHash === item.contentHash)) held.push({ ...item, slot });
       } else {
-        results[slot] = insertFile(item, ensureBatch());
+        // As for Loom videos: the batch and the rows for it commit together.
+        results[slot] = transaction(db, () => insertFile(item, ensureBatch()));
       }
     } catch (error) {
       results.push({ file, video: null, duplicateOf: null, error: toAppError(error) });
