@@ -68,6 +68,8 @@ describe('ingesting videos into a batch', () => {
       error: { code: 'not-a-video', message: 'Nothing was imported: “notes.mp4”: This file is not a video that FFmpeg can read.' },
     });
     expect(await invoke('batches.list', { projectId: project.id })).toEqual([]);
+    const relative = await attempt('ingest.start', { projectId: project.id, batch: { newName: 'Oops' }, paths: ['notes.mp4'], options: everySecond });
+    expect(relative).toMatchObject({ ok: false, error: { code: 'invalid-input', message: 'Give each file as a full path, not “notes.mp4”.' } });
 
     const mixed = await invoke('ingest.start', {
       projectId: project.id, batch: { newName: 'Mixed' }, paths: [text, path.join(mediaDir, 'milk.mkv')], options: everySecond,
