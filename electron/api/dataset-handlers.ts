@@ -1,8 +1,6 @@
 import path from 'node:path';
 import type { datasetCalls } from '../../shared/dataset-contract';
 import { StillframeError } from '../../shared/errors';
-import { exportDataset } from '../datasets/export';
-import { importDataset } from '../datasets/import';
 import { isInLibrary } from '../library/paths';
 import { getProject } from '../library/projects';
 import type { Services } from '../services';
@@ -21,7 +19,11 @@ function absolute(folder: string, what: string): string {
   return folder;
 }
 
-/** The dataset calls over the services; createHandlers spreads them into the contract's implementation. */
+/**
+ * The dataset calls over the services; createHandlers spreads them into the contract's implementation. The formats
+ * are loaded by the first export or import: every CLI command builds these handlers, and ingest above all must not
+ * pay for reading and compiling them at each start.
+ */
 export function createDatasetHandlers(services: Services): DatasetHandlers {
   const { db, events, paths } = services;
   const running = new Map<string, AbortController>();
@@ -44,6 +46,7 @@ export function createDatasetHandlers(services: Services): DatasetHandlers {
         running.set(exportId, controller);
       }
       try {
+        const { exportDataset } = await import('../datasets/export');
         return await exportDataset(paths, request, {
           signal: controller.signal,
           onProgress: (progress) => events.emit('export.progress', { exportId, projectId: request.projectId, ...progress }),
@@ -71,6 +74,7 @@ export function createDatasetHandlers(services: Services): DatasetHandlers {
       }
       let summary;
       try {
+        const { importDataset } = await import('../datasets/import');
         summary = await importDataset(db, paths, { project, format, from: absolute(from, 'The dataset to import'), dryRun, signal: controller.signal });
       } finally {
         if (importId !== undefined) importing.delete(importId);
