@@ -74,6 +74,11 @@ describe('ingesting videos into a batch', () => {
     const mixed = await invoke('ingest.start', {
       projectId: project.id, batch: { newName: 'Mixed' }, paths: [text, path.join(mediaDir, 'milk.mkv')], options: everySecond,
     });
+    const other = path.join(dir, 'other.mp4');
+    writeFileSync(other, 'more notes\n'.repeat(100));
+    const intoExisting = await attempt('ingest.start', { projectId: project.id, batch: { existingId: mixed.batch.id }, paths: [other], options: everySecond });
+    expect(intoExisting).toMatchObject({ ok: false, error: { code: 'not-a-video' } });
+    expect(await invoke('videos.list', { batchId: mixed.batch.id })).toHaveLength(2);
     const failed = mixed.videos[0]?.video;
     expect(failed?.status).toBe('failed');
     const done = mixed.videos[1]?.video;

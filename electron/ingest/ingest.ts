@@ -184,8 +184,9 @@ function resolveBatch(db: Database, projectId: string, choice: BatchChoice): Bat
 }
 
 /**
- * Adds files to a batch: each becomes a video row, probed first, so that what is not a video is reported at once
- * (and stays visible as failed) while the rest of the import goes on. Returns the job ids it queued.
+ * Adds files to a batch: each is probed first and becomes a video row, so that what is not a video is reported at
+ * once (and stays visible as failed, removable) while the rest of the import goes on. A request in which nothing is
+ * a video is refused whole, before a batch is made or anything is added to one. Returns the job ids it queued.
  */
 export async function ingestFiles(
   db: Database,
@@ -207,9 +208,10 @@ export async function ingestFiles(
     if (firstBadLink) throw new StillframeError('invalid-input', firstBadLink.message);
     throw new StillframeError('invalid-input', 'No videos were found in what you chose. Pick video files or folders that contain them.');
   }
-  // The batch is made only once something in the request is a video: a request of nothing but text files, or of
-  // links that lead nowhere, is refused whole and leaves no empty failed batch behind.
-  let batch: Batch | null = 'existingId' in request.batch ? resolveBatch(db, request.projectId, request.batch) : null;
+  // The batch is made, or added to, only once something in the request is a video: a request of nothing but text
+  // files, or of links that lead nowhere, is refused whole and leaves no empty failed batch behind.
+  const existing = 'existingId' in request.batch ? resolveBatch(db, request.projectId, request.batch) : null;
+  let batch: Batch | null = null;
   const held: HeldFile[] = [];
   const results: IngestedVideo[] = [];
   const jobIds: string[] = [];
@@ -229,7 +231,7 @@ export async function ingestFiles(
   };
   const ensureBatch = (): Batch => {
     if (batch !== null) return batch;
-    const made = resolveBatch(db, request.projectId, request.batch);
+    const made = existing ?? resolveBatch(db, request.projectId, request.batch);
     batch = made;
     // Files read before the first video are added now, in the order they came.
     for (const item of held.splice(0)) results[item.slot] = insertFile(item, made);
@@ -264,7 +266,7 @@ export async function ingestFiles(
     const label = first && (looksLikeLoomLink(first.file) ? first.file : (request.displayNames?.get(first.file) ?? path.basename(first.file)));
     const more = failures.length > 1 ? ` (and ${failures.length - 1} more that are not videos either)` : '';
     throw new StillframeError(
-      first?.error?.code === 'invalid-input' || first === undefined ? 'invalid-input' : first.error?.code ?? 'not-a-video',
+      first?.error?.code ?? 'invalid-input',
       first ? `Nothing was imported: “${label}”: ${first.error?.message ?? ''}${more}` : 'Nothing was imported.',
     );
   }
