@@ -68,6 +68,11 @@ describe('the stillframe command', () => {
     expect(JSON.parse((await cli(['jobs', '--library', library, '--json'])).out)).toEqual({ jobs: [] });
     expect(existsSync(path.join(library, 'queue.lock'))).toBe(false);
 
+    const text = path.join(tempLibraryDir(), 'notes.mp4');
+    writeFileSync(text, 'plain text');
+    const refused = await cli(['ingest', text, '--library', library, '--project', 'Dairy', '--batch', 'B', '--json']);
+    expect(refused).toMatchObject({ code: 1, out: '', err: 'Nothing was imported: “notes.mp4”: This file is not a video that FFmpeg can read.' });
+    expect(JSON.parse((await cli(['projects', '--library', library, '--json'])).out)).toEqual({ projects: [] });
     await cli(['ingest', path.join(mediaDir, 'milk.mkv'), '--library', library, '--project', 'Dairy', '--batch', 'B']);
     const inside = await cli(['export', '--library', library, '--project', 'Dairy', '--format', 'coco', '--out', path.join(library, 'tmp')]);
     expect(inside.code).toBe(2);

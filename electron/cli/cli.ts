@@ -1,5 +1,6 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import path from 'node:path';
+import type { CallOutput } from '../../shared/contract';
 import type { Job } from '../../shared/domain';
 import { toAppError } from '../../shared/errors';
 import { looksLikeLoomLink } from '../../shared/loom-links';
@@ -195,17 +196,23 @@ async function ingestCommand(services: Services, args: string[], io: CliIO): Pro
   const api = cliApi(services);
   // The lock first: an ingest refused because another process runs this library's queue must change nothing.
   services.startQueue();
-  const project =
-    (await api.invoke('projects.list', {})).find((candidate) => sameName(candidate.name, projectName)) ??
-    (await api.invoke('projects.create', { name: projectName }));
+  const known = (await api.invoke('projects.list', {})).find((candidate) => sameName(candidate.name, projectName));
+  const project = known ?? (await api.invoke('projects.create', { name: projectName }));
   const existing = (await api.invoke('batches.list', { projectId: project.id })).find((candidate) => sameName(candidate.name, batchName));
-  const result = await api.invoke('ingest.start', {
-    projectId: project.id,
-    batch: existing ? { existingId: existing.id } : { newName: batchName },
-    paths: positionals.filter((item) => !looksLikeLoomLink(item)).map((file) => path.resolve(file)),
-    links: positionals.filter(looksLikeLoomLink),
-    options,
-  }, { paths: 'FILE', links: 'LOOM_LINK', options: '--every, --nth, --keyframes, --scene or --max-frames' });
+  let result: CallOutput<'ingest.start'>;
+  try {
+    result = await api.invoke('ingest.start', {
+      projectId: project.id,
+      batch: existing ? { existingId: existing.id } : { newName: batchName },
+      paths: positionals.filter((item) => !looksLikeLoomLink(item)).map((file) => path.resolve(file)),
+      links: positionals.filter(looksLikeLoomLink),
+      options,
+    }, { paths: 'FILE', links: 'LOOM_LINK', options: '--every, --nth, --keyframes, --scene or --max-frames' });
+  } catch (error) {
+    // A refused import changes nothing, so a project made for it goes again.
+    if (!known) await api.invoke('projects.delete', { id: project.id });
+    throw error;
+  }
   const { db } = services;
   const jobIds = result.videos.flatMap((item) => (item.video?.jobId ? [item.video.jobId] : []));
   if (!values.json) io.err(`Extracting frames from ${jobIds.length} video(s)…`);
