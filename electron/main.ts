@@ -9,6 +9,7 @@ import { appEntryUrl, isAppUrl as isAppPage } from './app-scheme';
 import { contentSecurityPolicy } from './host/csp';
 import { defaultLibraryDir } from './library/paths';
 import { mediaScheme } from '../shared/media-url';
+import { videoExtensions } from '../shared/video-files';
 import { handleAppScheme, handleMediaScheme, registerAppSchemes } from './media-protocol';
 import { openServices, type Services } from './services';
 import { lockDownContents, lockDownSession } from './window-security';
@@ -80,7 +81,7 @@ async function start(): Promise<void> {
     const result = await dialog.showOpenDialog({
       title: 'Import videos',
       properties: ['openFile', 'multiSelections'],
-      filters: [{ name: 'Videos', extensions: ['mp4', 'mov', 'mkv', 'webm', 'avi', 'm4v', 'mpg', 'mpeg', 'ts', 'wmv', 'flv', '3gp'] }],
+      filters: [{ name: 'Videos', extensions: [...videoExtensions] }],
     });
     return result.canceled ? [] : result.filePaths;
   });

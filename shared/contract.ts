@@ -98,6 +98,8 @@ export const calls = {
     z.object({ files: z.array(z.object({ name: z.string(), error: appErrorSchema.nullable() })) }),
   ),
   'videos.list': call(z.object({ batchId: idSchema }).strict(), z.array(videoSchema)),
+  /** Removes a failed or cancelled video that has no frames, with its jobs. */
+  'videos.delete': call(z.object({ id: idSchema }).strict(), z.object({ id: idSchema })),
   'frames.list': call(
     z
       .object({

@@ -99,6 +99,8 @@ const importRequestSchema = z
     from: z.string().min(1).max(4096),
     /** Report what would change and write nothing. */
     dryRun: z.boolean().default(false),
+    /** Chosen by the caller: names this import to `datasets.cancelImport`. */
+    importId: idSchema.optional(),
   })
   .strict();
 
@@ -173,4 +175,6 @@ export const datasetCalls = {
   'datasets.preview': call(z.object({ projectId: idSchema, batchId: idSchema.optional() }).strict(), exportPreviewSchema),
   /** Long-running like `datasets.export`, with the same progress events. */
   'datasets.prepareDownload': call(downloadRequestSchema, preparedDownloadSchema),
+  /** A cancelled import writes nothing. */
+  'datasets.cancelImport': call(z.object({ importId: idSchema }).strict(), z.object({ cancelled: z.boolean() })),
 } as const;

@@ -49,6 +49,8 @@ export const videoSchema = z.object({
   progress: z.number(),
   /** Its extraction job's notice (see jobSchema): why it is not moving right now. */
   notice: z.string().nullable(),
+  /** Set while its job waits out the backoff after a failed attempt: the attempt coming next, of how many. */
+  retry: z.object({ attempt: z.number(), of: z.number() }).nullable(),
   durationMs: z.number().nullable(),
   width: z.number().nullable(),
   height: z.number().nullable(),

@@ -24,7 +24,7 @@ describe('stillframe export and import', () => {
     const refused = await cli([...base]);
     expect(refused.code).toBe(1);
     expect(refused.err).toBe(
-      `The folder “${out}” is not empty. Choose an empty folder, or pass --force to write into it (only the dataset's own files are replaced).`,
+      `The folder “${out}” is not empty. Choose an empty folder, or write into it anyway (“Write into the folder even if it is not empty” in the app, --force on the command line): only the dataset's own files are replaced.`,
     );
     const forced = await cli([...base, '--force', '--batch', 'Shelf 1', '--skip-empty', '--images', 'link']);
     expect(forced.code).toBe(0);

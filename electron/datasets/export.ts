@@ -222,7 +222,7 @@ export async function exportDataset(paths: LibraryPaths, request: ExportRequest,
   if (empty === false && !request.force) {
     throw new StillframeError(
       'conflict',
-      `The folder “${outDir}” is not empty. Choose an empty folder, or write into it anyway: only the dataset's own files are replaced.`,
+      `The folder “${outDir}” is not empty. Choose an empty folder, or write into it anyway (“Write into the folder even if it is not empty” in the app, --force on the command line): only the dataset's own files are replaced.`,
     );
   }
 

@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { Job } from '../../shared/domain';
 import { StillframeError } from '../../shared/errors';
 import { transaction, type Database } from '../library/database';
+import { explainFailure } from '../library/disk-space';
 import { deleteVideoFrames, insertFrames } from '../library/frames';
 import { recordLeftOutFrames } from '../library/left-out';
 import { setAsideLeftOut } from './frame-selection-step';
@@ -13,7 +14,7 @@ import { downloadLoomVideo } from '../loom/download';
 import { rateLimitNotice, type LoomSettings } from '../loom/loom-api';
 import { selectionIsActive } from '../../shared/frame-selection';
 import { extractFrames, samplingUsesKeyframes } from '../media/extract';
-import { probeVideo, type VideoProbe } from '../media/probe';
+import { checkSourceFile, probeVideo, type VideoProbe } from '../media/probe';
 import type { JobCleanup, JobWorker } from '../queue/queue';
 
 export interface VideoFolders {
@@ -57,10 +58,19 @@ export function createExtractionWorker(
   onDownloaded: (bytes: number, ms: number) => void = () => undefined,
 ): { worker: JobWorker; cleanup: JobCleanup } {
   const worker: JobWorker = async (job, signal, onProgress, onNotice) => {
+    try {
+      await extract(job, signal, onProgress, onNotice);
+    } catch (error) {
+      throw explainFailure(error, paths.root);
+    }
+  };
+
+  const extract: JobWorker = async (job, signal, onProgress, onNotice) => {
     const video = getVideoLocation(db, job.videoId);
     if (video.sourceType === 'file' && !existsSync(video.sourcePath)) {
       throw new StillframeError('file-missing', `The source video could not be found at ${video.sourcePath}. It may have been moved or deleted.`);
     }
+    if (video.sourceType === 'file') await checkSourceFile(video.sourcePath);
     const temp = attemptTempDir(paths, job.id);
     const tempFolders = { frames: path.join(temp, 'frames'), thumbs: path.join(temp, 'thumbs') };
     mkdirSync(tempFolders.frames, { recursive: true });

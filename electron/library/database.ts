@@ -44,7 +44,8 @@ export function transaction<T>(db: Database, work: () => T): T {
     db.exec('COMMIT');
     return result;
   } catch (error) {
-    db.exec('ROLLBACK');
+    // SQLite has already rolled back on some errors (a full disk); the error that caused it is the one to report.
+    if (db.isTransaction) db.exec('ROLLBACK');
     throw error;
   }
 }

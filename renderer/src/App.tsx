@@ -99,7 +99,7 @@ export function App() {
           <MonitoringView />
         ) : panel === 'storage' ? (
           <StorageView />
-        ) : {route.name !== 'projects' && !project ? (
+        ) : route.name !== 'projects' && !project ? (
           projectsLoaded ? (
             <div className="empty-state" role="status">
               <p>This address names a project that is not in this library any more.</p>

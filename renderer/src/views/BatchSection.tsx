@@ -35,12 +35,17 @@ function VideoRow({ video }: { video: Video }) {
         {video.width !== null && ` · ${video.width}×${video.height}`}
         {video.frameCount > 0 && ` · ${plural(video.frameCount, 'frame')}`}
       </span>
-      <span className="video-status">{video.status}</span>
+      <span className="video-status">{video.retry ? `retrying (${video.retry.attempt} of ${video.retry.of})` : video.status}</span>
       {active && <ProgressBar label={`${video.name} progress`} value={video.progress} />}
       {active && <JobNotice notice={video.notice} />}
       {(video.status === 'failed' || video.status === 'cancelled') && video.jobId && (
         <button type="button" onClick={() => void attempt(() => call('jobs.retry', { id: video.jobId ?? '' }))} aria-label={`Retry ${video.name}`}>
           Retry
+        </button>
+      )}
+      {(video.status === 'failed' || video.status === 'cancelled') && video.frameCount === 0 && (
+        <button type="button" onClick={() => void attempt(() => call('videos.delete', { id: video.id }))} aria-label={`Remove ${video.name}`}>
+          Remove
         </button>
       )}
       {video.error && (

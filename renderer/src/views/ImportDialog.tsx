@@ -4,6 +4,7 @@ import type { Batch, Project } from '../../../shared/domain';
 import { StillframeError, toAppError } from '../../../shared/errors';
 import { parseLoomLink } from '../../../shared/loom-links';
 import { batchNameMaxLength, defaultBatchName } from '../../../shared/names';
+import { hasVideoExtension } from '../../../shared/video-files';
 import { samplingSchema, type Sampling } from '../../../shared/sampling';
 import { ImportEstimate } from '../monitoring/ImportEstimate';
 import { call, hostBridge } from '../api';
@@ -31,9 +32,14 @@ function samplingFrom(mode: Mode, value: string): Sampling | null {
   return parsed.success ? parsed.data : null;
 }
 
+/** A dropped file that is plainly not a video (notes.txt) is left out before anything is uploaded. */
+function isVideoFile(file: File): boolean {
+  return file.type.startsWith('video/') || hasVideoExtension(file.name);
+}
+
 function sourceNames(source: ImportSource): string[] {
   if (source.kind === 'links') return [];
-  return source.kind === 'files' ? source.files.map((file) => file.name) : source.paths.map((p) => p.split(/[\\/]/).pop() ?? p);
+  return source.kind === 'files' ? source.files.filter(isVideoFile).map((file) => file.name) : source.paths.map((p) => p.split(/[\\/]/).pop() ?? p);
 }
 
 /** The pasted text as links, one per line, each checked at once so a typo is shown before anything is fetched. */
@@ -103,15 +109,17 @@ export function ImportDialog({ project, batches, source, onClose, onDone }: Impo
     try {
       // Files the host would refuse are never uploaded: it checks the batch choice and each file first.
       let refused: IngestedVideo[] = [];
-      let files = source.kind === 'files' ? source.files : [];
+      // What is not a video by its name is already listed as left out; the host checks the rest.
+      const candidates = source.kind === 'files' ? source.files.filter(isVideoFile) : [];
+      let files = candidates;
       if (source.kind === 'files') {
         const checked = await call('ingest.check', {
           projectId: project.id,
           batch,
-          files: source.files.map((file) => ({ name: file.name, sizeBytes: file.size })),
+          files: candidates.map((file) => ({ name: file.name, sizeBytes: file.size })),
         });
         refused = checked.files.flatMap(({ name, error }) => (error ? [{ file: name, video: null, duplicateOf: null, error }] : []));
-        files = source.files.filter((_, index) => !checked.files[index]?.error);
+        files = candidates.filter((_, index) => !checked.files[index]?.error);
         if (files.length === 0) throw new StillframeError(refused[0]?.error?.code ?? 'invalid-input', refused.map((item) => item.error?.message).join(' '));
       }
       const paths =
@@ -145,7 +153,8 @@ export function ImportDialog({ project, batches, source, onClose, onDone }: Impo
     }
   };
 
-  const totalBytes = source.kind === 'files' ? source.files.reduce((sum, file) => sum + file.size, 0) : null;
+  const totalBytes = source.kind === 'files' ? source.files.filter(isVideoFile).reduce((sum, file) => sum + file.size, 0) : null;
+  const leftOut = source.kind === 'files' ? source.files.filter((file) => !isVideoFile(file)).map((file) => file.name) : [];
 
   return (
     <Dialog
@@ -153,14 +162,17 @@ export function ImportDialog({ project, batches, source, onClose, onDone }: Impo
       title={
         source.kind === 'links'
           ? `Import Loom videos into “${project.name}”`
-          : `Import ${names.length === 1 ? '1 video' : `${names.length} videos`} into “${project.name}”`
+          : names.length === 0
+            ? 'None of these is a video'
+            : `Import ${names.length === 1 ? '1 video' : `${names.length} videos`} into “${project.name}”`
       }
       submitLabel="Import"
       onClose={onClose}
       onSubmit={() => void submit()}
       submitDisabled={
         busy || !sampling || !maxFramesValid || !selection.valid || (target === 'existing' && !existingId) ||
-        (source.kind === 'links' && (pasted.links.length === 0 || pasted.problems.length > 0))
+        (source.kind === 'links' && (pasted.links.length === 0 || pasted.problems.length > 0)) ||
+        (source.kind === 'files' && names.length === 0)
       }
     >
       {source.kind === 'links' ? (
@@ -182,6 +194,7 @@ export function ImportDialog({ project, batches, source, onClose, onDone }: Impo
           {names.slice(0, 5).join(', ')}
           {names.length > 5 && ` and ${names.length - 5} more`}
           {totalBytes !== null && ` (${formatBytes(totalBytes)})`}
+          {leftOut.length > 0 && ` · Not videos, left out: ${leftOut.join(', ')}`}
         </p>
       )}
       <fieldset>

@@ -1,5 +1,6 @@
 import { useEffect, useRef, useState } from 'react';
 import type { Frame, Project } from '../../../shared/domain';
+import { videoAccept } from '../../../shared/video-files';
 import { call, hostBridge } from '../api';
 import { plural } from '../format';
 import { useFrameUndo } from '../state/frame-undo';
@@ -205,7 +206,7 @@ export function ProjectView({ project, batchId }: { project: Project; batchId?: 
           ref={fileInput}
           type="file"
           multiple
-          accept="video/*,.mkv,.ts,.mts"
+          accept={videoAccept}
           hidden
           aria-label="Video files to import"
           onChange={(event) => {
