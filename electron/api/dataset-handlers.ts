@@ -35,9 +35,9 @@ export function createDatasetHandlers(services: Services): DatasetHandlers {
       controller?.abort();
       return { cancelled: controller !== undefined };
     },
-    'datasets.import': async ({ projectId, format, from, dryRun }) => {
+    'datasets.import': async ({ projectId, format, from, dryRun, images, video }) => {
       const project = getProject(db, projectId);
-      const summary = await importDataset(db, paths, { project, format, from, dryRun });
+      const summary = await importDataset(db, paths, { project, format, from, dryRun, images, video });
       // New batches, frames and labels: every view of the project reads again.
       if (!dryRun) events.emit('library.changed', { entity: 'batch', projectId, batchId: null });
       return summary;

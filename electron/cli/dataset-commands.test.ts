@@ -42,7 +42,7 @@ describe('stillframe export and import', () => {
     const out = path.join(tempLibraryDir(), 'never');
     const base = ['export', '--library', library, '--project', 'Street scenes', '--out', out];
     expect(await cli([...base])).toMatchObject({ code: 2, err: '--format is required.' });
-    expect(await cli([...base, '--format', 'tfrecord'])).toMatchObject({ code: 2, err: '--format must be one of: coco, yolo, voc, csv, stillframe.' });
+    expect(await cli([...base, '--format', 'tfrecord'])).toMatchObject({ code: 2, err: '--format must be one of: coco, yolo, voc, cvat, csv, stillframe.' });
     expect(await cli([...base, '--format', 'yolo', '--images', 'somewhere'])).toMatchObject({ code: 2 });
     expect(await cli([...base, '--format', 'yolo', '--val-ratio', 'half'])).toMatchObject({ code: 2 });
     expect((await cli([...base, '--format', 'yolo', '--images', 'none'])).err).toContain('must be copied or linked');
@@ -68,8 +68,9 @@ describe('stillframe export and import', () => {
 
     const done = await cli(['import', '--library', target, '--project', 'Copy', '--format', 'stillframe', '--from', path.join(out, 'stillframe.json')]);
     expect(done.code).toBe(0);
-    expect(done.out.split('\n').slice(0, 2)).toEqual([
+    expect(done.out.split('\n').slice(0, 3)).toEqual([
       'Imported Stillframe JSON: 6 image(s): 0 matched to existing frames, 6 new, 0 left out',
+      '  found: Stillframe JSON stillframe.json',
       '  shapes: 12 added, 0 already there, 0 clamped to their image, 0 left out',
     ]);
     const frames = await cli(['frames', '--library', target, '--project', 'Copy', '--json']);

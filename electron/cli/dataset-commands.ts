@@ -147,10 +147,12 @@ function importText(summary: ImportSummary): string[] {
   const verb = summary.dryRun ? 'Would import' : 'Imported';
   return [
     `${verb} ${formatTitles[summary.format]}: ${images.total} image(s): ${images.matched} matched to existing frames, ${images.added} new, ${images.skipped} left out`,
+    `  found: ${summary.found}`,
     `  shapes: ${shapes.added} added, ${shapes.unchanged} already there, ${shapes.clamped} clamped to their image, ${shapes.skipped} left out`,
     ...(labels.created.length > 0 ? [`  new labels: ${labels.created.join(', ')}`] : []),
     ...(labels.existing.length > 0 ? [`  existing labels: ${labels.existing.join(', ')}`] : []),
     ...(summary.batches.length > 0 ? [`  new frames in: ${summary.batches.join(', ')}`] : []),
+    ...(summary.converted.length > 0 ? [`  converted: ${counted(summary.converted)}`] : []),
     ...summary.problems.map((note) => `  ✗ ${note.item}: ${note.message}`),
     ...(summary.moreProblems > 0 ? [`  ✗ … and ${summary.moreProblems} more`] : []),
     ...summary.warnings.map((note) => `  ! ${note.item}: ${note.message}`),
@@ -164,6 +166,8 @@ export async function importCommand(services: Services, args: string[], io: CliI
     project: { type: 'string' },
     format: { type: 'string' },
     from: { type: 'string' },
+    images: { type: 'string' },
+    video: { type: 'string' },
     'dry-run': { type: 'boolean', default: false },
   });
   const projectName = required(values.project, '--project');
@@ -172,7 +176,9 @@ export async function importCommand(services: Services, args: string[], io: CliI
   const dryRun = values['dry-run'];
   const { db } = services;
   const project = findProjectByName(db, projectName) ?? (dryRun ? null : createProject(db, projectName));
-  const summary = await untilInterrupted((signal) => importDataset(db, services.paths, { project, format, from, dryRun, signal }));
+  const summary = await untilInterrupted((signal) =>
+    importDataset(db, services.paths, { project, format, from, dryRun, images: values.images, video: values.video, signal }),
+  );
   if (values.json) io.out(JSON.stringify({ import: summary }));
   else io.out(importText(summary).join('\n'));
   return summary.problems.length + summary.moreProblems > 0 ? 1 : 0;

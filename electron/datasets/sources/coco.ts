@@ -1,0 +1,78 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { readCoco } from '../../../shared/formats/coco';
+import { baseName } from '../../../shared/formats/file-names';
+import type { DatasetSource, SourceOptions } from '../sources';
+import { findFile, imageIndex, readText } from './files';
+
+/** `instances_val2017.json` → `val2017`, `train.json` → `train`: the subset a COCO file's name says it holds. */
+function subsetOf(file: string): string | null {
+  const stem = path.basename(file, path.extname(file)).replace(/\.coco$/i, '');
+  const subset = stem.replace(/^(instances|person_keypoints|keypoints|annotations?)_?/i, '');
+  return subset === '' || /^_?annotations?$/i.test(stem) ? null : subset;
+}
+
+/**
+ * COCO, with its images where the tools put them: beside the JSON (Roboflow), in images/ or images/<subset>/ beside
+ * the annotations folder (CVAT, Datumaro), in <subset>/ beside it (the official val2017 layout), or in --images.
+ */
+export async function readCocoSource(from: string, options: SourceOptions): Promise<DatasetSource> {
+  const file = await findFile(from, ['annotations/instances_default.json', 'annotations/instances.json', 'annotations.json', 'instances.json', '_annotations.coco.json'], ['.json'], 'COCO annotation file');
+  const dir = path.dirname(file);
+  const root = path.basename(dir) === 'annotations' ? path.dirname(dir) : dir;
+  const coco = readCoco(await readText(file), path.basename(file));
+  const subset = subsetOf(file);
+  const folders = [
+    ...(options.images ? [['--images', path.resolve(options.images)] as const] : []),
+    ['beside the JSON', dir] as const,
+    ...(subset ? [[`images/${subset}/`, path.join(root, 'images', subset)] as const, [`${subset}/`, path.join(root, subset)] as const] : []),
+    ['images/', path.join(root, 'images')] as const,
+    ['the dataset folder', root] as const,
+  ];
+  const used = new Map<string, number>();
+  const locate = (name: string): string | null => {
+    if (path.isAbsolute(name)) return existsSync(name) ? name : null;
+    for (const [where, folder] of folders) {
+      for (const candidate of [path.join(folder, name), path.join(folder, path.basename(name))]) {
+        if (existsSync(candidate)) {
+          used.set(where, (used.get(where) ?? 0) + 1);
+          return candidate;
+        }
+      }
+    }
+    return null;
+  };
+  // Images a file names without their folders may sit anywhere below the usual folders (images/<subset>/ of another subset).
+  let index: Map<string, string> | null = null;
+  const images = [];
+  for (const image of coco.images) {
+    let found = locate(image.fileName);
+    if (found === null && !path.isAbsolute(image.fileName)) {
+      index ??= await imageIndex(folders.slice(0, -1).map(([, folder]) => folder));
+      found = index.get(baseName(image.fileName).toLowerCase()) ?? null;
+      if (found !== null) used.set('images/…', (used.get('images/…') ?? 0) + 1);
+    }
+    images.push({
+      item: image.fileName,
+      fileName: baseName(image.fileName),
+      file: found,
+      width: image.width,
+      height: image.height,
+      shapes: image.shapes,
+      placement: null,
+      batch: null,
+    });
+  }
+  const where = [...used].sort((a, b) => b[1] - a[1])[0]?.[0] ?? 'nowhere (no image was found)';
+  return {
+    format: 'coco',
+    found: `COCO ${path.relative(root, file).split(path.sep).join('/') || path.basename(file)}, images ${where === 'beside the JSON' || where === '--images' || where === 'the dataset folder' ? `from ${where}` : `in ${where}`}`,
+    root,
+    labels: coco.labels,
+    images,
+    problems: coco.problems,
+    warnings: coco.warnings,
+    converted: [...coco.converted].map(([reason, count]) => ({ reason, count })),
+    layout: null,
+  };
+}
