@@ -238,7 +238,7 @@ function rleShapes(segmentation: unknown, label: string, context: ReadContext): 
   const polygons = outlines.filter((outline) => outline.length >= 6);
   if (polygons.length === 0) return null;
   convert(context, holes ? rleReasons.holes : rleReasons.traced);
-  return polygons.map((points) => ({ type: 'polygon', points, label }));
+  return polygons.map((points) => ({ ...shapeFromPolygon(points), label }));
 }
 
 function shapesOf(annotation: CocoAnnotation, label: string, context: ReadContext): ImportShape[] | string {

@@ -28,7 +28,8 @@ export function formatOfFolder(entries: readonly string[]): DatasetFormat | null
   const has = (name: string) => entries.some((entry) => entry.toLowerCase() === name.toLowerCase());
   if (has('stillframe.json')) return 'stillframe';
   if (has('annotations.xml')) return 'cvat';
-  if (has('Annotations/')) return 'voc';
+  // Case matters here: VOC's folder is Annotations/, COCO's annotations/.
+  if (entries.includes('Annotations/')) return 'voc';
   if (has('obj.names') || has('obj.data') || has('data.yaml') || has('data.yml') || has('dataset.yaml')) return 'yolo';
   if (entries.some((entry) => entry.toLowerCase().endsWith('-export.json'))) return 'vott';
   return null;
