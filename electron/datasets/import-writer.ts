@@ -107,7 +107,8 @@ export class ImportWriter {
         if (!before.includes(batch.id)) this.createdBatches.push(batch.id);
         this.slugs.set(name, { id: batch.id, slug: batch.slug });
       }
-      if (this.source.layout !== null && this.createdBatches.length > 0) {
+      // Batches made within one millisecond would list in random order; the dataset's order (its subsets') must hold.
+      if (this.createdBatches.length > 0) {
         reorderBatches(this.db, this.project.id, [...before, ...this.createdBatches]);
       }
     });

@@ -1,9 +1,11 @@
 import { existsSync } from 'node:fs';
+import { readdir } from 'node:fs/promises';
 import path from 'node:path';
+import { StillframeError } from '../../../shared/errors';
 import { readCoco } from '../../../shared/formats/coco';
 import { baseName } from '../../../shared/formats/file-names';
 import type { DatasetSource, SourceOptions } from '../sources';
-import { findFile, imageIndex, readText } from './files';
+import { findFile, imageIndex, kind, readText } from './files';
 
 /** `instances_val2017.json` → `val2017`, `train.json` → `train`: the subset a COCO file's name says it holds. */
 function subsetOf(file: string): string | null {
@@ -12,12 +14,27 @@ function subsetOf(file: string): string | null {
   return subset === '' || /^_?annotations?$/i.test(stem) ? null : subset;
 }
 
+/** The COCO file in a dataset folder: one of the usual names, else the only .json beside it or in annotations/. */
+async function cocoFile(from: string): Promise<string> {
+  const annotations = path.join(from, 'annotations');
+  if ((await kind(from)) === 'folder' && (await kind(annotations)) === 'folder') {
+    const files = (await readdir(annotations)).filter((name) => name.toLowerCase().endsWith('.json')).sort();
+    const instances = files.filter((name) => !/^(captions|person_keypoints|image_info)_/i.test(name));
+    const only = (instances.length === 1 ? instances : files.length === 1 ? files : [])[0];
+    if (only !== undefined) return path.join(annotations, only);
+    if (files.length > 1) {
+      throw new StillframeError('invalid-input', `“${annotations}” holds ${files.length} COCO files (${files.join(', ')}). Point --from at the one to import.`);
+    }
+  }
+  return findFile(from, ['annotations.json', 'instances.json', '_annotations.coco.json'], ['.json'], 'COCO annotation file');
+}
+
 /**
  * COCO, with its images where the tools put them: beside the JSON (Roboflow), in images/ or images/<subset>/ beside
  * the annotations folder (CVAT, Datumaro), in <subset>/ beside it (the official val2017 layout), or in --images.
  */
 export async function readCocoSource(from: string, options: SourceOptions): Promise<DatasetSource> {
-  const file = await findFile(from, ['annotations/instances_default.json', 'annotations/instances.json', 'annotations.json', 'instances.json', '_annotations.coco.json'], ['.json'], 'COCO annotation file');
+  const file = await cocoFile(from);
   const dir = path.dirname(file);
   const root = path.basename(dir) === 'annotations' ? path.dirname(dir) : dir;
   const coco = readCoco(await readText(file), path.basename(file));
@@ -42,15 +59,19 @@ export async function readCocoSource(from: string, options: SourceOptions): Prom
     }
     return null;
   };
-  // Images a file names without their folders may sit anywhere below the usual folders (images/<subset>/ of another subset).
-  let index: Map<string, string> | null = null;
+  // An image not where its file name says may sit deeper below one of the folders (--images/shop/, images/<other subset>/).
+  let nested: { where: string; index: Map<string, string> }[] | null = null;
   const images = [];
   for (const image of coco.images) {
     let found = locate(image.fileName);
     if (found === null && !path.isAbsolute(image.fileName)) {
-      index ??= await imageIndex(folders.slice(0, -1).map(([, folder]) => folder));
-      found = index.get(baseName(image.fileName).toLowerCase()) ?? null;
-      if (found !== null) used.set('images/…', (used.get('images/…') ?? 0) + 1);
+      nested ??= await Promise.all(folders.slice(0, -1).map(async ([where, folder]) => ({ where, index: await imageIndex([folder]) })));
+      for (const { where, index } of nested) {
+        found = index.get(baseName(image.fileName).toLowerCase()) ?? null;
+        if (found === null) continue;
+        used.set(where, (used.get(where) ?? 0) + 1);
+        break;
+      }
     }
     images.push({
       item: image.fileName,
