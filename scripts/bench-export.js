@@ -11,6 +11,7 @@ import { DatabaseSync } from 'node:sqlite';
 const frameCount = Number(process.env.BENCH_FRAMES ?? 10_000);
 const shapesPerFrame = Number(process.env.BENCH_SHAPES_PER_FRAME ?? 10);
 const smallBatch = Math.min(1_000, Math.floor(frameCount / 10));
+const shapeCount = (frameCount * shapesPerFrame).toLocaleString();
 const cli = path.resolve('out/main/cli.js');
 const marker = 'BENCH_MAX_RSS_KB=';
 
@@ -75,8 +76,9 @@ function run(args) {
 function measure(args, runs) {
   let best = null;
   for (let i = 0; i < runs; i++) {
+    const command = args(i);
     const started = performance.now();
-    const result = run(args(i));
+    const result = run(command);
     const wallMs = performance.now() - started;
     const rssKb = Number(result.stderr.split('\n').find((line) => line.startsWith(marker))?.slice(marker.length));
     if (!best || wallMs < best.wallMs) best = { wallMs, rssMb: rssKb / 1024, runs };
@@ -171,6 +173,7 @@ console.log(`building a library of ${frameCount.toLocaleString()} frames with ${
 const scratch = mkdtempSync(path.join(tmpdir(), 'sf-export-out-'));
 const out = (name, i) => path.join(scratch, `${name}-${i}`);
 const source = path.join(scratch, 'stillframe-source');
+const kept = mkdtempSync(path.join(tmpdir(), 'sf-import-bench-'));
 const rows = [];
 let library = null;
 try {
@@ -178,6 +181,21 @@ try {
   const exportArgs = (name, format, ...extra) => (i) => [cli, 'export', '--library', library, '--project', 'Bench', '--format', format, '--out', out(name, i), '--json', ...extra];
   const naive = (batch, name) => (i) => [path.resolve('scripts/bench-export.js'), '--naive', library, batch, out(name, i)];
   run([cli, 'export', '--library', library, '--project', 'Bench', '--format', 'stillframe', '--images', 'link', '--out', source]);
+  // Import rows read the CVAT and COCO exports back into copies of the library's database without its shapes, so
+  // every image is a known frame and every shape is new: the parse, the plan and the inserts, not thumbnails.
+  for (const format of ['cvat', 'coco']) run([cli, 'export', '--library', library, '--project', 'Bench', '--format', format, '--images', 'none', '--out', path.join(kept, format)]);
+  const importArgs = (format, from, i) => {
+    const copy = path.join(kept, `library-${format}-${i}`);
+    rmSync(copy, { recursive: true, force: true });
+    mkdirSync(copy, { recursive: true });
+    const db = new DatabaseSync(path.join(library, 'stillframe.db'));
+    db.exec(`VACUUM INTO '${path.join(copy, 'stillframe.db').replaceAll("'", "''")}'`);
+    db.close();
+    const emptied = new DatabaseSync(path.join(copy, 'stillframe.db'));
+    emptied.exec('DELETE FROM shapes');
+    emptied.close();
+    return [cli, 'import', '--library', copy, '--project', 'Bench', '--format', format, '--from', from, '--json'];
+  };
   const cases = [
     ['COCO, images referenced (--images none)', exportArgs('coco-none', 'coco', '--images', 'none')],
     ['naive COCO: whole dataset in memory, JSON.stringify', naive('-', 'naive')],
@@ -189,6 +207,9 @@ try {
     ['Stillframe JSON, images hard-linked', exportArgs('stillframe', 'stillframe', '--images', 'link')],
     [`COCO, ${smallBatch.toLocaleString()}-frame batch, images referenced`, exportArgs('coco-small', 'coco', '--images', 'none', '--batch', 'One thousand')],
     [`naive COCO, ${smallBatch.toLocaleString()}-frame batch`, naive('One thousand', 'naive-small')],
+    ['CVAT XML, images referenced (--images none)', exportArgs('cvat-none', 'cvat', '--images', 'none')],
+    [`import that CVAT XML (frames matched, ${shapeCount} shapes new)`, (i) => importArgs('cvat', path.join(kept, 'cvat'), i)],
+    [`import that COCO file (frames matched, ${shapeCount} shapes new)`, (i) => importArgs('coco', path.join(kept, 'coco', 'annotations', 'instances.json'), i)],
     ['the CLI doing nothing (`projects`), for scale', () => [cli, 'projects', '--library', library]],
     // Import holds the parsed dataset in memory and makes every thumbnail with FFmpeg: once is enough.
     ['import the Stillframe JSON into an empty library', (i) => [cli, 'import', '--library', out('imported', i), '--project', 'Bench', '--format', 'stillframe', '--from', source], 1],
@@ -201,6 +222,7 @@ try {
   }
 } finally {
   rmSync(scratch, { recursive: true, force: true });
+  rmSync(kept, { recursive: true, force: true });
   if (library) rmSync(library, { recursive: true, force: true });
   rmSync(hookDir, { recursive: true, force: true });
 }
@@ -211,3 +233,5 @@ for (const row of rows) {
   const note = row.runs === 1 ? '   (1 run)' : '';
   console.log(`${row.label.padEnd(58)}${`${(row.wallMs / 1000).toFixed(2)} s`.padStart(10)}${`${row.rssMb.toFixed(0)} MB`.padStart(12)}${note}`);
 }
+const wall = (label) => rows.find((row) => row.label.startsWith(label))?.wallMs ?? Number.NaN;
+console.log(`\nimport ÷ export: CVAT XML ${(wall('import that CVAT') / wall('CVAT XML, images referenced')).toFixed(2)}×, COCO ${(wall('import that COCO') / wall('COCO, images referenced')).toFixed(2)}× (the goal: at most 2×)`);

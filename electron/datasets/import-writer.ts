@@ -7,7 +7,7 @@ import { safeFileName, stemOf } from '../../shared/formats/file-names';
 import type { StillframeVideo } from '../../shared/formats/stillframe';
 import { uuidv7 } from '../../shared/ids';
 import type { VideoProbe } from '../media/probe';
-import { createLabel, deleteLabel, listLabels, restoreShapes } from '../library/annotations';
+import { addImportedShapes, createLabel, deleteLabel, listLabels } from '../library/annotations';
 import { createBatch, deleteBatch, findBatchByName, listBatches, reorderBatches } from '../library/batches';
 import { transaction, type Database } from '../library/database';
 import { insertFrames } from '../library/frames';
@@ -245,8 +245,9 @@ export class ImportWriter {
     for (const image of this.plan.images) {
       const frameId = image.match?.frameId ?? frameIds.get(image);
       if (frameId === undefined || image.shapes.length === 0) continue;
-      restoreShapes(
+      addImportedShapes(
         this.db,
+        frameId,
         image.shapes.map(
           (shape, i): ParsedShapeInput => ({
             // A millisecond apart: shapes of equal z-index stack by id, so their order in the dataset survives.

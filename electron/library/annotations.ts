@@ -337,6 +337,40 @@ export function restoreShapes(db: Database, inputs: readonly ParsedShapeInput[])
   return transaction(db, () => inputs.map((input) => upsertShape(db, input)));
 }
 
+/**
+ * New shapes on one frame, as an import adds them by the thousand: the checks and rows of saveShape, with the frame
+ * and each label looked up once and nothing read back. Call inside the caller's transaction; the ids must be new.
+ */
+export function addImportedShapes(db: Database, frameId: string, inputs: readonly ParsedShapeInput[]): void {
+  const frame = getFrameScope(db, frameId);
+  const labels = new Map<string, Label | null>();
+  let top: number | null = null;
+  for (const input of inputs) {
+    let label: Label | null = null;
+    if (input.labelId !== null) {
+      label = labels.get(input.labelId) ?? shapeLabel(db, input.labelId, frame);
+      labels.set(input.labelId, label);
+    }
+    let zIndex = input.zIndex;
+    if (zIndex === undefined) {
+      top ??= topZIndex(db, frame.id);
+      zIndex = top++;
+    }
+    writeShape(db, {
+      id: input.id,
+      frameId: frame.id,
+      type: input.type,
+      points: prepareGeometry(input.type, input.points, frame),
+      labelId: input.labelId,
+      note: input.note,
+      attributes: validateShapeAttributes(input.attributes, label),
+      hidden: input.hidden,
+      locked: input.locked,
+      zIndex,
+    });
+  }
+}
+
 /** Returns the shapes as they were, so they can be restored with the same ids; ids already gone are skipped. */
 export function deleteShapes(db: Database, ids: readonly string[]): Shape[] {
   return transaction(db, () => {

@@ -7,6 +7,7 @@ import { batchNameMaxLength, defaultBatchName } from '../../../shared/names';
 import { samplingSchema, type Sampling } from '../../../shared/sampling';
 import { call, hostBridge } from '../api';
 import { formatBytes, percent } from '../format';
+import { DatasetImportDialog, useDatasetDetection } from './DatasetImport';
 import { Dialog } from './Dialog';
 
 export type ImportSource = { kind: 'files'; files: File[] } | { kind: 'paths'; paths: string[] } | { kind: 'links' };
@@ -68,12 +69,22 @@ export function ImportDialog({ project, batches, source, onClose, onDone }: Impo
   const [transfer, setTransfer] = useState<{ file: string; fraction: number } | null>(null);
   const [problems, setProblems] = useState<IngestedVideo[] | null>(null);
   const [linkText, setLinkText] = useState('');
+  const detection = useDatasetDetection(project.id, source);
   const pasted = parseLinks(linkText);
 
   const sampling = samplingFrom(mode, value);
   const maxFramesNumber = maxFrames.trim() === '' ? undefined : Number(maxFrames);
   const maxFramesValid = maxFramesNumber === undefined || (Number.isInteger(maxFramesNumber) && maxFramesNumber > 0);
   const names = sourceNames(source);
+
+  if (detection.kind === 'checking') {
+    return (
+      <Dialog title={`Import into “${project.name}”`} submitLabel="Import" submitDisabled onClose={onClose} onSubmit={() => undefined}>
+        <p role="status">Looking at {names[0] ?? 'what was dropped'}…</p>
+      </Dialog>
+    );
+  }
+  if (detection.kind === 'dataset') return <DatasetImportDialog project={project} detected={detection} onClose={onClose} onDone={onDone} />;
 
   if (problems) {
     return (
