@@ -1,3 +1,4 @@
+import { existsSync, mkdirSync, renameSync } from 'node:fs';
 import { copyFile, mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { ParsedShapeInput } from '../../shared/annotations';
@@ -7,8 +8,8 @@ import { safeFileName, stemOf } from '../../shared/formats/file-names';
 import type { StillframeVideo } from '../../shared/formats/stillframe';
 import { uuidv7 } from '../../shared/ids';
 import type { VideoProbe } from '../media/probe';
-import { addImportedShapes, createLabel, deleteLabel, listLabels } from '../library/annotations';
-import { createBatch, deleteBatch, findBatchByName, listBatches, reorderBatches } from '../library/batches';
+import { addImportedShapes, createLabel, listLabels } from '../library/annotations';
+import { createBatch, findBatchByName, listBatches, reorderBatches } from '../library/batches';
 import { transaction, type Database } from '../library/database';
 import { insertFrames } from '../library/frames';
 import { toLibraryRelative, type LibraryPaths } from '../library/paths';
@@ -39,7 +40,7 @@ interface NewFrameFile {
 }
 
 export class ImportWriter {
-  /** Folders of the new videos: everything an import adds on disk is inside them. */
+  /** The staging folders and the video folders moved out of them: everything an import adds on disk. */
   private readonly folders = new Set<string>();
   private readonly createdLabels: string[] = [];
   private readonly createdBatches: string[] = [];
@@ -56,13 +57,24 @@ export class ImportWriter {
     private readonly videos: readonly StillframeVideo[],
   ) {}
 
+  /**
+   * Files first, into a staging folder of the project's that nothing refers to; then one transaction creates the
+   * labels and batches, moves each new video's files under its batch's folder (named by the batch's slug, which
+   * exists only once the batch does) and inserts every row. Killed anywhere, the library holds all of the import or
+   * none of it, plus at most a staging folder no row points into.
+   */
   async write(signal: AbortSignal | undefined): Promise<void> {
+    const staging = path.join(this.project.id, `.import-${uuidv7()}`);
+    this.folders.add(path.join(this.paths.frames, staging));
+    this.folders.add(path.join(this.paths.thumbs, staging));
     try {
-      this.createLabelsAndBatches();
       const newImages = this.plan.images.filter((image) => image.match === null);
       const videos = this.planVideos(newImages);
-      const files = await this.placeFiles(newImages, videos, signal);
+      const files = await this.placeFiles(newImages, videos, staging, signal);
+      signal?.throwIfAborted();
       transaction(this.db, () => {
+        this.createLabelsAndBatches();
+        this.moveIntoBatches(files, staging);
         const frameIds = this.insertRows([...videos.values()], files);
         this.insertShapes(frameIds);
       });
@@ -70,12 +82,32 @@ export class ImportWriter {
       await this.undo();
       throw error;
     }
+    await rm(path.join(this.paths.frames, staging), { recursive: true, force: true });
+    await rm(path.join(this.paths.thumbs, staging), { recursive: true, force: true });
   }
 
-  /**
-   * Labels and batches come first, in their own transaction: new frames' files go under their batch's folder, whose
-   * name (slug) exists only once the batch does.
-   */
+  /** Moves each staged video folder to its batch's folder, inside the transaction that creates the batch. */
+  private moveIntoBatches(files: NewFrameFile[], staging: string): void {
+    const moved = new Map<string, string>();
+    for (const entry of files) {
+      const from = path.join(staging, String(this.batchNames.indexOf(entry.batchName)), entry.video.id);
+      let to = moved.get(from);
+      if (to === undefined) {
+        to = path.join(this.project.id, this.batch(entry.batchName).slug, entry.video.id);
+        for (const root of [this.paths.frames, this.paths.thumbs]) {
+          if (!existsSync(path.join(root, from))) continue;
+          mkdirSync(path.dirname(path.join(root, to)), { recursive: true });
+          renameSync(path.join(root, from), path.join(root, to));
+          this.folders.add(path.join(root, to));
+        }
+        moved.set(from, to);
+      }
+      entry.file = path.join(this.paths.frames, to, path.basename(entry.file));
+      entry.thumb = path.join(this.paths.thumbs, to, path.basename(entry.thumb));
+    }
+  }
+
+  /** Labels and batches, inside the caller's transaction. */
   private createLabelsAndBatches(): void {
     const base = Date.now();
     transaction(this.db, () => {
@@ -141,6 +173,7 @@ export class ImportWriter {
   private async placeFiles(
     newImages: readonly PlannedImage[],
     videos: ReadonlyMap<number, PlannedVideo>,
+    staging: string,
     signal: AbortSignal | undefined,
   ): Promise<NewFrameFile[]> {
     const names = new Set<string>();
@@ -150,9 +183,7 @@ export class ImportWriter {
       const video = videos.get(placement?.video ?? Math.max(0, this.batchNames.indexOf(image.newBatch ?? '')));
       if (!video) return;
       const batchName = placement?.batch ?? video.batchName;
-      const folder = [this.project.id, this.batch(batchName).slug, video.id];
-      this.folders.add(path.join(this.paths.frames, ...folder));
-      this.folders.add(path.join(this.paths.thumbs, ...folder));
+      const folder = [staging, String(this.batchNames.indexOf(batchName)), video.id];
       const wanted = safeFileName(placement?.name ?? image.source.fileName);
       let name = wanted;
       for (let n = 2; names.has([...folder, name.toLowerCase()].join('/')); n++) name = `${stemOf(wanted)}-${n}${path.extname(wanted)}`;
@@ -267,13 +298,9 @@ export class ImportWriter {
     }
   }
 
-  /** Removes what a failed import had placed and created, so the library is as it was. */
+  /** Removes the files a failed import had placed; its rows went with the transaction's rollback. */
   private async undo(): Promise<void> {
     for (const folder of this.folders) await rm(folder, { recursive: true, force: true });
-    transaction(this.db, () => {
-      for (const id of this.createdBatches) deleteBatch(this.db, this.paths, id);
-      for (const id of this.createdLabels) deleteLabel(this.db, id, { deleteShapes: true });
-    });
   }
 }
 
