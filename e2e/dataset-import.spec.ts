@@ -51,5 +51,5 @@ test('a person leaving CVAT drops its export zip and the import dialog says what
   const done = page.getByRole('dialog', { name: 'Dataset imported into “Shelf audit”' });
   await expect(done.getByRole('list', { name: 'What was imported' })).toContainText('New labels: bottle.');
   await done.getByRole('button', { name: 'Close' }).click();
-  await expect(page.getByText('2 frames')).toBeVisible();
+  await expect(page.getByText('1 batch · 1 video · 2 frames')).toBeVisible();
 });
