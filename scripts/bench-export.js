@@ -214,7 +214,9 @@ try {
     // Import holds the parsed dataset in memory and makes every thumbnail with FFmpeg: once is enough.
     ['import the Stillframe JSON into an empty library', (i) => [cli, 'import', '--library', out('imported', i), '--project', 'Bench', '--format', 'stillframe', '--from', source], 1],
   ];
-  for (const [label, args, runs = 3] of cases) {
+  // BENCH_ONLY=regex runs only the rows whose label matches (the library is built all the same).
+  const only = process.env.BENCH_ONLY ? new RegExp(process.env.BENCH_ONLY, 'i') : null;
+  for (const [label, args, runs = 3] of cases.filter(([label]) => only === null || only.test(label))) {
     rows.push({ label, ...measure(args, runs) });
     for (const entry of readdirSync(scratch)) {
       if (path.join(scratch, entry) !== source) rmSync(path.join(scratch, entry), { recursive: true, force: true });
