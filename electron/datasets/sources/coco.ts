@@ -84,10 +84,11 @@ export async function readCocoSource(from: string, options: SourceOptions): Prom
       batch: null,
     });
   }
-  const where = [...used].sort((a, b) => b[1] - a[1])[0]?.[0] ?? 'nowhere (no image was found)';
+  const where = [...used].sort((a, b) => b[1] - a[1])[0]?.[0];
+  const imagesFound = where === undefined ? 'no image found' : where.endsWith('/') ? `images in ${where}` : `images from ${where}`;
   return {
     format: 'coco',
-    found: `COCO ${path.relative(root, file).split(path.sep).join('/') || path.basename(file)}, images ${where === 'beside the JSON' || where === '--images' || where === 'the dataset folder' ? `from ${where}` : `in ${where}`}`,
+    found: `COCO ${path.relative(root, file).split(path.sep).join('/') || path.basename(file)}, ${imagesFound}`,
     root,
     labels: coco.labels,
     images,
