@@ -21,6 +21,9 @@ import { makeThumbnails } from './thumbnails';
 /** Colours for labels a dataset brings without one, far apart so neighbouring labels are told apart on the canvas. */
 const palette = ['#e6194b', '#3cb44b', '#4363d8', '#f58231', '#911eb4', '#42d4f4', '#f032e6', '#bfef45', '#469990', '#9a6324', '#800000', '#000075'];
 
+/** Negative: in KiB (64 MB). */
+const importCacheKib = -65536;
+
 /** A new video that new frames go into. */
 export interface PlannedVideo {
   id: string;
@@ -72,12 +75,20 @@ export class ImportWriter {
       const videos = this.planVideos(newImages);
       const files = await this.placeFiles(newImages, videos, staging, signal);
       signal?.throwIfAborted();
-      transaction(this.db, () => {
-        this.createLabelsAndBatches();
-        this.moveIntoBatches(files, staging);
-        const frameIds = this.insertRows([...videos.values()], files);
-        this.insertShapes(frameIds);
-      });
+      // SQLite's default 2 MB page cache spills a transaction of 100,000 shapes and three indexes to the WAL page by
+      // page; for the import's one transaction it gets room to hold it.
+      const cache = Number((this.db.prepare('PRAGMA cache_size').get() as { cache_size: number }).cache_size);
+      this.db.exec(`PRAGMA cache_size = ${importCacheKib}`);
+      try {
+        transaction(this.db, () => {
+          this.createLabelsAndBatches();
+          this.moveIntoBatches(files, staging);
+          const frameIds = this.insertRows([...videos.values()], files);
+          this.insertShapes(frameIds);
+        });
+      } finally {
+        this.db.exec(`PRAGMA cache_size = ${cache}`);
+      }
     } catch (error) {
       await this.undo();
       throw error;
