@@ -281,32 +281,36 @@ export class ImportWriter {
     return frameIds;
   }
 
-  /** Image by image, inside the caller's transaction, so no list of every shape is built. */
+  /** Inside the caller's transaction. */
   private insertShapes(frameIds: ReadonlyMap<PlannedImage, string>): void {
     const base = Date.now();
-    for (const image of this.plan.images) {
-      const frameId = image.match?.frameId ?? frameIds.get(image);
-      if (frameId === undefined || image.shapes.length === 0) continue;
-      addImportedShapes(
-        this.db,
-        frameId,
-        image.shapes.map(
-          (shape, i): ParsedShapeInput => ({
-            // A millisecond apart: shapes of equal z-index stack by id, so their order in the dataset survives.
-            id: uuidv7(base + i),
-            frameId,
-            type: shape.type,
-            points: shape.points,
-            labelId: shape.label?.id ?? null,
-            note: shape.note,
-            attributes: shape.attributes,
-            hidden: shape.hidden,
-            locked: shape.locked,
-            zIndex: shape.zIndex,
-          }),
-        ),
-      );
+    const plan = this.plan;
+    // A generator, so one image's inputs exist at a time and no list of every shape is built.
+    function* frames(): Generator<{ frameId: string; shapes: ParsedShapeInput[] }> {
+      for (const image of plan.images) {
+        const frameId = image.match?.frameId ?? frameIds.get(image);
+        if (frameId === undefined || image.shapes.length === 0) continue;
+        yield {
+          frameId,
+          shapes: image.shapes.map(
+            (shape, i): ParsedShapeInput => ({
+              // A millisecond apart: shapes of equal z-index stack by id, so their order in the dataset survives.
+              id: uuidv7(base + i),
+              frameId,
+              type: shape.type,
+              points: shape.points,
+              labelId: shape.label?.id ?? null,
+              note: shape.note,
+              attributes: shape.attributes,
+              hidden: shape.hidden,
+              locked: shape.locked,
+              zIndex: shape.zIndex,
+            }),
+          ),
+        };
+      }
     }
+    addImportedShapes(this.db, frames());
   }
 
   /** Removes the files a failed import had placed; its rows went with the transaction's rollback. */

@@ -338,36 +338,39 @@ export function restoreShapes(db: Database, inputs: readonly ParsedShapeInput[])
 }
 
 /**
- * New shapes on one frame, as an import adds them by the thousand: the checks and rows of saveShape, with the frame
- * and each label looked up once and nothing read back. Call inside the caller's transaction; the ids must be new.
+ * New shapes, frame by frame, as an import adds them by the hundred thousand: the checks and rows of saveShape, with
+ * each frame and label looked up once and nothing read back. Call inside the caller's transaction; ids must be new.
  */
-export function addImportedShapes(db: Database, frameId: string, inputs: readonly ParsedShapeInput[]): void {
-  const frame = getFrameScope(db, frameId);
-  const labels = new Map<string, Label | null>();
-  let top: number | null = null;
-  for (const input of inputs) {
-    let label: Label | null = null;
-    if (input.labelId !== null) {
-      label = labels.get(input.labelId) ?? shapeLabel(db, input.labelId, frame);
-      labels.set(input.labelId, label);
+export function addImportedShapes(db: Database, frames: Iterable<{ frameId: string; shapes: readonly ParsedShapeInput[] }>): void {
+  const labels = new Map<string, Label>();
+  for (const { frameId, shapes } of frames) {
+    const frame = getFrameScope(db, frameId);
+    let top: number | null = null;
+    for (const input of shapes) {
+      let label: Label | null = null;
+      if (input.labelId !== null) {
+        const known = labels.get(input.labelId);
+        label = known && known.projectId === frame.projectId ? known : shapeLabel(db, input.labelId, frame);
+        if (label) labels.set(input.labelId, label);
+      }
+      let zIndex = input.zIndex;
+      if (zIndex === undefined) {
+        top ??= topZIndex(db, frame.id);
+        zIndex = top++;
+      }
+      writeShape(db, {
+        id: input.id,
+        frameId: frame.id,
+        type: input.type,
+        points: prepareGeometry(input.type, input.points, frame),
+        labelId: input.labelId,
+        note: input.note,
+        attributes: validateShapeAttributes(input.attributes, label),
+        hidden: input.hidden,
+        locked: input.locked,
+        zIndex,
+      });
     }
-    let zIndex = input.zIndex;
-    if (zIndex === undefined) {
-      top ??= topZIndex(db, frame.id);
-      zIndex = top++;
-    }
-    writeShape(db, {
-      id: input.id,
-      frameId: frame.id,
-      type: input.type,
-      points: prepareGeometry(input.type, input.points, frame),
-      labelId: input.labelId,
-      note: input.note,
-      attributes: validateShapeAttributes(input.attributes, label),
-      hidden: input.hidden,
-      locked: input.locked,
-      zIndex,
-    });
   }
 }
 
