@@ -48,7 +48,11 @@ export async function readCocoSource(from: string, options: SourceOptions): Prom
   ];
   const used = new Map<string, number>();
   const locate = (name: string): string | null => {
-    if (path.isAbsolute(name)) return existsSync(name) ? name : null;
+    if (path.isAbsolute(name)) {
+      if (!existsSync(name)) return null;
+      used.set('the paths the file gives', (used.get('the paths the file gives') ?? 0) + 1);
+      return name;
+    }
     for (const [where, folder] of folders) {
       for (const candidate of [path.join(folder, name), path.join(folder, path.basename(name))]) {
         if (existsSync(candidate)) {
