@@ -97,16 +97,21 @@ export class XmlReader {
 
   private startTag(): { element: XmlElement; empty: boolean } {
     const start = this.at;
-    const end = this.text.indexOf('>', start);
-    if (end === -1) this.fail('the file ends inside a tag', start);
-    // A “>” inside an attribute value is allowed: extend to the first “>” outside quotes.
-    let close = end;
-    let inside = this.text.slice(start + 1, close);
-    while ((inside.split('"').length - 1) % 2 === 1 || (inside.replace(/"[^"]*"/g, '').split("'").length - 1) % 2 === 1) {
-      close = this.text.indexOf('>', close + 1);
-      if (close === -1) this.fail('the file ends inside a tag', start);
-      inside = this.text.slice(start + 1, close);
+    // The tag ends at the first “>” outside quotes: attribute values may hold one.
+    let close = -1;
+    let quote = 0;
+    for (let i = start + 1; i < this.text.length; i++) {
+      const c = this.text.charCodeAt(i);
+      if (quote !== 0) {
+        if (c === quote) quote = 0;
+      } else if (c === 34 || c === 39) quote = c;
+      else if (c === 62) {
+        close = i;
+        break;
+      }
     }
+    if (close === -1) this.fail('the file ends inside a tag', start);
+    const inside = this.text.slice(start + 1, close);
     const empty = inside.endsWith('/');
     const body = empty ? inside.slice(0, -1) : inside;
     const nameEnd = body.search(/[\s]|$/);
