@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { defineCall } from './define-call';
 import { idSchema } from './domain';
-import { exportFormats, importFormats } from './formats/dataset';
+import { datasetFormats, exportFormats, importFormats } from './formats/dataset';
 
 const call = defineCall;
 
@@ -94,9 +94,14 @@ export type ExportProgress = z.infer<typeof exportProgressSchema>;
 const importRequestSchema = z
   .object({
     projectId: idSchema,
+    /** `auto`: the import finds out, and says in `found` what it found. */
     format: importFormatSchema,
-    /** The dataset: its folder, or its annotation file (COCO or Stillframe JSON, YOLO data.yaml). */
+    /** The dataset: its folder, its annotation file (annotations.xml, data.yaml, a JSON export), or a .zip of either. */
     from: z.string().min(1).max(4096),
+    /** The folder the images are in, when not where the format's tools put them (Label Studio's, for one). */
+    images: z.string().min(1).max(4096).optional(),
+    /** CVAT for video: the video the tracks were drawn on; the annotated frames are cut from it. */
+    video: z.string().min(1).max(4096).optional(),
     /** Report what would change and write nothing. */
     dryRun: z.boolean().default(false),
     /** Chosen by the caller: names this import to `datasets.cancelImport`. */
@@ -105,7 +110,10 @@ const importRequestSchema = z
   .strict();
 
 const importSummarySchema = z.object({
-  format: importFormatSchema,
+  /** The format read: the one asked for, or the one `auto` found. */
+  format: z.enum(datasetFormats),
+  /** The format and layout found, in words: "COCO annotations/instances_val2017.json, images in val2017/". */
+  found: z.string(),
   dryRun: z.boolean(),
   images: z.object({
     total: z.number(),
@@ -127,6 +135,8 @@ const importSummarySchema = z.object({
     clamped: z.number(),
     skipped: z.number(),
   }),
+  /** Shapes read in another form than the dataset gives them (RLE masks as traced polygons or boxes), per reason. */
+  converted: z.array(reasonCountSchema),
   /** What could not be imported, item by item (at most 200; `moreProblems` counts the rest). */
   problems: z.array(noteSchema),
   moreProblems: z.number(),

@@ -72,7 +72,7 @@ export function createDatasetHandlers(services: Services): DatasetHandlers {
       controller?.abort();
       return { cancelled: controller !== undefined };
     },
-    'datasets.import': async ({ projectId, format, from, dryRun, importId }) => {
+    'datasets.import': async ({ projectId, format, from, dryRun, images, video, importId }) => {
       const project = getProject(db, projectId);
       const controller = new AbortController();
       if (importId !== undefined) {
@@ -82,7 +82,7 @@ export function createDatasetHandlers(services: Services): DatasetHandlers {
       let summary;
       try {
         const { importDataset } = await import('../datasets/import');
-        summary = await importDataset(db, paths, { project, format, from: absolute(from, 'The dataset to import'), dryRun, signal: controller.signal });
+        summary = await importDataset(db, paths, { project, format, from: absolute(from, 'The dataset to import'), dryRun, images: images === undefined ? undefined : absolute(images, 'The images folder'), video: video === undefined ? undefined : absolute(video, 'The video'), signal: controller.signal });
       } finally {
         if (importId !== undefined) importing.delete(importId);
       }

@@ -37,11 +37,12 @@ Commands:
          [--max-frames N] [--dedupe [T]] [--min-sharpness [S]] [--pick N] [--json]
                                             import videos and extract their frames (optionally only those worth labelling)
   frames --project NAME [--batch NAME] [--left-out] [--json]
-  export --project NAME [--batch NAME] --format coco|yolo|voc|csv|stillframe --out DIR
+  export --project NAME [--batch NAME] --format coco|yolo|voc|cvat|csv|stillframe --out DIR
          [--images copy|link|none] [--zip] [--force] [--skip-empty]
          [--yolo-segments] [--val-ratio R] [--test-ratio R] [--split-by video|frame] [--seed N] [--json]
                                             write a dataset
-  import --project NAME --format coco|yolo|stillframe --from PATH [--dry-run] [--json]
+  import --project NAME --format coco|cvat|voc|yolo|vott|label-studio|auto|stillframe
+         --from PATH|ZIP [--images DIR] [--video FILE] [--dry-run] [--json]
                                             read a dataset into a project
   jobs [--json]                             list processing jobs
   jobs run                                  run pending jobs until none is left

@@ -162,10 +162,12 @@ function importText(summary: ImportSummary): string[] {
   const verb = summary.dryRun ? 'Would import' : 'Imported';
   return [
     `${verb} ${formatTitles[summary.format]}: ${images.total} image(s): ${images.matched} matched to existing frames, ${images.added} new, ${images.skipped} left out`,
+    `  found: ${summary.found}`,
     `  shapes: ${shapes.added} added, ${shapes.unchanged} already there, ${shapes.clamped} clamped to their image, ${shapes.skipped} left out`,
     ...(labels.created.length > 0 ? [`  new labels: ${labels.created.join(', ')}`] : []),
     ...(labels.existing.length > 0 ? [`  existing labels: ${labels.existing.join(', ')}`] : []),
     ...(summary.batches.length > 0 ? [`  new frames in: ${summary.batches.join(', ')}`] : []),
+    ...(summary.converted.length > 0 ? [`  converted: ${counted(summary.converted)}`] : []),
     ...summary.problems.map((note) => `  ✗ ${note.item}: ${note.message}`),
     ...(summary.moreProblems > 0 ? [`  ✗ … and ${summary.moreProblems} more`] : []),
     ...summary.warnings.map((note) => `  ! ${note.item}: ${note.message}`),
@@ -179,6 +181,8 @@ export async function importCommand(services: Services, args: string[], io: CliI
     project: { type: 'string' },
     format: { type: 'string' },
     from: { type: 'string' },
+    images: { type: 'string' },
+    video: { type: 'string' },
     'dry-run': { type: 'boolean', default: false },
   });
   const api = cliApi(services);
@@ -193,14 +197,26 @@ export async function importCommand(services: Services, args: string[], io: CliI
     // A dry run into a project that does not exist yet creates nothing, not even the project, so there is no
     // project for the call to name: the import reads the dataset against an empty project.
     const known = oneOf(format, importFormats, '--format');
-    summary = await untilInterrupted((signal) => importDataset(services.db, services.paths, { project: null, format: known, from, dryRun, signal }));
+    summary = await untilInterrupted((signal) => importDataset(services.db, services.paths, { project: null, format: known, from, dryRun, images: values.images === undefined ? undefined : path.resolve(values.images), video: values.video === undefined ? undefined : path.resolve(values.video), signal }));
   } else {
     const project = existing ?? (await api.invoke('projects.create', { name: projectName }));
     const importId = randomUUID();
     const interrupt = () => void api.invoke('datasets.cancelImport', { importId });
     process.once('SIGINT', interrupt);
     try {
-      summary = await api.invoke('datasets.import', { projectId: project.id, format, from, dryRun, importId }, { format: '--format', from: '--from' });
+      summary = await api.invoke(
+        'datasets.import',
+        {
+          projectId: project.id,
+          format,
+          from,
+          dryRun,
+          importId,
+          ...(values.images === undefined ? {} : { images: path.resolve(values.images) }),
+          ...(values.video === undefined ? {} : { video: path.resolve(values.video) }),
+        },
+        { format: '--format', from: '--from', images: '--images', video: '--video' },
+      );
     } finally {
       process.off('SIGINT', interrupt);
     }

@@ -11,6 +11,7 @@ import { ShapeTally, type DatasetLabel, type DatasetShape } from '../../shared/f
 import { baseName, datasetFileName, stemOf, videoPrefixes } from '../../shared/formats/file-names';
 import { planSplit, splitParts, splitRequested, type SplitPart, type SplitPlan } from '../../shared/formats/split';
 import { StillframeWriter, type StillframeShape, type StillframeVideo } from '../../shared/formats/stillframe';
+import { CvatWriter } from '../../shared/formats/cvat';
 import { vocAnnotationXml } from '../../shared/formats/voc';
 import { yoloDataYaml, yoloLabelText } from '../../shared/formats/yolo';
 import { slugify } from '../../shared/names';
@@ -207,7 +208,7 @@ function checkOptions(request: ExportRequest): void {
 const formatsWithSplits = new Set<ExportRequest['format']>(['yolo', 'coco']);
 
 /** Folders that hold the images, per format. */
-const imageFolders = { coco: 'images', yolo: 'images', voc: 'JPEGImages', csv: 'images', stillframe: 'images' } as const;
+const imageFolders = { coco: 'images', yolo: 'images', voc: 'JPEGImages', cvat: 'images', csv: 'images', stillframe: 'images' } as const;
 
 /**
  * Writes a project (or one batch) as a dataset. Memory stays flat whatever the number of frames: frames are read one
@@ -304,6 +305,9 @@ class ExportRun {
         return { split: this.splitSummary(await this.yolo(projectName)) };
       case 'voc':
         await this.voc();
+        return { split: null };
+      case 'cvat':
+        await this.cvat(projectName);
         return { split: null };
       case 'csv':
         await this.csv();
@@ -479,6 +483,26 @@ class ExportRun {
       await list.write(`${stem}\n`);
     }
     await list.close();
+  }
+
+  /** CVAT for images 1.1: annotations.xml with the images in images/, which CVAT's own loader takes back as a zip. */
+  private async cvat(projectName: string): Promise<void> {
+    const writer = new CvatWriter(this.tally);
+    const out = await this.sink.openText('annotations.xml');
+    const labels = this.reader.labels.map((label, index) => ({ index, name: label.name, color: label.color, attributes: label.attributes }));
+    await out.write(writer.opening(projectName, this.total, labels, new Date()));
+    let id = 0;
+    let done = 0;
+    for (const frame of this.reader.frames()) {
+      this.progress('images', ++done);
+      const fileName = await this.placeImage(frame, imageFolders.cvat);
+      if (fileName === null) continue;
+      const shapes = this.reader.shapes(frame.id);
+      this.countShapes(shapes);
+      await out.write(writer.image({ id: ++id, fileName, width: frame.width, height: frame.height }, shapes));
+    }
+    await out.write(writer.closing);
+    await out.close();
   }
 
   private async csv(): Promise<void> {

@@ -98,14 +98,17 @@ describe('dataset formats', () => {
     });
     const coco = readCoco(file, 'f.json');
     expect(coco.problems).toEqual([]);
+    // Two keypoint objects of one label on one image: each point says which object it belongs to.
+    const first = { object: annotation.id };
     expect(coco.images[0]?.shapes).toEqual([
-      { type: 'point', points: [5, 6], label: 'person' },
-      { type: 'point', points: [7, 8], label: 'person' },
+      { type: 'point', points: [5, 6], label: 'person', attributes: first },
+      { type: 'point', points: [7, 8], label: 'person', attributes: first },
       { type: 'polygon', points: [0, 0, 9, 0, 9, 9], label: 'person' },
       { type: 'rectangle', points: [1, 1, 2, 2], label: 'person' },
-      { type: 'point', points: [1, 1], label: 'person' },
-      { type: 'point', points: [3, 3], label: 'person' },
+      { type: 'point', points: [1, 1], label: 'person', attributes: { object: 2 } },
+      { type: 'point', points: [3, 3], label: 'person', attributes: { object: 2 } },
     ]);
+    expect(coco.labels).toEqual([{ name: 'person', attributes: [{ key: 'object', name: 'Object', type: 'number' }] }]);
   });
 
   it('takes back a 4-corner polygon that is exactly its own box as a rectangle, and nothing else', () => {

@@ -9,6 +9,7 @@ import { samplingSchema, type Sampling } from '../../../shared/sampling';
 import { ImportEstimate } from '../monitoring/ImportEstimate';
 import { call, hostBridge } from '../api';
 import { formatBytes, percent } from '../format';
+import { DatasetImportDialog, useDatasetDetection } from './DatasetImport';
 import { Dialog } from './Dialog';
 import { NameField } from './NameField';
 import { SelectionFields, type SelectionChoice } from './SelectionFields';
@@ -77,6 +78,7 @@ export function ImportDialog({ project, batches, source, onClose, onDone }: Impo
   const [transfer, setTransfer] = useState<{ file: string; fraction: number } | null>(null);
   const [problems, setProblems] = useState<IngestedVideo[] | null>(null);
   const [linkText, setLinkText] = useState('');
+  const detection = useDatasetDetection(project.id, source);
   const pasted = parseLinks(linkText);
   const [selection, setSelection] = useState<SelectionChoice>({ selection: undefined, valid: true });
   const firstVideo = source.kind === 'paths' && source.paths[0] ? { path: source.paths[0] } : source.kind === 'files' && source.files[0] ? { file: source.files[0] } : null;
@@ -85,6 +87,15 @@ export function ImportDialog({ project, batches, source, onClose, onDone }: Impo
   const maxFramesNumber = maxFrames.trim() === '' ? undefined : Number(maxFrames);
   const maxFramesValid = maxFramesNumber === undefined || (Number.isInteger(maxFramesNumber) && maxFramesNumber > 0);
   const names = sourceNames(source);
+
+  if (detection.kind === 'checking') {
+    return (
+      <Dialog title={`Import into “${project.name}”`} submitLabel="Import" submitDisabled onClose={onClose} onSubmit={() => undefined}>
+        <p role="status">Looking at {names[0] ?? 'what was dropped'}…</p>
+      </Dialog>
+    );
+  }
+  if (detection.kind === 'dataset') return <DatasetImportDialog project={project} detected={detection} onClose={onClose} onDone={onDone} />;
 
   if (problems) {
     return (
