@@ -11,7 +11,7 @@ const importFormatSchema = z.enum(importFormats);
 const imagesModeSchema = z.enum(['copy', 'link', 'none']);
 export type ImagesMode = z.infer<typeof imagesModeSchema>;
 
-const exportRequestSchema = z
+const exportRequestFields = z
   .object({
     projectId: idSchema,
     /** One batch only; omitted: the whole project. */
@@ -38,8 +38,13 @@ const exportRequestSchema = z
     /** Chosen by the caller: names this export in its progress events and to `datasets.cancel`. */
     exportId: idSchema.optional(),
   })
-  .strict()
-  .refine((request) => request.valRatio + request.testRatio < 1, { message: 'The validation and test shares must leave some images for training.' });
+  .strict();
+/** A split must leave some images for training; the one rule for every request that exports. */
+const leavesTraining = [
+  (request: { valRatio: number; testRatio: number }) => request.valRatio + request.testRatio < 1,
+  { message: 'The validation and test shares must leave some images for training.' },
+] as const;
+const exportRequestSchema = exportRequestFields.refine(...leavesTraining);
 export type ExportRequest = z.output<typeof exportRequestSchema>;
 
 const splitPartsSchema = z.object({ train: z.number(), val: z.number(), test: z.number() });
@@ -152,7 +157,7 @@ export type ImportSummary = z.infer<typeof importSummarySchema>;
  * written into a private temporary folder and then fetched from `downloadPath(downloadId)`, which streams it and
  * removes it.
  */
-const downloadRequestSchema = exportRequestSchema.omit({ outDir: true, zip: true, force: true }).strict();
+const downloadRequestSchema = exportRequestFields.omit({ outDir: true, zip: true, force: true }).strict().refine(...leavesTraining);
 export type DownloadRequest = z.output<typeof downloadRequestSchema>;
 
 const preparedDownloadSchema = z.object({
