@@ -13,6 +13,7 @@ import {
 import { appErrorSchema } from './errors';
 import { defineCall } from './define-call';
 import { settingsCalls } from './settings-contract';
+import { syncCalls, syncEvents } from './sync-contract';
 import { extractionOptionsSchema } from './sampling';
 
 /**
@@ -50,6 +51,7 @@ export const calls = {
   ...annotationCalls,
   ...datasetCalls,
   ...settingsCalls,
+  ...syncCalls,
   'app.info': call(empty, appInfoSchema),
   'projects.list': call(empty, z.array(projectSchema)),
   'projects.create': call(z.object({ name: z.string().max(1000) }).strict(), projectSchema),
@@ -116,6 +118,7 @@ export const events = {
   'job.updated': jobSchema,
   'queue.stats': queueStatsSchema,
   'export.progress': exportProgressSchema,
+  ...syncEvents,
 } as const;
 
 export type Events = typeof events;

@@ -23,6 +23,8 @@ export const errorCodes = [
   'unsafe-address',
   'not-downloadable',
   'no-secure-storage',
+  'sign-in-required',
+  'sync-not-set-up',
   'internal',
 ] as const;
 

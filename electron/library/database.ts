@@ -49,12 +49,22 @@ export function transaction<T>(db: Database, work: () => T): T {
   }
 }
 
-/** Appends to the sync outbox; call inside the transaction that made the change. */
+/**
+ * Appends to the sync outbox; call inside the transaction that made the change. An upsert carries the columns the
+ * library's triggers saw change (null: a new row, all of them); an upsert that changed nothing is not recorded.
+ */
 export function recordChange(
   db: Database,
   entity: 'project' | 'batch' | 'video' | 'frame' | 'label' | 'shape',
   rowId: string,
   op: 'upsert' | 'delete',
 ): void {
-  db.prepare('INSERT INTO outbox (entity, row_id, op, created_at) VALUES (?, ?, ?, ?)').run(entity, rowId, op, Date.now());
+  const dirty = db.prepare('DELETE FROM sync_dirty_fields WHERE entity = ? AND row_id = ? RETURNING field').all(entity, rowId);
+  let fields: string | null = null;
+  if (op === 'upsert') {
+    const names = dirty.map((row) => String(row.field));
+    if (names.length === 0) return;
+    if (!names.includes('*')) fields = JSON.stringify(names.sort());
+  }
+  db.prepare('INSERT INTO outbox (entity, row_id, op, created_at, fields) VALUES (?, ?, ?, ?, ?)').run(entity, rowId, op, Date.now(), fields);
 }
