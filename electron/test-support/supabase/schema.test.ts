@@ -1,0 +1,565 @@
+import { randomUUID } from 'node:crypto';
+import type pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startSupabaseDatabase, type SupabaseDatabase } from './postgres';
+
+// supabase/migrations on a real PostgreSQL with Supabase's base schemas. Every call runs as PostgREST runs it:
+// as the `authenticated` (or `anon`) role with the caller's JWT claims, so row-level security is Postgres's.
+
+interface PushResult {
+  applied: number[];
+  rejected: { op_id: number; code: string; message: string }[];
+  seq: number;
+}
+interface PulledRow {
+  table: string;
+  id: string;
+  seq: number;
+  deleted_at: string | null;
+  row: Record<string, unknown>;
+}
+interface PullResult {
+  rows: PulledRow[];
+  next: number;
+  more: boolean;
+  role: string | null;
+}
+type Change = { op_id: number; table: string; op: 'upsert' | 'delete'; id: string; row?: Record<string, unknown> };
+
+let db: SupabaseDatabase;
+
+beforeAll(async () => {
+  db = await startSupabaseDatabase();
+});
+
+afterAll(async () => {
+  await db?.stop();
+});
+
+async function makeUser(email: string): Promise<string> {
+  const { rows } = await db.admin.query<{ id: string }>(
+    'insert into auth.users (email, encrypted_password) values ($1, $2) returning id',
+    [email, 'not used here'],
+  );
+  return rows[0]!.id;
+}
+
+async function beginAs(client: pg.ClientBase, user: string | null): Promise<void> {
+  await client.query('begin');
+  const role = user ? 'authenticated' : 'anon';
+  await client.query(`set local role ${role}`);
+  await client.query("select set_config('request.jwt.claims', $1, true)", [
+    JSON.stringify(user ? { sub: user, role } : { role }),
+  ]);
+}
+
+/** Runs `work` in one transaction as `user` (null: anon), as a request through the API would. */
+async function as<T>(user: string | null, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  const client = await db.admin.connect();
+  try {
+    await beginAs(client, user);
+    const result = await work(client);
+    await client.query('commit');
+    return result;
+  } catch (error) {
+    await client.query('rollback');
+    throw error;
+  } finally {
+    client.release();
+  }
+}
+
+function push(user: string, clientId: string, changes: Change[]): Promise<PushResult> {
+  return as(user, async (client) => {
+    const { rows } = await client.query('select public.push_changes($1, $2) as result', [
+      clientId,
+      JSON.stringify(changes),
+    ]);
+    return rows[0].result as PushResult;
+  });
+}
+
+function pull(user: string | null, projectId: string, afterSeq = 0, maxRows = 1000): Promise<PullResult> {
+  return as(user, async (client) => {
+    const { rows } = await client.query('select public.pull_changes($1, $2, $3) as result', [
+      projectId,
+      afterSeq,
+      maxRows,
+    ]);
+    return rows[0].result as PullResult;
+  });
+}
+
+async function pullAll(user: string, projectId: string, afterSeq = 0): Promise<PulledRow[]> {
+  const all: PulledRow[] = [];
+  let cursor = afterSeq;
+  for (;;) {
+    const page = await pull(user, projectId, cursor, 2);
+    all.push(...page.rows);
+    cursor = page.next;
+    if (!page.more) return all;
+  }
+}
+
+/** A device: its client id and increasing op ids. */
+function device(user: string) {
+  const clientId = randomUUID();
+  let opId = 0;
+  const change = (table: string, op: 'upsert' | 'delete', id: string, row?: Record<string, unknown>): Change => ({
+    op_id: ++opId,
+    table,
+    op,
+    id,
+    ...(row ? { row } : {}),
+  });
+  return {
+    clientId,
+    user,
+    change,
+    push: (changes: Change[]) => push(user, clientId, changes),
+  };
+}
+
+/** A project with one of everything, made through push_changes by `owner`. */
+async function makeProject(owner: string) {
+  const d = device(owner);
+  const ids = {
+    project: randomUUID(),
+    batch: randomUUID(),
+    video: randomUUID(),
+    frame: randomUUID(),
+    label: randomUUID(),
+    annotation: randomUUID(),
+  };
+  const framePath = `${ids.project}/batch-1/${ids.video}/frame_000001.jpg`;
+  const result = await d.push([
+    d.change('projects', 'upsert', ids.project, { name: 'Site survey' }),
+    d.change('batches', 'upsert', ids.batch, { project_id: ids.project, name: 'Batch 1', slug: 'batch-1', position: 0 }),
+    d.change('videos', 'upsert', ids.video, {
+      project_id: ids.project,
+      batch_id: ids.batch,
+      name: 'walk.mp4',
+      batch_name: 'Batch 1',
+      source_type: 'direct',
+      size_bytes: 1000,
+      content_hash: 'abc',
+      status: 'done',
+    }),
+    d.change('frames', 'upsert', ids.frame, {
+      project_id: ids.project,
+      batch_id: ids.batch,
+      video_id: ids.video,
+      frame_index: 0,
+      timestamp_ms: 0,
+      width: 640,
+      height: 360,
+      storage_path: framePath,
+      thumb_path: `${ids.project}/thumbs/batch-1/${ids.video}/frame_000001.jpg`,
+    }),
+    d.change('labels', 'upsert', ids.label, { project_id: ids.project, name: 'Crack', color: '#ff0000', hotkey: 1 }),
+    d.change('annotations', 'upsert', ids.annotation, {
+      project_id: ids.project,
+      frame_id: ids.frame,
+      label_id: ids.label,
+      type: 'rectangle',
+      points: [1, 2, 30, 40],
+    }),
+  ]);
+  expect(result.rejected).toEqual([]);
+  return { ...ids, device: d, framePath };
+}
+
+async function addMember(projectId: string, userId: string, role: string): Promise<void> {
+  await db.admin.query('insert into public.project_members (project_id, user_id, role) values ($1, $2, $3)', [
+    projectId,
+    userId,
+    role,
+  ]);
+}
+
+async function annotation(id: string): Promise<Record<string, unknown>> {
+  const { rows } = await db.admin.query('select * from public.annotations where id = $1', [id]);
+  return rows[0];
+}
+
+describe('push and pull', () => {
+  it('pulls in seq order everything a push made, the creator becoming its owner', async () => {
+    const owner = await makeUser(`owner-${randomUUID()}@example.com`);
+    const p = await makeProject(owner);
+
+    const rows = await pullAll(owner, p.project);
+    expect(rows.map((r) => r.table)).toEqual(['projects', 'batches', 'videos', 'frames', 'labels', 'annotations']);
+    const seqs = rows.map((r) => r.seq);
+    expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
+    expect(new Set(seqs).size).toBe(seqs.length);
+    const shape = rows.find((r) => r.table === 'annotations')!;
+    expect(shape.row).toMatchObject({ points: [1, 2, 30, 40], type: 'rectangle', updated_by: owner, hidden: false });
+    expect(rows[0]!.row).not.toHaveProperty('last_seq');
+
+    const members = await as(owner, (c) => c.query('select user_id, role from public.project_members'));
+    expect(members.rows).toEqual([{ user_id: owner, role: 'owner' }]);
+    const listed = await as(owner, (c) => c.query('select id, name, role from public.list_my_projects()'));
+    expect(listed.rows).toEqual([{ id: p.project, name: 'Site survey', role: 'owner' }]);
+
+    const later = await pull(owner, p.project, seqs[seqs.length - 1]);
+    expect(later).toMatchObject({ rows: [], more: false, next: seqs[seqs.length - 1], role: 'owner' });
+  });
+
+  it('applies a retried batch once', async () => {
+    const owner = await makeUser(`retry-${randomUUID()}@example.com`);
+    const p = await makeProject(owner);
+    const d = p.device;
+    const batch = [
+      d.change('annotations', 'upsert', p.annotation, { note: 'first' }),
+      d.change('annotations', 'upsert', randomUUID(), {
+        project_id: p.project,
+        frame_id: p.frame,
+        type: 'point',
+        points: [5, 5],
+      }),
+    ];
+    const first = await d.push(batch);
+    const { rows: before } = await db.admin.query('select last_seq from public.projects where id = $1', [p.project]);
+    const again = await d.push(batch);
+
+    expect(first.applied).toEqual([batch[0]!.op_id, batch[1]!.op_id]);
+    expect(again.applied).toEqual(first.applied);
+    const { rows: after } = await db.admin.query('select last_seq from public.projects where id = $1', [p.project]);
+    expect(after[0].last_seq).toBe(before[0].last_seq);
+    const { rows: shapes } = await db.admin.query('select count(*)::int as n from public.annotations where frame_id = $1', [
+      p.frame,
+    ]);
+    expect(shapes[0].n).toBe(2);
+  });
+
+  it('skips the acknowledged part of a half-acknowledged batch and applies the rest', async () => {
+    const owner = await makeUser(`half-${randomUUID()}@example.com`);
+    const editor = await makeUser(`half-editor-${randomUUID()}@example.com`);
+    const p = await makeProject(owner);
+    await addMember(p.project, editor, 'editor');
+    const d = p.device;
+    const sent = d.change('annotations', 'upsert', p.annotation, { note: 'from the laptop' });
+    await d.push([sent]);
+    // Another device edits after it; the laptop never heard its answer and sends that change again with a new one.
+    await device(editor).push([device(editor).change('annotations', 'upsert', p.annotation, { note: 'from the desk' })]);
+    const next = d.change('annotations', 'upsert', p.annotation, { z_index: 3 });
+    const result = await d.push([sent, next]);
+
+    expect(result.applied).toEqual([sent.op_id, next.op_id]);
+    expect(await annotation(p.annotation)).toMatchObject({ note: 'from the desk', z_index: 3 });
+  });
+
+  it('rejects a refused change alone, and again when the batch is retried', async () => {
+    const owner = await makeUser(`reject-${randomUUID()}@example.com`);
+    const stranger = await makeUser(`reject-other-${randomUUID()}@example.com`);
+    const mine = await makeProject(owner);
+    const theirs = await makeProject(stranger);
+    await addMember(theirs.project, owner, 'viewer');
+    const d = mine.device;
+    const batch = [
+      d.change('annotations', 'upsert', mine.annotation, { note: 'kept' }),
+      d.change('annotations', 'upsert', theirs.annotation, { note: 'not allowed' }),
+      d.change('annotations', 'upsert', randomUUID(), {
+        project_id: mine.project,
+        frame_id: mine.frame,
+        type: 'circle',
+        points: [1, 1],
+      }),
+      d.change('labels', 'upsert', randomUUID(), { project_id: mine.project, name: 'crack', color: '#00ff00' }),
+      d.change('batches', 'upsert', randomUUID(), { project_id: mine.project, name: 'Later', slug: 'later' }),
+    ];
+    const result = await d.push(batch);
+
+    expect(result.applied).toEqual([batch[0]!.op_id, batch[4]!.op_id]);
+    expect(result.rejected).toEqual([
+      { op_id: batch[1]!.op_id, code: 'forbidden', message: 'Viewers cannot change this project' },
+      { op_id: batch[2]!.op_id, code: 'invalid', message: expect.stringContaining('This shape is not valid') },
+      { op_id: batch[3]!.op_id, code: 'conflict', message: 'Another label in this project already has this name' },
+    ]);
+    expect(await annotation(mine.annotation)).toMatchObject({ note: 'kept' });
+    expect(await annotation(theirs.annotation)).toMatchObject({ note: '' });
+
+    const retried = await d.push(batch);
+    expect(retried.applied).toEqual(result.applied);
+    expect(retried.rejected).toEqual(result.rejected);
+  });
+
+  it('keeps every field each device changed: last writer wins per field, in server order', async () => {
+    const owner = await makeUser(`lww-${randomUUID()}@example.com`);
+    const editor = await makeUser(`lww-editor-${randomUUID()}@example.com`);
+    const p = await makeProject(owner);
+    await addMember(p.project, editor, 'editor');
+    const laptop = p.device;
+    const desk = device(editor);
+
+    await laptop.push([laptop.change('annotations', 'upsert', p.annotation, { note: 'crack, 2 cm' })]);
+    await desk.push([desk.change('annotations', 'upsert', p.annotation, { points: [0, 0, 10, 10] })]);
+    expect(await annotation(p.annotation)).toMatchObject({ note: 'crack, 2 cm', points: [0, 0, 10, 10] });
+
+    await desk.push([desk.change('annotations', 'upsert', p.annotation, { note: 'desk' })]);
+    await laptop.push([laptop.change('annotations', 'upsert', p.annotation, { note: 'laptop' })]);
+    expect(await annotation(p.annotation)).toMatchObject({ note: 'laptop', updated_by: owner });
+  });
+
+  it('lets a delete win over an edit that had not seen it, and pulls the tombstone', async () => {
+    const owner = await makeUser(`del-${randomUUID()}@example.com`);
+    const editor = await makeUser(`del-editor-${randomUUID()}@example.com`);
+    const p = await makeProject(owner);
+    await addMember(p.project, editor, 'editor');
+    const before = await pullAll(editor, p.project);
+    const cursor = before.at(-1)!.seq;
+    const laptop = p.device;
+    const desk = device(editor);
+
+    const removed = await laptop.push([laptop.change('annotations', 'delete', p.annotation)]);
+    const edit = desk.change('annotations', 'upsert', p.annotation, { note: 'edited offline' });
+    const underDeletedFrame = laptop.change('frames', 'delete', p.frame);
+    const late = await desk.push([edit]);
+    await laptop.push([underDeletedFrame]);
+    const newShape = desk.change('annotations', 'upsert', randomUUID(), {
+      project_id: p.project,
+      frame_id: p.frame,
+      type: 'point',
+      points: [2, 2],
+    });
+    const orphan = await desk.push([newShape]);
+
+    expect(removed.applied).toHaveLength(1);
+    expect(late.rejected).toEqual([{ op_id: edit.op_id, code: 'deleted', message: expect.stringContaining('deleted') }]);
+    expect(orphan.rejected).toMatchObject([{ op_id: newShape.op_id, code: 'deleted' }]);
+    expect(await annotation(p.annotation)).toMatchObject({ note: '' });
+
+    const pulled = await pullAll(editor, p.project, cursor);
+    expect(pulled.map((r) => [r.table, r.id, r.deleted_at !== null])).toEqual([
+      ['annotations', p.annotation, true],
+      ['frames', p.frame, true],
+    ]);
+    const again = await laptop.push([laptop.change('annotations', 'delete', p.annotation)]);
+    expect(again.rejected).toEqual([]);
+  });
+
+  it('numbers rows in commit order, so a cursor never skips a row committed out of order', async () => {
+    const owner = await makeUser(`order-${randomUUID()}@example.com`);
+    const p = await makeProject(owner);
+    const start = (await pullAll(owner, p.project)).at(-1)!.seq;
+    const first = await db.admin.connect();
+    const second = await db.admin.connect();
+    try {
+      await beginAs(first, owner);
+      await first.query('select public.push_changes($1, $2)', [
+        randomUUID(),
+        JSON.stringify([{ op_id: 1, table: 'annotations', op: 'upsert', id: p.annotation, row: { note: 'first' } }]),
+      ]);
+      await beginAs(second, owner);
+      const secondId = randomUUID();
+      const secondPush = second.query('select public.push_changes($1, $2)', [
+        randomUUID(),
+        JSON.stringify([
+          {
+            op_id: 1,
+            table: 'annotations',
+            op: 'upsert',
+            id: secondId,
+            row: { project_id: p.project, frame_id: p.frame, type: 'point', points: [3, 3] },
+          },
+        ]),
+      ]);
+      // The second writer waits for the project's row lock the first one holds.
+      const secondPid = (second as unknown as { processID: number }).processID;
+      for (;;) {
+        const { rows } = await db.admin.query('select wait_event_type from pg_stat_activity where pid = $1', [secondPid]);
+        if (rows[0]?.wait_event_type === 'Lock') break;
+      }
+      expect((await pull(owner, p.project, start)).rows).toEqual([]);
+
+      await first.query('commit');
+      const afterFirst = await pull(owner, p.project, start);
+      expect(afterFirst.rows.map((r) => r.id)).toEqual([p.annotation]);
+
+      await secondPush;
+      await second.query('commit');
+      const afterSecond = await pull(owner, p.project, afterFirst.next);
+      expect(afterSecond.rows.map((r) => r.id)).toEqual([secondId]);
+      expect(afterSecond.rows[0]!.seq).toBeGreaterThan(afterFirst.next);
+    } finally {
+      first.release();
+      second.release();
+    }
+  });
+
+  it('refuses a device id that another account already uses', async () => {
+    const owner = await makeUser(`device-${randomUUID()}@example.com`);
+    const other = await makeUser(`device-other-${randomUUID()}@example.com`);
+    const p = await makeProject(owner);
+    await expect(push(other, p.device.clientId, [])).rejects.toThrow(/belongs to another account/);
+  });
+});
+
+describe('who may read and write', () => {
+  it('shows a non-member nothing and lets them write nothing', async () => {
+    const owner = await makeUser(`nm-owner-${randomUUID()}@example.com`);
+    const stranger = await makeUser(`nm-${randomUUID()}@example.com`);
+    const p = await makeProject(owner);
+
+    const pulled = await pull(stranger, p.project);
+    expect(pulled).toMatchObject({ rows: [], more: false, role: null });
+    for (const table of ['projects', 'project_members', 'batches', 'videos', 'frames', 'labels', 'annotations']) {
+      const { rows } = await as(stranger, (c) => c.query(`select * from public.${table}`));
+      expect(rows, table).toEqual([]);
+    }
+    const s = device(stranger);
+    const result = await s.push([
+      s.change('annotations', 'upsert', p.annotation, { note: 'vandal' }),
+      s.change('annotations', 'upsert', randomUUID(), {
+        project_id: p.project,
+        frame_id: p.frame,
+        type: 'point',
+        points: [1, 1],
+      }),
+      s.change('projects', 'delete', p.project),
+    ]);
+    expect(result.applied).toEqual([3]);
+    expect(result.rejected.map((r) => [r.code, r.message])).toEqual([
+      ['forbidden', 'You are not a member of this project'],
+      ['forbidden', 'You are not a member of this project'],
+    ]);
+    const updated = await as(stranger, (c) => c.query("update public.annotations set note = 'x' where id = $1", [p.annotation]));
+    expect(updated.rowCount).toBe(0);
+    await expect(
+      as(stranger, (c) =>
+        c.query('insert into public.project_members (project_id, user_id, role) values ($1, $2, $3)', [
+          p.project,
+          stranger,
+          'owner',
+        ]),
+      ),
+    ).rejects.toThrow(/row-level security/);
+    const { rows } = await db.admin.query('select note, deleted_at from public.annotations where project_id = $1', [
+      p.project,
+    ]);
+    expect(rows).toEqual([{ note: '', deleted_at: null }]);
+    const { rows: project } = await db.admin.query('select deleted_at from public.projects where id = $1', [p.project]);
+    expect(project[0].deleted_at).toBeNull();
+  });
+
+  it('lets a viewer read but not edit', async () => {
+    const owner = await makeUser(`v-owner-${randomUUID()}@example.com`);
+    const viewer = await makeUser(`viewer-${randomUUID()}@example.com`);
+    const p = await makeProject(owner);
+    await addMember(p.project, viewer, 'viewer');
+
+    expect((await pullAll(viewer, p.project)).map((r) => r.id)).toContain(p.annotation);
+    expect((await pull(viewer, p.project)).role).toBe('viewer');
+    const v = device(viewer);
+    const result = await v.push([
+      v.change('annotations', 'upsert', p.annotation, { note: 'viewer was here' }),
+      v.change('annotations', 'delete', p.annotation),
+      v.change('batches', 'upsert', randomUUID(), { project_id: p.project, name: 'Mine', slug: 'mine' }),
+    ]);
+    expect(result.applied).toEqual([]);
+    expect(result.rejected.map((r) => r.code)).toEqual(['forbidden', 'forbidden', 'forbidden']);
+    expect(await annotation(p.annotation)).toMatchObject({ note: '', deleted_at: null });
+  });
+
+  it('shows anon nothing and refuses its pushes', async () => {
+    const owner = await makeUser(`anon-owner-${randomUUID()}@example.com`);
+    await makeProject(owner);
+    for (const table of ['projects', 'project_members', 'batches', 'videos', 'frames', 'labels', 'annotations']) {
+      const { rows } = await as(null, (c) => c.query(`select * from public.${table}`));
+      expect(rows, table).toEqual([]);
+    }
+    await expect(as(null, (c) => c.query("select public.push_changes($1, '[]')", [randomUUID()]))).rejects.toThrow(
+      /permission denied/,
+    );
+    const version = await as(null, (c) => c.query('select public.stillframe_schema_version() as v'));
+    expect(version.rows[0].v).toBeGreaterThanOrEqual(1);
+  });
+
+  it('lets only owners delete a project or change its members', async () => {
+    const owner = await makeUser(`o-${randomUUID()}@example.com`);
+    const editor = await makeUser(`o-editor-${randomUUID()}@example.com`);
+    const newcomer = await makeUser(`o-new-${randomUUID()}@example.com`);
+    const p = await makeProject(owner);
+    await addMember(p.project, editor, 'editor');
+
+    const e = device(editor);
+    const byEditor = await e.push([
+      e.change('projects', 'upsert', p.project, { name: 'Renamed by the editor' }),
+      e.change('projects', 'delete', p.project),
+    ]);
+    expect(byEditor.applied).toEqual([1]);
+    expect(byEditor.rejected).toEqual([{ op_id: 2, code: 'forbidden', message: 'Only an owner of this project can do this' }]);
+    await expect(
+      as(editor, (c) =>
+        c.query('insert into public.project_members (project_id, user_id, role) values ($1, $2, $3)', [
+          p.project,
+          newcomer,
+          'editor',
+        ]),
+      ),
+    ).rejects.toThrow(/row-level security/);
+    const promoted = await as(editor, (c) =>
+      c.query("update public.project_members set role = 'owner' where project_id = $1 and user_id = $2", [
+        p.project,
+        editor,
+      ]),
+    );
+    expect(promoted.rowCount).toBe(0);
+    const hardDelete = await as(editor, (c) => c.query('delete from public.projects where id = $1', [p.project]));
+    expect(hardDelete.rowCount).toBe(0);
+    await expect(
+      as(editor, (c) => c.query('update public.projects set last_seq = 0 where id = $1', [p.project])),
+    ).rejects.toThrow(/permission denied/);
+
+    await as(owner, (c) =>
+      c.query('insert into public.project_members (project_id, user_id, role) values ($1, $2, $3)', [
+        p.project,
+        newcomer,
+        'viewer',
+      ]),
+    );
+    const d = p.device;
+    const byOwner = await d.push([d.change('projects', 'delete', p.project)]);
+    expect(byOwner.rejected).toEqual([]);
+    const { rows } = await db.admin.query('select name, deleted_at from public.projects where id = $1', [p.project]);
+    expect(rows[0].name).toBe('Renamed by the editor');
+    expect(rows[0].deleted_at).not.toBeNull();
+    const listed = await as(owner, (c) => c.query('select id from public.list_my_projects()'));
+    expect(listed.rows).toEqual([]);
+  });
+
+  it('guards the frames bucket by project membership', async () => {
+    const owner = await makeUser(`s-owner-${randomUUID()}@example.com`);
+    const viewer = await makeUser(`s-viewer-${randomUUID()}@example.com`);
+    const worker = await makeUser(`s-worker-${randomUUID()}@example.com`);
+    const stranger = await makeUser(`s-stranger-${randomUUID()}@example.com`);
+    const p = await makeProject(owner);
+    await addMember(p.project, viewer, 'viewer');
+    await addMember(p.project, worker, 'worker');
+    const upload = (user: string, name: string) =>
+      as(user, (c) =>
+        c.query("insert into storage.objects (bucket_id, name, owner, owner_id) values ('frames', $1, $2::uuid, $2::text)", [
+          name,
+          user,
+        ]),
+      );
+    const listing = (user: string | null) =>
+      as(user, async (c) => (await c.query("select name from storage.objects where bucket_id = 'frames'")).rows);
+
+    await upload(owner, p.framePath);
+    await upload(worker, `${p.project}/thumbs/batch-1/${p.video}/frame_000002.jpg`);
+    await expect(upload(viewer, `${p.project}/batch-1/${p.video}/frame_000003.jpg`)).rejects.toThrow(/row-level security/);
+    await expect(upload(stranger, `${p.project}/batch-1/${p.video}/frame_000004.jpg`)).rejects.toThrow(
+      /row-level security/,
+    );
+    await expect(upload(owner, `not-a-project/${p.video}/frame_000005.jpg`)).rejects.toThrow(/row-level security/);
+    await expect(upload(owner, p.project)).rejects.toThrow(/row-level security/);
+
+    expect(await listing(viewer)).toHaveLength(2);
+    expect(await listing(stranger)).toEqual([]);
+    expect(await listing(null)).toEqual([]);
+    const removed = await as(viewer, (c) => c.query("delete from storage.objects where bucket_id = 'frames'"));
+    expect(removed.rowCount).toBe(0);
+    expect(await listing(owner)).toHaveLength(2);
+  });
+});
