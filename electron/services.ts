@@ -11,6 +11,7 @@ import type { LoomSettings } from './loom/loom-api';
 import { ProcessingQueue, type QueueOptions } from './queue/queue';
 import { loomSettingsNow } from './settings/loom-key';
 import { environmentOnlySecrets, safeStorageSecrets, type SafeStorage, type SecretStore } from './settings/secret-store';
+import { SyncService } from './sync/sync-service';
 
 export interface ServiceOptions {
   libraryDir: string;
@@ -30,6 +31,8 @@ export interface Services {
   queue: ProcessingQueue;
   ingestSettings: IngestSettings;
   secrets: SecretStore;
+  /** Sync with the person's Supabase project; its loop starts with the queue, in the hosts that stay up. */
+  sync: SyncService;
   /** The Loom settings for a request made now, with the key from the environment or else the one saved in the app. */
   loomSettings(): LoomSettings;
   /** Takes the library's queue lock, recovers interrupted jobs and starts processing. */
@@ -58,6 +61,7 @@ export function openServices(options: ServiceOptions): Services {
   const loomSettings = () => loomSettingsNow(ingestSettings.loom, secrets);
   const { worker, cleanup } = createExtractionWorker(db, paths, loomSettings);
   const queue = new ProcessingQueue(db, events, worker, cleanup, { concurrency: concurrencyFromEnv(), ...options.queue });
+  const sync = new SyncService({ db, paths, events, secrets });
   let releaseLock: (() => void) | null = null;
   const startQueue = () => {
     if (releaseLock) return;
@@ -65,6 +69,7 @@ export function openServices(options: ServiceOptions): Services {
     clearTemp(paths);
     purgeDeletedFrames(db, paths);
     queue.start();
+    sync.start();
   };
   if (options.startQueue) startQueue();
   return {
@@ -74,10 +79,12 @@ export function openServices(options: ServiceOptions): Services {
     queue,
     ingestSettings,
     secrets,
+    sync,
     loomSettings,
     startQueue,
     async close() {
-      await queue.stop();
+      sync.stop();
+      await Promise.all([queue.stop(), sync.idle()]);
       releaseLock?.();
       db.close();
     },

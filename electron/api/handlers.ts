@@ -4,6 +4,7 @@ import type { z } from 'zod';
 import { createAnnotationHandlers } from './annotation-handlers';
 import { createDatasetHandlers } from './dataset-handlers';
 import { createSettingsHandlers } from './settings-handlers';
+import { createSyncHandlers } from './sync-handlers';
 import { deleteBatch, getBatch, listBatches, renameBatch, reorderBatches } from '../library/batches';
 import { getFrame, listFrames, moveFrames, purgeDeletedFrames, restoreFrames, softDeleteFrames } from '../library/frames';
 import { discardJob, getJob, listJobs, queueStats, requeueJob } from '../library/jobs';
@@ -28,6 +29,7 @@ export function createHandlers(services: Services): Handlers {
     ...createAnnotationHandlers(services),
     ...createDatasetHandlers(services),
     ...createSettingsHandlers(services),
+    ...createSyncHandlers(services),
     'app.info': () => {
       let ffmpeg: { found: boolean; message: string | null };
       try {

@@ -51,7 +51,8 @@ export function transaction<T>(db: Database, work: () => T): T {
 
 /**
  * Appends to the sync outbox; call inside the transaction that made the change. An upsert carries the columns the
- * library's triggers saw change (null: a new row, all of them); an upsert that changed nothing is not recorded.
+ * library's triggers saw change (null: a new row, all of them); an upsert that changed nothing is not recorded. A
+ * delete carries ["known"] when the server has (or may have) the row: only those are pushed.
  */
 export function recordChange(
   db: Database,
@@ -60,9 +61,10 @@ export function recordChange(
   op: 'upsert' | 'delete',
 ): void {
   const dirty = db.prepare('DELETE FROM sync_dirty_fields WHERE entity = ? AND row_id = ? RETURNING field').all(entity, rowId);
+  const names = dirty.map((row) => String(row.field));
   let fields: string | null = null;
+  if (op === 'delete' && names.includes('known')) fields = '["known"]';
   if (op === 'upsert') {
-    const names = dirty.map((row) => String(row.field));
     if (names.length === 0) return;
     if (!names.includes('*')) fields = JSON.stringify(names.sort());
   }

@@ -157,7 +157,8 @@ export const migrations: readonly string[] = [
   `,
   // Sync with Supabase (issue 13). The triggers note which columns each local edit changed, so a push sends only
   // those (per-field last-writer-wins); recordChange moves them into the edit's outbox entry. '*' marks a new row.
-  // sync_guard.applying is 1 while pulled rows are written, which are the server's and never go back out.
+  // A deleted row the server has (or may have: its push is in flight) is marked 'known', and only then is its delete
+  // pushed. sync_guard.applying is 1 while pulled rows are written, which are the server's and never go back out.
   `
   ALTER TABLE outbox ADD COLUMN fields TEXT;
   CREATE INDEX outbox_row ON outbox (entity, row_id);
@@ -313,6 +314,30 @@ export const migrations: readonly string[] = [
     INSERT OR IGNORE INTO sync_dirty_fields SELECT 'shape', NEW.id, 'hidden' WHERE OLD.hidden IS NOT NEW.hidden;
     INSERT OR IGNORE INTO sync_dirty_fields SELECT 'shape', NEW.id, 'locked' WHERE OLD.locked IS NOT NEW.locked;
     INSERT OR IGNORE INTO sync_dirty_fields SELECT 'shape', NEW.id, 'z_index' WHERE OLD.z_index IS NOT NEW.z_index;
+  END;
+  CREATE TRIGGER projects_sync_deleted AFTER DELETE ON projects WHEN (SELECT applying FROM sync_guard) = 0
+    AND (OLD.server_version IS NOT NULL OR EXISTS (SELECT 1 FROM push_ops WHERE entity = 'project' AND row_id = OLD.id)) BEGIN
+    INSERT OR IGNORE INTO sync_dirty_fields VALUES ('project', OLD.id, 'known');
+  END;
+  CREATE TRIGGER batches_sync_deleted AFTER DELETE ON batches WHEN (SELECT applying FROM sync_guard) = 0
+    AND (OLD.server_version IS NOT NULL OR EXISTS (SELECT 1 FROM push_ops WHERE entity = 'batch' AND row_id = OLD.id)) BEGIN
+    INSERT OR IGNORE INTO sync_dirty_fields VALUES ('batch', OLD.id, 'known');
+  END;
+  CREATE TRIGGER videos_sync_deleted AFTER DELETE ON videos WHEN (SELECT applying FROM sync_guard) = 0
+    AND (OLD.server_version IS NOT NULL OR EXISTS (SELECT 1 FROM push_ops WHERE entity = 'video' AND row_id = OLD.id)) BEGIN
+    INSERT OR IGNORE INTO sync_dirty_fields VALUES ('video', OLD.id, 'known');
+  END;
+  CREATE TRIGGER frames_sync_deleted AFTER DELETE ON frames WHEN (SELECT applying FROM sync_guard) = 0
+    AND (OLD.server_version IS NOT NULL OR EXISTS (SELECT 1 FROM push_ops WHERE entity = 'frame' AND row_id = OLD.id)) BEGIN
+    INSERT OR IGNORE INTO sync_dirty_fields VALUES ('frame', OLD.id, 'known');
+  END;
+  CREATE TRIGGER labels_sync_deleted AFTER DELETE ON labels WHEN (SELECT applying FROM sync_guard) = 0
+    AND (OLD.server_version IS NOT NULL OR EXISTS (SELECT 1 FROM push_ops WHERE entity = 'label' AND row_id = OLD.id)) BEGIN
+    INSERT OR IGNORE INTO sync_dirty_fields VALUES ('label', OLD.id, 'known');
+  END;
+  CREATE TRIGGER shapes_sync_deleted AFTER DELETE ON shapes WHEN (SELECT applying FROM sync_guard) = 0
+    AND (OLD.server_version IS NOT NULL OR EXISTS (SELECT 1 FROM push_ops WHERE entity = 'shape' AND row_id = OLD.id)) BEGIN
+    INSERT OR IGNORE INTO sync_dirty_fields VALUES ('shape', OLD.id, 'known');
   END;
   `,
 ];
