@@ -3,6 +3,8 @@ import type pg from 'pg';
 /** What every part of the stand-in shares: one superuser pool (requests switch role inside their transaction). */
 export interface StandInContext {
   pool: pg.Pool;
+  /** Superuser connection string, for connections of their own (Realtime's LISTEN). */
+  databaseUrl: string;
   jwtSecret: string;
   anonKey: string;
   serviceRoleKey: string;

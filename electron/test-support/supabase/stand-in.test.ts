@@ -30,6 +30,10 @@ create policy "own folder is overwritten" on storage.objects for update to authe
   using (bucket_id = 'scratch' and (storage.foldername(name))[1] = (select auth.uid())::text);
 create policy "own folder is emptied" on storage.objects for delete to authenticated
   using (bucket_id = 'scratch' and (storage.foldername(name))[1] = (select auth.uid())::text);
+create policy "room members listen" on realtime.messages for select to authenticated
+  using (realtime.topic() in ('room:shared', 'room:' || (select auth.uid())::text));
+create policy "room members speak" on realtime.messages for insert to authenticated
+  with check (realtime.topic() in ('room:shared', 'room:' || (select auth.uid())::text));
 `;
 
 let standIn: SupabaseStandIn;
@@ -240,6 +244,79 @@ describe('storage', () => {
       headers: { ...headers, authorization: `Bearer ${boToken}`, 'upload-length': '10', 'upload-metadata': `bucketName ${meta('scratch')},objectName ${meta(`${ada.userId}/videos/other.mp4`)}` },
     });
     expect(refused.status).toBe(403);
+  });
+});
+
+type Channel = ReturnType<SupabaseClient['channel']>;
+
+/** Subscribes and resolves with the first status that settles it: SUBSCRIBED, CHANNEL_ERROR (with its message), TIMED_OUT. */
+function subscribed(channel: Channel): Promise<{ status: string; message?: string }> {
+  return new Promise((resolve) => {
+    channel.subscribe((status, error) => {
+      if (status !== 'CLOSED') resolve({ status, message: error?.message });
+    });
+  });
+}
+
+function nextBroadcast(channel: Channel, event: string): Promise<Record<string, unknown>> {
+  return new Promise((resolve) => {
+    channel.on('broadcast', { event }, (message) => resolve(message.payload as Record<string, unknown>));
+  });
+}
+
+describe('realtime', () => {
+  it('lets only permitted users join private channels and delivers broadcasts and database messages', async () => {
+    const ada = await signedUp('live-ada@example.com');
+    const bo = await signedUp('live-bo@example.com');
+
+    const refused = await subscribed(bo.supabase.channel(`room:${ada.userId}`, { config: { private: true } }));
+    expect(refused.status).toBe('CHANNEL_ERROR');
+    expect(refused.message).toContain('Unauthorized');
+
+    const adaRoom = ada.supabase.channel('room:shared', { config: { private: true } });
+    const cursor = nextBroadcast(adaRoom, 'cursor');
+    const changed = nextBroadcast(adaRoom, 'changed');
+    expect((await subscribed(adaRoom)).status).toBe('SUBSCRIBED');
+    const boRoom = bo.supabase.channel('room:shared', { config: { private: true } });
+    const seen = new Promise<string[]>((resolve) => {
+      boRoom.on('presence', { event: 'join' }, ({ newPresences }) => resolve(newPresences.map((presence) => String(presence.name))));
+    });
+    expect((await subscribed(boRoom)).status).toBe('SUBSCRIBED');
+
+    expect(await boRoom.send({ type: 'broadcast', event: 'cursor', payload: { x: 3 } })).toBe('ok');
+    expect(await cursor).toEqual({ x: 3 });
+
+    await standIn.admin.query(`select realtime.send('{"seq": 7}'::jsonb, 'changed', 'room:shared', true)`);
+    expect(await changed).toMatchObject({ seq: 7 });
+
+    await adaRoom.track({ name: 'ada' });
+    expect(await seen).toEqual(['ada']);
+
+    await ada.supabase.removeAllChannels();
+    await bo.supabase.removeAllChannels();
+  });
+
+  it('rejoins after the connection drops and delivers again', async () => {
+    const ada = await signedUp('drop-ada@example.com');
+    const room = ada.supabase.channel('room:shared', { config: { private: true } });
+    const statuses: string[] = [];
+    const rejoined = new Promise<void>((resolve) => {
+      room.subscribe((status) => {
+        statuses.push(status);
+        if (status === 'SUBSCRIBED' && statuses.length > 1) resolve();
+      });
+    });
+    await new Promise<void>((resolve) => {
+      const wait = () => (statuses.includes('SUBSCRIBED') ? resolve() : setTimeout(wait, 20));
+      wait();
+    });
+    standIn.dropConnections();
+    await rejoined;
+    expect(statuses).toContain('CHANNEL_ERROR');
+    const changed = nextBroadcast(room, 'changed');
+    await standIn.admin.query(`select realtime.send('{"seq": 8}'::jsonb, 'changed', 'room:shared', true)`);
+    expect(await changed).toMatchObject({ seq: 8 });
+    await ada.supabase.removeAllChannels();
   });
 });
 

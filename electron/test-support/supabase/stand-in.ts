@@ -13,6 +13,7 @@ import { signJwt, verifyJwt, type JwtClaims } from './jwt';
 import { startSupabaseDatabase } from './postgres';
 import { handleRest } from './rest';
 import { handleObjects, sendStorageError, StorageError } from './storage';
+import { startRealtime } from './realtime';
 import { handleResumable } from './resumable';
 
 export interface StandInOptions {
@@ -26,7 +27,10 @@ export interface StandInOptions {
 }
 
 export interface TrafficStats {
+  /** HTTP requests. */
   requests: number;
+  /** WebSocket frames received by Realtime. */
+  messages: number;
   bytesIn: number;
   bytesOut: number;
 }
@@ -82,14 +86,14 @@ export async function startSupabaseStandIn(options: StandInOptions = {}): Promis
   const jwtSecret = randomBytes(32).toString('hex');
   const storageDir = mkdtempSync(path.join(tmpdir(), 'sf-supabase-storage-'));
   const ctx: StandInContext = {
-    pool, jwtSecret, storageDir,
+    pool, jwtSecret, storageDir, databaseUrl: database.url,
     anonKey: apiKey('anon', jwtSecret),
     serviceRoleKey: apiKey('service_role', jwtSecret),
     issuer: '',
     accessTokenSeconds: options.accessTokenSeconds ?? 3600,
   };
   let latencyMs = options.latencyMs ?? 0;
-  const traffic = { requests: 0, bytesIn: 0, bytesOut: 0 };
+  const traffic = { requests: 0, messages: 0, bytesIn: 0, bytesOut: 0 };
   const sockets = new Set<Socket>();
 
   async function route(req: IncomingMessage, res: ServerResponse) {
@@ -112,6 +116,11 @@ export async function startSupabaseStandIn(options: StandInOptions = {}): Promis
       }
       if (sub.startsWith('/upload/resumable')) return handleResumable(ctx, who.claims, req, res, sub, url);
       return handleObjects(ctx, who.claims, req, res, sub);
+    }
+    if (service === 'realtime' && sub === '/api/broadcast' && req.method === 'POST') {
+      const who = caller(req, ctx);
+      if ('error' in who) return sendJson(res, 401, { message: 'Invalid JWT Token' });
+      return realtime.handleBroadcastApi(who.claims, req, res);
     }
     sendJson(res, 404, { message: 'no Route matched with those values' });
   }
@@ -138,6 +147,9 @@ export async function startSupabaseStandIn(options: StandInOptions = {}): Promis
       sockets.delete(socket);
     });
   });
+  const realtime = startRealtime(ctx, server, () => latencyMs, () => {
+    traffic.messages += 1;
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 0, '127.0.0.1', resolve);
@@ -158,10 +170,11 @@ export async function startSupabaseStandIn(options: StandInOptions = {}): Promis
         bytesIn += socket.bytesRead;
         bytesOut += socket.bytesWritten;
       }
-      return { requests: traffic.requests, bytesIn, bytesOut };
+      return { requests: traffic.requests, messages: traffic.messages, bytesIn, bytesOut };
     },
     resetStats() {
       traffic.requests = 0;
+      traffic.messages = 0;
       traffic.bytesIn = -[...sockets].reduce((sum, socket) => sum + socket.bytesRead, 0);
       traffic.bytesOut = -[...sockets].reduce((sum, socket) => sum + socket.bytesWritten, 0);
     },
@@ -173,8 +186,10 @@ export async function startSupabaseStandIn(options: StandInOptions = {}): Promis
     },
     dropConnections() {
       for (const socket of sockets) socket.destroy();
+      realtime.dropConnections();
     },
     async stop() {
+      await realtime.stop();
       for (const socket of sockets) socket.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await pool.end();
