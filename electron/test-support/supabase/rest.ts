@@ -17,6 +17,8 @@ class RestError extends Error {
 
 /** PostgREST's mapping of SQLSTATE to HTTP status (its "errors" reference), for what policies and functions raise. */
 function statusForSqlState(code: string, role: string): number {
+  // A function may pick the HTTP status itself with SQLSTATE PTxyz.
+  if (/^PT\d{3}$/.test(code)) return Number(code.slice(2));
   if (code === '42501') return role === 'anon' ? 401 : 403;
   if (code === '23505' || code === '23503' || code === '40001' || code === '40P01') return 409;
   if (code === '42883' || code === '42P01') return 404;
@@ -201,19 +203,32 @@ async function writeTable(ctx: StandInContext, claims: JwtClaims, req: IncomingM
   if (req.method === 'POST') {
     const records = Array.isArray(body) ? body : [body];
     if (!records.every(isObject)) throw new RestError(400, 'PGRST102', 'All object keys must match');
-    const given = [...new Set(records.flatMap((record) => Object.keys(record)))];
-    for (const column of given) if (!columns.has(column)) throw new RestError(400, 'PGRST204', `Could not find the '${column}' column of '${table}' in the schema cache`);
-    params.push(JSON.stringify(records));
-    const list = given.map(ident).join(', ');
-    sql = `insert into ${relation} (${list}) select ${list} from json_populate_recordset(null::${relation}, $1::json)`;
-    const merge = prefer.has('resolution=merge-duplicates');
-    if (merge || prefer.has('resolution=ignore-duplicates')) {
-      const target = url.searchParams.get('on_conflict')?.split(',').map((column) => column.trim()) ?? await primaryKey(ctx, schema, table);
-      const updates = given.filter((column) => !target.includes(column));
-      sql += ` on conflict (${target.map(ident).join(', ')}) ` + (merge && updates.length
-        ? `do update set ${updates.map((column) => `${ident(column)} = excluded.${ident(column)}`).join(', ')}`
-        : 'do nothing');
+    for (const column of new Set(records.flatMap((record) => Object.keys(record)))) {
+      if (!columns.has(column)) throw new RestError(400, 'PGRST204', `Could not find the '${column}' column of '${table}' in the schema cache`);
     }
+    const merge = prefer.has('resolution=merge-duplicates');
+    const conflictTarget = merge || prefer.has('resolution=ignore-duplicates')
+      ? url.searchParams.get('on_conflict')?.split(',').map((column) => column.trim()) ?? await primaryKey(ctx, schema, table)
+      : undefined;
+    // `Prefer: missing=default` (supabase-js's default): a key a record leaves out gets the column default, so records
+    // are inserted in runs that share their keys; without it, a missing key is null across the whole batch.
+    const runs = prefer.has('missing=default') ? runsByKeys(records) : [records];
+    const statements = runs.map((run) => {
+      const given = [...new Set(run.flatMap((record) => Object.keys(record)))];
+      const runParams = [JSON.stringify(run)];
+      const list = given.map(ident).join(', ');
+      let statement = given.length
+        ? `insert into ${relation} (${list}) select ${list} from json_populate_recordset(null::${relation}, $1::json)`
+        : `insert into ${relation} default values`;
+      if (conflictTarget) {
+        const updates = given.filter((column) => !conflictTarget.includes(column));
+        statement += ` on conflict (${conflictTarget.map(ident).join(', ')}) ` + (merge && updates.length
+          ? `do update set ${updates.map((column) => `${ident(column)} = excluded.${ident(column)}`).join(', ')}`
+          : 'do nothing');
+      }
+      return { sql: statement, params: given.length ? runParams : [] };
+    });
+    return finishWrite(ctx, claims, req, res, statements, returning, columns, table, url);
   } else if (req.method === 'PATCH') {
     if (!isObject(body)) throw new RestError(400, 'PGRST102', 'Empty or invalid json');
     const given = Object.keys(body);
@@ -224,16 +239,38 @@ async function writeTable(ctx: StandInContext, claims: JwtClaims, req: IncomingM
   } else {
     sql = `delete from ${relation} ${whereClause(url, columns, table, params)}`;
   }
+  return finishWrite(ctx, claims, req, res, [{ sql, params }], returning, columns, table, url);
+}
+
+function runsByKeys(records: Record<string, unknown>[]): Record<string, unknown>[][] {
+  const runs: Record<string, unknown>[][] = [];
+  let previous = '';
+  for (const record of records) {
+    const keys = Object.keys(record).sort().join(',');
+    if (runs.length && keys === previous) runs[runs.length - 1]!.push(record);
+    else runs.push([record]);
+    previous = keys;
+  }
+  return runs;
+}
+
+async function finishWrite(ctx: StandInContext, claims: JwtClaims, req: IncomingMessage, res: ServerResponse,
+  statements: { sql: string; params: unknown[] }[], returning: boolean, columns: Map<string, string>, table: string, url: URL) {
   // Without return=representation PostgREST writes without RETURNING, so a row the caller may write but not read is fine.
+  const picked = selectList(url.searchParams.get('select'), columns, table);
   const rows = await asRole(ctx.pool, claims, async (db) => {
-    if (!returning) {
-      await db.query(sql, params);
-      return [];
+    const all: unknown[] = [];
+    for (const statement of statements) {
+      if (!returning) {
+        await db.query(statement.sql, statement.params);
+        continue;
+      }
+      const result = await db.query<{ rows: unknown[] }>(
+        `with changed as (${statement.sql} returning *) select coalesce(json_agg(t), '[]'::json) as rows from (select ${picked} from changed) t`,
+        statement.params);
+      all.push(...result.rows[0]!.rows);
     }
-    const picked = selectList(url.searchParams.get('select'), columns, table);
-    const result = await db.query<{ rows: unknown[] }>(
-      `with changed as (${sql} returning *) select coalesce(json_agg(t), '[]'::json) as rows from (select ${picked} from changed) t`, params);
-    return result.rows[0]!.rows;
+    return all;
   });
   const status = req.method === 'POST' ? 201 : returning ? 200 : 204;
   if (!returning) {

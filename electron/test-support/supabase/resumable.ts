@@ -85,15 +85,25 @@ async function create(ctx: StandInContext, claims: JwtClaims, req: IncomingMessa
   await checkMayCreate(ctx, claims, upload);
   await writeFile(upload.file, '');
   uploadsOf(ctx).set(upload.id, upload);
-  res.writeHead(201, { ...tusHeaders, location: `${base}/${upload.id}`, 'upload-offset': '0' }).end();
+  const location = `${base}/${upload.id}`;
+  // creation-with-upload: the first bytes may come with the creation request.
+  if (req.headers['content-type'] === 'application/offset+octet-stream') {
+    req.headers['upload-offset'] = '0';
+    return append(ctx, claims, req, res, upload, { status: 201, location });
+  }
+  res.writeHead(201, { ...tusHeaders, location, 'upload-offset': '0' }).end();
 }
 
 async function offsetOf(upload: Upload): Promise<number> {
   return stat(upload.file).then((info) => info.size, () => 0);
 }
 
-async function append(ctx: StandInContext, claims: JwtClaims, req: IncomingMessage, res: ServerResponse, upload: Upload) {
+async function append(ctx: StandInContext, claims: JwtClaims, req: IncomingMessage, res: ServerResponse, upload: Upload,
+  answer: { status: number; location?: string } = { status: 204 }) {
   if (claims.sub !== upload.owner) return tusError(res, 403, 'This upload belongs to someone else.');
+  if (req.headers['content-type'] !== 'application/offset+octet-stream') {
+    return tusError(res, 415, 'Content-Type must be application/offset+octet-stream.');
+  }
   const offset = await offsetOf(upload);
   if (Number(req.headers['upload-offset']) !== offset) return tusError(res, 409, `Upload-Offset must be ${offset}.`);
   // Whatever arrives before a connection breaks is kept, so the client resumes from it.
@@ -113,7 +123,9 @@ async function append(ctx: StandInContext, claims: JwtClaims, req: IncomingMessa
     await rm(upload.file, { force: true });
     uploadsOf(ctx).delete(upload.id);
   }
-  if (!res.destroyed) res.writeHead(204, { ...tusHeaders, 'upload-offset': String(written) }).end();
+  if (!res.destroyed) {
+    res.writeHead(answer.status, { ...tusHeaders, 'upload-offset': String(written), ...(answer.location ? { location: answer.location } : {}) }).end();
+  }
 }
 
 /** `/storage/v1/upload/resumable`: TUS 1.0.0 (creation, offsets, resume, termination) as Supabase Storage speaks it. */

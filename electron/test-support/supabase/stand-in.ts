@@ -51,6 +51,7 @@ export interface SupabaseStandIn {
 }
 
 const tenYears = 10 * 365 * 24 * 3600;
+const exposedHeaders = 'content-range, content-length, etag, location, upload-offset, upload-length, tus-resumable, x-supabase-api-version';
 
 function apiKey(role: 'anon' | 'service_role', secret: string): string {
   const now = Math.floor(Date.now() / 1000);
@@ -98,6 +99,17 @@ export async function startSupabaseStandIn(options: StandInOptions = {}): Promis
 
   async function route(req: IncomingMessage, res: ServerResponse) {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    // As Supabase's gateway: any origin may call (the renderer runs in Chromium), and the headers clients read are exposed.
+    res.setHeader('access-control-allow-origin', '*');
+    res.setHeader('access-control-expose-headers', exposedHeaders);
+    if (req.method === 'OPTIONS' && req.headers['access-control-request-method']) {
+      res.writeHead(204, {
+        'access-control-allow-methods': 'GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS',
+        'access-control-allow-headers': String(req.headers['access-control-request-headers'] ?? '*'),
+        'access-control-max-age': '3600',
+      }).end();
+      return;
+    }
     const refusal = gatewayRefusal(req, ctx);
     if (refusal) return sendJson(res, 401, { message: refusal });
     const [, service, version, ...rest] = url.pathname.split('/');
