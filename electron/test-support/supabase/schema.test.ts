@@ -284,6 +284,81 @@ describe('push and pull', () => {
     expect(retried.rejected).toEqual(result.rejected);
   });
 
+  it('picks the refused changes out of a large batch and applies the rest in order', async () => {
+    const owner = await makeUser(`large-${randomUUID()}@example.com`);
+    const p = await makeProject(owner);
+    const d = p.device;
+    const shapes = Array.from({ length: 300 }, () => randomUUID());
+    const batch = shapes.map((id, i) =>
+      d.change('annotations', 'upsert', id, {
+        project_id: p.project,
+        frame_id: p.frame,
+        type: i % 97 === 5 ? 'circle' : 'point',
+        points: [i, i],
+        z_index: i,
+      }),
+    );
+    // The same shape twice in one batch: the later change is the one that stays.
+    batch.push(d.change('annotations', 'upsert', shapes[0]!, { note: 'first' }));
+    batch.push(d.change('annotations', 'upsert', shapes[0]!, { note: 'second' }));
+    const result = await d.push(batch);
+
+    const refused = batch.filter((_, i) => i < 300 && i % 97 === 5).map((c) => c.op_id);
+    expect(result.rejected.map((r) => [r.op_id, r.code])).toEqual(refused.map((op) => [op, 'invalid']));
+    expect(result.applied).toEqual(batch.map((c) => c.op_id).filter((op) => !refused.includes(op)));
+    const { rows } = await db.admin.query<{ n: number; seqs_in_order: boolean }>(
+      `select count(*)::int as n, bool_and(seq > prev) as seqs_in_order from (
+         select seq, lag(seq, 1, 0::bigint) over (order by z_index) as prev from public.annotations
+         where frame_id = $1 and type = 'point' and id <> $2) s`,
+      [p.frame, shapes[0]],
+    );
+    expect(rows[0]).toEqual({ n: 300 - refused.length - 1, seqs_in_order: true });
+    expect(await annotation(shapes[0]!)).toMatchObject({ note: 'second' });
+  });
+
+  it('applies a push cut off mid-transaction once it is retried, never twice', async () => {
+    const owner = await makeUser(`cut-${randomUUID()}@example.com`);
+    const p = await makeProject(owner);
+    const d = p.device;
+    const shape = randomUUID();
+    const batch = [
+      d.change('annotations', 'upsert', shape, { project_id: p.project, frame_id: p.frame, type: 'point', points: [9, 9] }),
+      d.change('annotations', 'upsert', p.annotation, { z_index: 7 }),
+    ];
+    // The project's row is held so the push stops inside its transaction; then its connection is killed.
+    const holder = await db.admin.connect();
+    const doomed = await db.admin.connect();
+    doomed.on('error', () => {});
+    try {
+      await holder.query('begin');
+      await holder.query('select 1 from public.projects where id = $1 for update', [p.project]);
+      await beginAs(doomed, owner);
+      const cut = doomed
+        .query('select public.push_changes($1, $2)', [d.clientId, JSON.stringify(batch)])
+        .then(() => 'finished', () => 'cut off');
+      const doomedPid = (doomed as unknown as { processID: number }).processID;
+      for (;;) {
+        const { rows } = await db.admin.query('select wait_event_type from pg_stat_activity where pid = $1', [doomedPid]);
+        if (rows[0]?.wait_event_type === 'Lock') break;
+      }
+      await db.admin.query('select pg_terminate_backend($1)', [doomedPid]);
+      expect(await cut).toBe('cut off');
+      await holder.query('commit');
+    } finally {
+      holder.release();
+      doomed.release(true);
+    }
+    expect((await db.admin.query('select 1 from public.annotations where id = $1', [shape])).rowCount).toBe(0);
+
+    const first = await d.push(batch);
+    const retried = await d.push(batch);
+    expect(first.applied).toEqual([batch[0]!.op_id, batch[1]!.op_id]);
+    expect(retried).toMatchObject({ applied: first.applied, rejected: [] });
+    const { rows } = await db.admin.query('select count(*)::int as n from public.annotations where id = $1', [shape]);
+    expect(rows[0].n).toBe(1);
+    expect(await annotation(p.annotation)).toMatchObject({ z_index: 7 });
+  });
+
   it('keeps every field each device changed: last writer wins per field, in server order', async () => {
     const owner = await makeUser(`lww-${randomUUID()}@example.com`);
     const editor = await makeUser(`lww-editor-${randomUUID()}@example.com`);
