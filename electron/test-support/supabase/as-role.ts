@@ -8,6 +8,7 @@ import type { JwtClaims } from './jwt';
 export async function asRole<T>(pool: pg.Pool, claims: JwtClaims, work: (client: pg.PoolClient) => Promise<T>,
   settings: Record<string, string> = {}): Promise<T> {
   const client = await pool.connect();
+  let broken = false;
   try {
     await client.query('begin');
     await client.query(
@@ -23,10 +24,14 @@ export async function asRole<T>(pool: pg.Pool, claims: JwtClaims, work: (client:
     await client.query('commit');
     return result;
   } catch (error) {
-    await client.query('rollback').catch(() => {});
+    // A connection that failed for any reason but an SQL error (cut, timed out) is not handed to the next request.
+    broken = !isPgError(error);
+    await client.query('rollback').catch(() => {
+      broken = true;
+    });
     throw error;
   } finally {
-    client.release();
+    client.release(broken);
   }
 }
 

@@ -81,6 +81,8 @@ interface Join {
 
 interface Connection {
   socket: WebSocket;
+  /** vsn 1.0.0 frames are JSON objects, 2.0.0 frames JSON arrays (or binary broadcast pushes). */
+  objectFrames: boolean;
   apiClaims: JwtClaims;
   joins: Map<string, Join>;
 }
@@ -107,6 +109,13 @@ function decodeBinaryPush(data: Buffer): Frame | undefined {
   return [joinRef || null, ref || null, topic, 'broadcast', { type: 'broadcast', event, payload, ...(metadata ? JSON.parse(metadata) as object : {}) }];
 }
 
+function asFrame(message: unknown): Frame | undefined {
+  if (Array.isArray(message)) return message.length === 5 && typeof message[2] === 'string' && typeof message[3] === 'string' ? message as Frame : undefined;
+  if (!isObject(message) || typeof message.topic !== 'string' || typeof message.event !== 'string') return undefined;
+  const text = (value: unknown) => (typeof value === 'string' ? value : null);
+  return [text(message.join_ref), text(message.ref), message.topic, message.event, message.payload];
+}
+
 /** `/realtime/v1/websocket`: Phoenix channels as realtime-js 2.x speaks them (broadcast, presence, private channels). */
 export function startRealtime(ctx: StandInContext, server: Server, latencyMs: () => number, onMessage: () => void): Realtime {
   const sockets = new WebSocketServer({ noServer: true });
@@ -114,7 +123,8 @@ export function startRealtime(ctx: StandInContext, server: Server, latencyMs: ()
   const joinsByTopic = new Map<string, Set<Join>>();
 
   function send(connection: Connection, frame: Frame) {
-    const text = JSON.stringify(frame);
+    const [join_ref, ref, topic, event, payload] = frame;
+    const text = JSON.stringify(connection.objectFrames ? { join_ref, ref, topic, event, payload } : frame);
     const deliver = () => {
       if (connection.socket.readyState === connection.socket.OPEN) connection.socket.send(text);
     };
@@ -158,6 +168,8 @@ export function startRealtime(ctx: StandInContext, server: Server, latencyMs: ()
     clearTimeout(join.expiry);
     if (typeof join.claims.exp !== 'number') return;
     const left = join.claims.exp * 1000 - Date.now();
+    // Timers cannot wait longer than about 24 days; the API keys' ten years never end within a test.
+    if (left > 2 ** 31 - 1) return;
     join.expiry = setTimeout(() => closeChannel(join, 'Token has expired 0 seconds ago'), Math.max(0, left));
   }
 
@@ -263,7 +275,7 @@ export function startRealtime(ctx: StandInContext, server: Server, latencyMs: ()
       return;
     }
     sockets.handleUpgrade(req, socket, head, (ws) => {
-      const connection: Connection = { socket: ws, apiClaims: checked.claims, joins: new Map() };
+      const connection: Connection = { socket: ws, objectFrames: url.searchParams.get('vsn') === '1.0.0', apiClaims: checked.claims, joins: new Map() };
       connections.add(connection);
       let queue = Promise.resolve();
       ws.on('message', (data: RawData, isBinary) => {
@@ -271,11 +283,11 @@ export function startRealtime(ctx: StandInContext, server: Server, latencyMs: ()
         const raw = Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data);
         let frame: Frame | undefined;
         try {
-          frame = isBinary ? decodeBinaryPush(raw) : JSON.parse(raw.toString('utf8')) as Frame;
+          frame = isBinary ? decodeBinaryPush(raw) : asFrame(JSON.parse(raw.toString('utf8')));
         } catch {
           frame = undefined;
         }
-        if (!Array.isArray(frame) || frame.length !== 5) return;
+        if (!frame) return;
         const parsed = frame;
         // One message at a time per connection, in order, as a Phoenix channel process handles them.
         queue = queue.then(() => handle(connection, parsed)).catch(() => reply(connection, parsed, 'error', { reason: 'internal error' }));

@@ -311,6 +311,41 @@ describe('realtime', () => {
     await bo.supabase.removeAllChannels();
   });
 
+  it('closes a private channel when its access token expires', async () => {
+    standIn.setAccessTokenSeconds(1);
+    try {
+      const ada = await signedUp('short-lived@example.com');
+      const room = ada.supabase.channel('room:shared', { config: { private: true } });
+      const closed = new Promise<string[]>((resolve) => {
+        const statuses: string[] = [];
+        room.subscribe((status) => {
+          statuses.push(status);
+          if (status === 'CLOSED') resolve(statuses);
+        });
+      });
+      expect(await closed).toEqual(['SUBSCRIBED', 'CLOSED']);
+      await ada.supabase.removeAllChannels();
+    } finally {
+      standIn.setAccessTokenSeconds(3600);
+    }
+  });
+
+  it('relays public channel broadcasts between both protocol versions', async () => {
+    const oldClient = createClient(standIn.url, standIn.anonKey, {
+      auth: { persistSession: false, autoRefreshToken: false },
+      realtime: { transport: WebSocket as never, vsn: '1.0.0' },
+    });
+    const listener = oldClient.channel('lobby');
+    const wave = nextBroadcast(listener, 'wave');
+    expect((await subscribed(listener)).status).toBe('SUBSCRIBED');
+    const speaker = client().channel('lobby');
+    expect((await subscribed(speaker)).status).toBe('SUBSCRIBED');
+    await speaker.send({ type: 'broadcast', event: 'wave', payload: { from: 'new' } });
+    expect(await wave).toEqual({ from: 'new' });
+    await oldClient.removeAllChannels();
+    await speaker.unsubscribe();
+  });
+
   it('rejoins after the connection drops and delivers again', async () => {
     const ada = await signedUp('drop-ada@example.com');
     const room = ada.supabase.channel('room:shared', { config: { private: true } });
