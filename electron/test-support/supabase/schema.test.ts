@@ -1,186 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import type pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSupabaseDatabase, type SupabaseDatabase } from './postgres';
+import { describe, expect, it } from 'vitest';
+import { useSupabaseDatabase } from './schema-helpers';
 
-// supabase/migrations on a real PostgreSQL with Supabase's base schemas. Every call runs as PostgREST runs it:
-// as the `authenticated` (or `anon`) role with the caller's JWT claims, so row-level security is Postgres's.
+// supabase/migrations' sync half (#13) on a real PostgreSQL with Supabase's base schemas, called as the API calls it.
 
-interface PushResult {
-  applied: number[];
-  rejected: { op_id: number; code: string; message: string }[];
-  seq: number;
-}
-interface PulledRow {
-  table: string;
-  id: string;
-  seq: number;
-  deleted_at: string | null;
-  row: Record<string, unknown>;
-}
-interface PullResult {
-  rows: PulledRow[];
-  next: number;
-  more: boolean;
-  role: string | null;
-}
-type Change = { op_id: number; table: string; op: 'upsert' | 'delete'; id: string; row?: Record<string, unknown> };
-
-let db: SupabaseDatabase;
-
-beforeAll(async () => {
-  db = await startSupabaseDatabase();
-});
-
-afterAll(async () => {
-  await db?.stop();
-});
-
-async function makeUser(email: string): Promise<string> {
-  const { rows } = await db.admin.query<{ id: string }>(
-    'insert into auth.users (email, encrypted_password) values ($1, $2) returning id',
-    [email, 'not used here'],
-  );
-  return rows[0]!.id;
-}
-
-async function beginAs(client: pg.ClientBase, user: string | null): Promise<void> {
-  await client.query('begin');
-  const role = user ? 'authenticated' : 'anon';
-  await client.query(`set local role ${role}`);
-  await client.query("select set_config('request.jwt.claims', $1, true)", [
-    JSON.stringify(user ? { sub: user, role } : { role }),
-  ]);
-}
-
-/** Runs `work` in one transaction as `user` (null: anon), as a request through the API would. */
-async function as<T>(user: string | null, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-  const client = await db.admin.connect();
-  try {
-    await beginAs(client, user);
-    const result = await work(client);
-    await client.query('commit');
-    return result;
-  } catch (error) {
-    await client.query('rollback');
-    throw error;
-  } finally {
-    client.release();
-  }
-}
-
-function push(user: string, clientId: string, changes: Change[]): Promise<PushResult> {
-  return as(user, async (client) => {
-    const { rows } = await client.query('select public.push_changes($1, $2) as result', [
-      clientId,
-      JSON.stringify(changes),
-    ]);
-    return rows[0].result as PushResult;
-  });
-}
-
-function pull(user: string | null, projectId: string, afterSeq = 0, maxRows = 1000): Promise<PullResult> {
-  return as(user, async (client) => {
-    const { rows } = await client.query('select public.pull_changes($1, $2, $3) as result', [
-      projectId,
-      afterSeq,
-      maxRows,
-    ]);
-    return rows[0].result as PullResult;
-  });
-}
-
-async function pullAll(user: string, projectId: string, afterSeq = 0): Promise<PulledRow[]> {
-  const all: PulledRow[] = [];
-  let cursor = afterSeq;
-  for (;;) {
-    const page = await pull(user, projectId, cursor, 2);
-    all.push(...page.rows);
-    cursor = page.next;
-    if (!page.more) return all;
-  }
-}
-
-/** A device: its client id and increasing op ids. */
-function device(user: string) {
-  const clientId = randomUUID();
-  let opId = 0;
-  const change = (table: string, op: 'upsert' | 'delete', id: string, row?: Record<string, unknown>): Change => ({
-    op_id: ++opId,
-    table,
-    op,
-    id,
-    ...(row ? { row } : {}),
-  });
-  return {
-    clientId,
-    user,
-    change,
-    push: (changes: Change[]) => push(user, clientId, changes),
-  };
-}
-
-/** A project with one of everything, made through push_changes by `owner`. */
-async function makeProject(owner: string) {
-  const d = device(owner);
-  const ids = {
-    project: randomUUID(),
-    batch: randomUUID(),
-    video: randomUUID(),
-    frame: randomUUID(),
-    label: randomUUID(),
-    annotation: randomUUID(),
-  };
-  const framePath = `${ids.project}/batch-1/${ids.video}/frame_000001.jpg`;
-  const result = await d.push([
-    d.change('projects', 'upsert', ids.project, { name: 'Site survey' }),
-    d.change('batches', 'upsert', ids.batch, { project_id: ids.project, name: 'Batch 1', slug: 'batch-1', position: 0 }),
-    d.change('videos', 'upsert', ids.video, {
-      project_id: ids.project,
-      batch_id: ids.batch,
-      name: 'walk.mp4',
-      batch_name: 'Batch 1',
-      source_type: 'direct',
-      size_bytes: 1000,
-      content_hash: 'abc',
-      status: 'done',
-    }),
-    d.change('frames', 'upsert', ids.frame, {
-      project_id: ids.project,
-      batch_id: ids.batch,
-      video_id: ids.video,
-      frame_index: 0,
-      timestamp_ms: 0,
-      width: 640,
-      height: 360,
-      storage_path: framePath,
-      thumb_path: `${ids.project}/thumbs/batch-1/${ids.video}/frame_000001.jpg`,
-    }),
-    d.change('labels', 'upsert', ids.label, { project_id: ids.project, name: 'Crack', color: '#ff0000', hotkey: 1 }),
-    d.change('annotations', 'upsert', ids.annotation, {
-      project_id: ids.project,
-      frame_id: ids.frame,
-      label_id: ids.label,
-      type: 'rectangle',
-      points: [1, 2, 30, 40],
-    }),
-  ]);
-  expect(result.rejected).toEqual([]);
-  return { ...ids, device: d, framePath };
-}
-
-async function addMember(projectId: string, userId: string, role: string): Promise<void> {
-  await db.admin.query('insert into public.project_members (project_id, user_id, role) values ($1, $2, $3)', [
-    projectId,
-    userId,
-    role,
-  ]);
-}
-
-async function annotation(id: string): Promise<Record<string, unknown>> {
-  const { rows } = await db.admin.query('select * from public.annotations where id = $1', [id]);
-  return rows[0];
-}
+const { admin, makeUser, beginAs, as, push, pull, pullAll, device, makeProject, addMember, annotation } =
+  useSupabaseDatabase();
 
 describe('push and pull', () => {
   it('pulls in seq order everything a push made, the creator becoming its owner', async () => {
@@ -219,14 +44,14 @@ describe('push and pull', () => {
       }),
     ];
     const first = await d.push(batch);
-    const { rows: before } = await db.admin.query('select last_seq from public.projects where id = $1', [p.project]);
+    const { rows: before } = await admin().query('select last_seq from public.projects where id = $1', [p.project]);
     const again = await d.push(batch);
 
     expect(first.applied).toEqual([batch[0]!.op_id, batch[1]!.op_id]);
     expect(again.applied).toEqual(first.applied);
-    const { rows: after } = await db.admin.query('select last_seq from public.projects where id = $1', [p.project]);
+    const { rows: after } = await admin().query('select last_seq from public.projects where id = $1', [p.project]);
     expect(after[0].last_seq).toBe(before[0].last_seq);
-    const { rows: shapes } = await db.admin.query('select count(*)::int as n from public.annotations where frame_id = $1', [
+    const { rows: shapes } = await admin().query('select count(*)::int as n from public.annotations where frame_id = $1', [
       p.frame,
     ]);
     expect(shapes[0].n).toBe(2);
@@ -306,7 +131,7 @@ describe('push and pull', () => {
     const refused = batch.filter((_, i) => i < 300 && i % 97 === 5).map((c) => c.op_id);
     expect(result.rejected.map((r) => [r.op_id, r.code])).toEqual(refused.map((op) => [op, 'invalid']));
     expect(result.applied).toEqual(batch.map((c) => c.op_id).filter((op) => !refused.includes(op)));
-    const { rows } = await db.admin.query<{ n: number; seqs_in_order: boolean }>(
+    const { rows } = await admin().query<{ n: number; seqs_in_order: boolean }>(
       `select count(*)::int as n, bool_and(seq > prev) as seqs_in_order from (
          select seq, lag(seq, 1, 0::bigint) over (order by z_index) as prev from public.annotations
          where frame_id = $1 and type = 'point' and id <> $2) s`,
@@ -326,8 +151,8 @@ describe('push and pull', () => {
       d.change('annotations', 'upsert', p.annotation, { z_index: 7 }),
     ];
     // The project's row is held so the push stops inside its transaction; then its connection is killed.
-    const holder = await db.admin.connect();
-    const doomed = await db.admin.connect();
+    const holder = await admin().connect();
+    const doomed = await admin().connect();
     doomed.on('error', () => {});
     try {
       await holder.query('begin');
@@ -338,23 +163,23 @@ describe('push and pull', () => {
         .then(() => 'finished', () => 'cut off');
       const doomedPid = (doomed as unknown as { processID: number }).processID;
       for (;;) {
-        const { rows } = await db.admin.query('select wait_event_type from pg_stat_activity where pid = $1', [doomedPid]);
+        const { rows } = await admin().query('select wait_event_type from pg_stat_activity where pid = $1', [doomedPid]);
         if (rows[0]?.wait_event_type === 'Lock') break;
       }
-      await db.admin.query('select pg_terminate_backend($1)', [doomedPid]);
+      await admin().query('select pg_terminate_backend($1)', [doomedPid]);
       expect(await cut).toBe('cut off');
       await holder.query('commit');
     } finally {
       holder.release();
       doomed.release(true);
     }
-    expect((await db.admin.query('select 1 from public.annotations where id = $1', [shape])).rowCount).toBe(0);
+    expect((await admin().query('select 1 from public.annotations where id = $1', [shape])).rowCount).toBe(0);
 
     const first = await d.push(batch);
     const retried = await d.push(batch);
     expect(first.applied).toEqual([batch[0]!.op_id, batch[1]!.op_id]);
     expect(retried).toMatchObject({ applied: first.applied, rejected: [] });
-    const { rows } = await db.admin.query('select count(*)::int as n from public.annotations where id = $1', [shape]);
+    const { rows } = await admin().query('select count(*)::int as n from public.annotations where id = $1', [shape]);
     expect(rows[0].n).toBe(1);
     expect(await annotation(p.annotation)).toMatchObject({ z_index: 7 });
   });
@@ -417,8 +242,8 @@ describe('push and pull', () => {
     const owner = await makeUser(`order-${randomUUID()}@example.com`);
     const p = await makeProject(owner);
     const start = (await pullAll(owner, p.project)).at(-1)!.seq;
-    const first = await db.admin.connect();
-    const second = await db.admin.connect();
+    const first = await admin().connect();
+    const second = await admin().connect();
     try {
       await beginAs(first, owner);
       await first.query('select public.push_changes($1, $2)', [
@@ -442,7 +267,7 @@ describe('push and pull', () => {
       // The second writer waits for the project's row lock the first one holds.
       const secondPid = (second as unknown as { processID: number }).processID;
       for (;;) {
-        const { rows } = await db.admin.query('select wait_event_type from pg_stat_activity where pid = $1', [secondPid]);
+        const { rows } = await admin().query('select wait_event_type from pg_stat_activity where pid = $1', [secondPid]);
         if (rows[0]?.wait_event_type === 'Lock') break;
       }
       expect((await pull(owner, p.project, start)).rows).toEqual([]);
@@ -509,11 +334,11 @@ describe('who may read and write', () => {
         ]),
       ),
     ).rejects.toThrow(/row-level security/);
-    const { rows } = await db.admin.query('select note, deleted_at from public.annotations where project_id = $1', [
+    const { rows } = await admin().query('select note, deleted_at from public.annotations where project_id = $1', [
       p.project,
     ]);
     expect(rows).toEqual([{ note: '', deleted_at: null }]);
-    const { rows: project } = await db.admin.query('select deleted_at from public.projects where id = $1', [p.project]);
+    const { rows: project } = await admin().query('select deleted_at from public.projects where id = $1', [p.project]);
     expect(project[0].deleted_at).toBeNull();
   });
 
@@ -596,7 +421,7 @@ describe('who may read and write', () => {
     const d = p.device;
     const byOwner = await d.push([d.change('projects', 'delete', p.project)]);
     expect(byOwner.rejected).toEqual([]);
-    const { rows } = await db.admin.query('select name, deleted_at from public.projects where id = $1', [p.project]);
+    const { rows } = await admin().query('select name, deleted_at from public.projects where id = $1', [p.project]);
     expect(rows[0].name).toBe('Renamed by the editor');
     expect(rows[0].deleted_at).not.toBeNull();
     const listed = await as(owner, (c) => c.query('select id from public.list_my_projects()'));
