@@ -21,6 +21,8 @@ export interface ServiceOptions {
   startQueue?: boolean;
   /** Electron's, from main.ts. Without it (the CLI, `serve`) no secret is saved: the Loom key comes from LOOM_API_KEY. */
   safeStorage?: SafeStorage;
+  /** Where SUPABASE_URL / SUPABASE_ANON_KEY come from (the CLI's environment); default: this process's. */
+  env?: NodeJS.ProcessEnv;
 }
 
 /** Everything behind the API, for one library folder. Both hosts and the CLI build exactly this. */
@@ -61,7 +63,7 @@ export function openServices(options: ServiceOptions): Services {
   const loomSettings = () => loomSettingsNow(ingestSettings.loom, secrets);
   const { worker, cleanup } = createExtractionWorker(db, paths, loomSettings);
   const queue = new ProcessingQueue(db, events, worker, cleanup, { concurrency: concurrencyFromEnv(), ...options.queue });
-  const sync = new SyncService({ db, paths, events, secrets });
+  const sync = new SyncService({ db, paths, events, secrets, env: options.env });
   let releaseLock: (() => void) | null = null;
   const startQueue = () => {
     if (releaseLock) return;

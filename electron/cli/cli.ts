@@ -43,6 +43,10 @@ Commands:
   jobs [--json]                             list processing jobs
   jobs run                                  run pending jobs until none is left
   serve [--port N]                          serve the app to a browser on this machine
+  login [--email ADDRESS]                   sign in to your Supabase project ($SUPABASE_URL, $SUPABASE_ANON_KEY,
+                                            $STILLFRAME_EMAIL, $STILLFRAME_PASSWORD)
+  sync [--project NAME] [--json]            push, pull and upload; --project links it (or opens the cloud one)
+  logout                                    forget the Supabase session
 
 Every command takes --library DIR (default: $STILLFRAME_LIBRARY, else the app's own library folder).`;
 
@@ -301,6 +305,11 @@ const datasetCommand =
   async (services, args, io) =>
     (await import('./dataset-commands'))[name](services, args, io);
 
+const syncCommand =
+  (name: 'loginCommand' | 'syncCommand' | 'logoutCommand'): Command =>
+  async (services, args, io) =>
+    (await import('./sync-commands'))[name](services, args, io);
+
 const commands: Record<string, Command> = {
   projects: projectsCommand,
   batches: batchesCommand,
@@ -311,6 +320,9 @@ const commands: Record<string, Command> = {
   import: datasetCommand('importCommand'),
   jobs: jobsCommand,
   serve: serveCommand,
+  login: syncCommand('loginCommand'),
+  sync: syncCommand('syncCommand'),
+  logout: syncCommand('logoutCommand'),
 };
 
 /** Runs one CLI command; returns the exit code: 0 done, 1 failed, 2 usage error. */
@@ -334,7 +346,7 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
       return 0;
     }
     const libraryDir = typeof values.library === 'string' ? path.resolve(values.library) : defaultLibraryDir(io.env);
-    services = openServices({ libraryDir, ingest: { loom: loomSettingsFromEnv(io.env) } });
+    services = openServices({ libraryDir, ingest: { loom: loomSettingsFromEnv(io.env) }, env: io.env });
     return await command(services, args, io);
   } catch (error) {
     if (error instanceof UsageError) {

@@ -35,17 +35,16 @@ export async function addMember(supabase: TestSupabase, projectId: string, userI
 }
 
 /**
- * A project with one batch of frames whose image and thumbnail files are on disk where extraction puts them
+ * A batch of frames in the project whose image and thumbnail files are on disk where extraction puts them
  * (frames/<project>/<batch slug>/<video>/frame_000001.jpg, and the same under thumbs/).
  */
-export function seedProjectWithFiles(services: Services, name: string, frameCount: number) {
+export function seedBatchWithFiles(services: Services, projectId: string, batchName: string, frameCount: number) {
   const { db, paths } = services;
-  const project = createProject(db, name);
-  const batch = createBatch(db, project.id, 'Morning');
+  const batch = createBatch(db, projectId, batchName);
   const videoId = uuidv7();
   insertVideo(db, {
     id: videoId,
-    projectId: project.id,
+    projectId,
     batchId: batch.id,
     name: 'harbour.mp4',
     sourcePath: '/clips/harbour.mp4',
@@ -57,8 +56,8 @@ export function seedProjectWithFiles(services: Services, name: string, frameCoun
   });
   const files = Array.from({ length: frameCount }, (_, i) => {
     const file = `frame_${String(i + 1).padStart(6, '0')}.jpg`;
-    const framePath = `frames/${project.id}/${batch.slug}/${videoId}/${file}`;
-    const thumbPath = `thumbs/${project.id}/${batch.slug}/${videoId}/${file}`;
+    const framePath = `frames/${projectId}/${batch.slug}/${videoId}/${file}`;
+    const thumbPath = `thumbs/${projectId}/${batch.slug}/${videoId}/${file}`;
     for (const [relative, size] of [[framePath, 4000], [thumbPath, 600]] as const) {
       mkdirSync(path.dirname(path.join(paths.root, relative)), { recursive: true });
       writeFileSync(path.join(paths.root, relative), randomBytes(size));
@@ -66,7 +65,13 @@ export function seedProjectWithFiles(services: Services, name: string, frameCoun
     return { index: i + 1, timestampMs: i * 500, width: 640, height: 360, path: framePath, thumbPath };
   });
   insertFrames(db, videoId, batch.id, files);
-  return { project, batch, videoId, frames: listFrames(db, batch.id, 0, 100_000).frames };
+  return { batch, videoId, frames: listFrames(db, batch.id, 0, 100_000).frames };
+}
+
+/** A new project with one batch of frames and their files. */
+export function seedProjectWithFiles(services: Services, name: string, frameCount: number) {
+  const project = createProject(services.db, name);
+  return { project, ...seedBatchWithFiles(services, project.id, 'Morning', frameCount) };
 }
 
 /** The annotation state a person sees, for comparing two devices. */
