@@ -1,8 +1,10 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { createClient } from '@supabase/supabase-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { uuidv7 } from '../../shared/ids';
-import { addMember, seedProjectWithFiles, shapeState, signedInDevice } from '../test-support/sync-devices';
+import { addMember, seedProjectWithFiles, shapeState, signedInDevice, testPassword } from '../test-support/sync-devices';
+import { plainSessionFile } from './session';
 import { supabaseForTests, type TestSupabase } from '../test-support/supabase/stand-in';
 
 let supabase: TestSupabase;
@@ -109,5 +111,91 @@ describe('who may see and change what', () => {
     expect((await carol.api.invoke('sync.status', {})).state).toBe('signed-out');
     const refused = await carol.api.attempt('sync.now', {});
     expect(refused).toEqual({ ok: false, error: expect.objectContaining({ code: 'sign-in-required' }) });
+  }, 120_000);
+});
+
+describe('what the server lets through', () => {
+  it('shows a non-member and anon nothing and lets them change nothing, in tables and in Storage', async () => {
+    const owner = await signedInDevice(supabase, `dana-${unique()}@example.com`);
+    const { project, frames } = seedProjectWithFiles(owner.services, `Pier ${unique()}`, 1);
+    await owner.api.invoke('sync.linkProject', { projectId: project.id });
+    await owner.api.invoke('sync.now', {});
+    const objectPath = `${project.id}/${frames[0]?.path.split('/').slice(2).join('/')}`;
+
+    const strangerEmail = `eve-${unique()}@example.com`;
+    await signedInDevice(supabase, strangerEmail);
+    const stranger = createClient(supabase.url, supabase.anonKey, { auth: { persistSession: false } });
+    const signedIn = await stranger.auth.signInWithPassword({ email: strangerEmail, password: testPassword });
+    expect(signedIn.error).toBeNull();
+    const anon = createClient(supabase.url, supabase.anonKey, { auth: { persistSession: false } });
+
+    for (const client of [stranger, anon]) {
+      for (const table of ['projects', 'project_members', 'batches', 'videos', 'frames', 'labels', 'annotations']) {
+        const { data } = await client.from(table).select('id').limit(10);
+        expect(data ?? []).toEqual([]);
+      }
+      const pulled = await client.rpc('pull_changes', { project_id: project.id, after_seq: 0, max_rows: 100 });
+      expect((pulled.data as { rows?: unknown[] } | null)?.rows ?? []).toEqual([]);
+      const download = await client.storage.from('frames').download(objectPath);
+      expect(download.data).toBeNull();
+      const upload = await client.storage.from('frames').upload(`${project.id}/intruder.jpg`, Buffer.from('not yours'), { contentType: 'image/jpeg' });
+      expect(upload.error).not.toBeNull();
+    }
+    const pushed = await stranger.rpc('push_changes', {
+      client_id: uuidv7(),
+      changes: [{ op_id: 1, table: 'projects', op: 'upsert', id: project.id, row: { name: 'Taken over' } }],
+    });
+    expect(pushed.data).toMatchObject({ applied: [], rejected: [expect.objectContaining({ op_id: 1 })] });
+    const anonPush = await anon.rpc('push_changes', { client_id: uuidv7(), changes: [] });
+    expect(anonPush.error).not.toBeNull();
+    const server = await supabase.admin.query('select name from public.projects where id = $1', [project.id]);
+    expect(server.rows).toEqual([{ name: project.name }]);
+    const objects = await supabase.admin.query(`select count(*)::int as n from storage.objects where name = $1`, [`${project.id}/intruder.jpg`]);
+    expect(objects.rows[0]?.n).toBe(0);
+  }, 120_000);
+});
+
+describe('the session', () => {
+  it('refreshes an expired access token by itself, and asks to sign in again once the refresh is refused', async () => {
+    supabase.standIn?.setAccessTokenSeconds(1);
+    const frank = await signedInDevice(supabase, `frank-${unique()}@example.com`);
+    supabase.standIn?.setAccessTokenSeconds(3600);
+    const sessionFile = path.join(frank.libraryDir, plainSessionFile);
+    const before = readFileSync(sessionFile, 'utf8');
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    await frank.api.invoke('sync.now', {});
+    expect(readFileSync(sessionFile, 'utf8')).not.toBe(before);
+
+    // Expired again, and its refresh token revoked on the server: a sync cannot renew it.
+    const stored = JSON.parse(readFileSync(sessionFile, 'utf8')) as Record<string, string>;
+    const session = JSON.parse(stored['stillframe-supabase-session'] ?? '{}') as { expires_at: number };
+    writeFileSync(sessionFile, JSON.stringify({ 'stillframe-supabase-session': JSON.stringify({ ...session, expires_at: Math.floor(Date.now() / 1000) - 10 }) }));
+    await supabase.admin.query('delete from auth.refresh_tokens where user_id::text = $1', [frank.userId]);
+    await supabase.admin.query('delete from auth.sessions where user_id = $1', [frank.userId]);
+    const refused = await frank.api.attempt('sync.now', {});
+    expect(refused).toEqual({ ok: false, error: expect.objectContaining({ code: 'sign-in-required', message: 'Your session has expired and could not be renewed. Sign in again.' }) });
+  }, 120_000);
+
+  it('is kept while the server cannot be reached, and says the server is unreachable', async () => {
+    const gina = await signedInDevice(supabase, `gina-${unique()}@example.com`);
+    await gina.api.invoke('sync.settings.set', { url: 'http://127.0.0.1:9', anonKey: supabase.anonKey });
+    const offline = await gina.api.attempt('sync.now', {});
+    expect(offline).toEqual({ ok: false, error: expect.objectContaining({ code: 'network', message: expect.stringContaining('Can’t reach http://127.0.0.1:9') }) });
+    const status = await gina.api.invoke('sync.status', {});
+    expect(status).toMatchObject({ state: 'offline', user: { id: gina.userId } });
+  }, 120_000);
+});
+
+describe('a Supabase project without Stillframe’s tables', () => {
+  it('is refused with the command that adds them', async () => {
+    const hana = await signedInDevice(supabase, `hana-${unique()}@example.com`);
+    await supabase.admin.query('alter function public.stillframe_schema_version() rename to stillframe_schema_version_hidden');
+    try {
+      const refused = await hana.api.attempt('sync.now', {});
+      expect(refused).toEqual({ ok: false, error: expect.objectContaining({ code: 'sync-not-set-up', message: expect.stringContaining('This Supabase project does not have Stillframe’s tables yet') }) });
+      expect(refused.ok ? '' : refused.error.message).toContain('supabase db push');
+    } finally {
+      await supabase.admin.query('alter function public.stillframe_schema_version_hidden() rename to stillframe_schema_version');
+    }
   }, 120_000);
 });
