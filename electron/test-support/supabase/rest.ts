@@ -24,7 +24,6 @@ function statusForSqlState(code: string, role: string): number {
   if (code === '42883' || code === '42P01') return 404;
   if (code === 'P0001') return 400;
   if (code.startsWith('23') || code.startsWith('22') || code.startsWith('42') || code.startsWith('P0')) return 400;
-  if (code === '57014') return 500;
   return 500;
 }
 

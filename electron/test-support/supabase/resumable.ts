@@ -131,7 +131,7 @@ async function append(ctx: StandInContext, claims: JwtClaims, req: IncomingMessa
 /** `/storage/v1/upload/resumable`: TUS 1.0.0 (creation, offsets, resume, termination) as Supabase Storage speaks it. */
 export async function handleResumable(ctx: StandInContext, claims: JwtClaims, req: IncomingMessage, res: ServerResponse, route: string, url: URL) {
   try {
-    const base = `${url.origin.replace('http://127.0.0.1', `http://${req.headers.host ?? '127.0.0.1'}`)}/storage/v1/upload/resumable`;
+    const base = `http://${req.headers.host ?? url.host}/storage/v1/upload/resumable`;
     const id = route.slice('/upload/resumable'.length).replace(/^\//, '');
     if (req.method === 'OPTIONS') {
       res.writeHead(204, { ...tusHeaders, 'tus-version': '1.0.0', 'tus-extension': 'creation,creation-with-upload,termination' }).end();

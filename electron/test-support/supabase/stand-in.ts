@@ -124,7 +124,8 @@ export async function startSupabaseStandIn(options: StandInOptions = {}): Promis
     if (service === 'storage') {
       const who = caller(req, ctx);
       if ('error' in who) {
-        return sendStorageError(res, new StorageError(403, 'InvalidJWT', 'Unauthorized', who.error === 'expired' ? 'jwt expired' : 'invalid signature'));
+        return sendStorageError(res, new StorageError(400, 'InvalidJWT', 'InvalidJWT',
+          who.error === 'expired' ? '"exp" claim timestamp check failed' : 'signature verification failed'));
       }
       if (sub.startsWith('/upload/resumable')) return handleResumable(ctx, who.claims, req, res, sub, url);
       return handleObjects(ctx, who.claims, req, res, sub);
@@ -185,6 +186,7 @@ export async function startSupabaseStandIn(options: StandInOptions = {}): Promis
       return { requests: traffic.requests, messages: traffic.messages, bytesIn, bytesOut };
     },
     resetStats() {
+      // Open sockets keep counting from where they are, so their bytes so far are taken off.
       traffic.requests = 0;
       traffic.messages = 0;
       traffic.bytesIn = -[...sockets].reduce((sum, socket) => sum + socket.bytesRead, 0);

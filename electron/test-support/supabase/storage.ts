@@ -230,7 +230,7 @@ async function list(ctx: StandInContext, claims: JwtClaims, req: IncomingMessage
   sendJson(res, 200, sorted.slice(offset, offset + limit).map((key) => entries.get(key)));
 }
 
-async function remove(ctx: StandInContext, claims: JwtClaims, res: ServerResponse, bucket: string, names: string[]) {
+async function remove(ctx: StandInContext, claims: JwtClaims, bucket: string, names: string[]) {
   names.forEach(checkedKey);
   // RLS on delete leaves rows the caller may not delete in place, and Storage reports only what it removed.
   const deleted = await asRole(ctx.pool, claims, (db) => db.query<{ row: ObjectRow }>(
@@ -268,10 +268,10 @@ export async function handleObjects(ctx: StandInContext, claims: JwtClaims, req:
       if (method === 'DELETE' && !name) {
         const body = await readJson(req);
         const prefixes = isObject(body) && Array.isArray(body.prefixes) ? body.prefixes.filter((item): item is string => typeof item === 'string') : [];
-        return sendJson(res, 200, await remove(ctx, claims, res, bucket, prefixes));
+        return sendJson(res, 200, await remove(ctx, claims, bucket, prefixes));
       }
       if (method === 'DELETE') {
-        const removed = await remove(ctx, claims, res, bucket, [name]);
+        const removed = await remove(ctx, claims, bucket, [name]);
         if (!removed.length) throw storageErrors.notFound();
         return sendJson(res, 200, { message: 'Successfully deleted' });
       }
