@@ -14,13 +14,18 @@ class AuthError extends Error {
   }
 }
 
-/** GoTrue answers clients that send X-Supabase-Api-Version 2024-01-01 with `{code, msg}`, others with the legacy shape. */
+/** The API version a client asked for, which GoTrue echoes back (auth-js sends 2024-01-01). */
+function versionHeaders(req: IncomingMessage): Record<string, string> {
+  return (req.headers['x-supabase-api-version'] ?? '') >= '2024-01-01' ? { 'x-supabase-api-version': '2024-01-01' } : {};
+}
+
+/** GoTrue answers clients that ask for API version 2024-01-01 with `{code, message}`, others with the legacy shape. */
 function sendAuthError(req: IncomingMessage, res: ServerResponse, error: AuthError): void {
-  const versioned = (req.headers['x-supabase-api-version'] ?? '') >= '2024-01-01';
-  const body = versioned
-    ? { code: error.errorCode, msg: error.message, ...error.extra }
+  const headers = versionHeaders(req);
+  const body = headers['x-supabase-api-version']
+    ? { code: error.errorCode, message: error.message }
     : { code: error.status, error_code: error.errorCode, msg: error.message, ...error.extra };
-  sendJson(res, error.status, body, { 'x-supabase-api-version': '2024-01-01' });
+  sendJson(res, error.status, body, headers);
 }
 
 interface UserRow {
@@ -198,7 +203,7 @@ async function sessionCaller(ctx: StandInContext, req: IncomingMessage): Promise
 
 /** `/auth/v1/*`: the GoTrue endpoints supabase-js's email+password sign-in uses. */
 export async function handleAuth(ctx: StandInContext, req: IncomingMessage, res: ServerResponse, route: string, url: URL) {
-  const versionHeader = { 'x-supabase-api-version': '2024-01-01' };
+  const versionHeader = versionHeaders(req);
   try {
     if (req.method === 'POST' && route === '/signup') {
       return sendJson(res, 200, await signUp(ctx, await readJson(req)), versionHeader);
