@@ -191,7 +191,7 @@ export function startRealtime(ctx: StandInContext, server: Server, latencyMs: ()
     const subTopic = topic.replace(/^realtime:/, '');
     const isPrivate = config.private === true;
     const permissions = isPrivate ? await authorize(ctx, who.claims, subTopic) : everything;
-    if (isPrivate && !permissions.readBroadcast && !permissions.readPresence) {
+    if (isPrivate && !permissions.readBroadcast) {
       return reply(connection, frame, 'error', { reason: `Unauthorized: You do not have permissions to read from this Channel topic: ${subTopic}` });
     }
     const previous = connection.joins.get(topic);
@@ -227,7 +227,7 @@ export function startRealtime(ctx: StandInContext, server: Server, latencyMs: ()
     entry.claims = who.claims;
     if (entry.isPrivate) {
       entry.permissions = await authorize(ctx, who.claims, entry.subTopic);
-      if (!entry.permissions.readBroadcast && !entry.permissions.readPresence) {
+      if (!entry.permissions.readBroadcast) {
         return closeChannel(entry, `Unauthorized: You do not have permissions to read from this Channel topic: ${entry.subTopic}`);
       }
     }
