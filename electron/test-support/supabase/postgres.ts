@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { accessSync, constants, readFileSync } from 'node:fs';
 import { cp, chmod, mkdtemp, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
@@ -104,13 +104,29 @@ async function startServer(): Promise<{ serverUrl: string; stop(): Promise<void>
   const port = await freePort();
   const server = cluster(join(parent, 'data'), port, template.password);
   await server.start();
+  const watchdog = await orphanWatchdog(parent);
   return {
     serverUrl: `postgres://postgres:${template.password}@127.0.0.1:${port}/postgres`,
     stop: async () => {
+      watchdog?.kill();
       await server.stop();
       await rm(parent, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * A test process killed outright (a timeout, SIGKILL) cannot stop its server, which would then keep running and keep
+ * its data in memory on a machine other runs share. A small shell loop outlives it to do that instead.
+ */
+async function orphanWatchdog(parent: string): Promise<ChildProcess | undefined> {
+  if (process.platform === 'win32') return undefined;
+  const postmaster = Number((await readFile(join(parent, 'data', 'postmaster.pid'), 'utf8')).split('\n')[0]);
+  if (!Number.isInteger(postmaster)) return undefined;
+  const script = `while kill -0 ${process.pid} 2>/dev/null; do sleep 2; done; kill -INT ${postmaster} 2>/dev/null; sleep 5; rm -rf "$0"`;
+  const watchdog = spawn('sh', ['-c', script, parent], { detached: true, stdio: 'ignore' });
+  watchdog.unref();
+  return watchdog;
 }
 
 /** The migration files in the order the Supabase CLI applies them (their timestamp prefix). */
