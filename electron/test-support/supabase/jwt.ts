@@ -2,6 +2,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 
 /** The claims Supabase puts in its JWTs that the stand-in and the policies read. */
 export interface JwtClaims {
+  /** Always there in the JWTs verifyJwt accepts; absent only from Storage's signed-URL tokens. */
   role: string;
   iss?: string;
   sub?: string;
@@ -23,8 +24,16 @@ export function signJwt(claims: JwtClaims, secret: string): string {
 
 export type JwtCheck = { claims: JwtClaims } | { error: 'invalid' | 'expired' };
 
-/** Checks the signature and the expiry; anything else (malformed, wrong secret) is 'invalid'. */
+
+/** Checks the signature and the expiry; anything else (malformed, wrong secret, no role) is 'invalid'. */
 export function verifyJwt(token: string, secret: string, now = Date.now()): JwtCheck {
+  const checked = verifySignature(token, secret, now);
+  if ('claims' in checked && typeof checked.claims.role !== 'string') return { error: 'invalid' };
+  return checked;
+}
+
+/** Signature and expiry only: Storage's signed-URL tokens carry a `url` claim and no role. */
+export function verifySignature(token: string, secret: string, now = Date.now()): JwtCheck {
   const parts = token.split('.');
   if (parts.length !== 3) return { error: 'invalid' };
   const [head, body, signature] = parts as [string, string, string];
@@ -37,7 +46,6 @@ export function verifyJwt(token: string, secret: string, now = Date.now()): JwtC
   } catch {
     return { error: 'invalid' };
   }
-  if (typeof claims.role !== 'string') return { error: 'invalid' };
   if (typeof claims.exp === 'number' && claims.exp * 1000 <= now) return { error: 'expired' };
   return { claims };
 }

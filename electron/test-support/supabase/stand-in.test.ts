@@ -214,6 +214,13 @@ describe('storage', () => {
     expect(peek.error).not.toBeNull();
     expect(peek.data).toBeNull();
 
+    const signed = await frames().createSignedUrl(name, 60);
+    const fetched = await fetch(signed.data!.signedUrl);
+    expect(await fetched.text()).toBe('newer');
+    const tampered = await fetch(signed.data!.signedUrl.replace('frame_000001', 'frame_000002'));
+    expect(tampered.status).toBe(400);
+    expect((await bo.supabase.storage.from('scratch').createSignedUrl(name, 60)).error).not.toBeNull();
+
     const removed = await frames().remove([name]);
     expect(removed.data).toHaveLength(1);
     expect((await frames().download(name)).error).not.toBeNull();

@@ -12,7 +12,7 @@ import { bearerToken, sendJson } from './http';
 import { signJwt, verifyJwt, type JwtClaims } from './jwt';
 import { startSupabaseDatabase } from './postgres';
 import { handleRest } from './rest';
-import { handleObjects, sendStorageError, StorageError } from './storage';
+import { handleObjects, handleUnauthenticatedObjects, sendStorageError, StorageError } from './storage';
 import { startRealtime } from './realtime';
 import { handleResumable } from './resumable';
 
@@ -58,8 +58,12 @@ function apiKey(role: 'anon' | 'service_role', secret: string): string {
   return signJwt({ iss: 'supabase', ref: 'stand-in', role, iat: now, exp: now + tenYears }, secret);
 }
 
-/** Supabase's gateway: the `apikey` must be one of the project's keys before any service sees the request. */
+/**
+ * Supabase's gateway: the `apikey` must be one of the project's keys before any service sees the request, except
+ * Storage's public and signed object URLs, which a browser fetches as they are.
+ */
 function gatewayRefusal(req: IncomingMessage, ctx: StandInContext): string | undefined {
+  if (/^\/storage\/v1\/object\/(public|sign)\//.test(req.url ?? '') && (req.method === 'GET' || req.method === 'HEAD')) return undefined;
   const key = req.headers.apikey ?? new URL(req.url ?? '/', 'http://x').searchParams.get('apikey') ?? undefined;
   if (!key) return 'No API key found in request';
   if (key !== ctx.anonKey && key !== ctx.serviceRoleKey) return 'Invalid API key';
@@ -122,6 +126,7 @@ export async function startSupabaseStandIn(options: StandInOptions = {}): Promis
       return handleRest(ctx, who.claims, req, res, sub, url);
     }
     if (service === 'storage') {
+      if (await handleUnauthenticatedObjects(ctx, req, res, sub, url)) return;
       const who = caller(req, ctx);
       if ('error' in who) {
         return sendStorageError(res, new StorageError(400, 'InvalidJWT', 'InvalidJWT',

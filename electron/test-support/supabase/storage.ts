@@ -8,7 +8,7 @@ import { pipeline } from 'node:stream/promises';
 import { asRole, isPgError } from './as-role';
 import type { StandInContext } from './context';
 import { BadBody, isObject, readJson, sendJson } from './http';
-import type { JwtClaims } from './jwt';
+import { signJwt, verifySignature, type JwtClaims } from './jwt';
 import { MultipartFile } from './multipart';
 
 /**
@@ -169,7 +169,10 @@ async function visibleObject(ctx: StandInContext, claims: JwtClaims, bucket: str
 }
 
 async function download(ctx: StandInContext, claims: JwtClaims, req: IncomingMessage, res: ServerResponse, bucket: string, name: string) {
-  const row = await visibleObject(ctx, claims, bucket, name);
+  await serveObject(ctx, req, res, await visibleObject(ctx, claims, bucket, name), bucket, name);
+}
+
+async function serveObject(ctx: StandInContext, req: IncomingMessage, res: ServerResponse, row: ObjectRow, bucket: string, name: string) {
   const file = objectFile(ctx, bucket, name);
   const size = await stat(file).then((info) => info.size, () => undefined);
   if (size === undefined) throw storageErrors.notFound();
@@ -239,6 +242,63 @@ async function remove(ctx: StandInContext, claims: JwtClaims, bucket: string, na
   return deleted.rows.map(({ row }) => row);
 }
 
+/** `POST /object/sign/<bucket>/<name>` {expiresIn}: a URL anyone may fetch until it expires, if the caller may read the object. */
+async function sign(ctx: StandInContext, claims: JwtClaims, req: IncomingMessage, res: ServerResponse, bucket: string, name: string) {
+  const body = await readJson(req);
+  const expiresIn = isObject(body) && typeof body.expiresIn === 'number' ? body.expiresIn : 60;
+  const signedURL = async (objectName: string) => {
+    await visibleObject(ctx, claims, bucket, objectName);
+    const now = Math.floor(Date.now() / 1000);
+    const token = signJwt({ url: `${bucket}/${objectName}`, iat: now, exp: now + expiresIn } as unknown as JwtClaims, ctx.jwtSecret);
+    return `/object/sign/${encodeStoragePath(`${bucket}/${objectName}`)}?token=${token}`;
+  };
+  if (name) return sendJson(res, 200, { signedURL: await signedURL(name) });
+  const paths = isObject(body) && Array.isArray(body.paths) ? body.paths.filter((item): item is string => typeof item === 'string') : [];
+  const signed = [];
+  for (const path of paths) {
+    try {
+      signed.push({ path, signedURL: await signedURL(path), error: null });
+    } catch (error) {
+      if (!(error instanceof StorageError)) throw error;
+      signed.push({ path, signedURL: null, error: error.message });
+    }
+  }
+  sendJson(res, 200, signed);
+}
+
+const encodeStoragePath = (key: string) => key.split('/').map(encodeURIComponent).join('/');
+
+/**
+ * The object routes that need no JWT of the caller: signed URLs (the token is the permission) and public buckets.
+ * Answers and returns true when the request is one of them.
+ */
+export async function handleUnauthenticatedObjects(ctx: StandInContext, req: IncomingMessage, res: ServerResponse, route: string, url: URL): Promise<boolean> {
+  if (req.method !== 'GET' && req.method !== 'HEAD') return false;
+  const isSigned = route.startsWith('/object/sign/');
+  if (!isSigned && !route.startsWith('/object/public/')) return false;
+  try {
+    const { bucket, name } = splitBucket(route.slice(isSigned ? '/object/sign/'.length : '/object/public/'.length));
+    checkedKey(name);
+    if (isSigned) {
+      const checked = verifySignature(url.searchParams.get('token') ?? '', ctx.jwtSecret);
+      if ('error' in checked) {
+        throw new StorageError(400, 'InvalidSignature', 'InvalidSignature', checked.error === 'expired' ? 'jwt expired' : 'Invalid signature');
+      }
+      if (checked.claims.url !== `${bucket}/${name}`) throw new StorageError(400, 'InvalidSignature', 'InvalidSignature', 'Invalid signature');
+    } else {
+      const found = await ctx.pool.query('select 1 from storage.buckets where id = $1 and public', [bucket]);
+      if (!found.rowCount) throw storageErrors.noBucket();
+    }
+    const row = await ctx.pool.query<{ row: ObjectRow }>('select to_jsonb(o) as row from storage.objects o where bucket_id = $1 and name = $2', [bucket, name]);
+    if (!row.rows[0]) throw storageErrors.notFound();
+    await serveObject(ctx, req, res, row.rows[0].row, bucket, name);
+  } catch (error) {
+    if (!(error instanceof StorageError) || res.headersSent) throw error;
+    sendStorageError(res, error);
+  }
+  return true;
+}
+
 function splitBucket(rest: string): { bucket: string; name: string } {
   const slash = rest.indexOf('/');
   const bucket = decodeURIComponent(slash < 0 ? rest : rest.slice(0, slash));
@@ -253,6 +313,10 @@ export async function handleObjects(ctx: StandInContext, claims: JwtClaims, req:
     if (route.startsWith('/object/info/')) {
       const { bucket, name } = splitBucket(route.slice('/object/info/'.length).replace(/^(authenticated|public)\//, ''));
       return await info(ctx, claims, res, bucket, name);
+    }
+    if (route.startsWith('/object/sign/') && method === 'POST') {
+      const { bucket, name } = splitBucket(route.slice('/object/sign/'.length));
+      return await sign(ctx, claims, req, res, bucket, name);
     }
     if (route.startsWith('/object/list/') && method === 'POST') {
       return await list(ctx, claims, req, res, decodeURIComponent(route.slice('/object/list/'.length)));
