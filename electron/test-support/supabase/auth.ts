@@ -130,18 +130,44 @@ async function signUp(ctx: StandInContext, body: unknown) {
     throw new AuthError(422, 'weak_password', 'Password should be at least 6 characters.', { weak_password: { reasons: ['length'] } });
   }
   const metadata = isObject(body) && isObject(body.data) ? body.data : {};
-  return inTransaction(ctx.pool, async (db) => {
-    const existing = await db.query('select 1 from auth.users where lower(email) = $1', [email]);
-    if (existing.rowCount) throw new AuthError(422, 'user_already_exists', 'User already registered');
-    // Autoconfirm, as a project with "Confirm email" off: sign-up answers with a session.
-    const inserted = await db.query<UserRow>(
-      `insert into auth.users (id, aud, role, email, encrypted_password, email_confirmed_at, raw_app_meta_data, raw_user_meta_data, created_at, updated_at)
-       values ($1, 'authenticated', 'authenticated', $2, crypt($3, gen_salt('bf')), now(), $4, $5, now(), now())
-       returning ${userColumns}`,
-      [randomUUID(), email, password, JSON.stringify({ provider: 'email', providers: ['email'] }), JSON.stringify(metadata)],
-    );
-    return startSession(ctx, db, inserted.rows[0]!);
-  });
+  // Autoconfirm, as a project with "Confirm email" off: sign-up answers with a session.
+  return inTransaction(ctx.pool, async (db) => startSession(ctx, db, await insertUser(db, email, password, metadata, true)));
+}
+
+async function insertUser(db: pg.ClientBase, email: string, password: string, metadata: Record<string, unknown>, confirmed: boolean): Promise<UserRow> {
+  const existing = await db.query('select 1 from auth.users where lower(email) = $1', [email]);
+  if (existing.rowCount) throw new AuthError(422, 'user_already_exists', 'User already registered');
+  const inserted = await db.query<UserRow>(
+    `insert into auth.users (id, aud, role, email, encrypted_password, email_confirmed_at, raw_app_meta_data, raw_user_meta_data, created_at, updated_at)
+     values ($1, 'authenticated', 'authenticated', $2, crypt($3, gen_salt('bf')), case when $6 then now() end, $4, $5, now(), now())
+     returning ${userColumns}`,
+    [randomUUID(), email, password, JSON.stringify({ provider: 'email', providers: ['email'] }), JSON.stringify(metadata), confirmed],
+  );
+  return inserted.rows[0]!;
+}
+
+/** `auth.admin.createUser` / `deleteUser`: only with the service_role key, as GoTrue's admin API. */
+async function admin(ctx: StandInContext, req: IncomingMessage, route: string): Promise<{ status: number; body: unknown }> {
+  const token = bearerToken(req);
+  const checked = token ? verifyJwt(token, ctx.jwtSecret) : undefined;
+  if (!checked || 'error' in checked || checked.claims.role !== 'service_role') {
+    throw new AuthError(403, 'not_admin', 'User not allowed');
+  }
+  const id = route.slice('/admin/users'.length).replace(/^\//, '');
+  if (req.method === 'POST' && !id) {
+    const body = await readJson(req);
+    const { email, password } = credentials(body);
+    if (!email) throw new AuthError(400, 'validation_failed', 'Unable to validate email address: invalid format');
+    const metadata = isObject(body) && isObject(body.user_metadata) ? body.user_metadata : {};
+    const user = await inTransaction(ctx.pool, (db) => insertUser(db, email, password || randomUUID(), metadata, isObject(body) && body.email_confirm === true));
+    return { status: 200, body: userJson(user) };
+  }
+  if (req.method === 'DELETE' && id) {
+    const removed = await ctx.pool.query<UserRow>(`delete from auth.users where id = $1 returning ${userColumns}`, [id]);
+    if (!removed.rowCount) throw new AuthError(404, 'user_not_found', 'User not found');
+    return { status: 200, body: userJson(removed.rows[0]!) };
+  }
+  throw new AuthError(404, 'not_found', 'Not Found');
 }
 
 async function passwordGrant(ctx: StandInContext, body: unknown) {
@@ -153,6 +179,7 @@ async function passwordGrant(ctx: StandInContext, body: unknown) {
       [email, password],
     );
     if (!found.rowCount) throw new AuthError(400, 'invalid_credentials', 'Invalid login credentials');
+    if (!found.rows[0]!.email_confirmed_at) throw new AuthError(400, 'email_not_confirmed', 'Email not confirmed');
     return startSession(ctx, db, found.rows[0]!);
   });
 }
@@ -229,6 +256,10 @@ export async function handleAuth(ctx: StandInContext, req: IncomingMessage, res:
       else await ctx.pool.query('delete from auth.sessions where user_id = $1', [claims.sub]);
       res.writeHead(204, versionHeader).end();
       return;
+    }
+    if (route === '/admin/users' || route.startsWith('/admin/users/')) {
+      const answer = await admin(ctx, req, route);
+      return sendJson(res, answer.status, answer.body, versionHeader);
     }
     if (req.method === 'GET' && route === '/settings') {
       return sendJson(res, 200, { external: { email: true }, disable_signup: false, mailer_autoconfirm: true, phone_autoconfirm: false }, versionHeader);

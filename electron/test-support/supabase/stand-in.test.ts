@@ -84,6 +84,15 @@ describe('auth', () => {
 
     const short = await client().auth.signUp({ email: 'bo@example.com', password: 'abc' });
     expect(short.error?.code).toBe('weak_password');
+
+    const service = createClient(standIn.url, standIn.serviceRoleKey, { auth: { persistSession: false, autoRefreshToken: false }, realtime: { transport: WebSocket as never } });
+    const made = await service.auth.admin.createUser({ email: 'worker@example.com', password: 'worker pass', email_confirm: true });
+    expect(made.error).toBeNull();
+    expect((await client().auth.signInWithPassword({ email: 'worker@example.com', password: 'worker pass' })).error).toBeNull();
+    expect((await supabase.auth.admin.createUser({ email: 'sneaky@example.com', password: 'whatever1' })).error?.status).toBe(403);
+    await service.auth.admin.createUser({ email: 'unconfirmed@example.com', password: 'not yet confirmed' });
+    const unconfirmed = await client().auth.signInWithPassword({ email: 'unconfirmed@example.com', password: 'not yet confirmed' });
+    expect(unconfirmed.error?.code).toBe('email_not_confirmed');
   });
 
   it('refreshes an expired session and ends it on sign-out', async () => {
