@@ -387,6 +387,18 @@ describe('realtime', () => {
 });
 
 describe('traffic', () => {
+  it('goes offline and comes back', async () => {
+    const supabase = client();
+    standIn.setOffline(true);
+    try {
+      const offline = await supabase.rpc('add', { a: 1 });
+      expect(offline.error?.message).toContain('fetch failed');
+    } finally {
+      standIn.setOffline(false);
+    }
+    expect((await supabase.rpc('add', { a: 1 })).data).toBe(2);
+  });
+
   it('counts requests and bytes, and adds the configured latency', async () => {
     standIn.resetStats();
     standIn.setLatency(30);

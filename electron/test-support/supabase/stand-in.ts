@@ -47,6 +47,8 @@ export interface SupabaseStandIn {
   setAccessTokenSeconds(seconds: number): void;
   /** Cuts every open HTTP and WebSocket connection, as a network drop would; the server keeps listening. */
   dropConnections(): void;
+  /** While offline, every connection is cut as it opens, as with no network; back online, all is as it was. */
+  setOffline(offline: boolean): void;
   stop(): Promise<void>;
 }
 
@@ -157,7 +159,12 @@ export async function startSupabaseStandIn(options: StandInOptions = {}): Promis
       sendJson(res, 500, { message: error instanceof Error ? error.message : String(error) });
     });
   });
+  let offline = false;
   server.on('connection', (socket) => {
+    if (offline) {
+      socket.destroy();
+      return;
+    }
     sockets.add(socket);
     socket.on('close', () => {
       traffic.bytesIn += socket.bytesRead;
@@ -206,6 +213,13 @@ export async function startSupabaseStandIn(options: StandInOptions = {}): Promis
     dropConnections() {
       for (const socket of sockets) socket.destroy();
       realtime.dropConnections();
+    },
+    setOffline(value) {
+      offline = value;
+      if (value) {
+        for (const socket of sockets) socket.destroy();
+        realtime.dropConnections();
+      }
     },
     async stop() {
       await realtime.stop();
