@@ -94,37 +94,99 @@ function parseList(value: string): string[] {
 
 const comparisons: Record<string, string> = { eq: '=', neq: '<>', gt: '>', gte: '>=', lt: '<', lte: '<=', like: 'like', ilike: 'ilike' };
 
-/** The horizontal filters (`col=op.value`), as SQL over numbered parameters. */
-function whereClause(url: URL, columns: Map<string, string>, table: string, params: unknown[]): string {
-  const conditions: string[] = [];
-  for (const [column, raw] of url.searchParams) {
-    if (reservedParams.has(column)) continue;
-    if (!columns.has(column)) throw new RestError(400, '42703', `column ${table}.${column} does not exist`);
-    let filter = raw;
-    let negate = false;
-    if (filter.startsWith('not.')) {
-      negate = true;
-      filter = filter.slice(4);
+interface FilterScope {
+  columns: Map<string, string>;
+  table: string;
+  params: unknown[];
+}
+
+const arrayOperators: Record<string, string> = { cs: '@>', cd: '<@', ov: '&&' };
+
+/** One `op.value` (or `not.op.value`) filter on a column, as SQL over numbered parameters. */
+function condition(column: string, raw: string, scope: FilterScope): string {
+  if (!scope.columns.has(column)) throw new RestError(400, '42703', `column ${scope.table}.${column} does not exist`);
+  let filter = raw;
+  let negate = false;
+  if (filter.startsWith('not.')) {
+    negate = true;
+    filter = filter.slice(4);
+  }
+  const dot = filter.indexOf('.');
+  const operator = dot < 0 ? filter : filter.slice(0, dot);
+  const value = dot < 0 ? '' : filter.slice(dot + 1);
+  const target = ident(column);
+  const { params } = scope;
+  let sql: string;
+  if (operator in comparisons) {
+    params.push(operator === 'like' || operator === 'ilike' ? value.replaceAll('*', '%') : value);
+    sql = `${target} ${comparisons[operator]} $${params.length}`;
+  } else if (operator === 'in') {
+    params.push(parseList(value));
+    sql = `${target} = any($${params.length})`;
+  } else if (operator in arrayOperators) {
+    // `{a,b}` for arrays, JSON for jsonb; Postgres casts the text to the column's type.
+    params.push(value);
+    sql = `${target} ${arrayOperators[operator]} $${params.length}::${scope.columns.get(column)}`;
+  } else if (operator === 'is') {
+    const allowed: Record<string, string> = { null: 'null', true: 'true', false: 'false', unknown: 'unknown' };
+    if (!(value.toLowerCase() in allowed)) throw new RestError(400, 'PGRST100', `"failed to parse filter (is.${value})"`);
+    sql = `${target} is ${allowed[value.toLowerCase()]}`;
+  } else {
+    throw new RestError(400, 'PGRST100', `"failed to parse filter (${raw})"`, `unexpected "${operator}"`);
+  }
+  return negate ? `not (${sql})` : sql;
+}
+
+/** Splits `a.eq.1,and(b.gt.2,c.lt.3),d.in.("x,y",z)` at the commas outside parentheses and quotes. */
+function splitTopLevel(text: string): string[] {
+  const parts: string[] = [];
+  let depth = 0;
+  let quoted = false;
+  let current = '';
+  for (let index = 0; index < text.length; index++) {
+    const char = text[index]!;
+    if (char === '\\' && quoted) {
+      current += char + (text[index + 1] ?? '');
+      index++;
+      continue;
     }
-    const dot = filter.indexOf('.');
-    const operator = dot < 0 ? filter : filter.slice(0, dot);
-    const value = dot < 0 ? '' : filter.slice(dot + 1);
-    const target = ident(column);
-    let condition: string;
-    if (operator in comparisons) {
-      params.push(operator === 'like' || operator === 'ilike' ? value.replaceAll('*', '%') : value);
-      condition = `${target} ${comparisons[operator]} $${params.length}`;
-    } else if (operator === 'in') {
-      params.push(parseList(value));
-      condition = `${target} = any($${params.length})`;
-    } else if (operator === 'is') {
-      const allowed: Record<string, string> = { null: 'null', true: 'true', false: 'false', unknown: 'unknown' };
-      if (!(value.toLowerCase() in allowed)) throw new RestError(400, 'PGRST100', `"failed to parse filter (is.${value})"`);
-      condition = `${target} is ${allowed[value.toLowerCase()]}`;
+    if (char === '"') quoted = !quoted;
+    else if (!quoted && char === '(') depth++;
+    else if (!quoted && char === ')') depth--;
+    if (char === ',' && depth === 0 && !quoted) {
+      parts.push(current);
+      current = '';
     } else {
-      throw new RestError(400, 'PGRST100', `"failed to parse filter (${raw})"`, `unexpected "${operator}"`);
+      current += char;
     }
-    conditions.push(negate ? `not (${condition})` : condition);
+  }
+  parts.push(current);
+  return parts.map((part) => part.trim()).filter(Boolean);
+}
+
+/** `or=(…)` / `and=(…)`, nested as PostgREST allows: `or=(a.eq.1,not.and(b.gt.2,c.not.is.null))`. */
+function logicTree(operator: 'or' | 'and', negate: boolean, raw: string, scope: FilterScope): string {
+  if (!raw.startsWith('(') || !raw.endsWith(')')) throw new RestError(400, 'PGRST100', `"failed to parse logic tree (${raw})"`);
+  const terms = splitTopLevel(raw.slice(1, -1)).map((term) => {
+    const nested = /^(not\.)?(or|and)(\(.*\))$/s.exec(term);
+    if (nested) return logicTree(nested[2] as 'or' | 'and', Boolean(nested[1]), nested[3]!, scope);
+    const dot = term.indexOf('.');
+    if (dot < 0) throw new RestError(400, 'PGRST100', `"failed to parse logic tree (${raw})"`);
+    return condition(term.slice(0, dot), term.slice(dot + 1), scope);
+  });
+  if (!terms.length) throw new RestError(400, 'PGRST100', `"failed to parse logic tree (${raw})"`);
+  const joined = `(${terms.join(` ${operator} `)})`;
+  return negate ? `not ${joined}` : joined;
+}
+
+/** The horizontal filters (`col=op.value`, `or=(…)`, `and=(…)`), as SQL over numbered parameters. */
+function whereClause(url: URL, columns: Map<string, string>, table: string, params: unknown[]): string {
+  const scope: FilterScope = { columns, table, params };
+  const conditions: string[] = [];
+  for (const [key, raw] of url.searchParams) {
+    if (reservedParams.has(key)) continue;
+    const logic = /^(not\.)?(or|and)$/.exec(key);
+    conditions.push(logic ? logicTree(logic[2] as 'or' | 'and', Boolean(logic[1]), raw, scope) : condition(key, raw, scope));
   }
   return conditions.length ? `where ${conditions.join(' and ')}` : '';
 }

@@ -9,7 +9,8 @@ create table public.notes (
   id bigint generated always as identity primary key,
   owner uuid not null default auth.uid(),
   title text not null,
-  stars int not null default 0
+  stars int not null default 0,
+  tags text[] not null default '{}'
 );
 alter table public.notes enable row level security;
 grant all on public.notes to anon, authenticated;
@@ -161,6 +162,11 @@ describe('rest', () => {
     expect(some.data).toEqual([{ title: 'first' }, { title: 'third' }]);
     const one = await ada.supabase.from('notes').select('stars').eq('title', 'third').single();
     expect(one.data).toEqual({ stars: 3 });
+    const either = await ada.supabase.from('notes').select('title').or('stars.gt.4,and(title.eq.first,stars.not.is.null)').order('title');
+    expect(either.data).toEqual([{ title: 'first' }, { title: 'second' }]);
+    await ada.supabase.from('notes').update({ tags: ['red', 'blue'] }).eq('title', 'third');
+    const tagged = await ada.supabase.from('notes').select('title').contains('tags', ['blue']);
+    expect(tagged.data).toEqual([{ title: 'third' }]);
 
     expect((await bo.supabase.from('notes').select('*')).data).toEqual([]);
     const forged = await bo.supabase.from('notes').insert({ title: 'forged', owner: ada.userId });
@@ -177,7 +183,8 @@ describe('rest', () => {
     // As PostgREST: in a bulk insert a key some rows leave out is null, unless the client asks for the column default.
     const nulls = await ada.supabase.from('notes').insert([{ title: 'defaulted' }, { title: 'given', stars: 2 }]);
     expect(nulls.error?.code).toBe('23502');
-    const mixed = await ada.supabase.from('notes').insert([{ title: 'defaulted' }, { title: 'given', stars: 2 }], { defaultToNull: false }).select('title, stars');
+    const mixed = await ada.supabase.from('notes').insert([{ title: 'defaulted' }, { title: 'given', stars: 2 }], { defaultToNull: false })
+      .select('title, stars');
     expect(mixed.data).toEqual([{ title: 'defaulted', stars: 0 }, { title: 'given', stars: 2 }]);
 
     const unknown = await ada.supabase.from('no_such_table').select('*');
