@@ -201,30 +201,52 @@ export class SyncService {
 
   private async sync(only?: string): Promise<SyncRun> {
     const run = emptyRun();
+    const { userId } = await this.prepare();
+    Object.assign(run, await this.pushOutbox());
+    const projects = [...linkedProjectIds(this.db, userId)].filter((id) => only === undefined || id === only);
+    run.pulled = await this.pullProjects(projects, only ?? null);
+    run.projects = projects.length;
+    Object.assign(run, await this.syncFiles(projects, only ?? null));
+    const now = Date.now();
+    for (const projectId of projects) this.db.prepare('UPDATE sync_projects SET last_synced_at = ? WHERE project_id = ?').run(now, projectId);
+    if (run.pulled > 0) this.events.emit('library.changed', { entity: 'project', projectId: only ?? null, batchId: null });
+    return run;
+  }
+
+  /** A fresh session, a schema check once per project URL, and this library's client id for the person. */
+  private async prepare(): Promise<{ userId: string; clientId: string }> {
     const session = await this.session.session();
-    const client = await this.session.supabase();
     if (this.schemaChecked !== this.session.settings().url) {
       await this.session.checkSchema();
       this.schemaChecked = this.session.settings().url ?? '';
     }
     const userId = session.user.id;
-    const clientId = transaction(this.db, () => clientIdFor(this.db, userId));
+    return { userId, clientId: transaction(this.db, () => clientIdFor(this.db, userId)) };
+  }
 
-    // Push: batches of up to 2,000 changes until the outbox is empty; a batch the server answered is settled at once.
+  /** Push: batches of up to 2,000 changes until the outbox is empty; each batch the server answers is settled at once. */
+  async pushOutbox(): Promise<Pick<SyncRun, 'pushed' | 'rejected' | 'conflicts'>> {
+    const { userId, clientId } = await this.prepare();
+    const client = await this.session.supabase();
+    const totals = { pushed: 0, rejected: 0, conflicts: 0 };
     for (;;) {
       const changes = preparePush(this.db, userId);
       if (changes.length === 0) break;
       const { data, error } = await client.rpc('push_changes', { client_id: clientId, changes });
       if (error) throw this.requestError(error);
       const result = acknowledgePush(this.db, userId, pushResultSchema.parse(data));
-      run.pushed += result.applied;
-      run.rejected += result.rejected;
-      run.conflicts += result.conflicts;
+      totals.pushed += result.applied;
+      totals.rejected += result.rejected;
+      totals.conflicts += result.conflicts;
       this.emit();
     }
+    return totals;
+  }
 
-    // Pull: each linked project from where it last got to, a page at a time, then apply what came.
-    const projects = [...linkedProjectIds(this.db, userId)].filter((id) => only === undefined || id === only);
+  /** Pull: each project from where it last got to, a page at a time, each page applied as it comes. */
+  async pullProjects(projects: readonly string[], progressFor: string | null = null): Promise<number> {
+    const client = await this.session.supabase();
+    let pulled = 0;
     for (const [index, projectId] of projects.entries()) {
       for (let more = true; more; ) {
         const link = this.db.prepare('SELECT last_pulled_seq FROM sync_projects WHERE project_id = ?').get(projectId);
@@ -233,24 +255,23 @@ export class SyncService {
         if (error) throw this.requestError(error);
         const page = pullPageSchema.parse(data);
         storePulledPage(this.db, projectId, page);
-        run.pulled += page.rows.length;
+        pulled += page.rows.length;
         more = page.more && page.next > after;
         applyInbox(this.db, this.paths, projectId);
-        this.setProgress(only ?? null, (index + (more ? 0.5 : 1)) / Math.max(projects.length, 1) / 2);
+        this.setProgress(progressFor, (index + (more ? 0.5 : 1)) / Math.max(projects.length, 1) / 2);
       }
-      run.projects++;
     }
+    return pulled;
+  }
 
+  /** Files: new frames' images and thumbnails up, pulled frames' thumbnails down. */
+  async syncFiles(projects: readonly string[], progressFor: string | null = null): Promise<Pick<SyncRun, 'uploaded' | 'uploadsFailed' | 'downloaded'>> {
+    const client = await this.session.supabase();
     const uploads = await uploadPendingFiles(client, this.db, this.paths, projects, ({ done, total }) =>
-      this.setProgress(only ?? null, 0.5 + done / Math.max(total, 1) / 2),
+      this.setProgress(progressFor, 0.5 + done / Math.max(total, 1) / 2),
     );
-    run.uploaded = uploads.uploaded;
-    run.uploadsFailed = uploads.failed;
-    run.downloaded = await downloadRemoteThumbnails(client, this.db, this.paths, projects);
-    const now = Date.now();
-    for (const projectId of projects) this.db.prepare('UPDATE sync_projects SET last_synced_at = ? WHERE project_id = ?').run(now, projectId);
-    if (run.pulled > 0) this.events.emit('library.changed', { entity: 'project', projectId: only ?? null, batchId: null });
-    return run;
+    const downloaded = await downloadRemoteThumbnails(client, this.db, this.paths, projects);
+    return { uploaded: uploads.uploaded, uploadsFailed: uploads.failed, downloaded };
   }
 
   private requestError(error: { message: string; code?: string; status?: number }): StillframeError {

@@ -7,6 +7,7 @@ import { ProjectsView } from './views/ProjectsView';
 import { ProjectView } from './views/ProjectView';
 import { QueueDrawer, QueueButton } from './views/QueueDrawer';
 import { SettingsButton } from './views/SettingsDialog';
+import { SyncButton } from './views/sync/SyncDialog';
 
 export function App() {
   const route = useApp((state) => state.route);
@@ -49,6 +50,7 @@ export function App() {
           )}
         </nav>
         <div className="topbar-actions">
+          <SyncButton />
           <SettingsButton />
           <QueueButton />
         </div>

@@ -8,6 +8,7 @@ import { prefetchBatchFrames } from '../use-batch-frames';
 import { useLiveQuery } from '../use-refresh';
 import { BatchSection } from './BatchSection';
 import { ExportDialog } from './ExportDialog';
+import { ProjectSyncBadge } from './sync/ProjectSyncBadge';
 import { ImportDialog, type ImportSource } from './ImportDialog';
 
 /** The last deletion, undoable until the person's next action. */
@@ -181,6 +182,7 @@ export function ProjectView({ project }: { project: Project }) {
           <p className="project-counts">
             {plural(project.batchCount, 'batch', 'batches')} · {plural(project.videoCount, 'video')} · {plural(project.frameCount, 'frame')}
           </p>
+          <ProjectSyncBadge projectId={project.id} projectName={project.name} />
         </div>
         <button type="button" onClick={() => setExporting(true)} aria-label={`Export project ${project.name}`}>
           Export…
