@@ -86,7 +86,11 @@ export function createHandlers(services: Services): Handlers {
     },
     'videos.list': ({ batchId }) => listVideos(db, batchId),
     'frames.list': ({ batchId, offset, limit }) => listFrames(db, batchId, offset, limit),
-    'frames.get': ({ id }) => getFrame(db, id),
+    'frames.get': async ({ id }) => {
+      // A frame synced from another machine has only its thumbnail here until it is opened.
+      await services.sync.fetchFrame(id).catch(() => false);
+      return getFrame(db, id);
+    },
     'frames.delete': ({ ids }) => {
       purgeDeletedFrames(db, paths);
       const { batchIds } = softDeleteFrames(db, ids);

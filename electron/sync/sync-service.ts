@@ -356,8 +356,10 @@ export class SyncService {
     });
   }
 
+  /** Downloads a pulled frame's full image if only its thumbnail is here; false when there was nothing to fetch. */
   async fetchFrame(frameId: string): Promise<boolean> {
-    if (this.session.storedUser() === null || !this.session.configured) return false;
+    const remote = this.db.prepare(`SELECT 1 FROM sync_files WHERE frame_id = ? AND kind = 'image' AND state = 'remote'`).get(frameId);
+    if (!remote || this.session.storedUser() === null || !this.session.configured) return false;
     await this.session.session();
     return downloadFrameImage(await this.session.supabase(), this.db, this.paths, frameId);
   }
