@@ -94,11 +94,11 @@ export function useSupabaseDatabase() {
     });
   }
 
-  async function pullAll(user: string, projectId: string, afterSeq = 0): Promise<PulledRow[]> {
+  async function pullAll(user: string, projectId: string, afterSeq = 0, pageSize = 2): Promise<PulledRow[]> {
     const all: PulledRow[] = [];
     let cursor = afterSeq;
     for (;;) {
-      const page = await pull(user, projectId, cursor, 2);
+      const page = await pull(user, projectId, cursor, pageSize);
       all.push(...page.rows);
       cursor = page.next;
       if (!page.more) return all;

@@ -139,6 +139,13 @@ describe('push and pull', () => {
     );
     expect(rows[0]).toEqual({ n: 300 - refused.length - 1, seqs_in_order: true });
     expect(await annotation(shapes[0]!)).toMatchObject({ note: 'second' });
+
+    // Paged pulls (pages that end mid-table and mid-batch) bring every row once, in seq order.
+    const pulled = await pullAll(owner, p.project, 0, 37);
+    expect(pulled).toHaveLength(6 + 300 - refused.length);
+    expect(new Set(pulled.map((r) => r.id)).size).toBe(pulled.length);
+    expect(pulled.map((r) => r.seq)).toEqual(pulled.map((r) => r.seq).sort((a, b) => a - b));
+    expect(pulled.find((r) => r.id === shapes[0])?.row).toMatchObject({ note: 'second' });
   });
 
   it('applies a push cut off mid-transaction once it is retried, never twice', async () => {
