@@ -105,8 +105,15 @@ function decodeBinaryPush(data: Buffer): Frame | undefined {
     return text;
   }) as [string, string, string, string, string];
   const body = data.subarray(offset);
-  const payload = encoding === 1 ? JSON.parse(body.toString('utf8')) as unknown : body.toString('base64');
+  const payload = encoding === 1 ? JSON.parse(body.toString('utf8')) as unknown : Buffer.from(body);
   return [joinRef || null, ref || null, topic, 'broadcast', { type: 'broadcast', event, payload, ...(metadata ? JSON.parse(metadata) as object : {}) }];
+}
+
+/** A binary broadcast as realtime-js 2.0.0 decodes it (kind 4 "user broadcast", binary payload, no metadata). */
+function encodeBinaryBroadcast(topic: string, event: string, payload: Buffer): Buffer {
+  const topicBytes = Buffer.from(topic);
+  const eventBytes = Buffer.from(event);
+  return Buffer.concat([Buffer.from([4, topicBytes.length, eventBytes.length, 0, 0]), topicBytes, eventBytes, payload]);
 }
 
 function asFrame(message: unknown): Frame | undefined {
@@ -124,9 +131,11 @@ export function startRealtime(ctx: StandInContext, server: Server, latencyMs: ()
 
   function send(connection: Connection, frame: Frame) {
     const [join_ref, ref, topic, event, payload] = frame;
-    const text = JSON.stringify(connection.objectFrames ? { join_ref, ref, topic, event, payload } : frame);
+    const data = isObject(payload) && Buffer.isBuffer(payload.payload) && !connection.objectFrames
+      ? encodeBinaryBroadcast(topic, String(payload.event), payload.payload)
+      : JSON.stringify(connection.objectFrames ? { join_ref, ref, topic, event, payload } : frame);
     const deliver = () => {
-      if (connection.socket.readyState === connection.socket.OPEN) connection.socket.send(text);
+      if (connection.socket.readyState === connection.socket.OPEN) connection.socket.send(data);
     };
     const delay = latencyMs();
     if (delay > 0) setTimeout(deliver, delay);

@@ -365,6 +365,13 @@ describe('realtime', () => {
     expect((await subscribed(speaker)).status).toBe('SUBSCRIBED');
     await speaker.send({ type: 'broadcast', event: 'wave', payload: { from: 'new' } });
     expect(await wave).toEqual({ from: 'new' });
+
+    const other = client().channel('lobby');
+    const bytes = new Promise<unknown>((resolve) => other.on('broadcast', { event: 'bytes' }, (message) => resolve(message.payload)));
+    expect((await subscribed(other)).status).toBe('SUBSCRIBED');
+    await speaker.send({ type: 'broadcast', event: 'bytes', payload: new Uint8Array([1, 2, 3]).buffer });
+    expect(new Uint8Array(await bytes as ArrayBuffer)).toEqual(new Uint8Array([1, 2, 3]));
+    await other.unsubscribe();
     await oldClient.removeAllChannels();
     await speaker.unsubscribe();
   });
