@@ -335,7 +335,8 @@ describe('realtime', () => {
   });
 
   it('closes a private channel when its access token expires', async () => {
-    standIn.setAccessTokenSeconds(1);
+    // Expiry is in whole seconds: two, so the token is still valid when the channel joins.
+    standIn.setAccessTokenSeconds(2);
     try {
       const ada = await signedUp('short-lived@example.com');
       const room = ada.supabase.channel('room:shared', { config: { private: true } });
