@@ -1,3 +1,4 @@
+import type { SupabaseClient } from '@supabase/supabase-js';
 import { StillframeError, toAppError } from '../../shared/errors';
 import {
   pullPageSchema,
@@ -232,8 +233,7 @@ export class SyncService {
     for (;;) {
       const changes = preparePush(this.db, userId);
       if (changes.length === 0) break;
-      const { data, error } = await client.rpc('push_changes', { client_id: clientId, changes });
-      if (error) throw this.requestError(error);
+      const data = await this.rpc(client, 'push_changes', { client_id: clientId, changes });
       const result = acknowledgePush(this.db, userId, pushResultSchema.parse(data));
       totals.pushed += result.applied;
       totals.rejected += result.rejected;
@@ -251,8 +251,7 @@ export class SyncService {
       for (let more = true; more; ) {
         const link = this.db.prepare('SELECT last_pulled_seq FROM sync_projects WHERE project_id = ?').get(projectId);
         const after = Number(link?.last_pulled_seq ?? 0);
-        const { data, error } = await client.rpc('pull_changes', { project_id: projectId, after_seq: after, max_rows: pullPageSize });
-        if (error) throw this.requestError(error);
+        const data = await this.rpc(client, 'pull_changes', { project_id: projectId, after_seq: after, max_rows: pullPageSize });
         const page = pullPageSchema.parse(data);
         storePulledPage(this.db, projectId, page);
         pulled += page.rows.length;
@@ -272,6 +271,20 @@ export class SyncService {
     );
     const downloaded = await downloadRemoteThumbnails(client, this.db, this.paths, projects);
     return { uploaded: uploads.uploaded, uploadsFailed: uploads.failed, downloaded };
+  }
+
+  /**
+   * One rpc, sent again at once when the connection broke (a kept-alive socket the server had just closed is the
+   * usual cause). Safe for both functions: a pushed batch the server had applied is skipped by its op ids, a pull
+   * only reads.
+   */
+  private async rpc(client: SupabaseClient, name: 'push_changes' | 'pull_changes', args: Record<string, unknown>): Promise<unknown> {
+    for (let attempt = 1; ; attempt++) {
+      const { data, error } = await client.rpc(name, args);
+      if (!error) return data;
+      if (attempt >= 3 || !this.session.isUnreachable(error)) throw this.requestError(error);
+      await new Promise((resolve) => setTimeout(resolve, 250 * attempt));
+    }
   }
 
   private requestError(error: { message: string; code?: string; status?: number }): StillframeError {
