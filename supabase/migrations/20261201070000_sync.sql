@@ -550,8 +550,13 @@ declare
   role text;
 begin
   if state = 'SF409' then
-    return jsonb_build_object('code', 'deleted', 'message',
-      format('This %s was deleted on another device before this change reached the server', thing));
+    return jsonb_build_object('code', 'deleted', 'message', case
+      when error = 'This row was deleted' or tbl = 'projects' then
+        format('This %s was deleted on another device before this change reached the server', thing)
+      when error = 'This project was deleted' then
+        'Its project was deleted on another device before this change reached the server'
+      else format('What this %s belongs to was deleted on another device before this change reached the server',
+        thing) end);
   end if;
   if state in ('42501', 'SF403') or (state = '23505' and constraint_name = tbl || '_pkey') then
     role := private.member_role(private.change_project(tbl, row_id, row_data));

@@ -232,8 +232,20 @@ describe('push and pull', () => {
     const orphan = await desk.push([newShape]);
 
     expect(removed.applied).toHaveLength(1);
-    expect(late.rejected).toEqual([{ op_id: edit.op_id, code: 'deleted', message: expect.stringContaining('deleted') }]);
-    expect(orphan.rejected).toMatchObject([{ op_id: newShape.op_id, code: 'deleted' }]);
+    expect(late.rejected).toEqual([
+      {
+        op_id: edit.op_id,
+        code: 'deleted',
+        message: 'This shape was deleted on another device before this change reached the server',
+      },
+    ]);
+    expect(orphan.rejected).toEqual([
+      {
+        op_id: newShape.op_id,
+        code: 'deleted',
+        message: 'What this shape belongs to was deleted on another device before this change reached the server',
+      },
+    ]);
     expect(await annotation(p.annotation)).toMatchObject({ note: '' });
 
     const pulled = await pullAll(editor, p.project, cursor);
@@ -433,6 +445,14 @@ describe('who may read and write', () => {
     expect(rows[0].deleted_at).not.toBeNull();
     const listed = await as(owner, (c) => c.query('select id from public.list_my_projects()'));
     expect(listed.rows).toEqual([]);
+    const late = await e.push([e.change('annotations', 'upsert', p.annotation, { note: 'too late' })]);
+    expect(late.rejected).toEqual([
+      {
+        op_id: 3,
+        code: 'deleted',
+        message: 'Its project was deleted on another device before this change reached the server',
+      },
+    ]);
   });
 
   it('guards the frames bucket by project membership', async () => {
