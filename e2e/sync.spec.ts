@@ -90,7 +90,7 @@ test('a team shares a project: one person syncs annotated frames, a teammate on 
     const card = other.getByRole('listitem', { name: 'Harbour' });
     await expect(card).toContainText('4 frames');
     await expect(card.getByRole('status', { name: 'Harbour sync: Synced' })).toBeVisible();
-    await card.getByRole('button', { name: 'Harbour' }).click();
+    await card.getByRole('button', { name: 'Harbour', exact: true }).click();
     const benGrid = other.getByRole('listbox', { name: 'Frames in Cars' });
     await expect(benGrid.getByRole('option')).toHaveCount(4);
     // Every thumbnail came down with the sync.
