@@ -3,7 +3,8 @@
 // 100,000-annotation project into an empty library. Wall time, requests, bytes sent and peak memory (this process's
 // RSS: the sync client, not the server), each beside a naive client that makes one request per change, per file or
 // per row; the naive figures are measured on a sample and scaled up, as their full runs would take many minutes.
-// Figures only, no thresholds. BENCH_LATENCY_MS, BENCH_ANNOTATIONS, BENCH_THUMBS, BENCH_PULL_FRAMES change the sizes.
+// Figures only, no thresholds. BENCH_LATENCY_MS, BENCH_ANNOTATIONS, BENCH_THUMBS, BENCH_PULL_FRAMES change the sizes;
+// words on the command line pick the parts (push, upload, pull; default all three).
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -17,6 +18,7 @@ const thumbs = Number(process.env.BENCH_THUMBS ?? 1_000);
 const pullFrames = Number(process.env.BENCH_PULL_FRAMES ?? 10_000);
 const shapesPerFrame = 10;
 const sample = 100;
+const parts = process.argv.slice(2).length > 0 ? new Set(process.argv.slice(2)) : new Set(['push', 'upload', 'pull']);
 
 // A module runner that stays open: the sync code loads supabase-js on first use, after these imports.
 const vite = await createServer({ configFile: false, logLevel: 'error', server: { middlewareMode: true, hmr: false }, appType: 'custom' });
@@ -127,7 +129,7 @@ await first.sync.session.signUp(email, password);
 const userId = await signIn(first);
 
 // 1. Push of 10,000 annotations, onto frames the server already has.
-{
+if (parts.has('push')) {
   const project = createProject(first.db, 'Bench push');
   const frames = seedFrames(first, project.id, 100, false);
   first.sync.linkProject(project.id);
@@ -149,7 +151,7 @@ const userId = await signIn(first);
 }
 
 // 2. Upload of 1,000 thumbnails (the frames' images are left out: thumbnails only).
-{
+if (parts.has('upload')) {
   const project = createProject(first.db, 'Bench upload');
   seedFrames(first, project.id, thumbs + sample, true);
   first.sync.linkProject(project.id);
@@ -169,7 +171,7 @@ const userId = await signIn(first);
 }
 
 // 3. First pull of a 10,000-frame, 100,000-annotation project into an empty library.
-{
+if (parts.has('pull')) {
   const project = createProject(first.db, 'Bench pull');
   const frames = seedFrames(first, project.id, pullFrames, false);
   for (let start = 0; start < frames.length; start += 1_000) {
