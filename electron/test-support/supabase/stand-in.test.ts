@@ -1,3 +1,4 @@
+import { request as httpRequest } from 'node:http';
 import { createClient, type SupabaseClient } from '@supabase/supabase-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
@@ -255,7 +256,7 @@ describe('storage', () => {
     });
     expect(created.status).toBe(201);
     const location = created.headers.get('location')!;
-    const patch = (offset: number, chunk: Buffer) => fetch(location, {
+    const patch = (offset: number, chunk: Buffer, at = location) => fetch(at, {
       method: 'PATCH', headers: { ...headers, 'upload-offset': String(offset), 'content-type': 'application/offset+octet-stream' }, body: new Uint8Array(chunk),
     });
     expect((await patch(0, bytes.subarray(0, 80_000))).headers.get('upload-offset')).toBe('80000');
@@ -274,6 +275,26 @@ describe('storage', () => {
     });
     expect(inOne.status).toBe(201);
     expect(await (await ada.supabase.storage.from('scratch').download(`${ada.userId}/videos/tiny.mp4`)).data!.text()).toBe('tiny!');
+
+    // A connection cut mid-PATCH keeps what arrived; the upload resumes from the offset HEAD reports.
+    const resumedName = `${ada.userId}/videos/resumed.mp4`;
+    const resumable = await fetch(`${standIn.url}/storage/v1/upload/resumable`, {
+      method: 'POST',
+      headers: { ...headers, 'upload-length': String(bytes.length), 'upload-metadata': `bucketName ${meta('scratch')},objectName ${meta(resumedName)}` },
+    });
+    const resumeAt = resumable.headers.get('location')!;
+    const cut = new Promise<void>((resolve) => {
+      const request = httpRequest(resumeAt, { method: 'PATCH', headers: { ...headers, 'upload-offset': '0', 'content-type': 'application/offset+octet-stream' } });
+      request.on('error', () => resolve());
+      request.write(bytes.subarray(0, 50_000), () => setTimeout(() => standIn.dropConnections(), 200));
+    });
+    await cut;
+    const offset = Number((await fetch(resumeAt, { method: 'HEAD', headers })).headers.get('upload-offset'));
+    expect(offset).toBeGreaterThan(0);
+    expect(offset).toBeLessThanOrEqual(50_000);
+    expect((await patch(offset, bytes.subarray(offset), resumeAt)).status).toBe(204);
+    const resumed = await ada.supabase.storage.from('scratch').download(resumedName);
+    expect(Buffer.from(await resumed.data!.arrayBuffer())).toEqual(bytes);
 
     const bo = await signedUp('tus-bo@example.com');
     const boToken = (await bo.supabase.auth.getSession()).data.session!.access_token;
