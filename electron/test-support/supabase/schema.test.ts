@@ -306,6 +306,31 @@ describe('push and pull', () => {
     }
   });
 
+  it('gives every row of concurrent pushes its own number, and a cursor catches them all', async () => {
+    const owner = await makeUser(`busy-${randomUUID()}@example.com`);
+    const p = await makeProject(owner);
+    const devices = Array.from({ length: 4 }, () => device(owner));
+    const results = await Promise.all(
+      devices.map((d, n) =>
+        d.push(
+          Array.from({ length: 150 }, (_, i) =>
+            d.change('annotations', 'upsert', randomUUID(), {
+              project_id: p.project,
+              frame_id: p.frame,
+              type: 'point',
+              points: [n, i],
+            }),
+          ),
+        ),
+      ),
+    );
+    expect(results.flatMap((r) => r.rejected)).toEqual([]);
+    const pulled = await pullAll(owner, p.project, 0, 101);
+    const shapes = pulled.filter((r) => r.table === 'annotations');
+    expect(shapes).toHaveLength(1 + 4 * 150);
+    expect(new Set(pulled.map((r) => r.seq)).size).toBe(pulled.length);
+  });
+
   it('refuses a device id that another account already uses', async () => {
     const owner = await makeUser(`device-${randomUUID()}@example.com`);
     const other = await makeUser(`device-other-${randomUUID()}@example.com`);
