@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, rm, stat, writeFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -7,7 +7,7 @@ import { pipeline } from 'node:stream/promises';
 import { asRole } from './as-role';
 import type { StandInContext } from './context';
 import type { JwtClaims } from './jwt';
-import { checkedKey, commitObject, requireBucket, storageErrorFrom, writeTemp } from './storage';
+import { checkedKey, commitObject, requireBucket, storageErrorFrom } from './storage';
 
 /** One TUS upload in progress: what its creation said, and where its bytes so far are. */
 interface Upload {
@@ -111,16 +111,14 @@ async function append(ctx: StandInContext, claims: JwtClaims, req: IncomingMessa
   const written = await offsetOf(upload);
   if (written > upload.length) return tusError(res, 413, 'More bytes than Upload-Length.');
   if (written === upload.length) {
-    const bytes = await writeTemp(ctx, createReadStream(upload.file));
-    try {
-      await commitObject(ctx, claims, {
-        bucket: upload.bucket, name: upload.name, upsert: upload.upsert, bytes,
-        contentType: upload.contentType, cacheControl: upload.cacheControl,
-      });
-    } finally {
-      await rm(bytes.file, { force: true });
-    }
-    await rm(upload.file, { force: true });
+    // The whole upload becomes the object by a rename; if the caller may not make it, the bytes stay for a retry.
+    const hash = createHash('md5');
+    for await (const chunk of createReadStream(upload.file)) hash.update(chunk as Buffer);
+    await commitObject(ctx, claims, {
+      bucket: upload.bucket, name: upload.name, upsert: upload.upsert,
+      bytes: { file: upload.file, size: written, etag: `"${hash.digest('hex')}"` },
+      contentType: upload.contentType, cacheControl: upload.cacheControl,
+    });
     uploadsOf(ctx).delete(upload.id);
   }
   if (!res.destroyed) {
