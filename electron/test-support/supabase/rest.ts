@@ -387,17 +387,21 @@ async function callFunction(ctx: StandInContext, claims: JwtClaims, req: Incomin
   });
   const call = `${ident(schema)}.${ident(name)}(${named.join(', ')})`;
   const isVoid = fn.returnType === 'void';
-  const sql = isVoid ? `select ${call}`
-    : fn.returnsSet ? `select coalesce(json_agg(r), '[]'::json) as result from ${call} r`
-      : `select to_json(r) as result from ${call} r`;
-  const result = await asRole(ctx.pool, claims, (db) => db.query<{ result: unknown }>(sql, params));
+  if (fn.returnsSet) {
+    const result = await asRole(ctx.pool, claims, (db) => db.query<{ result: unknown[] }>(
+      `select coalesce(json_agg(r), '[]'::json) as result from ${call} r`, params));
+    return sendRows(req, res, 200, result.rows[0]?.result ?? []);
+  }
+  // A single value goes out as the text Postgres made: a pull of thousands of rows is not parsed and re-serialised.
+  const result = await asRole(ctx.pool, claims, (db) => db.query<{ result: string | null }>(
+    isVoid ? `select ${call}` : `select to_json(r)::text as result from ${call} r`, params));
   if (isVoid) {
     res.writeHead(204).end();
     return;
   }
-  const value = result.rows[0]?.result ?? null;
-  if (fn.returnsSet) return sendRows(req, res, 200, value as unknown[]);
-  sendJson(res, 200, value);
+  const text = result.rows[0]?.result ?? 'null';
+  res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': String(Buffer.byteLength(text)) });
+  res.end(text);
 }
 
 /** `/rest/v1/*`: the PostgREST subset supabase-js and the app use, every statement as the caller's role. */
