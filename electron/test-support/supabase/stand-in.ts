@@ -249,6 +249,7 @@ export async function supabaseForTests(options: StandInOptions = {}): Promise<Te
   const { SUPABASE_TEST_URL: url, SUPABASE_TEST_ANON_KEY: anonKey, SUPABASE_TEST_DB_URL: dbUrl } = process.env;
   if (url && anonKey) {
     if (!dbUrl) throw new Error('SUPABASE_TEST_URL needs SUPABASE_TEST_DB_URL too: the project database\'s connection string, for the tests\' checks.');
+    if (options.sql?.length) throw new Error('This test adds fixtures of its own to the database, which it does only to the stand-in, not to a real project.');
     const admin = new pg.Pool({ connectionString: dbUrl, max: 4 });
     return { url, anonKey, admin, stop: () => admin.end() };
   }
