@@ -51,7 +51,7 @@ const { url, anonKey } = await new Promise((resolve, reject) => {
 });
 
 // Every request the client makes, and the bytes it sends (uploads declare theirs in content-length).
-const traffic = { requests: 0, bytes: 0 };
+const traffic = { requests: 0, bytes: 0, waitMs: 0 };
 const realFetch = globalThis.fetch;
 globalThis.fetch = (input, init = {}) => {
   traffic.requests++;
@@ -62,7 +62,8 @@ globalThis.fetch = (input, init = {}) => {
     const length = new Headers(init.headers).get('content-length');
     if (length) traffic.bytes += Number(length);
   }
-  return realFetch(input, init);
+  const sent = performance.now();
+  return realFetch(input, init).finally(() => (traffic.waitMs += performance.now() - sent));
 };
 
 async function measure(work) {
@@ -74,14 +75,16 @@ async function measure(work) {
   const wall = performance.now() - started;
   clearInterval(sampler);
   peak = Math.max(peak, process.memoryUsage().rss);
-  return { wall, requests: traffic.requests - before.requests, bytes: traffic.bytes - before.bytes, peakMb: peak / 1048576, result };
+  return { wall, requests: traffic.requests - before.requests, bytes: traffic.bytes - before.bytes, waitMs: traffic.waitMs - before.waitMs, peakMb: peak / 1048576, result };
 }
 
 const mb = (bytes) => `${(bytes / 1048576).toFixed(1)} MB`;
 const seconds = (ms) => `${(ms / 1000).toFixed(2)} s`;
 function report(title, ours, naive, scale) {
   console.log(`\n${title}`);
-  console.log(`  Stillframe: ${seconds(ours.wall)}, ${ours.requests} requests, ${mb(ours.bytes)} sent, peak RSS ${ours.peakMb.toFixed(0)} MB`);
+  console.log(
+    `  Stillframe: ${seconds(ours.wall)} (${seconds(ours.waitMs)} of it waiting for answers), ${ours.requests} requests, ${mb(ours.bytes)} sent, peak RSS ${ours.peakMb.toFixed(0)} MB`,
+  );
   console.log(
     `  naive:      ${seconds(naive.wall * scale)}, ${Math.round(naive.requests * scale)} requests, ${mb(naive.bytes * scale)} sent` +
       ` (measured on ${sample}, ×${scale})`,
@@ -195,7 +198,7 @@ if (parts.has('pull')) {
       const after = naiveLibrary.db.prepare('SELECT last_pulled_seq FROM sync_projects WHERE project_id = ?').get(project.id).last_pulled_seq;
       const { data } = await client.rpc('pull_changes', { project_id: project.id, after_seq: after, max_rows: 1 });
       storePulledPage(naiveLibrary.db, project.id, data);
-      applyInbox(naiveLibrary.db, naiveLibrary.paths, project.id);
+      await applyInbox(naiveLibrary.db, naiveLibrary.paths, project.id);
     }
   });
   const counts = empty.db.prepare('SELECT (SELECT COUNT(*) FROM frames) AS frames, (SELECT COUNT(*) FROM shapes) AS shapes').get();

@@ -105,13 +105,15 @@ export interface Applied {
 /**
  * Writes the inbox's rows into the library, parents first, a chunk per transaction. A row with local changes still
  * waiting stays in the inbox (the server's answer to them, with a newer seq, will replace it); so does a row whose
- * parent has not arrived yet. Tombstones delete the local row.
+ * parent has not arrived yet. Tombstones delete the local row. Between chunks it lets the event loop run, so the
+ * main process answers the window (and the next page's request goes out) while a large pull is applied.
  */
-export function applyInbox(db: Database, paths: LibraryPaths, projectId: string): Applied {
+export async function applyInbox(db: Database, paths: LibraryPaths, projectId: string): Promise<Applied> {
   const keys = statement(db, `SELECT tbl, id FROM pull_inbox WHERE project_id = ? ORDER BY ${rankSql}, seq`).all(projectId);
   let applied = 0;
   let held = 0;
   for (let start = 0; start < keys.length; start += applyChunk) {
+    if (start > 0) await new Promise((resolve) => setImmediate(resolve));
     const chunk = keys.slice(start, start + applyChunk);
     transaction(db, () => {
       db.exec('UPDATE sync_guard SET applying = 1');

@@ -69,6 +69,22 @@ function sessionStorage(secrets: SecretStore, libraryDir: string): { storage: Su
 let supabaseModule: Promise<typeof SupabaseJs> | null = null;
 const loadSupabase = () => (supabaseModule ??= import('@supabase/supabase-js'));
 
+/**
+ * fetch, sending a request once more when its connection broke before any answer. The usual cause is a kept-alive
+ * socket the server closed while this process was busy (a long write to the library blocks the event loop, so the
+ * close is only seen when the socket is reused). Only bodies that can be sent twice are: every rpc and auth call;
+ * a streamed upload fails and is retried by the next sync. Both sync functions are safe to repeat (op ids).
+ */
+const retryingFetch: typeof fetch = async (input, init) => {
+  try {
+    return await globalThis.fetch(input, init);
+  } catch (error) {
+    const body = init?.body;
+    if (!(error instanceof TypeError) || !(body == null || typeof body === 'string')) throw error;
+    return globalThis.fetch(input, init);
+  }
+};
+
 /** An error from supabase-js's auth client with the server's error code (invalid_credentials, ...). */
 function authCode(error: unknown): string | undefined {
   return (error as { code?: string }).code;
@@ -144,6 +160,7 @@ export class SyncSession {
           autoRefreshToken: false,
           detectSessionInUrl: false,
         },
+        global: { fetch: retryingFetch },
       });
       this.clientKey = key;
     }

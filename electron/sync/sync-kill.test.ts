@@ -84,7 +84,7 @@ describe('a sync killed at random points', () => {
     const { project } = seedProjectWithFiles(device.services, `Breakwater ${uuidv7().slice(-8)}`, 2);
     await device.api.invoke('sync.linkProject', { projectId: project.id });
     await device.services.sync.idle();
-    supabase.standIn?.setLatency(15);
+    supabase.standIn?.setLatency(40);
 
     const env = { ...process.env, STILLFRAME_EMAIL: email, STILLFRAME_PASSWORD: testPassword };
     const killedDuring: string[] = [];

@@ -248,16 +248,24 @@ export class SyncService {
     const client = await this.session.supabase();
     let pulled = 0;
     for (const [index, projectId] of projects.entries()) {
-      for (let more = true; more; ) {
-        const link = this.db.prepare('SELECT last_pulled_seq FROM sync_projects WHERE project_id = ?').get(projectId);
-        const after = Number(link?.last_pulled_seq ?? 0);
-        const data = await this.rpc(client, 'pull_changes', { project_id: projectId, after_seq: after, max_rows: pullPageSize });
-        const page = pullPageSchema.parse(data);
+      const link = this.db.prepare('SELECT last_pulled_seq FROM sync_projects WHERE project_id = ?').get(projectId);
+      let after = Number(link?.last_pulled_seq ?? 0);
+      const ask = (from: number) => this.rpc(client, 'pull_changes', { project_id: projectId, after_seq: from, max_rows: pullPageSize });
+      let next = ask(after);
+      for (;;) {
+        const page = pullPageSchema.parse(await next);
         storePulledPage(this.db, projectId, page);
         pulled += page.rows.length;
-        more = page.more && page.next > after;
-        applyInbox(this.db, this.paths, projectId);
+        const more = page.more && page.next > after;
+        // The next page is asked for before this one is applied, so the server works while the library writes.
+        if (more) {
+          after = page.next;
+          next = ask(after);
+          next.catch(() => undefined);
+        }
+        await applyInbox(this.db, this.paths, projectId);
         this.setProgress(progressFor, (index + (more ? 0.5 : 1)) / Math.max(projects.length, 1) / 2);
+        if (!more) break;
       }
     }
     return pulled;
@@ -273,18 +281,10 @@ export class SyncService {
     return { uploaded: uploads.uploaded, uploadsFailed: uploads.failed, downloaded };
   }
 
-  /**
-   * One rpc, sent again at once when the connection broke (a kept-alive socket the server had just closed is the
-   * usual cause). Safe for both functions: a pushed batch the server had applied is skipped by its op ids, a pull
-   * only reads.
-   */
   private async rpc(client: SupabaseClient, name: 'push_changes' | 'pull_changes', args: Record<string, unknown>): Promise<unknown> {
-    for (let attempt = 1; ; attempt++) {
-      const { data, error } = await client.rpc(name, args);
-      if (!error) return data;
-      if (attempt >= 3 || !this.session.isUnreachable(error)) throw this.requestError(error);
-      await new Promise((resolve) => setTimeout(resolve, 250 * attempt));
-    }
+    const { data, error } = await client.rpc(name, args);
+    if (error) throw this.requestError(error);
+    return data;
   }
 
   private requestError(error: { message: string; code?: string; status?: number }): StillframeError {
