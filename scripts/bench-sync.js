@@ -83,7 +83,7 @@ const seconds = (ms) => `${(ms / 1000).toFixed(2)} s`;
 function report(title, ours, naive, scale) {
   console.log(`\n${title}`);
   console.log(
-    `  Stillframe: ${seconds(ours.wall)} (${seconds(ours.waitMs)} of it waiting for answers), ${ours.requests} requests, ${mb(ours.bytes)} sent, peak RSS ${ours.peakMb.toFixed(0)} MB`,
+    `  Stillframe: ${seconds(ours.wall)} (${seconds(ours.waitMs)} waiting for answers, summed over parallel requests), ${ours.requests} requests, ${mb(ours.bytes)} sent, peak RSS ${ours.peakMb.toFixed(0)} MB`,
   );
   console.log(
     `  naive:      ${seconds(naive.wall * scale)}, ${Math.round(naive.requests * scale)} requests, ${mb(naive.bytes * scale)} sent` +

@@ -6,7 +6,7 @@ import { statement } from './statements';
 import { transaction, type Database, type Row } from '../library/database';
 import type { LibraryPaths } from '../library/paths';
 import { recordRemoteFiles } from './files';
-import { hasPendingChanges } from './push';
+import { forgetProject, hasPendingChanges } from './push';
 import { entityOf, localPathOf, localTable, localThumbPathOf, parentRank, toLocalRow, type Entity } from './tables';
 
 /** Rows asked for per pull_changes request. */
@@ -52,6 +52,7 @@ function removeLocal(db: Database, paths: LibraryPaths, entity: Entity, id: stri
     statement(db, 'DELETE FROM sync_files WHERE frame_id = ?').run(id);
   }
   statement(db, `DELETE FROM ${localTable[entity]} WHERE id = ?`).run(id);
+  if (entity === 'project') forgetProject(db, id);
 }
 
 function writeLocal(db: Database, entity: Entity, id: string, server: Record<string, unknown>): void {

@@ -121,6 +121,8 @@ export function acknowledgePush(db: Database, userId: string, result: PushResult
       if (!op) continue;
       remove.run(opId);
       if (op.op === 'upsert') statement(db, `UPDATE ${localTable[String(op.entity) as Entity]} SET server_version = ? WHERE id = ?`).run(seq, String(op.row_id));
+      // A project deleted here and now on the server too is no longer this library's to pull.
+      if (op.op === 'delete' && op.entity === 'project') forgetProject(db, String(op.row_id));
       applied++;
     }
     for (const refusal of result.rejected) {
@@ -153,6 +155,12 @@ export function acknowledgePush(db: Database, userId: string, result: PushResult
     }
     return { applied, rejected, conflicts };
   });
+}
+
+/** Drops a project's link and whatever of it was pulled but not applied. */
+export function forgetProject(db: Database, projectId: string): void {
+  statement(db, 'DELETE FROM sync_projects WHERE project_id = ?').run(projectId);
+  statement(db, 'DELETE FROM pull_inbox WHERE project_id = ?').run(projectId);
 }
 
 /** Whether the row has local changes the server has not acknowledged yet; pulled versions of it wait until then. */

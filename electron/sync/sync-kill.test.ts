@@ -11,6 +11,8 @@ import { supabaseForTests, type TestSupabase } from '../test-support/supabase/st
 
 const cli = path.resolve(import.meta.dirname, '../../out/main/cli.js');
 const rounds = 20;
+const framesPerRound = 6;
+const shapesPerFrame = 50;
 
 let supabase: TestSupabase;
 
@@ -26,7 +28,7 @@ afterAll(async () => {
 async function editLibrary(libraryDir: string, projectId: string, round: number): Promise<void> {
   const services = openServices({ libraryDir });
   try {
-    const { frames } = seedBatchWithFiles(services, projectId, `Round ${round}`, 2);
+    const { frames } = seedBatchWithFiles(services, projectId, `Round ${round}`, framesPerRound);
     const existing = services.db.prepare('SELECT id, frame_id, points FROM shapes').all();
     const shape = (id: string, frameId: string, points: number[]) => ({
       id,
@@ -41,7 +43,7 @@ async function editLibrary(libraryDir: string, projectId: string, round: number)
     });
     restoreShapes(services.db, [
       ...existing.map((row) => shape(String(row.id), String(row.frame_id), JSON.parse(String(row.points)) as number[])),
-      ...frames.flatMap((frame) => Array.from({ length: 150 }, (_, i) => shape(uuidv7(), frame.id, [i, i, i + 10, i + 10]))),
+      ...frames.flatMap((frame) => Array.from({ length: shapesPerFrame }, (_, i) => shape(uuidv7(), frame.id, [i, i, i + 10, i + 10]))),
     ]);
   } finally {
     await services.close();
@@ -84,7 +86,7 @@ describe('a sync killed at random points', () => {
     const { project } = seedProjectWithFiles(device.services, `Breakwater ${uuidv7().slice(-8)}`, 2);
     await device.api.invoke('sync.linkProject', { projectId: project.id });
     await device.services.sync.idle();
-    supabase.standIn?.setLatency(40);
+    supabase.standIn?.setLatency(60);
 
     const env = { ...process.env, STILLFRAME_EMAIL: email, STILLFRAME_PASSWORD: testPassword };
     const killedDuring: string[] = [];
@@ -92,7 +94,7 @@ describe('a sync killed at random points', () => {
       await editLibrary(device.libraryDir, project.id, round);
       const child = spawn(process.execPath, [cli, 'sync', '--library', device.libraryDir, '--json'], { stdio: 'ignore', env });
       const exited = new Promise((resolve) => child.once('exit', resolve));
-      await new Promise((resolve) => setTimeout(resolve, 150 + Math.random() * 1_200));
+      await new Promise((resolve) => setTimeout(resolve, 100 + Math.random() * 1_000));
       child.kill('SIGKILL');
       await exited;
       killedDuring.push(whatWasInFlight(device.libraryDir));
@@ -108,12 +110,12 @@ describe('a sync killed at random points', () => {
       const local = services.db.prepare('SELECT id, note, points FROM shapes ORDER BY id').all().map((row) => ({ id: row.id, note: row.note, points: JSON.parse(String(row.points)) }));
       const server = await supabase.admin.query('select id, note, points from public.annotations where project_id = $1 and deleted_at is null order by id', [project.id]);
       // Every shape there, each with the last round's note: a replayed older push would have put an earlier note back.
-      expect(local.length).toBe(2 * 150 * rounds);
+      expect(local.length).toBe(framesPerRound * shapesPerFrame * rounds);
       expect(server.rows).toEqual(local);
       expect(new Set(local.map((row) => row.note))).toEqual(new Set([`round ${rounds}`]));
 
       const files = services.db.prepare('SELECT f.id, f.path, f.thumb_path FROM frames f').all();
-      expect(files.length).toBe(2 + 2 * rounds);
+      expect(files.length).toBe(2 + framesPerRound * rounds);
       const states = services.db.prepare(`SELECT state, COUNT(*) AS n FROM sync_files GROUP BY state`).all().map((row) => ({ ...row }));
       expect(states).toEqual([{ state: 'uploaded', n: files.length * 2 }]);
       const client = await services.sync.session.supabase();

@@ -84,6 +84,27 @@ describe('two devices on one project', () => {
   }, 120_000);
 });
 
+describe('deleting a synced project', () => {
+  it('removes it from a teammate’s library at their next sync', async () => {
+    const owner = await signedInDevice(supabase, `ivan-${unique()}@example.com`);
+    const member = await signedInDevice(supabase, `judy-${unique()}@example.com`);
+    const { project } = seedProjectWithFiles(owner.services, `Jetty ${unique()}`, 2);
+    await owner.api.invoke('sync.linkProject', { projectId: project.id });
+    await owner.api.invoke('sync.now', {});
+    await addMember(supabase, project.id, member.userId, 'editor');
+    await member.api.invoke('sync.openCloudProject', { projectId: project.id });
+    expect((await member.api.invoke('projects.list', {})).map((item) => item.id)).toEqual([project.id]);
+
+    await owner.api.invoke('projects.delete', { id: project.id });
+    await owner.api.invoke('sync.now', {});
+    await member.api.invoke('sync.now', {});
+    expect(await member.api.invoke('projects.list', {})).toEqual([]);
+    expect((await owner.api.invoke('sync.status', {})).projects).toEqual([]);
+    const server = await supabase.admin.query('select deleted_at is not null as deleted from public.projects where id = $1', [project.id]);
+    expect(server.rows).toEqual([{ deleted: true }]);
+  }, 120_000);
+});
+
 describe('who may see and change what', () => {
   it('refuses a viewer’s edits, into the rejections list, without blocking the rest', async () => {
     const owner = await signedInDevice(supabase, `owner-${unique()}@example.com`);
