@@ -47,6 +47,11 @@ Commands:
                                             $STILLFRAME_EMAIL, $STILLFRAME_PASSWORD)
   sync [--project NAME] [--json]            push, pull and upload; --project links it (or opens the cloud one)
   logout                                    forget the Supabase session
+  worker [--concurrency N] [--lease SECONDS] [--until-idle] [--json]
+                                            process the team's queue on this machine (no library, no display;
+                                            $SUPABASE_URL, $SUPABASE_ANON_KEY, $STILLFRAME_EMAIL, $STILLFRAME_PASSWORD)
+  ingest ... --remote                       upload the videos and queue them for the team's workers
+  jobs --remote [--json]                    list the team's queue: each job's worker, progress and error
 
 Every command takes --library DIR (default: $STILLFRAME_LIBRARY, else the app's own library folder).`;
 
@@ -333,12 +338,14 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
     return name === undefined ? 2 : 0;
   }
   const command = commands[name];
-  if (!command) {
+  if (!command && name !== 'worker') {
     io.err(`Unknown command “${name}”.\n\n${usage}`);
     return 2;
   }
   let services: Services | null = null;
   try {
+    // A worker serves the team's Supabase project and keeps no library of its own.
+    if (name === 'worker') return await (await import('./worker-commands')).workerCommand(args, io);
     // Only --library and --help matter before the library opens; each command then parses its own flags strictly.
     const { values } = parseArgs({ args, options: common, allowPositionals: true, strict: false });
     if (values.help === true) {
@@ -347,7 +354,7 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
     }
     const libraryDir = typeof values.library === 'string' ? path.resolve(values.library) : defaultLibraryDir(io.env);
     services = openServices({ libraryDir, ingest: { loom: loomSettingsFromEnv(io.env) }, env: io.env });
-    return await command(services, args, io);
+    return await (command as Command)(services, args, io);
   } catch (error) {
     if (error instanceof UsageError) {
       io.err(`${error.message}\n\n${usage}`);

@@ -9,9 +9,10 @@ import { toLibraryRelative, type LibraryPaths } from '../library/paths';
 import { getVideoLocation, recordProbe, type VideoLocation } from '../library/videos';
 import { downloadLoomVideo } from '../loom/download';
 import { rateLimitNotice, type LoomSettings } from '../loom/loom-api';
-import { extractFrames, samplingUsesKeyframes } from '../media/extract';
+import { extractFrames, samplingUsesKeyframes, type ExtractedFrame } from '../media/extract';
 import { probeVideo, type VideoProbe } from '../media/probe';
 import type { JobCleanup, JobWorker } from '../queue/queue';
+import type { ExtractionOptions } from '../../shared/sampling';
 
 export interface VideoFolders {
   frames: string;
@@ -40,6 +41,80 @@ function removeJobTempDirs(paths: LibraryPaths, jobId: string): void {
   }
 }
 
+export type ExtractionSource =
+  | { kind: 'file'; path: string; probe: VideoProbe | null }
+  | { kind: 'loom'; loomId: string; settings: LoomSettings };
+
+export interface ExtractVideoArgs {
+  source: ExtractionSource;
+  options: ExtractionOptions;
+  /** This attempt's own temp folder; frames go to its frames/ and thumbs/, a Loom download next to them. */
+  temp: string;
+  signal: AbortSignal;
+  onProgress: (fraction: number) => void;
+  onNotice: (notice: string) => void;
+  /** Called as FFmpeg is about to start (after any download and the probe). */
+  onExtracting?: () => void;
+}
+
+export interface ExtractedVideo {
+  frames: ExtractedFrame[];
+  probe: VideoProbe;
+  folders: VideoFolders;
+  /** Bytes of a Loom download, which the import could not know. */
+  downloadedBytes: number | null;
+}
+
+/**
+ * The one extraction path, shared by this computer's queue and the team's workers: a Loom video is downloaded first
+ * (half the progress bar), then probed and extracted into the attempt's temp folder with the job's sampling.
+ */
+export async function extractVideo(args: ExtractVideoArgs): Promise<ExtractedVideo> {
+  const { source, options, temp, signal, onProgress, onNotice } = args;
+  const folders = { frames: path.join(temp, 'frames'), thumbs: path.join(temp, 'thumbs') };
+  mkdirSync(folders.frames, { recursive: true });
+  mkdirSync(folders.thumbs, { recursive: true });
+  const keyframes = samplingUsesKeyframes(options);
+  let input: string;
+  let probe: VideoProbe;
+  let downloadedBytes: number | null = null;
+  let extractProgress = onProgress;
+  if (source.kind === 'loom') {
+    const download = await downloadLoomVideo({
+      id: source.loomId,
+      settings: source.settings,
+      destDir: temp,
+      signal,
+      onProgress: (fraction) => onProgress((fraction ?? 0) * 0.5),
+      onRateLimited: (waitMs) => onNotice(rateLimitNotice(waitMs)),
+    });
+    input = download.file;
+    downloadedBytes = download.bytes;
+    probe = await probeVideo(input, { signal, keyframes });
+    extractProgress = (fraction) => onProgress(0.5 + fraction * 0.5);
+  } else {
+    input = source.path;
+    probe = source.probe ?? (await probeVideo(input, { signal, keyframes }));
+  }
+  args.onExtracting?.();
+  const frames = await extractFrames({
+    input,
+    probe,
+    options,
+    framesDir: folders.frames,
+    thumbsDir: folders.thumbs,
+    signal,
+    onProgress: extractProgress,
+  });
+  if (frames.length === 0) {
+    throw new StillframeError(
+      'extraction-failed',
+      'No frames matched the sampling for this video. Try a shorter interval or a lower scene threshold.',
+    );
+  }
+  return { frames, probe, folders, downloadedBytes };
+}
+
 /**
  * Extracts one video's frames. FFmpeg writes into the library's tmp/ folder; only a finished extraction is renamed
  * into place, and its frame rows are committed in the same transaction that marks the job done, so a crash at any
@@ -57,46 +132,19 @@ export function createExtractionWorker(
       throw new StillframeError('file-missing', `The source video could not be found at ${video.sourcePath}. It may have been moved or deleted.`);
     }
     const temp = attemptTempDir(paths, job.id);
-    const tempFolders = { frames: path.join(temp, 'frames'), thumbs: path.join(temp, 'thumbs') };
-    mkdirSync(tempFolders.frames, { recursive: true });
-    mkdirSync(tempFolders.thumbs, { recursive: true });
     try {
-      // A Loom video is downloaded into this attempt's temp folder first (half the progress bar), so the download
-      // is removed with it whether the extraction succeeds or not.
-      let input = video.sourcePath;
-      let probe: VideoProbe;
-      let extractProgress = onProgress;
-      if (video.sourceType === 'loom') {
-        const download = await downloadLoomVideo({
-          id: video.contentHash.replace(/^loom:/, ''),
-          settings: loomSettings(),
-          destDir: temp,
-          signal,
-          onProgress: (fraction) => onProgress((fraction ?? 0) * 0.5),
-          onRateLimited: (waitMs) => onNotice(rateLimitNotice(waitMs)),
-        });
-        input = download.file;
-        probe = await probeVideo(input, { signal, keyframes: samplingUsesKeyframes(jobOptions(job)) });
-        recordProbe(db, video.id, probe, download.bytes);
-        extractProgress = (fraction) => onProgress(0.5 + fraction * 0.5);
-      } else {
-        probe = video.probe ? (JSON.parse(video.probe) as VideoProbe) : await probeVideo(input, { signal });
-      }
-      const frames = await extractFrames({
-        input,
-        probe,
+      const { frames, probe, folders: tempFolders, downloadedBytes } = await extractVideo({
+        source:
+          video.sourceType === 'loom'
+            ? { kind: 'loom', loomId: video.contentHash.replace(/^loom:/, ''), settings: loomSettings() }
+            : { kind: 'file', path: video.sourcePath, probe: video.probe ? (JSON.parse(video.probe) as VideoProbe) : null },
         options: jobOptions(job),
-        framesDir: tempFolders.frames,
-        thumbsDir: tempFolders.thumbs,
+        temp,
         signal,
-        onProgress: extractProgress,
+        onProgress,
+        onNotice,
       });
-      if (frames.length === 0) {
-        throw new StillframeError(
-          'extraction-failed',
-          'No frames matched the sampling for this video. Try a shorter interval or a lower scene threshold.',
-        );
-      }
+      if (downloadedBytes !== null) recordProbe(db, video.id, probe, downloadedBytes);
       signal.throwIfAborted();
       const target = videoFolders(paths, video);
       for (const folder of [target.frames, target.thumbs]) {
