@@ -12,6 +12,7 @@ import { ProcessingQueue, type QueueOptions } from './queue/queue';
 import { loomSettingsNow } from './settings/loom-key';
 import { environmentOnlySecrets, safeStorageSecrets, type SafeStorage, type SecretStore } from './settings/secret-store';
 import { SyncService } from './sync/sync-service';
+import { TeamProcessing } from './remote/team-processing';
 
 export interface ServiceOptions {
   libraryDir: string;
@@ -35,6 +36,8 @@ export interface Services {
   secrets: SecretStore;
   /** Sync with the person's Supabase project; its loop starts with the queue, in the hosts that stay up. */
   sync: SyncService;
+  /** "Process on team workers": uploads to the team's Storage and jobs on its queue. */
+  team: TeamProcessing;
   /** The Loom settings for a request made now, with the key from the environment or else the one saved in the app. */
   loomSettings(): LoomSettings;
   /** Takes the library's queue lock, recovers interrupted jobs and starts processing. */
@@ -64,6 +67,7 @@ export function openServices(options: ServiceOptions): Services {
   const { worker, cleanup } = createExtractionWorker(db, paths, loomSettings);
   const queue = new ProcessingQueue(db, events, worker, cleanup, { concurrency: concurrencyFromEnv(), ...options.queue });
   const sync = new SyncService({ db, paths, events, secrets, env: options.env });
+  const team = new TeamProcessing({ db, paths, events, sync });
   let releaseLock: (() => void) | null = null;
   const startQueue = () => {
     if (releaseLock) return;
@@ -72,6 +76,7 @@ export function openServices(options: ServiceOptions): Services {
     purgeDeletedFrames(db, paths);
     queue.start();
     sync.start();
+    team.start();
   };
   if (options.startQueue) startQueue();
   return {
@@ -82,11 +87,12 @@ export function openServices(options: ServiceOptions): Services {
     ingestSettings,
     secrets,
     sync,
+    team,
     loomSettings,
     startQueue,
     async close() {
       sync.stop();
-      await Promise.all([queue.stop(), sync.idle()]);
+      await Promise.all([queue.stop(), team.stop(), sync.idle()]);
       releaseLock?.();
       db.close();
     },

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { appErrorSchema } from './errors';
 import { samplingSchema } from './sampling';
+import { teamVideoStateSchema } from './worker-contract';
 
 export const idSchema = z.string().min(1).max(64);
 
@@ -57,6 +58,8 @@ export const videoSchema = z.object({
   frameCount: z.number(),
   jobId: idSchema.nullable(),
   createdAt: z.number(),
+  /** Set while the video's upload or job is with the team's workers ("Process on team workers"). */
+  team: teamVideoStateSchema.nullable().optional(),
 });
 export type Video = z.infer<typeof videoSchema>;
 

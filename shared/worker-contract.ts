@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { defineCall } from './define-call';
 import { extractionOptionsSchema } from './sampling';
 
 // The wire of the team's processing queue (supabase/migrations/20261201090000_workers.sql), read by workers, the
@@ -73,3 +74,33 @@ export const workerJobLogSchema = z.object({
   error: z.string().nullable(),
 });
 export type WorkerJobLog = z.infer<typeof workerJobLogSchema>;
+
+/** What a video row shows while its work is with the team: its upload, or its job on the team's queue. */
+export const teamVideoStateSchema = z.object({
+  phase: z.enum(['waiting-to-upload', 'uploading', 'upload-failed', 'queued']),
+  progress: z.number(),
+  sentBytes: z.number().nullable(),
+  totalBytes: z.number().nullable(),
+  /** Estimated from the upload's pace so far; null until there is one. */
+  secondsLeft: z.number().nullable(),
+  jobId: z.string().uuid().nullable(),
+  jobStatus: remoteJobStatusSchema.nullable(),
+  workerId: z.string().nullable(),
+  error: z.string().nullable(),
+});
+export type TeamVideoState = z.infer<typeof teamVideoStateSchema>;
+
+/** Where an import is processed: here (the local queue) or by the team's workers (a synced project only). */
+export const processOnSchema = z.enum(['this-computer', 'team-workers']);
+export type ProcessOn = z.infer<typeof processOnSchema>;
+
+export const teamCalls = {
+  'team.jobs': defineCall(z.object({ projectId: z.string().min(1).max(64).optional() }).strict(), z.array(remoteJobSchema)),
+  'team.retry': defineCall(z.object({ jobId: z.string().uuid() }).strict(), z.object({ jobId: z.string().uuid() })),
+  'team.discard': defineCall(z.object({ jobId: z.string().uuid() }).strict(), z.object({ jobId: z.string().uuid() })),
+} as const;
+
+export const teamEvents = {
+  /** An upload moved or a job on the team's queue changed: video rows of this batch re-read. */
+  'team.updated': z.object({ projectId: z.string(), batchId: z.string().nullable() }),
+} as const;

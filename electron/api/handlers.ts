@@ -5,6 +5,7 @@ import { createAnnotationHandlers } from './annotation-handlers';
 import { createDatasetHandlers } from './dataset-handlers';
 import { createSettingsHandlers } from './settings-handlers';
 import { createSyncHandlers } from './sync-handlers';
+import { createTeamHandlers } from './team-handlers';
 import { deleteBatch, getBatch, listBatches, renameBatch, reorderBatches } from '../library/batches';
 import { getFrame, listFrames, moveFrames, purgeDeletedFrames, restoreFrames, softDeleteFrames } from '../library/frames';
 import { discardJob, getJob, listJobs, queueStats, requeueJob } from '../library/jobs';
@@ -30,6 +31,7 @@ export function createHandlers(services: Services): Handlers {
     ...createDatasetHandlers(services),
     ...createSettingsHandlers(services),
     ...createSyncHandlers(services),
+    ...createTeamHandlers(services),
     'app.info': () => {
       let ffmpeg: { found: boolean; message: string | null };
       try {
@@ -79,12 +81,16 @@ export function createHandlers(services: Services): Handlers {
       changed('batch', projectId);
       return batches;
     },
-    'ingest.start': async (input) => {
-      const result = await ingestFiles(db, { ...services.ingestSettings, loom: services.loomSettings() }, { ...input, onQueued: () => queue.wake() });
+    'ingest.start': async ({ processOn, ...input }) => {
+      const settings = { ...services.ingestSettings, loom: services.loomSettings() };
+      const result =
+        processOn === 'team-workers'
+          ? await services.team.ingest(settings, input)
+          : await ingestFiles(db, settings, { ...input, onQueued: () => queue.wake() });
       changed('batch', input.projectId, result.batch.id);
       return { batch: result.batch, videos: result.videos };
     },
-    'videos.list': ({ batchId }) => listVideos(db, batchId),
+    'videos.list': ({ batchId }) => services.team.overlay(listVideos(db, batchId)),
     'frames.list': ({ batchId, offset, limit }) => listFrames(db, batchId, offset, limit),
     'frames.get': async ({ id }) => {
       // A frame synced from another machine has only its thumbnail here until it is opened.

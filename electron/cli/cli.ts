@@ -51,7 +51,7 @@ Commands:
                                             process the team's queue on this machine (no library, no display;
                                             $SUPABASE_URL, $SUPABASE_ANON_KEY, $STILLFRAME_EMAIL, $STILLFRAME_PASSWORD)
   ingest ... --remote                       upload the videos and queue them for the team's workers
-  jobs --remote [--json]                    list the team's queue: each job's worker, progress and error
+  jobs --remote [--project NAME] [--json]   list the team's queue: each job's worker, progress and error
 
 Every command takes --library DIR (default: $STILLFRAME_LIBRARY, else the app's own library folder).`;
 
@@ -200,6 +200,7 @@ async function ingestCommand(services: Services, args: string[], io: CliIO): Pro
     keyframes: { type: 'boolean' },
     scene: { type: 'string' },
     'max-frames': { type: 'string' },
+    remote: { type: 'boolean', default: false },
   });
   if (positionals.length === 0) throw new UsageError('ingest needs at least one video file, folder or Loom link.');
   const projectName = requireString(values.project, '--project');
@@ -210,6 +211,9 @@ async function ingestCommand(services: Services, args: string[], io: CliIO): Pro
     ...(values['max-frames'] ? { maxFrames: parseNumber(values['max-frames'], '--max-frames', true) } : {}),
   };
   const { db } = services;
+  if (values.remote) {
+    return (await import('./worker-commands')).remoteIngestCommand(services, { projectName, batchName, inputs: positionals, options, json: values.json }, io);
+  }
   const project = findProjectByName(db, projectName) ?? createProject(db, projectName);
   const existing = findBatchByName(db, project.id, batchName);
   const links = positionals.filter(looksLikeLoomLink);
@@ -271,7 +275,8 @@ function framesCommand(services: Services, args: string[], io: CliIO): number {
 }
 
 async function jobsCommand(services: Services, args: string[], io: CliIO): Promise<number> {
-  const { values, positionals } = parse(args, {});
+  const { values, positionals } = parse(args, { remote: { type: 'boolean', default: false }, project: { type: 'string' } });
+  if (values.remote) return (await import('./worker-commands')).remoteJobsCommand(services, { projectName: values.project, json: values.json }, io);
   if (positionals[0] === 'run') {
     services.startQueue();
     await services.queue.waitUntilIdle();

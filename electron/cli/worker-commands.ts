@@ -1,7 +1,14 @@
+import path from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { StillframeError } from '../../shared/errors';
+import { looksLikeLoomLink } from '../../shared/loom-links';
+import type { ExtractionOptions } from '../../shared/sampling';
 import type { WorkerJobLog } from '../../shared/worker-contract';
+import { findBatchByName } from '../library/batches';
+import { findProjectByName } from '../library/projects';
 import { loomSettingsFromEnv } from '../loom/loom-api';
+import type { Services } from '../services';
+import { linkedProjectIds } from '../sync/push';
 import { startWorker } from '../worker/worker';
 import { signInWorker, workerCredentialsFromEnv } from '../worker/worker-session';
 import type { CliIO } from './cli';
@@ -82,4 +89,81 @@ export async function workerCommand(args: string[], io: CliIO, signals: NodeJS.E
     signals.off('SIGINT', onSignal);
     client.auth.stopAutoRefresh();
   }
+}
+
+function table(rows: string[][]): string {
+  const widths = rows[0]?.map((_, column) => Math.max(...rows.map((row) => (row[column] ?? '').length))) ?? [];
+  return rows.map((row) => row.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join('  ').trimEnd()).join('\n');
+}
+
+/** The named local project, which must be synced: its team's workers only see what is in Supabase. */
+function syncedProject(services: Services, name: string) {
+  const project = findProjectByName(services.db, name);
+  const user = services.sync.session.storedUser();
+  if (!project) throw new StillframeError('not-found', `There is no project named “${name}”. Create it and sync it (stillframe sync --project "${name}") first.`);
+  if (!user) throw new StillframeError('sign-in-required', 'Sign in first: stillframe login.');
+  if (!linkedProjectIds(services.db, user.id).has(project.id)) {
+    throw new StillframeError('sync-not-set-up', `“${project.name}” is not synced, so the team’s workers cannot see it. Run: stillframe sync --project "${project.name}"`);
+  }
+  return project;
+}
+
+export interface RemoteIngest {
+  projectName: string;
+  batchName: string;
+  inputs: string[];
+  options: ExtractionOptions;
+  json: boolean;
+}
+
+/**
+ * `stillframe ingest ... --remote`: the same import as the desktop's "Process on team workers": each video is
+ * uploaded (resumable) and queued for the team's workers once whole. It returns once every upload is queued.
+ */
+export async function remoteIngestCommand(services: Services, request: RemoteIngest, io: CliIO): Promise<number> {
+  const project = syncedProject(services, request.projectName);
+  const existing = findBatchByName(services.db, project.id, request.batchName);
+  services.team.start();
+  const result = await services.team.ingest(services.ingestSettings, {
+    projectId: project.id,
+    batch: existing ? { existingId: existing.id } : { newName: request.batchName },
+    paths: request.inputs.filter((item) => !looksLikeLoomLink(item)).map((file) => path.resolve(file)),
+    links: request.inputs.filter(looksLikeLoomLink),
+    options: request.options,
+  });
+  if (!request.json) io.err(`Uploading ${result.videos.filter((item) => item.video?.status === 'pending').length} video(s) for the team’s workers…`);
+  const { failed } = await services.team.uploadsSettled();
+  const failedById = new Map(failed.map((record) => [record.videoId, record.error]));
+  const videos = result.videos.map((item) => {
+    const error = item.error?.message ?? (item.video ? (failedById.get(item.video.id) ?? null) : null);
+    return {
+      file: item.file,
+      id: item.video?.id ?? item.duplicateOf,
+      status: item.duplicateOf ? 'duplicate' : error ? 'failed' : 'queued',
+      error,
+    };
+  });
+  if (request.json) io.out(JSON.stringify({ videos }));
+  else
+    for (const video of videos) {
+      io.out(video.status === 'queued' ? `⇡ ${video.file}: queued for the team’s workers` : video.status === 'duplicate' ? `= ${video.file}: already in this batch` : `✗ ${video.file}: ${video.error}`);
+    }
+  return videos.every((video) => video.status !== 'failed') ? 0 : 1;
+}
+
+/** `stillframe jobs --remote [--project NAME] [--json]`: the team's queue with each job's worker, progress and error. */
+export async function remoteJobsCommand(services: Services, request: { projectName: string | undefined; json: boolean }, io: CliIO): Promise<number> {
+  if (services.sync.session.storedUser() === null) throw new StillframeError('sign-in-required', 'Sign in first: stillframe login.');
+  const projectId = request.projectName === undefined ? undefined : syncedProject(services, request.projectName).id;
+  const jobs = await services.team.list(projectId);
+  if (request.json) io.out(JSON.stringify({ jobs }));
+  else if (jobs.length === 0) io.out('The team’s queue is empty.');
+  else
+    io.out(
+      table([
+        ['STATUS', 'PROGRESS', 'ATTEMPTS', 'WORKER', 'VIDEO', 'ERROR'],
+        ...jobs.map((job) => [job.status, `${Math.round(job.processing_progress * 100)}%`, `${job.attempt}/${job.max_attempts}`, job.worker_id ?? '-', job.video_name ?? job.video_id, job.processing_error ?? '']),
+      ]),
+    );
+  return 0;
 }

@@ -46,6 +46,11 @@ export interface IngestRequest {
    * and probed.
    */
   onQueued?: () => void;
+  /**
+   * False for "Process on team workers": the videos are added as pending with no job on this computer's queue (the
+   * caller uploads them and queues them on the team's).
+   */
+  queueJobs?: boolean;
 }
 
 /** Files named directly, plus the videos inside any folder named, depth first, in name order. */
@@ -124,7 +129,7 @@ async function addLoomVideos(
         error: null,
         probe: null,
       });
-      jobIds.push(createJob(db, id, request.options, { maxAttempts: settings.maxAttempts }));
+      if (request.queueJobs !== false) jobIds.push(createJob(db, id, request.options, { maxAttempts: settings.maxAttempts }));
     });
     request.onQueued?.();
     return { file, video: getVideo(db, id), duplicateOf: null, error: null };
@@ -204,7 +209,7 @@ export async function ingestFiles(
           : null;
       transaction(db, () => {
         insertVideo(db, { ...base, status: probe ? 'pending' : 'failed', error: probeError, probe });
-        if (probe) jobIds.push(createJob(db, id, request.options, { maxAttempts: settings.maxAttempts }));
+        if (probe && request.queueJobs !== false) jobIds.push(createJob(db, id, request.options, { maxAttempts: settings.maxAttempts }));
       });
       if (probe) request.onQueued?.();
       results.push({ file, video: getVideo(db, id), duplicateOf: null, error: probeError });
