@@ -178,23 +178,29 @@ describe('what the server lets through', () => {
 
 describe('the session', () => {
   it('refreshes an expired access token by itself, and asks to sign in again once the refresh is refused', async () => {
-    supabase.standIn?.setAccessTokenSeconds(1);
     const frank = await signedInDevice(supabase, `frank-${unique()}@example.com`);
-    supabase.standIn?.setAccessTokenSeconds(3600);
     const sessionFile = path.join(frank.libraryDir, plainSessionFile);
-    const before = readFileSync(sessionFile, 'utf8');
-    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    // Its access token expired (as after a night with the laptop shut): the next sync renews it with the refresh token.
+    const expire = () => {
+      const stored = JSON.parse(readFileSync(sessionFile, 'utf8')) as Record<string, string>;
+      const session = JSON.parse(stored['stillframe-supabase-session'] ?? '{}') as { refresh_token: string; expires_at: number };
+      writeFileSync(sessionFile, JSON.stringify({ 'stillframe-supabase-session': JSON.stringify({ ...session, expires_at: Math.floor(Date.now() / 1000) - 10 }) }));
+      return session.refresh_token;
+    };
+    const spentRefreshToken = expire();
     await frank.api.invoke('sync.now', {});
-    expect(readFileSync(sessionFile, 'utf8')).not.toBe(before);
+    const renewed = JSON.parse(JSON.parse(readFileSync(sessionFile, 'utf8'))['stillframe-supabase-session'] as string) as { refresh_token: string; expires_at: number };
+    // Refresh tokens are single-use: a new one means the session was renewed.
+    expect(renewed.refresh_token).not.toBe(spentRefreshToken);
+    expect(renewed.expires_at * 1000).toBeGreaterThan(Date.now());
 
     // Expired again, and its refresh token revoked on the server: a sync cannot renew it.
-    const stored = JSON.parse(readFileSync(sessionFile, 'utf8')) as Record<string, string>;
-    const session = JSON.parse(stored['stillframe-supabase-session'] ?? '{}') as { expires_at: number };
-    writeFileSync(sessionFile, JSON.stringify({ 'stillframe-supabase-session': JSON.stringify({ ...session, expires_at: Math.floor(Date.now() / 1000) - 10 }) }));
+    expire();
     await supabase.admin.query('delete from auth.refresh_tokens where user_id::text = $1', [frank.userId]);
     await supabase.admin.query('delete from auth.sessions where user_id = $1', [frank.userId]);
     const refused = await frank.api.attempt('sync.now', {});
     expect(refused).toEqual({ ok: false, error: expect.objectContaining({ code: 'sign-in-required', message: 'Your session has expired and could not be renewed. Sign in again.' }) });
+    expect((await frank.api.invoke('sync.status', {})).state).toBe('signed-out');
   }, 120_000);
 
   it('is kept while the server cannot be reached, and says the server is unreachable', async () => {
