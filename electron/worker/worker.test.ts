@@ -110,6 +110,27 @@ describe('team workers on one queue', () => {
     await expectFramesOnce(project.projectId, videoId, second.jobs[0]?.frames ?? 0);
   }, 120_000);
 
+  it('SIGTERM hands the running job back when it cannot finish in time, and the next worker completes it', async () => {
+    const owner = await signedInUser(supabase, 'owner');
+    const worker = await signedInUser(supabase, 'worker');
+    const project = await teamProject(supabase, owner.client, [worker.userId]);
+    const [long] = await makeClips(1, 30);
+    const { videoId, jobId } = await queueUploadedVideo(project, long ?? '', { sampling: { mode: 'every', seconds: 0.1 }, jpegQuality: 5 });
+    const first = spawnWorker(supabase, worker.email, ['--lease', '30'], { STILLFRAME_WORKER_GRACE_SECONDS: '0' });
+    while ((await jobRow(jobId)).processing_progress <= 0) await new Promise((resolve) => setTimeout(resolve, 50));
+    first.child.kill('SIGTERM');
+    expect(await first.exited).toBe(0);
+    expect(first.jobs.map((line) => [line.outcome, line.error])).toEqual([
+      ['handed-back', 'The worker was stopped before it finished; the job went back to the queue.'],
+    ]);
+    expect((await jobRow(jobId)).status).toBe('failed');
+
+    const second = spawnWorker(supabase, worker.email, ['--until-idle']);
+    expect(await second.exited).toBe(0);
+    expect(second.jobs.map((line) => [line.outcome, line.attempt])).toEqual([['done', 2]]);
+    await expectFramesOnce(project.projectId, videoId, second.jobs[0]?.frames ?? 0);
+  }, 120_000);
+
   it('a file that is not a video fails with its message, is retried up to its limit, then is dead', async () => {
     const owner = await signedInUser(supabase, 'owner');
     const worker = await signedInUser(supabase, 'worker');
