@@ -23,6 +23,7 @@ import { SyncSession } from './session';
 const intervalMs = 60_000;
 /** After a failure it tries again sooner, doubling up to the interval: 2 s, 4 s, ... 60 s. */
 const firstBackoffMs = 2_000;
+const emitEveryMs = 250;
 
 const emptyRun = (): SyncRun => ({ pushed: 0, rejected: 0, conflicts: 0, pulled: 0, uploaded: 0, uploadsFailed: 0, downloaded: 0, projects: 0 });
 
@@ -72,6 +73,10 @@ export class SyncService {
   private progress: { projectId: string | null; value: number } | null = null;
   private schemaChecked = '';
   private started = false;
+  private lastEmit = 0;
+  /** Set when the library closes: nothing reads the database after that. */
+  private closed = false;
+  private emitTimer: NodeJS.Timeout | null = null;
 
   constructor(options: SyncServiceOptions) {
     this.db = options.db;
@@ -86,10 +91,14 @@ export class SyncService {
     this.schedule(0);
   }
 
+  /** For closing the library: no more runs, and no more status reads. */
   stop(): void {
     this.started = false;
+    this.closed = true;
     if (this.timer) clearTimeout(this.timer);
+    if (this.emitTimer) clearTimeout(this.emitTimer);
     this.timer = null;
+    this.emitTimer = null;
   }
 
   /** Resolves once the run in progress, if any, is over (for closing the library). */
@@ -108,7 +117,24 @@ export class SyncService {
     this.timer.unref();
   }
 
-  private emit(): void {
+  /**
+   * Announces the status at most every quarter second while a run reports progress (counting what waits reads the
+   * whole outbox), and at once when `now` is set: a run's end, a sign-in.
+   */
+  private emit(now = false): void {
+    if (this.closed) return;
+    const wait = this.lastEmit + emitEveryMs - Date.now();
+    if (!now && wait > 0) {
+      this.emitTimer ??= setTimeout(() => {
+        this.emitTimer = null;
+        this.emit(true);
+      }, wait);
+      this.emitTimer.unref();
+      return;
+    }
+    if (this.emitTimer) clearTimeout(this.emitTimer);
+    this.emitTimer = null;
+    this.lastEmit = Date.now();
     this.events.emit('sync.status', this.status());
   }
 
@@ -182,7 +208,7 @@ export class SyncService {
       this.state = 'idle';
       this.backoffMs = firstBackoffMs;
       this.progress = null;
-      this.emit();
+      this.emit(true);
       this.schedule(intervalMs);
       return result;
     } catch (error) {
@@ -190,7 +216,7 @@ export class SyncService {
       this.state = appError.code === 'network' ? 'offline' : 'error';
       this.message = appError.message;
       this.progress = null;
-      this.emit();
+      this.emit(true);
       // Offline or a server hiccup: try again soon, then less often. Signed out or not set up: wait for the person.
       if (appError.code === 'network' || appError.code === 'internal') {
         this.schedule(this.backoffMs);
@@ -308,7 +334,7 @@ export class SyncService {
       this.db.prepare('INSERT OR REPLACE INTO sync_projects (project_id, user_id, last_pulled_seq, linked_at) VALUES (?, ?, 0, ?)').run(projectId, user.id, Date.now());
       queueWholeProject(this.db, projectId);
     });
-    this.emit();
+    this.emit(true);
   }
 
   async cloudProjects(): Promise<CloudProject[]> {
@@ -381,7 +407,7 @@ export class SyncService {
     await this.session.signIn(email, password);
     this.state = 'idle';
     this.message = null;
-    this.emit();
+    this.emit(true);
     this.schedule(0);
     return this.status();
   }
@@ -390,7 +416,7 @@ export class SyncService {
     await this.session.signOut();
     this.state = 'idle';
     this.message = null;
-    this.emit();
+    this.emit(true);
     return this.status();
   }
 }
