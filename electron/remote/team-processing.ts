@@ -90,7 +90,7 @@ export class TeamProcessing {
   /** Resumes uploads a crash interrupted and watches the jobs this library is waiting for. */
   start(): void {
     for (const projectId of new Set(this.records().map((record) => record.projectId))) this.watch(projectId);
-    for (const row of this.db.prepare(`SELECT DISTINCT project_id FROM videos WHERE status IN ('pending', 'processing') AND id NOT IN (SELECT video_id FROM jobs)`).all()) {
+    for (const row of this.db.prepare(`SELECT DISTINCT project_id FROM videos WHERE status IN ('pending', 'processing', 'failed') AND id NOT IN (SELECT video_id FROM jobs)`).all()) {
       this.watch(String(row.project_id));
     }
     this.pump();
@@ -277,6 +277,7 @@ export class TeamProcessing {
   }
 
   private watch(projectId: string): void {
+    if (!this.linked(projectId)) return;
     this.watched.add(projectId);
     if (this.watchTimer || this.stopping.signal.aborted) return;
     const tick = async () => {
@@ -294,19 +295,26 @@ export class TeamProcessing {
    */
   private async refresh(projectId: string): Promise<void> {
     const list = await this.list(projectId);
-    let ended = false;
+    const endedBatches = new Set<string>();
     const open = new Set(['pending', 'processing', 'failed']);
     for (const job of list) {
       const before = this.jobs.get(job.video_id);
       const changed = !before || before.status !== job.status || before.processing_progress !== job.processing_progress || before.worker_id !== job.worker_id;
-      if (before && open.has(before.status) && !open.has(job.status)) ended = true;
       this.jobs.set(job.video_id, job);
-      if (changed) {
-        const row = this.db.prepare('SELECT batch_id FROM videos WHERE id = ?').get(job.video_id);
-        this.changed(projectId, row ? String(row.batch_id) : null, true);
+      if (!changed) continue;
+      const row = this.db.prepare('SELECT batch_id FROM videos WHERE id = ?').get(job.video_id);
+      const batchId = row ? String(row.batch_id) : null;
+      if (batchId && (!before || open.has(before.status)) && !open.has(job.status)) endedBatches.add(batchId);
+      this.changed(projectId, batchId, true);
+    }
+    if (endedBatches.size > 0) {
+      // The job's frames and the video's final status come down with a sync; the open grid then re-reads its batch.
+      await this.sync.run(projectId).catch(() => undefined);
+      for (const batchId of endedBatches) {
+        this.events.emit('library.changed', { entity: 'frame', projectId, batchId });
+        this.changed(projectId, batchId, true);
       }
     }
-    if (ended) await this.sync.run(projectId).catch(() => undefined);
     const uploading = this.records().some((record) => record.projectId === projectId && record.error === null);
     if (!uploading && !list.some((job) => open.has(job.status))) this.watched.delete(projectId);
   }

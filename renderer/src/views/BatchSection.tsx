@@ -35,6 +35,18 @@ function VideoRow({ video }: { video: Video }) {
       <span className="video-status">{video.status}</span>
       {active && <ProgressBar label={`${video.name} progress`} value={video.progress} />}
       {active && <JobNotice notice={video.notice} />}
+      {video.team?.jobId && (video.team.jobStatus === 'dead' || video.team.jobStatus === 'cancelled') && (
+        <>
+          <button type="button" onClick={() => void attempt(() => call('team.retry', { jobId: video.team?.jobId ?? '' }))} aria-label={`Retry ${video.name} on team workers`}>
+            Retry
+          </button>
+          {video.team.jobStatus === 'dead' && (
+            <button type="button" onClick={() => void attempt(() => call('team.discard', { jobId: video.team?.jobId ?? '' }))} aria-label={`Discard ${video.name} from the team queue`}>
+              Discard
+            </button>
+          )}
+        </>
+      )}
       {(video.status === 'failed' || video.status === 'cancelled') && video.jobId && (
         <button type="button" onClick={() => void attempt(() => call('jobs.retry', { id: video.jobId ?? '' }))} aria-label={`Retry ${video.name}`}>
           Retry
@@ -105,7 +117,7 @@ export function BatchSection({ batch, position, total, videoFilter, annotationFi
   const [open, setOpen] = useState(true);
   const [editing, setEditing] = useState<'rename' | 'delete' | 'export' | null>(null);
   const [dragOver, setDragOver] = useState(false);
-  const videos = useLiveQuery(() => call('videos.list', { batchId: batch.id }), { 'job.updated': (job) => job.batchId === batch.id }, [batch.id]);
+  const videos = useLiveQuery(() => call('videos.list', { batchId: batch.id }), { 'job.updated': (job) => job.batchId === batch.id, 'team.updated': (update) => update.batchId === batch.id, 'library.changed': (change) => change.entity === 'project' && change.projectId === batch.projectId }, [batch.id]);
   const { frames, total: frameTotal, loadRest } = useBatchFrames(batch.id);
   const counts = useLiveQuery(
     () => call('frames.annotationCounts', { batchId: batch.id }),

@@ -8,6 +8,8 @@ import { samplingSchema, type Sampling } from '../../../shared/sampling';
 import { call, hostBridge } from '../api';
 import { formatBytes, percent } from '../format';
 import { Dialog } from './Dialog';
+import type { ProcessOn } from '../../../shared/worker-contract';
+import { useProjectSync } from './sync/sync-store';
 
 export type ImportSource = { kind: 'files'; files: File[] } | { kind: 'paths'; paths: string[] } | { kind: 'links' };
 
@@ -69,6 +71,9 @@ export function ImportDialog({ project, batches, source, onClose, onDone }: Impo
   const [problems, setProblems] = useState<IngestedVideo[] | null>(null);
   const [linkText, setLinkText] = useState('');
   const pasted = parseLinks(linkText);
+  // Only a synced project's videos can go to the team's workers: they see nothing but what is in Supabase.
+  const synced = (useProjectSync(project.id)?.state ?? 'local') !== 'local';
+  const [processOn, setProcessOn] = useState<ProcessOn>('this-computer');
 
   const sampling = samplingFrom(mode, value);
   const maxFramesNumber = maxFrames.trim() === '' ? undefined : Number(maxFrames);
@@ -110,6 +115,7 @@ export function ImportDialog({ project, batches, source, onClose, onDone }: Impo
         paths,
         links: source.kind === 'links' ? pasted.links : [],
         options: { sampling, jpegQuality: 3, ...(maxFramesNumber ? { maxFrames: maxFramesNumber } : {}) },
+        processOn: synced ? processOn : 'this-computer',
       });
       const failed = result.videos.filter((item) => item.error || item.duplicateOf);
       if (failed.length > 0) setProblems(failed);
@@ -219,6 +225,22 @@ export function ImportDialog({ project, batches, source, onClose, onDone }: Impo
           <input type="number" min="1" step="1" value={maxFrames} onChange={(event) => setMaxFrames(event.target.value)} aria-invalid={!maxFramesValid} />
         </label>
       </fieldset>
+      {synced && (
+        <fieldset>
+          <legend>Processing</legend>
+          <label className="radio">
+            <input type="radio" name="process-on" checked={processOn === 'this-computer'} onChange={() => setProcessOn('this-computer')} />
+            Process on this computer
+          </label>
+          <label className="radio">
+            <input type="radio" name="process-on" checked={processOn === 'team-workers'} onChange={() => setProcessOn('team-workers')} />
+            Process on team workers
+          </label>
+          {processOn === 'team-workers' && (
+            <p className="field-hint">The videos are uploaded to your Supabase project, then the team’s workers extract the frames; they appear here as each video is done.</p>
+          )}
+        </fieldset>
+      )}
       {transfer && (
         <p role="status">
           Copying {transfer.file} to the library… {percent(transfer.fraction)}
