@@ -21,7 +21,7 @@ const sample = 100;
 const parts = process.argv.slice(2).length > 0 ? new Set(process.argv.slice(2)) : new Set(['push', 'upload', 'pull']);
 
 // A module runner that stays open: the sync code loads supabase-js on first use, after these imports.
-const vite = await createServer({ configFile: false, logLevel: 'error', server: { middlewareMode: true, hmr: false }, appType: 'custom' });
+const vite = await createServer({ configFile: false, logLevel: 'error', server: { middlewareMode: true, hmr: false, ws: false }, appType: 'custom' });
 const runner = createServerModuleRunner(vite.environments.ssr, { hmr: false });
 const load = (file) => runner.import(file);
 const { openServices } = await load('./electron/services.ts');

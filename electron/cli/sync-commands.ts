@@ -86,7 +86,12 @@ export async function syncCommand(services: Services, args: string[], io: CliIO)
   const { values } = parse(args, { project: { type: 'string' } });
   const handlers = createSyncHandlers(services);
   saveEnvironmentSettings(services, io.env);
-  if (services.sync.session.storedUser() === null && io.env.STILLFRAME_EMAIL && io.env.STILLFRAME_PASSWORD) await signIn(services, io, undefined);
+  if (services.sync.session.storedUser() === null) {
+    if (!io.env.STILLFRAME_EMAIL || !io.env.STILLFRAME_PASSWORD) {
+      throw new StillframeError('sign-in-required', 'Sign in first with `stillframe login`, or set STILLFRAME_EMAIL and STILLFRAME_PASSWORD.');
+    }
+    await signIn(services, io, undefined);
+  }
   let projectId: string | undefined;
   if (values.project !== undefined) {
     const local = findProjectByName(services.db, values.project);

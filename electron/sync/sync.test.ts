@@ -3,6 +3,8 @@ import path from 'node:path';
 import { createClient } from '@supabase/supabase-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { uuidv7 } from '../../shared/ids';
+import { cli } from '../test-support/run-cli';
+import { tempLibraryDir } from '../test-support/temp-library';
 import { addMember, seedProjectWithFiles, shapeState, signedInDevice, testPassword } from '../test-support/sync-devices';
 import { plainSessionFile } from './session';
 import { supabaseForTests, type TestSupabase } from '../test-support/supabase/stand-in';
@@ -224,5 +226,32 @@ describe('a Supabase project without Stillframe’s tables', () => {
     } finally {
       await supabase.admin.query('alter function public.stillframe_schema_version_hidden() rename to stillframe_schema_version');
     }
+  }, 120_000);
+});
+
+describe('the command line', () => {
+  it('logs in from the environment, syncs a project by name, says what it did, and logs out', async () => {
+    const email = `kim-${unique()}@example.com`;
+    await signedInDevice(supabase, email);
+    const library = tempLibraryDir();
+    const env = { SUPABASE_URL: supabase.url, SUPABASE_ANON_KEY: supabase.anonKey, STILLFRAME_EMAIL: email };
+    expect(await cli(['sync', '--library', library], env)).toMatchObject({ code: 1, err: 'Sign in first with `stillframe login`, or set STILLFRAME_EMAIL and STILLFRAME_PASSWORD.' });
+    const wrong = await cli(['login', '--library', library], { ...env, STILLFRAME_PASSWORD: 'wrong' });
+    expect(wrong).toMatchObject({ code: 1, err: 'That email and password do not match an account on this Supabase project.' });
+    const login = await cli(['login', '--library', library], { ...env, STILLFRAME_PASSWORD: testPassword });
+    expect(login.code).toBe(0);
+    expect(login.out).toContain(`as ${email}`);
+    expect(login.out).toContain('supabase-session.UNENCRYPTED.json');
+
+    const name = `Lighthouse ${unique()}`;
+    expect((await cli(['projects', 'create', name, '--library', library])).code).toBe(0);
+    const synced = await cli(['sync', '--project', name, '--json', '--library', library]);
+    expect(synced.code, synced.err).toBe(0);
+    expect(JSON.parse(synced.out)).toMatchObject({ rejected: 0, status: { user: { email } } });
+    const server = await supabase.admin.query('select count(*)::int as n from public.projects where name = $1', [name]);
+    expect(server.rows[0]?.n).toBe(1);
+
+    expect(await cli(['logout', '--library', library])).toMatchObject({ code: 0 });
+    expect(existsSync(path.join(library, plainSessionFile))).toBe(false);
   }, 120_000);
 });
