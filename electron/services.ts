@@ -12,6 +12,8 @@ import { createMonitoring, type Monitoring, type MonitoringOptions } from './mon
 import { ProcessingQueue, type QueueOptions } from './queue/queue';
 import { loomSettingsNow } from './settings/loom-key';
 import { environmentOnlySecrets, safeStorageSecrets, type SafeStorage, type SecretStore } from './settings/secret-store';
+import { SyncService } from './sync/sync-service';
+import { TeamProcessing } from './remote/team-processing';
 
 export interface ServiceOptions {
   libraryDir: string;
@@ -22,6 +24,8 @@ export interface ServiceOptions {
   /** Electron's, from main.ts. Without it (the CLI, `serve`) no secret is saved: the Loom key comes from LOOM_API_KEY. */
   safeStorage?: SafeStorage;
   monitoring?: MonitoringOptions;
+  /** Where SUPABASE_URL / SUPABASE_ANON_KEY come from (the CLI's environment); default: this process's. */
+  env?: NodeJS.ProcessEnv;
 }
 
 /** Everything behind the API, for one library folder. Both hosts and the CLI build exactly this. */
@@ -33,6 +37,10 @@ export interface Services {
   ingestSettings: IngestSettings;
   secrets: SecretStore;
   monitoring: Monitoring;
+  /** Sync with the person's Supabase project; its loop starts with the queue, in the hosts that stay up. */
+  sync: SyncService;
+  /** "Process on team workers": uploads to the team's Storage and jobs on its queue. */
+  team: TeamProcessing;
   /** The Loom settings for a request made now, with the key from the environment or else the one saved in the app. */
   loomSettings(): LoomSettings;
   /** Takes the library's queue lock, recovers interrupted jobs and starts processing. */
@@ -75,6 +83,8 @@ export function openServices(options: ServiceOptions): Services {
     ...options.queue,
   });
   monitoring.attach(queue);
+  const sync = new SyncService({ db, paths, events, secrets, env: options.env });
+  const team = new TeamProcessing({ db, paths, events, sync });
   let releaseLock: (() => void) | null = null;
   const startQueue = () => {
     if (releaseLock) return;
@@ -83,6 +93,8 @@ export function openServices(options: ServiceOptions): Services {
     purgeDeletedFrames(db, paths);
     queue.start();
     monitoring.start();
+    sync.start();
+    team.start();
   };
   if (options.startQueue) startQueue();
   return {
@@ -93,11 +105,14 @@ export function openServices(options: ServiceOptions): Services {
     ingestSettings,
     secrets,
     monitoring,
+    sync,
+    team,
     loomSettings,
     startQueue,
     async close() {
       monitoring.stop();
-      await queue.stop();
+      sync.stop();
+      await Promise.all([queue.stop(), team.stop(), sync.idle()]);
       releaseLock?.();
       db.close();
     },

@@ -15,7 +15,9 @@ import { defineCall } from './define-call';
 import { selectionCalls } from './selection-contract';
 import { monitoringCalls, monitoringEvents } from './monitoring-contract';
 import { settingsCalls } from './settings-contract';
+import { syncCalls, syncEvents } from './sync-contract';
 import { extractionOptionsSchema } from './sampling';
+import { processOnSchema, teamCalls, teamEvents } from './worker-contract';
 
 /**
  * The one API between the UI and the services. Both hosts (Electron IPC and the browser host's WebSocket)
@@ -54,6 +56,8 @@ export const calls = {
   ...settingsCalls,
   ...selectionCalls,
   ...monitoringCalls,
+  ...syncCalls,
+  ...teamCalls,
   'app.info': call(empty, appInfoSchema),
   'projects.list': call(empty, z.array(projectSchema)),
   'projects.create': call(z.object({ name: z.string().max(1000) }).strict(), projectSchema),
@@ -75,6 +79,8 @@ export const calls = {
         /** Loom share or folder links, checked by the host before any network request. */
         links: z.array(z.string().max(2048)).max(1_000).default([]),
         options: extractionOptionsSchema,
+        /** "Process on this computer" (the local queue) or "Process on team workers" (upload, then the team's queue). */
+        processOn: processOnSchema.default('this-computer'),
       })
       .strict()
       .refine((input) => input.paths.length + input.links.length > 0, { message: 'Give at least one file, folder or Loom link.' }),
@@ -140,6 +146,8 @@ export const events = {
   'queue.stats': queueStatsSchema,
   'export.progress': exportProgressSchema,
   ...monitoringEvents,
+  ...syncEvents,
+  ...teamEvents,
 } as const;
 
 export type Events = typeof events;

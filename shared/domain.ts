@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { appErrorSchema } from './errors';
 import { selectionSchema } from './frame-selection';
 import { samplingSchema } from './sampling';
+import { teamVideoStateSchema } from './worker-contract';
 
 export const idSchema = z.string().min(1).max(64);
 
@@ -60,6 +61,8 @@ export const videoSchema = z.object({
   frameCount: z.number(),
   jobId: idSchema.nullable(),
   createdAt: z.number(),
+  /** Set while the video's upload or job is with the team's workers ("Process on team workers"). */
+  team: teamVideoStateSchema.nullable().optional(),
 });
 export type Video = z.infer<typeof videoSchema>;
 

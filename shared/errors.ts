@@ -25,6 +25,8 @@ export const errorCodes = [
   'unsafe-address',
   'not-downloadable',
   'no-secure-storage',
+  'sign-in-required',
+  'sync-not-set-up',
   'internal',
 ] as const;
 

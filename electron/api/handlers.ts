@@ -7,6 +7,8 @@ import { createDatasetHandlers } from './dataset-handlers';
 import { createSelectionHandlers } from './selection-handlers';
 import { createMonitoringHandlers } from './monitoring-handlers';
 import { createSettingsHandlers } from './settings-handlers';
+import { createSyncHandlers } from './sync-handlers';
+import { createTeamHandlers } from './team-handlers';
 import { deleteBatch, getBatch, listBatches, renameBatch, reorderBatches } from '../library/batches';
 import { getFrame, listFrames, moveFrames, purgeDeletedFrames, restoreFrames, softDeleteFrames } from '../library/frames';
 import { discardJob, getJob, listJobs, queueStats, requeueJob } from '../library/jobs';
@@ -53,6 +55,8 @@ function libraryHandlers(services: Services): Handlers {
     ...createSettingsHandlers(services),
     ...createSelectionHandlers(services),
     ...createMonitoringHandlers(services),
+    ...createSyncHandlers(services),
+    ...createTeamHandlers(services),
     'app.info': () => {
       let ffmpeg: { found: boolean; message: string | null };
       try {
@@ -102,16 +106,20 @@ function libraryHandlers(services: Services): Handlers {
       changed('batch', projectId);
       return batches;
     },
-    'ingest.start': async (input) => {
+    'ingest.start': async ({ processOn, ...input }) => {
       // A relative path would resolve against the folder the host process started in, not the person's.
       const relative = input.paths.find((file) => !path.isAbsolute(file));
       if (relative !== undefined) throw new StillframeError('invalid-input', `Give each file as a full path, not “${relative}”.`);
-      const result = await ingestFiles(db, { ...services.ingestSettings, loom: services.loomSettings() }, { ...input, onQueued: () => queue.wake() });
+      const settings = { ...services.ingestSettings, loom: services.loomSettings() };
+      const result =
+        processOn === 'team-workers'
+          ? await services.team.ingest(settings, input)
+          : await ingestFiles(db, settings, { ...input, onQueued: () => queue.wake() });
       changed('batch', input.projectId, result.batch.id);
       return { batch: result.batch, videos: result.videos };
     },
     'ingest.check': (input) => checkIngest(db, services.ingestSettings, input),
-    'videos.list': ({ batchId }) => listVideos(db, batchId),
+    'videos.list': ({ batchId }) => services.team.overlay(listVideos(db, batchId)),
     'videos.delete': ({ id }) => {
       const video = deleteFailedVideo(db, id);
       changed('video', video.projectId, video.batchId);
@@ -119,7 +127,11 @@ function libraryHandlers(services: Services): Handlers {
       return { id };
     },
     'frames.list': ({ batchId, offset, limit }) => listFrames(db, batchId, offset, limit),
-    'frames.get': ({ id }) => getFrame(db, id),
+    'frames.get': async ({ id }) => {
+      // A frame synced from another machine has only its thumbnail here until it is opened.
+      await services.sync.fetchFrame(id).catch(() => false);
+      return getFrame(db, id);
+    },
     'frames.delete': ({ ids }) => {
       purgeDeletedFrames(db, paths);
       const { batchIds } = softDeleteFrames(db, ids);

@@ -49,6 +49,15 @@ Commands:
   stats [--since DURATION] [--json]         processing figures (default: the last 24h; e.g. 30m, 7d)
   storage [--json] | storage clean [--dry-run] [--json]   space used, and removing what is no longer needed
   serve [--port N]                          serve the app to a browser on this machine
+  login [--email ADDRESS]                   sign in to your Supabase project ($SUPABASE_URL, $SUPABASE_ANON_KEY,
+                                            $STILLFRAME_EMAIL, $STILLFRAME_PASSWORD)
+  sync [--project NAME] [--json]            push, pull and upload; --project links it (or opens the cloud one)
+  logout                                    forget the Supabase session
+  worker [--concurrency N] [--lease SECONDS] [--until-idle] [--json]
+                                            process the team's queue on this machine (no library, no display;
+                                            $SUPABASE_URL, $SUPABASE_ANON_KEY, $STILLFRAME_EMAIL, $STILLFRAME_PASSWORD)
+  ingest ... --remote                       upload the videos and queue them for the team's workers
+  jobs --remote [--project NAME] [--json]   list the team's queue: each job's worker, progress and error
 
 Every command takes --library DIR (default: $STILLFRAME_LIBRARY, else the app's own library folder).`;
 
@@ -191,6 +200,7 @@ async function ingestCommand(services: Services, args: string[], io: CliIO): Pro
     keyframes: { type: 'boolean' },
     scene: { type: 'string' },
     'max-frames': { type: 'string' },
+    remote: { type: 'boolean', default: false },
   });
   if (positionals.length === 0) throw new UsageError('ingest needs at least one video file, folder or Loom link.');
   const projectName = requireString(values.project, '--project');
@@ -201,6 +211,9 @@ async function ingestCommand(services: Services, args: string[], io: CliIO): Pro
     ...(values['max-frames'] ? { maxFrames: parseNumber(values['max-frames'], '--max-frames', true) } : {}),
     selection: selectionFrom(values),
   };
+  if (values.remote) {
+    return (await import('./worker-commands')).remoteIngestCommand(services, { projectName, batchName, inputs: positionals, options, json: values.json }, io);
+  }
   const api = cliApi(services);
   // The lock first: an ingest refused because another process runs this library's queue must change nothing.
   services.startQueue();
@@ -290,7 +303,8 @@ async function framesCommand(services: Services, args: string[], io: CliIO): Pro
 }
 
 async function jobsCommand(services: Services, args: string[], io: CliIO): Promise<number> {
-  const { values, positionals } = parse(args, {});
+  const { values, positionals } = parse(args, { remote: { type: 'boolean', default: false }, project: { type: 'string' } });
+  if (values.remote) return (await import('./worker-commands')).remoteJobsCommand(services, { projectName: values.project, json: values.json }, io);
   if (positionals[0] === 'run') {
     services.startQueue();
     await services.queue.waitUntilIdle();
@@ -334,6 +348,11 @@ const monitoringCommand =
   async (services, args, io) =>
     (await import('./monitoring-commands'))[name](services, args, io);
 
+const syncCommand =
+  (name: 'loginCommand' | 'syncCommand' | 'logoutCommand'): Command =>
+  async (services, args, io) =>
+    (await import('./sync-commands'))[name](services, args, io);
+
 const commands: Record<string, Command> = {
   projects: projectsCommand,
   batches: batchesCommand,
@@ -346,6 +365,9 @@ const commands: Record<string, Command> = {
   stats: monitoringCommand('statsCommand'),
   storage: monitoringCommand('storageCommand'),
   serve: serveCommand,
+  login: syncCommand('loginCommand'),
+  sync: syncCommand('syncCommand'),
+  logout: syncCommand('logoutCommand'),
 };
 
 /** Runs one CLI command; returns the exit code: 0 done, 1 failed, 2 usage error. */
@@ -356,13 +378,15 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
     return name === undefined ? 2 : 0;
   }
   const command = commands[name];
-  if (!command) {
+  if (!command && name !== 'worker') {
     io.err(`Unknown command “${name}”.\n\n${usage}`);
     return 2;
   }
   let services: Services | null = null;
   let libraryDir = defaultLibraryDir(io.env);
   try {
+    // A worker serves the team's Supabase project and keeps no library of its own.
+    if (name === 'worker') return await (await import('./worker-commands')).workerCommand(args, io);
     // Only --library and --help matter before the library opens; each command then parses its own flags strictly.
     const { values } = parseArgs({ args, options: common, allowPositionals: true, strict: false });
     if (values.help === true) {
@@ -370,8 +394,8 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
       return 0;
     }
     if (typeof values.library === 'string') libraryDir = path.resolve(values.library);
-    services = openServices({ libraryDir, ingest: { loom: loomSettingsFromEnv(io.env) } });
-    return await command(services, args, io);
+    services = openServices({ libraryDir, ingest: { loom: loomSettingsFromEnv(io.env) }, env: io.env });
+    return await (command as Command)(services, args, io);
   } catch (error) {
     if (error instanceof UsageError) {
       io.err(`${error.message}\n\n${usage}`);

@@ -43,6 +43,11 @@ export interface IngestRequest {
    * and probed.
    */
   onQueued?: () => void;
+  /**
+   * False for "Process on team workers": the videos are added as pending with no job on this computer's queue (the
+   * caller uploads them and queues them on the team's).
+   */
+  queueJobs?: boolean;
 }
 
 /** Files named directly, plus the videos inside any folder named, depth first, in name order. */
@@ -123,7 +128,7 @@ async function addLoomVideos(
         error: null,
         probe: null,
       });
-      jobIds.push(createJob(db, id, request.options, { maxAttempts: settings.maxAttempts }));
+      if (request.queueJobs !== false) jobIds.push(createJob(db, id, request.options, { maxAttempts: settings.maxAttempts }));
       return null;
     });
     if (duplicateOf) return { file, video: null, duplicateOf, error: null };

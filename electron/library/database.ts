@@ -51,19 +51,33 @@ export function transaction<T>(db: Database, work: () => T): T {
 }
 
 /** Prepared once per database: an import records 100,000 changes in one go, and preparing cost more than inserting. */
-const outboxInserts = new WeakMap<Database, StatementSync>();
+const outboxStatements = new WeakMap<Database, { takeDirty: StatementSync; insert: StatementSync }>();
 
-/** Appends to the sync outbox; call inside the transaction that made the change. */
+/**
+ * Appends to the sync outbox; call inside the transaction that made the change. An upsert carries the columns the
+ * library's triggers saw change (null: a new row, all of them); an upsert that changed nothing is not recorded. A
+ * delete carries ["known"] when the server has (or may have) the row: only those are pushed.
+ */
 export function recordChange(
   db: Database,
   entity: 'project' | 'batch' | 'video' | 'frame' | 'label' | 'shape',
   rowId: string,
   op: 'upsert' | 'delete',
 ): void {
-  let insert = outboxInserts.get(db);
-  if (insert === undefined) {
-    insert = db.prepare('INSERT INTO outbox (entity, row_id, op, created_at) VALUES (?, ?, ?, ?)');
-    outboxInserts.set(db, insert);
+  let statements = outboxStatements.get(db);
+  if (statements === undefined) {
+    statements = {
+      takeDirty: db.prepare('DELETE FROM sync_dirty_fields WHERE entity = ? AND row_id = ? RETURNING field'),
+      insert: db.prepare('INSERT INTO outbox (entity, row_id, op, created_at, fields) VALUES (?, ?, ?, ?, ?)'),
+    };
+    outboxStatements.set(db, statements);
   }
-  insert.run(entity, rowId, op, Date.now());
+  const names = statements.takeDirty.all(entity, rowId).map((row) => String(row.field));
+  let fields: string | null = null;
+  if (op === 'delete' && names.includes('known')) fields = '["known"]';
+  if (op === 'upsert') {
+    if (names.length === 0) return;
+    if (!names.includes('*')) fields = JSON.stringify(names.sort());
+  }
+  statements.insert.run(entity, rowId, op, Date.now(), fields);
 }

@@ -15,6 +15,7 @@ import { MonitoringButton } from './monitoring/MonitoringButton';
 import { MonitoringView } from './monitoring/MonitoringView';
 import { useMonitoring } from './monitoring/monitoring-store';
 import { StorageView } from './monitoring/StorageView';
+import { SyncButton } from './views/sync/SyncDialog';
 
 export function App() {
   const route = useApp((state) => state.route);
@@ -85,6 +86,7 @@ export function App() {
         </nav>
         <div className="topbar-actions">
           <MonitoringButton />
+          <SyncButton />
           <SettingsButton />
           <QueueButton />
         </div>

@@ -38,6 +38,18 @@ function VideoRow({ video }: { video: Video }) {
       <span className="video-status">{video.retry ? `retrying (${video.retry.attempt} of ${video.retry.of})` : video.status}</span>
       {active && <ProgressBar label={`${video.name} progress`} value={video.progress} />}
       {active && <JobNotice notice={video.notice} />}
+      {video.team?.jobId && (video.team.jobStatus === 'dead' || video.team.jobStatus === 'cancelled') && (
+        <>
+          <button type="button" onClick={() => void attempt(() => call('team.retry', { jobId: video.team?.jobId ?? '' }))} aria-label={`Retry ${video.name} on team workers`}>
+            Retry
+          </button>
+          {video.team.jobStatus === 'dead' && (
+            <button type="button" onClick={() => void attempt(() => call('team.discard', { jobId: video.team?.jobId ?? '' }))} aria-label={`Discard ${video.name} from the team queue`}>
+              Discard
+            </button>
+          )}
+        </>
+      )}
       {(video.status === 'failed' || video.status === 'cancelled') && video.jobId && (
         <button type="button" onClick={() => void attempt(() => call('jobs.retry', { id: video.jobId ?? '' }))} aria-label={`Retry ${video.name}`}>
           Retry
@@ -115,7 +127,7 @@ export function BatchSection({ batch, position, total, videoFilter, annotationFi
   // Frames deleted, restored or moved change a video's frame count as much as its extraction does.
   const videos = useLiveQuery(
     () => call('videos.list', { batchId: batch.id }),
-    { 'job.updated': (job) => job.batchId === batch.id, 'library.changed': (change) => change.batchId === batch.id || (change.batchId === null && change.projectId === batch.projectId) },
+    { 'job.updated': (job) => job.batchId === batch.id, 'team.updated': (update) => update.batchId === batch.id, 'library.changed': (change) => change.batchId === batch.id || (change.batchId === null && change.projectId === batch.projectId) },
     [batch.id],
   );
   const { frames, total: frameTotal, loadRest } = useBatchFrames(batch.id);

@@ -13,6 +13,8 @@ import { DatasetImportDialog, useDatasetDetection } from './DatasetImport';
 import { Dialog } from './Dialog';
 import { NameField } from './NameField';
 import { SelectionFields, type SelectionChoice } from './SelectionFields';
+import type { ProcessOn } from '../../../shared/worker-contract';
+import { useProjectSync } from './sync/sync-store';
 
 export type ImportSource = { kind: 'files'; files: File[] } | { kind: 'paths'; paths: string[] } | { kind: 'links' };
 
@@ -82,6 +84,9 @@ export function ImportDialog({ project, batches, source, onClose, onDone }: Impo
   const pasted = parseLinks(linkText);
   const [selection, setSelection] = useState<SelectionChoice>({ selection: undefined, valid: true });
   const firstVideo = source.kind === 'paths' && source.paths[0] ? { path: source.paths[0] } : source.kind === 'files' && source.files[0] ? { file: source.files[0] } : null;
+  // Only a synced project's videos can go to the team's workers: they see nothing but what is in Supabase.
+  const synced = (useProjectSync(project.id)?.state ?? 'local') !== 'local';
+  const [processOn, setProcessOn] = useState<ProcessOn>('this-computer');
 
   const sampling = samplingFrom(mode, value);
   const maxFramesNumber = maxFrames.trim() === '' ? undefined : Number(maxFrames);
@@ -153,6 +158,7 @@ export function ImportDialog({ project, batches, source, onClose, onDone }: Impo
           ...(maxFramesNumber ? { maxFrames: maxFramesNumber } : {}),
           ...(selection.selection ? { selection: selection.selection } : {}),
         },
+        processOn: synced ? processOn : 'this-computer',
       });
       const failed = [...refused, ...result.videos.filter((item) => item.error || item.duplicateOf)];
       if (failed.length > 0) setProblems(failed);
@@ -267,6 +273,22 @@ export function ImportDialog({ project, batches, source, onClose, onDone }: Impo
       <SelectionFields sampling={sampling} maxFrames={maxFramesNumber} firstVideo={firstVideo} onChange={setSelection} />
       {source.kind !== 'links' && (
         <ImportEstimate sizes={source.kind === 'files' ? source.files.map((file) => file.size) : []} paths={source.kind === 'paths' ? source.paths : []} sampling={sampling} />
+      )}
+      {synced && (
+        <fieldset>
+          <legend>Processing</legend>
+          <label className="radio">
+            <input type="radio" name="process-on" checked={processOn === 'this-computer'} onChange={() => setProcessOn('this-computer')} />
+            Process on this computer
+          </label>
+          <label className="radio">
+            <input type="radio" name="process-on" checked={processOn === 'team-workers'} onChange={() => setProcessOn('team-workers')} />
+            Process on team workers
+          </label>
+          {processOn === 'team-workers' && (
+            <p className="field-hint">The videos are uploaded to your Supabase project, then the team’s workers extract the frames; they appear here as each video is done.</p>
+          )}
+        </fieldset>
       )}
       {transfer && (
         <p role="status">

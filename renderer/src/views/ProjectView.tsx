@@ -11,6 +11,7 @@ import { useLiveQuery } from '../use-refresh';
 import { ProjectStorage } from '../monitoring/StorageView';
 import { BatchSection } from './BatchSection';
 import { ExportDialog } from './ExportDialog';
+import { ProjectSyncBadge } from './sync/ProjectSyncBadge';
 import { ImportDialog, type ImportSource } from './ImportDialog';
 
 async function filesFromDrop(dataTransfer: DataTransfer): Promise<File[]> {
@@ -190,6 +191,7 @@ export function ProjectView({ project, batchId }: { project: Project; batchId?: 
             {plural(project.batchCount, 'batch', 'batches')} · {plural(project.videoCount, 'video')} · {plural(project.frameCount, 'frame')} ·{' '}
             <ProjectStorage projectId={project.id} />
           </p>
+          <ProjectSyncBadge projectId={project.id} projectName={project.name} />
         </div>
         <div className="header-actions">
           <button type="button" className="primary" onClick={() => void pick()}>
