@@ -264,7 +264,7 @@ export async function ingestFiles(
         id, projectId: request.projectId, batchId: into.id, name: item.name, sourcePath: item.file, sizeBytes: item.sizeBytes,
         contentHash: item.contentHash, status: probe ? 'pending' : 'failed', error, probe,
       });
-      if (probe) jobIds.push(createJob(db, id, request.options, { maxAttempts: settings.maxAttempts }));
+      if (probe && request.queueJobs !== false) jobIds.push(createJob(db, id, request.options, { maxAttempts: settings.maxAttempts }));
     });
     if (probe) request.onQueued?.();
     return { file: item.file, video: getVideo(db, id), duplicateOf: null, error };
