@@ -53,6 +53,11 @@ export interface TeamProcessingOptions {
 
 const contentTypes: Record<string, string> = { '.mp4': 'video/mp4', '.m4v': 'video/mp4', '.mov': 'video/quicktime', '.mkv': 'video/x-matroska', '.webm': 'video/webm' };
 
+/** Storage keys take a limited set of characters; the video's own name stays on its row, this is only the object's. */
+function storageSafeName(name: string): string {
+  return name.normalize('NFKD').replace(/[^\w.\- ]/g, '_').slice(0, 200) || 'video';
+}
+
 function formatLeft(seconds: number): string {
   if (seconds < 60) return `${Math.max(1, Math.round(seconds))} s`;
   if (seconds < 3600) return `${Math.round(seconds / 60)} min`;
@@ -130,7 +135,7 @@ export class TeamProcessing {
         name: video.name,
         file: direct ? video.sourcePath : null,
         size: video.sizeBytes,
-        storagePath: direct ? `${video.projectId}/videos/${video.id}/${video.name.replace(/[/\\]/g, '_')}` : null,
+        storagePath: direct ? `${video.projectId}/videos/${video.id}/${storageSafeName(video.name)}` : null,
         options: { ...request.options, max_attempts: settings.maxAttempts },
         uploadUrl: null,
         error: null,
@@ -304,7 +309,8 @@ export class TeamProcessing {
       if (!changed) continue;
       const row = this.db.prepare('SELECT batch_id FROM videos WHERE id = ?').get(job.video_id);
       const batchId = row ? String(row.batch_id) : null;
-      if (batchId && (!before || open.has(before.status)) && !open.has(job.status)) endedBatches.add(batchId);
+      // A job that ended or changed state (retried, taken, dead) brings the video's row down with a sync.
+      if (batchId && (before ? before.status !== job.status : !open.has(job.status))) endedBatches.add(batchId);
       this.changed(projectId, batchId, true);
     }
     if (endedBatches.size > 0) {
@@ -413,7 +419,17 @@ export class TeamProcessing {
                   ? 'Waiting for a team worker'
                   : null;
       const active = team.phase !== 'queued' || team.jobStatus === 'pending' || team.jobStatus === 'processing' || team.jobStatus === 'failed';
-      return { ...video, progress: active ? team.progress : video.progress, notice: notice ?? video.notice, team };
+      // The team's queue is the truth about the job; the synced row catches up with the next pull.
+      const status: Video['status'] =
+        team.phase === 'upload-failed' || team.jobStatus === 'dead'
+          ? 'failed'
+          : team.jobStatus === 'processing'
+            ? 'processing'
+            : active
+              ? 'pending'
+              : video.status;
+      const error = team.error && status === 'failed' ? { code: 'extraction-failed' as const, message: team.error } : video.error;
+      return { ...video, status, error, progress: active ? team.progress : video.progress, notice: notice ?? video.notice, team };
     });
   }
 }

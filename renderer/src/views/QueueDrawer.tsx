@@ -4,6 +4,7 @@ import { call } from '../api';
 import { formatDuration, percent } from '../format';
 import { attempt, useApp } from '../state/store';
 import { JobNotice } from './JobNotice';
+import { TeamQueue } from './TeamQueue';
 
 export function QueueButton() {
   const stats = useApp((state) => state.stats);
@@ -115,6 +116,7 @@ export function QueueDrawer() {
         );
       })}
       {jobs.every((job) => job.status === 'done') && <p>Nothing is waiting. Imported videos appear here while their frames are extracted.</p>}
+      <TeamQueue />
     </aside>
   );
 }
