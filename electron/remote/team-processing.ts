@@ -20,9 +20,11 @@ export const maxUploads = 5;
 /** How often the team's queue is read while a project has jobs on it. */
 const watchIntervalMs = 1_000;
 const videoBucket = 'videos';
+/** How long an upload that could not reach Supabase waits before it is tried again. */
+const retryAfterMs = 5_000;
 
 /** One video on its way to the team's workers; kept on disk so a crash resumes the upload where it was. */
-interface UploadRecord {
+export interface UploadRecord {
   videoId: string;
   projectId: string;
   batchId: string;
@@ -75,6 +77,8 @@ export class TeamProcessing {
   private readonly sync: SyncService;
   private readonly transfers = new Map<string, Transfer>();
   private readonly active = new Map<string, Promise<void>>();
+  /** Uploads that could not reach Supabase, and when they are tried again. */
+  private readonly deferred = new Map<string, number>();
   private readonly jobs = new Map<string, RemoteJob>();
   private readonly watched = new Set<string>();
   private watchTimer: NodeJS.Timeout | null = null;
@@ -83,6 +87,7 @@ export class TeamProcessing {
   private lastEmit = 0;
   /** One sync per project before its uploads start, shared by them (the video rows must be on the server first). */
   private readonly pushed = new Map<string, Promise<unknown>>();
+  private storagePathPushes: Promise<unknown> = Promise.resolve();
 
   constructor(options: TeamProcessingOptions) {
     this.db = options.db;
@@ -146,17 +151,18 @@ export class TeamProcessing {
     return result;
   }
 
-  /** Resolves when every upload now waiting has been sent and queued, or has failed. */
-  async uploadsSettled(): Promise<{ queued: number; failed: UploadRecord[] }> {
-    let queued = 0;
+  /**
+   * Resolves when every upload now waiting has been sent and queued, has failed, or waits for the network (`waiting`:
+   * kept, and resumed by the next start).
+   */
+  async uploadsSettled(): Promise<{ failed: UploadRecord[]; waiting: UploadRecord[] }> {
     for (;;) {
       const running = [...this.active.values()];
       if (running.length === 0) break;
       await Promise.allSettled(running);
-      queued += running.length;
     }
-    const failed = this.records().filter((record) => record.error !== null);
-    return { queued: queued - failed.length, failed };
+    const records = this.records();
+    return { failed: records.filter((record) => record.error !== null), waiting: records.filter((record) => record.error === null) };
   }
 
   private recordFile(videoId: string): string {
@@ -179,7 +185,7 @@ export class TeamProcessing {
     if (this.stopping.signal.aborted) return;
     for (const record of this.records()) {
       if (this.active.size >= maxUploads) break;
-      if (this.active.has(record.videoId) || record.error !== null) continue;
+      if (this.active.has(record.videoId) || record.error !== null || (this.deferred.get(record.videoId) ?? 0) > Date.now()) continue;
       const run = this.send(record).finally(() => {
         this.active.delete(record.videoId);
         this.pump();
@@ -236,11 +242,12 @@ export class TeamProcessing {
       const appError = toAppError(error);
       if (appError.code === 'network' || appError.code === 'internal' || appError.code === 'sign-in-required') {
         // Offline or signed out for now: the upload stays and is tried again (and resumed) later.
+        this.deferred.set(record.videoId, Date.now() + retryAfterMs);
         if (!this.retryTimer) {
           this.retryTimer = setTimeout(() => {
             this.retryTimer = null;
             this.pump();
-          }, 5_000);
+          }, retryAfterMs);
           this.retryTimer.unref();
         }
         return;
@@ -265,7 +272,14 @@ export class TeamProcessing {
   }
 
   /** The Storage path goes onto the server's video row with a push of this machine's own (the local row has no such column). */
-  private async pushStoragePath(projectId: string, videoId: string, storagePath: string): Promise<void> {
+  private pushStoragePath(projectId: string, videoId: string, storagePath: string): Promise<void> {
+    // One at a time: the server skips an op id lower than one it has applied, so they must arrive in order.
+    const pushed = this.storagePathPushes.then(() => this.pushStoragePathNow(projectId, videoId, storagePath));
+    this.storagePathPushes = pushed.catch(() => undefined);
+    return pushed;
+  }
+
+  private async pushStoragePathNow(projectId: string, videoId: string, storagePath: string): Promise<void> {
     const client = await this.client();
     const counter = this.db.prepare(`SELECT value FROM settings WHERE key = 'team.uploader'`).get();
     const state = counter ? (JSON.parse(String(counter.value)) as { clientId: string; nextOpId: number }) : { clientId: randomUUID(), nextOpId: 1 };

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createProject } from '../library/projects';
-import { scratchDir } from '../media/test-clips';
+import { realClip, scratchDir } from '../media/test-clips';
 import { signedInDevice, testPassword } from '../test-support/sync-devices';
 import { supabaseForTests, type TestSupabase } from '../test-support/supabase/stand-in';
 import { cliPath } from '../test-support/team-queue';
@@ -72,4 +72,27 @@ describe('an upload for the team killed mid-way', () => {
     expect(jobs.map((row: { status: string }) => row.status)).toEqual(['pending']);
     expect(readdirSync(records).filter((name) => name.endsWith('.json'))).toEqual([]);
   }, 120_000);
+});
+
+describe('an upload for the team while Supabase cannot be reached', () => {
+  it('is kept and said to be waiting, then the next run sends and queues it', async () => {
+    const email = `person-${Date.now()}@example.com`;
+    const device = await signedInDevice(supabase, email);
+    const project = createProject(device.services.db, 'Barn');
+    await device.api.invoke('sync.linkProject', { projectId: project.id });
+    await device.api.invoke('sync.now', {});
+    const env = { SUPABASE_URL: supabase.url, SUPABASE_ANON_KEY: supabase.anonKey, STILLFRAME_EMAIL: email, STILLFRAME_PASSWORD: testPassword };
+    const args = ['ingest', realClip('milk.mkv'), '--project', 'Barn', '--batch', 'Hay', '--remote', '--json', '--library', device.libraryDir];
+    supabase.standIn?.setOffline(true);
+    const offline = stillframe(args, env);
+    expect(await offline.exited).toBe(1);
+    supabase.standIn?.setOffline(false);
+    expect(JSON.parse(offline.stdout()).videos.map((video: { status: string }) => video.status)).toEqual(['waiting']);
+    expect((await supabase.admin.query('select 1 from public.processing_jobs where project_id = $1', [project.id])).rowCount).toBe(0);
+
+    const online = stillframe(args, env);
+    expect(await online.exited).toBe(0);
+    const { rows: jobs } = await supabase.admin.query(`select status from public.processing_jobs where project_id = $1`, [project.id]);
+    expect(jobs.map((row: { status: string }) => row.status)).toEqual(['pending']);
+  }, 60_000);
 });
