@@ -18,6 +18,13 @@ afterAll(async () => {
   await supabase?.stop();
 });
 
+/** A real video of several TUS chunks (noise does not compress). */
+async function noiseVideo(): Promise<string> {
+  const file = path.join(await scratchDir(), 'noise.mkv');
+  await promisify(execFile)(process.env.FFMPEG_PATH ?? 'ffmpeg', ['-y', '-v', 'error', '-f', 'lavfi', '-i', 'nullsrc=s=640x360:d=4:r=25,geq=random(1)*255:128:128', '-c:v', 'libx264', '-preset', 'ultrafast', '-qp', '0', file]);
+  return file;
+}
+
 function stillframe(args: string[], env: NodeJS.ProcessEnv) {
   const child = spawn(process.execPath, [cliPath, ...args], { env: { PATH: process.env.PATH, FFMPEG_PATH: process.env.FFMPEG_PATH, FFPROBE_PATH: process.env.FFPROBE_PATH, ...env } });
   let stdout = '';
@@ -33,9 +40,7 @@ describe('an upload for the team killed mid-way', () => {
     const project = createProject(device.services.db, 'Silo');
     await device.api.invoke('sync.linkProject', { projectId: project.id });
     await device.api.invoke('sync.now', {});
-    // A real video of several TUS chunks (noise does not compress).
-    const big = path.join(await scratchDir(), 'noise.mkv');
-    await promisify(execFile)(process.env.FFMPEG_PATH ?? 'ffmpeg', ['-y', '-v', 'error', '-f', 'lavfi', '-i', 'nullsrc=s=640x360:d=4:r=25,geq=random(1)*255:128:128', '-c:v', 'libx264', '-preset', 'ultrafast', '-qp', '0', big]);
+    const big = await noiseVideo();
     const size = statSync(big).size;
     expect(size).toBeGreaterThan(tusChunkBytes * 2);
 
@@ -94,5 +99,34 @@ describe('an upload for the team while Supabase cannot be reached', () => {
     expect(await online.exited).toBe(0);
     const { rows: jobs } = await supabase.admin.query(`select status from public.processing_jobs where project_id = $1`, [project.id]);
     expect(jobs.map((row: { status: string }) => row.status)).toEqual(['pending']);
+  }, 60_000);
+});
+
+describe('an upload for the team in the app', () => {
+  it('shows its progress and the time left on the video row', async () => {
+    const device = await signedInDevice(supabase, `person-${Date.now()}@example.com`);
+    const project = createProject(device.services.db, 'Mill');
+    await device.api.invoke('sync.linkProject', { projectId: project.id });
+    await device.api.invoke('sync.now', {});
+    const big = await noiseVideo();
+    supabase.standIn?.setLatency(150);
+    try {
+      const result = await device.api.invoke('ingest.start', {
+        projectId: project.id, batch: { newName: 'Flour' }, paths: [big], options: { sampling: { mode: 'every', seconds: 1 }, jpegQuality: 3 }, processOn: 'team-workers',
+      });
+      const notices: string[] = [];
+      await expect
+        .poll(async () => {
+          const [video] = await device.api.invoke('videos.list', { batchId: result.batch.id });
+          if (video?.notice) notices.push(video.notice);
+          return notices.some((notice) => /^Uploading for the team’s workers: \d+%, about \d+ s left$/.test(notice));
+        }, { timeout: 30_000, interval: 50 })
+        .toBe(true);
+      await device.services.team.uploadsSettled();
+      const [done] = await device.api.invoke('videos.list', { batchId: result.batch.id });
+      expect(done?.notice).toBe('Waiting for a team worker');
+    } finally {
+      supabase.standIn?.setLatency(0);
+    }
   }, 60_000);
 });
