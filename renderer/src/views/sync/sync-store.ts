@@ -50,5 +50,14 @@ export function describeProjectSync(sync: ProjectSync): string {
       return 'Offline: changes are kept and sent when the connection is back';
     case 'error':
       return `Sync failed: ${sync.message ?? 'unknown error'}`;
+    case 'unshared':
+      return 'No longer shared: this copy stays on this computer and no longer syncs';
   }
+}
+
+/** Why the person cannot change this project here, or null when they can. */
+export const viewerReason = 'You can view this project: ask an owner for edit rights';
+
+export function useReadOnlyReason(projectId: string): string | null {
+  return useSync((state) => (state.status?.projects.find((item) => item.projectId === projectId)?.role === 'viewer' ? viewerReason : null));
 }
