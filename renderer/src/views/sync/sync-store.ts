@@ -1,6 +1,7 @@
 import { create } from 'zustand';
 import type { ProjectSync, SyncStatus } from '../../../../shared/sync-contract';
 import { call, subscribe } from '../../api';
+import { usePresence } from './presence-store';
 
 interface SyncState {
   status: SyncStatus | null;
@@ -18,8 +19,10 @@ export const useSync = create<SyncState>()((set) => ({
     // Coming back online is a reason to sync at once rather than at the next retry.
     const online = () => void call('sync.now', {}).catch(() => undefined);
     window.addEventListener('online', online);
+    const offPresence = usePresence.getState().follow();
     return () => {
       off();
+      offPresence();
       window.removeEventListener('online', online);
     };
   },
