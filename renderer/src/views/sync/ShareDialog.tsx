@@ -61,7 +61,7 @@ function ShareDialog({ projectId, projectName, onClose }: { projectId: string; p
             <input type="email" value={email} autoComplete="off" onChange={(event) => setEmail(event.target.value)} />
           </label>
           <label className="field">
-            <span>Role</span>
+            <span>Invite as</span>
             <select value={role} onChange={(event) => setRole(event.target.value as (typeof invitable)[number])}>
               {invitable.map((value) => (
                 <option key={value} value={value}>
