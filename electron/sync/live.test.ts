@@ -70,6 +70,21 @@ describe('live changes', () => {
     expect(shapeState(bob.services, project.id)).toEqual(shapeState(alice.services, project.id));
   }, 120_000);
 
+  it('keeps hearing changes after the access token runs out: Realtime gets the renewed one', async () => {
+    const standIn = supabase.standIn;
+    if (!standIn) return;
+    standIn.setAccessTokenSeconds(2);
+    try {
+      const { alice, bob, project, frames } = await sharedProject();
+      // Past the tokens' end: the server closes channels joined with them.
+      await new Promise((resolve) => setTimeout(resolve, 3_000));
+      await alice.api.invoke('shapes.save', { shape: rect(frames[0]?.id ?? '', [10, 10, 50, 50]) });
+      await eventually('Alice’s box on Bob’s machine after the token ran out', () => shapeState(bob.services, project.id).length === 1);
+    } finally {
+      standIn.setAccessTokenSeconds(3600);
+    }
+  }, 120_000);
+
   it('shows who else is in the project and which frame they have open', async () => {
     const { alice, bob, bobEmail, project, batch, frames } = await sharedProject();
     const seen: string[] = [];
