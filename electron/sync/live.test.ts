@@ -2,7 +2,9 @@ import { createClient } from '@supabase/supabase-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { uuidv7 } from '../../shared/ids';
-import { seedProjectWithFiles, shapeState, signedInDevice, testPassword } from '../test-support/sync-devices';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { seedBatchWithFiles, seedProjectWithFiles, shapeState, signedInDevice, testPassword } from '../test-support/sync-devices';
 import { supabaseForTests, type TestSupabase } from '../test-support/supabase/stand-in';
 
 let supabase: TestSupabase;
@@ -68,6 +70,17 @@ describe('live changes', () => {
     await alice.api.invoke('shapes.save', { shape: rect(frameId, [100, 10, 120, 30]) });
     await eventually('both machines agree after the drop', () => shapeState(bob.services, project.id).length === 3);
     expect(shapeState(bob.services, project.id)).toEqual(shapeState(alice.services, project.id));
+  }, 120_000);
+
+  it('brings a teammate’s new frames, with their thumbnails, into the grid by itself', async () => {
+    const { alice, bob, project } = await sharedProject();
+    const { batch, frames } = seedBatchWithFiles(alice.services, project.id, 'Evening', 3);
+    // What an import announces when its frames are in.
+    alice.services.events.emit('library.changed', { entity: 'batch', projectId: project.id, batchId: batch.id });
+    const bobFrames = async () => (await bob.api.invoke('frames.list', { batchId: batch.id })).frames;
+    await eventually('the new frames on Bob’s machine', async () => (await bobFrames().catch(() => [])).length === 3);
+    await eventually('their thumbnails on Bob’s machine', async () => (await bobFrames()).every((frame) => existsSync(path.join(bob.services.paths.root, frame.thumbPath))));
+    expect((await bobFrames()).map((frame) => frame.id).sort()).toEqual(frames.map((frame) => frame.id).sort());
   }, 120_000);
 
   it('keeps hearing changes after the access token runs out: Realtime gets the renewed one', async () => {

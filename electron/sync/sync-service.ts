@@ -84,6 +84,8 @@ export class SyncService {
   /** Live pulls: one in flight, and the projects announced meanwhile, pulled together right after it. */
   private livePull: Promise<void> | null = null;
   private readonly liveQueued = new Set<string>();
+  /** Thumbnails announced before their files were up: tried again a few times, sooner than the loop would. */
+  private readonly thumbRetries = new Map<string, { tries: number; timer: NodeJS.Timeout }>();
   /** Live pushes: local edits go out as they are made while the app is up, one push at a time. */
   private livePush: Promise<void> | null = null;
   private pushAgain = false;
@@ -116,6 +118,7 @@ export class SyncService {
     this.started = false;
     this.closed = true;
     this.live.stop();
+    for (const { timer } of this.thumbRetries.values()) clearTimeout(timer);
     this.offChanged?.();
     if (this.timer) clearTimeout(this.timer);
     if (this.emitTimer) clearTimeout(this.emitTimer);
@@ -524,9 +527,28 @@ export class SyncService {
       const downloaded = this.closed ? 0 : await downloadRemoteThumbnails(client, this.db, this.paths, [projectId]);
       if (this.closed) return;
       if (pulled + downloaded > 0) this.events.emit('library.changed', { entity: 'project', projectId, batchId: null });
+      this.retryThumbnails(projectId);
     }
     this.followLinked();
     this.emit(true);
+  }
+
+  /**
+   * A teammate's frame rows are pushed before their files go up, so their thumbnails may not be there yet when the
+   * announcement is heard: pull again after 1, 2, 4, 8 s while some are missing.
+   */
+  private retryThumbnails(projectId: string): void {
+    const missing = this.db.prepare(`SELECT 1 FROM sync_files WHERE project_id = ? AND kind = 'thumb' AND state = 'remote' LIMIT 1`).get(projectId);
+    const previous = this.thumbRetries.get(projectId);
+    if (previous) clearTimeout(previous.timer);
+    const tries = previous ? previous.tries + 1 : 0;
+    if (!missing || tries >= 4) {
+      this.thumbRetries.delete(projectId);
+      return;
+    }
+    const timer = setTimeout(() => this.requestPull(projectId), 1_000 * 2 ** tries);
+    timer.unref();
+    this.thumbRetries.set(projectId, { tries, timer });
   }
 
   /** The person is no longer a member: the project stops syncing here and the local copy stays. */
