@@ -4,7 +4,9 @@
 // RSS: the sync client, not the server), each beside a naive client that makes one request per change, per file or
 // per row; the naive figures are measured on a sample and scaled up, as their full runs would take many minutes.
 // Figures only, no thresholds. BENCH_LATENCY_MS, BENCH_ANNOTATIONS, BENCH_THUMBS, BENCH_PULL_FRAMES change the sizes;
-// words on the command line pick the parts (push, upload, pull; default all three).
+// words on the command line pick the parts (push, upload, pull, live; default all four).
+// live: a teammate's edit, from the server's commit (the row's updated_at, stamped in the pushing transaction) to the
+// moment the other machine's SyncService has it in its library, heard through Realtime; BENCH_LIVE_EDITS of them.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -18,7 +20,8 @@ const thumbs = Number(process.env.BENCH_THUMBS ?? 1_000);
 const pullFrames = Number(process.env.BENCH_PULL_FRAMES ?? 10_000);
 const shapesPerFrame = 10;
 const sample = 100;
-const parts = process.argv.slice(2).length > 0 ? new Set(process.argv.slice(2)) : new Set(['push', 'upload', 'pull']);
+const liveEdits = Number(process.env.BENCH_LIVE_EDITS ?? 50);
+const parts = process.argv.slice(2).length > 0 ? new Set(process.argv.slice(2)) : new Set(['push', 'upload', 'pull', 'live']);
 
 // A module runner that stays open: the sync code loads supabase-js on first use, after these imports.
 const vite = await createServer({ configFile: false, logLevel: 'error', server: { middlewareMode: true, hmr: false, ws: false }, appType: 'custom' });
@@ -33,6 +36,7 @@ const { insertFrames, listFrames } = await load('./electron/library/frames.ts');
 const { preparePush, acknowledgePush } = await load('./electron/sync/push.ts');
 const { storePulledPage, applyInbox } = await load('./electron/sync/pull.ts');
 const { uuidv7 } = await load('./shared/ids.ts');
+const { ProjectSharing } = await load('./electron/sync/sharing.ts');
 
 // The stand-in in a process of its own, so its work and memory are not counted as the client's.
 const server = spawn(process.execPath, ['scripts/supabase-stand-in.js'], {
@@ -204,6 +208,58 @@ if (parts.has('pull')) {
   const counts = empty.db.prepare('SELECT (SELECT COUNT(*) FROM frames) AS frames, (SELECT COUNT(*) FROM shapes) AS shapes').get();
   report(`First pull of ${counts.frames.toLocaleString('en')} frames and ${counts.shapes.toLocaleString('en')} annotations (${ours.result.toLocaleString('en')} rows)`, ours, naive, ours.result / sample);
   for (const services of [empty, naiveLibrary]) await services.close();
+}
+
+// 4. Live: edits on one machine appearing on a teammate's, with no "Sync now" anywhere.
+if (parts.has('live')) {
+  const project = createProject(first.db, 'Bench live');
+  const frames = seedFrames(first, project.id, 10, false);
+  first.sync.linkProject(project.id);
+  await first.sync.pushOutbox();
+  const teammate = library();
+  teammate.sync.session.saveSettings(url, anonKey);
+  const teammateEmail = `bench-mate-${uuidv7().slice(-8)}@example.com`;
+  await teammate.sync.session.signUp(teammateEmail, password);
+  await teammate.sync.session.signIn(teammateEmail, password);
+  await new ProjectSharing(first.sync).invite(project.id, teammateEmail, 'editor');
+  await teammate.sync.openCloudProject(project.id);
+  teammate.sync.start();
+
+  const waiting = new Map();
+  const visible = (id) => teammate.db.prepare('SELECT updated_at FROM shapes WHERE id = ?').get(id);
+  const check = () => {
+    for (const [id, settle] of waiting) {
+      const row = visible(id);
+      if (row) settle(Date.now() - Number(row.updated_at));
+    }
+  };
+  teammate.events.on('library.changed', check);
+  const edit = async (i) => {
+    const item = shape(frames[i % frames.length].id, i);
+    const seen = new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`edit ${i} never reached the teammate`)), 10_000);
+      waiting.set(item.id, (ms) => {
+        clearTimeout(timer);
+        waiting.delete(item.id);
+        resolve(ms);
+      });
+    });
+    restoreShapes(first.db, [item]);
+    await first.sync.pushOutbox();
+    return seen;
+  };
+  // The first edit also waits for the teammate's channel to join; it is not counted.
+  await edit(0);
+  const delays = [];
+  for (let i = 1; i <= liveEdits; i++) {
+    delays.push(await edit(i));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  delays.sort((a, b) => a - b);
+  const at = (q) => delays[Math.min(delays.length - 1, Math.floor(q * delays.length))];
+  console.log(`\nLive: ${liveEdits} edits, server commit → applied in the teammate's library (${latencyMs} ms added to every round trip)`);
+  console.log(`  p50 ${at(0.5)} ms, p95 ${at(0.95)} ms, max ${delays[delays.length - 1]} ms (target: p50 ≤ 300 ms, p95 ≤ 1 s)`);
+  await teammate.close();
 }
 
 await first.close();

@@ -15,6 +15,7 @@ import { defineCall } from './define-call';
 import { selectionCalls } from './selection-contract';
 import { monitoringCalls, monitoringEvents } from './monitoring-contract';
 import { settingsCalls } from './settings-contract';
+import { sharingCalls, sharingEvents } from './sharing-contract';
 import { syncCalls, syncEvents } from './sync-contract';
 import { extractionOptionsSchema } from './sampling';
 import { processOnSchema, teamCalls, teamEvents } from './worker-contract';
@@ -58,6 +59,7 @@ export const calls = {
   ...monitoringCalls,
   ...syncCalls,
   ...teamCalls,
+  ...sharingCalls,
   'app.info': call(empty, appInfoSchema),
   'projects.list': call(empty, z.array(projectSchema)),
   'projects.create': call(z.object({ name: z.string().max(1000) }).strict(), projectSchema),
@@ -148,6 +150,7 @@ export const events = {
   ...monitoringEvents,
   ...syncEvents,
   ...teamEvents,
+  ...sharingEvents,
 } as const;
 
 export type Events = typeof events;

@@ -36,7 +36,13 @@ export const pulledRowSchema = z.object({
 });
 export type PulledRow = z.infer<typeof pulledRowSchema>;
 
-export const pullPageSchema = z.object({ rows: z.array(pulledRowSchema), next: z.number(), more: z.boolean() });
+export const pullPageSchema = z.object({
+  rows: z.array(pulledRowSchema),
+  next: z.number(),
+  more: z.boolean(),
+  /** The caller's role in the project; null once they are no longer a member. */
+  role: z.string().nullable().optional(),
+});
 export type PullPage = z.infer<typeof pullPageSchema>;
 
 // The app's calls and events.
@@ -62,7 +68,8 @@ export const syncSettingsInputSchema = z
   })
   .strict();
 
-export const projectSyncStateSchema = z.enum(['local', 'synced', 'waiting', 'syncing', 'offline', 'error']);
+/** unshared: the person is no longer a member; the local copy stays and no longer syncs. */
+export const projectSyncStateSchema = z.enum(['local', 'synced', 'waiting', 'syncing', 'offline', 'error', 'unshared']);
 
 export const projectSyncSchema = z.object({
   projectId: idSchema,
@@ -76,6 +83,8 @@ export const projectSyncSchema = z.object({
   progress: z.number().nullable(),
   message: z.string().nullable(),
   lastSyncedAt: z.number().nullable(),
+  /** The person's role in the synced project (owner, editor, viewer, worker); null for a local one or before the first pull. */
+  role: z.string().nullable(),
 });
 export type ProjectSync = z.infer<typeof projectSyncSchema>;
 

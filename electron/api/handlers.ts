@@ -7,6 +7,7 @@ import { createDatasetHandlers } from './dataset-handlers';
 import { createSelectionHandlers } from './selection-handlers';
 import { createMonitoringHandlers } from './monitoring-handlers';
 import { createSettingsHandlers } from './settings-handlers';
+import { createSharingHandlers } from './sharing-handlers';
 import { createSyncHandlers } from './sync-handlers';
 import { createTeamHandlers } from './team-handlers';
 import { deleteBatch, getBatch, listBatches, renameBatch, reorderBatches } from '../library/batches';
@@ -57,6 +58,7 @@ function libraryHandlers(services: Services): Handlers {
     ...createMonitoringHandlers(services),
     ...createSyncHandlers(services),
     ...createTeamHandlers(services),
+    ...createSharingHandlers(services),
     'app.info': () => {
       let ffmpeg: { found: boolean; message: string | null };
       try {

@@ -418,4 +418,9 @@ export const migrations: readonly string[] = [
     INSERT OR IGNORE INTO sync_dirty_fields VALUES ('shape', OLD.id, 'known');
   END;
   `,
+  // A live team: the person's role in each synced project, and when it stopped being shared with them.
+  `
+  ALTER TABLE sync_projects ADD COLUMN role TEXT;
+  ALTER TABLE sync_projects ADD COLUMN unshared_at INTEGER;
+  `,
 ];

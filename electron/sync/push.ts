@@ -18,7 +18,7 @@ export function clientIdFor(db: Database, userId: string): string {
 }
 
 export function linkedProjectIds(db: Database, userId: string): Set<string> {
-  return new Set(statement(db, 'SELECT project_id FROM sync_projects WHERE user_id = ?').all(userId).map((row) => String(row.project_id)));
+  return new Set(statement(db, 'SELECT project_id FROM sync_projects WHERE user_id = ? AND unshared_at IS NULL').all(userId).map((row) => String(row.project_id)));
 }
 
 interface Planned {

@@ -161,6 +161,8 @@ export class SyncSession {
           detectSessionInUrl: false,
         },
         global: { fetch: retryingFetch },
+        // Electron and Node 22+ have a WebSocket of their own; Node 20 (the test runner) borrows ws's.
+        ...(typeof globalThis.WebSocket === 'function' ? {} : { realtime: { transport: (await import('ws')).WebSocket as never } }),
       });
       this.clientKey = key;
     }

@@ -14,9 +14,11 @@ import { transaction, type Database, type Row } from '../library/database';
 import type { LibraryPaths } from '../library/paths';
 import type { EventBus } from '../events';
 import type { SecretStore } from '../settings/secret-store';
+import type { Place, PresentPerson } from '../../shared/sharing-contract';
 import { downloadFrameImage, downloadRemoteThumbnails, filesWaiting, uploadPendingFiles } from './files';
 import { applyInbox, pullPageSize, storePulledPage } from './pull';
 import { acknowledgePush, clientIdFor, linkedProjectIds, preparePush, queueWholeProject } from './push';
+import { LiveChannels } from './live';
 import { SyncSession } from './session';
 
 /** The loop runs this often when nothing else wakes it. */
@@ -62,6 +64,8 @@ export interface SyncServiceOptions {
  */
 export class SyncService {
   readonly session: SyncSession;
+  /** The projects' Realtime channels: announcements of changes, and who is where. */
+  readonly live: LiveChannels;
   private readonly db: Database;
   private readonly paths: LibraryPaths;
   private readonly events: EventBus;
@@ -77,17 +81,35 @@ export class SyncService {
   /** Set when the library closes: nothing reads the database after that. */
   private closed = false;
   private emitTimer: NodeJS.Timeout | null = null;
+  /** Live pulls: one in flight, and the projects announced meanwhile, pulled together right after it. */
+  private livePull: Promise<void> | null = null;
+  private readonly liveQueued = new Set<string>();
+  /** Thumbnails announced before their files were up: tried again a few times, sooner than the loop would. */
+  private readonly thumbRetries = new Map<string, { tries: number; timer: NodeJS.Timeout }>();
+  /** Live pushes: local edits go out as they are made while the app is up, one push at a time. */
+  private livePush: Promise<void> | null = null;
+  private pushAgain = false;
+  private offChanged: (() => void) | null = null;
 
   constructor(options: SyncServiceOptions) {
     this.db = options.db;
     this.paths = options.paths;
     this.events = options.events;
     this.session = new SyncSession(options.db, options.secrets, options.paths.root, options.env);
+    this.live = new LiveChannels({
+      client: () => this.session.supabase(),
+      token: async () => (await this.session.session()).access_token,
+      changed: (projectId) => this.requestPull(projectId),
+      membersChanged: (projectId) => this.events.emit('team.membersChanged', { projectId }),
+      presence: (projectId, people) => this.events.emit('presence.changed', { projectId, people }),
+    });
   }
 
   /** Runs now, then on the timer; the app and `serve` call this, the CLI syncs once. */
   start(): void {
     this.started = true;
+    // Edits announce themselves as library changes: teammates see them as soon as they are pushed.
+    this.offChanged ??= this.events.on('library.changed', () => this.pushSoon());
     this.schedule(0);
   }
 
@@ -95,6 +117,9 @@ export class SyncService {
   stop(): void {
     this.started = false;
     this.closed = true;
+    this.live.stop();
+    for (const { timer } of this.thumbRetries.values()) clearTimeout(timer);
+    this.offChanged?.();
     if (this.timer) clearTimeout(this.timer);
     if (this.emitTimer) clearTimeout(this.emitTimer);
     this.timer = null;
@@ -103,7 +128,7 @@ export class SyncService {
 
   /** Resolves once the run in progress, if any, is over (for closing the library). */
   async idle(): Promise<void> {
-    await this.running?.catch(() => undefined);
+    await Promise.all([this.running?.catch(() => undefined), this.livePull, this.livePush]);
   }
 
   private schedule(delayMs: number): void {
@@ -145,7 +170,7 @@ export class SyncService {
 
   status(): SyncStatus {
     const user = this.session.storedUser();
-    const linked = user ? this.db.prepare('SELECT project_id, last_synced_at FROM sync_projects WHERE user_id = ?').all(user.id) : [];
+    const linked = user ? this.db.prepare('SELECT project_id, last_synced_at, role, unshared_at FROM sync_projects WHERE user_id = ?').all(user.id) : [];
     const waiting = waitingByProject(this.db);
     const files = filesWaiting(this.db);
     const projects: ProjectSync[] = (this.db.prepare('SELECT id FROM projects ORDER BY id').all() as Row[]).map((row) => {
@@ -153,7 +178,13 @@ export class SyncService {
       const link = linked.find((item) => item.project_id === projectId);
       const rows = waiting.get(projectId) ?? 0;
       const filesLeft = files.get(projectId) ?? 0;
-      if (!link) return { projectId, state: 'local', waiting: rows, filesWaiting: 0, progress: null, message: null, lastSyncedAt: null };
+      if (!link) return { projectId, state: 'local', waiting: rows, filesWaiting: 0, progress: null, message: null, lastSyncedAt: null, role: null };
+      const role = link.role == null ? null : String(link.role);
+      const lastSyncedAt = link.last_synced_at == null ? null : Number(link.last_synced_at);
+      if (link.unshared_at != null) {
+        const message = 'This project is no longer shared with you: it stays on this computer and no longer syncs.';
+        return { projectId, state: 'unshared', waiting: rows, filesWaiting: filesLeft, progress: null, message, lastSyncedAt, role: null };
+      }
       const busy = this.state === 'syncing';
       const state: ProjectSync['state'] = busy
         ? 'syncing'
@@ -171,7 +202,8 @@ export class SyncService {
         filesWaiting: filesLeft,
         progress: busy && (this.progress?.projectId === projectId || this.progress?.projectId === null) ? (this.progress?.value ?? 0) : null,
         message: state === 'offline' || state === 'error' ? this.message : null,
-        lastSyncedAt: link.last_synced_at == null ? null : Number(link.last_synced_at),
+        lastSyncedAt,
+        role,
       };
     });
     const count = (table: string) => Number((this.db.prepare(`SELECT COUNT(*) AS n FROM ${table}`).get() as Row).n);
@@ -210,6 +242,7 @@ export class SyncService {
       this.progress = null;
       this.emit(true);
       this.schedule(intervalMs);
+      this.followLinked();
       return result;
     } catch (error) {
       const appError = toAppError(error);
@@ -243,6 +276,7 @@ export class SyncService {
   /** A fresh session, a schema check once per project URL, and this library's client id for the person. */
   private async prepare(): Promise<{ userId: string; clientId: string }> {
     const session = await this.session.session();
+    await this.live.setAuth(session.access_token);
     if (this.schemaChecked !== this.session.settings().url) {
       await this.session.checkSchema();
       this.schemaChecked = this.session.settings().url ?? '';
@@ -280,7 +314,12 @@ export class SyncService {
       let next = ask(after);
       for (;;) {
         const page = pullPageSchema.parse(await next);
+        if (page.role === null) {
+          this.markUnshared(projectId);
+          break;
+        }
         storePulledPage(this.db, projectId, page);
+        if (page.role !== undefined) this.db.prepare('UPDATE sync_projects SET role = ? WHERE project_id = ?').run(page.role, projectId);
         pulled += page.rows.length;
         const more = page.more && page.next > after;
         // The next page is asked for before this one is applied, so the server works while the library writes.
@@ -355,7 +394,9 @@ export class SyncService {
     const user = this.session.storedUser();
     if (!user) throw new StillframeError('sign-in-required', 'Sign in to your Supabase project first.');
     this.db
-      .prepare('INSERT INTO sync_projects (project_id, user_id, last_pulled_seq, linked_at) VALUES (?, ?, 0, ?) ON CONFLICT (project_id) DO UPDATE SET user_id = excluded.user_id')
+      .prepare(
+        'INSERT INTO sync_projects (project_id, user_id, last_pulled_seq, linked_at) VALUES (?, ?, 0, ?) ON CONFLICT (project_id) DO UPDATE SET user_id = excluded.user_id, unshared_at = NULL',
+      )
       .run(projectId, user.id, Date.now());
     return this.run(projectId);
   }
@@ -413,10 +454,117 @@ export class SyncService {
   }
 
   async signOut(): Promise<SyncStatus> {
+    this.live.follow([], null);
     await this.session.signOut();
     this.state = 'idle';
     this.message = null;
     this.emit(true);
     return this.status();
+  }
+
+  /** The channels follow the synced projects, in the hosts that stay up (never in a one-off CLI command). */
+  private followLinked(): void {
+    if (!this.started || this.closed) return;
+    const user = this.session.storedUser();
+    this.live.follow(user ? [...linkedProjectIds(this.db, user.id)] : [], user ? { userId: user.id, email: user.email } : null);
+  }
+
+  /** An announcement or a (re)join: pulls the project soon, coalescing whatever arrives while a pull runs. */
+  requestPull(projectId: string): void {
+    this.liveQueued.add(projectId);
+    if (this.livePull || this.closed) return;
+    this.livePull = (async () => {
+      while (this.liveQueued.size > 0 && !this.closed) {
+        const projects = [...this.liveQueued];
+        this.liveQueued.clear();
+        try {
+          await this.pullLive(projects);
+        } catch {
+          // Offline or a server hiccup: the next announcement, rejoin or the loop's timer pulls it.
+        }
+      }
+    })().finally(() => {
+      this.livePull = null;
+    });
+  }
+
+  /** Pushes what waits in the outbox, then the new frames' files; a change made meanwhile pushes again right after. */
+  private pushSoon(): void {
+    if (!this.started || this.closed || this.session.storedUser() === null || !this.session.configured) return;
+    this.pushAgain = true;
+    if (this.livePush) return;
+    this.livePush = (async () => {
+      while (this.pushAgain && !this.closed) {
+        this.pushAgain = false;
+        while (this.running) await this.running.catch(() => undefined);
+        const waiting = this.db.prepare('SELECT EXISTS (SELECT 1 FROM outbox) OR EXISTS (SELECT 1 FROM push_ops) AS n').get();
+        if (!Number(waiting?.n)) continue;
+        try {
+          await this.pushOutbox();
+          const user = this.session.storedUser();
+          if (user && !this.closed) await uploadPendingFiles(await this.session.supabase(), this.db, this.paths, [...linkedProjectIds(this.db, user.id)], () => undefined);
+        } catch {
+          // Offline or refused: the changes stay in the outbox and the loop's next run, with its backoff, sends them.
+        }
+        this.emit(true);
+      }
+    })().finally(() => {
+      this.livePush = null;
+    });
+  }
+
+  /** Pulls announced projects and their new thumbnails, then tells the views what changed. */
+  private async pullLive(projects: readonly string[]): Promise<void> {
+    const user = this.session.storedUser();
+    if (!user) return;
+    await this.session.session().then((session) => this.live.setAuth(session.access_token));
+    const linked = linkedProjectIds(this.db, user.id);
+    const wanted = projects.filter((projectId) => linked.has(projectId));
+    if (wanted.length === 0) return;
+    const client = await this.session.supabase();
+    for (const projectId of wanted) {
+      const pulled = await this.pullProjects([projectId]);
+      const downloaded = this.closed ? 0 : await downloadRemoteThumbnails(client, this.db, this.paths, [projectId]);
+      if (this.closed) return;
+      if (pulled + downloaded > 0) this.events.emit('library.changed', { entity: 'project', projectId, batchId: null });
+      this.retryThumbnails(projectId);
+    }
+    this.followLinked();
+    this.emit(true);
+  }
+
+  /**
+   * A teammate's frame rows are pushed before their files go up, so their thumbnails may not be there yet when the
+   * announcement is heard: pull again after 1, 2, 4, 8 s while some are missing.
+   */
+  private retryThumbnails(projectId: string): void {
+    const missing = this.db.prepare(`SELECT 1 FROM sync_files WHERE project_id = ? AND kind = 'thumb' AND state = 'remote' LIMIT 1`).get(projectId);
+    const previous = this.thumbRetries.get(projectId);
+    if (previous) clearTimeout(previous.timer);
+    const tries = previous ? previous.tries + 1 : 0;
+    if (!missing || tries >= 4) {
+      this.thumbRetries.delete(projectId);
+      return;
+    }
+    const timer = setTimeout(() => this.requestPull(projectId), 1_000 * 2 ** tries);
+    timer.unref();
+    this.thumbRetries.set(projectId, { tries, timer });
+  }
+
+  /** The person is no longer a member: the project stops syncing here and the local copy stays. */
+  private markUnshared(projectId: string): void {
+    this.db.prepare('UPDATE sync_projects SET unshared_at = ?, role = NULL WHERE project_id = ? AND unshared_at IS NULL').run(Date.now(), projectId);
+    this.db.prepare('DELETE FROM pull_inbox WHERE project_id = ?').run(projectId);
+    this.followLinked();
+    this.emit(true);
+  }
+
+  /** Where this person is, for the others in that project. */
+  setPlace(place: Place | null): void {
+    this.live.setPlace(place);
+  }
+
+  people(projectId: string): PresentPerson[] {
+    return this.live.people(projectId);
   }
 }

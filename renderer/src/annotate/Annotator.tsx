@@ -15,6 +15,9 @@ import { Toolbar } from './Toolbar';
 import { TopBar } from './TopBar';
 import { isTyping } from './typing';
 import { fitViewport, zoomTo } from './viewport';
+import { subscribe } from '../api';
+import { PeopleHere } from '../views/sync/PeopleHere';
+import { useReadOnlyReason } from '../views/sync/sync-store';
 
 const pageSize = 20_000;
 const noticeMs = 5000;
@@ -128,7 +131,9 @@ export function Annotator({ projectId, batchId, frameId, zoom }: AnnotatorProps)
   const replaceRoute = useApp((state) => state.replaceRoute);
   useZoomAddress(frameId, zoom);
   const projectName = useApp((state) => state.projects.find((project) => project.id === projectId)?.name ?? '');
-  const frames = useLiveQuery(() => allFrames(batchId), {}, [batchId]);
+  // A pull (a teammate's work) changes the project as a whole: the filmstrip and the shapes are read again.
+  const pulled = (change: { entity: string; projectId: string | null }) => change.entity === 'project' && change.projectId === projectId;
+  const frames = useLiveQuery(() => allFrames(batchId), { 'library.changed': pulled }, [batchId]);
   const batches = useLiveQuery(() => call('batches.list', { projectId }), {}, [projectId]);
   const counts = useLiveQuery(
     () => call('frames.annotationCounts', { batchId }),
@@ -149,6 +154,15 @@ export function Annotator({ projectId, batchId, frameId, zoom }: AnnotatorProps)
   const { image, error: imageError } = useFrameImage(current.data?.id === frameId ? mediaUrl(current.data.path) : null);
 
   useEffect(() => editorStore.getState().openProject(projectId), [projectId]);
+  const readOnly = useReadOnlyReason(projectId);
+  useEffect(() => editorStore.getState().setReadOnly(readOnly), [readOnly]);
+  useEffect(
+    () =>
+      subscribe('library.changed', (change) => {
+        if (change.entity === 'project' && change.projectId === projectId) editorStore.getState().refreshShapes();
+      }),
+    [projectId],
+  );
 
   useEffect(() => {
     if (frame) editorStore.getState().openFrame({ id: frame.id, width: frame.width, height: frame.height });
@@ -251,8 +265,11 @@ export function Annotator({ projectId, batchId, frameId, zoom }: AnnotatorProps)
         total={list.length}
         onBack={() => navigate({ name: 'project', projectId, batchId })}
       />
+      <PeopleHere projectId={projectId} batchId={batchId} label="Who else is in this batch" />
       <div className="annotator-body">
-        <Toolbar previous={previous} />
+        <fieldset className="read-only-tools" disabled={readOnly !== null} title={readOnly ?? undefined}>
+          <Toolbar previous={previous} />
+        </fieldset>
         <div className="annotator-stage">
           <AnnotationCanvas image={image} />
           {imageError && (
@@ -262,6 +279,11 @@ export function Annotator({ projectId, batchId, frameId, zoom }: AnnotatorProps)
           )}
           <DrawHint />
           <Notice />
+          {readOnly && (
+            <p className="read-only-note" role="note">
+              {readOnly}
+            </p>
+          )}
         </div>
         <SidePanel projectId={projectId} />
       </div>

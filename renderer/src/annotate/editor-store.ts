@@ -2,7 +2,7 @@ import { createStore, type StoreApi } from 'zustand/vanilla';
 import { emptyHistory, record, redo, undo, type AnnotationHistory, type ShapeWrites } from '../../../shared/annotation-history';
 import { keepFittingAttributes, type AttributeValue, type Label, type LabelCreate, type LabelPatch, type Shape, type ShapeType } from '../../../shared/annotations';
 import type { CallInput, CallName, CallOutput } from '../../../shared/contract';
-import { toAppError, type AppErrorData } from '../../../shared/errors';
+import { StillframeError, toAppError, type AppErrorData } from '../../../shared/errors';
 import { clampPoints, fitGeometry, geometryProblem, type ImageSize } from '../../../shared/geometry';
 import { uuidv7 } from '../../../shared/ids';
 import { plural } from '../format';
@@ -48,6 +48,8 @@ export interface EditorState {
   /** A short answer to the last action that did not show on the canvas ("Copied 2 shapes."). */
   notice: string | null;
   helpOpen: boolean;
+  /** Why this person cannot change the project (a viewer), or null: every write is refused with it. */
+  readOnly: string | null;
 }
 
 export interface EditorActions {
@@ -87,6 +89,9 @@ export interface EditorActions {
   cancel(): 'draft' | 'selection' | 'nothing';
   setNotice(notice: string | null): void;
   setHelpOpen(open: boolean): void;
+  setReadOnly(reason: string | null): void;
+  /** Reads the frame's shapes again (a teammate changed them). */
+  refreshShapes(): void;
   createLabel(input: LabelCreate): Promise<Label>;
   updateLabel(id: string, patch: LabelPatch): Promise<Label>;
   deleteLabel(id: string, options: { reassignTo?: string; deleteShapes?: boolean }): Promise<void>;
@@ -144,7 +149,8 @@ export function createEditorStore(call: HostCall, reportWriteError: (error: unkn
      */
     function enqueue<T>(kind: 'write' | 'read' | 'label', work: () => Promise<T>): Promise<T> {
       if (kind !== 'read') set((state) => ({ pending: state.pending + 1 }));
-      const run = (kind === 'write' ? beforeWrites : queue).then(work);
+      const refused = kind === 'read' ? null : get().readOnly;
+      const run = (kind === 'write' ? beforeWrites : queue).then(refused === null ? work : () => Promise.reject(new StillframeError('access-denied', refused)));
       const settled = run.catch(() => undefined);
       queue = Promise.all([queue, settled]);
       if (kind !== 'write') beforeWrites = queue;
@@ -295,6 +301,7 @@ export function createEditorStore(call: HostCall, reportWriteError: (error: unkn
       saveError: null,
       notice: null,
       helpOpen: false,
+      readOnly: null,
 
       openProject(projectId) {
         if (get().projectId === projectId) return;
@@ -619,6 +626,12 @@ export function createEditorStore(call: HostCall, reportWriteError: (error: unkn
       },
       setHelpOpen(helpOpen) {
         set({ helpOpen });
+      },
+      setReadOnly(readOnly) {
+        set({ readOnly });
+      },
+      refreshShapes() {
+        reloadShapes();
       },
 
       async createLabel(input) {

@@ -14,6 +14,7 @@ import { JobNotice } from './JobNotice';
 import { NameField } from './NameField';
 import { LeftOutFramesDialog, leftOutSummary } from './LeftOutFrames';
 import { RemoveNearDuplicatesDialog } from './RemoveNearDuplicatesDialog';
+import { PeopleHere } from './sync/PeopleHere';
 
 export function ProgressBar({ label, value }: { label: string; value: number }) {
   return (
@@ -196,6 +197,7 @@ export function BatchSection({ batch, position, total, videoFilter, annotationFi
           {leftOutText && ` · ${leftOutText}`}
         </span>
         {batch.progress !== null && <ProgressBar label={`Batch ${batch.name} progress`} value={batch.progress} />}
+        <PeopleHere projectId={batch.projectId} batchId={batch.id} label={`Who else is in ${batch.name}`} />
         <span className="batch-actions">
           <button type="button" disabled={position === 0} onClick={() => onMove(batch.id, position - 1)} aria-label={`Move ${batch.name} up`}>
             ↑

@@ -12,6 +12,10 @@ import { ProjectStorage } from '../monitoring/StorageView';
 import { BatchSection } from './BatchSection';
 import { ExportDialog } from './ExportDialog';
 import { ProjectSyncBadge } from './sync/ProjectSyncBadge';
+import { PeopleHere } from './sync/PeopleHere';
+import { ShareButton } from './sync/ShareDialog';
+import { useReadOnlyReason } from './sync/sync-store';
+import { StillframeError } from '../../../shared/errors';
 import { ImportDialog, type ImportSource } from './ImportDialog';
 
 async function filesFromDrop(dataTransfer: DataTransfer): Promise<File[]> {
@@ -142,7 +146,9 @@ export function ProjectView({ project, batchId }: { project: Project; batchId?: 
     document.getElementById(`batch-${batchId}`)?.scrollIntoView({ block: 'start' });
   }, [batchId, batches.data]);
 
+  const readOnly = useReadOnlyReason(project.id);
   const deleteFrames = (ids: string[]) => {
+    if (readOnly) return useApp.getState().showError(new StillframeError('access-denied', readOnly));
     void useFrameUndo
       .getState()
       .remove(project.id, ids)
@@ -192,12 +198,19 @@ export function ProjectView({ project, batchId }: { project: Project; batchId?: 
             <ProjectStorage projectId={project.id} />
           </p>
           <ProjectSyncBadge projectId={project.id} projectName={project.name} />
+          {readOnly && (
+            <p className="read-only-note" role="note">
+              {readOnly}
+            </p>
+          )}
+          <PeopleHere projectId={project.id} batchId={null} label="Who else is in this project" />
         </div>
         <div className="header-actions">
-          <button type="button" className="primary" onClick={() => void pick()}>
+          <ShareButton projectId={project.id} projectName={project.name} />
+          <button type="button" className="primary" disabled={readOnly !== null} title={readOnly ?? undefined} onClick={() => void pick()}>
             Import videos
           </button>
-          <button type="button" onClick={() => setImporting({ kind: 'links' })}>
+          <button type="button" disabled={readOnly !== null} title={readOnly ?? undefined} onClick={() => setImporting({ kind: 'links' })}>
             Import from Loom
           </button>
           <button type="button" onClick={() => setExporting(true)} aria-label={`Export project ${project.name}`}>
@@ -255,7 +268,7 @@ export function ProjectView({ project, batchId }: { project: Project; batchId?: 
             <button type="button" disabled={moveTarget === ''} onClick={moveSelected}>
               Move
             </button>
-            <button type="button" onClick={() => deleteFrames([...selection.selected])}>
+            <button type="button" disabled={readOnly !== null} title={readOnly ?? undefined} onClick={() => deleteFrames([...selection.selected])}>
               Delete selected
             </button>
             <button type="button" aria-keyshortcuts="Escape" onClick={() => selection.clear()}>

@@ -1,6 +1,7 @@
 import { create } from 'zustand';
 import type { ProjectSync, SyncStatus } from '../../../../shared/sync-contract';
 import { call, subscribe } from '../../api';
+import { usePresence } from './presence-store';
 
 interface SyncState {
   status: SyncStatus | null;
@@ -18,8 +19,10 @@ export const useSync = create<SyncState>()((set) => ({
     // Coming back online is a reason to sync at once rather than at the next retry.
     const online = () => void call('sync.now', {}).catch(() => undefined);
     window.addEventListener('online', online);
+    const offPresence = usePresence.getState().follow();
     return () => {
       off();
+      offPresence();
       window.removeEventListener('online', online);
     };
   },
@@ -50,5 +53,14 @@ export function describeProjectSync(sync: ProjectSync): string {
       return 'Offline: changes are kept and sent when the connection is back';
     case 'error':
       return `Sync failed: ${sync.message ?? 'unknown error'}`;
+    case 'unshared':
+      return 'No longer shared: this copy stays on this computer and no longer syncs';
   }
+}
+
+/** Why the person cannot change this project here, or null when they can. */
+export const viewerReason = 'You can view this project: ask an owner for edit rights';
+
+export function useReadOnlyReason(projectId: string): string | null {
+  return useSync((state) => (state.status?.projects.find((item) => item.projectId === projectId)?.role === 'viewer' ? viewerReason : null));
 }
