@@ -72,7 +72,7 @@ export const seriesSchema = z.object({
 });
 export type Series = z.infer<typeof seriesSchema>;
 
-export const alertRuleNames = ['job-failed', 'job-dead', 'backlog', 'disk-low', 'loom'] as const;
+export const alertRuleNames = ['job-failed', 'job-dead', 'backlog', 'disk-low', 'loom', 'sync'] as const;
 export const alertRuleSchema = z.enum(alertRuleNames);
 export type AlertRule = z.infer<typeof alertRuleSchema>;
 
@@ -89,6 +89,8 @@ export const alertRulesSchema = z
       .strict(),
     diskLow: z.object({ enabled: z.boolean(), minFreeGb: z.number().min(0).max(1_000_000) }).strict(),
     loom: z.object({ enabled: z.boolean() }).strict(),
+    /** Rules saved before sync existed have none: it is on, as every rule is by default. */
+    sync: z.object({ enabled: z.boolean() }).strict().default({ enabled: true }),
   })
   .strict();
 export type AlertRules = z.infer<typeof alertRulesSchema>;

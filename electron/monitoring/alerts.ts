@@ -11,6 +11,7 @@ export const defaultAlertRules: AlertRules = {
   backlog: { enabled: true, maxVideos: 50, maxMinutes: 120 },
   diskLow: { enabled: true, minFreeGb: 2 },
   loom: { enabled: true },
+  sync: { enabled: true },
 };
 
 const rulesKey = 'alert-rules';
@@ -59,6 +60,8 @@ export interface AlertInputs {
   /** Bytes the queued videos will still write (frames, thumbnails, downloads), estimated. */
   queuedNeedBytes: number;
   queueRemainingMs: number | null;
+  /** What the last sync with Supabase failed with; null while it works (or nothing is synced). */
+  syncError: string | null;
 }
 
 interface Condition {
@@ -134,6 +137,13 @@ function conditions(db: Database, rules: AlertRules, inputs: AlertInputs): Recor
                 ? 'Loom is limiting how often Stillframe may ask; Loom imports are slowed down.'
                 : `Loom did not answer properly ${plural(Number(loomTrouble.n), 'time', 'times')} in the last 5 minutes.`,
             advice: 'Stillframe retries by itself. If it lasts, check the internet connection and the Loom API key in Settings.',
+          },
+    sync:
+      !rules.sync.enabled || inputs.syncError === null
+        ? null
+        : {
+            message: `Sync with Supabase failed: ${inputs.syncError}`,
+            advice: 'Stillframe retries by itself and keeps every edit on this computer meanwhile. Open Cloud sync to read more or press Retry.',
           },
   };
 }

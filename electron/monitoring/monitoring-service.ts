@@ -65,6 +65,7 @@ export function createMonitoring(db: Database, paths: LibraryPaths, events: Even
       diskFreeBytes: diskFree(),
       queuedNeedBytes: queuedNeedBytes(db),
       queueRemainingMs: queueRemaining(db, concurrency(), now).queueMs,
+      syncError,
     });
     for (const alert of raised) events.emit('alert.raised', alert);
     if (changed) events.emit('alerts.changed', listAlerts(db));
@@ -85,6 +86,15 @@ export function createMonitoring(db: Database, paths: LibraryPaths, events: Even
       pruneMetrics(db);
       evaluate();
     });
+
+  // Sync says when it fails and when it works again; offline is not a failure (edits wait, as they should).
+  let syncError: string | null = null;
+  events.on('sync.status', (status) => {
+    const error = status.state === 'error' ? (status.message ?? 'the server gave no reason') : null;
+    if (error === syncError) return;
+    syncError = error;
+    safely('judge the alerts', evaluate);
+  });
 
   // Retries and discards change what the alerts judge without ending an attempt; queue.stats announces them.
   let lastCounts = '';

@@ -140,9 +140,30 @@ describe('alerts', () => {
       'Loom is limiting how often Stillframe may ask; Loom imports are slowed down.',
     ]);
     expect((await apiClient(s).invoke('monitoring.stats', {})).loom.errors).toBe(1);
-    const later = { now: Date.now() + loomWindowMs + 1, diskFreeBytes: null, queuedNeedBytes: 0, queueRemainingMs: 0 };
+    const later = { now: Date.now() + loomWindowMs + 1, diskFreeBytes: null, queuedNeedBytes: 0, queueRemainingMs: 0, syncError: null };
     expect(evaluateAlerts(s.db, readAlertRules(s.db), later).changed).toBe(true);
     expect(listAlerts(s.db).active).toEqual([]);
+  });
+
+  it('say sync failed, once however often it fails, and clear once it works again; going offline is no failure', async () => {
+    const s = services();
+    const raised: Alert[] = [];
+    s.events.on('alert.raised', (alert) => raised.push(alert));
+    const { invoke } = apiClient(s);
+    const status = s.sync.status();
+    const failing = { ...status, state: 'error' as const, message: 'This Supabase project does not have Stillframe’s tables yet.' };
+    s.events.emit('sync.status', failing);
+    s.events.emit('sync.status', failing);
+    const active = (await invoke('monitoring.alerts', {})).active.filter((alert) => alert.rule === 'sync');
+    expect(active.map((alert) => alert.message)).toEqual(['Sync with Supabase failed: This Supabase project does not have Stillframe’s tables yet.']);
+    s.events.emit('sync.status', { ...status, state: 'offline' as const, message: 'Not connected.' });
+    expect((await invoke('monitoring.alerts', {})).active.filter((alert) => alert.rule === 'sync')).toEqual([]);
+    expect(raised.filter((alert) => alert.rule === 'sync')).toHaveLength(1);
+
+    const rules = await invoke('monitoring.rules', {});
+    await invoke('monitoring.setRules', { ...rules, sync: { enabled: false } });
+    s.events.emit('sync.status', failing);
+    expect((await invoke('monitoring.alerts', {})).active.filter((alert) => alert.rule === 'sync')).toEqual([]);
   });
 
   it('say the disk is low when the threshold is above the free space, and stop once it is not', async () => {

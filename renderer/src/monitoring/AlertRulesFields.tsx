@@ -75,6 +75,10 @@ export function AlertRulesFields() {
         <input type="checkbox" checked={rules.loom.enabled} onChange={(e) => save({ ...rules, loom: { enabled: e.target.checked } })} />
         Loom errors or rate limits
       </label>
+      <label className="check">
+        <input type="checkbox" checked={rules.sync.enabled} onChange={(e) => save({ ...rules, sync: { enabled: e.target.checked } })} />
+        Sync errors
+      </label>
       {message && <p role="status" className="job-meta">{message}</p>}
     </fieldset>
   );
