@@ -10,6 +10,22 @@ const empty = z.object({}).strict();
  * The figures `stillframe stats --json` prints, exactly as the call answers them: snake_case, because that output
  * is a public interface for scripts and the CLI prints this object unchanged.
  */
+/** One team worker's figures over a window, from the team's queue in Supabase (snake_case like `stats`). */
+export const workerStatsSchema = z.object({
+  worker_id: z.string(),
+  jobs: z.object({ done: z.number(), failed: z.number(), dead: z.number(), processing: z.number() }),
+  /** Claim to completion of the jobs it finished. */
+  processing_ms: z.object({ p50: z.number().nullable(), p95: z.number().nullable() }),
+  last_seen_at: z.string().nullable(),
+});
+export type WorkerStats = z.infer<typeof workerStatsSchema>;
+
+export const teamWorkersSchema = z.object({
+  workers: z.array(workerStatsSchema),
+  /** Why there are no figures (not signed in, offline); null when the team's queue was read. */
+  message: z.string().nullable(),
+});
+
 export const statsSchema = z.object({
   since_ms: z.number(),
   jobs: z.object({
@@ -153,6 +169,8 @@ export type CleanupItem = z.infer<typeof cleanupItemSchema>;
 
 export const monitoringCalls = {
   'monitoring.stats': call(z.object({ sinceMs: z.number().int().min(1).max(365 * 86_400_000).optional() }).strict(), statsSchema),
+  /** The same figures per team worker, read from the team's Supabase; empty with a reason where it cannot be read. */
+  'monitoring.workers': call(z.object({ sinceMs: z.number().int().min(1).max(365 * 86_400_000).optional() }).strict(), teamWorkersSchema),
   'monitoring.series': call(z.object({ range: chartRangeSchema }).strict(), seriesSchema),
   'monitoring.alerts': call(empty, alertsSchema),
   'monitoring.rules': call(empty, alertRulesSchema),

@@ -4,6 +4,8 @@ import type { monitoringCalls } from '../../shared/monitoring-contract';
 import { listAlerts, readAlertRules, writeAlertRules } from '../monitoring/alerts';
 import { estimateImport, queueRemaining } from '../monitoring/estimates';
 import { computeSeries, computeStats, rangeSpec } from '../monitoring/metrics';
+import { workerStats } from '../monitoring/worker-stats';
+import { toAppError } from '../../shared/errors';
 import { cleanUp, cleanupPlan, projectStorage, storageUsage } from '../monitoring/storage';
 import type { Services } from '../services';
 import type { Handlers } from './handlers';
@@ -40,6 +42,16 @@ export function createMonitoringHandlers(services: Services): MonitoringHandlers
   };
   return {
     'monitoring.stats': ({ sinceMs }) => stats(sinceMs ?? defaultWindowMs),
+    'monitoring.workers': async ({ sinceMs }) => {
+      if (services.sync.session.storedUser() === null) {
+        return { workers: [], message: 'Sign in to the team’s Supabase project (Cloud sync) to see its workers.' };
+      }
+      try {
+        return { workers: workerStats(await services.team.list(), sinceMs ?? defaultWindowMs, Date.now()), message: null };
+      } catch (error) {
+        return { workers: [], message: toAppError(error).message };
+      }
+    },
     'monitoring.series': ({ range }) => {
       const sample = monitoring.lastSample();
       const value = (column: string) => (typeof sample?.[column] === 'number' ? sample[column] : null);

@@ -1,5 +1,5 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import type { CleanupItem, Stats } from '../../shared/monitoring-contract';
+import type { CleanupItem, Stats, WorkerStats } from '../../shared/monitoring-contract';
 import { StillframeError } from '../../shared/errors';
 import { createMonitoringHandlers } from '../api/monitoring-handlers';
 import type { Services } from '../services';
@@ -50,13 +50,22 @@ function statsText(stats: Stats): string {
   ].join('\n');
 }
 
+function workerText(worker: WorkerStats): string {
+  const { jobs } = worker;
+  return `Worker ${worker.worker_id}: ${jobs.done} done, ${jobs.failed} failed, ${jobs.dead} dead, ${jobs.processing} running; p50 ${seconds(worker.processing_ms.p50)}, p95 ${seconds(worker.processing_ms.p95)}`;
+}
+
 /** `stillframe stats [--since DURATION] [--json]`: the Monitoring view's figures for scripts (default: the last 24 h). */
 export async function statsCommand(services: Services, args: string[], io: CliIO): Promise<number> {
   const { values, positionals } = parse(args, { since: { type: 'string' } });
   if (positionals.length > 0) throw usageError('stats takes no arguments, only --since DURATION and --json.');
   const sinceMs = values.since === undefined ? undefined : parseDuration(values.since);
-  const stats = await createMonitoringHandlers(services)['monitoring.stats'](sinceMs === undefined ? {} : { sinceMs });
-  io.out(values.json ? JSON.stringify(stats) : statsText(stats));
+  const handlers = createMonitoringHandlers(services);
+  const window = sinceMs === undefined ? {} : { sinceMs };
+  const stats = await handlers['monitoring.stats'](window);
+  // With team workers, the same figures per worker from the team's Supabase (none when not signed in).
+  const team = await handlers['monitoring.workers'](window);
+  io.out(values.json ? JSON.stringify({ ...stats, workers: team.workers }) : [statsText(stats), ...team.workers.map(workerText)].join('\n'));
   return 0;
 }
 

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLoomStandIn } from '../loom/loom-stand-in';
 import { mediaDir } from '../test-support/temp-library';
+import type { WorkerStats } from '../../shared/monitoring-contract';
 import type { RemoteJob } from '../../shared/worker-contract';
 import { createProject } from '../library/projects';
 import { realClip } from '../media/test-clips';
@@ -56,6 +57,9 @@ describe('stillframe ingest --remote and jobs --remote', () => {
     expect(jobs.filter((job) => job.source_type === 'loom').length).toBe(1);
     const text = await cli(['jobs', '--remote', '--library', device.libraryDir], env);
     expect(text.out).toContain(jobs[0]?.worker_id ?? 'worker');
+    // Monitoring's figures per worker come from the same queue.
+    const stats = JSON.parse((await cli(['stats', '--json', '--library', device.libraryDir], env)).out) as { workers: WorkerStats[] };
+    expect(stats.workers.map((worker) => [worker.worker_id, worker.jobs.done, worker.processing_ms.p50 !== null])).toEqual([[jobs[0]?.worker_id, 3, true]]);
 
     expect((await cli(['sync', '--library', device.libraryDir], env)).code).toBe(0);
     const frames = await cli(['frames', '--project', 'Warehouse', '--batch', 'Dock', '--json', '--library', device.libraryDir], env);

@@ -6,6 +6,7 @@ import { useLiveQuery } from '../use-refresh';
 import { AlertsList } from './AlertsList';
 import { Chart } from './Chart';
 import { useMonitoring } from './monitoring-store';
+import { TeamWorkers } from './TeamWorkers';
 
 const ranges: { range: ChartRange; label: string; spanMs: number }[] = [
   { range: 'hour', label: 'Last hour', spanMs: 3_600_000 },
@@ -147,6 +148,7 @@ export function MonitoringView() {
       ) : (
         <p>Loading…</p>
       )}
+      <TeamWorkers spanMs={spanMs} />
     </section>
   );
 }
