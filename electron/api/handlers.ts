@@ -84,7 +84,7 @@ export function createHandlers(services: Services): Handlers {
     },
     'ingest.check': (input) => checkIngest(db, services.ingestSettings, input),
     'videos.list': ({ batchId }) => listVideos(db, batchId),
-    'frames.list': ({ batchId, offset, limit }) => listFrames(db, batchId, offset, limit),
+    'frames.list': ({ batchId, offset, limit, after }) => listFrames(db, batchId, offset, limit, after),
     'frames.get': ({ id }) => getFrame(db, id),
     'frames.delete': ({ ids }) => {
       purgeDeletedFrames(db, paths);
