@@ -6,7 +6,9 @@ import { preloadThumbnails } from './thumbnails';
 import { tilesOnFirstScreen } from './views/FrameGrid';
 
 const firstPage = 300;
+/** Later pages double up to the host's limit: a 50,000-frame batch arrives in six round trips, not twenty. */
 const laterPage = 2500;
+const largestPage = 20_000;
 
 type FramePage = Awaited<ReturnType<typeof firstFrames>>;
 const prefetched = new Map<string, { page: Promise<FramePage>; at: number }>();
@@ -70,6 +72,7 @@ export function useBatchFrames(batchId: string, wanted = true): BatchFrames {
       let loaded = first.frames;
       if (initial || loaded.length >= first.total) setState({ frames: loaded, total: first.total });
       let waited = !initial;
+      let pageSize = laterPage;
       while (loaded.length < first.total) {
         if (!waited) {
           // Let the first screen's thumbnails load before asking the host for the rest, unless the person is
@@ -84,7 +87,8 @@ export function useBatchFrames(batchId: string, wanted = true): BatchFrames {
         }
         const last = loaded.at(-1);
         const after = last ? { videoId: last.videoId, index: last.index } : undefined;
-        const page = await call('frames.list', { batchId, offset: loaded.length, limit: laterPage, after });
+        const page = await call('frames.list', { batchId, offset: loaded.length, limit: pageSize, after });
+        pageSize = Math.min(largestPage, pageSize * 2);
         if (mine !== generation) return;
         if (page.frames.length === 0) break;
         loaded = loaded.concat(page.frames);
