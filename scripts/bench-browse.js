@@ -220,6 +220,18 @@ try {
     await page.close();
     page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
     await openProject(page, host.url, 'Long');
+    // What the jump waits for: each frames.list round trip after the key, with its size.
+    await page.evaluate(() => {
+      const bridge = window.stillframe;
+      const invoke = bridge.invoke.bind(bridge);
+      window.__calls = [];
+      bridge.invoke = async (name, input) => {
+        const at = performance.now();
+        const result = await invoke(name, input);
+        if (name === 'frames.list') window.__calls.push({ at: Math.round(at - (window.__keyAt ?? at)), ms: Math.round(performance.now() - at), n: result.value?.frames.length });
+        return result;
+      };
+    });
     await page.locator('[role=listbox]').first().focus();
     await page.evaluate(() => window.addEventListener('keydown', () => (window.__keyAt = performance.now()), { capture: true, once: true }));
     await page.keyboard.press('End');
@@ -230,7 +242,11 @@ try {
     }, lastTile, { polling: 'raf', timeout: 120_000 })).jsonValue()));
   }
   results.jumps = jumps;
+  results.jumpCalls = await page.evaluate(() => window.__calls.filter((c) => c.at >= 0));
   results.jump = median(jumps);
+  // Back to the top of the long batch, then 300 wheel turns down it: every frame is loaded by now.
+  await page.locator('[role=listbox]').first().evaluate((el) => (el.scrollTop = 0));
+  await page.waitForTimeout(500);
   results.longScroll = await scrollWhole(page, page.locator('[role=listbox]').first(), 300);
   results.longHeap = await heapMb(page);
 
@@ -245,6 +261,16 @@ try {
   }
   results.lists = lists;
   results.list = median(lists);
+  // Of which the host's answer: the projects.list call alone, timed in the page.
+  results.listCalls = await page.evaluate(async () => {
+    const times = [];
+    for (let i = 0; i < 5; i++) {
+      const at = performance.now();
+      await window.stillframe.invoke('projects.list', {});
+      times.push(Math.round(performance.now() - at));
+    }
+    return times.sort((a, b) => a - b);
+  });
 
   const naive = await startNaivePage();
   const plain = await browser.newPage({ viewport: { width: 1400, height: 900 } });
@@ -275,5 +301,7 @@ console.log(`most thumbnails in the DOM         ${String(r.scroll.maxNodes).padS
 console.log(`JS heap before / after scrolling   ${r.heapBefore.toFixed(1).padStart(6)} / ${r.heap.toFixed(1)} MB (${r.scroll.px.toLocaleString()} px)   naive after: ${r.naiveHeap.toFixed(1)} MB   ${(r.heap / r.naiveHeap).toFixed(2)}`);
 console.log(`batch sections loaded after scrolling the top one: ${r.sectionsLoaded} of ${batchCount}`);
 console.log(`jump to the end of ${longBatch.toLocaleString()} frames  ${String(r.jump).padStart(6)} ms   (median of ${r.jumps.join(', ')}; target < 300 ms)`);
+console.log(`  frames.list after the key (starts at ms: took ms × frames): ${r.jumpCalls.map((c) => `${c.at}: ${c.ms}×${c.n}`).join(', ')}`);
 console.log(`  then 300 wheel turns there: p95 ${r.longScroll.p95.toFixed(1)} ms, ${r.longScroll.over50} of ${r.longScroll.frames} frames over 50 ms, heap ${r.longHeap.toFixed(1)} MB`);
 console.log(`project list of ${projectCount}, navigation to all cards   ${String(r.list).padStart(6)} ms   (median of ${r.lists.join(', ')}; target < 200 ms)`);
+console.log(`  of which the projects.list call: median ${r.listCalls[2]} ms (${r.listCalls.join(', ')})`);
