@@ -168,6 +168,32 @@ function screenOf(box, image) {
   return { x: box.x + (box.width - size.width * scale) / 2 + image.x * scale, y: box.y + (box.height - size.height * scale) / 2 + image.y * scale };
 }
 
+/**
+ * With BENCH_PROFILE=1, a CPU profile of the page around `work`: the functions that took the most time of their own,
+ * so a missed target names what bounds it.
+ */
+async function profiled(page, label, work) {
+  if (!process.env.BENCH_PROFILE) return work();
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Profiler.enable');
+  await cdp.send('Profiler.setSamplingInterval', { interval: 200 });
+  await cdp.send('Profiler.start');
+  const result = await work();
+  const { profile } = await cdp.send('Profiler.stop');
+  const self = new Map();
+  const byId = new Map(profile.nodes.map((node) => [node.id, node]));
+  const dt = profile.timeDeltas;
+  profile.samples.forEach((id, i) => {
+    const { callFrame } = byId.get(id);
+    const name = `${callFrame.functionName || '(anonymous)'} ${path.basename(callFrame.url)}:${callFrame.lineNumber + 1}`;
+    self.set(name, (self.get(name) ?? 0) + (dt[i] ?? 0) / 1000);
+  });
+  const total = [...self.values()].reduce((a, b) => a + b, 0);
+  profiles.push(`${label} (${total.toFixed(0)} ms sampled): ${[...self].sort((a, b) => b[1] - a[1]).slice(0, 8).map(([name, ms]) => `${name} ${ms.toFixed(0)} ms`).join('; ')}`);
+  return result;
+}
+const profiles = [];
+
 /** Milliseconds from the key press (in the page) to the second animation frame after it, and to "Saved". */
 async function timedKey(page, keys) {
   await page.evaluate(() => {
@@ -249,9 +275,9 @@ try {
   results.drag = await measureDrag(page, grab, { x: 240, y: 160 }, 'left');
   results.dragSaved = await page.getByRole('status', { name: 'Save state' }).textContent();
   results.dragged = await page.getByText(/^(Box at|Point at|\d+ points)/).textContent({ timeout: 5000 }).catch(() => "nothing selected");
-  results.pan = await measureDrag(page, screenOf(box, { x: 300, y: 300 }), { x: 400, y: 200 }, 'middle');
+  results.pan = await profiled(page, 'pan', () => measureDrag(page, screenOf(box, { x: 300, y: 300 }), { x: 400, y: 200 }, 'middle'));
   await page.keyboard.press('0');
-  results.zoom = await measureZoom(page, screenOf(box, { x: size.width / 2, y: size.height / 2 }));
+  results.zoom = await profiled(page, 'zoom', () => measureZoom(page, screenOf(box, { x: size.width / 2, y: size.height / 2 })));
 
   // Select all, drag the first shape (and with it all of them), then undo and redo: each timed from the key press
   // in the page to the second animation frame after it (the canvas has drawn the result), and to "Saved".
@@ -259,10 +285,10 @@ try {
   await page.waitForTimeout(300);
   await page.keyboard.press('Control+a');
   results.selected = await page.getByText(/^\d[\d,]* shapes selected/).textContent({ timeout: 5000 }).catch(() => 'no count shown');
-  results.moveAll = await measureDrag(page, grab, { x: 120, y: 80 }, 'left');
+  results.moveAll = await profiled(page, 'drag all', () => measureDrag(page, grab, { x: 120, y: 80 }, 'left'));
   results.moveAllSaved = await waitSaved(page);
-  results.undo = await timedKey(page, 'Control+z');
-  results.redo = await timedKey(page, 'Control+Shift+z');
+  results.undo = await profiled(page, 'undo', () => timedKey(page, 'Control+z'));
+  results.redo = await profiled(page, 'redo', () => timedKey(page, 'Control+Shift+z'));
   results.afterRedo = await page.evaluate(async (input) => {
     const result = await window.stillframe.invoke('shapes.list', { frameId: input.frameId });
     const moved = result.value.filter((shape) => shape.points[0] !== input.original.find((o) => o.id === shape.id)?.points[0]).length;
@@ -326,4 +352,5 @@ console.log(`undo the move of all: drawn ${ms(r.undo.drawn)} after the key, save
 console.log(`redo it:              drawn ${ms(r.redo.drawn)} after the key, saved after ${r.redo.saved} ms   (target < 100 ms)`);
 console.log(`after redo, the library has: ${r.afterRedo}`);
 console.log(`after the first drag, the panel says: ${r.dragged}; save state: ${r.dragSaved}`);
+for (const line of profiles) console.log(`profile, ${line}`);
 console.log(`machine: ${cpus().length} cores, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
