@@ -13,7 +13,9 @@ import {
   colorOf,
   handleSize,
   paintGroups,
+  noSelection,
   paintOverlay,
+  paintSelection,
   paintTags,
   sameShapesExcept,
   tagFont,
@@ -151,6 +153,8 @@ export function AnnotationCanvas({ image }: { image: HTMLImageElement | null }) 
   const [caches] = useState(() => ({
     image: new BitmapCache(() => imageLayer.current?.batchDraw()),
     shapes: new BitmapCache(() => shapesLayer.current?.batchDraw()),
+    // A drag of several shapes: the selection only moves, so after its first frames it is one bitmap, shifted.
+    moving: new BitmapCache(() => overlayLayer.current?.batchDraw()),
   }));
   const overlayLayer = useRef<Konva.Layer>(null);
   const handles = useRef<RectHandles | null>(null);
@@ -293,11 +297,28 @@ export function AnnotationCanvas({ image }: { image: HTMLImageElement | null }) 
       if (traced.selected !== selected || traced.labels !== labels) {
         selectionPaint.current = { selected, labels, paint: buildSelection(selected, labels) };
       }
+      const { paint } = selectionPaint.current;
+      const { frame: size, viewport } = state;
+      const throughCache = moving !== null && selected.length > 1 && size !== null;
+      if (throughCache) {
+        const ctx = context._context;
+        const pad = (handleSize * 2) / viewport.scale;
+        ctx.save();
+        ctx.translate(moving.offset?.x ?? 0, moving.offset?.y ?? 0);
+        ctx.lineJoin = 'round';
+        caches.moving.draw(ctx, paint, { x: -pad, y: -pad, width: size.width + pad * 2, height: size.height + pad * 2 }, (target) => {
+          target.lineJoin = 'round';
+          paintSelection(target, paint, viewport.scale);
+        });
+        ctx.restore();
+      } else {
+        caches.moving.clear();
+      }
       paintOverlay(context._context, {
-        scale: state.viewport.scale,
+        scale: viewport.scale,
         labels,
         selected,
-        selection: selectionPaint.current.paint,
+        selection: throughCache ? noSelection : paint,
         offset: moving?.offset ?? { x: 0, y: 0 },
         handles: editableSelection(state) !== null,
         vertex: state.vertex,
@@ -308,7 +329,7 @@ export function AnnotationCanvas({ image }: { image: HTMLImageElement | null }) 
         tagAt: only && !dragging ? (tagsOf(state).get(only.id) ?? null) : null,
       });
     },
-    [labelsById, selectedShapes, tagsOf],
+    [caches, labelsById, selectedShapes, tagsOf],
   );
 
   const redrawOverlay = () => overlayLayer.current?.batchDraw();
@@ -379,6 +400,7 @@ export function AnnotationCanvas({ image }: { image: HTMLImageElement | null }) 
       stage.current = null;
       caches.image.clear();
       caches.shapes.clear();
+      caches.moving.clear();
     };
   }, [caches, paintImage, paintShapes, paintEdits]);
 

@@ -209,6 +209,8 @@ export interface SelectionPaint {
   points: Map<string, number[]>;
 }
 
+export const noSelection: SelectionPaint = { groups: [], points: new Map() };
+
 /**
  * Built once per selection (not per frame): a drag of 5,000 selected polygons then repaints a few paths under a
  * moving transform, where tracing every shape on every frame cost a quarter of a second.
@@ -237,7 +239,7 @@ export function buildSelection(selected: readonly Shape[], labels: ReadonlyMap<s
 }
 
 /** Fills first, then a dark outline under each colour's line, so the selection reads on light and dark footage. */
-function paintSelection(ctx: CanvasRenderingContext2D, paint: SelectionPaint, scale: number): void {
+export function paintSelection(ctx: CanvasRenderingContext2D, paint: SelectionPaint, scale: number): void {
   for (const group of paint.groups) {
     if (group.fill === null) continue;
     ctx.fillStyle = group.fill;
