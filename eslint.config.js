@@ -40,7 +40,7 @@ export default tseslint.config(
   {
     // Only the Electron-facing files may import electron; everything else must run under plain Node (CLI, browser host, tests).
     files: ['electron/**/*.ts'],
-    ignores: ['electron/main.ts', 'electron/preload.ts', 'electron/media-protocol.ts', 'electron/window-security.ts'],
+    ignores: ['electron/main.ts', 'electron/preload.ts', 'electron/media-protocol.ts', 'electron/window-security.ts', 'electron/desktop-notifications.ts'],
     rules: { 'no-restricted-imports': ['error', { paths: ['electron'] }] },
   },
   {

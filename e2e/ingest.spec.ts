@@ -76,3 +76,42 @@ test('a person drops three real videos and a fake one onto a project and watches
   await again.getByRole('button', { name: 'Import' }).click();
   await expect(page.getByRole('dialog', { name: 'Import finished with problems' })).toContainText('already in this batch');
 });
+
+test('what is not a video is refused before a batch is made, and a failed video can be removed', async ({ app }, testInfo) => {
+  const { page } = app;
+  await page.getByRole('button', { name: 'Create your first project' }).click();
+  await page.getByRole('dialog', { name: 'New project' }).getByLabel('Project name').fill('Shelf audit');
+  await page.getByRole('button', { name: 'Create project' }).click();
+
+  const text = testInfo.outputPath('notes.txt');
+  writeFileSync(text, 'these are my notes');
+  await dropFiles(page, [{ name: 'notes.txt', file: text }]);
+  const none = page.getByRole('dialog', { name: 'None of these is a video' });
+  await expect(none).toContainText('Not videos, left out: notes.txt');
+  await expect(none.getByRole('button', { name: 'Import' })).toBeDisabled();
+  await none.getByRole('button', { name: 'Cancel' }).click();
+
+  const renamed = testInfo.outputPath('notes.mp4');
+  writeFileSync(renamed, 'these are my notes, not a video');
+  await dropFiles(page, [{ name: 'notes.mp4', file: renamed }]);
+  const dialog = page.getByRole('dialog', { name: 'Import 1 video into “Shelf audit”' });
+  await dialog.getByLabel('Batch name').fill('Oops');
+  await dialog.getByRole('button', { name: 'Import' }).click();
+  await expect(dialog.getByRole('alert')).toContainText('Nothing was imported: “notes.mp4”: This file is not a video that FFmpeg can read.');
+  await dialog.getByRole('button', { name: 'Cancel' }).click();
+  await expect(page.getByRole('region', { name: 'Batch Oops' })).toHaveCount(0);
+
+  await dropFiles(page, [
+    { name: 'notes.mp4', file: renamed },
+    { name: 'milk.mkv', file: path.join(mediaDir, 'milk.mkv') },
+  ]);
+  const mixed = page.getByRole('dialog', { name: 'Import 2 videos into “Shelf audit”' });
+  await mixed.getByLabel('Batch name').fill('Mixed');
+  await mixed.getByRole('button', { name: 'Import' }).click();
+  await page.getByRole('dialog', { name: 'Import finished with problems' }).getByRole('button', { name: 'Close' }).click();
+  const videos = page.getByRole('region', { name: 'Batch Mixed' }).getByRole('list', { name: 'Videos in Mixed' });
+  await expect(videos.getByRole('listitem', { name: 'notes.mp4' })).toContainText('failed');
+  await videos.getByRole('button', { name: 'Remove notes.mp4' }).click();
+  await expect(videos.getByRole('listitem', { name: 'notes.mp4' })).toHaveCount(0);
+  await expect(videos.getByRole('listitem', { name: 'milk.mkv' })).toContainText('done', { timeout: 60_000 });
+});

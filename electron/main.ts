@@ -4,10 +4,12 @@ import { app, BrowserWindow, dialog, ipcMain, safeStorage, session, type IpcMain
 import { eventNames } from '../shared/contract';
 import { dispatch } from './api/dispatch';
 import { createHandlers } from './api/handlers';
+import { showAlertsAsNotifications } from './desktop-notifications';
 import { appEntryUrl, isAppUrl as isAppPage } from './app-scheme';
 import { contentSecurityPolicy } from './host/csp';
 import { defaultLibraryDir } from './library/paths';
 import { mediaScheme } from '../shared/media-url';
+import { videoExtensions } from '../shared/video-files';
 import { handleAppScheme, handleMediaScheme, registerAppSchemes } from './media-protocol';
 import { openServices, type Services } from './services';
 import { lockDownContents, lockDownSession } from './window-security';
@@ -79,7 +81,7 @@ async function start(): Promise<void> {
     const result = await dialog.showOpenDialog({
       title: 'Import videos',
       properties: ['openFile', 'multiSelections'],
-      filters: [{ name: 'Videos', extensions: ['mp4', 'mov', 'mkv', 'webm', 'avi', 'm4v', 'mpg', 'mpeg', 'ts', 'wmv', 'flv', '3gp'] }],
+      filters: [{ name: 'Videos', extensions: [...videoExtensions] }],
     });
     return result.canceled ? [] : result.filePaths;
   });
@@ -88,6 +90,7 @@ async function start(): Promise<void> {
     const result = await dialog.showOpenDialog({ title: 'Export into folder', properties: ['openDirectory', 'createDirectory'] });
     return result.canceled ? null : (result.filePaths[0] ?? null);
   });
+  showAlertsAsNotifications(services.events);
   for (const name of eventNames) {
     services.events.on(name, (payload) => {
       for (const window of BrowserWindow.getAllWindows()) window.webContents.send('stillframe:event', name, payload);

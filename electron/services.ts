@@ -8,9 +8,12 @@ import { createExtractionWorker } from './ingest/extraction-job';
 import { defaultIngestSettings, type IngestSettings } from './ingest/ingest';
 import { EventBus } from './events';
 import type { LoomSettings } from './loom/loom-api';
+import { createMonitoring, type Monitoring, type MonitoringOptions } from './monitoring/monitoring-service';
 import { ProcessingQueue, type QueueOptions } from './queue/queue';
 import { loomSettingsNow } from './settings/loom-key';
 import { environmentOnlySecrets, safeStorageSecrets, type SafeStorage, type SecretStore } from './settings/secret-store';
+import { SyncService } from './sync/sync-service';
+import { TeamProcessing } from './remote/team-processing';
 
 export interface ServiceOptions {
   libraryDir: string;
@@ -20,6 +23,9 @@ export interface ServiceOptions {
   startQueue?: boolean;
   /** Electron's, from main.ts. Without it (the CLI, `serve`) no secret is saved: the Loom key comes from LOOM_API_KEY. */
   safeStorage?: SafeStorage;
+  monitoring?: MonitoringOptions;
+  /** Where SUPABASE_URL / SUPABASE_ANON_KEY come from (the CLI's environment); default: this process's. */
+  env?: NodeJS.ProcessEnv;
 }
 
 /** Everything behind the API, for one library folder. Both hosts and the CLI build exactly this. */
@@ -30,6 +36,11 @@ export interface Services {
   queue: ProcessingQueue;
   ingestSettings: IngestSettings;
   secrets: SecretStore;
+  monitoring: Monitoring;
+  /** Sync with the person's Supabase project; its loop starts with the queue, in the hosts that stay up. */
+  sync: SyncService;
+  /** "Process on team workers": uploads to the team's Storage and jobs on its queue. */
+  team: TeamProcessing;
   /** The Loom settings for a request made now, with the key from the environment or else the one saved in the app. */
   loomSettings(): LoomSettings;
   /** Takes the library's queue lock, recovers interrupted jobs and starts processing. */
@@ -48,16 +59,32 @@ function concurrencyFromEnv(): number | undefined {
   return Number.isInteger(value) && value >= 1 && value <= 16 ? value : undefined;
 }
 
+/** STILLFRAME_SAMPLE_INTERVAL_MS samples the machine more often than once a minute (the end-to-end tests). */
+function sampleIntervalFromEnv(): number | undefined {
+  const value = Number(process.env.STILLFRAME_SAMPLE_INTERVAL_MS);
+  return Number.isInteger(value) && value >= 100 ? value : undefined;
+}
+
 export function openServices(options: ServiceOptions): Services {
   const paths = libraryPaths(options.libraryDir);
   for (const dir of [paths.root, paths.frames, paths.thumbs, paths.tmp]) mkdirSync(dir, { recursive: true });
   const db = openDatabase(paths.database);
   const events = new EventBus();
-  const ingestSettings = { ...defaultIngestSettings(), ...options.ingest };
+  const monitoring = createMonitoring(db, paths, events, { sampleIntervalMs: sampleIntervalFromEnv(), ...options.monitoring });
+  const configured = { ...defaultIngestSettings(), ...options.ingest };
+  // Every Loom request, from any caller, goes through this fetch and is recorded.
+  const ingestSettings = { ...configured, loom: { ...configured.loom, fetch: monitoring.meteredFetch(configured.loom.fetch) } };
   const secrets = options.safeStorage ? safeStorageSecrets(db, options.safeStorage, process.platform) : environmentOnlySecrets;
   const loomSettings = () => loomSettingsNow(ingestSettings.loom, secrets);
-  const { worker, cleanup } = createExtractionWorker(db, paths, loomSettings);
-  const queue = new ProcessingQueue(db, events, worker, cleanup, { concurrency: concurrencyFromEnv(), ...options.queue });
+  const { worker, cleanup } = createExtractionWorker(db, paths, loomSettings, monitoring.downloaded);
+  const queue = new ProcessingQueue(db, events, worker, cleanup, {
+    concurrency: concurrencyFromEnv(),
+    onAttemptEnded: monitoring.attemptEnded,
+    ...options.queue,
+  });
+  monitoring.attach(queue);
+  const sync = new SyncService({ db, paths, events, secrets, env: options.env });
+  const team = new TeamProcessing({ db, paths, events, sync });
   let releaseLock: (() => void) | null = null;
   const startQueue = () => {
     if (releaseLock) return;
@@ -65,6 +92,9 @@ export function openServices(options: ServiceOptions): Services {
     clearTemp(paths);
     purgeDeletedFrames(db, paths);
     queue.start();
+    monitoring.start();
+    sync.start();
+    team.start();
   };
   if (options.startQueue) startQueue();
   return {
@@ -74,10 +104,15 @@ export function openServices(options: ServiceOptions): Services {
     queue,
     ingestSettings,
     secrets,
+    monitoring,
+    sync,
+    team,
     loomSettings,
     startQueue,
     async close() {
-      await queue.stop();
+      monitoring.stop();
+      sync.stop();
+      await Promise.all([queue.stop(), team.stop(), sync.idle()]);
       releaseLock?.();
       db.close();
     },

@@ -11,8 +11,10 @@ import { DatabaseSync } from 'node:sqlite';
 const frameCount = Number(process.env.BENCH_FRAMES ?? 10_000);
 const shapesPerFrame = Number(process.env.BENCH_SHAPES_PER_FRAME ?? 10);
 const smallBatch = Math.min(1_000, Math.floor(frameCount / 10));
+const shapeCount = (frameCount * shapesPerFrame).toLocaleString();
 const cli = path.resolve('out/main/cli.js');
 const marker = 'BENCH_MAX_RSS_KB=';
+const cpuMarker = 'BENCH_CPU_MS=';
 
 /** The baseline, run as its own process: `node scripts/bench-export.js --naive LIBRARY BATCH|- OUT`. */
 function naiveCoco(library, batchName, out) {
@@ -75,11 +77,14 @@ function run(args) {
 function measure(args, runs) {
   let best = null;
   for (let i = 0; i < runs; i++) {
+    const command = args(i);
     const started = performance.now();
-    const result = run(args(i));
+    const result = run(command);
     const wallMs = performance.now() - started;
-    const rssKb = Number(result.stderr.split('\n').find((line) => line.startsWith(marker))?.slice(marker.length));
-    if (!best || wallMs < best.wallMs) best = { wallMs, rssMb: rssKb / 1024, runs };
+    const lines = result.stderr.split('\n');
+    const rssKb = Number(lines.find((line) => line.startsWith(marker))?.slice(marker.length));
+    const cpuMs = Number(lines.find((line) => line.startsWith(cpuMarker))?.slice(cpuMarker.length));
+    if (!best || wallMs < best.wallMs) best = { wallMs, cpuMs, rssMb: rssKb / 1024, runs };
   }
   return best;
 }
@@ -162,7 +167,8 @@ writeFileSync(
 process.on('exit', () => {
   let kb = process.resourceUsage().maxRSS;
   try { kb = Number(/VmHWM:\\s+(\\d+)/.exec(readFileSync('/proc/self/status', 'utf8'))[1]); } catch {}
-  process.stderr.write('\\n${marker}' + kb + '\\n');
+  const cpu = process.cpuUsage();
+  process.stderr.write('\\n${marker}' + kb + '\\n${cpuMarker}' + Math.round((cpu.user + cpu.system) / 1000) + '\\n');
 });
 `,
 );
@@ -171,6 +177,7 @@ console.log(`building a library of ${frameCount.toLocaleString()} frames with ${
 const scratch = mkdtempSync(path.join(tmpdir(), 'sf-export-out-'));
 const out = (name, i) => path.join(scratch, `${name}-${i}`);
 const source = path.join(scratch, 'stillframe-source');
+const kept = mkdtempSync(path.join(tmpdir(), 'sf-import-bench-'));
 const rows = [];
 let library = null;
 try {
@@ -178,6 +185,21 @@ try {
   const exportArgs = (name, format, ...extra) => (i) => [cli, 'export', '--library', library, '--project', 'Bench', '--format', format, '--out', out(name, i), '--json', ...extra];
   const naive = (batch, name) => (i) => [path.resolve('scripts/bench-export.js'), '--naive', library, batch, out(name, i)];
   run([cli, 'export', '--library', library, '--project', 'Bench', '--format', 'stillframe', '--images', 'link', '--out', source]);
+  // Import rows read the CVAT and COCO exports back into copies of the library's database without its shapes, so
+  // every image is a known frame and every shape is new: the parse, the plan and the inserts, not thumbnails.
+  for (const format of ['cvat', 'coco']) run([cli, 'export', '--library', library, '--project', 'Bench', '--format', format, '--images', 'none', '--out', path.join(kept, format)]);
+  const importArgs = (format, from, i) => {
+    const copy = path.join(kept, `library-${format}-${i}`);
+    rmSync(copy, { recursive: true, force: true });
+    mkdirSync(copy, { recursive: true });
+    const db = new DatabaseSync(path.join(library, 'stillframe.db'));
+    db.exec(`VACUUM INTO '${path.join(copy, 'stillframe.db').replaceAll("'", "''")}'`);
+    db.close();
+    const emptied = new DatabaseSync(path.join(copy, 'stillframe.db'));
+    emptied.exec('DELETE FROM shapes');
+    emptied.close();
+    return [cli, 'import', '--library', copy, '--project', 'Bench', '--format', format, '--from', from, '--json'];
+  };
   const cases = [
     ['COCO, images referenced (--images none)', exportArgs('coco-none', 'coco', '--images', 'none')],
     ['naive COCO: whole dataset in memory, JSON.stringify', naive('-', 'naive')],
@@ -189,11 +211,16 @@ try {
     ['Stillframe JSON, images hard-linked', exportArgs('stillframe', 'stillframe', '--images', 'link')],
     [`COCO, ${smallBatch.toLocaleString()}-frame batch, images referenced`, exportArgs('coco-small', 'coco', '--images', 'none', '--batch', 'One thousand')],
     [`naive COCO, ${smallBatch.toLocaleString()}-frame batch`, naive('One thousand', 'naive-small')],
+    ['CVAT XML, images referenced (--images none)', exportArgs('cvat-none', 'cvat', '--images', 'none')],
+    [`import that CVAT XML (frames matched, ${shapeCount} shapes new)`, (i) => importArgs('cvat', path.join(kept, 'cvat'), i)],
+    [`import that COCO file (frames matched, ${shapeCount} shapes new)`, (i) => importArgs('coco', path.join(kept, 'coco', 'annotations', 'instances.json'), i)],
     ['the CLI doing nothing (`projects`), for scale', () => [cli, 'projects', '--library', library]],
     // Import holds the parsed dataset in memory and makes every thumbnail with FFmpeg: once is enough.
     ['import the Stillframe JSON into an empty library', (i) => [cli, 'import', '--library', out('imported', i), '--project', 'Bench', '--format', 'stillframe', '--from', source], 1],
   ];
-  for (const [label, args, runs = 3] of cases) {
+  // BENCH_ONLY=regex runs only the rows whose label matches (the library is built all the same).
+  const only = process.env.BENCH_ONLY ? new RegExp(process.env.BENCH_ONLY, 'i') : null;
+  for (const [label, args, runs = 3] of cases.filter(([label]) => only === null || only.test(label))) {
     rows.push({ label, ...measure(args, runs) });
     for (const entry of readdirSync(scratch)) {
       if (path.join(scratch, entry) !== source) rmSync(path.join(scratch, entry), { recursive: true, force: true });
@@ -201,13 +228,23 @@ try {
   }
 } finally {
   rmSync(scratch, { recursive: true, force: true });
+  rmSync(kept, { recursive: true, force: true });
   if (library) rmSync(library, { recursive: true, force: true });
   rmSync(hookDir, { recursive: true, force: true });
 }
 
 console.log(`\n${frameCount.toLocaleString()} frames, ${(frameCount * shapesPerFrame).toLocaleString()} shapes; Node ${process.version}, ${cpus().length} cores; best of 3 runs unless noted\n`);
-console.log(`${'export'.padEnd(58)}${'wall'.padStart(10)}${'peak RSS'.padStart(12)}`);
+// CPU is the process's own user + system time: on a machine shared with other work it moves less than wall time.
+console.log(`${'export'.padEnd(62)}${'wall'.padStart(10)}${'CPU'.padStart(10)}${'peak RSS'.padStart(12)}`);
 for (const row of rows) {
   const note = row.runs === 1 ? '   (1 run)' : '';
-  console.log(`${row.label.padEnd(58)}${`${(row.wallMs / 1000).toFixed(2)} s`.padStart(10)}${`${row.rssMb.toFixed(0)} MB`.padStart(12)}${note}`);
+  const seconds = (ms) => `${(ms / 1000).toFixed(2)} s`.padStart(10);
+  console.log(`${row.label.padEnd(62)}${seconds(row.wallMs)}${seconds(row.cpuMs)}${`${row.rssMb.toFixed(0)} MB`.padStart(12)}${note}`);
+}
+const ratio = (key, importLabel, exportLabel) => {
+  const of = (label) => rows.find((row) => row.label.startsWith(label))?.[key] ?? Number.NaN;
+  return `${(of(importLabel) / of(exportLabel)).toFixed(2)}×`;
+};
+for (const key of ['wallMs', 'cpuMs']) {
+  console.log(`import ÷ export (${key === 'wallMs' ? 'wall' : 'CPU'}): CVAT XML ${ratio(key, 'import that CVAT', 'CVAT XML, images referenced')}, COCO ${ratio(key, 'import that COCO', 'COCO, images referenced')} (the goal: at most 2×)`);
 }

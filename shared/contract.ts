@@ -12,8 +12,12 @@ import {
 } from './domain';
 import { appErrorSchema } from './errors';
 import { defineCall } from './define-call';
+import { selectionCalls } from './selection-contract';
+import { monitoringCalls, monitoringEvents } from './monitoring-contract';
 import { settingsCalls } from './settings-contract';
+import { syncCalls, syncEvents } from './sync-contract';
 import { extractionOptionsSchema } from './sampling';
+import { processOnSchema, teamCalls, teamEvents } from './worker-contract';
 
 /**
  * The one API between the UI and the services. Both hosts (Electron IPC and the browser host's WebSocket)
@@ -50,6 +54,10 @@ export const calls = {
   ...annotationCalls,
   ...datasetCalls,
   ...settingsCalls,
+  ...selectionCalls,
+  ...monitoringCalls,
+  ...syncCalls,
+  ...teamCalls,
   'app.info': call(empty, appInfoSchema),
   'projects.list': call(empty, z.array(projectSchema)),
   'projects.create': call(z.object({ name: z.string().max(1000) }).strict(), projectSchema),
@@ -71,6 +79,8 @@ export const calls = {
         /** Loom share or folder links, checked by the host before any network request. */
         links: z.array(z.string().max(2048)).max(1_000).default([]),
         options: extractionOptionsSchema,
+        /** "Process on this computer" (the local queue) or "Process on team workers" (upload, then the team's queue). */
+        processOn: processOnSchema.default('this-computer'),
       })
       .strict()
       .refine((input) => input.paths.length + input.links.length > 0, { message: 'Give at least one file, folder or Loom link.' }),
@@ -94,6 +104,8 @@ export const calls = {
     z.object({ files: z.array(z.object({ name: z.string(), error: appErrorSchema.nullable() })) }),
   ),
   'videos.list': call(z.object({ batchId: idSchema }).strict(), z.array(videoSchema)),
+  /** Removes a failed or cancelled video that has no frames, with its jobs. */
+  'videos.delete': call(z.object({ id: idSchema }).strict(), z.object({ id: idSchema })),
   'frames.list': call(
     z
       .object({
@@ -135,6 +147,9 @@ export const events = {
   'job.updated': jobSchema,
   'queue.stats': queueStatsSchema,
   'export.progress': exportProgressSchema,
+  ...monitoringEvents,
+  ...syncEvents,
+  ...teamEvents,
 } as const;
 
 export type Events = typeof events;

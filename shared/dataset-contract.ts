@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { defineCall } from './define-call';
 import { idSchema } from './domain';
-import { exportFormats, importFormats } from './formats/dataset';
+import { datasetFormats, exportFormats, importFormats } from './formats/dataset';
 
 const call = defineCall;
 
@@ -11,7 +11,7 @@ const importFormatSchema = z.enum(importFormats);
 const imagesModeSchema = z.enum(['copy', 'link', 'none']);
 export type ImagesMode = z.infer<typeof imagesModeSchema>;
 
-const exportRequestSchema = z
+const exportRequestFields = z
   .object({
     projectId: idSchema,
     /** One batch only; omitted: the whole project. */
@@ -25,9 +25,13 @@ const exportRequestSchema = z
     skipEmpty: z.boolean().default(false),
     /** YOLO: polygons as segmentation lines instead of their boxes. */
     yoloSegments: z.boolean().default(false),
-    /** YOLO: share of images put in the validation split (0: no split). */
+    /** YOLO and COCO: share of images put in the validation split (0 and testRatio 0: no split). */
     valRatio: z.number().min(0).max(0.95).default(0),
-    /** YOLO: the split's seed; the same seed always picks the same images. */
+    /** YOLO and COCO: share of images put in the test split. */
+    testRatio: z.number().min(0).max(0.95).default(0),
+    /** Whole videos to one split each (no near-identical frames on both sides), or frames one by one. */
+    splitBy: z.enum(['video', 'frame']).default('video'),
+    /** YOLO and COCO: the split's seed; the same seed always picks the same images. */
     seed: z.number().int().min(0).max(0xffffffff).default(0),
     /** Write into a folder that already holds files (only the dataset's own files and folders are replaced). */
     force: z.boolean().default(false),
@@ -35,8 +39,15 @@ const exportRequestSchema = z
     exportId: idSchema.optional(),
   })
   .strict();
+/** A split must leave some images for training; the one rule for every request that exports. */
+const leavesTraining = [
+  (request: { valRatio: number; testRatio: number }) => request.valRatio + request.testRatio < 1,
+  { message: 'The validation and test shares must leave some images for training.' },
+] as const;
+const exportRequestSchema = exportRequestFields.refine(...leavesTraining);
 export type ExportRequest = z.output<typeof exportRequestSchema>;
 
+const splitPartsSchema = z.object({ train: z.number(), val: z.number(), test: z.number() });
 const reasonCountSchema = z.object({ reason: z.string(), count: z.number() });
 const noteSchema = z.object({ item: z.string(), message: z.string() });
 
@@ -59,7 +70,19 @@ const exportSummarySchema = z.object({
   skipped: z.array(reasonCountSchema),
   /** Shapes written in another form than they have (a polygon as its box, points as keypoints), per reason. */
   converted: z.array(reasonCountSchema),
-  split: z.object({ train: z.number(), val: z.number() }).nullable(),
+  split: z
+    .object({
+      train: z.number(),
+      val: z.number(),
+      test: z.number(),
+      splitBy: z.enum(['video', 'frame']),
+      /** The share of images each split got, beside the ratios asked for. */
+      achieved: splitPartsSchema,
+      requested: splitPartsSchema,
+      /** Per split, images that come from a video which also feeds another split (0 when split by video). */
+      sharedVideoImages: splitPartsSchema,
+    })
+    .nullable(),
   durationMs: z.number(),
 });
 export type ExportSummary = z.infer<typeof exportSummarySchema>;
@@ -76,16 +99,26 @@ export type ExportProgress = z.infer<typeof exportProgressSchema>;
 const importRequestSchema = z
   .object({
     projectId: idSchema,
+    /** `auto`: the import finds out, and says in `found` what it found. */
     format: importFormatSchema,
-    /** The dataset: its folder, or its annotation file (COCO or Stillframe JSON, YOLO data.yaml). */
+    /** The dataset: its folder, its annotation file (annotations.xml, data.yaml, a JSON export), or a .zip of either. */
     from: z.string().min(1).max(4096),
+    /** The folder the images are in, when not where the format's tools put them (Label Studio's, for one). */
+    images: z.string().min(1).max(4096).optional(),
+    /** CVAT for video: the video the tracks were drawn on; the annotated frames are cut from it. */
+    video: z.string().min(1).max(4096).optional(),
     /** Report what would change and write nothing. */
     dryRun: z.boolean().default(false),
+    /** Chosen by the caller: names this import to `datasets.cancelImport`. */
+    importId: idSchema.optional(),
   })
   .strict();
 
 const importSummarySchema = z.object({
-  format: importFormatSchema,
+  /** The format read: the one asked for, or the one `auto` found. */
+  format: z.enum(datasetFormats),
+  /** The format and layout found, in words: "COCO annotations/instances_val2017.json, images in val2017/". */
+  found: z.string(),
   dryRun: z.boolean(),
   images: z.object({
     total: z.number(),
@@ -107,6 +140,8 @@ const importSummarySchema = z.object({
     clamped: z.number(),
     skipped: z.number(),
   }),
+  /** Shapes read in another form than the dataset gives them (RLE masks as traced polygons or boxes), per reason. */
+  converted: z.array(reasonCountSchema),
   /** What could not be imported, item by item (at most 200; `moreProblems` counts the rest). */
   problems: z.array(noteSchema),
   moreProblems: z.number(),
@@ -122,7 +157,7 @@ export type ImportSummary = z.infer<typeof importSummarySchema>;
  * written into a private temporary folder and then fetched from `downloadPath(downloadId)`, which streams it and
  * removes it.
  */
-const downloadRequestSchema = exportRequestSchema.omit({ outDir: true, zip: true, force: true }).strict();
+const downloadRequestSchema = exportRequestFields.omit({ outDir: true, zip: true, force: true }).strict().refine(...leavesTraining);
 export type DownloadRequest = z.output<typeof downloadRequestSchema>;
 
 const preparedDownloadSchema = z.object({
@@ -155,4 +190,6 @@ export const datasetCalls = {
   'datasets.preview': call(z.object({ projectId: idSchema, batchId: idSchema.optional() }).strict(), exportPreviewSchema),
   /** Long-running like `datasets.export`, with the same progress events. */
   'datasets.prepareDownload': call(downloadRequestSchema, preparedDownloadSchema),
+  /** A cancelled import writes nothing. */
+  'datasets.cancelImport': call(z.object({ importId: idSchema }).strict(), z.object({ cancelled: z.boolean() })),
 } as const;

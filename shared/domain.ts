@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { appErrorSchema } from './errors';
+import { selectionSchema } from './frame-selection';
 import { samplingSchema } from './sampling';
+import { teamVideoStateSchema } from './worker-contract';
 
 export const idSchema = z.string().min(1).max(64);
 
@@ -48,6 +50,8 @@ export const videoSchema = z.object({
   progress: z.number(),
   /** Its extraction job's notice (see jobSchema): why it is not moving right now. */
   notice: z.string().nullable(),
+  /** Set while its job waits out the backoff after a failed attempt: the attempt coming next, of how many. */
+  retry: z.object({ attempt: z.number(), of: z.number() }).nullable(),
   durationMs: z.number().nullable(),
   width: z.number().nullable(),
   height: z.number().nullable(),
@@ -57,6 +61,8 @@ export const videoSchema = z.object({
   frameCount: z.number(),
   jobId: idSchema.nullable(),
   createdAt: z.number(),
+  /** Set while the video's upload or job is with the team's workers ("Process on team workers"). */
+  team: teamVideoStateSchema.nullable().optional(),
 });
 export type Video = z.infer<typeof videoSchema>;
 
@@ -98,6 +104,7 @@ export const jobSchema = z.object({
   notice: z.string().nullable(),
   sampling: samplingSchema,
   maxFrames: z.number().nullable(),
+  selection: selectionSchema.nullable(),
   createdAt: z.number(),
 });
 export type Job = z.infer<typeof jobSchema>;

@@ -12,6 +12,8 @@ export const errorCodes = [
   'not-a-video',
   'file-too-large',
   'file-missing',
+  'file-unreadable',
+  'disk-full',
   'ffmpeg-missing',
   'extraction-failed',
   'cancelled',
@@ -23,8 +25,30 @@ export const errorCodes = [
   'unsafe-address',
   'not-downloadable',
   'no-secure-storage',
+  'sign-in-required',
+  'sync-not-set-up',
   'internal',
 ] as const;
+
+/**
+ * Failures that another attempt in a few seconds cannot fix: a job failing with one of these ends at once (the person
+ * can still retry it by hand once they have fixed the cause).
+ */
+export const permanentErrorCodes: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
+  'invalid-input',
+  'not-found',
+  'not-a-video',
+  'file-too-large',
+  'file-missing',
+  'file-unreadable',
+  'disk-full',
+  'ffmpeg-missing',
+  'cancelled',
+  'access-denied',
+  'password-required',
+  'unsafe-address',
+  'not-downloadable',
+]);
 
 export const errorCodeSchema = z.enum(errorCodes);
 export type ErrorCode = z.infer<typeof errorCodeSchema>;

@@ -11,6 +11,14 @@ describe('names', () => {
     expect(() => validateBatchName('tab\there')).toThrow('control characters');
   });
 
+  it('refuses invisible and text-direction characters, keeps joiners, and stores names in NFC', () => {
+    expect(() => validateBatchName('Shelf\u202E1')).toThrow('invisible or text-direction characters (it has U+202E)');
+    expect(() => validateProjectName('Shelf\u200B1')).toThrow('(it has U+200B)');
+    expect(() => validateBatchName('\u2066Shelf\u2069')).toThrow('U+2066');
+    expect(validateBatchName('👨\u200D👩\u200D👧')).toBe('👨\u200D👩\u200D👧');
+    expect(validateBatchName('Cafe\u0301')).toBe('Café');
+  });
+
   it('counts characters, not UTF-16 units, so 50 emoji are a valid batch name', () => {
     expect(validateBatchName('🎥'.repeat(50))).toBe('🎥'.repeat(50));
   });

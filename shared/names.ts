@@ -14,6 +14,16 @@ function checkName(kind: 'project' | 'batch', raw: string, max: number): string 
   if (/[\u0000-\u001f\u007f]/.test(name)) {
     throw new StillframeError('invalid-input', `${Kind} name cannot contain control characters.`);
   }
+  // Invisible and text-direction characters (U+200B, U+202E …) let one name pose as another. Joiners stay: scripts
+  // such as Persian and emoji sequences need them.
+  const hidden = /(?![\u200c\u200d])\p{Cf}/u.exec(name)?.[0];
+  if (hidden !== undefined) {
+    const codePoint = `U+${(hidden.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0')}`;
+    throw new StillframeError(
+      'invalid-input',
+      `${Kind} name cannot contain invisible or text-direction characters (it has ${codePoint}), which can make it look like another name.`,
+    );
+  }
   return name;
 }
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { selectionSchema } from './frame-selection';
 
 /** How frames are picked from a video. Timestamps are always the source frame's real pts, never index × rate. */
 export const samplingSchema = z.discriminatedUnion('mode', [
@@ -14,6 +15,8 @@ export const extractionOptionsSchema = z.object({
   maxFrames: z.number().int().positive().max(1_000_000).optional(),
   /** JPEG quality as FFmpeg's -q:v scale, 2 (best) to 31 (worst). */
   jpegQuality: z.number().int().min(2).max(31).default(3),
+  /** Which of the sampled frames are kept (near-duplicates, blur, the N most diverse); omitted: all of them. */
+  selection: selectionSchema.optional(),
 });
 export type ExtractionOptions = z.infer<typeof extractionOptionsSchema>;
 

@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, symlinkSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { EventPayload } from '../../shared/contract';
@@ -8,6 +8,23 @@ import { apiClient } from '../test-support/api-client';
 import { openTestServices, tempLibraryDir } from '../test-support/temp-library';
 
 describe('the dataset calls', () => {
+  it('refuse an export folder inside the library (tmp/ is emptied at start, frames/ belongs to videos) and a relative one', async () => {
+    const services = openTestServices();
+    const { project } = await seedProject(services);
+    const { attempt } = apiClient(services);
+    for (const outDir of [services.paths.tmp, path.join(services.paths.frames, 'export'), services.paths.root, path.join(services.paths.root, 'new', 'deeper')]) {
+      const result = await attempt('datasets.export', { projectId: project.id, format: 'coco', outDir });
+      expect(result, outDir).toMatchObject({ ok: false, error: { code: 'invalid-input', message: expect.stringContaining('outside the Stillframe library') } });
+    }
+    expect(existsSync(path.join(services.paths.root, 'new'))).toBe(false);
+    const linked = path.join(tempLibraryDir(), 'link-to-library');
+    symlinkSync(services.paths.root, linked);
+    expect(await attempt('datasets.export', { projectId: project.id, format: 'coco', outDir: path.join(linked, 'tmp') })).toMatchObject({ ok: false });
+    const relative = await attempt('datasets.export', { projectId: project.id, format: 'coco', outDir: 'datasets/run-1' });
+    expect(relative).toMatchObject({ ok: false, error: { code: 'invalid-input', message: expect.stringContaining('must be a full path') } });
+    expect(await attempt('datasets.import', { projectId: project.id, format: 'coco', from: 'datasets/run-1' })).toMatchObject({ ok: false, error: { code: 'invalid-input' } });
+  });
+
   it('export with progress events named by the caller, can be cancelled by that name, and import announces the change', async () => {
     const services = openTestServices();
     const { project } = await seedProject(services);

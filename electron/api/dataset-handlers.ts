@@ -1,18 +1,34 @@
+import path from 'node:path';
 import type { datasetCalls } from '../../shared/dataset-contract';
 import { StillframeError } from '../../shared/errors';
-import { exportPreview, prepareDownload } from '../datasets/download';
-import { exportDataset, type ExportHooks } from '../datasets/export';
-import { importDataset } from '../datasets/import';
+import type { ExportHooks } from '../datasets/export';
+import { isInLibrary } from '../library/paths';
 import { getProject } from '../library/projects';
 import type { Services } from '../services';
 import type { Handlers } from './handlers';
 
 export type DatasetHandlers = Pick<Handlers, keyof typeof datasetCalls>;
 
-/** The dataset calls over the services; createHandlers spreads them into the contract's implementation. */
+/**
+ * A relative path would resolve against whatever folder the host process started in (the browser host's, not the
+ * person's), so every host passes absolute paths; the CLI resolves its flags against the shell's folder first.
+ */
+function absolute(folder: string, what: string): string {
+  if (!path.isAbsolute(folder)) {
+    throw new StillframeError('invalid-input', `${what} must be a full path, such as /home/you/datasets/run-1, not “${folder}”.`);
+  }
+  return folder;
+}
+
+/**
+ * The dataset calls over the services; createHandlers spreads them into the contract's implementation. The formats
+ * are loaded by the first export or import: every CLI command builds these handlers, and ingest above all must not
+ * pay for reading and compiling them at each start.
+ */
 export function createDatasetHandlers(services: Services): DatasetHandlers {
   const { db, events, paths } = services;
   const running = new Map<string, AbortController>();
+  const importing = new Map<string, AbortController>();
 
   /** Runs an export that `datasets.cancelExport` can stop by its id, reporting progress as `export.progress`. */
   async function tracked<T>(request: { projectId: string; exportId?: string | undefined }, run: (hooks: ExportHooks) => Promise<T>): Promise<T> {
@@ -33,17 +49,43 @@ export function createDatasetHandlers(services: Services): DatasetHandlers {
   }
 
   return {
-    'datasets.export': (request) => tracked(request, (hooks) => exportDataset(paths, request, hooks)),
-    'datasets.prepareDownload': (request) => tracked(request, (hooks) => prepareDownload(paths, request, hooks)),
-    'datasets.preview': ({ projectId, batchId }) => exportPreview(db, projectId, batchId),
+    'datasets.export': (request) => {
+      const outDir = absolute(request.outDir, 'The export folder');
+      // Stillframe owns everything in its library: tmp/ is emptied at each start and frames/ belongs to videos.
+      if (isInLibrary(paths.root, outDir)) {
+        throw new StillframeError(
+          'invalid-input',
+          `Choose an export folder outside the Stillframe library (${paths.root}): Stillframe manages everything in it and would delete or mix up the export.`,
+        );
+      }
+      return tracked(request, async (hooks) => (await import('../datasets/export')).exportDataset(paths, request, hooks));
+    },
+    'datasets.prepareDownload': (request) => tracked(request, async (hooks) => (await import('../datasets/download')).prepareDownload(paths, request, hooks)),
+    'datasets.preview': async ({ projectId, batchId }) => (await import('../datasets/download')).exportPreview(db, projectId, batchId),
+    'datasets.cancelImport': ({ importId }) => {
+      const controller = importing.get(importId);
+      controller?.abort();
+      return { cancelled: controller !== undefined };
+    },
     'datasets.cancelExport': ({ exportId }) => {
       const controller = running.get(exportId);
       controller?.abort();
       return { cancelled: controller !== undefined };
     },
-    'datasets.import': async ({ projectId, format, from, dryRun }) => {
+    'datasets.import': async ({ projectId, format, from, dryRun, images, video, importId }) => {
       const project = getProject(db, projectId);
-      const summary = await importDataset(db, paths, { project, format, from, dryRun });
+      const controller = new AbortController();
+      if (importId !== undefined) {
+        if (importing.has(importId)) throw new StillframeError('conflict', 'That import is already running.');
+        importing.set(importId, controller);
+      }
+      let summary;
+      try {
+        const { importDataset } = await import('../datasets/import');
+        summary = await importDataset(db, paths, { project, format, from: absolute(from, 'The dataset to import'), dryRun, images: images === undefined ? undefined : absolute(images, 'The images folder'), video: video === undefined ? undefined : absolute(video, 'The video'), signal: controller.signal });
+      } finally {
+        if (importId !== undefined) importing.delete(importId);
+      }
       // New batches, frames and labels: every view of the project reads again.
       if (!dryRun) events.emit('library.changed', { entity: 'batch', projectId, batchId: null });
       return summary;

@@ -10,7 +10,13 @@ function isCallName(name: unknown): name is CallName {
  * The single entry for every host: checks the call name and validates the input against its schema, so a
  * malformed call from any page or script gets a typed error and never reaches a service or crashes the process.
  */
-export async function dispatch(handlers: Handlers, name: unknown, input: unknown): Promise<CallResult<unknown>> {
+export async function dispatch(
+  handlers: Handlers,
+  name: unknown,
+  input: unknown,
+  /** Where an unexpected failure is logged; the CLI prints its own report instead. */
+  logInternal: (name: CallName, error: unknown) => void = (call, error) => console.error(`Call ${call} failed`, error),
+): Promise<CallResult<unknown>> {
   if (!isCallName(name)) {
     return { ok: false, error: { code: 'unknown-call', message: `There is no call named ${JSON.stringify(name)}.` } };
   }
@@ -24,7 +30,7 @@ export async function dispatch(handlers: Handlers, name: unknown, input: unknown
     return { ok: true, value: await handler(parsed.data) };
   } catch (error) {
     const appError = toAppError(error);
-    if (appError.code === 'internal') console.error(`Call ${name} failed`, error);
+    if (appError.code === 'internal') logInternal(name, error);
     return { ok: false, error: appError };
   }
 }

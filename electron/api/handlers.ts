@@ -1,15 +1,21 @@
 import type { CallName, CallOutput, Calls } from '../../shared/contract';
-import { toAppError } from '../../shared/errors';
+import path from 'node:path';
+import { StillframeError, toAppError } from '../../shared/errors';
 import type { z } from 'zod';
 import { createAnnotationHandlers } from './annotation-handlers';
 import { createDatasetHandlers } from './dataset-handlers';
+import { createSelectionHandlers } from './selection-handlers';
+import { createMonitoringHandlers } from './monitoring-handlers';
 import { createSettingsHandlers } from './settings-handlers';
+import { createSyncHandlers } from './sync-handlers';
+import { createTeamHandlers } from './team-handlers';
 import { deleteBatch, getBatch, listBatches, renameBatch, reorderBatches } from '../library/batches';
 import { getFrame, listFrames, moveFrames, purgeDeletedFrames, restoreFrames, softDeleteFrames } from '../library/frames';
 import { discardJob, getJob, listJobs, queueStats, requeueJob } from '../library/jobs';
 import { createProject, deleteProject, listProjects, renameProject } from '../library/projects';
-import { listVideos } from '../library/videos';
+import { deleteFailedVideo, listVideos } from '../library/videos';
 import { checkIngest, ingestFiles } from '../ingest/ingest';
+import { explainFailure } from '../library/disk-space';
 import { resolveFfmpeg } from '../media/binaries';
 import type { Services } from '../services';
 import { version } from '../../package.json';
@@ -18,8 +24,27 @@ import { version } from '../../package.json';
 export type Handlers = { [C in CallName]: (input: z.output<Calls[C]['input']>) => Promise<CallOutput<C>> | CallOutput<C> };
 
 
-/** The contract's one implementation, over the services. Both hosts and the tests call exactly these. */
+/** Every handler, with a full disk reported as such wherever in the call the write failed. */
+function explainingFailures(handlers: Handlers, root: string): Handlers {
+  const wrapped: Record<string, (input: unknown) => Promise<unknown>> = {};
+  for (const [name, handler] of Object.entries(handlers) as [string, (input: unknown) => unknown][]) {
+    wrapped[name] = async (input) => {
+      try {
+        return await handler(input);
+      } catch (error) {
+        throw explainFailure(error, root);
+      }
+    };
+  }
+  return wrapped as unknown as Handlers;
+}
+
+/** The contract's one implementation, over the services. Both hosts, the CLI and the tests call exactly these. */
 export function createHandlers(services: Services): Handlers {
+  return explainingFailures(libraryHandlers(services), services.paths.root);
+}
+
+function libraryHandlers(services: Services): Handlers {
   const { db, events, queue, paths } = services;
   const changed = (entity: 'project' | 'batch' | 'video' | 'frame', projectId: string | null, batchId: string | null = null) =>
     events.emit('library.changed', { entity, projectId, batchId });
@@ -28,6 +53,10 @@ export function createHandlers(services: Services): Handlers {
     ...createAnnotationHandlers(services),
     ...createDatasetHandlers(services),
     ...createSettingsHandlers(services),
+    ...createSelectionHandlers(services),
+    ...createMonitoringHandlers(services),
+    ...createSyncHandlers(services),
+    ...createTeamHandlers(services),
     'app.info': () => {
       let ffmpeg: { found: boolean; message: string | null };
       try {
@@ -77,15 +106,32 @@ export function createHandlers(services: Services): Handlers {
       changed('batch', projectId);
       return batches;
     },
-    'ingest.start': async (input) => {
-      const result = await ingestFiles(db, { ...services.ingestSettings, loom: services.loomSettings() }, { ...input, onQueued: () => queue.wake() });
+    'ingest.start': async ({ processOn, ...input }) => {
+      // A relative path would resolve against the folder the host process started in, not the person's.
+      const relative = input.paths.find((file) => !path.isAbsolute(file));
+      if (relative !== undefined) throw new StillframeError('invalid-input', `Give each file as a full path, not “${relative}”.`);
+      const settings = { ...services.ingestSettings, loom: services.loomSettings() };
+      const result =
+        processOn === 'team-workers'
+          ? await services.team.ingest(settings, input)
+          : await ingestFiles(db, settings, { ...input, onQueued: () => queue.wake() });
       changed('batch', input.projectId, result.batch.id);
       return { batch: result.batch, videos: result.videos };
     },
     'ingest.check': (input) => checkIngest(db, services.ingestSettings, input),
-    'videos.list': ({ batchId }) => listVideos(db, batchId),
+    'videos.list': ({ batchId }) => services.team.overlay(listVideos(db, batchId)),
+    'videos.delete': ({ id }) => {
+      const video = deleteFailedVideo(db, id);
+      changed('video', video.projectId, video.batchId);
+      events.emit('queue.stats', queueStats(db, queue.concurrency));
+      return { id };
+    },
     'frames.list': ({ batchId, offset, limit, after }) => listFrames(db, batchId, offset, limit, after),
-    'frames.get': ({ id }) => getFrame(db, id),
+    'frames.get': async ({ id }) => {
+      // A frame synced from another machine has only its thumbnail here until it is opened.
+      await services.sync.fetchFrame(id).catch(() => false);
+      return getFrame(db, id);
+    },
     'frames.delete': ({ ids }) => {
       purgeDeletedFrames(db, paths);
       const { batchIds } = softDeleteFrames(db, ids);

@@ -1,6 +1,9 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { ingestFiles } from '../ingest/ingest';
+import { createProject } from '../library/projects';
+import { openServices } from '../services';
 import { mediaDir, tempLibraryDir } from '../test-support/temp-library';
 import { cli } from '../test-support/run-cli';
 
@@ -49,5 +52,32 @@ describe('the stillframe command', () => {
     const missing = await cli(['frames', '--library', library, '--project', 'Nope', '--json']);
     expect(missing).toMatchObject({ code: 1, err: 'There is no project named “Nope”.' });
     expect((await cli(['projects', 'create', '  ', '--library', library])).code).toBe(2);
+  });
+
+  it('follows the app’s rules, through its handlers: deleting a project cancels its jobs; an export into the library is refused', async () => {
+    const library = tempLibraryDir();
+    const services = openServices({ libraryDir: library });
+    const project = createProject(services.db, 'Waiting');
+    await ingestFiles(services.db, services.ingestSettings, {
+      projectId: project.id, batch: { newName: 'B' }, paths: [path.join(mediaDir, 'milk.mkv')], options: { sampling: { mode: 'every', seconds: 1 }, jpegQuality: 3 },
+    });
+    await services.close();
+    expect((JSON.parse((await cli(['jobs', '--library', library, '--json'])).out) as { jobs: unknown[] }).jobs).toHaveLength(1);
+    const deleted = await cli(['projects', 'delete', 'Waiting', '--library', library]);
+    expect(deleted).toMatchObject({ code: 0, out: 'Deleted project “Waiting”.' });
+    expect(JSON.parse((await cli(['jobs', '--library', library, '--json'])).out)).toEqual({ jobs: [] });
+    expect(existsSync(path.join(library, 'queue.lock'))).toBe(false);
+
+    const text = path.join(tempLibraryDir(), 'notes.mp4');
+    writeFileSync(text, 'plain text');
+    const refused = await cli(['ingest', text, '--library', library, '--project', 'Dairy', '--batch', 'B', '--json']);
+    expect(refused).toMatchObject({ code: 1, out: '', err: 'Nothing was imported: “notes.mp4”: This file is not a video that FFmpeg can read.' });
+    expect(JSON.parse((await cli(['projects', '--library', library, '--json'])).out)).toEqual({ projects: [] });
+    await cli(['ingest', path.join(mediaDir, 'milk.mkv'), '--library', library, '--project', 'Dairy', '--batch', 'B']);
+    const inside = await cli(['export', '--library', library, '--project', 'Dairy', '--format', 'coco', '--out', path.join(library, 'tmp')]);
+    expect(inside.code).toBe(2);
+    expect(inside.err).toContain('outside the Stillframe library');
+    const seed = await cli(['export', '--library', library, '--project', 'Dairy', '--format', 'yolo', '--val-ratio', '2', '--out', path.join(tempLibraryDir(), 'out')]);
+    expect(seed).toMatchObject({ code: 2, err: expect.stringMatching(/^--val-ratio: /) });
   });
 });

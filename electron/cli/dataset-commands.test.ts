@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { seedProject } from '../datasets/test-fixture';
@@ -24,7 +24,7 @@ describe('stillframe export and import', () => {
     const refused = await cli([...base]);
     expect(refused.code).toBe(1);
     expect(refused.err).toBe(
-      `The folder “${out}” is not empty. Choose an empty folder, or pass --force to write into it (only the dataset's own files are replaced).`,
+      `The folder “${out}” is not empty. Choose an empty folder, or write into it anyway (“Write into the folder even if it is not empty” in the app, --force on the command line): only the dataset's own files are replaced.`,
     );
     const forced = await cli([...base, '--force', '--batch', 'Shelf 1', '--skip-empty', '--images', 'link']);
     expect(forced.code).toBe(0);
@@ -42,11 +42,13 @@ describe('stillframe export and import', () => {
     const out = path.join(tempLibraryDir(), 'never');
     const base = ['export', '--library', library, '--project', 'Street scenes', '--out', out];
     expect(await cli([...base])).toMatchObject({ code: 2, err: '--format is required.' });
-    expect(await cli([...base, '--format', 'tfrecord'])).toMatchObject({ code: 2, err: '--format must be one of: coco, yolo, voc, csv, stillframe.' });
+    expect(await cli([...base, '--format', 'tfrecord'])).toMatchObject({ code: 2, err: '--format must be one of: coco, yolo, voc, cvat, csv, stillframe.' });
     expect(await cli([...base, '--format', 'yolo', '--images', 'somewhere'])).toMatchObject({ code: 2 });
     expect(await cli([...base, '--format', 'yolo', '--val-ratio', 'half'])).toMatchObject({ code: 2 });
     expect((await cli([...base, '--format', 'yolo', '--images', 'none'])).err).toContain('must be copied or linked');
-    expect((await cli([...base, '--format', 'coco', '--val-ratio', '0.2'])).code).toBe(2);
+    expect((await cli([...base, '--format', 'voc', '--val-ratio', '0.2'])).err).toContain('applies to the YOLO and COCO formats only');
+    expect((await cli([...base, '--format', 'coco', '--val-ratio', '0.2', '--split-by', 'sideways'])).code).toBe(2);
+    expect((await cli([...base, '--format', 'coco', '--val-ratio', '0.6', '--test-ratio', '0.5'])).err).toContain('must leave some images for training');
     expect((await cli([...base, '--format', 'coco', '--bogus'])).code).toBe(2);
     expect(await cli(['export', '--library', library, '--project', 'Nope', '--format', 'coco', '--out', out])).toMatchObject({
       code: 1,
@@ -68,8 +70,9 @@ describe('stillframe export and import', () => {
 
     const done = await cli(['import', '--library', target, '--project', 'Copy', '--format', 'stillframe', '--from', path.join(out, 'stillframe.json')]);
     expect(done.code).toBe(0);
-    expect(done.out.split('\n').slice(0, 2)).toEqual([
+    expect(done.out.split('\n').slice(0, 3)).toEqual([
       'Imported Stillframe JSON: 6 image(s): 0 matched to existing frames, 6 new, 0 left out',
+      '  found: Stillframe JSON stillframe.json',
       '  shapes: 12 added, 0 already there, 0 clamped to their image, 0 left out',
     ]);
     const frames = await cli(['frames', '--library', target, '--project', 'Copy', '--json']);
@@ -84,5 +87,26 @@ describe('stillframe export and import', () => {
     expect(failed.code).toBe(1);
     expect(failed.out).toContain('✗ images/a.jpg: its file is not an image Stillframe can read');
     expect(readdirSync(path.join(target, 'frames'))).toHaveLength(1);
+  });
+
+  it('imports a CVAT export found with --format auto, and takes the images from --images', async () => {
+    const library = await seededLibrary();
+    const out = path.join(tempLibraryDir(), 'cvat');
+    expect((await cli(['export', '--library', library, '--project', 'Street scenes', '--format', 'cvat', '--out', out])).code).toBe(0);
+    const annotations = path.join(tempLibraryDir(), 'annotations-only');
+    mkdirSync(annotations);
+    writeFileSync(path.join(annotations, 'annotations.xml'), readFileSync(path.join(out, 'annotations.xml')));
+
+    const target = tempLibraryDir();
+    const args = ['import', '--library', target, '--project', 'Copy', '--format', 'auto', '--from', annotations, '--dry-run'];
+    const missing = await cli(args);
+    expect(missing.code).toBe(1);
+    expect(missing.out).toContain('Would import CVAT XML: 6 image(s): 0 matched to existing frames, 0 new, 6 left out');
+    const found = await cli([...args, '--images', path.join(out, 'images'), '--json']);
+    expect(found.code).toBe(0);
+    expect(JSON.parse(found.out)).toMatchObject({ import: { format: 'cvat', found: 'CVAT for images 1.1 (annotations.xml)', images: { added: 6 }, shapes: { added: 11 } } });
+    expect((await cli(['import', '--library', target, '--project', 'Copy', '--format', 'tfrecord', '--from', annotations])).err).toBe(
+      '--format must be one of: coco, cvat, voc, yolo, vott, label-studio, stillframe, auto.',
+    );
   });
 });

@@ -1,13 +1,13 @@
+import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import type { ExportProgress, ExportSummary, ImagesMode, ImportSummary } from '../../shared/dataset-contract';
+import type { CallInput } from '../../shared/contract';
+import type { ExportSummary, ImportSummary } from '../../shared/dataset-contract';
 import { StillframeError } from '../../shared/errors';
-import { exportFormats, formatTitles, importFormats, type ExportFormat, type ImportFormat } from '../../shared/formats/dataset';
-import { exportDataset, isEmptyFolder } from '../datasets/export';
+import { formatTitles, importFormats } from '../../shared/formats/dataset';
 import { importDataset } from '../datasets/import';
-import { findBatchByName } from '../library/batches';
-import { createProject, findProjectByName } from '../library/projects';
 import type { Services } from '../services';
+import { batchNamed, cliApi, projectNamed, sameName } from './api';
 import type { CliIO } from './cli';
 
 /** Usage mistakes are invalid input, which the CLI reports with exit code 2. */
@@ -38,13 +38,6 @@ function oneOf<T extends string>(value: string, allowed: readonly T[], flag: str
   return value as T;
 }
 
-function numberFlag(value: string | undefined, flag: string, check: (n: number) => boolean, fallback: number, what: string): number {
-  if (value === undefined) return fallback;
-  const number = Number(value);
-  if (value.trim() === '' || !check(number)) throw usageError(`${flag} needs ${what}, not “${value}”.`);
-  return number;
-}
-
 /** Runs `work` with a signal that Ctrl+C aborts, so an interrupted export or import cleans up after itself. */
 async function untilInterrupted<T>(work: (signal: AbortSignal) => Promise<T>): Promise<T> {
   const controller = new AbortController();
@@ -61,6 +54,16 @@ function counted(list: readonly { reason: string; count: number }[]): string {
   return list.map((entry) => `${entry.count} ${entry.reason}`).join('; ');
 }
 
+function splitText(split: NonNullable<ExportSummary['split']>): string[] {
+  const share = (n: number): string => `${Math.round(n * 1000) / 10}%`;
+  const parts = (['train', 'val', 'test'] as const).filter((part) => part !== 'test' || split.requested.test > 0 || split.test > 0);
+  return [
+    `  split by ${split.splitBy}: ` +
+      parts.map((part) => `${split[part]} ${part} (${share(split.achieved[part])}, asked ${share(split.requested[part])})`).join(', '),
+    `  frames from videos that also feed another split: ` + parts.map((part) => `${split.sharedVideoImages[part]} ${part}`).join(', '),
+  ];
+}
+
 function exportText(summary: ExportSummary): string[] {
   const files = summary.imageFiles;
   const placed = [
@@ -73,7 +76,7 @@ function exportText(summary: ExportSummary): string[] {
     ...(placed.length > 0 ? [`  images: ${placed.join(', ')}`] : []),
     ...(summary.emptyImages > 0 ? [`  ${summary.emptyImages} image(s) have no shapes`] : []),
     ...(summary.skippedEmpty > 0 ? [`  ${summary.skippedEmpty} frame(s) without shapes left out (--skip-empty)`] : []),
-    ...(summary.split ? [`  split: ${summary.split.train} train, ${summary.split.val} val`] : []),
+    ...(summary.split ? splitText(summary.split) : []),
     ...(summary.converted.length > 0 ? [`  converted: ${counted(summary.converted)}`] : []),
     ...(summary.skipped.length > 0 ? [`  left out: ${counted(summary.skipped)}`] : []),
     ...summary.missingImages.map((file) => `  missing image, frame left out: ${file}`),
@@ -81,7 +84,7 @@ function exportText(summary: ExportSummary): string[] {
   ];
 }
 
-/** `stillframe export`: writes a project, or one of its batches, as a dataset. */
+/** `stillframe export`: writes a project, or one of its batches, as a dataset, through the app's export call. */
 export async function exportCommand(services: Services, args: string[], io: CliIO): Promise<number> {
   const { values } = parse(args, {
     project: { type: 'string' },
@@ -94,52 +97,64 @@ export async function exportCommand(services: Services, args: string[], io: CliI
     'skip-empty': { type: 'boolean', default: false },
     'yolo-segments': { type: 'boolean', default: false },
     'val-ratio': { type: 'string' },
+    'test-ratio': { type: 'string' },
+    'split-by': { type: 'string' },
     seed: { type: 'string' },
   });
+  const api = cliApi(services);
   const projectName = required(values.project, '--project');
-  const format: ExportFormat = oneOf(required(values.format, '--format'), exportFormats, '--format');
+  const format = required(values.format, '--format');
   const outDir = required(values.out, '--out');
-  const images: ImagesMode = oneOf(values.images ?? 'copy', ['copy', 'link', 'none'], '--images');
-  const valRatio = numberFlag(values['val-ratio'], '--val-ratio', (n) => n >= 0 && n <= 0.95, 0, 'a share between 0 and 0.95, such as 0.2');
-  const seed = numberFlag(values.seed, '--seed', (n) => Number.isInteger(n) && n >= 0 && n <= 0xffffffff, 0, 'a whole number from 0');
-  const project = findProjectByName(services.db, projectName);
-  if (!project) throw new StillframeError('not-found', `There is no project named “${projectName}”.`);
-  let batchId: string | undefined;
-  if (values.batch !== undefined) {
-    const batch = findBatchByName(services.db, project.id, values.batch);
-    if (!batch) throw new StillframeError('not-found', `“${project.name}” has no batch named “${values.batch}”.`);
-    batchId = batch.id;
-  }
-
-  const resolvedOut = path.resolve(outDir);
-  if (!values.force && (await isEmptyFolder(resolvedOut)) === false) {
-    throw new StillframeError('conflict', `The folder “${resolvedOut}” is not empty. Choose an empty folder, or pass --force to write into it (only the dataset's own files are replaced).`);
-  }
+  const project = await projectNamed(api, projectName);
+  const batchId = values.batch === undefined ? undefined : (await batchNamed(api, project, values.batch)).id;
 
   let lastTenth = -1;
-  const onProgress = (progress: Omit<ExportProgress, 'exportId' | 'projectId'>) => {
+  const exportId = randomUUID();
+  const offProgress = services.events.on('export.progress', (progress) => {
+    if (progress.exportId !== exportId) return;
     const tenth = progress.total === 0 ? 10 : Math.floor((10 * progress.done) / progress.total);
     if (values.json || tenth === lastTenth) return;
     lastTenth = tenth;
     io.err(`${progress.phase}: ${progress.done}/${progress.total}`);
-  };
-  const request = {
-    projectId: project.id,
-    batchId,
-    format,
-    outDir,
-    images,
-    zip: values.zip,
-    skipEmpty: values['skip-empty'],
-    yoloSegments: values['yolo-segments'],
-    valRatio,
-    seed,
-    force: values.force,
-  };
-  const summary = await untilInterrupted((signal) => exportDataset(services.paths, request, { signal, onProgress }));
-  if (values.json) io.out(JSON.stringify({ export: summary }));
-  else io.out(exportText(summary).join('\n'));
-  return 0;
+  });
+  // Ctrl+C cancels the export the way the app's Cancel does: what it had written is removed.
+  const interrupt = () => void api.invoke('datasets.cancelExport', { exportId });
+  process.once('SIGINT', interrupt);
+  try {
+    const summary = await api.invoke(
+      'datasets.export',
+      {
+        projectId: project.id,
+        ...(batchId === undefined ? {} : { batchId }),
+        // The schema is told what was typed; a mistyped number stays one the schema refuses.
+        format: format as CallInput<'datasets.export'>['format'],
+        // Relative to the folder the person typed it in, not to wherever the library's host runs.
+        outDir: path.resolve(outDir),
+        ...(values.images === undefined ? {} : { images: values.images as CallInput<'datasets.export'>['images'] }),
+        zip: values.zip,
+        skipEmpty: values['skip-empty'],
+        yoloSegments: values['yolo-segments'],
+        ...(values['val-ratio'] === undefined ? {} : { valRatio: numeric(values['val-ratio']) }),
+        ...(values['test-ratio'] === undefined ? {} : { testRatio: numeric(values['test-ratio']) }),
+        ...(values['split-by'] === undefined ? {} : { splitBy: values['split-by'] as CallInput<'datasets.export'>['splitBy'] }),
+        ...(values.seed === undefined ? {} : { seed: numeric(values.seed) }),
+        force: values.force,
+        exportId,
+      },
+      { format: '--format', images: '--images', valRatio: '--val-ratio', testRatio: '--test-ratio', splitBy: '--split-by', seed: '--seed', outDir: '--out' },
+    );
+    if (values.json) io.out(JSON.stringify({ export: summary }));
+    else io.out(exportText(summary).join('\n'));
+    return 0;
+  } finally {
+    process.off('SIGINT', interrupt);
+    offProgress();
+  }
+}
+
+/** A flag's text as a number, or NaN (which every number schema refuses) for text that is not one. */
+function numeric(value: string): number {
+  return value.trim() === '' ? Number.NaN : Number(value);
 }
 
 function importText(summary: ImportSummary): string[] {
@@ -147,10 +162,12 @@ function importText(summary: ImportSummary): string[] {
   const verb = summary.dryRun ? 'Would import' : 'Imported';
   return [
     `${verb} ${formatTitles[summary.format]}: ${images.total} image(s): ${images.matched} matched to existing frames, ${images.added} new, ${images.skipped} left out`,
+    `  found: ${summary.found}`,
     `  shapes: ${shapes.added} added, ${shapes.unchanged} already there, ${shapes.clamped} clamped to their image, ${shapes.skipped} left out`,
     ...(labels.created.length > 0 ? [`  new labels: ${labels.created.join(', ')}`] : []),
     ...(labels.existing.length > 0 ? [`  existing labels: ${labels.existing.join(', ')}`] : []),
     ...(summary.batches.length > 0 ? [`  new frames in: ${summary.batches.join(', ')}`] : []),
+    ...(summary.converted.length > 0 ? [`  converted: ${counted(summary.converted)}`] : []),
     ...summary.problems.map((note) => `  ✗ ${note.item}: ${note.message}`),
     ...(summary.moreProblems > 0 ? [`  ✗ … and ${summary.moreProblems} more`] : []),
     ...summary.warnings.map((note) => `  ! ${note.item}: ${note.message}`),
@@ -164,15 +181,46 @@ export async function importCommand(services: Services, args: string[], io: CliI
     project: { type: 'string' },
     format: { type: 'string' },
     from: { type: 'string' },
+    images: { type: 'string' },
+    video: { type: 'string' },
     'dry-run': { type: 'boolean', default: false },
   });
+  const api = cliApi(services);
   const projectName = required(values.project, '--project');
-  const format: ImportFormat = oneOf(required(values.format, '--format'), importFormats, '--format');
-  const from = required(values.from, '--from');
+  const format = required(values.format, '--format') as CallInput<'datasets.import'>['format'];
+  // Relative to the folder the person typed it in.
+  const from = path.resolve(required(values.from, '--from'));
   const dryRun = values['dry-run'];
-  const { db } = services;
-  const project = findProjectByName(db, projectName) ?? (dryRun ? null : createProject(db, projectName));
-  const summary = await untilInterrupted((signal) => importDataset(db, services.paths, { project, format, from, dryRun, signal }));
+  const existing = (await api.invoke('projects.list', {})).find((project) => sameName(project.name, projectName));
+  let summary: ImportSummary;
+  if (existing === undefined && dryRun) {
+    // A dry run into a project that does not exist yet creates nothing, not even the project, so there is no
+    // project for the call to name: the import reads the dataset against an empty project.
+    const known = oneOf(format, importFormats, '--format');
+    summary = await untilInterrupted((signal) => importDataset(services.db, services.paths, { project: null, format: known, from, dryRun, images: values.images === undefined ? undefined : path.resolve(values.images), video: values.video === undefined ? undefined : path.resolve(values.video), signal }));
+  } else {
+    const project = existing ?? (await api.invoke('projects.create', { name: projectName }));
+    const importId = randomUUID();
+    const interrupt = () => void api.invoke('datasets.cancelImport', { importId });
+    process.once('SIGINT', interrupt);
+    try {
+      summary = await api.invoke(
+        'datasets.import',
+        {
+          projectId: project.id,
+          format,
+          from,
+          dryRun,
+          importId,
+          ...(values.images === undefined ? {} : { images: path.resolve(values.images) }),
+          ...(values.video === undefined ? {} : { video: path.resolve(values.video) }),
+        },
+        { format: '--format', from: '--from', images: '--images', video: '--video' },
+      );
+    } finally {
+      process.off('SIGINT', interrupt);
+    }
+  }
   if (values.json) io.out(JSON.stringify({ import: summary }));
   else io.out(importText(summary).join('\n'));
   return summary.problems.length + summary.moreProblems > 0 ? 1 : 0;

@@ -154,7 +154,7 @@ describe('dataset export', () => {
     const segmentsOut = path.join(tempLibraryDir(), 'segments');
     const split = { format: 'yolo', yoloSegments: true, valRatio: 0.34, seed: 7 } as const;
     const segments = await exportDataset(services.paths, exportRequest(seed.project.id, segmentsOut, split));
-    expect(segments.split).toEqual({ train: 4, val: 2 });
+    expect(segments.split).toMatchObject({ train: 4, val: 2, test: 0, splitBy: 'video', sharedVideoImages: { train: 0, val: 0, test: 0 } });
     const trainYaml = parseYaml(readFileSync(path.join(segmentsOut, 'data.yaml'), 'utf8')) as Record<string, unknown>;
     expect(trainYaml).toMatchObject({ train: 'images/train', val: 'images/val' });
     const labelled = listFiles(segmentsOut).filter((file) => file.startsWith('labels/'));
@@ -170,6 +170,37 @@ describe('dataset export', () => {
     const again = path.join(tempLibraryDir(), 'again');
     await exportDataset(services.paths, exportRequest(seed.project.id, again, split));
     expect(listFiles(again).filter((file) => file.startsWith('labels/'))).toEqual(labelled);
+  });
+
+  it('splits COCO into one file per split by video, so no video feeds two splits, unless asked to split by frame', async () => {
+    const { services, seed, out } = await seeded();
+    const byVideo = await exportDataset(services.paths, exportRequest(seed.project.id, out, { format: 'coco', valRatio: 0.34, seed: 7 }));
+    expect(byVideo.split).toMatchObject({ train: 4, val: 2, test: 0, sharedVideoImages: { train: 0, val: 0, test: 0 } });
+    const videoOf = (fileName: string) => fileName.replace(/^\w+\//, '').replace(/_frame_\d+\.jpg$/, '');
+    const namesIn = (dir: string, part: string) =>
+      (JSON.parse(readFileSync(path.join(dir, `annotations/instances_${part}.json`), 'utf8')) as { images: { file_name: string }[] }).images.map(
+        (image) => image.file_name,
+      );
+    const train = namesIn(out, 'train');
+    const val = namesIn(out, 'val');
+    expect(train).toHaveLength(4);
+    expect(val).toHaveLength(2);
+    expect(train.map(videoOf).filter((video) => val.map(videoOf).includes(video))).toEqual([]);
+    for (const name of [...train, ...val]) expect(existsSync(path.join(out, 'images', name))).toBe(true);
+    expect(existsSync(path.join(out, 'annotations/instances.json'))).toBe(false);
+
+    const framesOut = path.join(tempLibraryDir(), 'by-frame');
+    const byFrame = await exportDataset(
+      services.paths,
+      exportRequest(seed.project.id, framesOut, { format: 'yolo', valRatio: 0.34, testRatio: 0.17, splitBy: 'frame', seed: 7 }),
+    );
+    expect(byFrame.split).toMatchObject({ train: 3, val: 2, test: 1, splitBy: 'frame' });
+    const parts = ['train', 'val', 'test'] as const;
+    const videosOf = (part: string) => listFiles(framesOut).filter((file) => file.startsWith(`images/${part}/`)).map((file) => videoOf(file.replace(`images/${part}/`, '')));
+    const leaking = (part: (typeof parts)[number]) =>
+      videosOf(part).filter((video) => parts.some((other) => other !== part && videosOf(other).includes(video))).length;
+    expect(byFrame.split?.sharedVideoImages).toEqual({ train: leaking('train'), val: leaking('val'), test: leaking('test') });
+    expect(parseYaml(readFileSync(path.join(framesOut, 'data.yaml'), 'utf8'))).toMatchObject({ test: 'images/test' });
   });
 
   it('writes Pascal VOC XML with 1-based inclusive boxes, and counts what VOC cannot hold', async () => {

@@ -9,8 +9,9 @@ import { CocoWriter } from '../../shared/formats/coco';
 import { csvHeader, csvRows } from '../../shared/formats/csv';
 import { ShapeTally, type DatasetLabel, type DatasetShape } from '../../shared/formats/dataset';
 import { baseName, datasetFileName, stemOf, videoPrefixes } from '../../shared/formats/file-names';
-import { validationPicks } from '../../shared/formats/split';
+import { planSplit, splitParts, splitRequested, type SplitPart, type SplitPlan } from '../../shared/formats/split';
 import { StillframeWriter, type StillframeShape, type StillframeVideo } from '../../shared/formats/stillframe';
+import { CvatWriter } from '../../shared/formats/cvat';
 import { vocAnnotationXml } from '../../shared/formats/voc';
 import { yoloDataYaml, yoloLabelText } from '../../shared/formats/yolo';
 import { slugify } from '../../shared/names';
@@ -198,11 +199,16 @@ function checkOptions(request: ExportRequest): void {
     );
   }
   if (!yolo && request.yoloSegments) throw new StillframeError('invalid-input', 'YOLO segments apply to the YOLO format only.');
-  if (!yolo && request.valRatio > 0) throw new StillframeError('invalid-input', 'A train/val split applies to the YOLO format only.');
+  if (!formatsWithSplits.has(request.format) && splitRequested(request)) {
+    throw new StillframeError('invalid-input', 'A train/val/test split applies to the YOLO and COCO formats only.');
+  }
 }
 
+/** Formats whose datasets can be split into train, val and test: YOLO in folders, COCO in one file per split. */
+const formatsWithSplits = new Set<ExportRequest['format']>(['yolo', 'coco']);
+
 /** Folders that hold the images, per format. */
-const imageFolders = { coco: 'images', yolo: 'images', voc: 'JPEGImages', csv: 'images', stillframe: 'images' } as const;
+const imageFolders = { coco: 'images', yolo: 'images', voc: 'JPEGImages', cvat: 'images', csv: 'images', stillframe: 'images' } as const;
 
 /**
  * Writes a project (or one batch) as a dataset. Memory stays flat whatever the number of frames: frames are read one
@@ -217,7 +223,7 @@ export async function exportDataset(paths: LibraryPaths, request: ExportRequest,
   if (empty === false && !request.force) {
     throw new StillframeError(
       'conflict',
-      `The folder “${outDir}” is not empty. Choose an empty folder, or write into it anyway: only the dataset's own files are replaced.`,
+      `The folder “${outDir}” is not empty. Choose an empty folder, or write into it anyway (“Write into the folder even if it is not empty” in the app, --force on the command line): only the dataset's own files are replaced.`,
     );
   }
 
@@ -291,15 +297,17 @@ class ExportRun {
     this.prefixes = reader.prefixes();
   }
 
-  async write(projectName: string): Promise<{ split: { train: number; val: number } | null }> {
+  async write(projectName: string): Promise<{ split: ExportSummary['split'] }> {
     switch (this.request.format) {
       case 'coco':
-        await this.coco(projectName);
-        return { split: null };
+        return { split: this.splitSummary(await this.coco(projectName)) };
       case 'yolo':
-        return { split: await this.yolo(projectName) };
+        return { split: this.splitSummary(await this.yolo(projectName)) };
       case 'voc':
         await this.voc();
+        return { split: null };
+      case 'cvat':
+        await this.cvat(projectName);
         return { split: null };
       case 'csv':
         await this.csv();
@@ -308,6 +316,35 @@ class ExportRun {
         await this.stillframe(projectName);
         return { split: null };
     }
+  }
+
+  /** The split of every frame in export order, or null when none was asked for. */
+  private plan(): SplitPlan | null {
+    if (!splitRequested(this.request)) return null;
+    const videos = new Map<string, number>();
+    const videoOfImage = new Uint32Array(this.total);
+    let position = 0;
+    for (const frame of this.reader.frames()) {
+      let video = videos.get(frame.videoId);
+      if (video === undefined) {
+        video = videos.size;
+        videos.set(frame.videoId, video);
+      }
+      videoOfImage[position++] = video;
+    }
+    return planSplit(videoOfImage.subarray(0, position), this.request);
+  }
+
+  private splitSummary(result: { plan: SplitPlan; written: Record<SplitPart, number> } | null): ExportSummary['split'] {
+    if (result === null) return null;
+    const { valRatio, testRatio, splitBy } = this.request;
+    return {
+      ...result.written,
+      splitBy,
+      achieved: result.plan.achieved,
+      requested: { train: 1 - valRatio - testRatio, val: valRatio, test: testRatio },
+      sharedVideoImages: result.plan.sharedVideoImages,
+    };
   }
 
   private fileName(frame: FrameRow): string {
@@ -353,45 +390,63 @@ class ExportRun {
     if (shapes.length === 0) this.emptyImages++;
   }
 
-  private async coco(projectName: string): Promise<void> {
-    const writer = new CocoWriter(this.reader.keypointCounts(), this.tally);
-    const out = await this.sink.openText('annotations/instances.json');
-    await out.write(writer.opening({ description: `${projectName}, exported by Stillframe`, dateCreated: new Date() }, this.reader.datasetLabels));
+  /** With a split, one annotation file per split (`instances_train.json` …) over images in `images/<split>/`. */
+  private async coco(projectName: string): Promise<{ plan: SplitPlan; written: Record<SplitPart, number> } | null> {
+    const plan = this.plan();
+    const used = plan === null ? [null] : splitParts.filter((part) => plan.counts[part] > 0 || part !== 'test');
+    const files = new Map<SplitPart | null, { writer: CocoWriter; out: Awaited<ReturnType<DatasetSink['openText']>>; id: number }>();
+    for (const part of used) {
+      const writer = new CocoWriter(this.reader.keypointCounts(), this.tally);
+      const out = await this.sink.openText(part === null ? 'annotations/instances.json' : `annotations/instances_${part}.json`);
+      const description = `${projectName}${part === null ? '' : `, ${part} split`}, exported by Stillframe`;
+      await out.write(writer.opening({ description, dateCreated: new Date() }, this.reader.datasetLabels));
+      files.set(part, { writer, out, id: 0 });
+    }
+    const partAt = (position: number): SplitPart | null => (plan === null ? null : (splitParts[plan.parts[position] ?? 0] ?? 'train'));
+    const written: Record<SplitPart, number> = { train: 0, val: 0, test: 0 };
     // Images first, then annotations: two passes over the same snapshot, so both see the same frames in the same order.
     const missing = new Set<string>();
-    let id = 0;
     let done = 0;
     for (const frame of this.reader.frames()) {
+      const part = partAt(done);
       this.progress('images', ++done);
-      const fileName = await this.placeImage(frame, imageFolders.coco);
+      const file = files.get(part);
+      if (file === undefined) continue;
+      const fileName = await this.placeImage(frame, part === null ? imageFolders.coco : `${imageFolders.coco}/${part}`);
       if (fileName === null) missing.add(frame.id);
       else {
         const source = { video: frame.videoName, timestampMs: frame.timestampMs, frameIndex: frame.index };
-        await out.write(writer.image({ id: ++id, fileName, width: frame.width, height: frame.height, source }));
+        await file.out.write(file.writer.image({ id: ++file.id, fileName: part === null ? fileName : `${part}/${fileName}`, width: frame.width, height: frame.height, source }));
+        if (part !== null) written[part]++;
       }
     }
-    await out.write(writer.betweenImagesAndAnnotations);
-    id = 0;
+    for (const file of files.values()) {
+      await file.out.write(file.writer.betweenImagesAndAnnotations);
+      file.id = 0;
+    }
     done = 0;
     for (const frame of this.reader.frames()) {
+      const file = files.get(partAt(done));
       this.progress('annotations', ++done);
-      if (missing.has(frame.id)) continue;
+      if (file === undefined || missing.has(frame.id)) continue;
       const shapes = this.reader.shapes(frame.id);
       this.countShapes(shapes);
-      await out.write(writer.annotationsFor({ id: ++id }, shapes));
+      await file.out.write(file.writer.annotationsFor({ id: ++file.id }, shapes));
     }
-    await out.write(writer.closing);
-    await out.close();
+    for (const file of files.values()) {
+      await file.out.write(file.writer.closing);
+      await file.out.close();
+    }
+    return plan === null ? null : { plan, written };
   }
 
-  private async yolo(projectName: string): Promise<{ train: number; val: number } | null> {
-    const split = this.request.valRatio > 0;
-    const picks = split ? validationPicks(this.total, this.request.valRatio, this.request.seed) : null;
-    const counts = { train: 0, val: 0 };
+  private async yolo(projectName: string): Promise<{ plan: SplitPlan; written: Record<SplitPart, number> } | null> {
+    const plan = this.plan();
+    const counts: Record<SplitPart, number> = { train: 0, val: 0, test: 0 };
     let position = 0;
     for (const frame of this.reader.frames()) {
       this.progress('images', position + 1);
-      const part = picks ? ((picks[position] ?? 0) === 1 ? 'val' : 'train') : null;
+      const part = plan === null ? null : (splitParts[plan.parts[position] ?? 0] ?? 'train');
       position++;
       const sub = part ? `/${part}` : '';
       const fileName = await this.placeImage(frame, `${imageFolders.yolo}${sub}`);
@@ -402,8 +457,9 @@ class ExportRun {
       const text = yoloLabelText(frame, shapes, { segments: this.request.yoloSegments }, this.tally);
       await this.sink.writeFile(`labels${sub}/${stemOf(fileName)}.txt`, text);
     }
-    await this.sink.writeFile('data.yaml', yoloDataYaml(this.reader.labels.map((label) => label.name), split, projectName));
-    return split ? counts : null;
+    const parts = plan === null ? null : { test: plan.counts.test > 0 };
+    await this.sink.writeFile('data.yaml', yoloDataYaml(this.reader.labels.map((label) => label.name), parts, projectName));
+    return plan === null ? null : { plan, written: counts };
   }
 
   private async voc(): Promise<void> {
@@ -427,6 +483,26 @@ class ExportRun {
       await list.write(`${stem}\n`);
     }
     await list.close();
+  }
+
+  /** CVAT for images 1.1: annotations.xml with the images in images/, which CVAT's own loader takes back as a zip. */
+  private async cvat(projectName: string): Promise<void> {
+    const writer = new CvatWriter(this.tally);
+    const out = await this.sink.openText('annotations.xml');
+    const labels = this.reader.labels.map((label, index) => ({ index, name: label.name, color: label.color, attributes: label.attributes }));
+    await out.write(writer.opening(projectName, this.total, labels, new Date()));
+    let id = 0;
+    let done = 0;
+    for (const frame of this.reader.frames()) {
+      this.progress('images', ++done);
+      const fileName = await this.placeImage(frame, imageFolders.cvat);
+      if (fileName === null) continue;
+      const shapes = this.reader.shapes(frame.id);
+      this.countShapes(shapes);
+      await out.write(writer.image({ id: ++id, fileName, width: frame.width, height: frame.height }, shapes));
+    }
+    await out.write(writer.closing);
+    await out.close();
   }
 
   private async csv(): Promise<void> {

@@ -191,10 +191,8 @@ describe('dataset import', () => {
       { item: 'annotation 901', message: 'its category 42 is not listed in "categories"' },
       { item: 'gone.jpg', message: 'its image file was not found; the image and its 0 shape(s) were left out' },
     ]);
-    expect(summary.warnings).toEqual([
-      { item: 'annotation 903', message: 'its mask is run-length encoded (RLE); imported as its bounding box' },
-      { item: 'milk_frame_000002.jpg', message: '2 shape(s) reached outside the 640×480 image and were clamped to it' },
-    ]);
+    expect(summary.warnings).toEqual([{ item: 'milk_frame_000002.jpg', message: '2 shape(s) reached outside the 640×480 image and were clamped to it' }]);
+    expect(summary.converted).toEqual([{ reason: 'RLE masks that could not be traced: imported as their bounding boxes', count: 1 }]);
     expect(summary).toMatchObject({ images: { total: 7, added: 6, skipped: 1 }, shapes: { added: 12, clamped: 2 } });
     const milk2 = drawnShapes(target, copy.id, 'own').get('milk_frame_000002.jpg') ?? [];
     expect(milk2).toEqual([

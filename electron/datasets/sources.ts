@@ -1,35 +1,36 @@
-import { existsSync } from 'node:fs';
-import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { parse as parseYaml } from 'yaml';
-import type { LabelAttributeDef } from '../../shared/annotations';
-import { StillframeError } from '../../shared/errors';
-import { readCoco } from '../../shared/formats/coco';
-import type { ImportFormat, ImportNote, ImportShape } from '../../shared/formats/dataset';
-import { baseName } from '../../shared/formats/file-names';
-import { stillframeDocumentSchema, type StillframeVideo } from '../../shared/formats/stillframe';
-import { namesFromDataYaml, readYoloLabels } from '../../shared/formats/yolo';
+import type { DatasetFormat, ImportFormat, ImportLabel, ImportNote, ImportShape, ReasonCount } from '../../shared/formats/dataset';
+import type { StillframeVideo } from '../../shared/formats/stillframe';
+import { readCocoSource } from './sources/coco';
+import { readCvatSource } from './sources/cvat';
+import { datasetRoot, detectFormat } from './sources/detect';
+import { kind } from './sources/files';
+import { readLabelStudioSource } from './sources/label-studio';
+import { readStillframeSource } from './sources/stillframe';
+import { readVocSource } from './sources/voc';
+import { readVottSource } from './sources/vott';
+import { readYoloSource } from './sources/yolo';
+import { unzipTo } from './unzip';
 
 /** What an import reads from a dataset, whatever its format. */
 export interface DatasetSource {
-  format: ImportFormat;
+  format: DatasetFormat;
+  /** The format and layout found, in words ("COCO annotations/instances_val2017.json, images in val2017/"). */
+  found: string;
   /** The dataset's folder; its name names the batch and video that new images go into. */
   root: string;
-  /** Labels the dataset declares (categories, class names), in its order, with what Stillframe files add. */
+  /** Labels the dataset declares (categories, class names), in its order, with what the format adds. */
   labels: LabelSpec[];
   images: SourceImage[];
   problems: ImportNote[];
   warnings: ImportNote[];
+  /** Shapes read in another form than the dataset gives them (RLE masks as outlines), per reason. */
+  converted: ReasonCount[];
   /** Stillframe files only: where each new frame goes. */
   layout: { batches: string[]; videos: StillframeVideo[] } | null;
 }
 
-export interface LabelSpec {
-  name: string;
-  color?: string;
-  hotkey?: number | null;
-  attributes?: LabelAttributeDef[];
-}
+export type LabelSpec = ImportLabel;
 
 export interface SourceImage {
   /** How problems name it. */
@@ -42,184 +43,50 @@ export interface SourceImage {
   height: number | null;
   shapes: ImportShape[];
   placement: { batch: string; video: number; index: number; timestampMs: number; name: string } | null;
+  /** The subset the dataset files it under (CVAT subsets, VOC image sets): new frames go into a batch of that name. */
+  batch: string | null;
 }
 
-const imageExtensions = new Set(['.jpg', '.jpeg', '.png', '.bmp', '.webp', '.tif', '.tiff']);
-
-async function kind(target: string): Promise<'file' | 'folder' | null> {
-  const info = await stat(target).catch(() => null);
-  return info === null ? null : info.isDirectory() ? 'folder' : 'file';
+export interface SourceOptions {
+  /** Where the images are, when not where the format's tools put them. */
+  images?: string;
+  /** CVAT for video: the video the tracks were drawn on, to cut their frames from. */
+  video?: string;
+  /** A scratch folder for what the import unpacks or extracts; the caller removes it. */
+  workDir: string;
+  signal?: AbortSignal;
 }
 
-async function readText(file: string): Promise<string> {
-  try {
-    return await readFile(file, 'utf8');
-  } catch (error) {
-    throw new StillframeError('file-missing', `“${file}” could not be read: ${(error as Error).message}`);
+/** Reads a dataset folder, annotation file or .zip of either; `auto` detects the format first. */
+export async function readDatasetSource(format: ImportFormat, from: string, options: SourceOptions): Promise<DatasetSource> {
+  let resolved = path.resolve(from);
+  if ((await kind(resolved)) === 'file' && resolved.toLowerCase().endsWith('.zip')) {
+    resolved = await datasetRoot(await unzipTo(resolved, path.join(options.workDir, 'unzipped'), options.signal));
   }
+  const chosen = format === 'auto' ? await detectFormat(resolved) : format;
+  const source = await readFormat(chosen, resolved, options);
+  // A zip's dataset is named after the zip, not the scratch folder it was unpacked into.
+  if (resolved !== path.resolve(from) && path.resolve(source.root).startsWith(path.resolve(options.workDir))) {
+    source.root = path.join(path.dirname(path.resolve(from)), path.basename(from, path.extname(from)));
+  }
+  return source;
 }
 
-/** The annotation file inside a dataset folder: the first candidate that exists, else the only file of that kind. */
-async function findFile(from: string, candidates: readonly string[], extensions: readonly string[], what: string): Promise<string> {
-  const found = await kind(from);
-  if (found === null) throw new StillframeError('file-missing', `“${from}” does not exist.`);
-  if (found === 'file') return from;
-  for (const candidate of candidates) {
-    const file = path.join(from, candidate);
-    if ((await kind(file)) === 'file') return file;
-  }
-  const loose = (await readdir(from)).filter((name) => extensions.includes(path.extname(name).toLowerCase()));
-  if (loose.length === 1) return path.join(from, loose[0] ?? '');
-  throw new StillframeError('invalid-input', `No ${what} was found in “${from}”. Point --from at the file itself.`);
-}
-
-async function readCocoSource(from: string): Promise<DatasetSource> {
-  const file = await findFile(from, ['annotations/instances.json', 'annotations.json', 'instances.json'], ['.json'], 'COCO annotation file');
-  const dir = path.dirname(file);
-  const root = path.basename(dir) === 'annotations' ? path.dirname(dir) : dir;
-  const coco = readCoco(await readText(file), path.basename(file));
-  const locate = (name: string): string | null => {
-    if (path.isAbsolute(name)) return existsSync(name) ? name : null;
-    const candidates = [path.join(dir, name), path.join(root, 'images', name), path.join(root, name), path.join(dir, 'images', name)];
-    return candidates.find((candidate) => existsSync(candidate)) ?? null;
-  };
-  return {
-    format: 'coco',
-    root,
-    labels: coco.labels.map((name) => ({ name })),
-    images: coco.images.map((image) => ({
-      item: image.fileName,
-      fileName: baseName(image.fileName),
-      file: locate(image.fileName),
-      width: image.width,
-      height: image.height,
-      shapes: image.shapes,
-      placement: null,
-    })),
-    problems: coco.problems,
-    warnings: coco.warnings,
-    layout: null,
-  };
-}
-
-async function walkImages(dir: string, found: string[]): Promise<void> {
-  const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
-  for (const entry of entries.sort((a, b) => a.name.localeCompare(b.name))) {
-    const full = path.join(dir, entry.name);
-    if (entry.isDirectory()) await walkImages(full, found);
-    else if (imageExtensions.has(path.extname(entry.name).toLowerCase())) found.push(full);
-  }
-}
-
-/** Ultralytics finds a label file by swapping the last /images/ of the image's path for /labels/ and its extension for .txt. */
-function labelFileFor(image: string): string {
-  const parts = image.split(path.sep);
-  const at = parts.lastIndexOf('images');
-  if (at >= 0) parts[at] = 'labels';
-  const swapped = parts.join(path.sep);
-  return `${swapped.slice(0, swapped.length - path.extname(swapped).length)}.txt`;
-}
-
-/** The images a data.yaml names: folders (searched through) or .txt lists of image paths, for train, val and test. */
-async function yoloImages(doc: Record<string, unknown>, yamlDir: string): Promise<string[]> {
-  const base = typeof doc.path === 'string' ? path.resolve(yamlDir, doc.path) : yamlDir;
-  const root = existsSync(base) ? base : yamlDir;
-  const entries = ['train', 'val', 'test'].flatMap((key) => {
-    const value = doc[key];
-    return typeof value === 'string' ? [value] : Array.isArray(value) ? value.map(String) : [];
-  });
-  const images: string[] = [];
-  for (const entry of entries.length > 0 ? entries : ['images']) {
-    const target = path.resolve(root, entry);
-    const found = await kind(target);
-    if (found === 'folder') await walkImages(target, images);
-    else if (found === 'file') {
-      for (const line of (await readText(target)).split(/\r?\n/)) {
-        if (line.trim() !== '') images.push(path.resolve(root, line.trim()));
-      }
-    }
-  }
-  return [...new Set(images)];
-}
-
-async function readYoloSource(from: string): Promise<DatasetSource> {
-  const file = await findFile(from, ['data.yaml', 'data.yml', 'dataset.yaml'], ['.yaml', '.yml'], 'data.yaml');
-  const dir = path.dirname(file);
-  let doc: unknown;
-  try {
-    doc = parseYaml(await readText(file));
-  } catch (error) {
-    throw new StillframeError('invalid-input', `“${path.basename(file)}” is not valid YAML: ${(error as Error).message}`);
-  }
-  const names = namesFromDataYaml(doc, path.basename(file));
-  const problems: ImportNote[] = [];
-  const images: SourceImage[] = [];
-  for (const image of await yoloImages(doc as Record<string, unknown>, dir)) {
-    const item = path.relative(dir, image).split(path.sep).join('/');
-    const labelFile = labelFileFor(image);
-    const text = existsSync(labelFile) ? await readText(labelFile) : '';
-    const labels = readYoloLabels(text, names, path.relative(dir, labelFile).split(path.sep).join('/'));
-    problems.push(...labels.problems);
-    images.push({ item, fileName: baseName(image), file: existsSync(image) ? image : null, width: null, height: null, shapes: labels.shapes, placement: null });
-  }
-  return { format: 'yolo', root: dir, labels: names.map((name) => ({ name })), images, problems, warnings: [], layout: null };
-}
-
-async function readStillframeSource(from: string): Promise<DatasetSource> {
-  const file = await findFile(from, ['stillframe.json'], ['.json'], 'Stillframe JSON file');
-  const dir = path.dirname(file);
-  let json: unknown;
-  try {
-    json = JSON.parse(await readText(file));
-  } catch (error) {
-    throw new StillframeError('invalid-input', `“${path.basename(file)}” is not valid JSON: ${(error as Error).message}`);
-  }
-  const parsed = stillframeDocumentSchema.safeParse(json);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const where = issue ? `${issue.path.join('.')}: ${issue.message}` : 'unexpected content';
-    throw new StillframeError('invalid-input', `“${path.basename(file)}” is not a Stillframe dataset file (${where}).`);
-  }
-  const document = parsed.data;
-  const problems: ImportNote[] = [];
-  const videoKeys = new Set(document.videos.map((video) => video.key));
-  const images: SourceImage[] = [];
-  for (const frame of document.frames) {
-    const item = frame.file;
-    if (!videoKeys.has(frame.video)) {
-      problems.push({ item, message: `its video ${frame.video} is not listed in "videos"` });
-      continue;
-    }
-    const full = path.resolve(dir, frame.file);
-    images.push({
-      item,
-      fileName: baseName(frame.file),
-      file: existsSync(full) ? full : null,
-      width: frame.width,
-      height: frame.height,
-      shapes: frame.shapes,
-      placement: { batch: frame.batch, video: frame.video, index: frame.index, timestampMs: frame.timestampMs, name: frame.name },
-    });
-  }
-  return {
-    format: 'stillframe',
-    root: dir,
-    labels: document.labels,
-    images,
-    problems,
-    warnings: [],
-    layout: { batches: document.batches.map((batch) => batch.name), videos: document.videos },
-  };
-}
-
-export function readDatasetSource(format: ImportFormat, from: string): Promise<DatasetSource> {
-  const resolved = path.resolve(from);
+function readFormat(format: DatasetFormat, from: string, options: SourceOptions): Promise<DatasetSource> {
   switch (format) {
     case 'coco':
-      return readCocoSource(resolved);
+      return readCocoSource(from, options);
+    case 'cvat':
+      return readCvatSource(from, options);
+    case 'voc':
+      return readVocSource(from, options);
     case 'yolo':
-      return readYoloSource(resolved);
+      return readYoloSource(from, options);
+    case 'vott':
+      return readVottSource(from, options);
+    case 'label-studio':
+      return readLabelStudioSource(from, options);
     case 'stillframe':
-      return readStillframeSource(resolved);
+      return readStillframeSource(from);
   }
 }

@@ -101,6 +101,8 @@ export const exportRequest = (projectId: string, outDir: string, extra: Partial<
   skipEmpty: false,
   yoloSegments: false,
   valRatio: 0,
+  testRatio: 0,
+  splitBy: 'video',
   seed: 0,
   force: false,
   ...extra,

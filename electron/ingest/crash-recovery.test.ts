@@ -1,8 +1,9 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { describe, expect, it } from 'vitest';
+import { resolveFfmpeg } from '../media/binaries';
 import { mediaDir, tempLibraryDir } from '../test-support/temp-library';
 
 const cli = path.resolve(import.meta.dirname, '../../out/main/cli.js');
@@ -25,7 +26,76 @@ function filesUnder(dir: string): string[] {
   return existsSync(dir) ? readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.jpg')) : [];
 }
 
+/** FFmpeg processes still writing into this library. */
+function ffmpegsFor(library: string): string[] {
+  const listing = spawnSync('ps', ['-eo', 'pid=,args='], { encoding: 'utf8' }).stdout;
+  return listing
+    .split('\n')
+    .filter((line) => line.includes(path.join(library, 'tmp')) && /ffmpeg/.test(line) && !line.includes('stillframe-watchdog'));
+}
+
+/** Batches that have no video: what an import leaves if it made its batch and was killed before adding to it. */
+function emptyBatches(library: string): string[] {
+  const file = path.join(library, 'stillframe.db');
+  if (!existsSync(file)) return [];
+  const db = new DatabaseSync(file, { readOnly: true });
+  try {
+    return (db.prepare('SELECT name FROM batches b WHERE NOT EXISTS (SELECT 1 FROM videos v WHERE v.batch_id = b.id)').all() as { name: string }[])
+      .map((row) => row.name);
+  } catch {
+    return [];
+  } finally {
+    db.close();
+  }
+}
+
+describe('a kill in the middle of an import', () => {
+  it('never leaves a batch without its videos, wherever the kill lands', async () => {
+    expect(existsSync(cli), 'run `npm run build` before the tests').toBe(true);
+    const text = path.join(tempLibraryDir(), 'notes.mp4');
+    writeFileSync(text, 'these are my notes, not a video\n'.repeat(50));
+    const inputs = [text, path.join(mediaDir, 'milk.mkv'), path.join(mediaDir, 'bottle-detection.mp4')];
+    for (let round = 0; round < 8; round++) {
+      const library = tempLibraryDir();
+      const child = spawn(process.execPath, [cli, 'ingest', ...inputs, '--library', library, '--project', 'P', '--batch', `B${round}`], { stdio: 'ignore' });
+      // Spread over start-up, probing, the batch's creation and the first extraction.
+      await new Promise((resolve) => setTimeout(resolve, 150 + Math.random() * 600));
+      child.kill('SIGKILL');
+      await new Promise((resolve) => child.once('exit', resolve));
+      expect(emptyBatches(library), `round ${round}`).toEqual([]);
+      const resumed = spawnSync(process.execPath, [cli, 'jobs', 'run', '--library', library], { encoding: 'utf8' });
+      expect(resumed.status, resumed.stderr).toBe(0);
+    }
+  });
+});
+
 describe('a crash in the middle of an extraction', () => {
+  it('takes FFmpeg down with the CLI when the CLI is killed', async () => {
+    expect(existsSync(cli), 'run `npm run build` before the tests').toBe(true);
+    const library = tempLibraryDir();
+    // FFmpeg 6 and later ignore SIGPIPE and carry on when the pipes to a dead parent close; Debian's 5.1 dies at its
+    // next write to them. Its output goes elsewhere here, so this FFmpeg outlives a dead parent as a current one does.
+    const ffmpeg = path.join(library, 'ffmpeg-writing-elsewhere');
+    writeFileSync(ffmpeg, `#!/bin/sh\nexec ${JSON.stringify(resolveFfmpeg())} "$@" >/dev/null 2>&1\n`, { mode: 0o755 });
+    // Six plays of a real clip, long enough that an orphaned FFmpeg would still be decoding well past the deadline.
+    const clip = path.join(library, 'long.mp4');
+    const input = path.join(mediaDir, 'one-by-one-person-detection.mp4');
+    spawnSync(resolveFfmpeg(), ['-v', 'error', '-stream_loop', '5', '-i', input, '-c', 'copy', clip]);
+    const child = spawn(process.execPath, [cli, 'ingest', clip, '--library', library, '--project', 'P', '--batch', 'B', '--nth', '2'], {
+      stdio: 'ignore',
+      env: { ...process.env, FFMPEG_PATH: ffmpeg },
+    });
+    const started = Date.now();
+    while (ffmpegsFor(library).length === 0 && Date.now() - started < 60_000) await new Promise((r) => setTimeout(r, 25));
+    expect(ffmpegsFor(library).length).toBeGreaterThan(0);
+    child.kill('SIGKILL');
+    await new Promise((resolve) => child.once('exit', resolve));
+    // Generous: the watchdog acts within milliseconds; an orphaned FFmpeg would decode on for the rest of the video.
+    const deadline = Date.now() + 10_000;
+    while (ffmpegsFor(library).length > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    expect(ffmpegsFor(library)).toEqual([]);
+  });
+
   it('loses nothing and duplicates nothing: the job runs again from the start after a real SIGKILL', async () => {
     expect(existsSync(cli), 'run `npm run build` before the tests').toBe(true);
     const library = tempLibraryDir();

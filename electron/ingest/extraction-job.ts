@@ -3,14 +3,19 @@ import path from 'node:path';
 import type { Job } from '../../shared/domain';
 import { StillframeError } from '../../shared/errors';
 import { transaction, type Database } from '../library/database';
+import { explainFailure } from '../library/disk-space';
 import { deleteVideoFrames, insertFrames } from '../library/frames';
+import { recordLeftOutFrames } from '../library/left-out';
+import { setAsideLeftOut } from './frame-selection-step';
 import { jobOptions, markJobDone } from '../library/jobs';
 import { toLibraryRelative, type LibraryPaths } from '../library/paths';
 import { getVideoLocation, recordProbe, type VideoLocation } from '../library/videos';
 import { downloadLoomVideo } from '../loom/download';
 import { rateLimitNotice, type LoomSettings } from '../loom/loom-api';
-import { extractFrames, samplingUsesKeyframes } from '../media/extract';
-import { probeVideo, type VideoProbe } from '../media/probe';
+import { selectionIsActive } from '../../shared/frame-selection';
+import { extractFrames, samplingUsesKeyframes, type ExtractedFrame } from '../media/extract';
+import type { ExtractionOptions } from '../../shared/sampling';
+import { checkSourceFile, probeVideo, type VideoProbe } from '../media/probe';
 import type { JobCleanup, JobWorker } from '../queue/queue';
 
 export interface VideoFolders {
@@ -24,6 +29,86 @@ export function videoFolders(paths: LibraryPaths, video: Pick<VideoLocation, 'pr
     frames: path.join(paths.frames, video.projectId, video.batchSlug, video.id),
     thumbs: path.join(paths.thumbs, video.projectId, video.batchSlug, video.id),
   };
+}
+
+export type ExtractionSource =
+  | { kind: 'file'; path: string; probe: VideoProbe | null }
+  | { kind: 'loom'; loomId: string; settings: LoomSettings };
+
+export interface ExtractVideoArgs {
+  source: ExtractionSource;
+  options: ExtractionOptions;
+  /** This attempt's own temp folder; frames go to its frames/ and thumbs/, a Loom download next to them. */
+  temp: string;
+  signal: AbortSignal;
+  onProgress: (fraction: number) => void;
+  onNotice: (notice: string) => void;
+  /** Called as FFmpeg is about to start (after any download and the probe). */
+  onExtracting?: () => void;
+}
+
+export interface ExtractedVideo {
+  /** The frames kept; those frame selection left out are set aside in `leftOut`. */
+  frames: ExtractedFrame[];
+  leftOut: Awaited<ReturnType<typeof setAsideLeftOut>>['leftOut'];
+  probe: VideoProbe;
+  folders: VideoFolders;
+  /** A Loom download, whose size the import could not know, and how long it took. */
+  download: { bytes: number; ms: number } | null;
+}
+
+/**
+ * The one extraction path, shared by this computer's queue and the team's workers: a Loom video is downloaded first
+ * (half the progress bar), then probed and extracted into the attempt's temp folder with the job's sampling and
+ * frame selection.
+ */
+export async function extractVideo(args: ExtractVideoArgs): Promise<ExtractedVideo> {
+  const { source, options, temp, signal, onProgress, onNotice } = args;
+  const folders = { frames: path.join(temp, 'frames'), thumbs: path.join(temp, 'thumbs') };
+  mkdirSync(folders.frames, { recursive: true });
+  mkdirSync(folders.thumbs, { recursive: true });
+  const keyframes = samplingUsesKeyframes(options);
+  let input: string;
+  let probe: VideoProbe;
+  let download: { bytes: number; ms: number } | null = null;
+  let extractProgress = onProgress;
+  if (source.kind === 'loom') {
+    const started = performance.now();
+    const downloaded = await downloadLoomVideo({
+      id: source.loomId,
+      settings: source.settings,
+      destDir: temp,
+      signal,
+      onProgress: (fraction) => onProgress((fraction ?? 0) * 0.5),
+      onRateLimited: (waitMs) => onNotice(rateLimitNotice(waitMs)),
+    });
+    input = downloaded.file;
+    download = { bytes: downloaded.bytes, ms: performance.now() - started };
+    probe = await probeVideo(input, { signal, keyframes });
+    extractProgress = (fraction) => onProgress(0.5 + fraction * 0.5);
+  } else {
+    input = source.path;
+    probe = source.probe ?? (await probeVideo(input, { signal, keyframes }));
+  }
+  args.onExtracting?.();
+  const sampled = await extractFrames({
+    input,
+    probe,
+    options,
+    framesDir: folders.frames,
+    thumbsDir: folders.thumbs,
+    features: selectionIsActive(options.selection),
+    signal,
+    onProgress: extractProgress,
+  });
+  if (sampled.length === 0) {
+    throw new StillframeError(
+      'extraction-failed',
+      'No frames matched the sampling for this video. Try a shorter interval or a lower scene threshold.',
+    );
+  }
+  const { frames, leftOut } = await setAsideLeftOut(sampled, options.selection, folders);
+  return { frames, leftOut, probe, folders, download };
 }
 
 /**
@@ -50,52 +135,40 @@ export function createExtractionWorker(
   paths: LibraryPaths,
   /** Asked at each Loom job, so a key set or cleared in Settings applies to the next job without a restart. */
   loomSettings: () => LoomSettings,
+  /** Told each finished Loom download's size and how long it took (the monitoring's download speed). */
+  onDownloaded: (bytes: number, ms: number) => void = () => undefined,
 ): { worker: JobWorker; cleanup: JobCleanup } {
   const worker: JobWorker = async (job, signal, onProgress, onNotice) => {
+    try {
+      await extract(job, signal, onProgress, onNotice);
+    } catch (error) {
+      throw explainFailure(error, paths.root);
+    }
+  };
+
+  const extract: JobWorker = async (job, signal, onProgress, onNotice) => {
     const video = getVideoLocation(db, job.videoId);
     if (video.sourceType === 'file' && !existsSync(video.sourcePath)) {
       throw new StillframeError('file-missing', `The source video could not be found at ${video.sourcePath}. It may have been moved or deleted.`);
     }
+    if (video.sourceType === 'file') await checkSourceFile(video.sourcePath);
     const temp = attemptTempDir(paths, job.id);
-    const tempFolders = { frames: path.join(temp, 'frames'), thumbs: path.join(temp, 'thumbs') };
-    mkdirSync(tempFolders.frames, { recursive: true });
-    mkdirSync(tempFolders.thumbs, { recursive: true });
     try {
-      // A Loom video is downloaded into this attempt's temp folder first (half the progress bar), so the download
-      // is removed with it whether the extraction succeeds or not.
-      let input = video.sourcePath;
-      let probe: VideoProbe;
-      let extractProgress = onProgress;
-      if (video.sourceType === 'loom') {
-        const download = await downloadLoomVideo({
-          id: video.contentHash.replace(/^loom:/, ''),
-          settings: loomSettings(),
-          destDir: temp,
-          signal,
-          onProgress: (fraction) => onProgress((fraction ?? 0) * 0.5),
-          onRateLimited: (waitMs) => onNotice(rateLimitNotice(waitMs)),
-        });
-        input = download.file;
-        probe = await probeVideo(input, { signal, keyframes: samplingUsesKeyframes(jobOptions(job)) });
-        recordProbe(db, video.id, probe, download.bytes);
-        extractProgress = (fraction) => onProgress(0.5 + fraction * 0.5);
-      } else {
-        probe = video.probe ? (JSON.parse(video.probe) as VideoProbe) : await probeVideo(input, { signal });
-      }
-      const frames = await extractFrames({
-        input,
-        probe,
-        options: jobOptions(job),
-        framesDir: tempFolders.frames,
-        thumbsDir: tempFolders.thumbs,
+      const options = jobOptions(job);
+      const { frames, leftOut, probe, folders: tempFolders, download } = await extractVideo({
+        source:
+          video.sourceType === 'loom'
+            ? { kind: 'loom', loomId: video.contentHash.replace(/^loom:/, ''), settings: loomSettings() }
+            : { kind: 'file', path: video.sourcePath, probe: video.probe ? (JSON.parse(video.probe) as VideoProbe) : null },
+        options,
+        temp,
         signal,
-        onProgress: extractProgress,
+        onProgress,
+        onNotice,
       });
-      if (frames.length === 0) {
-        throw new StillframeError(
-          'extraction-failed',
-          'No frames matched the sampling for this video. Try a shorter interval or a lower scene threshold.',
-        );
+      if (download !== null) {
+        if (download.bytes > 0) onDownloaded(download.bytes, download.ms);
+        recordProbe(db, video.id, probe, download.bytes);
       }
       signal.throwIfAborted();
       const target = videoFolders(paths, video);
@@ -119,6 +192,17 @@ export function createExtractionWorker(
             height: frame.height,
             path: toLibraryRelative(paths.root, path.join(target.frames, frame.fileName)),
             thumbPath: toLibraryRelative(paths.root, path.join(target.thumbs, frame.fileName)),
+          })),
+        );
+        recordLeftOutFrames(
+          db,
+          video.id,
+          video.batchId,
+          leftOut.map((frame) => ({
+            index: frame.index,
+            timestampMs: frame.timestampMs,
+            reason: frame.reason,
+            thumbPath: toLibraryRelative(paths.root, path.join(target.thumbs, frame.thumbFile)),
           })),
         );
         markJobDone(db, job);

@@ -5,6 +5,7 @@ import { listFrames } from '../library/frames';
 import { getJob } from '../library/jobs';
 import { createProject } from '../library/projects';
 import { listVideos } from '../library/videos';
+import { apiClient } from '../test-support/api-client';
 import { openTestServices, mediaDir, tempLibraryDir } from '../test-support/temp-library';
 import { ingestFiles } from './ingest';
 
@@ -52,6 +53,39 @@ describe('ingesting videos into a batch', () => {
       expect(existsSync(path.join(paths.root, frame.thumbPath))).toBe(true);
     }
     expect(readdirSync(paths.tmp)).toEqual([]);
+  });
+
+  it('refuses a request with nothing that is a video before any batch is made, and lets a failed video be removed', async () => {
+    const services = openTestServices({ startQueue: true });
+    const { invoke, attempt } = apiClient(services);
+    const dir = scratch();
+    const text = path.join(dir, 'notes.mp4');
+    writeFileSync(text, 'hello, not a video\n'.repeat(100));
+    const project = await invoke('projects.create', { name: 'Text' });
+    const refused = await attempt('ingest.start', { projectId: project.id, batch: { newName: 'Oops' }, paths: [text], options: everySecond });
+    expect(refused).toEqual({
+      ok: false,
+      error: { code: 'not-a-video', message: 'Nothing was imported: “notes.mp4”: This file is not a video that FFmpeg can read.' },
+    });
+    expect(await invoke('batches.list', { projectId: project.id })).toEqual([]);
+    const relative = await attempt('ingest.start', { projectId: project.id, batch: { newName: 'Oops' }, paths: ['notes.mp4'], options: everySecond });
+    expect(relative).toMatchObject({ ok: false, error: { code: 'invalid-input', message: 'Give each file as a full path, not “notes.mp4”.' } });
+
+    const mixed = await invoke('ingest.start', {
+      projectId: project.id, batch: { newName: 'Mixed' }, paths: [text, path.join(mediaDir, 'milk.mkv')], options: everySecond,
+    });
+    const other = path.join(dir, 'other.mp4');
+    writeFileSync(other, 'more notes\n'.repeat(100));
+    const intoExisting = await attempt('ingest.start', { projectId: project.id, batch: { existingId: mixed.batch.id }, paths: [other], options: everySecond });
+    expect(intoExisting).toMatchObject({ ok: false, error: { code: 'not-a-video' } });
+    expect(await invoke('videos.list', { batchId: mixed.batch.id })).toHaveLength(2);
+    const failed = mixed.videos[0]?.video;
+    expect(failed?.status).toBe('failed');
+    const done = mixed.videos[1]?.video;
+    await services.queue.waitFor([done?.jobId ?? '']);
+    expect(await attempt('videos.delete', { id: done?.id ?? '' })).toMatchObject({ ok: false, error: { code: 'conflict' } });
+    expect(await invoke('videos.delete', { id: failed?.id ?? '' })).toEqual({ id: failed?.id });
+    expect((await invoke('videos.list', { batchId: mixed.batch.id })).map((video) => video.name)).toEqual(['milk.mkv']);
   });
 
   it('marks what is not a video as failed with a message a person understands, and goes on with the rest', async () => {
@@ -140,7 +174,7 @@ describe('ingesting videos into a batch', () => {
     expect(existsSync(path.join(paths.frames, project.id, 'long'))).toBe(false);
   });
 
-  it('retries a video whose source vanished, then lists it as dead with the reason', async () => {
+  it('fails a video whose source vanished at once, and lists it as dead with the reason', async () => {
     const services = openTestServices({ queue: { retryBaseMs: 20 } });
     const { db } = services;
     const dir = scratch();
@@ -153,7 +187,7 @@ describe('ingesting videos into a batch', () => {
     unlinkSync(source);
     services.startQueue();
     const [job] = await services.queue.waitFor(result.jobIds);
-    expect(job).toMatchObject({ status: 'dead', attempts: 3 });
+    expect(job).toMatchObject({ status: 'dead', attempts: 1 });
     expect(job?.error?.message).toBe(`The source video could not be found at ${source}. It may have been moved or deleted.`);
     expect(listVideos(db, result.batch.id)[0]?.status).toBe('failed');
   });

@@ -13,9 +13,10 @@ import { createJob } from '../library/jobs';
 import { getProject } from '../library/projects';
 import { findVideoByHash, getVideo, insertVideo } from '../library/videos';
 import { samplingUsesKeyframes } from '../media/extract';
-import { probeVideo } from '../media/probe';
+import { isPermissionError, probeVideo, unreadableFile, type VideoProbe } from '../media/probe';
 import { loomSettingsFromEnv, resolveLoomLinks, type LoomSettings, type LoomVideoInfo } from '../loom/loom-api';
-import { parseLoomLink, type LoomLink } from '../../shared/loom-links';
+import { looksLikeLoomLink, parseLoomLink, type LoomLink } from '../../shared/loom-links';
+import { hasVideoExtension } from '../../shared/video-files';
 
 export interface IngestSettings {
   maxFileBytes: number;
@@ -27,10 +28,6 @@ export function defaultIngestSettings(env: NodeJS.ProcessEnv = process.env): Ing
   return { maxFileBytes: 5 * 1024 ** 3, maxAttempts: 3, loom: loomSettingsFromEnv(env) };
 }
 
-/** Extensions picked up when a whole folder is dropped; single files are always probed, whatever their name. */
-const videoExtensions = new Set([
-  '.mp4', '.m4v', '.mov', '.mkv', '.webm', '.avi', '.wmv', '.flv', '.mpg', '.mpeg', '.ts', '.mts', '.m2ts', '.3gp', '.ogv',
-]);
 
 export interface IngestRequest {
   projectId: string;
@@ -46,6 +43,11 @@ export interface IngestRequest {
    * and probed.
    */
   onQueued?: () => void;
+  /**
+   * False for "Process on team workers": the videos are added as pending with no job on this computer's queue (the
+   * caller uploads them and queues them on the team's).
+   */
+  queueJobs?: boolean;
 }
 
 /** Files named directly, plus the videos inside any folder named, depth first, in name order. */
@@ -62,7 +64,7 @@ async function expandPaths(paths: readonly string[]): Promise<string[]> {
     if (info.isDirectory()) {
       const children = (await readdir(entry)).sort((a, b) => a.localeCompare(b));
       for (const child of children) await visit(path.join(entry, child), false);
-    } else if (direct || videoExtensions.has(path.extname(entry).toLowerCase())) {
+    } else if (direct || hasVideoExtension(entry)) {
       files.push(entry);
     }
   };
@@ -81,7 +83,7 @@ function sha256File(file: string): Promise<string> {
     const hash = createHash('sha256');
     createReadStream(file, { highWaterMark: hashChunkBytes })
       .on('data', (chunk) => hash.update(chunk))
-      .on('error', reject)
+      .on('error', (error) => reject(isPermissionError(error) ? unreadableFile(error) : error))
       .on('end', () => resolve(hash.digest('hex')));
   });
 }
@@ -91,7 +93,7 @@ async function addLoomVideos(
   db: Database,
   settings: IngestSettings,
   request: IngestRequest,
-  batch: Batch,
+  ensureBatch: () => Batch,
   text: string,
   link: LoomLink,
   jobIds: string[],
@@ -105,10 +107,12 @@ async function addLoomVideos(
   return videos.map((info) => {
     const file = link.kind === 'folder' ? info.shareUrl : text;
     const contentHash = `loom:${info.id}`;
-    const duplicateOf = findVideoByHash(db, batch.id, contentHash);
-    if (duplicateOf) return { file, video: null, duplicateOf, error: null };
     const id = uuidv7();
-    transaction(db, () => {
+    // A batch made for its first video is committed with it: a kill in between leaves no empty batch behind.
+    const duplicateOf = transaction(db, () => {
+      const batch = ensureBatch();
+      const existing = findVideoByHash(db, batch.id, contentHash);
+      if (existing) return existing;
       insertVideo(db, {
         id,
         projectId: request.projectId,
@@ -124,11 +128,54 @@ async function addLoomVideos(
         error: null,
         probe: null,
       });
-      jobIds.push(createJob(db, id, request.options, { maxAttempts: settings.maxAttempts }));
+      if (request.queueJobs !== false) jobIds.push(createJob(db, id, request.options, { maxAttempts: settings.maxAttempts }));
+      return null;
     });
+    if (duplicateOf) return { file, video: null, duplicateOf, error: null };
     request.onQueued?.();
     return { file, video: getVideo(db, id), duplicateOf: null, error: null };
   });
+}
+
+/** A file read and probed, waiting to become a video row once there is a batch for it. */
+interface HeldFile {
+  /** Made when the file was read, so rows added together still list in the order their files came. */
+  id: string;
+  file: string;
+  name: string;
+  sizeBytes: number;
+  contentHash: string;
+  probe: VideoProbe | null;
+  /** Why it is not a video that can be extracted (probe failed, too large); null for a video. */
+  error: AppErrorData | null;
+  /** Its place among the results. */
+  slot: number;
+}
+
+async function readFileForIngest(
+  file: string,
+  name: string,
+  settings: IngestSettings,
+  options: ExtractionOptions,
+): Promise<Omit<HeldFile, 'slot'>> {
+  const info = await stat(file).catch(() => {
+    throw new StillframeError('file-missing', `“${name}” could not be found. It may have been moved or deleted.`);
+  });
+  if (!info.isFile()) throw new StillframeError('not-a-video', `“${name}” is not a file.`);
+  const tooLarge = info.size > settings.maxFileBytes;
+  // Hashing and probing both read the file; run them together so a large import waits once, not twice.
+  const probing = tooLarge ? null : probeVideo(file, { keyframes: samplingUsesKeyframes(options) });
+  const [contentHash, probed] = await Promise.all([
+    sha256File(file),
+    probing?.then((probe) => ({ probe }), (error: unknown) => ({ error: toAppError(error) })) ?? null,
+  ]);
+  const probe = probed && 'probe' in probed ? probed.probe : null;
+  const error = tooLarge
+    ? tooLargeError(name, info.size, settings)
+    : probed && 'error' in probed
+      ? probed.error
+      : null;
+  return { id: uuidv7(), file, name, sizeBytes: info.size, contentHash, probe, error };
 }
 
 function existingBatch(db: Database, projectId: string, existingId: string): Batch {
@@ -167,7 +214,7 @@ export function checkIngest(db: Database, settings: IngestSettings, request: Ing
   return {
     files: request.files.map(({ name, sizeBytes }) => ({
       name,
-      error: !videoExtensions.has(path.extname(name).toLowerCase())
+      error: !hasVideoExtension(name)
         ? new StillframeError('not-a-video', `“${name}” is not a video file. Stillframe imports videos such as MP4, MOV, MKV and WebM.`).toData()
         : sizeBytes > settings.maxFileBytes
           ? tooLargeError(name, sizeBytes, settings)
@@ -177,8 +224,9 @@ export function checkIngest(db: Database, settings: IngestSettings, request: Ing
 }
 
 /**
- * Adds files to a batch: each becomes a video row, probed first, so that what is not a video is reported at once
- * (and stays visible as failed) while the rest of the import goes on. Returns the job ids it queued.
+ * Adds files to a batch: each is probed first and becomes a video row, so that what is not a video is reported at
+ * once (and stays visible as failed, removable) while the rest of the import goes on. A request in which nothing is
+ * a video is refused whole, before a batch is made or anything is added to one. Returns the job ids it queued.
  */
 export async function ingestFiles(
   db: Database,
@@ -200,52 +248,67 @@ export async function ingestFiles(
     if (firstBadLink) throw new StillframeError('invalid-input', firstBadLink.message);
     throw new StillframeError('invalid-input', 'No videos were found in what you chose. Pick video files or folders that contain them.');
   }
-  const batch = resolveBatch(db, request.projectId, request.batch);
+  // The batch is made, or added to, only once something in the request is a video: a request of nothing but text
+  // files, or of links that lead nowhere, is refused whole and leaves no empty failed batch behind.
+  const existing = 'existingId' in request.batch ? resolveBatch(db, request.projectId, request.batch) : null;
+  let batch: Batch | null = null;
+  const held: HeldFile[] = [];
   const results: IngestedVideo[] = [];
   const jobIds: string[] = [];
+  const insertFile = (item: Omit<HeldFile, 'slot'>, into: Batch): IngestedVideo => {
+    const duplicateOf = findVideoByHash(db, into.id, item.contentHash);
+    if (duplicateOf) return { file: item.file, video: null, duplicateOf, error: null };
+    const { id, probe, error } = item;
+    transaction(db, () => {
+      insertVideo(db, {
+        id, projectId: request.projectId, batchId: into.id, name: item.name, sourcePath: item.file, sizeBytes: item.sizeBytes,
+        contentHash: item.contentHash, status: probe ? 'pending' : 'failed', error, probe,
+      });
+      if (probe && request.queueJobs !== false) jobIds.push(createJob(db, id, request.options, { maxAttempts: settings.maxAttempts }));
+    });
+    if (probe) request.onQueued?.();
+    return { file: item.file, video: getVideo(db, id), duplicateOf: null, error };
+  };
+  const ensureBatch = (): Batch => {
+    if (batch !== null) return batch;
+    const made = existing ?? resolveBatch(db, request.projectId, request.batch);
+    batch = made;
+    // Files read before the first video are added now, in the order they came.
+    for (const item of held.splice(0)) results[item.slot] = insertFile(item, made);
+    return made;
+  };
   for (const item of links) {
     if (item.link === null) {
       results.push({ file: item.text, video: null, duplicateOf: null, error: item.error });
       continue;
     }
-    results.push(...(await addLoomVideos(db, settings, request, batch, item.text, item.link, jobIds)));
+    results.push(...(await addLoomVideos(db, settings, request, ensureBatch, item.text, item.link, jobIds)));
   }
   for (const file of files) {
     const name = request.displayNames?.get(file) ?? path.basename(file);
     try {
-      const info = await stat(file).catch(() => {
-        throw new StillframeError('file-missing', `“${name}” could not be found. It may have been moved or deleted.`);
-      });
-      if (!info.isFile()) throw new StillframeError('not-a-video', `“${name}” is not a file.`);
-      const tooLarge = info.size > settings.maxFileBytes;
-      // Hashing and probing both read the file; run them together so a large import waits once, not twice.
-      const probing = tooLarge ? null : probeVideo(file, { keyframes: samplingUsesKeyframes(request.options) });
-      const [contentHash, probed] = await Promise.all([
-        sha256File(file),
-        probing?.then((probe) => ({ probe }), (error: unknown) => ({ error: toAppError(error) })) ?? null,
-      ]);
-      const duplicateOf = findVideoByHash(db, batch.id, contentHash);
-      if (duplicateOf) {
-        results.push({ file, video: null, duplicateOf, error: null });
-        continue;
+      const item = await readFileForIngest(file, name, settings, request.options);
+      const slot = results.length;
+      results.push({ file, video: null, duplicateOf: null, error: item.error });
+      if (batch === null && item.probe === null) {
+        if (!held.some((other) => other.contentHash === item.contentHash)) held.push({ ...item, slot });
+      } else {
+        // As for Loom videos: the batch and the rows for it commit together.
+        results[slot] = transaction(db, () => insertFile(item, ensureBatch()));
       }
-      const id = uuidv7();
-      const base = { id, projectId: request.projectId, batchId: batch.id, name, sourcePath: file, sizeBytes: info.size, contentHash };
-      const probe = probed && 'probe' in probed ? probed.probe : null;
-      const probeError = tooLarge
-        ? tooLargeError(name, info.size, settings)
-        : probed && 'error' in probed
-          ? probed.error
-          : null;
-      transaction(db, () => {
-        insertVideo(db, { ...base, status: probe ? 'pending' : 'failed', error: probeError, probe });
-        if (probe) jobIds.push(createJob(db, id, request.options, { maxAttempts: settings.maxAttempts }));
-      });
-      if (probe) request.onQueued?.();
-      results.push({ file, video: getVideo(db, id), duplicateOf: null, error: probeError });
     } catch (error) {
       results.push({ file, video: null, duplicateOf: null, error: toAppError(error) });
     }
   }
-  return { batch: getBatch(db, batch.id), videos: results, jobIds };
+  if (batch === null) {
+    const failures = results.filter((item) => item.error !== null);
+    const first = failures[0];
+    const label = first && (looksLikeLoomLink(first.file) ? first.file : (request.displayNames?.get(first.file) ?? path.basename(first.file)));
+    const more = failures.length > 1 ? ` (and ${failures.length - 1} more that are not videos either)` : '';
+    throw new StillframeError(
+      first?.error?.code ?? 'invalid-input',
+      first ? `Nothing was imported: “${label}”: ${first.error?.message ?? ''}${more}` : 'Nothing was imported.',
+    );
+  }
+  return { batch: getBatch(db, (batch as Batch).id), videos: results, jobIds };
 }

@@ -2,6 +2,7 @@ import { readdirSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Job, Video } from '../../shared/domain';
 import { listFrames } from '../library/frames';
+import { listBatches } from '../library/batches';
 import { getJob } from '../library/jobs';
 import { createProject } from '../library/projects';
 import { getVideo, listVideos } from '../library/videos';
@@ -63,13 +64,20 @@ describe('importing Loom links', () => {
     standIn = await startLoomStandIn({ mediaDir });
     const services = openTestServices({ ingest: { loom: { baseUrl: standIn.baseUrl } } });
     const project = createProject(services.db, 'Errors');
+    const links = [share(standIn.ids.notFound ?? ''), share(standIn.ids.unauthorized ?? '')];
+    // Nothing to import: refused whole, with no empty batch left behind.
+    await expect(
+      ingestFiles(services.db, services.ingestSettings, { projectId: project.id, batch: { newName: 'B' }, paths: [], links, options }),
+    ).rejects.toThrow(`Nothing was imported: “${links[0]}”: This Loom video was not found, or it is private. (and 1 more`);
     const result = await ingestFiles(services.db, services.ingestSettings, {
-      projectId: project.id, batch: { newName: 'B' }, paths: [], links: [share(standIn.ids.notFound ?? ''), share(standIn.ids.unauthorized ?? '')], options,
+      projectId: project.id, batch: { newName: 'B' }, paths: [], links: [...links, share(standIn.ids.ok2)], options,
     });
-    expect(result.videos.map((item) => item.error?.message)).toEqual([
+    expect(result.videos.map((item) => item.error?.message ?? null)).toEqual([
       'This Loom video was not found, or it is private.',
       expect.stringContaining('Loom refused access'),
+      null,
     ]);
+    expect(listBatches(services.db, project.id).map((batch) => batch.name)).toEqual(['B']);
     const before = standIn.requests.length;
     await expect(
       ingestFiles(services.db, services.ingestSettings, { projectId: project.id, batch: { newName: 'C' }, paths: [], links: ['http://loom.com.evil.io/share/x'], options }),

@@ -337,6 +337,43 @@ export function restoreShapes(db: Database, inputs: readonly ParsedShapeInput[])
   return transaction(db, () => inputs.map((input) => upsertShape(db, input)));
 }
 
+/**
+ * New shapes, frame by frame, as an import adds them by the hundred thousand: the checks and rows of saveShape, with
+ * each frame and label looked up once and nothing read back. Call inside the caller's transaction; ids must be new.
+ */
+export function addImportedShapes(db: Database, frames: Iterable<{ frameId: string; shapes: readonly ParsedShapeInput[] }>): void {
+  const labels = new Map<string, Label>();
+  for (const { frameId, shapes } of frames) {
+    const frame = getFrameScope(db, frameId);
+    let top: number | null = null;
+    for (const input of shapes) {
+      let label: Label | null = null;
+      if (input.labelId !== null) {
+        const known = labels.get(input.labelId);
+        label = known && known.projectId === frame.projectId ? known : shapeLabel(db, input.labelId, frame);
+        if (label) labels.set(input.labelId, label);
+      }
+      let zIndex = input.zIndex;
+      if (zIndex === undefined) {
+        top ??= topZIndex(db, frame.id);
+        zIndex = top++;
+      }
+      writeShape(db, {
+        id: input.id,
+        frameId: frame.id,
+        type: input.type,
+        points: prepareGeometry(input.type, input.points, frame),
+        labelId: input.labelId,
+        note: input.note,
+        attributes: validateShapeAttributes(input.attributes, label),
+        hidden: input.hidden,
+        locked: input.locked,
+        zIndex,
+      });
+    }
+  }
+}
+
 /** Returns the shapes as they were, so they can be restored with the same ids; ids already gone are skipped. */
 export function deleteShapes(db: Database, ids: readonly string[]): Shape[] {
   return transaction(db, () => {

@@ -1,4 +1,4 @@
-import { DatabaseSync } from 'node:sqlite';
+import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import { migrations } from './migrations';
 
 export type Database = DatabaseSync;
@@ -44,17 +44,40 @@ export function transaction<T>(db: Database, work: () => T): T {
     db.exec('COMMIT');
     return result;
   } catch (error) {
-    db.exec('ROLLBACK');
+    // SQLite has already rolled back on some errors (a full disk); the error that caused it is the one to report.
+    if (db.isTransaction) db.exec('ROLLBACK');
     throw error;
   }
 }
 
-/** Appends to the sync outbox; call inside the transaction that made the change. */
+/** Prepared once per database: an import records 100,000 changes in one go, and preparing cost more than inserting. */
+const outboxStatements = new WeakMap<Database, { takeDirty: StatementSync; insert: StatementSync }>();
+
+/**
+ * Appends to the sync outbox; call inside the transaction that made the change. An upsert carries the columns the
+ * library's triggers saw change (null: a new row, all of them); an upsert that changed nothing is not recorded. A
+ * delete carries ["known"] when the server has (or may have) the row: only those are pushed.
+ */
 export function recordChange(
   db: Database,
   entity: 'project' | 'batch' | 'video' | 'frame' | 'label' | 'shape',
   rowId: string,
   op: 'upsert' | 'delete',
 ): void {
-  db.prepare('INSERT INTO outbox (entity, row_id, op, created_at) VALUES (?, ?, ?, ?)').run(entity, rowId, op, Date.now());
+  let statements = outboxStatements.get(db);
+  if (statements === undefined) {
+    statements = {
+      takeDirty: db.prepare('DELETE FROM sync_dirty_fields WHERE entity = ? AND row_id = ? RETURNING field'),
+      insert: db.prepare('INSERT INTO outbox (entity, row_id, op, created_at, fields) VALUES (?, ?, ?, ?, ?)'),
+    };
+    outboxStatements.set(db, statements);
+  }
+  const names = statements.takeDirty.all(entity, rowId).map((row) => String(row.field));
+  let fields: string | null = null;
+  if (op === 'delete' && names.includes('known')) fields = '["known"]';
+  if (op === 'upsert') {
+    if (names.length === 0) return;
+    if (!names.includes('*')) fields = JSON.stringify(names.sort());
+  }
+  statements.insert.run(entity, rowId, op, Date.now(), fields);
 }

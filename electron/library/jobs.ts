@@ -1,5 +1,5 @@
 import type { Job, JobStatus, QueueStats } from '../../shared/domain';
-import { StillframeError, type AppErrorData } from '../../shared/errors';
+import { permanentErrorCodes, StillframeError, type AppErrorData } from '../../shared/errors';
 import { uuidv7 } from '../../shared/ids';
 import { extractionOptionsSchema, type ExtractionOptions } from '../../shared/sampling';
 import { transaction, type Database, type Row } from './database';
@@ -28,12 +28,17 @@ function toJob(row: Row): Job {
     notice: row.notice == null ? null : String(row.notice),
     sampling: options.sampling,
     maxFrames: options.maxFrames ?? null,
+    selection: options.selection ?? null,
     createdAt: Number(row.created_at),
   };
 }
 
 export function jobOptions(job: Job): ExtractionOptions {
-  return extractionOptionsSchema.parse({ sampling: job.sampling, maxFrames: job.maxFrames ?? undefined });
+  return extractionOptionsSchema.parse({
+    sampling: job.sampling,
+    maxFrames: job.maxFrames ?? undefined,
+    selection: job.selection ?? undefined,
+  });
 }
 
 export function createJob(
@@ -118,14 +123,14 @@ export function markJobDone(db: Database, job: Job): void {
 }
 
 /**
- * Records a failed attempt: back to the queue after an exponential backoff while attempts remain, else dead.
- * Returns the new status.
+ * Records a failed attempt: back to the queue after an exponential backoff while attempts remain and the failure is
+ * one another attempt could fix, else dead. Returns the new status.
  */
 export function markJobFailed(db: Database, job: Job, error: AppErrorData, retryBaseMs: number): JobStatus {
   return transaction(db, () => {
     const current = getJob(db, job.id);
     const now = Date.now();
-    const dead = current.attempts >= current.maxAttempts;
+    const dead = current.attempts >= current.maxAttempts || permanentErrorCodes.has(error.code);
     const status: JobStatus = dead ? 'dead' : 'failed';
     db.prepare(
       `UPDATE jobs SET status = ?, processing_error = ?, completed_at = ?, worker_id = NULL, next_run_at = ?, notice = NULL,

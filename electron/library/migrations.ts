@@ -155,4 +155,267 @@ export const migrations: readonly string[] = [
     updated_at INTEGER NOT NULL
   );
   `,
+  // Sampled frames that frame selection left out (near-duplicate, blurred, not among the N picked): their time, reason
+  // and thumbnail, so the person can see them and bring any back. restored_frame_id points at the frame it became.
+  `
+  CREATE TABLE left_out_frames (
+    id TEXT PRIMARY KEY,
+    video_id TEXT NOT NULL REFERENCES videos (id) ON DELETE CASCADE,
+    batch_id TEXT NOT NULL REFERENCES batches (id) ON DELETE CASCADE,
+    frame_index INTEGER NOT NULL,
+    timestamp_ms INTEGER NOT NULL,
+    reason TEXT NOT NULL CHECK (reason IN ('duplicate', 'blurry', 'not-picked')),
+    thumb_path TEXT NOT NULL,
+    restored_frame_id TEXT,
+    created_at INTEGER NOT NULL
+  );
+  CREATE UNIQUE INDEX left_out_video_index ON left_out_frames (video_id, frame_index);
+  CREATE INDEX left_out_batch ON left_out_frames (batch_id, video_id, frame_index);
+  `,
+  // Monitoring (issue 17): what the queue, Loom and the machine did, kept 30 days, and the alerts raised. Metric rows
+  // name their job without a foreign key: the figures outlive a discarded job or a deleted project.
+  `
+  CREATE TABLE metric_jobs (
+    id INTEGER PRIMARY KEY,
+    job_id TEXT NOT NULL,
+    attempt INTEGER NOT NULL,
+    ended_at INTEGER NOT NULL,
+    queue_wait_ms INTEGER,
+    processing_ms INTEGER NOT NULL,
+    video_duration_ms INTEGER,
+    video_bytes INTEGER,
+    width INTEGER,
+    height INTEGER,
+    codec TEXT,
+    sampling_mode TEXT NOT NULL,
+    frames INTEGER NOT NULL,
+    frames_per_second REAL,
+    result TEXT NOT NULL CHECK (result IN ('done', 'failed', 'dead', 'cancelled')),
+    error_code TEXT
+  );
+  CREATE INDEX metric_jobs_ended ON metric_jobs (ended_at);
+
+  CREATE TABLE metric_loom_requests (
+    id INTEGER PRIMARY KEY,
+    at INTEGER NOT NULL,
+    endpoint TEXT NOT NULL,
+    response_ms INTEGER NOT NULL,
+    status INTEGER NOT NULL
+  );
+  CREATE INDEX metric_loom_requests_at ON metric_loom_requests (at);
+
+  CREATE TABLE metric_downloads (
+    id INTEGER PRIMARY KEY,
+    at INTEGER NOT NULL,
+    bytes INTEGER NOT NULL,
+    ms INTEGER NOT NULL,
+    bytes_per_second REAL
+  );
+  CREATE INDEX metric_downloads_at ON metric_downloads (at);
+
+  CREATE TABLE metric_samples (
+    at INTEGER PRIMARY KEY,
+    cpu_percent REAL,
+    memory_bytes INTEGER,
+    ffmpeg_cpu_percent REAL,
+    disk_free_bytes INTEGER,
+    queue_length INTEGER
+  );
+
+  CREATE TABLE alerts (
+    id TEXT PRIMARY KEY,
+    rule TEXT NOT NULL,
+    raised_at INTEGER NOT NULL,
+    cleared_at INTEGER,
+    message TEXT NOT NULL,
+    advice TEXT NOT NULL
+  );
+  CREATE UNIQUE INDEX alerts_one_open_per_rule ON alerts (rule) WHERE cleared_at IS NULL;
+  CREATE INDEX alerts_raised ON alerts (raised_at);
+  `,
+  // Sync with Supabase (issue 13). The triggers note which columns each local edit changed, so a push sends only
+  // those (per-field last-writer-wins); recordChange moves them into the edit's outbox entry. '*' marks a new row.
+  // A deleted row the server has (or may have: its push is in flight) is marked 'known', and only then is its delete
+  // pushed. sync_guard.applying is 1 while pulled rows are written, which are the server's and never go back out.
+  `
+  ALTER TABLE outbox ADD COLUMN fields TEXT;
+  CREATE INDEX outbox_row ON outbox (entity, row_id);
+
+  CREATE TABLE sync_guard (applying INTEGER NOT NULL);
+  INSERT INTO sync_guard VALUES (0);
+
+  CREATE TABLE sync_dirty_fields (
+    entity TEXT NOT NULL,
+    row_id TEXT NOT NULL,
+    field TEXT NOT NULL,
+    PRIMARY KEY (entity, row_id, field)
+  ) WITHOUT ROWID;
+
+  CREATE TABLE sync_clients (
+    user_id TEXT PRIMARY KEY,
+    client_id TEXT NOT NULL,
+    next_op_id INTEGER NOT NULL DEFAULT 1
+  );
+
+  CREATE TABLE sync_projects (
+    project_id TEXT PRIMARY KEY,
+    user_id TEXT NOT NULL,
+    last_pulled_seq INTEGER NOT NULL DEFAULT 0,
+    last_synced_at INTEGER,
+    linked_at INTEGER NOT NULL
+  );
+
+  CREATE TABLE push_ops (
+    op_id INTEGER PRIMARY KEY,
+    user_id TEXT NOT NULL,
+    project_id TEXT,
+    entity TEXT NOT NULL,
+    row_id TEXT NOT NULL,
+    op TEXT NOT NULL,
+    payload TEXT NOT NULL
+  );
+  CREATE INDEX push_ops_row ON push_ops (entity, row_id);
+
+  CREATE TABLE pull_inbox (
+    tbl TEXT NOT NULL,
+    id TEXT NOT NULL,
+    project_id TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    deleted INTEGER NOT NULL,
+    row TEXT NOT NULL,
+    PRIMARY KEY (tbl, id)
+  ) WITHOUT ROWID;
+
+  CREATE TABLE sync_conflicts (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    project_id TEXT,
+    tbl TEXT NOT NULL,
+    row_id TEXT NOT NULL,
+    lost TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    at INTEGER NOT NULL
+  );
+
+  CREATE TABLE sync_rejections (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    project_id TEXT,
+    tbl TEXT NOT NULL,
+    row_id TEXT NOT NULL,
+    op TEXT NOT NULL,
+    code TEXT NOT NULL,
+    message TEXT NOT NULL,
+    at INTEGER NOT NULL
+  );
+
+  CREATE TABLE sync_files (
+    frame_id TEXT NOT NULL,
+    kind TEXT NOT NULL CHECK (kind IN ('image', 'thumb')),
+    project_id TEXT NOT NULL,
+    storage_path TEXT NOT NULL,
+    local_path TEXT NOT NULL,
+    state TEXT NOT NULL CHECK (state IN ('pending', 'uploading', 'uploaded', 'failed', 'remote')),
+    error TEXT,
+    updated_at INTEGER NOT NULL,
+    PRIMARY KEY (frame_id, kind)
+  ) WITHOUT ROWID;
+  CREATE INDEX sync_files_state ON sync_files (project_id, state);
+
+  CREATE TRIGGER projects_sync_inserted AFTER INSERT ON projects WHEN (SELECT applying FROM sync_guard) = 0 BEGIN
+    INSERT OR IGNORE INTO sync_dirty_fields VALUES ('project', NEW.id, '*');
+  END;
+  CREATE TRIGGER projects_sync_updated AFTER UPDATE ON projects WHEN (SELECT applying FROM sync_guard) = 0 BEGIN
+    INSERT OR IGNORE INTO sync_dirty_fields SELECT 'project', NEW.id, 'name' WHERE OLD.name IS NOT NEW.name;
+  END;
+  CREATE TRIGGER batches_sync_inserted AFTER INSERT ON batches WHEN (SELECT applying FROM sync_guard) = 0 BEGIN
+    INSERT OR IGNORE INTO sync_dirty_fields VALUES ('batch', NEW.id, '*');
+  END;
+  CREATE TRIGGER batches_sync_updated AFTER UPDATE ON batches WHEN (SELECT applying FROM sync_guard) = 0 BEGIN
+    INSERT OR IGNORE INTO sync_dirty_fields SELECT 'batch', NEW.id, 'project_id' WHERE OLD.project_id IS NOT NEW.project_id;
+    INSERT OR IGNORE INTO sync_dirty_fields SELECT 'batch', NEW.id, 'name' WHERE OLD.name IS NOT NEW.name;
+    INSERT OR IGNORE INTO sync_dirty_fields SELECT 'batch', NEW.id, 'slug' WHERE OLD.slug IS NOT NEW.slug;
+    INSERT OR IGNORE INTO sync_dirty_fields SELECT 'batch', NEW.id, 'position' WHERE OLD.position IS NOT NEW.position;
+  END;
+  CREATE TRIGGER videos_sync_inserted AFTER INSERT ON videos WHEN (SELECT applying FROM sync_guard) = 0 BEGIN
+    INSERT OR IGNORE INTO sync_dirty_fields VALUES ('video', NEW.id, '*');
+  END;
+  CREATE TRIGGER videos_sync_updated AFTER UPDATE ON videos WHEN (SELECT applying FROM sync_guard) = 0 BEGIN
+    INSERT OR IGNORE INTO sync_dirty_fields SELECT 'video', NEW.id, 'project_id' WHERE OLD.project_id IS NOT NEW.project_id;
+    INSERT OR IGNORE INTO sync_dirty_fields SELECT 'video', NEW.id, 'batch_id' WHERE OLD.batch_id IS NOT NEW.batch_id;
+    INSERT OR IGNORE INTO sync_dirty_fields SELECT 'video', NEW.id, 'name' WHERE OLD.name IS NOT NEW.name;
+    INSERT OR IGNORE INTO sync_dirty_fields SELECT 'video', NEW.id, 'source_type' WHERE OLD.source_type IS NOT NEW.source_type;
+    INSERT OR IGNORE INTO sync_dirty_fields SELECT 'video', NEW.id, 'source_url' WHERE OLD.source_url IS NOT NEW.source_url;
+    INSERT OR IGNORE INTO sync_dirty_fields SELECT 'video', NEW.id, 'source_metadata' WHERE OLD.source_metadata IS NOT NEW.source_metadata;
+    INSERT OR IGNORE INTO sync_dirty_fields SELECT 'video', NEW.id, 'size_bytes' WHERE OLD.size_bytes IS NOT NEW.size_bytes;
+    INSERT OR IGNORE INTO sync_dirty_fields SELECT 'video', NEW.id, 'content_hash' WHERE OLD.content_hash IS NOT NEW.content_hash;
+    INSERT OR IGNORE INTO sync_dirty_fields SELECT 'video', NEW.id, 'status' WHERE OLD.status IS NOT NEW.status;
+    INSERT OR IGNORE INTO sync_dirty_fields SELECT 'video', NEW.id, 'error' WHERE OLD.error IS NOT NEW.error;
+    INSERT OR IGNORE INTO sync_dirty_fields SELECT 'video', NEW.id, 'duration_ms' WHERE OLD.duration_ms IS NOT NEW.duration_ms;
+    INSERT OR IGNORE INTO sync_dirty_fields SELECT 'video', NEW.id, 'width' WHERE OLD.width IS NOT NEW.width;
+    INSERT OR IGNORE INTO sync_dirty_fields SELECT 'video', NEW.id, 'height' WHERE OLD.height IS NOT NEW.height;
+    INSERT OR IGNORE INTO sync_dirty_fields SELECT 'video', NEW.id, 'frame_rate' WHERE OLD.frame_rate IS NOT NEW.frame_rate;
+    INSERT OR IGNORE INTO sync_dirty_fields SELECT 'video', NEW.id, 'codec' WHERE OLD.codec IS NOT NEW.codec;
+    INSERT OR IGNORE INTO sync_dirty_fields SELECT 'video', NEW.id, 'rotation' WHERE OLD.rotation IS NOT NEW.rotation;
+  END;
+  CREATE TRIGGER frames_sync_inserted AFTER INSERT ON frames WHEN (SELECT applying FROM sync_guard) = 0 BEGIN
+    INSERT OR IGNORE INTO sync_dirty_fields VALUES ('frame', NEW.id, '*');
+  END;
+  CREATE TRIGGER frames_sync_updated AFTER UPDATE ON frames WHEN (SELECT applying FROM sync_guard) = 0 BEGIN
+    INSERT OR IGNORE INTO sync_dirty_fields SELECT 'frame', NEW.id, 'video_id' WHERE OLD.video_id IS NOT NEW.video_id;
+    INSERT OR IGNORE INTO sync_dirty_fields SELECT 'frame', NEW.id, 'batch_id' WHERE OLD.batch_id IS NOT NEW.batch_id;
+    INSERT OR IGNORE INTO sync_dirty_fields SELECT 'frame', NEW.id, 'frame_index' WHERE OLD.frame_index IS NOT NEW.frame_index;
+    INSERT OR IGNORE INTO sync_dirty_fields SELECT 'frame', NEW.id, 'timestamp_ms' WHERE OLD.timestamp_ms IS NOT NEW.timestamp_ms;
+    INSERT OR IGNORE INTO sync_dirty_fields SELECT 'frame', NEW.id, 'width' WHERE OLD.width IS NOT NEW.width;
+    INSERT OR IGNORE INTO sync_dirty_fields SELECT 'frame', NEW.id, 'height' WHERE OLD.height IS NOT NEW.height;
+    INSERT OR IGNORE INTO sync_dirty_fields SELECT 'frame', NEW.id, 'path' WHERE OLD.path IS NOT NEW.path;
+    INSERT OR IGNORE INTO sync_dirty_fields SELECT 'frame', NEW.id, 'thumb_path' WHERE OLD.thumb_path IS NOT NEW.thumb_path;
+  END;
+  CREATE TRIGGER labels_sync_inserted AFTER INSERT ON labels WHEN (SELECT applying FROM sync_guard) = 0 BEGIN
+    INSERT OR IGNORE INTO sync_dirty_fields VALUES ('label', NEW.id, '*');
+  END;
+  CREATE TRIGGER labels_sync_updated AFTER UPDATE ON labels WHEN (SELECT applying FROM sync_guard) = 0 BEGIN
+    INSERT OR IGNORE INTO sync_dirty_fields SELECT 'label', NEW.id, 'project_id' WHERE OLD.project_id IS NOT NEW.project_id;
+    INSERT OR IGNORE INTO sync_dirty_fields SELECT 'label', NEW.id, 'name' WHERE OLD.name IS NOT NEW.name;
+    INSERT OR IGNORE INTO sync_dirty_fields SELECT 'label', NEW.id, 'color' WHERE OLD.color IS NOT NEW.color;
+    INSERT OR IGNORE INTO sync_dirty_fields SELECT 'label', NEW.id, 'hotkey' WHERE OLD.hotkey IS NOT NEW.hotkey;
+    INSERT OR IGNORE INTO sync_dirty_fields SELECT 'label', NEW.id, 'attributes' WHERE OLD.attributes IS NOT NEW.attributes;
+  END;
+  CREATE TRIGGER shapes_sync_inserted AFTER INSERT ON shapes WHEN (SELECT applying FROM sync_guard) = 0 BEGIN
+    INSERT OR IGNORE INTO sync_dirty_fields VALUES ('shape', NEW.id, '*');
+  END;
+  CREATE TRIGGER shapes_sync_updated AFTER UPDATE ON shapes WHEN (SELECT applying FROM sync_guard) = 0 BEGIN
+    INSERT OR IGNORE INTO sync_dirty_fields SELECT 'shape', NEW.id, 'frame_id' WHERE OLD.frame_id IS NOT NEW.frame_id;
+    INSERT OR IGNORE INTO sync_dirty_fields SELECT 'shape', NEW.id, 'label_id' WHERE OLD.label_id IS NOT NEW.label_id;
+    INSERT OR IGNORE INTO sync_dirty_fields SELECT 'shape', NEW.id, 'type' WHERE OLD.type IS NOT NEW.type;
+    INSERT OR IGNORE INTO sync_dirty_fields SELECT 'shape', NEW.id, 'points' WHERE OLD.points IS NOT NEW.points;
+    INSERT OR IGNORE INTO sync_dirty_fields SELECT 'shape', NEW.id, 'note' WHERE OLD.note IS NOT NEW.note;
+    INSERT OR IGNORE INTO sync_dirty_fields SELECT 'shape', NEW.id, 'attributes' WHERE OLD.attributes IS NOT NEW.attributes;
+    INSERT OR IGNORE INTO sync_dirty_fields SELECT 'shape', NEW.id, 'hidden' WHERE OLD.hidden IS NOT NEW.hidden;
+    INSERT OR IGNORE INTO sync_dirty_fields SELECT 'shape', NEW.id, 'locked' WHERE OLD.locked IS NOT NEW.locked;
+    INSERT OR IGNORE INTO sync_dirty_fields SELECT 'shape', NEW.id, 'z_index' WHERE OLD.z_index IS NOT NEW.z_index;
+  END;
+  CREATE TRIGGER projects_sync_deleted AFTER DELETE ON projects WHEN (SELECT applying FROM sync_guard) = 0
+    AND (OLD.server_version IS NOT NULL OR EXISTS (SELECT 1 FROM push_ops WHERE entity = 'project' AND row_id = OLD.id)) BEGIN
+    INSERT OR IGNORE INTO sync_dirty_fields VALUES ('project', OLD.id, 'known');
+  END;
+  CREATE TRIGGER batches_sync_deleted AFTER DELETE ON batches WHEN (SELECT applying FROM sync_guard) = 0
+    AND (OLD.server_version IS NOT NULL OR EXISTS (SELECT 1 FROM push_ops WHERE entity = 'batch' AND row_id = OLD.id)) BEGIN
+    INSERT OR IGNORE INTO sync_dirty_fields VALUES ('batch', OLD.id, 'known');
+  END;
+  CREATE TRIGGER videos_sync_deleted AFTER DELETE ON videos WHEN (SELECT applying FROM sync_guard) = 0
+    AND (OLD.server_version IS NOT NULL OR EXISTS (SELECT 1 FROM push_ops WHERE entity = 'video' AND row_id = OLD.id)) BEGIN
+    INSERT OR IGNORE INTO sync_dirty_fields VALUES ('video', OLD.id, 'known');
+  END;
+  CREATE TRIGGER frames_sync_deleted AFTER DELETE ON frames WHEN (SELECT applying FROM sync_guard) = 0
+    AND (OLD.server_version IS NOT NULL OR EXISTS (SELECT 1 FROM push_ops WHERE entity = 'frame' AND row_id = OLD.id)) BEGIN
+    INSERT OR IGNORE INTO sync_dirty_fields VALUES ('frame', OLD.id, 'known');
+  END;
+  CREATE TRIGGER labels_sync_deleted AFTER DELETE ON labels WHEN (SELECT applying FROM sync_guard) = 0
+    AND (OLD.server_version IS NOT NULL OR EXISTS (SELECT 1 FROM push_ops WHERE entity = 'label' AND row_id = OLD.id)) BEGIN
+    INSERT OR IGNORE INTO sync_dirty_fields VALUES ('label', OLD.id, 'known');
+  END;
+  CREATE TRIGGER shapes_sync_deleted AFTER DELETE ON shapes WHEN (SELECT applying FROM sync_guard) = 0
+    AND (OLD.server_version IS NOT NULL OR EXISTS (SELECT 1 FROM push_ops WHERE entity = 'shape' AND row_id = OLD.id)) BEGIN
+    INSERT OR IGNORE INTO sync_dirty_fields VALUES ('shape', OLD.id, 'known');
+  END;
+  `,
 ];

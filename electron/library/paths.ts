@@ -92,3 +92,26 @@ function isInside(base: string, candidate: string): boolean {
   const rel = path.relative(base, candidate);
   return rel.length > 0 && !rel.startsWith('..') && !path.isAbsolute(rel);
 }
+
+/** The real path of `target`, which need not exist yet: its nearest existing ancestor's, with the rest joined on. */
+function realPathOfNew(target: string): string {
+  const missing: string[] = [];
+  let existing = path.resolve(target);
+  for (;;) {
+    try {
+      return path.join(realpathSync.native(existing), ...missing.reverse());
+    } catch {
+      const parent = path.dirname(existing);
+      if (parent === existing) return path.resolve(target);
+      missing.push(path.basename(existing));
+      existing = parent;
+    }
+  }
+}
+
+/** Whether `target` is the library folder or inside it, symbolic links followed: Stillframe alone writes there. */
+export function isInLibrary(root: string, target: string): boolean {
+  const base = realPathOfNew(root);
+  const candidate = realPathOfNew(target);
+  return candidate === base || isInside(base, candidate);
+}

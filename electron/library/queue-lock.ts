@@ -20,8 +20,15 @@ export function acquireQueueLock(root: string): () => void {
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
       const fd = openSync(file, 'wx');
-      writeSync(fd, String(process.pid));
-      closeSync(fd);
+      try {
+        writeSync(fd, String(process.pid));
+      } catch (error) {
+        // An empty lock (a full disk) would name no holder; leave none.
+        rmSync(file, { force: true });
+        throw error;
+      } finally {
+        closeSync(fd);
+      }
       return () => rmSync(file, { force: true });
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;

@@ -1,14 +1,17 @@
 import type { Video, VideoStatus } from '../../shared/domain';
 import { appErrorSchema, StillframeError, type AppErrorData } from '../../shared/errors';
 import type { VideoProbe } from '../media/probe';
-import { recordChange, type Database, type Row } from './database';
+import { recordChange, transaction, type Database, type Row } from './database';
 
 const videoColumns = `
   v.*,
   (SELECT COUNT(*) FROM frames f WHERE f.video_id = v.id AND f.deleted_at IS NULL) AS frame_count,
   (SELECT j.id FROM jobs j WHERE j.video_id = v.id ORDER BY j.created_at DESC LIMIT 1) AS job_id,
   (SELECT j.processing_progress FROM jobs j WHERE j.video_id = v.id ORDER BY j.created_at DESC LIMIT 1) AS progress,
-  (SELECT j.notice FROM jobs j WHERE j.video_id = v.id ORDER BY j.created_at DESC LIMIT 1) AS notice`;
+  (SELECT j.notice FROM jobs j WHERE j.video_id = v.id ORDER BY j.created_at DESC LIMIT 1) AS notice,
+  (SELECT CASE WHEN j.status = 'failed' THEN j.attempts + 1 END FROM jobs j WHERE j.video_id = v.id ORDER BY j.created_at DESC LIMIT 1)
+    AS retry_attempt,
+  (SELECT j.max_attempts FROM jobs j WHERE j.video_id = v.id ORDER BY j.created_at DESC LIMIT 1) AS max_attempts`;
 
 export function parseStoredError(value: unknown): AppErrorData | null {
   if (value == null) return null;
@@ -34,6 +37,7 @@ function toVideo(row: Row): Video {
     error: parseStoredError(row.error),
     progress: row.status === 'done' ? 1 : Number(row.progress ?? 0),
     notice: row.notice == null ? null : String(row.notice),
+    retry: row.retry_attempt == null ? null : { attempt: Number(row.retry_attempt), of: Number(row.max_attempts) },
     durationMs: nullableNumber(row.duration_ms),
     width: nullableNumber(row.width),
     height: nullableNumber(row.height),
@@ -110,6 +114,26 @@ export function insertVideo(db: Database, video: NewVideo): void {
     now,
   );
   recordChange(db, 'video', video.id, 'upsert');
+}
+
+/**
+ * Removes a video that never became frames (not a video, gone, cancelled, dead) with its jobs. One that has frames,
+ * or whose job is still waiting or running, stays: those are removed with their batch, or cancelled first.
+ */
+export function deleteFailedVideo(db: Database, id: string): Video {
+  return transaction(db, () => {
+    const video = getVideo(db, id);
+    if (video.status !== 'failed' && video.status !== 'cancelled') {
+      throw new StillframeError('conflict', `“${video.name}” is ${video.status}; only a failed or cancelled video can be removed.`);
+    }
+    const frames = db.prepare('SELECT COUNT(*) AS n FROM frames WHERE video_id = ?').get(id) as Row;
+    if (Number(frames.n) > 0) {
+      throw new StillframeError('conflict', `“${video.name}” has frames; delete them, or its batch, instead.`);
+    }
+    db.prepare('DELETE FROM videos WHERE id = ?').run(id);
+    recordChange(db, 'video', id, 'delete');
+    return video;
+  });
 }
 
 export function setVideoStatus(db: Database, id: string, status: VideoStatus, error: AppErrorData | null): void {

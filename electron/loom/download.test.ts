@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -8,7 +10,7 @@ import { mediaDir, realClip } from '../media/test-clips';
 import { downloadLoomVideo, type LoomDownloadArgs } from './download';
 import type { LoomSettings } from './loom-api';
 import { startLoomStandIn, standInPassword, type LoomStandIn, type ScenarioName } from './loom-stand-in';
-import { untrustedAddressMessage } from './safe-url';
+import { httpFetch, untrustedAddressMessage } from './safe-url';
 
 let standIn: LoomStandIn;
 let settings: LoomSettings;
@@ -46,6 +48,29 @@ async function failure(promise: Promise<unknown>): Promise<StillframeError> {
 const mediaRequests = (): string[] => standIn.requests.filter((line) => line.startsWith('GET /sessions/'));
 
 describe('downloadLoomVideo', () => {
+  it('survives a server that closes the connection while the body waits under back-pressure (nodejs/undici#5360)', async () => {
+    const clip = await readFile(realClip('milk.mkv'));
+    const server = createServer((_request, response) => {
+      response.writeHead(200, { 'content-type': 'video/x-matroska', 'content-length': clip.length, connection: 'close' });
+      response.end(clip);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    try {
+      for (let round = 0; round < 5; round++) {
+        const response = await httpFetch(`http://127.0.0.1:${port}/`);
+        // An event loop busy elsewhere (another job's extraction) gets to the body a moment after the headers: by
+        // then the whole body and the close are in, and the parser has paused under back-pressure.
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        expect(Buffer.from(await response.arrayBuffer()).equals(clip)).toBe(true);
+      }
+    } finally {
+      server.close();
+    }
+    const result = await download('closeUnderBackPressure');
+    expect(await sha256(result.file)).toBe(await sha256(realClip('milk.mkv')));
+  });
+
   it('downloads the transcoded MP4 byte for byte, reporting progress', async () => {
     const progress: [number | null, number, number | null][] = [];
     const result = await download('ok', { onProgress: (...report) => progress.push(report) });

@@ -29,6 +29,7 @@ export const scenarioNames = [
   'privateUrl', // transcoded-url and raw-url give https://10.0.0.1/…
   'notVideo', // the file is an HTML page served as text/html
   'garbage', // the file claims video/mp4 but is text FFprobe cannot read
+  'closeUnderBackPressure', // the whole file (milk.mkv) and the connection's close at once, faster than it is read
   'folder', // two videos (ok, ok2) and the subfolder
   'subfolder', // folderChild, ok again, and links back to folder and to itself
   'folderChild', // bottle-detection.mp4
@@ -79,6 +80,7 @@ const clipOf: Partial<Record<ScenarioName, Clip>> = {
   privateUrl: clips.car,
   notVideo: clips.car,
   garbage: clips.car,
+  closeUnderBackPressure: clips.milk,
   folderChild: clips.bottle,
 };
 
@@ -313,6 +315,13 @@ export async function startLoomStandIn(options: LoomStandInOptions): Promise<Loo
       const text = 'This is not a video, only text that says it is one.\n'.repeat(64);
       response.writeHead(200, { 'content-type': 'video/mp4', 'content-length': Buffer.byteLength(text) });
       response.end(text);
+      return;
+    }
+    if (scenario === 'closeUnderBackPressure') {
+      // Small enough to sit whole in the socket buffers, so the close arrives while the client's parser is paused.
+      const bytes = await clipBytes(clip);
+      response.writeHead(200, { 'content-type': clip.contentType, 'content-length': bytes.length, connection: 'close' });
+      response.end(bytes);
       return;
     }
     const hit = countHit(`${id}:media`);

@@ -1,5 +1,6 @@
 import { lookup as dnsLookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
+import { Agent, fetch as undiciFetch } from 'undici';
 import { StillframeError } from '../../shared/errors';
 
 export type LookupAll = (hostname: string) => Promise<readonly { address: string }[]>;
@@ -26,6 +27,16 @@ export const untrustedAddressMessage =
 
 const defaultMaxRedirects = 5;
 const redirectStatuses = new Set([301, 302, 303, 307, 308]);
+
+/**
+ * undici from npm, with a connection pool of its own, rather than the copy bundled in Node 24: that one kills the
+ * process with an uncatchable assert(!this.paused) when a server closes the connection while a body waits unread under
+ * back-pressure (nodejs/undici#5360), which a busy event loop is enough to cause. The pool is its own because the
+ * global one may be Node's, installed by whichever fetch ran first.
+ */
+const pool = new Agent();
+export const httpFetch: typeof fetch = (input, init) =>
+  undiciFetch(input as Parameters<typeof undiciFetch>[0], { ...init, dispatcher: pool } as Parameters<typeof undiciFetch>[1]) as unknown as Promise<Response>;
 
 const systemLookup: LookupAll = (hostname) => dnsLookup(hostname, { all: true, verbatim: true });
 
@@ -140,7 +151,7 @@ export async function assertSafeUrl(url: URL, policy: SafeUrlPolicy): Promise<vo
  */
 export async function safeFetch(target: string | URL, init: RequestInit, options: SafeFetchOptions): Promise<Response> {
   const { policy, trustedHeaders = {} } = options;
-  const fetchImpl = options.fetch ?? fetch;
+  const fetchImpl = options.fetch ?? httpFetch;
   const maxRedirects = options.maxRedirects ?? defaultMaxRedirects;
   let url = new URL(target);
   let method = init.method ?? 'GET';

@@ -30,7 +30,7 @@ interface Extraction {
 async function extract(
   input: string,
   sampling: Sampling,
-  more: { maxFrames?: number; plan?: ExtractPlan; probe?: VideoProbe; framesDirName?: string } = {},
+  more: { maxFrames?: number; plan?: ExtractPlan; probe?: VideoProbe; framesDirName?: string; features?: boolean } = {},
 ): Promise<Extraction> {
   const out = await scratchDir();
   const framesDir = join(out, more.framesDirName ?? 'frames');
@@ -39,7 +39,7 @@ async function extract(
   const options: ExtractionOptions = { sampling, maxFrames: more.maxFrames, jpegQuality: 3 };
   const probe = more.probe ?? (await probeVideo(input));
   const progress: number[] = [];
-  const args = { input, probe, options, framesDir, thumbsDir, onProgress: (f: number) => progress.push(f) };
+  const args = { input, probe, options, framesDir, thumbsDir, features: more.features, onProgress: (f: number) => progress.push(f) };
   const frames = more.plan === undefined ? await extractFrames(args) : await extractWithPlan(args, more.plan);
   return { frames, framesDir, thumbsDir, progress };
 }
@@ -194,6 +194,27 @@ describe('extractFrames timestamps on variable frame rate video', () => {
     expect(sought.frames.length).toBeLessThan(22);
     expect(await jpegNames(sought.framesDir)).toEqual(sought.frames.map((f) => f.fileName));
     expect(await jpegNames(sought.thumbsDir)).toEqual(sought.frames.map((f) => f.fileName));
+  });
+});
+
+describe('frame features for selection', () => {
+  it('come with every frame from the same decode, alike in both plans, and leave only the frames behind', async () => {
+    const clip = await testClip('still-scenes.mp4');
+    const sampling: Sampling = { mode: 'every', seconds: 1.5 };
+    const decoded = await extract(clip, sampling, { plan: { kind: 'decode', reason: 'test' }, features: true });
+    const sought = await extract(clip, sampling, { plan: seekPlan, features: true });
+    expect(decoded.frames).toHaveLength(8);
+    expect(sought.frames.map((f) => f.timestampMs)).toEqual(decoded.frames.map((f) => f.timestampMs));
+    decoded.frames.forEach((frame, i) => {
+      const other = sought.frames[i]?.features;
+      expect(frame.features?.grid).toHaveLength(3 * 8 * 8);
+      expect(other?.grid).toEqual(frame.features?.grid);
+    });
+    // The blurred stretch (6–7.5 s) scores far below the sharp frame of the same scene.
+    const at = (ms: number) => decoded.frames.find((f) => f.timestampMs === ms)?.features?.sharpness ?? Number.NaN;
+    expect(at(6000)).toBeLessThan(at(7500) / 10);
+    expect(await jpegNames(decoded.thumbsDir)).toEqual(await jpegNames(decoded.framesDir));
+    expect(await jpegNames(sought.thumbsDir)).toEqual(await jpegNames(sought.framesDir));
   });
 });
 

@@ -1,9 +1,11 @@
 import { readdir, rename, rm } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { StillframeError } from '../../shared/errors';
 import type { ExtractionOptions } from '../../shared/sampling';
 import { describeSampling } from '../../shared/sampling';
+import type { FrameFeatures } from '../../shared/frame-selection';
 import { resolveFfmpeg } from './binaries';
+import { featureFilter, featurePixelFormat, readFeatureFile } from './frame-features';
 import type { VideoProbe } from './probe';
 import { runTool } from './runner';
 
@@ -16,6 +18,8 @@ export interface ExtractedFrame {
   timestampMs: number;
   width: number;
   height: number;
+  /** Present when the extraction was asked for features (ExtractArgs.features). */
+  features?: FrameFeatures;
 }
 
 export interface ExtractPlan {
@@ -29,6 +33,13 @@ export interface ExtractArgs {
   options: ExtractionOptions;
   framesDir: string;
   thumbsDir: string;
+  /**
+   * Also hand back each frame's features for frame selection, from a third output of the thumbnail branch of the same
+   * decode (a small grey picture per frame, written as raw bytes beside the thumbnails and removed once read).
+   */
+  features?: boolean;
+  /** Read only this far into the video (the probe's duration should say the same): a quick look at its start. */
+  untilMs?: number;
   signal?: AbortSignal;
   onProgress?: (fraction: number) => void;
 }
@@ -183,13 +194,23 @@ function outputPattern(dir: string, fileName: string): string {
   return join(resolve(dir).replaceAll('%', '%%'), fileName);
 }
 
-function jpegBranch(source: string, full: string, thumb: string): string {
+/** With `features`, the thumbnail is split once more into the grey picture that frame features are computed from. */
+function jpegBranch(source: string, full: string, thumb: string, features: string | null): string {
   const side = thumbnailMaxSide;
-  return (
+  const thumbnail =
     `${source}format=pix_fmts=${jpegPixelFormats},split=2[${full}][${thumb}_in];` +
-    `[${thumb}_in]scale=w='min(${side},iw)':h='min(${side},ih)':force_original_aspect_ratio=decrease[${thumb}]`
-  );
+    `[${thumb}_in]scale=w='min(${side},iw)':h='min(${side},ih)':force_original_aspect_ratio=decrease`;
+  return features === null
+    ? `${thumbnail}[${thumb}]`
+    : `${thumbnail},split=2[${thumb}][${features}_in];[${features}_in]${featureFilter}[${features}]`;
 }
+
+function featureOutput(label: string, path: string, extra: string[]): string[] {
+  return ['-map', `[${label}]`, '-fps_mode', 'passthrough', '-f', 'rawvideo', '-pix_fmt', featurePixelFormat, ...extra, path];
+}
+
+const featureFileName = 'features.yuv';
+const pendingFeatureName = (k: number): string => `seek_${k}.yuv`;
 
 function jpegOutput(label: string, quality: number, path: string, extra: string[]): string[] {
   return [
@@ -271,21 +292,25 @@ async function extractByDecoding(args: ExtractArgs, progress: Progress): Promise
   // even when the sampling keeps few frames. Where the kept frames are that dense already, it is left out: splitting
   // every decoded frame into a second branch cost 4–7 % of the run on the real clips.
   const pick = `${selectFilter(probe, options)}${showinfo('frame')},`;
+  const features = args.features === true ? 'features' : null;
   const graph = keptFramesPaceDecoding(probe, options)
-    ? jpegBranch(`[0:V:0]${pick}`, 'full', 'thumb')
+    ? jpegBranch(`[0:V:0]${pick}`, 'full', 'thumb', features)
     : '[0:V:0]split=2[pick][clock];' +
       `[clock]select='isnan(prev_selected_t)+gte(t-prev_selected_t,1)',${showinfo('clock')},nullsink;` +
-      jpegBranch(`[pick]${pick}`, 'full', 'thumb');
+      jpegBranch(`[pick]${pick}`, 'full', 'thumb', features);
+  const featurePath = join(resolve(thumbsDir), featureFileName);
 
   const run = await runTool(
     resolveFfmpeg(),
     [
       ...commonArgs,
       ...(options.sampling.mode === 'keyframes' ? ['-skip_frame', 'nokey'] : []),
+      ...(args.untilMs === undefined ? [] : ['-t', (args.untilMs / 1000).toFixed(3)]),
       '-i', resolve(input),
       '-filter_complex', graph,
       ...jpegOutput('full', options.jpegQuality, outputPattern(framesDir, 'frame_%06d.jpg'), frameLimit),
       ...jpegOutput('thumb', options.jpegQuality, outputPattern(thumbsDir, 'frame_%06d.jpg'), frameLimit),
+      ...(features === null ? [] : featureOutput(features, featurePath, frameLimit)),
       '-progress', 'pipe:1',
     ],
     {
@@ -311,7 +336,15 @@ async function extractByDecoding(args: ExtractArgs, progress: Progress): Promise
   const shortfallMs = (startSeconds - lastDecodedSeconds) * 1000 + probe.durationMs;
   if (!reachedLimit && sawErrors && shortfallMs > endSlackMs(probe, options)) throw extractionFailed(run.stderrTail);
 
-  return kept.map((frame, i) => toFrame(i + 1, frame, probe));
+  const frames = kept.map((frame, i) => toFrame(i + 1, frame, probe));
+  if (features !== null) {
+    const computed = await readFeatureFile(featurePath, frames.length);
+    if (computed.length !== frames.length) {
+      throw extractionFailed(`FFmpeg wrote ${computed.length} feature pictures for ${frames.length} frames.`);
+    }
+    frames.forEach((frame, i) => (frame.features = computed[i]));
+  }
+  return frames;
 }
 
 interface SeekOutcome {
@@ -343,21 +376,23 @@ async function runSeekBatch(
   const outputs: string[] = [];
   points.forEach((k, i) => {
     const pick = `select='gte(${periodIndex('t', startSeconds, periodSeconds)},${k})',${showinfo(`frame${i}`)},`;
+    const features = args.features === true ? `features${i}` : null;
     if (k === 0) {
       inputs.push('-i', source);
-      graphs.push(jpegBranch(`[${i}:V:0]${pick}`, `full${i}`, `thumb${i}`));
+      graphs.push(jpegBranch(`[${i}:V:0]${pick}`, `full${i}`, `thumb${i}`, features));
     } else {
       const target = startSeconds + k * periodSeconds;
       inputs.push('-seek_timestamp', '1', '-noaccurate_seek', '-ss', target.toFixed(6), '-i', source);
       graphs.push(
         `[${i}:V:0]split=2[pick${i}][first${i}];[first${i}]select='eq(n,0)',${showinfo(`first${i}`)},nullsink;` +
-          jpegBranch(`[pick${i}]${pick}`, `full${i}`, `thumb${i}`),
+          jpegBranch(`[pick${i}]${pick}`, `full${i}`, `thumb${i}`, features),
       );
     }
     const single = ['-frames:v', '1', '-update', '1'];
     outputs.push(
       ...jpegOutput(`full${i}`, options.jpegQuality, outputPattern(framesDir, pendingName(k)), single),
       ...jpegOutput(`thumb${i}`, options.jpegQuality, outputPattern(thumbsDir, pendingName(k)), single),
+      ...(features === null ? [] : featureOutput(features, join(resolve(thumbsDir), pendingFeatureName(k)), ['-frames:v', '1'])),
     );
   });
 
@@ -405,7 +440,8 @@ async function extractBySeeking(
   const progressTotal = Math.min(total, limit);
   const remove = (fileName: string): Promise<void[]> =>
     Promise.all([rm(join(framesDir, fileName), { force: true }), rm(join(thumbsDir, fileName), { force: true })]);
-  const discard = (k: number): Promise<void[]> => remove(pendingName(k));
+  const discard = (k: number): Promise<unknown> =>
+    Promise.all([remove(pendingName(k)), rm(join(thumbsDir, pendingFeatureName(k)), { force: true })]);
 
   const perProcess = seeksPerProcess(probe);
   let next = 0;
@@ -450,7 +486,13 @@ async function extractBySeeking(
         rename(join(framesDir, pendingName(k)), join(framesDir, fileName)),
         rename(join(thumbsDir, pendingName(k)), join(thumbsDir, fileName)),
       ]);
-      frames.push(toFrame(index, frame, probe));
+      const extracted = toFrame(index, frame, probe);
+      if (args.features === true) {
+        const [features] = await readFeatureFile(join(thumbsDir, pendingFeatureName(k)), 1);
+        if (features === undefined) throw extractionFailed(`FFmpeg wrote no feature picture for the frame at ${frame.seconds} s.`);
+        extracted.features = features;
+      }
+      frames.push(extracted);
       stop = frames.length >= limit;
     }
     if (stop) break;
@@ -477,4 +519,35 @@ export async function extractWithPlan(args: ExtractArgs, plan: ExtractPlan): Pro
 
 export function extractFrames(args: ExtractArgs): Promise<ExtractedFrame[]> {
   return extractWithPlan(args, choosePlan(args.probe, args.options));
+}
+
+/**
+ * Extracts the one frame shown at `timestampMs` (the first at or after it, as sampling picked it) into `outFile`:
+ * how a frame that frame selection left out is brought back. The seek lands on the keyframe before and the select
+ * filter skips to the frame, so the frame and its real timestamp are the ones the sampling saw.
+ */
+export async function extractFrameAt(
+  input: string,
+  probe: VideoProbe,
+  timestampMs: number,
+  outFile: string,
+  jpegQuality: number,
+): Promise<Omit<ExtractedFrame, 'index' | 'fileName'>> {
+  // Timestamps are stored rounded to the ms; half a ms of slack finds the frame they were rounded from.
+  const targetSeconds = (probe.startTimeMs + timestampMs - 0.5) / 1000;
+  let shown: ShowinfoFrame | undefined;
+  const reader = new ShowinfoReader((_, frame) => (shown ??= frame));
+  const graph = `[0:V:0]select='gte(t,${targetSeconds.toFixed(6)})',${showinfo('frame')},format=pix_fmts=${jpegPixelFormats}[full]`;
+  const run = await runTool(
+    resolveFfmpeg(),
+    [
+      ...commonArgs,
+      '-seek_timestamp', '1', '-noaccurate_seek', '-ss', Math.max(0, targetSeconds - 0.001).toFixed(6), '-i', resolve(input),
+      '-filter_complex', graph,
+      ...jpegOutput('full', jpegQuality, outputPattern(dirname(outFile), basename(outFile)), ['-frames:v', '1', '-update', '1']),
+    ],
+    { onStderrLine: (line) => reader.read(line) },
+  );
+  if (run.code !== 0 || shown === undefined) throw extractionFailed(run.stderrTail);
+  return toFrame(0, shown, probe);
 }

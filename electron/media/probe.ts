@@ -87,7 +87,8 @@ function estimateKeyframeInterval(keyframeTimes: number[], durationMs: number): 
   return Math.round(((last - first) * 1000) / (times.length - 1));
 }
 
-async function checkFile(path: string): Promise<void> {
+/** The one check that a source file can be read, before anything opens it; each failure in the person's words. */
+export async function checkSourceFile(path: string): Promise<void> {
   let info: Stats;
   try {
     info = await stat(path);
@@ -105,12 +106,22 @@ async function checkFile(path: string): Promise<void> {
   try {
     await access(path, constants.R_OK);
   } catch (error) {
-    throw new StillframeError(
-      'file-missing',
-      'Stillframe is not allowed to read this file. Check its permissions.',
-      error instanceof Error ? error.message : String(error),
-    );
+    throw unreadableFile(error);
   }
+}
+
+/** Reading a source file was refused by its permissions. */
+export function unreadableFile(error: unknown): StillframeError {
+  return new StillframeError(
+    'file-unreadable',
+    'Stillframe cannot read this file: you are not allowed to open it. Check its permissions.',
+    error instanceof Error ? error.message : String(error),
+  );
+}
+
+export function isPermissionError(error: unknown): boolean {
+  const code = (error as NodeJS.ErrnoException | null)?.code;
+  return code === 'EACCES' || code === 'EPERM';
 }
 
 export interface ProbeOptions {
@@ -125,7 +136,7 @@ export interface ProbeOptions {
 export async function probeVideo(path: string, options: ProbeOptions = {}): Promise<VideoProbe> {
   // Absolute paths never start with "-", so FFprobe cannot mistake a file name for an option.
   const input = resolve(path);
-  await checkFile(input);
+  await checkSourceFile(input);
 
   const result = await runTool(
     resolveFfprobe(),

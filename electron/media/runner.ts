@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { StillframeError } from '../../shared/errors';
 import { ffmpegMissingMessage } from './binaries';
 
@@ -44,6 +44,23 @@ class LineSplitter {
   }
 }
 
+/**
+ * FFmpeg outlives a parent that is killed: it ignores SIGPIPE and a closed stdin, and would go on writing frames for
+ * as long as the video lasts. So each run gets a watchdog, a shell blocked reading a pipe that only this process
+ * holds; the kernel closes it when this process dies, however it dies, and the shell then kills the tool. A run that
+ * ends normally kills its watchdog instead. Windows has no such shell; there the tool is left to finish.
+ */
+function watchdogFor(pid: number | undefined): ChildProcess | null {
+  if (pid === undefined || process.platform === 'win32') return null;
+  const watchdog = spawn('/bin/sh', ['-c', 'read _; kill -KILL "$1" 2>/dev/null', 'stillframe-watchdog', String(pid)], {
+    stdio: ['pipe', 'ignore', 'ignore'],
+  });
+  watchdog.on('error', () => undefined);
+  watchdog.stdin?.on('error', () => undefined);
+  watchdog.unref();
+  return watchdog;
+}
+
 /** The one place that starts FFmpeg or FFprobe: an argument array, never a shell, so file names need no quoting. */
 export function runTool(binary: string, args: string[], options: RunOptions = {}): Promise<RunResult> {
   const { signal, onStdoutLine, onStderrLine } = options;
@@ -51,6 +68,7 @@ export function runTool(binary: string, args: string[], options: RunOptions = {}
 
   return new Promise<RunResult>((resolve, reject) => {
     const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'], windowsHide: true });
+    const watchdog = watchdogFor(child.pid);
 
     let stdout = '';
     let stderrTail = '';
@@ -86,6 +104,7 @@ export function runTool(binary: string, args: string[], options: RunOptions = {}
 
     const finish = (): void => {
       settled = true;
+      watchdog?.kill('SIGKILL');
       signal?.removeEventListener('abort', onAbort);
       if (killTimer !== undefined) clearTimeout(killTimer);
     };

@@ -81,6 +81,19 @@ const recipes = {
       '-filter_complex', '[0:v][1:v][2:v]concat=n=3:v=1:a=0[v]',
       '-map', '[v]', ...x264, '-pix_fmt', 'yuv420p', out,
     ]),
+  // Four unrelated pictures, each held still for 3 s (with a little noise, as a camera has), the third blurred for its
+  // first 1.5 s: what frame selection is for.
+  'still-scenes.mp4': (out) => {
+    const still = (source: string) => `${source}=size=320x240:rate=10,trim=end_frame=1,loop=loop=29:size=1,setpts=N/10/TB`;
+    return ffmpeg([
+      '-f', 'lavfi', '-i', still('testsrc2'),
+      '-f', 'lavfi', '-i', 'smptebars=size=320x240:rate=10:duration=3',
+      '-f', 'lavfi', '-i', `${still('mandelbrot')},boxblur=8:enable='lt(t,1.5)'`,
+      '-f', 'lavfi', '-i', 'yuvtestsrc=size=320x240:rate=10:duration=3',
+      '-filter_complex', '[0:v][1:v][2:v][3:v]concat=n=4:v=1:a=0,format=yuv420p,noise=alls=4:allf=t[v]',
+      '-map', '[v]', ...x264, out,
+    ]);
+  },
 } satisfies Record<string, Recipe>;
 
 export type ClipName = keyof typeof recipes;

@@ -34,6 +34,8 @@ export interface QueueOptions {
   retryBaseMs?: number;
   /** Minimum time between progress writes and events per job. */
   progressIntervalMs?: number;
+  /** Told once per attempt that ended (done, failed, dead or cancelled), with the job as it is now: the metrics. */
+  onAttemptEnded?: (job: Job, startedAt: number) => void;
 }
 
 export function defaultConcurrency(): number {
@@ -50,9 +52,17 @@ export class ProcessingQueue {
   readonly concurrency: number;
   private readonly retryBaseMs: number;
   private readonly progressIntervalMs: number;
+  private readonly onAttemptEnded: (job: Job, startedAt: number) => void;
   private readonly running = new Map<string, AbortController>();
   private readonly settled = new Set<() => void>();
   private retryTimer: NodeJS.Timeout | null = null;
+  /** How many callers are in waitFor: while any is, a pending retry must keep the process alive. */
+  private waiters = 0;
+  /**
+   * Why the queue could not record its own progress (the disk holding the library filled up): waiting callers get
+   * it instead of waiting forever for a job that cannot move. The next wake() tries again.
+   */
+  private fault: unknown = null;
   private started = false;
   private stopping = false;
   private workerSeq = 0;
@@ -67,6 +77,12 @@ export class ProcessingQueue {
     this.concurrency = options.concurrency ?? defaultConcurrency();
     this.retryBaseMs = options.retryBaseMs ?? 2_000;
     this.progressIntervalMs = options.progressIntervalMs ?? 200;
+    this.onAttemptEnded = options.onAttemptEnded ?? (() => undefined);
+  }
+
+  /** The ids of the jobs whose workers are running in this process now. */
+  runningIds(): string[] {
+    return [...this.running.keys()];
   }
 
   /** Recovers what a crash interrupted, then starts working. */
@@ -82,6 +98,7 @@ export class ProcessingQueue {
 
   /** Call after enqueuing jobs. */
   wake(): void {
+    this.fault = null;
     if (this.started) this.pump();
   }
 
@@ -94,11 +111,19 @@ export class ProcessingQueue {
 
   /** Resolves when every one of `ids` has ended (done, dead or cancelled). */
   async waitFor(ids: readonly string[]): Promise<Job[]> {
-    for (;;) {
-      const jobs = ids.map((id) => getJob(this.db, id));
-      // A cancelled job is marked at once but its worker is still cleaning up; it has ended only once that is done.
-      if (jobs.every((job) => terminal.has(job.status) && !this.running.has(job.id))) return jobs;
-      await new Promise<void>((resolve) => this.settled.add(resolve));
+    this.waiters++;
+    this.retryTimer?.ref();
+    try {
+      for (;;) {
+        if (this.fault !== null) throw this.fault;
+        const jobs = ids.map((id) => getJob(this.db, id));
+        // A cancelled job is marked at once but its worker is still cleaning up; it has ended only once that is done.
+        if (jobs.every((job) => terminal.has(job.status) && !this.running.has(job.id))) return jobs;
+        await new Promise<void>((resolve) => this.settled.add(resolve));
+      }
+    } finally {
+      this.waiters--;
+      if (this.waiters === 0) this.retryTimer?.unref();
     }
   }
 
@@ -121,13 +146,23 @@ export class ProcessingQueue {
   }
 
   private pump(): void {
-    if (this.stopping) return;
-    while (this.running.size < this.concurrency) {
-      const job = claimNextJob(this.db, `worker-${process.pid}-${++this.workerSeq}`, Date.now());
-      if (!job) break;
-      void this.run(job);
+    if (this.stopping || this.fault !== null) return;
+    try {
+      while (this.running.size < this.concurrency) {
+        const job = claimNextJob(this.db, `worker-${process.pid}-${++this.workerSeq}`, Date.now());
+        if (!job) break;
+        void this.run(job);
+      }
+      this.scheduleRetry();
+    } catch (error) {
+      this.halt(error);
     }
-    this.scheduleRetry();
+  }
+
+  private halt(error: unknown): void {
+    this.fault = error;
+    for (const resolve of this.settled) resolve();
+    this.settled.clear();
   }
 
   private scheduleRetry(): void {
@@ -136,7 +171,9 @@ export class ProcessingQueue {
     const at = nextRetryAt(this.db);
     if (at === null || this.stopping) return;
     this.retryTimer = setTimeout(() => this.pump(), Math.max(0, at - Date.now()));
-    this.retryTimer.unref();
+    // A backoff alone must not keep an idle app or `serve` from exiting; someone waiting for the job (the CLI's
+    // ingest and jobs run) must be kept alive until it ends, or the process exits with the wait unsettled.
+    if (this.waiters === 0) this.retryTimer.unref();
   }
 
   private async run(job: Job): Promise<void> {
@@ -164,14 +201,30 @@ export class ProcessingQueue {
     } catch (error) {
       this.cleanup(job);
       if (!controller.signal.aborted) {
-        markJobFailed(this.db, job, toAppError(error), this.retryBaseMs);
+        try {
+          markJobFailed(this.db, job, toAppError(error), this.retryBaseMs);
+        } catch (recordError) {
+          this.halt(recordError);
+        }
       }
     } finally {
       this.running.delete(job.id);
+      this.reportEnded(job);
       this.publish(job.id);
       for (const resolve of this.settled) resolve();
       this.settled.clear();
       this.pump();
+    }
+  }
+
+  /** A shutdown returns the job to pending next start: that attempt did not end, so it is not reported. */
+  private reportEnded(claimed: Job): void {
+    try {
+      const job = getJob(this.db, claimed.id);
+      if (job.status === 'processing' || job.status === 'pending') return;
+      this.onAttemptEnded(job, claimed.startedAt ?? Date.now());
+    } catch (error) {
+      if (!(error instanceof StillframeError && error.code === 'not-found')) console.error('Recording a job’s metrics failed', error);
     }
   }
 

@@ -13,7 +13,7 @@ export interface SafeStorage {
   decryptString(encrypted: Buffer): string;
 }
 
-export type SecretName = 'loom-api-key';
+export type SecretName = 'loom-api-key' | 'supabase-session';
 
 export type SecretRead =
   | { state: 'none' }

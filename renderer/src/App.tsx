@@ -10,6 +10,12 @@ import { ProjectsView } from './views/ProjectsView';
 import { ProjectView } from './views/ProjectView';
 import { QueueDrawer, QueueButton } from './views/QueueDrawer';
 import { SettingsButton } from './views/SettingsDialog';
+import { AlertNotices } from './monitoring/AlertNotices';
+import { MonitoringButton } from './monitoring/MonitoringButton';
+import { MonitoringView } from './monitoring/MonitoringView';
+import { useMonitoring } from './monitoring/monitoring-store';
+import { StorageView } from './monitoring/StorageView';
+import { SyncButton } from './views/sync/SyncDialog';
 
 export function App() {
   const route = useApp((state) => state.route);
@@ -17,6 +23,7 @@ export function App() {
   const projectsLoaded = useApp((state) => state.projectsLoaded);
   const navigate = useApp((state) => state.navigate);
   const queueOpen = useApp((state) => state.queueOpen);
+  const panel = useMonitoring((state) => state.panel);
 
   useEffect(() => {
     const { loadProjects, loadQueue, applyJob, setStats, showError } = useApp.getState();
@@ -78,6 +85,8 @@ export function App() {
           )}
         </nav>
         <div className="topbar-actions">
+          <MonitoringButton />
+          <SyncButton />
           <SettingsButton />
           <QueueButton />
         </div>
@@ -85,9 +94,14 @@ export function App() {
       <div className="banners">
         <ErrorBanner />
         <ConnectionStatus />
+        <AlertNotices />
       </div>
       <main className="content">
-        {route.name !== 'projects' && !project ? (
+        {panel === 'monitoring' ? (
+          <MonitoringView />
+        ) : panel === 'storage' ? (
+          <StorageView />
+        ) : route.name !== 'projects' && !project ? (
           projectsLoaded ? (
             <div className="empty-state" role="status">
               <p>This address names a project that is not in this library any more.</p>

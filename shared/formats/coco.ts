@@ -1,7 +1,11 @@
 import { z } from 'zod';
+import type { AttributeValue } from '../annotations';
 import { StillframeError } from '../errors';
 import {
   ArrayJoiner,
+  attributeKey,
+  inferAttributeDefs,
+  type ImportLabel,
   skipReasons,
   type ShapeTally,
   type DatasetImage,
@@ -10,6 +14,7 @@ import {
   type ImportNote,
   type ImportShape,
 } from './dataset';
+import { parseRle, rasterise, traceMask } from './rle';
 import { bounds, polygonArea, rectangleCorners, round2, shapeFromPolygon } from './shape-geometry';
 
 /**
@@ -170,7 +175,8 @@ const imageSchema = z.object({
   width: z.number().positive().optional(),
   height: z.number().positive().optional(),
 });
-const categorySchema = z.object({ id: idSchema, name: z.string() });
+const categorySchema = z.object({ id: idSchema, name: z.string(), keypoints: z.array(z.string()).optional() });
+const attributeValue = z.union([z.string(), z.number(), z.boolean()]);
 const annotationSchema = z.object({
   id: idSchema.optional(),
   image_id: idSchema,
@@ -178,6 +184,8 @@ const annotationSchema = z.object({
   bbox: z.array(z.number()).length(4).optional(),
   segmentation: z.unknown().optional(),
   keypoints: z.array(z.number()).optional(),
+  /** Not COCO's own: what CVAT and Roboflow write for an object's attributes (CVAT puts `occluded` there too). */
+  attributes: z.record(z.string(), z.unknown()).optional(),
 });
 type CocoAnnotation = z.infer<typeof annotationSchema>;
 
@@ -190,10 +198,12 @@ export interface CocoImageRecord {
 }
 
 export interface CocoDataset {
-  labels: string[];
+  labels: ImportLabel[];
   images: CocoImageRecord[];
   problems: ImportNote[];
   warnings: ImportNote[];
+  /** Shapes read in another form than the file gives them (RLE masks as traced outlines or boxes), per reason. */
+  converted: Map<string, number>;
 }
 
 function firstIssue(error: z.ZodError): string {
@@ -211,12 +221,44 @@ function polygonParts(segmentation: unknown): number[][] {
   return segmentation.filter(isFlatNumbers);
 }
 
-function shapesOf(annotation: CocoAnnotation, label: string, item: string, warnings: ImportNote[]): ImportShape[] | string {
+export const rleReasons = {
+  traced: 'RLE masks: traced to polygons',
+  holes: 'RLE masks with holes: traced to their outer outline (holes filled)',
+  boxed: 'RLE masks that could not be traced: imported as their bounding boxes',
+} as const;
+
+interface ReadContext {
+  warnings: ImportNote[];
+  converted: Map<string, number>;
+}
+
+function convert(context: ReadContext, reason: string): void {
+  context.converted.set(reason, (context.converted.get(reason) ?? 0) + 1);
+}
+
+/** An RLE mask's outlines as polygons, or null when it cannot be decoded or holds no region of 3 corners. */
+function rleShapes(segmentation: unknown, label: string, context: ReadContext): ImportShape[] | null {
+  const mask = parseRle(segmentation);
+  const pixels = mask === null ? null : rasterise(mask);
+  if (mask === null || pixels === null) return null;
+  const { outlines, holes } = traceMask(pixels, mask.width, mask.height);
+  const polygons = outlines.filter((outline) => outline.length >= 6);
+  if (polygons.length === 0) return null;
+  convert(context, holes ? rleReasons.holes : rleReasons.traced);
+  return polygons.map((points) => ({ ...shapeFromPolygon(points), label }));
+}
+
+function shapesOf(annotation: CocoAnnotation, label: string, context: ReadContext): ImportShape[] | string {
   const shapes: ImportShape[] = [];
   const parts = polygonParts(annotation.segmentation);
   for (const part of parts) {
     if (part.length < 6 || part.length % 2 !== 0) return 'a segmentation polygon needs at least 3 x, y pairs';
     shapes.push({ ...shapeFromPolygon(part), label });
+  }
+  const isRle = annotation.segmentation !== undefined && annotation.segmentation !== null && !Array.isArray(annotation.segmentation);
+  if (isRle) {
+    const traced = rleShapes(annotation.segmentation, label, context);
+    if (traced !== null) shapes.push(...traced);
   }
   const keypoints: number[] = [];
   const flat = annotation.keypoints ?? [];
@@ -236,13 +278,18 @@ function shapesOf(annotation: CocoAnnotation, label: string, item: string, warni
     Math.abs(pointBox.minY - y) <= 1 &&
     Math.abs(pointBox.maxX - (x + w)) <= 1 &&
     Math.abs(pointBox.maxY - (y + h)) <= 1;
-  if (parts.length === 0 && hasBox && !boxIsJustPoints) {
-    if (annotation.segmentation !== undefined && !Array.isArray(annotation.segmentation)) {
-      warnings.push({ item, message: 'its mask is run-length encoded (RLE); imported as its bounding box' });
-    }
+  if (shapes.length === 0 && hasBox && !boxIsJustPoints) {
+    if (isRle) convert(context, rleReasons.boxed);
     shapes.push({ type: 'rectangle', points: [x, y, x + w, y + h], label });
   }
-  return shapes.length > 0 ? shapes : 'it has no polygon, keypoint or box with a width and height';
+  const attributes = Object.fromEntries(
+    Object.entries(annotation.attributes ?? {}).flatMap(([name, value]) => {
+      const parsed = attributeValue.safeParse(value);
+      return parsed.success ? [[attributeKey(name), parsed.data] as const] : [];
+    }),
+  );
+  if (Object.keys(attributes).length > 0) for (const shape of shapes) shape.attributes = { ...attributes };
+  return shapes.length > 0 ? shapes : 'it has no polygon, mask, keypoint or box with a width and height';
 }
 
 /** Reads a COCO instances file; annotations that cannot be used are listed, and the rest are read. */
@@ -260,12 +307,16 @@ export function readCoco(text: string, source: string): CocoDataset {
   const problems: ImportNote[] = [];
   const warnings: ImportNote[] = [];
 
+  const context: ReadContext = { warnings, converted: new Map() };
   const categories = new Map<string, string>();
   file.data.categories.forEach((raw, i) => {
     const parsed = categorySchema.safeParse(raw);
     if (parsed.success) categories.set(String(parsed.data.id), parsed.data.name);
     else problems.push({ item: `category ${i + 1}`, message: firstIssue(parsed.error) });
   });
+  /** Keypoint annotations per image and category: where one image has several, each point says which object it is. */
+  const keypointObjects = new Map<string, number>();
+  const pointOwners: { key: string; shapes: ImportShape[] }[] = [];
 
   const images: CocoImageRecord[] = [];
   const byId = new Map<string, CocoImageRecord>();
@@ -297,10 +348,39 @@ export function readCoco(text: string, source: string): CocoDataset {
       problems.push({ item, message: `its category ${parsed.data.category_id} is not listed in "categories"` });
       return;
     }
-    const shapes = shapesOf(parsed.data, label, item, warnings);
-    if (typeof shapes === 'string') problems.push({ item, message: shapes });
-    else image.shapes.push(...shapes);
+    const shapes = shapesOf(parsed.data, label, context);
+    if (typeof shapes === 'string') {
+      problems.push({ item, message: shapes });
+      return;
+    }
+    if ((parsed.data.keypoints ?? []).length > 0) {
+      const key = `${parsed.data.image_id}\u0000${parsed.data.category_id}`;
+      keypointObjects.set(key, (keypointObjects.get(key) ?? 0) + 1);
+      const object = Number(parsed.data.id ?? i + 1);
+      for (const shape of shapes) if (shape.type === 'point') shape.attributes = { ...shape.attributes, object: Number.isFinite(object) ? object : i + 1 };
+      pointOwners.push({ key, shapes });
+    }
+    image.shapes.push(...shapes);
   });
+  // One keypoint object of a label on an image needs no word of which object its points belong to.
+  for (const { key, shapes } of pointOwners) {
+    if ((keypointObjects.get(key) ?? 0) > 1) continue;
+    for (const shape of shapes) if (shape.type === 'point' && shape.attributes) delete shape.attributes.object;
+  }
 
-  return { labels: [...categories.values()], images, problems, warnings };
+  const attributeValues = new Map<string, Record<string, AttributeValue>[]>();
+  for (const image of images) {
+    for (const shape of image.shapes) {
+      if (shape.label === null || !shape.attributes) continue;
+      const list = attributeValues.get(shape.label) ?? [];
+      list.push(shape.attributes);
+      attributeValues.set(shape.label, list);
+    }
+  }
+  const labels = [...new Set(categories.values())].map((name) => {
+    const defs = inferAttributeDefs(attributeValues.get(name) ?? []);
+    for (const def of defs) if (def.key === 'object') def.name = 'Object';
+    return defs.length > 0 ? { name, attributes: defs } : { name };
+  });
+  return { labels, images, problems, warnings, converted: context.converted };
 }

@@ -1,18 +1,56 @@
-import type { AttributeValue, ShapeType } from '../annotations';
+import type { AttributeValue, LabelAttributeDef, ShapeType } from '../annotations';
 
-export const exportFormats = ['coco', 'yolo', 'voc', 'csv', 'stillframe'] as const;
+export const exportFormats = ['coco', 'yolo', 'voc', 'cvat', 'csv', 'stillframe'] as const;
 export type ExportFormat = (typeof exportFormats)[number];
 
-export const importFormats = ['coco', 'yolo', 'stillframe'] as const;
+/** The formats a dataset can be read from; `auto` is a request only: the import says which one it found. */
+export const datasetFormats = ['coco', 'cvat', 'voc', 'yolo', 'vott', 'label-studio', 'stillframe'] as const;
+export type DatasetFormat = (typeof datasetFormats)[number];
+export const importFormats = [...datasetFormats, 'auto'] as const;
 export type ImportFormat = (typeof importFormats)[number];
 
-export const formatTitles: Record<ExportFormat, string> = {
+export const formatTitles: Record<ExportFormat | DatasetFormat, string> = {
   coco: 'COCO',
   yolo: 'YOLO',
   voc: 'Pascal VOC',
+  cvat: 'CVAT XML',
   csv: 'CSV',
+  vott: 'VoTT',
+  'label-studio': 'Label Studio',
   stillframe: 'Stillframe JSON',
 };
+
+/** A label as a dataset declares it: its name, and what else the format carries. */
+export interface ImportLabel {
+  name: string;
+  color?: string;
+  hotkey?: number | null;
+  attributes?: LabelAttributeDef[];
+}
+
+/**
+ * The attribute key for a name another tool gives an attribute: letters, digits and _ only, starting with a letter,
+ * at most 40 (what Stillframe's keys allow); a name that already is such a key stays as it is.
+ */
+export function attributeKey(name: string): string {
+  const cleaned = name.normalize('NFKD').replace(/[^A-Za-z0-9_]+/g, '_').replace(/^_+|_+$/g, '');
+  const key = /^[A-Za-z]/.test(cleaned) ? cleaned : `a_${cleaned}`;
+  return key.slice(0, 40).replace(/_+$/, '') || 'attribute';
+}
+
+/** Attribute definitions for values a format carries without declaring them: checkbox, number or text by the values seen. */
+export function inferAttributeDefs(values: Iterable<Record<string, AttributeValue>>, known: readonly LabelAttributeDef[] = []): LabelAttributeDef[] {
+  const defs = [...known];
+  for (const record of values) {
+    for (const [key, value] of Object.entries(record)) {
+      const type = typeof value === 'boolean' ? 'checkbox' : typeof value === 'number' ? 'number' : 'text';
+      const existing = defs.find((def) => def.key === key);
+      if (existing === undefined) defs.push({ key, name: key, type });
+      else if (existing.type !== type && existing.type !== 'choice') existing.type = 'text';
+    }
+  }
+  return defs;
+}
 
 /** A project label as the writers see it; `index` is its 0-based place among the project's labels. */
 export interface DatasetLabel {

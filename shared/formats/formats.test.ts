@@ -5,7 +5,7 @@ import { csvField, csvRows } from './csv';
 import { ShapeTally, type DatasetLabel, type DatasetShape } from './dataset';
 import { datasetFileName, safeFileName, videoPrefixes } from './file-names';
 import { polygonArea, shapeFromPolygon } from './shape-geometry';
-import { validationPicks } from './split';
+import { planSplit } from './split';
 import { escapeXml, vocAnnotationXml } from './voc';
 import { namesFromDataYaml, readYoloLabels, yoloDataYaml, yoloLabelText } from './yolo';
 
@@ -42,7 +42,7 @@ describe('dataset formats', () => {
 
   it('writes data.yaml that a YAML parser reads back with every name intact', () => {
     const names = ['car', 'key: value', '# not a comment', '- dash', 'quote " and \\ backslash', '交通 light', 'true', '0'];
-    const parsed = parseYaml(yoloDataYaml(names, true, 'My "project"')) as { names: Record<number, string>; nc: number };
+    const parsed = parseYaml(yoloDataYaml(names, { test: false }, 'My "project"')) as { names: Record<number, string>; nc: number };
     expect(parsed.nc).toBe(names.length);
     expect(Object.values(parsed.names)).toEqual(names);
     expect(namesFromDataYaml(parsed, 'data.yaml')).toEqual(names);
@@ -98,14 +98,17 @@ describe('dataset formats', () => {
     });
     const coco = readCoco(file, 'f.json');
     expect(coco.problems).toEqual([]);
+    // Two keypoint objects of one label on one image: each point says which object it belongs to.
+    const first = { object: annotation.id };
     expect(coco.images[0]?.shapes).toEqual([
-      { type: 'point', points: [5, 6], label: 'person' },
-      { type: 'point', points: [7, 8], label: 'person' },
+      { type: 'point', points: [5, 6], label: 'person', attributes: first },
+      { type: 'point', points: [7, 8], label: 'person', attributes: first },
       { type: 'polygon', points: [0, 0, 9, 0, 9, 9], label: 'person' },
       { type: 'rectangle', points: [1, 1, 2, 2], label: 'person' },
-      { type: 'point', points: [1, 1], label: 'person' },
-      { type: 'point', points: [3, 3], label: 'person' },
+      { type: 'point', points: [1, 1], label: 'person', attributes: { object: 2 } },
+      { type: 'point', points: [3, 3], label: 'person', attributes: { object: 2 } },
     ]);
+    expect(coco.labels).toEqual([{ name: 'person', attributes: [{ key: 'object', name: 'Object', type: 'number' }] }]);
   });
 
   it('takes back a 4-corner polygon that is exactly its own box as a rectangle, and nothing else', () => {
@@ -115,12 +118,29 @@ describe('dataset formats', () => {
     expect(polygonArea([0, 0, 4, 0, 4, 3])).toBe(6);
   });
 
-  it('splits exactly by the ratio, the same way for the same seed', () => {
-    const a = validationPicks(1000, 0.2, 42);
-    expect(a.reduce((sum, pick) => sum + pick, 0)).toBe(200);
-    expect(validationPicks(1000, 0.2, 42)).toEqual(a);
-    expect(validationPicks(1000, 0.2, 43)).not.toEqual(a);
-    expect(validationPicks(3, 0, 1)).toEqual(new Uint8Array([0, 0, 0]));
+  it('splits frame by frame exactly by the ratios, the same way for the same seed', () => {
+    const videos = new Uint32Array(1000).map((_, i) => Math.floor(i / 100));
+    const request = { valRatio: 0.2, testRatio: 0.1, splitBy: 'frame', seed: 42 } as const;
+    const a = planSplit(videos, request);
+    expect(a.counts).toEqual({ train: 700, val: 200, test: 100 });
+    expect(planSplit(videos, request).parts).toEqual(a.parts);
+    expect(planSplit(videos, { ...request, seed: 43 }).parts).not.toEqual(a.parts);
+    expect(a.sharedVideoImages.val).toBe(200);
+  });
+
+  it('splits by video so that no video feeds two splits, and says how close the ratios came', () => {
+    // Twelve videos of uneven length: 30, 60, 90, … frames.
+    const sizes = Array.from({ length: 12 }, (_, v) => 30 * (v + 1));
+    const videos = new Uint32Array(sizes.flatMap((size, v) => Array.from({ length: size }, () => v)));
+    const plan = planSplit(videos, { valRatio: 0.2, testRatio: 0.1, splitBy: 'video', seed: 7 });
+    const partsOfVideo = new Map<number, Set<number>>();
+    plan.parts.forEach((part, i) => partsOfVideo.set(videos[i] ?? 0, (partsOfVideo.get(videos[i] ?? 0) ?? new Set()).add(part)));
+    expect([...partsOfVideo.values()].every((parts) => parts.size === 1)).toBe(true);
+    expect(plan.sharedVideoImages).toEqual({ train: 0, val: 0, test: 0 });
+    expect(plan.counts.val).toBeGreaterThan(0);
+    expect(plan.counts.test).toBeGreaterThan(0);
+    expect(Math.abs(plan.achieved.val - 0.2)).toBeLessThan(0.1);
+    expect(plan.counts.train + plan.counts.val + plan.counts.test).toBe(videos.length);
   });
 
   it('names exported images after their video, unique ignoring case, safe on any file system', () => {

@@ -1,5 +1,10 @@
-import { skipReasons, type DatasetShape, type ShapeTally } from './dataset';
+import type { LabelAttributeDef } from '../annotations';
+import { StillframeError } from '../errors';
+import { skipReasons, type DatasetShape, type ImportNote, type ImportShape, type ShapeTally } from './dataset';
 import { bounds } from './shape-geometry';
+import { child, childText, children, escapeXml, parseXml } from './xml';
+
+export { escapeXml };
 
 /**
  * Pascal VOC: one XML annotation per image with its `size` and one `object` per box. VOC counts pixels from 1 and
@@ -8,10 +13,6 @@ import { bounds } from './shape-geometry';
  */
 
 const format = 'Pascal VOC';
-
-export function escapeXml(text: string): string {
-  return text.replace(/[<>&"']/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' })[c] ?? c);
-}
 
 /** VOC's per-object flags, taken from same-named attributes when a label defines them. */
 function flag(shape: DatasetShape, key: string): 0 | 1 {
@@ -72,4 +73,53 @@ export function vocAnnotationXml(image: VocImage, shapes: readonly DatasetShape[
     objects.join('') +
     '</annotation>\n'
   );
+}
+
+// Reading
+
+/** The per-object flags VOC has, kept as checkbox attributes of the object's label. */
+export const vocFlags = ['difficult', 'truncated', 'occluded'] as const;
+export const vocFlagDefs: LabelAttributeDef[] = vocFlags.map((key) => ({ key, name: key[0]?.toUpperCase() + key.slice(1), type: 'checkbox' }));
+
+export interface VocRecord {
+  fileName: string;
+  width: number | null;
+  height: number | null;
+  shapes: ImportShape[];
+  problems: ImportNote[];
+}
+
+/** One VOC annotation file: its image's name and size and each object's box, flags as attributes. */
+export function readVocAnnotation(xml: string, source: string): VocRecord {
+  const root = parseXml(xml, source);
+  if (root.name !== 'annotation') throw new StillframeError('invalid-input', `“${source}” is not a Pascal VOC annotation: its root element is <${root.name}>, not <annotation>.`);
+  const size = child(root, 'size');
+  const dimension = (name: string) => {
+    const value = Number(size === null ? Number.NaN : childText(size, name));
+    return Number.isFinite(value) && value > 0 ? value : null;
+  };
+  const problems: ImportNote[] = [];
+  const shapes: ImportShape[] = [];
+  children(root, 'object').forEach((object, i) => {
+    const item = `${source}, object ${i + 1}`;
+    const name = childText(object, 'name');
+    const box = child(object, 'bndbox');
+    if (name === null || name === '') {
+      problems.push({ item, message: 'it has no <name>' });
+      return;
+    }
+    const [xmin, ymin, xmax, ymax] = ['xmin', 'ymin', 'xmax', 'ymax'].map((key) => Number(box === null ? Number.NaN : childText(box, key)));
+    if (![xmin, ymin, xmax, ymax].every((value) => Number.isFinite(value))) {
+      problems.push({ item, message: 'its <bndbox> needs numeric xmin, ymin, xmax and ymax' });
+      return;
+    }
+    const attributes: Record<string, boolean> = {};
+    for (const key of vocFlags) {
+      const value = childText(object, key);
+      if (value !== null) attributes[key] = value === '1' || value.toLowerCase() === 'true';
+    }
+    // VOC's 1-based inclusive pixels back to Stillframe's continuous 0-based span (the writer's inverse).
+    shapes.push({ type: 'rectangle', points: [(xmin ?? 0) - 1, (ymin ?? 0) - 1, xmax ?? 0, ymax ?? 0], label: name, attributes });
+  });
+  return { fileName: childText(root, 'filename') ?? '', width: dimension('width'), height: dimension('height'), shapes, problems };
 }

@@ -64,13 +64,15 @@ export function yoloLabelText(
  * data.yaml without a `path:` key: Ultralytics then takes the dataset root to be this file's folder, wherever the
  * dataset is moved, whereas a relative `path` would be read against its own datasets folder.
  */
-export function yoloDataYaml(names: readonly string[], split: boolean, projectName: string): string {
+/** `split`: null for one folder of images, else train/ and val/ (and test/ when it has images). */
+export function yoloDataYaml(names: readonly string[], split: { test: boolean } | null, projectName: string): string {
   const images = split ? { train: 'images/train', val: 'images/val' } : { train: 'images', val: 'images' };
+  const test = split?.test ? 'test: images/test\n' : '';
   // JSON strings are valid YAML double-quoted scalars, so any label name survives, spaces and all.
   const listed = names.map((name, i) => `  ${i}: ${JSON.stringify(name)}\n`).join('');
   return (
     `# Ultralytics YOLO dataset exported by Stillframe from the project ${JSON.stringify(projectName)}.\n` +
-    `train: ${images.train}\nval: ${images.val}\n\nnc: ${names.length}\nnames:\n${listed}`
+    `train: ${images.train}\nval: ${images.val}\n${test}\nnc: ${names.length}\nnames:\n${listed}`
   );
 }
 
@@ -93,7 +95,7 @@ export function namesFromDataYaml(doc: unknown, source: string): string[] {
 }
 
 /** Reads one label file; lines that are not a box or a polygon of a known class are listed, the rest read. */
-export function readYoloLabels(text: string, names: readonly string[], item: string): { shapes: ImportShape[]; problems: ImportNote[] } {
+export function readYoloLabels(text: string, names: readonly string[], item: string, namesFile = 'data.yaml'): { shapes: ImportShape[]; problems: ImportNote[] } {
   const shapes: ImportShape[] = [];
   const problems: ImportNote[] = [];
   text.split(/\r?\n/).forEach((raw, i) => {
@@ -104,7 +106,7 @@ export function readYoloLabels(text: string, names: readonly string[], item: str
     const klass = Number(tokens[0]);
     const label = names[klass];
     if (!Number.isInteger(klass) || label === undefined) {
-      problems.push({ item: where, message: `class ${tokens[0]} is not in data.yaml's names (0–${names.length - 1})` });
+      problems.push({ item: where, message: `class ${tokens[0]} is not in ${namesFile}'s names (0–${names.length - 1})` });
       return;
     }
     const values = tokens.slice(1).map(Number);
@@ -128,4 +130,14 @@ export function readYoloLabels(text: string, names: readonly string[], item: str
     problems.push({ item: where, message: 'expected “class x_center y_center width height” or a polygon of at least 3 points' });
   });
   return { shapes, problems };
+}
+
+/** obj.data's `key = value` lines (classes, names, train, valid, backup). */
+export function readDarknetData(text: string): Map<string, string> {
+  const settings = new Map<string, string>();
+  for (const line of text.split(/\r?\n/)) {
+    const at = line.indexOf('=');
+    if (at > 0 && !line.trimStart().startsWith('#')) settings.set(line.slice(0, at).trim().toLowerCase(), line.slice(at + 1).trim());
+  }
+  return settings;
 }

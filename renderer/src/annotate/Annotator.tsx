@@ -145,7 +145,8 @@ export function Annotator({ projectId, batchId, frameId, zoom }: AnnotatorProps)
   const previous = index > 0 ? list[index - 1] : undefined;
   const batchName = batches.data?.find((batch) => batch.id === batchId)?.name ?? '';
   const countMap = useMemo(() => new Map((counts.data ?? []).map((entry) => [entry.frameId, entry.count])), [counts.data]);
-  const { image, error: imageError } = useFrameImage(frame ? mediaUrl(frame.path) : null);
+  // The image waits for frames.get, which first downloads it when the frame was synced from another machine.
+  const { image, error: imageError } = useFrameImage(current.data?.id === frameId ? mediaUrl(current.data.path) : null);
 
   useEffect(() => editorStore.getState().openProject(projectId), [projectId]);
 

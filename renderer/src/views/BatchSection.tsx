@@ -12,6 +12,8 @@ import { ExportDialog } from './ExportDialog';
 import { FrameGrid } from './FrameGrid';
 import { JobNotice } from './JobNotice';
 import { NameField } from './NameField';
+import { LeftOutFramesDialog, leftOutSummary } from './LeftOutFrames';
+import { RemoveNearDuplicatesDialog } from './RemoveNearDuplicatesDialog';
 
 export function ProgressBar({ label, value }: { label: string; value: number }) {
   return (
@@ -33,12 +35,29 @@ function VideoRow({ video }: { video: Video }) {
         {video.width !== null && ` · ${video.width}×${video.height}`}
         {video.frameCount > 0 && ` · ${plural(video.frameCount, 'frame')}`}
       </span>
-      <span className="video-status">{video.status}</span>
+      <span className="video-status">{video.retry ? `retrying (${video.retry.attempt} of ${video.retry.of})` : video.status}</span>
       {active && <ProgressBar label={`${video.name} progress`} value={video.progress} />}
       {active && <JobNotice notice={video.notice} />}
+      {video.team?.jobId && (video.team.jobStatus === 'dead' || video.team.jobStatus === 'cancelled') && (
+        <>
+          <button type="button" onClick={() => void attempt(() => call('team.retry', { jobId: video.team?.jobId ?? '' }))} aria-label={`Retry ${video.name} on team workers`}>
+            Retry
+          </button>
+          {video.team.jobStatus === 'dead' && (
+            <button type="button" onClick={() => void attempt(() => call('team.discard', { jobId: video.team?.jobId ?? '' }))} aria-label={`Discard ${video.name} from the team queue`}>
+              Discard
+            </button>
+          )}
+        </>
+      )}
       {(video.status === 'failed' || video.status === 'cancelled') && video.jobId && (
         <button type="button" onClick={() => void attempt(() => call('jobs.retry', { id: video.jobId ?? '' }))} aria-label={`Retry ${video.name}`}>
           Retry
+        </button>
+      )}
+      {(video.status === 'failed' || video.status === 'cancelled') && video.frameCount === 0 && (
+        <button type="button" onClick={() => void attempt(() => call('videos.delete', { id: video.id }))} aria-label={`Remove ${video.name}`}>
+          Remove
         </button>
       )}
       {video.error && (
@@ -116,12 +135,14 @@ function useNearScreen(element: RefObject<HTMLElement | null>): boolean {
 
 export function BatchSection({ batch, position, total, videoFilter, annotationFilter, onMove, onOpenFrame, onDeleteFrames }: BatchSectionProps) {
   const [open, setOpen] = useState(true);
-  const [editing, setEditing] = useState<'rename' | 'delete' | 'export' | null>(null);
+  const [editing, setEditing] = useState<'rename' | 'delete' | 'export' | 'left-out' | 'dedupe' | null>(null);
+  const leftOut = useLiveQuery(() => call('leftOut.list', { batchId: batch.id }), { 'library.changed': (change) => change.batchId === batch.id }, [batch.id]);
+  const leftOutText = leftOut.data ? leftOutSummary(leftOut.data.counts) : null;
   const [dragOver, setDragOver] = useState(false);
   // Frames deleted, restored or moved change a video's frame count as much as its extraction does.
   const videos = useLiveQuery(
     () => call('videos.list', { batchId: batch.id }),
-    { 'job.updated': (job) => job.batchId === batch.id, 'library.changed': (change) => change.batchId === batch.id || (change.batchId === null && change.projectId === batch.projectId) },
+    { 'job.updated': (job) => job.batchId === batch.id, 'team.updated': (update) => update.batchId === batch.id, 'library.changed': (change) => change.batchId === batch.id || (change.batchId === null && change.projectId === batch.projectId) },
     [batch.id],
   );
   const section = useRef<HTMLElement>(null);
@@ -192,6 +213,7 @@ export function BatchSection({ batch, position, total, videoFilter, annotationFi
         <span className="batch-meta">
           Imported {new Date(batch.createdAt).toLocaleString()} · {plural(batch.videoCount, 'video')} · {plural(batch.frameCount, 'frame')}
           {batch.failedCount > 0 && ` · ${batch.failedCount} failed`}
+          {leftOutText && ` · ${leftOutText}`}
         </span>
         {batch.progress !== null && <ProgressBar label={`Batch ${batch.name} progress`} value={batch.progress} />}
         <span className="batch-actions">
@@ -200,6 +222,14 @@ export function BatchSection({ batch, position, total, videoFilter, annotationFi
           </button>
           <button type="button" disabled={position === total - 1} onClick={() => onMove(batch.id, position + 1)} aria-label={`Move ${batch.name} down`}>
             ↓
+          </button>
+          {leftOutText && (
+            <button type="button" onClick={() => setEditing('left-out')} aria-label={`Show left-out frames of ${batch.name}`}>
+              Show left-out frames
+            </button>
+          )}
+          <button type="button" onClick={() => setEditing('dedupe')} aria-label={`Remove near-duplicates from ${batch.name}`}>
+            Remove near-duplicates…
           </button>
           <button type="button" onClick={() => setEditing('export')} aria-label={`Export batch ${batch.name}`}>
             Export…
@@ -233,6 +263,8 @@ export function BatchSection({ batch, position, total, videoFilter, annotationFi
       )}
       {editing === 'rename' && <RenameBatchDialog batch={batch} onClose={() => setEditing(null)} />}
       {editing === 'delete' && <DeleteBatchDialog batch={batch} onClose={() => setEditing(null)} />}
+      {editing === 'left-out' && <LeftOutFramesDialog batchId={batch.id} batchName={batch.name} onClose={() => setEditing(null)} />}
+      {editing === 'dedupe' && <RemoveNearDuplicatesDialog batchId={batch.id} batchName={batch.name} onClose={() => setEditing(null)} />}
       {editing === 'export' && (
         <ExportDialog projectId={batch.projectId} batchId={batch.id} scope={`batch “${batch.name}”`} onClose={() => setEditing(null)} />
       )}

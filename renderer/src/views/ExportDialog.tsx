@@ -48,7 +48,14 @@ function Summary({ summary, downloaded }: { summary: ExportSummary; downloaded: 
     `${plural(summary.images, 'image')} and ${plural(summary.shapes, 'shape')} written as ${formatTitles[summary.format]}.`,
     ...(summary.emptyImages > 0 ? [`${plural(summary.emptyImages, 'image')} without shapes.`] : []),
     ...(summary.skippedEmpty > 0 ? [`${plural(summary.skippedEmpty, 'frame')} without shapes left out.`] : []),
-    ...(summary.split ? [`Split: ${summary.split.train} train, ${summary.split.val} val.`] : []),
+    ...(summary.split
+      ? [
+          `Split by ${summary.split.splitBy}: ${summary.split.train} train, ${summary.split.val} val` +
+            `${summary.split.test > 0 ? `, ${summary.split.test} test` : ''}; ` +
+            `${plural(summary.split.sharedVideoImages.train + summary.split.sharedVideoImages.val + summary.split.sharedVideoImages.test, 'frame')} ` +
+            'from videos that feed more than one split.',
+        ]
+      : []),
     ...summary.converted.map((entry) => `Converted ${entry.count} ${entry.reason}.`),
     ...summary.skipped.map((entry) => `Left out ${entry.count} ${entry.reason}.`),
     ...summary.missingImages.map((file) => `Image missing from the library, frame left out: ${file}`),

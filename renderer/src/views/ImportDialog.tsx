@@ -4,11 +4,17 @@ import type { Batch, Project } from '../../../shared/domain';
 import { StillframeError, toAppError } from '../../../shared/errors';
 import { parseLoomLink } from '../../../shared/loom-links';
 import { batchNameMaxLength, defaultBatchName } from '../../../shared/names';
+import { hasVideoExtension } from '../../../shared/video-files';
 import { samplingSchema, type Sampling } from '../../../shared/sampling';
+import { ImportEstimate } from '../monitoring/ImportEstimate';
 import { call, hostBridge } from '../api';
 import { formatBytes, percent } from '../format';
+import { DatasetImportDialog, useDatasetDetection } from './DatasetImport';
 import { Dialog } from './Dialog';
 import { NameField } from './NameField';
+import { SelectionFields, type SelectionChoice } from './SelectionFields';
+import type { ProcessOn } from '../../../shared/worker-contract';
+import { useProjectSync } from './sync/sync-store';
 
 export type ImportSource = { kind: 'files'; files: File[] } | { kind: 'paths'; paths: string[] } | { kind: 'links' };
 
@@ -29,9 +35,14 @@ function samplingFrom(mode: Mode, value: string): Sampling | null {
   return parsed.success ? parsed.data : null;
 }
 
+/** A dropped file that is plainly not a video (notes.txt) is left out before anything is uploaded. */
+function isVideoFile(file: File): boolean {
+  return file.type.startsWith('video/') || hasVideoExtension(file.name);
+}
+
 function sourceNames(source: ImportSource): string[] {
   if (source.kind === 'links') return [];
-  return source.kind === 'files' ? source.files.map((file) => file.name) : source.paths.map((p) => p.split(/[\\/]/).pop() ?? p);
+  return source.kind === 'files' ? source.files.filter(isVideoFile).map((file) => file.name) : source.paths.map((p) => p.split(/[\\/]/).pop() ?? p);
 }
 
 /** The pasted text as links, one per line, each checked at once so a typo is shown before anything is fetched. */
@@ -69,12 +80,27 @@ export function ImportDialog({ project, batches, source, onClose, onDone }: Impo
   const [transfer, setTransfer] = useState<{ file: string; fraction: number } | null>(null);
   const [problems, setProblems] = useState<IngestedVideo[] | null>(null);
   const [linkText, setLinkText] = useState('');
+  const detection = useDatasetDetection(project.id, source);
   const pasted = parseLinks(linkText);
+  const [selection, setSelection] = useState<SelectionChoice>({ selection: undefined, valid: true });
+  const firstVideo = source.kind === 'paths' && source.paths[0] ? { path: source.paths[0] } : source.kind === 'files' && source.files[0] ? { file: source.files[0] } : null;
+  // Only a synced project's videos can go to the team's workers: they see nothing but what is in Supabase.
+  const synced = (useProjectSync(project.id)?.state ?? 'local') !== 'local';
+  const [processOn, setProcessOn] = useState<ProcessOn>('this-computer');
 
   const sampling = samplingFrom(mode, value);
   const maxFramesNumber = maxFrames.trim() === '' ? undefined : Number(maxFrames);
   const maxFramesValid = maxFramesNumber === undefined || (Number.isInteger(maxFramesNumber) && maxFramesNumber > 0);
   const names = sourceNames(source);
+
+  if (detection.kind === 'checking') {
+    return (
+      <Dialog title={`Import into “${project.name}”`} submitLabel="Import" submitDisabled onClose={onClose} onSubmit={() => undefined}>
+        <p role="status">Looking at {names[0] ?? 'what was dropped'}…</p>
+      </Dialog>
+    );
+  }
+  if (detection.kind === 'dataset') return <DatasetImportDialog project={project} detected={detection} onClose={onClose} onDone={onDone} />;
 
   if (problems) {
     return (
@@ -92,22 +118,24 @@ export function ImportDialog({ project, batches, source, onClose, onDone }: Impo
   }
 
   const submit = async () => {
-    if (!sampling || !maxFramesValid) return;
+    if (!sampling || !maxFramesValid || !selection.valid) return;
     setBusy(true);
     setError(null);
     const batch = target === 'new' ? { newName: batchName } : { existingId };
     try {
       // Files the host would refuse are never uploaded: it checks the batch choice and each file first.
       let refused: IngestedVideo[] = [];
-      let files = source.kind === 'files' ? source.files : [];
+      // What is not a video by its name is already listed as left out; the host checks the rest.
+      const candidates = source.kind === 'files' ? source.files.filter(isVideoFile) : [];
+      let files = candidates;
       if (source.kind === 'files') {
         const checked = await call('ingest.check', {
           projectId: project.id,
           batch,
-          files: source.files.map((file) => ({ name: file.name, sizeBytes: file.size })),
+          files: candidates.map((file) => ({ name: file.name, sizeBytes: file.size })),
         });
         refused = checked.files.flatMap(({ name, error }) => (error ? [{ file: name, video: null, duplicateOf: null, error }] : []));
-        files = source.files.filter((_, index) => !checked.files[index]?.error);
+        files = candidates.filter((_, index) => !checked.files[index]?.error);
         if (files.length === 0) throw new StillframeError(refused[0]?.error?.code ?? 'invalid-input', refused.map((item) => item.error?.message).join(' '));
       }
       const paths =
@@ -124,7 +152,13 @@ export function ImportDialog({ project, batches, source, onClose, onDone }: Impo
         batch,
         paths,
         links: source.kind === 'links' ? pasted.links : [],
-        options: { sampling, jpegQuality: 3, ...(maxFramesNumber ? { maxFrames: maxFramesNumber } : {}) },
+        options: {
+          sampling,
+          jpegQuality: 3,
+          ...(maxFramesNumber ? { maxFrames: maxFramesNumber } : {}),
+          ...(selection.selection ? { selection: selection.selection } : {}),
+        },
+        processOn: synced ? processOn : 'this-computer',
       });
       const failed = [...refused, ...result.videos.filter((item) => item.error || item.duplicateOf)];
       if (failed.length > 0) setProblems(failed);
@@ -136,7 +170,8 @@ export function ImportDialog({ project, batches, source, onClose, onDone }: Impo
     }
   };
 
-  const totalBytes = source.kind === 'files' ? source.files.reduce((sum, file) => sum + file.size, 0) : null;
+  const totalBytes = source.kind === 'files' ? source.files.filter(isVideoFile).reduce((sum, file) => sum + file.size, 0) : null;
+  const leftOut = source.kind === 'files' ? source.files.filter((file) => !isVideoFile(file)).map((file) => file.name) : [];
 
   return (
     <Dialog
@@ -144,14 +179,17 @@ export function ImportDialog({ project, batches, source, onClose, onDone }: Impo
       title={
         source.kind === 'links'
           ? `Import Loom videos into “${project.name}”`
-          : `Import ${names.length === 1 ? '1 video' : `${names.length} videos`} into “${project.name}”`
+          : names.length === 0
+            ? 'None of these is a video'
+            : `Import ${names.length === 1 ? '1 video' : `${names.length} videos`} into “${project.name}”`
       }
       submitLabel="Import"
       onClose={onClose}
       onSubmit={() => void submit()}
       submitDisabled={
-        busy || !sampling || !maxFramesValid || (target === 'existing' && !existingId) ||
-        (source.kind === 'links' && (pasted.links.length === 0 || pasted.problems.length > 0))
+        busy || !sampling || !maxFramesValid || !selection.valid || (target === 'existing' && !existingId) ||
+        (source.kind === 'links' && (pasted.links.length === 0 || pasted.problems.length > 0)) ||
+        (source.kind === 'files' && names.length === 0)
       }
     >
       {source.kind === 'links' ? (
@@ -173,6 +211,7 @@ export function ImportDialog({ project, batches, source, onClose, onDone }: Impo
           {names.slice(0, 5).join(', ')}
           {names.length > 5 && ` and ${names.length - 5} more`}
           {totalBytes !== null && ` (${formatBytes(totalBytes)})`}
+          {leftOut.length > 0 && ` · Not videos, left out: ${leftOut.join(', ')}`}
         </p>
       )}
       <fieldset>
@@ -231,6 +270,26 @@ export function ImportDialog({ project, batches, source, onClose, onDone }: Impo
           <input type="number" min="1" step="1" value={maxFrames} onChange={(event) => setMaxFrames(event.target.value)} aria-invalid={!maxFramesValid} />
         </label>
       </fieldset>
+      <SelectionFields sampling={sampling} maxFrames={maxFramesNumber} firstVideo={firstVideo} onChange={setSelection} />
+      {source.kind !== 'links' && (
+        <ImportEstimate sizes={source.kind === 'files' ? source.files.map((file) => file.size) : []} paths={source.kind === 'paths' ? source.paths : []} sampling={sampling} />
+      )}
+      {synced && (
+        <fieldset>
+          <legend>Processing</legend>
+          <label className="radio">
+            <input type="radio" name="process-on" checked={processOn === 'this-computer'} onChange={() => setProcessOn('this-computer')} />
+            Process on this computer
+          </label>
+          <label className="radio">
+            <input type="radio" name="process-on" checked={processOn === 'team-workers'} onChange={() => setProcessOn('team-workers')} />
+            Process on team workers
+          </label>
+          {processOn === 'team-workers' && (
+            <p className="field-hint">The videos are uploaded to your Supabase project, then the team’s workers extract the frames; they appear here as each video is done.</p>
+          )}
+        </fieldset>
+      )}
       {transfer && (
         <p role="status">
           Copying {transfer.file} to the library… {percent(transfer.fraction)}

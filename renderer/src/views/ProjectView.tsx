@@ -1,5 +1,6 @@
 import { useEffect, useRef, useState } from 'react';
 import type { Frame, Project } from '../../../shared/domain';
+import { videoAccept } from '../../../shared/video-files';
 import { call, hostBridge } from '../api';
 import { plural } from '../format';
 import { useFrameUndo } from '../state/frame-undo';
@@ -7,8 +8,10 @@ import { useSelection } from '../state/selection';
 import { attempt, useApp } from '../state/store';
 import { prefetchBatchFrames } from '../use-batch-frames';
 import { useLiveQuery } from '../use-refresh';
+import { ProjectStorage } from '../monitoring/StorageView';
 import { BatchSection } from './BatchSection';
 import { ExportDialog } from './ExportDialog';
+import { ProjectSyncBadge } from './sync/ProjectSyncBadge';
 import { ImportDialog, type ImportSource } from './ImportDialog';
 
 async function filesFromDrop(dataTransfer: DataTransfer): Promise<File[]> {
@@ -185,8 +188,10 @@ export function ProjectView({ project, batchId }: { project: Project; batchId?: 
         <div>
           <h1 id="project-heading">{project.name}</h1>
           <p className="project-counts">
-            {plural(project.batchCount, 'batch', 'batches')} · {plural(project.videoCount, 'video')} · {plural(project.frameCount, 'frame')}
+            {plural(project.batchCount, 'batch', 'batches')} · {plural(project.videoCount, 'video')} · {plural(project.frameCount, 'frame')} ·{' '}
+            <ProjectStorage projectId={project.id} />
           </p>
+          <ProjectSyncBadge projectId={project.id} projectName={project.name} />
         </div>
         <div className="header-actions">
           <button type="button" className="primary" onClick={() => void pick()}>
@@ -203,7 +208,7 @@ export function ProjectView({ project, batchId }: { project: Project; batchId?: 
           ref={fileInput}
           type="file"
           multiple
-          accept="video/*,.mkv,.ts,.mts"
+          accept={videoAccept}
           hidden
           aria-label="Video files to import"
           onChange={(event) => {

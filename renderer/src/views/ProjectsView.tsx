@@ -5,6 +5,7 @@ import { projectNameMaxLength } from '../../../shared/names';
 import { call, mediaUrl } from '../api';
 import { plural } from '../format';
 import { useApp } from '../state/store';
+import { ProjectSyncBadge } from './sync/ProjectSyncBadge';
 import { Dialog } from './Dialog';
 import { NameField } from './NameField';
 
@@ -116,6 +117,7 @@ export function ProjectsView() {
             </p>
             <p className="card-meta">Changed {new Date(project.updatedAt).toLocaleString()}</p>
             <div className="card-actions">
+              <ProjectSyncBadge projectId={project.id} projectName={project.name} />
               <button type="button" onClick={() => setEditing({ kind: 'rename', project })} aria-label={`Rename ${project.name}`}>
                 Rename
               </button>

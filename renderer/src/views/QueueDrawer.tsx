@@ -5,6 +5,7 @@ import { call } from '../api';
 import { formatDuration, percent, plural } from '../format';
 import { attempt, useApp } from '../state/store';
 import { jobStatusText } from './job-words';
+import { QueueRemaining } from '../monitoring/QueueRemaining';
 import { JobNotice } from './JobNotice';
 
 export function QueueButton() {
@@ -131,6 +132,7 @@ export function QueueDrawer() {
           Close
         </button>
       </div>
+      <QueueRemaining />
       {stats && (
         <dl className="queue-stats">
           <div><dt>Waiting</dt><dd>{stats.pending}</dd></div>

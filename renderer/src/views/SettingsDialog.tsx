@@ -3,6 +3,7 @@ import { toAppError } from '../../../shared/errors';
 import { loomApiKeySchema, type MediaTool, type Settings } from '../../../shared/settings-contract';
 import { call } from '../api';
 import { useApp } from '../state/store';
+import { AlertRulesFields } from '../monitoring/AlertRulesFields';
 import { Dialog } from './Dialog';
 
 /** Where the Loom key comes from, in words; the host never tells the page the key itself. */
@@ -121,6 +122,7 @@ function SettingsDialog({ initial, onClose }: { initial: Settings; onClose(): vo
           Loom address: <code>{settings.loom.baseUrl}</code>. Only the LOOM_BASE_URL environment variable changes it.
         </p>
       </fieldset>
+      <AlertRulesFields />
     </Dialog>
   );
 }

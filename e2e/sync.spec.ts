@@ -1,0 +1,107 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { Page } from '@playwright/test';
+import { supabaseForTests, type TestSupabase } from '../electron/test-support/supabase/stand-in';
+import { createFirstProject, importClip } from './actions';
+import { expect, launcher, test } from './fixtures';
+
+let supabase: TestSupabase;
+
+test.beforeAll(async () => {
+  supabase = await supabaseForTests();
+});
+
+test.afterAll(async () => {
+  await supabase?.stop();
+});
+
+const password = 'two-machines-one-project';
+
+/** Connects this library to the Supabase project and signs up (the stand-in confirms addresses at once). */
+async function connectAndSignUp(page: Page, email: string) {
+  await page.getByRole('button', { name: /^Cloud sync/ }).click();
+  const dialog = page.getByRole('dialog', { name: 'Cloud sync' });
+  await dialog.getByLabel('Project URL').fill(supabase.url);
+  await dialog.getByLabel('Anon key').fill(supabase.anonKey);
+  await dialog.getByRole('button', { name: 'Save connection' }).click();
+  await dialog.getByLabel('Email').fill(email);
+  await dialog.getByLabel('Password').fill(password);
+  await dialog.getByRole('button', { name: 'Sign up' }).click();
+  await expect(dialog.getByText(`Signed in as ${email}.`)).toBeVisible();
+  return dialog;
+}
+
+test('a team shares a project: one person syncs annotated frames, a teammate on another machine sees them after their own sync', async ({ app }) => {
+  const { page } = app;
+  const ana = `ana-${Date.now()}@example.com`;
+  const ben = `ben-${Date.now()}@example.com`;
+
+  // Ana's machine: a project with frames and one labelled box.
+  await createFirstProject(page, 'Harbour');
+  await importClip(page, 'car-detection.mp4', 'Cars', '10');
+  const grid = page.getByRole('listbox', { name: 'Frames in Cars' });
+  await expect(grid.getByRole('option')).toHaveCount(4);
+  await grid.getByRole('option', { name: /^Frame 1 of car-detection/ }).dblclick();
+  const canvas = page.getByRole('application', { name: 'Annotation canvas' });
+  await expect(canvas).toHaveAttribute('aria-busy', 'false');
+  await page.getByRole('button', { name: 'New label' }).click();
+  const labelDialog = page.getByRole('dialog', { name: 'New label' });
+  await labelDialog.getByLabel('Label name').fill('Car');
+  await labelDialog.getByRole('button', { name: 'Create label' }).click();
+  const box = await canvas.boundingBox();
+  if (!box) throw new Error('The canvas is not on screen.');
+  await page.keyboard.press('r');
+  await page.mouse.move(box.x + box.width / 2 - 200, box.y + box.height / 2 - 120);
+  await page.mouse.down();
+  await page.mouse.move(box.x + box.width / 2 - 60, box.y + box.height / 2 - 20, { steps: 8 });
+  await page.mouse.up();
+  await page.keyboard.press('1');
+  const shapes = (on: Page) => on.getByRole('listbox', { name: 'Shapes on this frame' }).getByRole('option');
+  await expect(shapes(page)).toHaveText(['1. Car rectangle']);
+  await expect(page.getByRole('status', { name: 'Save state' })).toHaveText('Saved');
+  await page.getByRole('button', { name: 'Stillframe' }).click();
+
+  // She signs in and syncs the project.
+  const anaDialog = await connectAndSignUp(page, ana);
+  await anaDialog.getByRole('button', { name: 'Close' }).click();
+  await page.getByRole('button', { name: 'Sync Harbour with the cloud' }).click();
+  await expect(page.getByRole('status', { name: 'Harbour sync: Synced' })).toBeVisible({ timeout: 60_000 });
+
+  // Ben's machine, another library: he signs in; Ana adds him to the project (the admin connection does it
+  // until invites exist); the project appears among his cloud projects and he opens it.
+  const benLibrary = mkdtempSync(path.join(tmpdir(), 'stillframe-e2e-teammate-'));
+  const teammate = await launcher.launch(benLibrary);
+  try {
+    const other = teammate.page;
+    const benDialog = await connectAndSignUp(other, ben);
+    await benDialog.getByRole('button', { name: 'Close' }).click();
+    await supabase.admin.query(
+      `insert into public.project_members (project_id, user_id, role)
+       select p.id, u.id, 'editor' from public.projects p, auth.users u where p.name = 'Harbour' and u.email = $1`,
+      [ben],
+    );
+    await other.getByRole('button', { name: /^Cloud sync/ }).click();
+    const reopened = other.getByRole('dialog', { name: 'Cloud sync' });
+    await reopened.getByRole('button', { name: 'Open Harbour from the cloud' }).click();
+    await expect(reopened.getByRole('list', { name: 'Cloud projects' })).toContainText('in this library');
+    await reopened.getByRole('button', { name: 'Close' }).click();
+
+    const card = other.getByRole('listitem', { name: 'Harbour' });
+    await expect(card).toContainText('4 frames');
+    await expect(card.getByRole('status', { name: 'Harbour sync: Synced' })).toBeVisible();
+    await card.getByRole('button', { name: 'Harbour', exact: true }).click();
+    const benGrid = other.getByRole('listbox', { name: 'Frames in Cars' });
+    await expect(benGrid.getByRole('option')).toHaveCount(4);
+    // Every thumbnail came down with the sync.
+    for (const image of await benGrid.locator('img').all()) {
+      await expect.poll(() => image.evaluate((element: HTMLImageElement) => element.complete && element.naturalWidth > 0)).toBe(true);
+    }
+    await benGrid.getByRole('option', { name: /^Frame 1 of car-detection/ }).dblclick();
+    await expect(other.getByRole('application', { name: 'Annotation canvas' })).toHaveAttribute('aria-busy', 'false');
+    await expect(shapes(other)).toHaveText(['1. Car rectangle']);
+  } finally {
+    await teammate.close();
+    rmSync(benLibrary, { recursive: true, force: true });
+  }
+});

@@ -1,0 +1,73 @@
+import path from 'node:path';
+import type { Page } from '@playwright/test';
+import { supabaseForTests, type TestSupabase } from '../electron/test-support/supabase/stand-in';
+import { signedInUser, spawnWorker, type WorkerProcess } from '../electron/test-support/team-queue';
+import { createFirstProject } from './actions';
+import { expect, mediaDir, test } from './fixtures';
+
+let supabase: TestSupabase;
+let worker: WorkerProcess | null = null;
+
+test.beforeAll(async () => {
+  supabase = await supabaseForTests();
+});
+
+test.afterAll(async () => {
+  worker?.child.kill('SIGTERM');
+  await worker?.exited;
+  await supabase?.stop();
+});
+
+async function connectAndSignUp(page: Page, email: string) {
+  await page.getByRole('button', { name: /^Cloud sync/ }).click();
+  const dialog = page.getByRole('dialog', { name: 'Cloud sync' });
+  await dialog.getByLabel('Project URL').fill(supabase.url);
+  await dialog.getByLabel('Anon key').fill(supabase.anonKey);
+  await dialog.getByRole('button', { name: 'Save connection' }).click();
+  await dialog.getByLabel('Email').fill(email);
+  await dialog.getByLabel('Password').fill('frames-from-afar');
+  await dialog.getByRole('button', { name: 'Sign up' }).click();
+  await expect(dialog.getByText(`Signed in as ${email}.`)).toBeVisible();
+  await dialog.getByRole('button', { name: 'Close' }).click();
+}
+
+test('a video imported with "Process on team workers" is processed by a worker and its frames appear with live progress', async ({ app }) => {
+  test.setTimeout(180_000);
+  const { page } = app;
+  await createFirstProject(page, 'Depot');
+  await page.getByRole('button', { name: 'Stillframe' }).click();
+  await connectAndSignUp(page, `dana-${Date.now()}@example.com`);
+  await page.getByRole('button', { name: 'Sync Depot with the cloud' }).click();
+  await expect(page.getByRole('status', { name: 'Depot sync: Synced' })).toBeVisible({ timeout: 60_000 });
+  const workerUser = await signedInUser(supabase, 'worker');
+  await supabase.admin.query(
+    `insert into public.project_members (project_id, user_id, role) select id, $1, 'worker' from public.projects where name = 'Depot'`,
+    [workerUser.userId],
+  );
+
+  await page.getByRole('listitem', { name: 'Depot' }).getByRole('button', { name: 'Depot', exact: true }).click();
+  const [chooser] = await Promise.all([page.waitForEvent('filechooser'), page.getByRole('button', { name: 'Import videos' }).click()]);
+  await chooser.setFiles(path.join(mediaDir, 'car-detection.mp4'));
+  const dialog = page.getByRole('dialog', { name: /^Import 1 video/ });
+  await dialog.getByLabel('Batch name').fill('Yard');
+  await dialog.getByLabel('Seconds between frames').fill('0.5');
+  await expect(dialog.getByRole('radio', { name: 'Process on this computer' })).toBeChecked();
+  await dialog.getByRole('radio', { name: 'Process on team workers' }).check();
+  await dialog.getByRole('button', { name: 'Import' }).click();
+  await expect(dialog).toBeHidden();
+
+  // Uploaded whole and queued: nobody works on it until a worker starts.
+  const row = page.getByRole('list', { name: 'Videos in Yard' }).getByRole('listitem', { name: 'car-detection.mp4' });
+  await expect(row.getByRole('status')).toHaveText(/Waiting for a team worker/, { timeout: 60_000 });
+  const grid = page.getByRole('listbox', { name: 'Frames in Yard' });
+  await expect(grid.getByRole('option')).toHaveCount(0);
+
+  worker = spawnWorker(supabase, workerUser.email, ['--lease', '30'], { STILLFRAME_PASSWORD: 'night-shift-42' });
+  // Live: the row follows the worker's progress, then the frames come down into the grid.
+  await expect(row.getByRole('status')).toHaveText(/Processing on team worker/, { timeout: 60_000 });
+  await expect.poll(async () => Number(await row.getByRole('progressbar', { name: 'car-detection.mp4 progress' }).getAttribute('aria-valuenow')), { timeout: 60_000 }).toBeGreaterThan(0);
+  await expect(grid.getByRole('option')).toHaveCount(61, { timeout: 90_000 });
+  await expect(row).toContainText('done');
+  await expect(row).toContainText('61 frames');
+  expect(worker.jobs.map((line) => line.outcome)).toEqual(['done']);
+});

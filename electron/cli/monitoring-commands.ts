@@ -1,0 +1,104 @@
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import type { CleanupItem, Stats } from '../../shared/monitoring-contract';
+import { StillframeError } from '../../shared/errors';
+import { createMonitoringHandlers } from '../api/monitoring-handlers';
+import type { Services } from '../services';
+import type { CliIO } from './cli';
+
+/** Usage mistakes are invalid input, which the CLI reports with exit code 2. */
+function usageError(message: string): StillframeError {
+  return new StillframeError('invalid-input', message);
+}
+
+function parse<O extends ParseArgsConfig['options']>(args: string[], options: O) {
+  try {
+    return parseArgs({
+      args,
+      options: { library: { type: 'string' }, json: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h' }, ...options },
+      allowPositionals: true,
+      strict: true,
+    });
+  } catch (error) {
+    throw usageError((error as Error).message);
+  }
+}
+
+const units: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 7 * 86_400_000 };
+
+/** "90s", "30m", "24h", "7d", "2w" as milliseconds. */
+export function parseDuration(text: string): number {
+  const match = /^(\d+(?:\.\d+)?)\s*([smhdw])$/.exec(text.trim());
+  const ms = match ? Number(match[1]) * (units[match[2] ?? ''] ?? 0) : 0;
+  if (!match || ms < 1000 || ms > 365 * 86_400_000) throw usageError(`--since needs a duration such as 30m, 24h or 7d, not “${text}”.`);
+  return Math.round(ms);
+}
+
+const mb = (bytes: number | null) => (bytes === null ? '–' : `${(bytes / 1024 ** 2).toFixed(1)} MB`);
+const seconds = (ms: number | null) => (ms === null ? '–' : `${(ms / 1000).toFixed(1)} s`);
+
+function statsText(stats: Stats): string {
+  const { jobs } = stats;
+  return [
+    `Jobs: ${jobs.done} done, ${jobs.failed} failed attempts, ${jobs.dead} dead; ${jobs.pending} pending, ${jobs.processing} processing`,
+    `Error rate: ${stats.error_rate === null ? '–' : `${(stats.error_rate * 100).toFixed(1)} %`}`,
+    `Processing time: p50 ${seconds(stats.processing_ms.p50)}, p95 ${seconds(stats.processing_ms.p95)}`,
+    `Frames per second: ${stats.frames_per_second === null ? '–' : stats.frames_per_second.toFixed(1)}`,
+    `Queue: ${stats.queue_length} video(s)${stats.queue_remaining_ms ? `, about ${seconds(stats.queue_remaining_ms)} to go` : ''}`,
+    `Disk free: ${stats.disk.free_bytes === null ? '–' : `${(stats.disk.free_bytes / 1e9).toFixed(1)} GB`}`,
+    `Loom: ${stats.loom.requests} request(s), ${stats.loom.errors} error(s), p95 ${stats.loom.p95_ms === null ? '–' : `${stats.loom.p95_ms} ms`}`,
+    `Downloads: ${stats.downloads.count}, ${mb(stats.downloads.bytes)} at ${stats.downloads.bytes_per_second === null ? '–' : `${mb(stats.downloads.bytes_per_second)}/s`}`,
+  ].join('\n');
+}
+
+/** `stillframe stats [--since DURATION] [--json]`: the Monitoring view's figures for scripts (default: the last 24 h). */
+export async function statsCommand(services: Services, args: string[], io: CliIO): Promise<number> {
+  const { values, positionals } = parse(args, { since: { type: 'string' } });
+  if (positionals.length > 0) throw usageError('stats takes no arguments, only --since DURATION and --json.');
+  const sinceMs = values.since === undefined ? undefined : parseDuration(values.since);
+  const stats = await createMonitoringHandlers(services)['monitoring.stats'](sinceMs === undefined ? {} : { sinceMs });
+  io.out(values.json ? JSON.stringify(stats) : statsText(stats));
+  return 0;
+}
+
+function itemsText(items: readonly CleanupItem[], verb: string): string {
+  if (items.length === 0) return 'Nothing to clean up.';
+  const freed = items.reduce((sum, item) => sum + item.bytes, 0);
+  return [...items.map((item) => `${mb(item.bytes).padStart(10)}  ${item.description}`), `${verb} ${mb(freed)} in ${items.length} item(s).`].join('\n');
+}
+
+/** `stillframe storage [--json]` and `stillframe storage clean [--dry-run] [--json]`. */
+export async function storageCommand(services: Services, args: string[], io: CliIO): Promise<number> {
+  const { values, positionals } = parse(args, { 'dry-run': { type: 'boolean', default: false } });
+  const handlers = createMonitoringHandlers(services);
+  if (positionals[0] === 'clean' && positionals.length === 1) {
+    const { items } = await handlers['storage.cleanupPlan']({});
+    const dryRun = values['dry-run'] === true;
+    const listed = dryRun ? items : (await handlers['storage.cleanup']({ ids: items.map((item) => item.id) })).removed;
+    const freed = listed.reduce((sum, item) => sum + item.bytes, 0);
+    io.out(values.json ? JSON.stringify({ dry_run: dryRun, items: listed, freed_bytes: freed }) : itemsText(listed, dryRun ? 'Would free' : 'Freed'));
+    return 0;
+  }
+  if (positionals.length > 0 || values['dry-run']) throw usageError('storage takes no arguments, or: clean [--dry-run].');
+  const usage = await handlers['storage.usage']({});
+  if (values.json) {
+    io.out(
+      JSON.stringify({
+        projects: usage.projects.map((project) => ({
+          name: project.name,
+          bytes: project.bytes,
+          batches: project.batches.map((batch) => ({ name: batch.name, bytes: batch.bytes, frames: batch.frames })),
+        })),
+        tmp_bytes: usage.tmpBytes,
+        database_bytes: usage.databaseBytes,
+        total_bytes: usage.totalBytes,
+      }),
+    );
+    return 0;
+  }
+  const lines = usage.projects.flatMap((project) => [
+    `${project.name}  ${mb(project.bytes)}`,
+    ...project.batches.map((batch) => `  ${batch.name}  ${mb(batch.bytes)}  ${batch.frames} frame(s)`),
+  ]);
+  io.out([...lines, `Temporary files  ${mb(usage.tmpBytes)}`, `Database  ${mb(usage.databaseBytes)}`, `Library in all  ${mb(usage.totalBytes)}`].join('\n'));
+  return 0;
+}

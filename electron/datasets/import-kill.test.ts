@@ -1,0 +1,77 @@
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { openServices } from '../services';
+import { createProject } from '../library/projects';
+import { tempLibraryDir } from '../test-support/temp-library';
+
+const cli = path.resolve(import.meta.dirname, '../../out/main/cli.js');
+const imageCount = 120;
+
+/** A CVAT for images export of 120 real 1280×720 JPEGs, one box each: enough work that kills land inside it. */
+function cvatExport(): string {
+  const root = path.join(tempLibraryDir(), 'cvat-task');
+  mkdirSync(path.join(root, 'images'), { recursive: true });
+  const first = path.join(root, 'images', 'shot-00.jpg');
+  execFileSync(process.env.FFMPEG_PATH ?? 'ffmpeg', ['-loglevel', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc=s=1280x720', '-frames:v', '1', first]);
+  const images: string[] = [];
+  for (let i = 0; i < imageCount; i++) {
+    const name = `shot-${String(i).padStart(2, '0')}.jpg`;
+    if (i > 0) copyFileSync(first, path.join(root, 'images', name));
+    images.push(`<image id="${i}" name="${name}" width="1280" height="720"><box label="sign" occluded="0" xtl="${i}" ytl="10" xbr="${i + 50}" ybr="60" z_order="0"></box></image>`);
+  }
+  writeFileSync(
+    path.join(root, 'annotations.xml'),
+    `<?xml version="1.0" encoding="utf-8"?>\n<annotations><version>1.1</version><meta><task><labels><label><name>sign</name></label></labels></task></meta>\n${images.join('\n')}\n</annotations>\n`,
+  );
+  return root;
+}
+
+/** What the library holds, and whether every frame's file and thumbnail is where its row says, outside staging. */
+async function contents(library: string) {
+  const services = openServices({ libraryDir: library });
+  try {
+    const count = (table: string) => Number(services.db.prepare(`SELECT COUNT(*) AS n FROM ${table}`).get()?.n);
+    const placed = services.db
+      .prepare('SELECT path, thumb_path FROM frames')
+      .all()
+      .every((row) => [String(row.path), String(row.thumb_path)].every((file) => !file.includes('.import-') && existsSync(path.join(library, file))));
+    return { labels: count('labels'), batches: count('batches'), frames: count('frames'), shapes: count('shapes'), videos: count('videos'), placed };
+  } finally {
+    await services.close();
+  }
+}
+
+describe('an import killed part way', () => {
+  it('leaves all of the import or none of it after a real SIGKILL, and runs again cleanly', async () => {
+    expect(existsSync(cli), 'build first: electron-vite build').toBe(true);
+    const dataset = cvatExport();
+    const none = { labels: 0, batches: 0, frames: 0, shapes: 0, videos: 0, placed: true };
+    const all = { labels: 1, batches: 1, frames: imageCount, shapes: imageCount, videos: 1, placed: true };
+    const seen = new Set<string>();
+    for (const delayMs of [100, 300, 450, 600, 750, 900, 1050, 1200]) {
+      const library = tempLibraryDir();
+      const services = openServices({ libraryDir: library });
+      createProject(services.db, 'Signs');
+      await services.close();
+      const args = [cli, 'import', '--library', library, '--project', 'Signs', '--format', 'cvat', '--from', dataset];
+      const child = spawn(process.execPath, args, { stdio: 'ignore' });
+      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+      await new Promise((resolve) => setTimeout(resolve, delayMs + Math.random() * 100));
+      child.kill('SIGKILL');
+      await exited;
+
+      const after = await contents(library);
+      expect([none, all]).toContainEqual(after);
+      seen.add(after.frames === 0 ? 'none' : 'all');
+      // Whatever the kill left, importing again brings the whole dataset in exactly once.
+      const again = spawnSync(process.execPath, args, { encoding: 'utf8' });
+      expect(again.status, again.stderr).toBe(0);
+      expect(await contents(library)).toEqual(all);
+    }
+    // A test whose kills never land before the commit proves nothing; making 40 thumbnails takes FFmpeg far longer
+    // than the first delays.
+    expect(seen.has('none')).toBe(true);
+  });
+});

@@ -1,0 +1,321 @@
+import { existsSync, mkdirSync, renameSync } from 'node:fs';
+import { copyFile, mkdir, rm } from 'node:fs/promises';
+import path from 'node:path';
+import type { ParsedShapeInput } from '../../shared/annotations';
+import type { Project } from '../../shared/domain';
+import { StillframeError } from '../../shared/errors';
+import { safeFileName, stemOf } from '../../shared/formats/file-names';
+import type { StillframeVideo } from '../../shared/formats/stillframe';
+import { uuidv7 } from '../../shared/ids';
+import type { VideoProbe } from '../media/probe';
+import { addImportedShapes, createLabel, listLabels } from '../library/annotations';
+import { createBatch, findBatchByName, listBatches, reorderBatches } from '../library/batches';
+import { transaction, type Database } from '../library/database';
+import { insertFrames } from '../library/frames';
+import { toLibraryRelative, type LibraryPaths } from '../library/paths';
+import { insertVideo } from '../library/videos';
+import type { ImportPlan, PlannedImage, PlannedLabel } from './import-plan';
+import type { DatasetSource } from './sources';
+import { makeThumbnails } from './thumbnails';
+
+/** Colours for labels a dataset brings without one, far apart so neighbouring labels are told apart on the canvas. */
+const palette = ['#e6194b', '#3cb44b', '#4363d8', '#f58231', '#911eb4', '#42d4f4', '#f032e6', '#bfef45', '#469990', '#9a6324', '#800000', '#000075'];
+
+/** Negative: in KiB (64 MB). */
+const importCacheKib = -65536;
+
+/** A new video that new frames go into. */
+export interface PlannedVideo {
+  id: string;
+  batchName: string;
+  name: string;
+  meta: StillframeVideo | null;
+}
+
+interface NewFrameFile {
+  image: PlannedImage;
+  video: PlannedVideo;
+  batchName: string;
+  index: number;
+  timestampMs: number;
+  file: string;
+  thumb: string;
+}
+
+export class ImportWriter {
+  /** The staging folders and the video folders moved out of them: everything an import adds on disk. */
+  private readonly folders = new Set<string>();
+  private readonly createdLabels: string[] = [];
+  private readonly createdBatches: string[] = [];
+  private readonly slugs = new Map<string, { id: string; slug: string }>();
+
+  constructor(
+    private readonly db: Database,
+    private readonly paths: LibraryPaths,
+    private readonly project: Project,
+    private readonly source: DatasetSource,
+    private readonly plan: ImportPlan,
+    private readonly labels: readonly PlannedLabel[],
+    private readonly batchNames: readonly string[],
+    private readonly videos: readonly StillframeVideo[],
+  ) {}
+
+  /**
+   * Files first, into a staging folder of the project's that nothing refers to; then one transaction creates the
+   * labels and batches, moves each new video's files under its batch's folder (named by the batch's slug, which
+   * exists only once the batch does) and inserts every row. Killed anywhere, the library holds all of the import or
+   * none of it, plus at most a staging folder no row points into.
+   */
+  async write(signal: AbortSignal | undefined): Promise<void> {
+    const staging = path.join(this.project.id, `.import-${uuidv7()}`);
+    this.folders.add(path.join(this.paths.frames, staging));
+    this.folders.add(path.join(this.paths.thumbs, staging));
+    try {
+      const newImages = this.plan.images.filter((image) => image.match === null);
+      const videos = this.planVideos(newImages);
+      const files = await this.placeFiles(newImages, videos, staging, signal);
+      signal?.throwIfAborted();
+      // SQLite's default 2 MB page cache spills a transaction of 100,000 shapes and three indexes to the WAL page by
+      // page; for the import's one transaction it gets room to hold it.
+      const cache = Number((this.db.prepare('PRAGMA cache_size').get() as { cache_size: number }).cache_size);
+      this.db.exec(`PRAGMA cache_size = ${importCacheKib}`);
+      try {
+        transaction(this.db, () => {
+          this.createLabelsAndBatches();
+          this.moveIntoBatches(files, staging);
+          const frameIds = this.insertRows([...videos.values()], files);
+          this.insertShapes(frameIds);
+        });
+      } finally {
+        this.db.exec(`PRAGMA cache_size = ${cache}`);
+      }
+    } catch (error) {
+      await this.undo();
+      throw error;
+    }
+    await rm(path.join(this.paths.frames, staging), { recursive: true, force: true });
+    await rm(path.join(this.paths.thumbs, staging), { recursive: true, force: true });
+  }
+
+  /** Moves each staged video folder to its batch's folder, inside the transaction that creates the batch. */
+  private moveIntoBatches(files: NewFrameFile[], staging: string): void {
+    const moved = new Map<string, string>();
+    for (const entry of files) {
+      const from = path.join(staging, String(this.batchNames.indexOf(entry.batchName)), entry.video.id);
+      let to = moved.get(from);
+      if (to === undefined) {
+        to = path.join(this.project.id, this.batch(entry.batchName).slug, entry.video.id);
+        for (const root of [this.paths.frames, this.paths.thumbs]) {
+          if (!existsSync(path.join(root, from))) continue;
+          mkdirSync(path.dirname(path.join(root, to)), { recursive: true });
+          renameSync(path.join(root, from), path.join(root, to));
+          this.folders.add(path.join(root, to));
+        }
+        moved.set(from, to);
+      }
+      entry.file = path.join(this.paths.frames, to, path.basename(entry.file));
+      entry.thumb = path.join(this.paths.thumbs, to, path.basename(entry.thumb));
+    }
+  }
+
+  /** Labels and batches, inside the caller's transaction. */
+  private createLabelsAndBatches(): void {
+    const base = Date.now();
+    transaction(this.db, () => {
+      const hotkeys = new Set(listLabels(this.db, this.project.id).map((label) => label.hotkey));
+      let colour = listLabels(this.db, this.project.id).length;
+      for (const label of this.labels) {
+        if (label.existing) {
+          label.id = label.existing.id;
+          continue;
+        }
+        const hotkey = label.spec.hotkey ?? null;
+        const free = hotkey !== null && !hotkeys.has(hotkey) ? hotkey : null;
+        if (hotkey !== null && free === null) this.plan.notes.warning(`label “${label.name}”`, `hotkey ${hotkey} is taken by another label, so it has none`);
+        hotkeys.add(free);
+        const attributes = label.spec.attributes ?? [];
+        const color = label.spec.color ?? palette[colour++ % palette.length] ?? palette[0] ?? '';
+        const created = createLabel(this.db, { projectId: this.project.id, name: label.name, color, hotkey: free, attributes });
+        label.id = created.id;
+        this.createdLabels.push(created.id);
+      }
+      // Labels list in creation order; ones created within the same millisecond would otherwise fall in id order,
+      // which is random within it, and a dataset's class order must survive the import.
+      const stamp = this.db.prepare('UPDATE labels SET created_at = ? WHERE id = ?');
+      this.createdLabels.forEach((id, i) => stamp.run(base + i, id));
+
+      const before = listBatches(this.db, this.project.id).map((batch) => batch.id);
+      for (const name of this.batchNames) {
+        const batch = findBatchByName(this.db, this.project.id, name) ?? createBatch(this.db, this.project.id, name);
+        if (!before.includes(batch.id)) this.createdBatches.push(batch.id);
+        this.slugs.set(name, { id: batch.id, slug: batch.slug });
+      }
+      // Batches made within one millisecond would list in random order; the dataset's order (its subsets') must hold.
+      if (this.createdBatches.length > 0) {
+        reorderBatches(this.db, this.project.id, [...before, ...this.createdBatches]);
+      }
+    });
+  }
+
+  private batch(name: string): { id: string; slug: string } {
+    const batch = this.slugs.get(name);
+    if (!batch) throw new StillframeError('internal', `The batch “${name}” was not prepared.`);
+    return batch;
+  }
+
+  /**
+   * The new videos: for a dataset of plain images one per batch (keyed by the batch's place in the list), named after
+   * the dataset's folder, else the Stillframe file's.
+   */
+  private planVideos(newImages: readonly PlannedImage[]): Map<number, PlannedVideo> {
+    const planned = new Map<number, PlannedVideo>();
+    if (this.source.layout === null) {
+      if (newImages.length === 0) return planned;
+      this.batchNames.forEach((batchName, i) => planned.set(i, { id: uuidv7(), batchName, name: path.basename(this.source.root), meta: null }));
+      return planned;
+    }
+    const base = Date.now();
+    // Ids in file order, a millisecond apart: videos of one instant list by id, and their frames sort by it.
+    this.videos.forEach((video, i) => planned.set(video.key, { id: uuidv7(base + i), batchName: video.batch, name: video.name, meta: video }));
+    return planned;
+  }
+
+  /** Copies each new image to its frame's place in the library and makes its thumbnail; unreadable ones are left out. */
+  private async placeFiles(
+    newImages: readonly PlannedImage[],
+    videos: ReadonlyMap<number, PlannedVideo>,
+    staging: string,
+    signal: AbortSignal | undefined,
+  ): Promise<NewFrameFile[]> {
+    const names = new Set<string>();
+    const files: NewFrameFile[] = [];
+    newImages.forEach((image, i) => {
+      const placement = image.source.placement;
+      const video = videos.get(placement?.video ?? Math.max(0, this.batchNames.indexOf(image.newBatch ?? '')));
+      if (!video) return;
+      const batchName = placement?.batch ?? video.batchName;
+      const folder = [staging, String(this.batchNames.indexOf(batchName)), video.id];
+      const wanted = safeFileName(placement?.name ?? image.source.fileName);
+      let name = wanted;
+      for (let n = 2; names.has([...folder, name.toLowerCase()].join('/')); n++) name = `${stemOf(wanted)}-${n}${path.extname(wanted)}`;
+      names.add([...folder, name.toLowerCase()].join('/'));
+      files.push({
+        image,
+        video,
+        batchName,
+        index: placement?.index ?? i + 1,
+        timestampMs: placement?.timestampMs ?? 0,
+        file: path.join(this.paths.frames, ...folder, name),
+        thumb: path.join(this.paths.thumbs, ...folder, `${stemOf(name)}.jpg`),
+      });
+    });
+    for (const entry of files) {
+      signal?.throwIfAborted();
+      await mkdir(path.dirname(entry.file), { recursive: true });
+      await copyFile(entry.image.source.file ?? '', entry.file);
+    }
+    const failed = await makeThumbnails(
+      files.map((entry) => ({ source: entry.file, target: entry.thumb, ...entry.image.size })),
+      this.paths.tmp,
+      signal,
+    );
+    for (const entry of files.filter((candidate) => failed.has(candidate.file))) {
+      this.plan.notes.problem(entry.image.source.item, `FFmpeg could not read it as an image; it and its ${entry.image.shapes.length} shape(s) were left out`);
+      this.plan.counts.added--;
+      this.plan.counts.skipped++;
+      this.plan.counts.shapesAdded -= entry.image.shapes.length;
+      this.plan.counts.shapesSkipped += entry.image.shapes.length;
+      await rm(entry.file, { force: true });
+    }
+    return files.filter((entry) => !failed.has(entry.file));
+  }
+
+  /** The new videos' rows and the placed files' frame rows; returns each new image's frame id. */
+  private insertRows(videos: readonly PlannedVideo[], files: readonly NewFrameFile[]): Map<PlannedImage, string> {
+    const frameIds = new Map<PlannedImage, string>();
+    for (const video of videos) {
+      const meta = video.meta;
+      insertVideo(this.db, {
+        id: video.id,
+        projectId: this.project.id,
+        batchId: this.batch(video.batchName).id,
+        name: video.name,
+        sourcePath: meta?.sourcePath ?? this.source.root,
+        sizeBytes: meta?.sizeBytes ?? 0,
+        contentHash: meta?.contentHash ?? '',
+        // No extraction job comes with a video, so one exported mid-extraction could never leave those states here.
+        status: meta?.status === 'pending' || meta?.status === 'processing' ? 'cancelled' : (meta?.status ?? 'done'),
+        error: meta?.error ?? null,
+        probe: (meta?.probe ?? null) as VideoProbe | null,
+      });
+      if (meta?.sourceType === 'loom') this.db.prepare("UPDATE videos SET source_type = 'loom' WHERE id = ?").run(video.id);
+      const groups = new Map<string, NewFrameFile[]>();
+      for (const entry of files.filter((candidate) => candidate.video === video)) {
+        const group = groups.get(entry.batchName);
+        if (group) group.push(entry);
+        else groups.set(entry.batchName, [entry]);
+      }
+      for (const [batchName, entries] of groups) {
+        insertFrames(
+          this.db,
+          video.id,
+          this.batch(batchName).id,
+          entries.map((entry) => ({
+            index: entry.index,
+            timestampMs: entry.timestampMs,
+            width: entry.image.size.width,
+            height: entry.image.size.height,
+            path: toLibraryRelative(this.paths.root, entry.file),
+            thumbPath: toLibraryRelative(this.paths.root, entry.thumb),
+          })),
+        );
+      }
+      const ids = new Map(
+        this.db
+          .prepare('SELECT id, frame_index FROM frames WHERE video_id = ?')
+          .all(video.id)
+          .map((row) => [Number(row.frame_index), String(row.id)]),
+      );
+      for (const entry of files.filter((candidate) => candidate.video === video)) frameIds.set(entry.image, ids.get(entry.index) ?? '');
+    }
+    return frameIds;
+  }
+
+  /** Inside the caller's transaction. */
+  private insertShapes(frameIds: ReadonlyMap<PlannedImage, string>): void {
+    const base = Date.now();
+    const plan = this.plan;
+    // A generator, so one image's inputs exist at a time and no list of every shape is built.
+    function* frames(): Generator<{ frameId: string; shapes: ParsedShapeInput[] }> {
+      for (const image of plan.images) {
+        const frameId = image.match?.frameId ?? frameIds.get(image);
+        if (frameId === undefined || image.shapes.length === 0) continue;
+        yield {
+          frameId,
+          shapes: image.shapes.map(
+            (shape, i): ParsedShapeInput => ({
+              // A millisecond apart: shapes of equal z-index stack by id, so their order in the dataset survives.
+              id: uuidv7(base + i),
+              frameId,
+              type: shape.type,
+              points: shape.points,
+              labelId: shape.label?.id ?? null,
+              note: shape.note,
+              attributes: shape.attributes,
+              hidden: shape.hidden,
+              locked: shape.locked,
+              zIndex: shape.zIndex,
+            }),
+          ),
+        };
+      }
+    }
+    addImportedShapes(this.db, frames());
+  }
+
+  /** Removes the files a failed import had placed; its rows went with the transaction's rollback. */
+  private async undo(): Promise<void> {
+    for (const folder of this.folders) await rm(folder, { recursive: true, force: true });
+  }
+}
+

@@ -1,0 +1,96 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startLoomStandIn } from '../loom/loom-stand-in';
+import { mediaDir } from '../test-support/temp-library';
+import type { RemoteJob } from '../../shared/worker-contract';
+import { createProject } from '../library/projects';
+import { realClip } from '../media/test-clips';
+import { cli } from '../test-support/run-cli';
+import { signedInDevice, testPassword } from '../test-support/sync-devices';
+import { supabaseForTests, type TestSupabase } from '../test-support/supabase/stand-in';
+import { makeClips, signedInUser, spawnWorker, teamPassword } from '../test-support/team-queue';
+
+let supabase: TestSupabase;
+beforeAll(async () => {
+  supabase = await supabaseForTests();
+}, 120_000);
+afterAll(async () => {
+  await supabase?.stop();
+});
+
+describe('stillframe ingest --remote and jobs --remote', () => {
+  it('uploads, queues for the team, a worker processes it, and the next sync brings the frames here', async () => {
+    const email = `person-${Date.now()}@example.com`;
+    const device = await signedInDevice(supabase, email);
+    const project = createProject(device.services.db, 'Warehouse');
+    await device.api.invoke('sync.linkProject', { projectId: project.id });
+    await device.api.invoke('sync.now', {});
+    const worker = await signedInUser(supabase, 'worker');
+    await supabase.admin.query(`insert into public.project_members (project_id, user_id, role) values ($1, $2, 'worker')`, [project.id, worker.userId]);
+
+    const loom = await startLoomStandIn({ mediaDir });
+    const env = { SUPABASE_URL: supabase.url, SUPABASE_ANON_KEY: supabase.anonKey, STILLFRAME_EMAIL: email, STILLFRAME_PASSWORD: testPassword, LOOM_BASE_URL: loom.baseUrl };
+    const [clip] = await makeClips(1, 3);
+    const notVideo = import.meta.filename;
+    const loomLink = `https://www.loom.com/share/${loom.ids.ok2}`;
+    const ingest = await cli(['ingest', loomLink, realClip('milk.mkv'), clip ?? '', notVideo, '--project', 'Warehouse', '--batch', 'Dock', '--every', '0.5', '--remote', '--json', '--library', device.libraryDir], env);
+    const videos = (JSON.parse(ingest.out) as { videos: { file: string; status: string; error: string | null }[] }).videos;
+    expect(videos.map((video) => video.status)).toEqual(['queued', 'queued', 'queued', 'failed']);
+    expect(videos[3]?.error).toBe('This file is not a video that FFmpeg can read.');
+    expect(ingest.code).toBe(1);
+    const { rows: objects } = await supabase.admin.query(`select name, (metadata ->> 'size')::bigint as size from storage.objects where bucket_id = 'videos' and name like $1 || '/%'`, [project.id]);
+    // The two files went up whole; the Loom video is fetched from Loom by the worker, not uploaded from here.
+    expect(objects.length).toBe(2);
+
+    const queued = await cli(['jobs', '--remote', '--json', '--library', device.libraryDir], env);
+    expect((JSON.parse(queued.out) as { jobs: RemoteJob[] }).jobs.map((job) => job.status)).toEqual(['pending', 'pending', 'pending']);
+
+    const run = spawnWorker(supabase, worker.email, ['--until-idle'], { STILLFRAME_PASSWORD: teamPassword, LOOM_BASE_URL: loom.baseUrl });
+    expect(await run.exited).toBe(0);
+    await loom.close();
+    expect(run.jobs.map((line) => line.outcome)).toEqual(['done', 'done', 'done']);
+
+    const listed = await cli(['jobs', '--remote', '--json', '--project', 'Warehouse', '--library', device.libraryDir], env);
+    const jobs = (JSON.parse(listed.out) as { jobs: RemoteJob[] }).jobs;
+    expect(jobs.map((job) => [job.status, job.processing_progress, job.worker_id !== null])).toEqual(Array(3).fill(['done', 1, true]));
+    expect(new Set(jobs.filter((job) => job.source_type === 'direct').map((job) => job.video_name))).toEqual(new Set(['milk.mkv', 'clip-01.mkv']));
+    expect(jobs.filter((job) => job.source_type === 'loom').length).toBe(1);
+    const text = await cli(['jobs', '--remote', '--library', device.libraryDir], env);
+    expect(text.out).toContain(jobs[0]?.worker_id ?? 'worker');
+
+    expect((await cli(['sync', '--library', device.libraryDir], env)).code).toBe(0);
+    const frames = await cli(['frames', '--project', 'Warehouse', '--batch', 'Dock', '--json', '--library', device.libraryDir], env);
+    const pulled = (JSON.parse(frames.out) as { frames: { video_id: string }[] }).frames;
+    expect(pulled.length).toBe(run.jobs.reduce((sum, line) => sum + line.frames, 0));
+  }, 120_000);
+
+  it('shows a dead job on its video row with Retry and Discard, as the local queue does', async () => {
+    const device = await signedInDevice(supabase, `person-${Date.now()}@example.com`);
+    const project = createProject(device.services.db, 'Quay');
+    await device.api.invoke('sync.linkProject', { projectId: project.id });
+    await device.api.invoke('sync.now', {});
+    device.services.team.start();
+    const result = await device.api.invoke('ingest.start', {
+      projectId: project.id, batch: { newName: 'Cranes' }, paths: [realClip('milk.mkv')], options: { sampling: { mode: 'every', seconds: 1 }, jpegQuality: 3 }, processOn: 'team-workers',
+    });
+    await device.services.team.uploadsSettled();
+    const batchId = result.batch.id;
+    // No local job: the work is the team's.
+    expect(await device.api.invoke('jobs.list', {})).toEqual([]);
+    const row = async () => (await device.api.invoke('videos.list', { batchId }))[0];
+    await expect.poll(async () => (await row())?.team?.jobStatus, { timeout: 10_000 }).toBe('pending');
+    expect((await row())?.notice).toBe('Waiting for a team worker');
+
+    // Its worker gave up on it for the last time.
+    await supabase.admin.query(`update public.processing_jobs set status = 'dead', processing_error = 'FFmpeg stopped before it finished reading this video. The file may be damaged.' where project_id = $1`, [project.id]);
+    await expect.poll(async () => (await row())?.team?.jobStatus, { timeout: 10_000 }).toBe('dead');
+    const dead = await row();
+    expect(dead?.team?.error).toBe('FFmpeg stopped before it finished reading this video. The file may be damaged.');
+
+    await device.api.invoke('team.retry', { jobId: dead?.team?.jobId ?? '' });
+    expect((await row())?.team?.jobStatus).toBe('pending');
+    await supabase.admin.query(`update public.processing_jobs set status = 'dead' where project_id = $1`, [project.id]);
+    await expect.poll(async () => (await row())?.team?.jobStatus, { timeout: 10_000 }).toBe('dead');
+    await device.api.invoke('team.discard', { jobId: dead?.team?.jobId ?? '' });
+    expect((await row())?.team?.jobStatus).toBe('cancelled');
+  }, 60_000);
+});

@@ -1,0 +1,419 @@
+import { randomUUID } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Video } from '../../shared/domain';
+import { StillframeError, toAppError } from '../../shared/errors';
+import type { ExtractionOptions } from '../../shared/sampling';
+import { pushResultSchema } from '../../shared/sync-contract';
+import { remoteJobSchema, type RemoteJob, type TeamVideoState } from '../../shared/worker-contract';
+import type { Database } from '../library/database';
+import type { LibraryPaths } from '../library/paths';
+import { setVideoStatus } from '../library/videos';
+import type { EventBus } from '../events';
+import { ingestFiles, type IngestRequest, type IngestSettings } from '../ingest/ingest';
+import { linkedProjectIds } from '../sync/push';
+import type { SyncService } from '../sync/sync-service';
+import { tusUpload } from './tus-upload';
+
+/** The seed's limit: more at once only splits the same bandwidth. */
+export const maxUploads = 5;
+/** How often the team's queue is read while a project has jobs on it. */
+const watchIntervalMs = 1_000;
+const videoBucket = 'videos';
+
+/** One video on its way to the team's workers; kept on disk so a crash resumes the upload where it was. */
+interface UploadRecord {
+  videoId: string;
+  projectId: string;
+  batchId: string;
+  name: string;
+  /** The file to send; null for a Loom video, which the worker downloads from Loom. */
+  file: string | null;
+  size: number;
+  storagePath: string | null;
+  options: ExtractionOptions & { max_attempts: number };
+  /** The TUS upload's address once the server made it: resumed from, never started again. */
+  uploadUrl: string | null;
+  error: string | null;
+}
+
+interface Transfer {
+  sent: number;
+  total: number;
+  startedAt: number;
+  startedFrom: number;
+}
+
+export interface TeamProcessingOptions {
+  db: Database;
+  paths: LibraryPaths;
+  events: EventBus;
+  sync: SyncService;
+}
+
+const contentTypes: Record<string, string> = { '.mp4': 'video/mp4', '.m4v': 'video/mp4', '.mov': 'video/quicktime', '.mkv': 'video/x-matroska', '.webm': 'video/webm' };
+
+function formatLeft(seconds: number): string {
+  if (seconds < 60) return `${Math.max(1, Math.round(seconds))} s`;
+  if (seconds < 3600) return `${Math.round(seconds / 60)} min`;
+  return `${(seconds / 3600).toFixed(1)} h`;
+}
+
+/**
+ * "Process on team workers": the video is uploaded whole to the project's Storage (TUS, resumable), then queued for
+ * the team's workers; the queue is watched while it has this machine's jobs, and sync brings back the frames.
+ */
+export class TeamProcessing {
+  private readonly db: Database;
+  private readonly folder: string;
+  private readonly events: EventBus;
+  private readonly sync: SyncService;
+  private readonly transfers = new Map<string, Transfer>();
+  private readonly active = new Map<string, Promise<void>>();
+  private readonly jobs = new Map<string, RemoteJob>();
+  private readonly watched = new Set<string>();
+  private watchTimer: NodeJS.Timeout | null = null;
+  private retryTimer: NodeJS.Timeout | null = null;
+  private readonly stopping = new AbortController();
+  private lastEmit = 0;
+  /** One sync per project before its uploads start, shared by them (the video rows must be on the server first). */
+  private readonly pushed = new Map<string, Promise<unknown>>();
+
+  constructor(options: TeamProcessingOptions) {
+    this.db = options.db;
+    this.events = options.events;
+    this.sync = options.sync;
+    this.folder = path.join(options.paths.root, 'team-uploads');
+    mkdirSync(this.folder, { recursive: true });
+  }
+
+  /** Resumes uploads a crash interrupted and watches the jobs this library is waiting for. */
+  start(): void {
+    for (const projectId of new Set(this.records().map((record) => record.projectId))) this.watch(projectId);
+    for (const row of this.db.prepare(`SELECT DISTINCT project_id FROM videos WHERE status IN ('pending', 'processing', 'failed') AND id NOT IN (SELECT video_id FROM jobs)`).all()) {
+      this.watch(String(row.project_id));
+    }
+    this.pump();
+  }
+
+  async stop(): Promise<void> {
+    this.stopping.abort(new StillframeError('cancelled', 'Stillframe is shutting down.'));
+    if (this.watchTimer) clearTimeout(this.watchTimer);
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    await Promise.allSettled(this.active.values());
+  }
+
+  private async client() {
+    return this.sync.session.supabase();
+  }
+
+  private linked(projectId: string): boolean {
+    const user = this.sync.session.storedUser();
+    return user !== null && linkedProjectIds(this.db, user.id).has(projectId);
+  }
+
+  /** Imports like "Process on this computer", but queues each video for the team's workers instead of here. */
+  async ingest(settings: IngestSettings, request: IngestRequest): Promise<Awaited<ReturnType<typeof ingestFiles>>> {
+    if (!this.linked(request.projectId)) {
+      throw new StillframeError('sync-not-set-up', 'Only a synced project can be processed on team workers. Sync this project with your Supabase project first.');
+    }
+    const result = await ingestFiles(this.db, settings, { ...request, queueJobs: false });
+    this.pushed.delete(request.projectId);
+    for (const item of result.videos) {
+      const video = item.video;
+      if (!video || video.status !== 'pending') continue;
+      const direct = video.sourceType === 'file';
+      this.save({
+        videoId: video.id,
+        projectId: video.projectId,
+        batchId: video.batchId,
+        name: video.name,
+        file: direct ? video.sourcePath : null,
+        size: video.sizeBytes,
+        storagePath: direct ? `${video.projectId}/videos/${video.id}/${video.name.replace(/[/\\]/g, '_')}` : null,
+        options: { ...request.options, max_attempts: settings.maxAttempts },
+        uploadUrl: null,
+        error: null,
+      });
+    }
+    this.watch(request.projectId);
+    this.pump();
+    return result;
+  }
+
+  /** Resolves when every upload now waiting has been sent and queued, or has failed. */
+  async uploadsSettled(): Promise<{ queued: number; failed: UploadRecord[] }> {
+    let queued = 0;
+    for (;;) {
+      const running = [...this.active.values()];
+      if (running.length === 0) break;
+      await Promise.allSettled(running);
+      queued += running.length;
+    }
+    const failed = this.records().filter((record) => record.error !== null);
+    return { queued: queued - failed.length, failed };
+  }
+
+  private recordFile(videoId: string): string {
+    return path.join(this.folder, `${videoId}.json`);
+  }
+
+  private save(record: UploadRecord): void {
+    const file = this.recordFile(record.videoId);
+    writeFileSync(`${file}.tmp`, JSON.stringify(record));
+    renameSync(`${file}.tmp`, file);
+  }
+
+  private records(): UploadRecord[] {
+    return readdirSync(this.folder)
+      .filter((name) => name.endsWith('.json'))
+      .map((name) => JSON.parse(readFileSync(path.join(this.folder, name), 'utf8')) as UploadRecord);
+  }
+
+  private pump(): void {
+    if (this.stopping.signal.aborted) return;
+    for (const record of this.records()) {
+      if (this.active.size >= maxUploads) break;
+      if (this.active.has(record.videoId) || record.error !== null) continue;
+      const run = this.send(record).finally(() => {
+        this.active.delete(record.videoId);
+        this.pump();
+      });
+      this.active.set(record.videoId, run);
+    }
+  }
+
+  private changed(projectId: string, batchId: string | null, force = false): void {
+    const now = Date.now();
+    if (!force && now - this.lastEmit < 250) return;
+    this.lastEmit = now;
+    this.events.emit('team.updated', { projectId, batchId });
+  }
+
+  /** Upload (resumable), then the video's Storage path on its row, then the job: enqueued only once the file is whole. */
+  private async send(record: UploadRecord): Promise<void> {
+    try {
+      await this.ensurePushed(record.projectId);
+      const client = await this.client();
+      const { url, anonKey } = this.sync.session.settings();
+      if (record.file && record.storagePath) {
+        if (!existsSync(record.file)) throw new StillframeError('file-missing', `“${record.name}” is no longer where it was imported from, so it cannot be uploaded.`);
+        const transfer: Transfer = { sent: 0, total: record.size, startedAt: Date.now(), startedFrom: -1 };
+        this.transfers.set(record.videoId, transfer);
+        await tusUpload({
+          endpoint: `${url ?? ''}/storage/v1/upload/resumable`,
+          apiKey: anonKey ?? '',
+          accessToken: async () => (await this.sync.session.session()).access_token,
+          file: record.file,
+          size: record.size,
+          bucket: videoBucket,
+          objectName: record.storagePath,
+          contentType: contentTypes[path.extname(record.file).toLowerCase()] ?? 'application/octet-stream',
+          uploadUrl: record.uploadUrl,
+          onUploadUrl: (uploadUrl) => this.save({ ...record, uploadUrl }),
+          onProgress: (sent) => {
+            if (transfer.startedFrom < 0) transfer.startedFrom = sent;
+            transfer.sent = sent;
+            this.changed(record.projectId, record.batchId);
+          },
+          signal: this.stopping.signal,
+        });
+        await this.pushStoragePath(record.projectId, record.videoId, record.storagePath);
+      }
+      const { error } = await client.rpc('enqueue_job', { video_id: record.videoId, options: record.options, priority: 0 });
+      if (error) throw new StillframeError(error.code === '42501' ? 'access-denied' : 'network', error.message);
+      rmSync(this.recordFile(record.videoId), { force: true });
+      this.transfers.delete(record.videoId);
+      await this.refresh(record.projectId);
+    } catch (error) {
+      this.transfers.delete(record.videoId);
+      if (this.stopping.signal.aborted) return;
+      const appError = toAppError(error);
+      if (appError.code === 'network' || appError.code === 'internal' || appError.code === 'sign-in-required') {
+        // Offline or signed out for now: the upload stays and is tried again (and resumed) later.
+        if (!this.retryTimer) {
+          this.retryTimer = setTimeout(() => {
+            this.retryTimer = null;
+            this.pump();
+          }, 5_000);
+          this.retryTimer.unref();
+        }
+        return;
+      }
+      this.save({ ...record, error: appError.message });
+      setVideoStatus(this.db, record.videoId, 'failed', appError);
+    } finally {
+      this.changed(record.projectId, record.batchId, true);
+    }
+  }
+
+  private ensurePushed(projectId: string): Promise<unknown> {
+    let pushed = this.pushed.get(projectId);
+    if (!pushed) {
+      pushed = this.sync.run(projectId).catch((error: unknown) => {
+        this.pushed.delete(projectId);
+        throw error;
+      });
+      this.pushed.set(projectId, pushed);
+    }
+    return pushed;
+  }
+
+  /** The Storage path goes onto the server's video row with a push of this machine's own (the local row has no such column). */
+  private async pushStoragePath(projectId: string, videoId: string, storagePath: string): Promise<void> {
+    const client = await this.client();
+    const counter = this.db.prepare(`SELECT value FROM settings WHERE key = 'team.uploader'`).get();
+    const state = counter ? (JSON.parse(String(counter.value)) as { clientId: string; nextOpId: number }) : { clientId: randomUUID(), nextOpId: 1 };
+    this.db
+      .prepare(`INSERT INTO settings (key, value) VALUES ('team.uploader', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`)
+      .run(JSON.stringify({ clientId: state.clientId, nextOpId: state.nextOpId + 1 }));
+    const { data, error } = await client.rpc('push_changes', {
+      client_id: state.clientId,
+      changes: [{ op_id: state.nextOpId, table: 'videos', op: 'upsert', id: videoId, row: { project_id: projectId, storage_path: storagePath } }],
+    });
+    if (error) throw new StillframeError('network', error.message);
+    const refused = pushResultSchema.parse(data).rejected[0];
+    if (refused) throw new StillframeError('access-denied', `Supabase refused the video’s upload: ${refused.message}`);
+  }
+
+  private watch(projectId: string): void {
+    if (!this.linked(projectId)) return;
+    this.watched.add(projectId);
+    if (this.watchTimer || this.stopping.signal.aborted) return;
+    const tick = async () => {
+      for (const id of [...this.watched]) await this.refresh(id).catch(() => undefined);
+      this.watchTimer = this.watched.size > 0 && !this.stopping.signal.aborted ? setTimeout(() => void tick(), watchIntervalMs) : null;
+      this.watchTimer?.unref();
+    };
+    this.watchTimer = setTimeout(() => void tick(), 0);
+    this.watchTimer.unref();
+  }
+
+  /**
+   * Reads the project's queue; a job that ended since the last look brings its frames (and the video's status) down
+   * with a sync. A project stops being watched once nothing of it is uploading or open on the queue.
+   */
+  private async refresh(projectId: string): Promise<void> {
+    const list = await this.list(projectId);
+    const endedBatches = new Set<string>();
+    const open = new Set(['pending', 'processing', 'failed']);
+    for (const job of list) {
+      const before = this.jobs.get(job.video_id);
+      const changed = !before || before.status !== job.status || before.processing_progress !== job.processing_progress || before.worker_id !== job.worker_id;
+      this.jobs.set(job.video_id, job);
+      if (!changed) continue;
+      const row = this.db.prepare('SELECT batch_id FROM videos WHERE id = ?').get(job.video_id);
+      const batchId = row ? String(row.batch_id) : null;
+      if (batchId && (!before || open.has(before.status)) && !open.has(job.status)) endedBatches.add(batchId);
+      this.changed(projectId, batchId, true);
+    }
+    if (endedBatches.size > 0) {
+      // The job's frames and the video's final status come down with a sync; the open grid then re-reads its batch.
+      await this.sync.run(projectId).catch(() => undefined);
+      for (const batchId of endedBatches) {
+        this.events.emit('library.changed', { entity: 'frame', projectId, batchId });
+        this.changed(projectId, batchId, true);
+      }
+    }
+    const uploading = this.records().some((record) => record.projectId === projectId && record.error === null);
+    if (!uploading && !list.some((job) => open.has(job.status))) this.watched.delete(projectId);
+  }
+
+  /** The team's queue for a project (or every synced one), newest first, with each job's video name. */
+  async list(projectId?: string): Promise<RemoteJob[]> {
+    const client = await this.client();
+    let query = client
+      .from('processing_jobs')
+      .select('id, project_id, video_id, status, attempt, max_attempts, processing_progress, processing_error, worker_id, source_type, started_at, completed_at, created_at')
+      .order('created_at', { ascending: false })
+      .limit(1000);
+    if (projectId) query = query.eq('project_id', projectId);
+    const { data, error } = await query;
+    if (error) throw new StillframeError('network', `Could not read the team’s queue: ${error.message}`);
+    const ids = [...new Set((data ?? []).map((row) => String(row.video_id)))];
+    const names = new Map<string, string>();
+    for (let start = 0; start < ids.length; start += 200) {
+      const { data: videos } = await client.from('videos').select('id, name').in('id', ids.slice(start, start + 200));
+      for (const video of videos ?? []) names.set(String(video.id), String(video.name));
+    }
+    return (data ?? []).map((row) => remoteJobSchema.parse({ ...row, video_name: names.get(String(row.video_id)) ?? null }));
+  }
+
+  async retry(jobId: string): Promise<void> {
+    await this.call('retry_job', jobId);
+  }
+
+  async discard(jobId: string): Promise<void> {
+    await this.call('discard_job', jobId);
+  }
+
+  private async call(fn: 'retry_job' | 'discard_job', jobId: string): Promise<void> {
+    const client = await this.client();
+    const { error } = await client.rpc(fn, { job_id: jobId });
+    if (error) throw new StillframeError(error.code === '42501' ? 'access-denied' : 'conflict', error.message);
+    const job = [...this.jobs.values()].find((item) => item.id === jobId);
+    if (job) {
+      this.watch(job.project_id);
+      await this.refresh(job.project_id);
+    }
+  }
+
+  /** What a video row shows while its work is on the team: the upload's progress and time left, or its job's. */
+  stateOf(videoId: string): TeamVideoState | null {
+    const transfer = this.transfers.get(videoId);
+    if (transfer) {
+      const elapsed = (Date.now() - transfer.startedAt) / 1000;
+      const rate = elapsed > 0.5 ? (transfer.sent - Math.max(0, transfer.startedFrom)) / elapsed : 0;
+      return {
+        phase: 'uploading',
+        progress: transfer.total > 0 ? transfer.sent / transfer.total : 0,
+        sentBytes: transfer.sent,
+        totalBytes: transfer.total,
+        secondsLeft: rate > 0 ? (transfer.total - transfer.sent) / rate : null,
+        jobId: null,
+        jobStatus: null,
+        workerId: null,
+        error: null,
+      };
+    }
+    if (existsSync(this.recordFile(videoId))) {
+      const record = JSON.parse(readFileSync(this.recordFile(videoId), 'utf8')) as UploadRecord;
+      return { phase: record.error ? 'upload-failed' : 'waiting-to-upload', progress: 0, sentBytes: 0, totalBytes: record.size, secondsLeft: null, jobId: null, jobStatus: null, workerId: null, error: record.error };
+    }
+    const job = this.jobs.get(videoId);
+    if (!job) return null;
+    return {
+      phase: 'queued',
+      progress: job.processing_progress,
+      sentBytes: null,
+      totalBytes: null,
+      secondsLeft: null,
+      jobId: job.id,
+      jobStatus: job.status,
+      workerId: job.worker_id,
+      error: job.processing_error,
+    };
+  }
+
+  /** Video rows with what the team is doing to them laid over: progress and a notice in words. */
+  overlay(videos: Video[]): Video[] {
+    return videos.map((video) => {
+      const team = this.stateOf(video.id);
+      if (!team) return video;
+      const notice =
+        team.phase === 'uploading'
+          ? `Uploading for the team’s workers: ${Math.round(team.progress * 100)}%${team.secondsLeft !== null ? `, about ${formatLeft(team.secondsLeft)} left` : ''}`
+          : team.phase === 'waiting-to-upload'
+            ? 'Waiting to upload for the team’s workers'
+            : team.phase === 'upload-failed'
+              ? null
+              : team.jobStatus === 'processing'
+                ? `Processing on team worker ${team.workerId ?? ''}`
+                : team.jobStatus === 'pending' || team.jobStatus === 'failed'
+                  ? 'Waiting for a team worker'
+                  : null;
+      const active = team.phase !== 'queued' || team.jobStatus === 'pending' || team.jobStatus === 'processing' || team.jobStatus === 'failed';
+      return { ...video, progress: active ? team.progress : video.progress, notice: notice ?? video.notice, team };
+    });
+  }
+}

@@ -1,0 +1,150 @@
+import { rmSync } from 'node:fs';
+import path from 'node:path';
+import type { PullPage } from '../../shared/sync-contract';
+import type { SQLInputValue } from 'node:sqlite';
+import { statement } from './statements';
+import { transaction, type Database, type Row } from '../library/database';
+import type { LibraryPaths } from '../library/paths';
+import { recordRemoteFiles } from './files';
+import { forgetProject, hasPendingChanges } from './push';
+import { entityOf, localPathOf, localTable, localThumbPathOf, parentRank, toLocalRow, type Entity } from './tables';
+
+/** Rows asked for per pull_changes request. */
+export const pullPageSize = 5_000;
+
+/** Rows written per transaction while applying, so editing never waits long behind a pull. */
+const applyChunk = 1_000;
+
+/**
+ * Keeps one pulled page: its rows go to the inbox (a newer version of a row replaces an older one) and the project's
+ * pulled position moves past them, in one transaction, so a crash never loses a page nor pulls it twice.
+ */
+export function storePulledPage(db: Database, projectId: string, page: PullPage): void {
+  transaction(db, () => {
+    const keep = statement(db, 
+      `INSERT INTO pull_inbox (tbl, id, project_id, seq, deleted, row) VALUES (?, ?, ?, ?, ?, ?)
+       ON CONFLICT (tbl, id) DO UPDATE SET seq = excluded.seq, deleted = excluded.deleted, row = excluded.row WHERE excluded.seq > pull_inbox.seq`,
+    );
+    for (const row of page.rows) {
+      keep.run(row.table, row.id, projectId, row.seq, row.deleted_at === null ? 0 : 1, JSON.stringify({ ...row.row, seq: row.seq }));
+    }
+    statement(db, 'UPDATE sync_projects SET last_pulled_seq = MAX(last_pulled_seq, ?) WHERE project_id = ?').run(page.next, projectId);
+  });
+}
+
+const rankSql = `CASE tbl WHEN 'projects' THEN ${parentRank.project} WHEN 'batches' THEN ${parentRank.batch} WHEN 'labels' THEN ${parentRank.label}
+  WHEN 'videos' THEN ${parentRank.video} WHEN 'frames' THEN ${parentRank.frame} ELSE ${parentRank.shape} END`;
+
+/** A name the library already uses for another row gets a number, here only: the server keeps the name it has. */
+function freeName(db: Database, sql: string, name: string, id: string, scope: SQLInputValue[]): string {
+  let candidate = name;
+  for (let n = 2; statement(db, sql).get(...scope, candidate, id) !== undefined; n++) candidate = `${name} (${n})`;
+  return candidate;
+}
+
+function removeLocal(db: Database, paths: LibraryPaths, entity: Entity, id: string): void {
+  if (entity === 'frame') {
+    const frame = statement(db, 'SELECT path, thumb_path FROM frames WHERE id = ?').get(id);
+    if (frame) {
+      rmSync(path.join(paths.root, String(frame.path)), { force: true });
+      rmSync(path.join(paths.root, String(frame.thumb_path)), { force: true });
+    }
+    statement(db, 'DELETE FROM sync_files WHERE frame_id = ?').run(id);
+  }
+  statement(db, `DELETE FROM ${localTable[entity]} WHERE id = ?`).run(id);
+  if (entity === 'project') forgetProject(db, id);
+}
+
+function writeLocal(db: Database, entity: Entity, id: string, server: Record<string, unknown>): void {
+  const values = toLocalRow(entity, server);
+  const exists = statement(db, `SELECT 1 FROM ${localTable[entity]} WHERE id = ?`).get(id) !== undefined;
+  if (entity === 'project') {
+    values.name = freeName(db, 'SELECT 1 FROM projects WHERE name = ? COLLATE NOCASE AND id IS NOT ?', String(values.name), id, []);
+  } else if (entity === 'batch') {
+    values.name = freeName(db, 'SELECT 1 FROM batches WHERE project_id = ? AND name = ? COLLATE NOCASE AND id IS NOT ?', String(values.name), id, [values.project_id as string]);
+    const slugTaken = statement(db, 'SELECT 1 FROM batches WHERE project_id = ? AND slug = ? AND id IS NOT ?').get(values.project_id as string, values.slug as string, id);
+    if (slugTaken) values.slug = `${String(values.slug)}-${id.slice(-6)}`;
+  } else if (entity === 'label') {
+    values.name = freeName(db, 'SELECT 1 FROM labels WHERE project_id = ? AND name = ? COLLATE NOCASE AND id IS NOT ?', String(values.name), id, [values.project_id as string]);
+    const hotkeyTaken = values.hotkey != null && statement(db, 'SELECT 1 FROM labels WHERE project_id = ? AND hotkey = ? AND id IS NOT ?').get(values.project_id as string, values.hotkey as number, id);
+    if (hotkeyTaken) values.hotkey = null;
+  } else if (entity === 'video' && !exists) {
+    values.source_path = '';
+  } else if (entity === 'frame' && !exists) {
+    values.path = localPathOf(String(server.storage_path));
+    values.thumb_path = localThumbPathOf(String(server.thumb_path));
+  }
+  const names = Object.keys(values);
+  const table = localTable[entity];
+  if (exists) {
+    const sets = names.filter((name) => name !== 'created_at').map((name) => `${name} = ?`);
+    statement(db, `UPDATE ${table} SET ${sets.join(', ')} WHERE id = ?`).run(
+      ...(names.filter((name) => name !== 'created_at').map((name) => values[name]) as never[]),
+      id,
+    );
+  } else {
+    statement(db, `INSERT INTO ${table} (id, ${names.join(', ')}) VALUES (?, ${names.map(() => '?').join(', ')})`).run(id, ...(names.map((name) => values[name]) as never[]));
+    if (entity === 'frame') {
+      recordRemoteFiles(db, id, String(server.project_id), {
+        image: [String(server.storage_path), String(values.path)],
+        thumb: [String(server.thumb_path), String(values.thumb_path)],
+      });
+    }
+  }
+}
+
+function isForeignKeyFailure(error: unknown): boolean {
+  return error instanceof Error && /FOREIGN KEY constraint failed/.test(error.message);
+}
+
+export interface Applied {
+  applied: number;
+  /** Rows that wait for local changes to be pushed, or for a parent not pulled yet. */
+  held: number;
+}
+
+/**
+ * Writes the inbox's rows into the library, parents first, a chunk per transaction. A row with local changes still
+ * waiting stays in the inbox (the server's answer to them, with a newer seq, will replace it); so does a row whose
+ * parent has not arrived yet. Tombstones delete the local row. Between chunks it lets the event loop run, so the
+ * main process answers the window (and the next page's request goes out) while a large pull is applied.
+ */
+export async function applyInbox(db: Database, paths: LibraryPaths, projectId: string): Promise<Applied> {
+  const keys = statement(db, `SELECT tbl, id FROM pull_inbox WHERE project_id = ? ORDER BY ${rankSql}, seq`).all(projectId);
+  let applied = 0;
+  let held = 0;
+  for (let start = 0; start < keys.length; start += applyChunk) {
+    if (start > 0) await new Promise((resolve) => setImmediate(resolve));
+    const chunk = keys.slice(start, start + applyChunk);
+    transaction(db, () => {
+      db.exec('UPDATE sync_guard SET applying = 1');
+      const read = statement(db, 'SELECT * FROM pull_inbox WHERE tbl = ? AND id = ?');
+      const done = statement(db, 'DELETE FROM pull_inbox WHERE tbl = ? AND id = ?');
+      for (const key of chunk) {
+        const item = read.get(String(key.tbl), String(key.id)) as Row | undefined;
+        if (!item) continue;
+        const entity = entityOf[String(item.tbl) as keyof typeof entityOf];
+        const id = String(item.id);
+        if (hasPendingChanges(db, entity, id)) {
+          held++;
+          continue;
+        }
+        if (Number(item.deleted) === 1) {
+          removeLocal(db, paths, entity, id);
+        } else {
+          try {
+            writeLocal(db, entity, id, JSON.parse(String(item.row)) as Record<string, unknown>);
+          } catch (error) {
+            if (!isForeignKeyFailure(error)) throw error;
+            held++;
+            continue;
+          }
+        }
+        done.run(String(key.tbl), String(key.id));
+        applied++;
+      }
+      db.exec('UPDATE sync_guard SET applying = 0');
+    });
+  }
+  return { applied, held };
+}

@@ -1,0 +1,2 @@
+-- Run by `supabase db reset` on a local stack after the migrations. Stillframe needs no rows to start: the
+-- `frames` bucket is made by the migration, and accounts, projects and members come from the app.
