@@ -87,7 +87,7 @@ describe('bulk writes', () => {
     const count = 4000;
     // A different point each time: anywhere from the first rows to near the end.
     const killAt = 1 + Math.floor(Math.random() * (count - 100));
-    const child = spawn(process.execPath, [path.resolve('electron/test-support/bulk-write-child.mjs'), file, videoId, batch.id, label.id, String(count)], {
+    const child = spawn(process.execPath, [path.resolve('electron/test-support/bulk-write-child.mjs'), file, videoId, batch.id, label.id, String(count), String(killAt)], {
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     let seen = 0;

@@ -1,10 +1,11 @@
-// Run by bulk-write.test.ts's kill test: writes `count` frames (after its frame 1) with two shapes each through the bulk writer, into
-// the library's one video, and says on stdout how far it got, so the test can SIGKILL it mid-transaction.
-// Usage: node bulk-write-child.mjs DB VIDEO_ID BATCH_ID LABEL_ID COUNT
+// Run by bulk-write.test.ts's kill test: writes `count` frames (after its frame 1) with two shapes each through the
+// bulk writer, into the library's one video. At frame `stopAt` it says so on stdout and waits, inside the
+// transaction, for the test's SIGKILL: the whole write takes less time than the test takes to read a line.
+// Usage: node bulk-write-child.mjs DB VIDEO_ID BATCH_ID LABEL_ID COUNT STOP_AT
 import process from 'node:process';
 import { createServer } from 'vite';
 
-const [file, videoId, batchId, labelId, count] = process.argv.slice(2);
+const [file, videoId, batchId, labelId, count, stopAt] = process.argv.slice(2);
 const vite = await createServer({ configFile: false, root: process.cwd(), logLevel: 'error', appType: 'custom', server: { middlewareMode: true, hmr: false, ws: false } });
 const { openDatabase } = await vite.ssrLoadModule('/electron/library/database.ts');
 const { bulkWrite } = await vite.ssrLoadModule('/electron/library/bulk-write.ts');
@@ -17,7 +18,10 @@ bulkWrite(db, { outbox: true }, (writer) => {
     for (let k = 0; k < 2; k++) {
       writer.shape({ id: uuidv7(), frameId, labelId, type: 'rectangle', points: [k, k, 10 + k, 10 + k], note: '', attributes: {}, hidden: false, locked: false, zIndex: k });
     }
-    process.stdout.write(`${i}\n`);
+    if (i === Number(stopAt)) {
+      process.stdout.write(`${i}\n`);
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 60_000);
+    }
   }
 });
 db.close();
