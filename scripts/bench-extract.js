@@ -349,7 +349,7 @@ function timedTree(command, args, env = {}, library = null) {
       if (!library) return;
       try {
         db ??= new DatabaseSync(path.join(library, 'stillframe.db'), { readOnly: true });
-        const row = db.prepare("SELECT progress FROM jobs WHERE status = 'processing' LIMIT 1").get();
+        const row = db.prepare("SELECT processing_progress AS progress FROM jobs WHERE status = 'processing' LIMIT 1").get();
         if (!row) return;
         const now = performance.now();
         if (row.progress !== lastProgress) {
