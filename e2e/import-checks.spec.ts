@@ -38,14 +38,13 @@ test('an import the host would refuse uploads nothing, and deleting a batch leav
   expect(uploadRequests).toHaveLength(sentFirst);
   await dialog.getByRole('button', { name: 'Cancel' }).click();
 
-  // A file that is not a video is refused by its name, and not uploaded.
+  // A file that is not a video is refused by its name before anything is offered, and not uploaded.
   const notes = testInfo.outputPath('notes.txt');
   writeFileSync(notes, 'not a video');
   await chooseFiles(page, [notes]);
-  const notesDialog = page.getByRole('dialog', { name: 'Import 1 video into “Dairy”' });
-  await notesDialog.getByLabel('Batch name').fill('Notes');
-  await notesDialog.getByRole('button', { name: 'Import' }).click();
-  await expect(notesDialog.getByRole('alert')).toHaveText('“notes.txt” is not a video file. Stillframe imports videos such as MP4, MOV, MKV and WebM.');
+  const notesDialog = page.getByRole('dialog', { name: 'None of these is a video' });
+  await expect(notesDialog).toContainText('Not videos, left out: notes.txt');
+  await expect(notesDialog.getByRole('button', { name: 'Import' })).toBeDisabled();
   expect(uploads()).toEqual(afterFirst);
   expect(uploadRequests).toHaveLength(sentFirst);
   await notesDialog.getByRole('button', { name: 'Cancel' }).click();

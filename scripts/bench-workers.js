@@ -127,18 +127,21 @@ console.log(`Worker process start + sign-in is part of each wall time; mean job 
   const { services, api, project } = await desktop('Bench dead worker');
   const [worker] = await addWorkers(project.id, 1);
   const long = path.join(dir, 'long.mp4');
-  await run(process.env.FFMPEG_PATH, ['-v', 'error', '-f', 'lavfi', '-i', 'testsrc2=duration=60:size=640x360:rate=25', '-c:v', 'libx264', '-preset', 'veryfast', '-pix_fmt', 'yuv420p', long]);
+  await run(process.env.FFMPEG_PATH, ['-v', 'error', '-f', 'lavfi', '-i', 'testsrc2=duration=240:size=640x360:rate=25', '-c:v', 'libx264', '-preset', 'veryfast', '-pix_fmt', 'yuv420p', long]);
   await api.invoke('ingest.start', { projectId: project.id, batch: { newName: 'Long' }, paths: [long], options, processOn: 'team-workers' });
   await services.team.uploadsSettled();
   const first = spawnWorker(supabase, worker.email, ['--lease', String(lease)]);
   const jobState = async () => (await standIn.admin.query('select status, attempt, processing_progress from public.processing_jobs where project_id = $1', [project.id])).rows[0];
-  while ((await jobState()).processing_progress <= 0.05) await sleep(20);
-  const second = spawnWorker(supabase, worker.email, ['--until-idle', '--lease', String(lease)], { STILLFRAME_WORKER_POLL_MS: '1000' });
+  while ((await jobState()).status !== 'processing') await sleep(20);
+  // The second worker is up and polling the queue before the first one dies.
+  const second = spawnWorker(supabase, worker.email, ['--until-idle', '--lease', String(lease)], { STILLFRAME_WORKER_POLL_MS: '1000', STILLFRAME_WORKER_GRACE_SECONDS: '0' });
   await sleep(1500);
+  if ((await jobState()).status !== 'processing') throw new Error('The long video finished before the worker could be killed; raise its length.');
   const killedAt = Date.now();
   first.child.kill('SIGKILL');
   while ((await jobState()).attempt < 2) await sleep(20);
   const reclaimMs = Date.now() - killedAt;
+  second.child.kill('SIGTERM');
   await second.exited;
   console.log(`\nDead worker → its job running again: ${ms(reclaimMs)} with a ${lease} s lease (≤ the lease since its last heartbeat + one 1 s poll).`);
   await services.close();

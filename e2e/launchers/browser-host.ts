@@ -55,7 +55,10 @@ export const browserHostLauncher: Launcher = {
     const restartWith = async (signal: NodeJS.Signals) => {
       await stop(signal);
       host = await startHost(libraryDir, env, port);
-      await page.reload();
+      // A person opens the address the new host printed, as a fresh page: it differs from the open one only in its
+      // fragment, which on its own would be a same-page jump, not a load.
+      await page.goto('about:blank');
+      await page.goto(host.url);
     };
 
     const app: RunningApp = {

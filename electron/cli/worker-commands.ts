@@ -132,23 +132,28 @@ export async function remoteIngestCommand(services: Services, request: RemoteIng
     options: request.options,
   });
   if (!request.json) io.err(`Uploading ${result.videos.filter((item) => item.video?.status === 'pending').length} video(s) for the team’s workers…`);
-  const { failed } = await services.team.uploadsSettled();
+  const { failed, waiting } = await services.team.uploadsSettled();
   const failedById = new Map(failed.map((record) => [record.videoId, record.error]));
+  const waitingIds = new Set(waiting.map((record) => record.videoId));
   const videos = result.videos.map((item) => {
     const error = item.error?.message ?? (item.video ? (failedById.get(item.video.id) ?? null) : null);
-    return {
-      file: item.file,
-      id: item.video?.id ?? item.duplicateOf,
-      status: item.duplicateOf ? 'duplicate' : error ? 'failed' : 'queued',
-      error,
-    };
+    const status = item.duplicateOf ? 'duplicate' : error ? 'failed' : waitingIds.has(item.video?.id ?? '') ? 'waiting' : 'queued';
+    return { file: item.file, id: item.video?.id ?? item.duplicateOf, status, error };
   });
   if (request.json) io.out(JSON.stringify({ videos }));
   else
     for (const video of videos) {
-      io.out(video.status === 'queued' ? `⇡ ${video.file}: queued for the team’s workers` : video.status === 'duplicate' ? `= ${video.file}: already in this batch` : `✗ ${video.file}: ${video.error}`);
+      io.out(
+        video.status === 'queued'
+          ? `⇡ ${video.file}: queued for the team’s workers`
+          : video.status === 'waiting'
+            ? `… ${video.file}: not uploaded yet (Supabase could not be reached); the next ingest --remote or the app resumes it`
+            : video.status === 'duplicate'
+              ? `= ${video.file}: already in this batch`
+              : `✗ ${video.file}: ${video.error}`,
+      );
     }
-  return videos.every((video) => video.status !== 'failed') ? 0 : 1;
+  return videos.every((video) => video.status === 'queued' || video.status === 'duplicate') ? 0 : 1;
 }
 
 /** `stillframe jobs --remote [--project NAME] [--json]`: the team's queue with each job's worker, progress and error. */

@@ -20,9 +20,11 @@ export const maxUploads = 5;
 /** How often the team's queue is read while a project has jobs on it. */
 const watchIntervalMs = 1_000;
 const videoBucket = 'videos';
+/** How long an upload that could not reach Supabase waits before it is tried again. */
+const retryAfterMs = 5_000;
 
 /** One video on its way to the team's workers; kept on disk so a crash resumes the upload where it was. */
-interface UploadRecord {
+export interface UploadRecord {
   videoId: string;
   projectId: string;
   batchId: string;
@@ -53,6 +55,11 @@ export interface TeamProcessingOptions {
 
 const contentTypes: Record<string, string> = { '.mp4': 'video/mp4', '.m4v': 'video/mp4', '.mov': 'video/quicktime', '.mkv': 'video/x-matroska', '.webm': 'video/webm' };
 
+/** Storage keys take a limited set of characters; the video's own name stays on its row, this is only the object's. */
+function storageSafeName(name: string): string {
+  return name.normalize('NFKD').replace(/[^\w.\- ]/g, '_').slice(0, 200) || 'video';
+}
+
 function formatLeft(seconds: number): string {
   if (seconds < 60) return `${Math.max(1, Math.round(seconds))} s`;
   if (seconds < 3600) return `${Math.round(seconds / 60)} min`;
@@ -70,6 +77,8 @@ export class TeamProcessing {
   private readonly sync: SyncService;
   private readonly transfers = new Map<string, Transfer>();
   private readonly active = new Map<string, Promise<void>>();
+  /** Uploads that could not reach Supabase, and when they are tried again. */
+  private readonly deferred = new Map<string, number>();
   private readonly jobs = new Map<string, RemoteJob>();
   private readonly watched = new Set<string>();
   private watchTimer: NodeJS.Timeout | null = null;
@@ -78,6 +87,7 @@ export class TeamProcessing {
   private lastEmit = 0;
   /** One sync per project before its uploads start, shared by them (the video rows must be on the server first). */
   private readonly pushed = new Map<string, Promise<unknown>>();
+  private storagePathPushes: Promise<unknown> = Promise.resolve();
 
   constructor(options: TeamProcessingOptions) {
     this.db = options.db;
@@ -130,7 +140,7 @@ export class TeamProcessing {
         name: video.name,
         file: direct ? video.sourcePath : null,
         size: video.sizeBytes,
-        storagePath: direct ? `${video.projectId}/videos/${video.id}/${video.name.replace(/[/\\]/g, '_')}` : null,
+        storagePath: direct ? `${video.projectId}/videos/${video.id}/${storageSafeName(video.name)}` : null,
         options: { ...request.options, max_attempts: settings.maxAttempts },
         uploadUrl: null,
         error: null,
@@ -141,17 +151,18 @@ export class TeamProcessing {
     return result;
   }
 
-  /** Resolves when every upload now waiting has been sent and queued, or has failed. */
-  async uploadsSettled(): Promise<{ queued: number; failed: UploadRecord[] }> {
-    let queued = 0;
+  /**
+   * Resolves when every upload now waiting has been sent and queued, has failed, or waits for the network (`waiting`:
+   * kept, and resumed by the next start).
+   */
+  async uploadsSettled(): Promise<{ failed: UploadRecord[]; waiting: UploadRecord[] }> {
     for (;;) {
       const running = [...this.active.values()];
       if (running.length === 0) break;
       await Promise.allSettled(running);
-      queued += running.length;
     }
-    const failed = this.records().filter((record) => record.error !== null);
-    return { queued: queued - failed.length, failed };
+    const records = this.records();
+    return { failed: records.filter((record) => record.error !== null), waiting: records.filter((record) => record.error === null) };
   }
 
   private recordFile(videoId: string): string {
@@ -174,7 +185,7 @@ export class TeamProcessing {
     if (this.stopping.signal.aborted) return;
     for (const record of this.records()) {
       if (this.active.size >= maxUploads) break;
-      if (this.active.has(record.videoId) || record.error !== null) continue;
+      if (this.active.has(record.videoId) || record.error !== null || (this.deferred.get(record.videoId) ?? 0) > Date.now()) continue;
       const run = this.send(record).finally(() => {
         this.active.delete(record.videoId);
         this.pump();
@@ -231,11 +242,12 @@ export class TeamProcessing {
       const appError = toAppError(error);
       if (appError.code === 'network' || appError.code === 'internal' || appError.code === 'sign-in-required') {
         // Offline or signed out for now: the upload stays and is tried again (and resumed) later.
+        this.deferred.set(record.videoId, Date.now() + retryAfterMs);
         if (!this.retryTimer) {
           this.retryTimer = setTimeout(() => {
             this.retryTimer = null;
             this.pump();
-          }, 5_000);
+          }, retryAfterMs);
           this.retryTimer.unref();
         }
         return;
@@ -260,7 +272,14 @@ export class TeamProcessing {
   }
 
   /** The Storage path goes onto the server's video row with a push of this machine's own (the local row has no such column). */
-  private async pushStoragePath(projectId: string, videoId: string, storagePath: string): Promise<void> {
+  private pushStoragePath(projectId: string, videoId: string, storagePath: string): Promise<void> {
+    // One at a time: the server skips an op id lower than one it has applied, so they must arrive in order.
+    const pushed = this.storagePathPushes.then(() => this.pushStoragePathNow(projectId, videoId, storagePath));
+    this.storagePathPushes = pushed.catch(() => undefined);
+    return pushed;
+  }
+
+  private async pushStoragePathNow(projectId: string, videoId: string, storagePath: string): Promise<void> {
     const client = await this.client();
     const counter = this.db.prepare(`SELECT value FROM settings WHERE key = 'team.uploader'`).get();
     const state = counter ? (JSON.parse(String(counter.value)) as { clientId: string; nextOpId: number }) : { clientId: randomUUID(), nextOpId: 1 };
@@ -304,7 +323,8 @@ export class TeamProcessing {
       if (!changed) continue;
       const row = this.db.prepare('SELECT batch_id FROM videos WHERE id = ?').get(job.video_id);
       const batchId = row ? String(row.batch_id) : null;
-      if (batchId && (!before || open.has(before.status)) && !open.has(job.status)) endedBatches.add(batchId);
+      // A job that ended or changed state (retried, taken, dead) brings the video's row down with a sync.
+      if (batchId && (before ? before.status !== job.status : !open.has(job.status))) endedBatches.add(batchId);
       this.changed(projectId, batchId, true);
     }
     if (endedBatches.size > 0) {
@@ -413,7 +433,17 @@ export class TeamProcessing {
                   ? 'Waiting for a team worker'
                   : null;
       const active = team.phase !== 'queued' || team.jobStatus === 'pending' || team.jobStatus === 'processing' || team.jobStatus === 'failed';
-      return { ...video, progress: active ? team.progress : video.progress, notice: notice ?? video.notice, team };
+      // The team's queue is the truth about the job; the synced row catches up with the next pull.
+      const status: Video['status'] =
+        team.phase === 'upload-failed' || team.jobStatus === 'dead'
+          ? 'failed'
+          : team.jobStatus === 'processing'
+            ? 'processing'
+            : active
+              ? 'pending'
+              : video.status;
+      const error = team.error && status === 'failed' ? { code: 'extraction-failed' as const, message: team.error } : video.error;
+      return { ...video, status, error, progress: active ? team.progress : video.progress, notice: notice ?? video.notice, team };
     });
   }
 }

@@ -26,10 +26,21 @@ const pushBatch = 500;
 export class FramePusher {
   private readonly clientId = randomUUID();
   private nextOpId = 1;
+  private pushing: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly client: SupabaseClient) {}
 
-  async push(changes: Omit<PushChange, 'op_id'>[]): Promise<void> {
+  /**
+   * One push at a time across this process's lanes: the server skips an op id lower than one it has applied, so two
+   * lanes' batches must not overtake each other.
+   */
+  push(changes: Omit<PushChange, 'op_id'>[]): Promise<void> {
+    const pushed = this.pushing.then(() => this.pushNow(changes));
+    this.pushing = pushed.catch(() => undefined);
+    return pushed;
+  }
+
+  private async pushNow(changes: Omit<PushChange, 'op_id'>[]): Promise<void> {
     for (let start = 0; start < changes.length; start += pushBatch) {
       const batch = changes.slice(start, start + pushBatch).map((change) => ({ ...change, op_id: this.nextOpId++ }));
       const { data, error } = await this.client.rpc('push_changes', { client_id: this.clientId, changes: batch });

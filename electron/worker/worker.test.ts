@@ -65,7 +65,8 @@ describe('team workers on one queue', () => {
     const queued = [];
     for (const file of [realClip('milk.mkv'), ...clips]) queued.push(await queueUploadedVideo(project, file, options));
 
-    const processes = workers.map((w) => spawnWorker(supabase, w.email, ['--until-idle', '--lease', '20']));
+    // The first worker runs two jobs at a time in one process.
+    const processes = workers.map((w, i) => spawnWorker(supabase, w.email, ['--until-idle', '--lease', '20', ...(i === 0 ? ['--concurrency', '2'] : [])]));
     expect(await Promise.all(processes.map((p) => p.exited))).toEqual([0, 0, 0]);
 
     const lines = processes.flatMap((p) => p.jobs);

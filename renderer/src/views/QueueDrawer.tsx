@@ -7,6 +7,7 @@ import { attempt, useApp } from '../state/store';
 import { jobStatusText } from './job-words';
 import { QueueRemaining } from '../monitoring/QueueRemaining';
 import { JobNotice } from './JobNotice';
+import { TeamQueue } from './TeamQueue';
 
 export function QueueButton() {
   const stats = useApp((state) => state.stats);
@@ -169,6 +170,7 @@ export function QueueDrawer() {
           {finished.length > historyLength && <p className="job-meta">… and {plural(finished.length - historyLength, 'older job')}.</p>}
         </section>
       )}
+      <TeamQueue />
     </aside>
   );
 }
