@@ -68,16 +68,20 @@ describe('bulk writes', () => {
     const frameId = uuidv7();
     const shape = { ...box(frameId, label.id, 0), serverVersion: 4, createdAt: 1000, updatedAt: 2000 };
     const outboxBefore = outboxCount(db, 'shape');
+    // As sync's pull writes: with the guard up, so the library's triggers mark nothing for pushing back.
     const pull = (points: number[], serverVersion: number) =>
       bulkWrite(db, { outbox: false }, (writer) => {
+        db.exec('UPDATE sync_guard SET applying = 1');
         writer.frame({ id: frameId, videoId, batchId: batch.id, index: 2, timestampMs: 80, width: 640, height: 360, path: 'f/2.jpg', thumbPath: 't/2.jpg', serverVersion });
         writer.shape({ ...shape, points, serverVersion });
+        db.exec('UPDATE sync_guard SET applying = 0');
       });
     pull([1, 1, 5, 5], 4);
     pull([2, 2, 9, 9], 5);
     expect(listShapes(db, frameId).map((s) => [s.id, s.points, s.createdAt])).toEqual([[shape.id, [2, 2, 9, 9], 1000]]);
     expect(db.prepare('SELECT server_version FROM shapes WHERE id = ?').get(shape.id)).toEqual({ server_version: 5 });
     expect(outboxCount(db, 'shape')).toBe(outboxBefore);
+    expect(db.prepare('SELECT COUNT(*) AS n FROM sync_dirty_fields WHERE row_id IN (?, ?)').get(frameId, shape.id)).toEqual({ n: 0 });
   });
 
   it('leaves the library as it was when killed (SIGKILL) half-way through', async () => {

@@ -1,6 +1,5 @@
-import type { StatementSync } from 'node:sqlite';
 import type { Shape } from '../../shared/annotations';
-import { transaction, type Database } from './database';
+import { recordChange, transaction, type Database } from './database';
 
 /**
  * The library's bulk write path, for the writes that carry tens of thousands of rows: a dataset import and sync's
@@ -40,7 +39,10 @@ export interface BulkWriter {
 }
 
 export interface BulkWriteOptions {
-  /** Local changes (an import) go to the sync outbox to be pushed; rows pulled from the server must not. */
+  /**
+   * Local changes (an import) go to the sync outbox to be pushed, through `recordChange` as every edit does; rows
+   * pulled from the server must not (the pull writes them with `sync_guard.applying` set, so no trigger marks them).
+   */
   outbox: boolean;
 }
 
@@ -63,9 +65,6 @@ function prepareWriter(db: Database, options: BulkWriteOptions): BulkWriter {
        note = excluded.note, attributes = excluded.attributes, hidden = excluded.hidden, locked = excluded.locked,
        z_index = excluded.z_index, updated_at = excluded.updated_at, server_version = excluded.server_version`,
   );
-  const outbox: StatementSync | null = options.outbox
-    ? db.prepare('INSERT INTO outbox (entity, row_id, op, created_at) VALUES (?, ?, ?, ?)')
-    : null;
   const written = { frames: 0, shapes: 0 };
   const now = Date.now();
   return {
@@ -85,7 +84,7 @@ function prepareWriter(db: Database, options: BulkWriteOptions): BulkWriter {
         row.updatedAt ?? now,
         row.serverVersion ?? null,
       );
-      outbox?.run('frame', row.id, 'upsert', now);
+      if (options.outbox) recordChange(db, 'frame', row.id, 'upsert');
       written.frames++;
     },
     shape(row) {
@@ -104,7 +103,7 @@ function prepareWriter(db: Database, options: BulkWriteOptions): BulkWriter {
         row.updatedAt ?? now,
         row.serverVersion ?? null,
       );
-      outbox?.run('shape', row.id, 'upsert', now);
+      if (options.outbox) recordChange(db, 'shape', row.id, 'upsert');
       written.shapes++;
     },
   };
