@@ -216,7 +216,12 @@ try {
   await page.waitForFunction(() => document.querySelector('[role=listbox]')?.getAttribute('aria-busy') === 'false');
   results.heapBefore = await heapMb(page);
   const topGrid = page.locator('[role=listbox]').first();
+  // Halfway, then the rest: a flat heap is the same at both, whatever the number of frames scrolled past.
+  const firstHalf = await scrollWhole(page, topGrid, 75);
+  results.heapMid = await heapMb(page);
   results.scroll = await scrollWhole(page, topGrid);
+  results.scroll.px += firstHalf.px;
+  results.scroll.over50 += firstHalf.over50;
   // Thumbnails wait while the grid is flung; this is how long the screen it stopped on stays without them.
   await page.evaluate(() => {
     window.__paintedAt = undefined;
@@ -313,7 +318,7 @@ console.log(`scroll frame time, 95th pct        ${r.scroll.p95.toFixed(1).padSta
 console.log(`scroll frames over 50 ms           ${String(r.scroll.over50).padStart(6)} of ${r.scroll.frames}  ${String(r.naiveScroll.over50).padStart(6)} of ${r.naiveScroll.frames}   (target 0)`);
 console.log(`last screen painted after the wheel  ${String(r.afterFling).padStart(6)} ms`);
 console.log(`most thumbnails in the DOM         ${String(r.scroll.maxNodes).padStart(6)}        ${String(r.naiveScroll.maxNodes).padStart(6)}`);
-console.log(`JS heap before / after scrolling   ${r.heapBefore.toFixed(1).padStart(6)} / ${r.heap.toFixed(1)} MB (${r.scroll.px.toLocaleString()} px)   naive after: ${r.naiveHeap.toFixed(1)} MB   ${(r.heap / r.naiveHeap).toFixed(2)}`);
+console.log(`JS heap before / halfway / after   ${r.heapBefore.toFixed(1).padStart(6)} / ${r.heapMid.toFixed(1)} / ${r.heap.toFixed(1)} MB (${r.scroll.px.toLocaleString()} px)   naive after: ${r.naiveHeap.toFixed(1)} MB   ${(r.heap / r.naiveHeap).toFixed(2)}`);
 console.log(`batch sections loaded after scrolling the top one: ${r.sectionsLoaded} of ${batchCount}`);
 console.log(`jump to the end of ${longBatch.toLocaleString()} frames  ${String(r.jump).padStart(6)} ms   (median of ${r.jumps.join(', ')}; target < 300 ms)`);
 console.log(`  frames.list after the key (starts at ms: took ms × frames): ${r.jumpCalls.map((c) => `${c.at}: ${c.ms}×${c.n}`).join(', ')}`);
