@@ -1,25 +1,28 @@
-// `npm run bench:annotate`: a 1920x1080 frame with 1,000 shapes (rectangles and 8-point polygons) in the
-// annotator, in Chromium: time to open the frame until the shapes are drawn, and frame times while dragging one
-// shape, panning and zooming with the wheel; against a baseline page that draws the same shapes the plain Konva
-// way (one Konva node per shape, all in one listening layer with the image, dragged by Konva). Figures only, no
-// thresholds.
+// `npm run bench:annotate`: a 3840x2160 frame with 5,000 polygons of 20 points in the annotator, in Chromium: time to
+// open the frame until the shapes are drawn, frame times while dragging one shape, panning and zooming with the
+// wheel, then selecting all and dragging all 5,000 as one move, and undoing and redoing that move; against a
+// baseline page that draws the same shapes the plain Konva way (one Konva node per shape, all in one listening
+// layer with the image, dragged by Konva). Figures only, no thresholds. The old run: BENCH_SHAPES=1000
+// BENCH_POINTS=0 BENCH_SIZE=1920x1080 (BENCH_POINTS=0: half rectangles, half 8-point polygons).
 import { spawnSync } from 'node:child_process';
 import { createReadStream, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { chromium } from '@playwright/test';
 import { uuidv7 } from '../shared/ids.ts';
 import { cli, startHost } from './bench-host.js';
 
-const shapeCount = Number(process.env.BENCH_SHAPES ?? 1000);
+const shapeCount = Number(process.env.BENCH_SHAPES ?? 5000);
+const polygonPoints = Number(process.env.BENCH_POINTS ?? 20);
 const moves = Number(process.env.BENCH_MOVES ?? 120);
 const ffmpeg = process.env.FFMPEG_PATH ?? 'ffmpeg';
 const cache = path.resolve('.bench-cache');
-const clip = path.join(cache, 'annotate-1080p.mp4');
+const [frameWidth, frameHeight] = (process.env.BENCH_SIZE ?? '3840x2160').split('x').map(Number);
+const clip = path.join(cache, `annotate-${frameWidth}x${frameHeight}.mp4`);
 const chromiumPath = process.env.CHROMIUM_PATH ?? (existsSync('/usr/bin/chromium') ? '/usr/bin/chromium' : undefined);
 const viewport = { width: 1400, height: 900 };
-const size = { width: 1920, height: 1080 };
+const size = { width: frameWidth, height: frameHeight };
 
 if (!existsSync(cli)) {
   console.error('Build first: npm run build');
@@ -27,8 +30,8 @@ if (!existsSync(cli)) {
 }
 mkdirSync(cache, { recursive: true });
 if (!existsSync(clip)) {
-  console.log('making a 1080p clip with FFmpeg (once)…');
-  const made = spawnSync(ffmpeg, ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc2=size=1920x1080:rate=25:duration=2',
+  console.log(`making a ${frameWidth}x${frameHeight} clip with FFmpeg (once)…`);
+  const made = spawnSync(ffmpeg, ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', `testsrc2=size=${frameWidth}x${frameHeight}:rate=25:duration=2`,
     '-c:v', 'libx264', '-preset', 'veryfast', '-pix_fmt', 'yuv420p', clip], { stdio: 'inherit' });
   if (made.status !== 0) process.exit(1);
 }
@@ -42,24 +45,37 @@ function random(seed) {
   };
 }
 
-/** Half rectangles, half 8-point polygons, 30–90 px across, spread over the frame; the first sits in the middle. */
+/**
+ * With BENCH_POINTS polygons of that many points, 40–120 px across (on a 4K frame), else half rectangles and half
+ * 8-point polygons 30–90 px across; spread over the frame, the first in the middle.
+ */
 function makeShapes(frameId, labelIds) {
   const next = random(7);
   const shapes = [];
+  const sides = polygonPoints > 0 ? polygonPoints : 8;
+  const [least, spread] = polygonPoints > 0 ? [40, 80] : [30, 60];
   for (let i = 0; i < shapeCount; i++) {
-    const w = 30 + next() * 60;
-    const h = 30 + next() * 60;
-    const x = i === 0 ? 900 : next() * (size.width - w);
-    const y = i === 0 ? 500 : next() * (size.height - h);
-    const points = i % 2 === 0
+    const w = least + next() * spread;
+    const h = least + next() * spread;
+    const x = i === 0 ? size.width / 2 - w / 2 : next() * (size.width - w);
+    const y = i === 0 ? size.height / 2 - h / 2 : next() * (size.height - h);
+    const rectangle = polygonPoints === 0 && i % 2 === 0;
+    const points = rectangle
       ? [x, y, x + w, y + h]
-      : Array.from({ length: 8 }, (_, k) => {
-        const angle = (k / 8) * Math.PI * 2;
+      : Array.from({ length: sides }, (_, k) => {
+        const angle = (k / sides) * Math.PI * 2;
         return [x + w / 2 + Math.cos(angle) * (w / 2) * (0.7 + 0.3 * next()), y + h / 2 + Math.sin(angle) * (h / 2) * (0.7 + 0.3 * next())];
       }).flat();
-    shapes.push({ id: uuidv7(), frameId, type: i % 2 === 0 ? 'rectangle' : 'polygon', points, labelId: labelIds[i % labelIds.length], zIndex: i });
+    shapes.push({ id: uuidv7(), frameId, type: rectangle ? 'rectangle' : 'polygon', points, labelId: labelIds[i % labelIds.length], zIndex: i });
   }
   return shapes;
+}
+
+/** The middle of a shape's bounding box, in image coordinates. */
+function middleOf(shape) {
+  const xs = shape.points.filter((_, i) => i % 2 === 0);
+  const ys = shape.points.filter((_, i) => i % 2 === 1);
+  return { x: (Math.min(...xs) + Math.max(...xs)) / 2, y: (Math.min(...ys) + Math.max(...ys)) / 2 };
 }
 
 /** The baseline: Konva as its tutorials use it, one listening, draggable node per shape in one layer with the image. */
@@ -152,6 +168,53 @@ function screenOf(box, image) {
   return { x: box.x + (box.width - size.width * scale) / 2 + image.x * scale, y: box.y + (box.height - size.height * scale) / 2 + image.y * scale };
 }
 
+/**
+ * With BENCH_PROFILE=1, a CPU profile of the page around `work`: the functions that took the most time of their own,
+ * so a missed target names what bounds it.
+ */
+async function profiled(page, label, work) {
+  if (!process.env.BENCH_PROFILE) return work();
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Profiler.enable');
+  await cdp.send('Profiler.setSamplingInterval', { interval: 200 });
+  await cdp.send('Profiler.start');
+  const result = await work();
+  const { profile } = await cdp.send('Profiler.stop');
+  const self = new Map();
+  const byId = new Map(profile.nodes.map((node) => [node.id, node]));
+  const dt = profile.timeDeltas;
+  profile.samples.forEach((id, i) => {
+    const { callFrame } = byId.get(id);
+    const name = `${callFrame.functionName || '(anonymous)'} ${path.basename(callFrame.url)}:${callFrame.lineNumber + 1}`;
+    self.set(name, (self.get(name) ?? 0) + (dt[i] ?? 0) / 1000);
+  });
+  const total = [...self.values()].reduce((a, b) => a + b, 0);
+  profiles.push(`${label} (${total.toFixed(0)} ms sampled): ${[...self].sort((a, b) => b[1] - a[1]).slice(0, 8).map(([name, ms]) => `${name} ${ms.toFixed(0)} ms`).join('; ')}`);
+  return result;
+}
+const profiles = [];
+
+/** Milliseconds from the key press (in the page) to the second animation frame after it, and to "Saved". */
+async function timedKey(page, keys) {
+  await page.evaluate(() => {
+    window.__drawnAfterKey = undefined;
+    window.addEventListener('keydown', () => {
+      const at = performance.now();
+      requestAnimationFrame(() => requestAnimationFrame(() => (window.__drawnAfterKey = performance.now() - at)));
+    }, { capture: true, once: true });
+  });
+  await page.keyboard.press(keys);
+  const drawn = await (await page.waitForFunction(() => window.__drawnAfterKey, undefined, { polling: 'raf' })).jsonValue();
+  return { drawn, saved: await waitSaved(page) };
+}
+
+/** Milliseconds until the top bar says "Saved" again, polled every animation frame. */
+async function waitSaved(page) {
+  const started = Date.now();
+  await page.waitForFunction(() => document.querySelector('[aria-label="Save state"]')?.textContent === 'Saved', undefined, { polling: 'raf', timeout: 60_000 });
+  return Date.now() - started;
+}
+
 const work = mkdtempSync(path.join(tmpdir(), 'sf-annotate-'));
 const library = path.join(work, 'library');
 const ingest = spawnSync(process.execPath, [cli, 'ingest', clip, '--library', library, '--project', 'Bench', '--batch', 'Thousand',
@@ -182,8 +245,11 @@ try {
   });
   const shapes = makeShapes(scene.frame.id, scene.labelIds);
   await page.evaluate(async (input) => {
-    const result = await window.stillframe.invoke('shapes.restore', { shapes: input });
-    if (!result.ok) throw new Error(result.error.message);
+    // In calls the contract allows (at most 10,000 shapes each).
+    for (let i = 0; i < input.length; i += 10_000) {
+      const result = await window.stillframe.invoke('shapes.restore', { shapes: input.slice(i, i + 10_000) });
+      if (!result.ok) throw new Error(result.error.message);
+    }
   }, shapes);
 
   await page.getByRole('button', { name: /^Bench/ }).click();
@@ -203,15 +269,31 @@ try {
     if (round < 3) await page.getByRole('button', { name: 'Back to project' }).click();
   }
   const box = await canvas.boundingBox();
-  const first = shapes[0].points;
+  const first = middleOf(shapes[0]);
   await page.keyboard.press('v');
-  const grab = screenOf(box, { x: (first[0] + first[2]) / 2, y: (first[1] + first[3]) / 2 });
+  const grab = screenOf(box, first);
   results.drag = await measureDrag(page, grab, { x: 240, y: 160 }, 'left');
   results.dragSaved = await page.getByRole('status', { name: 'Save state' }).textContent();
   results.dragged = await page.getByText(/^(Box at|Point at|\d+ points)/).textContent({ timeout: 5000 }).catch(() => "nothing selected");
-  results.pan = await measureDrag(page, screenOf(box, { x: 300, y: 300 }), { x: 400, y: 200 }, 'middle');
+  results.pan = await profiled(page, 'pan', () => measureDrag(page, screenOf(box, { x: 300, y: 300 }), { x: 400, y: 200 }, 'middle'));
   await page.keyboard.press('0');
-  results.zoom = await measureZoom(page, screenOf(box, { x: 960, y: 540 }));
+  results.zoom = await profiled(page, 'zoom', () => measureZoom(page, screenOf(box, { x: size.width / 2, y: size.height / 2 })));
+
+  // Select all, drag the first shape (and with it all of them), then undo and redo: each timed from the key press
+  // in the page to the second animation frame after it (the canvas has drawn the result), and to "Saved".
+  await page.keyboard.press('0');
+  await page.waitForTimeout(300);
+  await page.keyboard.press('Control+a');
+  results.selected = await page.getByText(/^\d[\d,]* shapes selected/).textContent({ timeout: 5000 }).catch(() => 'no count shown');
+  results.moveAll = await profiled(page, 'drag all', () => measureDrag(page, grab, { x: 120, y: 80 }, 'left'));
+  results.moveAllSaved = await waitSaved(page);
+  results.undo = await profiled(page, 'undo', () => timedKey(page, 'Control+z'));
+  results.redo = await profiled(page, 'redo', () => timedKey(page, 'Control+Shift+z'));
+  results.afterRedo = await page.evaluate(async (input) => {
+    const result = await window.stillframe.invoke('shapes.list', { frameId: input.frameId });
+    const moved = result.value.filter((shape) => shape.points[0] !== input.original.find((o) => o.id === shape.id)?.points[0]).length;
+    return `${moved} of ${result.value.length} shapes moved`;
+  }, { frameId: scene.frame.id, original: shapes.map((shape) => ({ id: shape.id, points: shape.points.slice(0, 1) })) });
 
   baseline = await startBaseline(path.join(library, scene.frame.path), shapes, scene.colors);
   const plain = await browser.newPage({ viewport });
@@ -220,7 +302,7 @@ try {
   await plain.waitForFunction(() => window.__drawn === true, undefined, { polling: 'raf' });
   results.baselineOpen = Date.now() - plainStart;
   const plainBox = { x: 0, y: 0, ...viewport };
-  results.baselineDrag = await measureDrag(plain, screenOf(plainBox, { x: (first[0] + first[2]) / 2, y: (first[1] + first[3]) / 2 }), { x: 240, y: 160 }, 'left');
+  results.baselineDrag = await measureDrag(plain, screenOf(plainBox, first), { x: 240, y: 160 }, 'left');
   results.baselinePan = await measureDrag(plain, screenOf(plainBox, { x: 300, y: 300 }), { x: 400, y: 200 }, 'middle');
   await plain.evaluate(() => {
     // The baseline zooms the way Konva's own zoom example does: scale the stage around the pointer on each wheel event.
@@ -235,7 +317,7 @@ try {
       stage.position({ x: pointer.x - anchor.x * scale, y: pointer.y - anchor.y * scale });
     });
   });
-  results.baselineZoom = await measureZoom(plain, screenOf(plainBox, { x: 960, y: 540 }));
+  results.baselineZoom = await measureZoom(plain, screenOf(plainBox, { x: size.width / 2, y: size.height / 2 }));
 } finally {
   await browser.close();
   baseline?.server.close();
@@ -265,4 +347,10 @@ console.log(`  worst frame                   ${ms(r.pan.worst)}          ${ms(r.
 console.log(`wheel zoom: p95 frame time      ${ms(r.zoom.p95)}          ${ms(r.baselineZoom.p95)}              ${ratio(r.zoom.p95, r.baselineZoom.p95)}`);
 console.log(`  frames over 20 ms (dropped)   ${String(r.zoom.over20).padStart(6)} of ${String(r.zoom.frames).padEnd(6)}   ${String(r.baselineZoom.over20).padStart(6)} of ${r.baselineZoom.frames}`);
 console.log(`  frames over 50 ms             ${String(r.zoom.over50).padStart(6)} of ${String(r.zoom.frames).padEnd(6)}   ${String(r.baselineZoom.over50).padStart(6)} of ${r.baselineZoom.frames}`);
-console.log(`after the drag, the panel says: ${r.dragged}; save state: ${r.dragSaved}`);
+console.log(`select all (${r.selected}) and drag them: p95 ${ms(r.moveAll.p95)}, ${r.moveAll.over50} of ${r.moveAll.frames} frames over 50 ms, worst ${ms(r.moveAll.worst)}; saved ${r.moveAllSaved} ms after release`);
+console.log(`undo the move of all: drawn ${ms(r.undo.drawn)} after the key, saved after ${r.undo.saved} ms   (target < 100 ms)`);
+console.log(`redo it:              drawn ${ms(r.redo.drawn)} after the key, saved after ${r.redo.saved} ms   (target < 100 ms)`);
+console.log(`after redo, the library has: ${r.afterRedo}`);
+console.log(`after the first drag, the panel says: ${r.dragged}; save state: ${r.dragSaved}`);
+for (const line of profiles) console.log(`profile, ${line}`);
+console.log(`machine: ${cpus().length} cores, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);

@@ -10,7 +10,8 @@
 //   exceeds 1.10.
 // Figures only: timing thresholds do not belong in tests on shared, noisy machines.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { DatabaseSync } from 'node:sqlite';
 import { createRequire } from 'node:module';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
@@ -303,5 +304,144 @@ if (wanted('memory')) {
   console.log(`peak resident memory of the Stillframe process (FFmpeg children not included): ${memory.peakMb.toFixed(0)} MB, wall ${memory.seconds.toFixed(2)} s`);
   rmSync(scratch, { recursive: true, force: true });
 }
+/** Resident memory (KB) of a process and every process under it, from /proc. */
+function treeRssKb(root) {
+  const children = new Map();
+  const rss = new Map();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const status = readFileSync(`/proc/${entry}/status`, 'utf8');
+      const ppid = Number(/PPid:\s+(\d+)/.exec(status)?.[1]);
+      rss.set(Number(entry), Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0));
+      children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)]);
+    } catch {
+      // Gone between the listing and the read.
+    }
+  }
+  let total = 0;
+  const stack = [root];
+  while (stack.length > 0) {
+    const pid = stack.pop();
+    total += rss.get(pid) ?? 0;
+    stack.push(...(children.get(pid) ?? []));
+  }
+  return total;
+}
+
+/**
+ * Runs a command, sampling the whole process tree's resident memory every 250 ms (the peak of their sum, FFmpeg
+ * children included) and, given a library, its job's progress every 100 ms (the longest wait between changes).
+ */
+function timedTree(command, args, env = {}, library = null) {
+  return new Promise((resolve, reject) => {
+    const start = process.hrtime.bigint();
+    const child = spawn(command, args, { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...env } });
+    let stderr = '';
+    let peakKb = 0;
+    let lastProgress = null;
+    let lastChange = null;
+    let longestGap = 0;
+    let changes = 0;
+    let db = null;
+    const memory = setInterval(() => (peakKb = Math.max(peakKb, treeRssKb(child.pid))), 250);
+    const progress = setInterval(() => {
+      if (!library) return;
+      try {
+        db ??= new DatabaseSync(path.join(library, 'stillframe.db'), { readOnly: true });
+        const row = db.prepare("SELECT processing_progress AS progress FROM jobs WHERE status = 'processing' LIMIT 1").get();
+        if (!row) return;
+        const now = performance.now();
+        if (row.progress !== lastProgress) {
+          if (lastChange !== null) longestGap = Math.max(longestGap, now - lastChange);
+          lastProgress = row.progress;
+          lastChange = now;
+          changes++;
+        }
+      } catch {
+        // The library is not made yet, or is busy: the next sample reads it.
+      }
+    }, 100);
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    child.on('exit', (code) => {
+      const end = process.hrtime.bigint();
+      clearInterval(memory);
+      clearInterval(progress);
+      db?.close();
+      if (code !== 0) reject(new Error(`${command} ${args.join(' ')} exited ${code}\n${stderr}`));
+      else resolve({ seconds: Number(end - start) / 1e9, peakMb: peakKb / 1024, longestGapMs: longestGap, changes });
+    });
+  });
+}
+
+if (wanted('long')) {
+  // Two hours of 1080p: a minute of testsrc2 at a low bitrate, looped by FFmpeg with -stream_loop into one file. At
+  // BENCH_LONG_FPS (default 10) frames a second, so decoding it (what both sides spend their time on) fits a run.
+  const longSeconds = Number(process.env.BENCH_LONG_SECONDS ?? 7200);
+  const fps = Number(process.env.BENCH_LONG_FPS ?? 10);
+  const dir = path.join(tmpdir(), 'stillframe-bench-cache');
+  mkdirSync(dir, { recursive: true });
+  const minute = path.join(dir, `testsrc2-1080p-60s-${fps}fps.mp4`);
+  const long = path.join(dir, `testsrc2-1080p-${longSeconds}s-${fps}fps.mp4`);
+  if (!existsSync(long)) {
+    console.log(`\nmaking ${path.basename(long)} (once, cached in ${dir})…`);
+    const made = spawnSync(ffmpeg, ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', `testsrc2=size=1920x1080:rate=${fps}:duration=60`,
+      '-c:v', 'libx264', '-preset', 'veryfast', '-b:v', '400k', '-pix_fmt', 'yuv420p', '-g', String(fps * 2), minute], { stdio: 'inherit' });
+    const looped = made.status === 0 && spawnSync(ffmpeg, ['-hide_banner', '-loglevel', 'error', '-y', '-stream_loop', String(Math.ceil(longSeconds / 60) - 1),
+      '-i', minute, '-c', 'copy', '-t', String(longSeconds), long], { stdio: 'inherit' });
+    if (!looped || looped.status !== 0) throw new Error('could not make the long video');
+  }
+  const scratch = mkdtempSync(path.join(tmpdir(), 'sf-bench-long-'));
+  try {
+    const plain = await timedTree(ffmpeg, plainFfmpegArgs(long, path.join(scratch, 'plain'), 'fps=1'));
+    rmSync(path.join(scratch, 'plain'), { recursive: true, force: true });
+    const library = path.join(scratch, 'lib');
+    const ours = await timedTree(process.execPath, stillframeArgs([long], library, ['--every', '1']), {}, library);
+    const frames = readdirSync(path.join(scratch, 'lib', 'frames'), { recursive: true }).filter((name) => String(name).endsWith('.jpg')).length;
+    console.log(`\nlong: ${longSeconds / 3600} h of 1080p at ${fps} fps, --every 1 (${frames} frames kept; one run each):`);
+    console.log(`${''.padEnd(34)}${pad('ffmpeg', 9)}${pad('command', 9)}${pad('ratio', 7)}`);
+    console.log(`${'wall'.padEnd(34)}${pad(secs(plain.seconds), 9)}${pad(secs(ours.seconds), 9)}${pad((ours.seconds / plain.seconds).toFixed(2), 7)}   (target ≤ 1.10)`);
+    console.log(`${'peak RSS, process tree'.padEnd(34)}${pad(`${plain.peakMb.toFixed(0)} MB`, 9)}${pad(`${ours.peakMb.toFixed(0)} MB`, 9)}${pad((ours.peakMb / plain.peakMb).toFixed(2), 7)}   (target < 500 MB)`);
+    console.log(`progress: ${ours.changes} changes, longest wait between two ${(ours.longestGapMs / 1000).toFixed(2)} s   (target ≤ 1 s)`);
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
+if (wanted('fifty')) {
+  // A batch of 50 short clips (4 s of 720p each, cut from testsrc2), in one `stillframe ingest` at the queue's
+  // concurrency, against the same plain FFmpeg commands run by hand with the same number at once.
+  const concurrency = Number(process.env.STILLFRAME_CONCURRENCY ?? 2);
+  const dir = path.join(cache, 'fifty');
+  mkdirSync(dir, { recursive: true });
+  const clips = Array.from({ length: 50 }, (_, i) => path.join(dir, `clip-${String(i).padStart(2, '0')}.mp4`));
+  for (const [i, clip] of clips.entries()) {
+    if (existsSync(clip)) continue;
+    const made = spawnSync(ffmpeg, ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', `testsrc2=size=1280x720:rate=25:duration=4`,
+      '-vf', `hue=h=${i * 7}`, '-c:v', 'libx264', '-preset', 'veryfast', '-pix_fmt', 'yuv420p', clip], { stdio: 'inherit' });
+    if (made.status !== 0) throw new Error(`could not make ${clip}`);
+  }
+  const byHand = async (out) => {
+    const started = process.hrtime.bigint();
+    const waiting = [...clips.entries()];
+    const lane = async () => {
+      for (let next = waiting.shift(); next; next = waiting.shift()) await timed(ffmpeg, plainFfmpegArgs(next[1], path.join(out, String(next[0])), 'fps=1'));
+    };
+    await Promise.all(Array.from({ length: concurrency }, lane));
+    return Number(process.hrtime.bigint() - started) / 1e9;
+  };
+  const plain = [];
+  const ours = [];
+  for (let round = 0; round < Math.min(rounds, 3); round++) {
+    const scratch = mkdtempSync(path.join(tmpdir(), 'sf-bench-fifty-'));
+    plain.push(await byHand(path.join(scratch, 'plain')));
+    ours.push((await timed(process.execPath, stillframeArgs(clips, path.join(scratch, 'lib'), ['--every', '1']), { STILLFRAME_CONCURRENCY: String(concurrency) })).seconds);
+    rmSync(scratch, { recursive: true, force: true });
+  }
+  console.log(`\nfifty: 50 clips of 4 s 720p, ${concurrency} at once, every 1 s (median of ${plain.length}):`);
+  console.log(`${''.padEnd(34)}${pad('ffmpeg', 9)}${pad('command', 9)}${pad('ratio', 7)}`);
+  console.log(`${'by hand vs one stillframe ingest'.padEnd(34)}${pad(secs(median(plain)), 9)}${pad(secs(median(ours)), 9)}${pad((median(ours) / median(plain)).toFixed(2), 7)}   (target ≤ 1.10)`);
+}
+
 rmSync(hookDir, { recursive: true, force: true });
 console.log(`\nload average at the end: ${load()}`);

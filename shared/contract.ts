@@ -114,6 +114,8 @@ export const calls = {
         batchId: idSchema,
         offset: z.number().int().min(0).default(0),
         limit: z.number().int().min(1).max(20_000).default(5_000),
+        /** The last frame of the page before: the next page starts right behind it, and `offset` is ignored. */
+        after: z.object({ videoId: idSchema, index: z.number().int().min(0) }).strict().optional(),
       })
       .strict(),
     z.object({ frames: z.array(frameSchema), total: z.number() }),

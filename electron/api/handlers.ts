@@ -128,7 +128,7 @@ function libraryHandlers(services: Services): Handlers {
       events.emit('queue.stats', queueStats(db, queue.concurrency));
       return { id };
     },
-    'frames.list': ({ batchId, offset, limit }) => listFrames(db, batchId, offset, limit),
+    'frames.list': ({ batchId, offset, limit, after }) => listFrames(db, batchId, offset, limit, after),
     'frames.get': async ({ id }) => {
       // A frame synced from another machine has only its thumbnail here until it is opened.
       await services.sync.fetchFrame(id).catch(() => false);

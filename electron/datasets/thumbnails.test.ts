@@ -4,7 +4,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { tempLibraryDir } from '../test-support/temp-library';
 import { imageSize } from './image-size';
-import { makeThumbnails, type ThumbnailJob } from './thumbnails';
+import { jpegReduction, makeThumbnails, type ThumbnailJob } from './thumbnails';
 
 function makeImages(dir: string, prefix: string, size: string, count: number): string[] {
   const made = spawnSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-f', 'lavfi', '-i', `testsrc2=size=${size}:rate=25`, '-frames:v', String(count), path.join(dir, `${prefix}%03d.jpg`)]);
@@ -34,5 +34,17 @@ describe('thumbnails of imported images', () => {
     }
     expect(existsSync(jobs[12]?.target ?? '')).toBe(false);
     expect(readdirSync(path.join(dir, 'tmp'))).toEqual([]);
+  });
+
+  it('reads large JPEGs at a reduced size that still covers the thumbnail, and other images whole', async () => {
+    expect(jpegReduction({ source: 'a.jpg', width: 1920, height: 1080 })).toBe(2);
+    expect(jpegReduction({ source: 'a.JPEG', width: 4000, height: 3000 })).toBe(3);
+    expect(jpegReduction({ source: 'a.jpg', width: 639, height: 480 })).toBe(0);
+    expect(jpegReduction({ source: 'a.png', width: 3840, height: 2160 })).toBe(0);
+    const dir = tempLibraryDir();
+    const large = makeImages(dir, 'large', '1920x1080', 20);
+    const jobs = large.map((source, i) => ({ source, target: path.join(dir, 'thumbs', `${i}.jpg`), width: 1920, height: 1080 }));
+    expect([...(await makeThumbnails(jobs, path.join(dir, 'tmp')))]).toEqual([]);
+    for (const job of jobs) expect(await imageSize(job.target)).toEqual({ width: 320, height: 180 });
   });
 });

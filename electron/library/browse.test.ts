@@ -5,7 +5,8 @@ import type { Services } from '../services';
 import { ingestFiles } from '../ingest/ingest';
 import { openTestServices, mediaDir } from '../test-support/temp-library';
 import { deleteBatch, listBatches, renameBatch, reorderBatches } from './batches';
-import { listFrames, moveFrames, purgeDeletedFrames, restoreFrames, softDeleteFrames } from './frames';
+import { seedFrames } from '../test-support/seed-frames';
+import { listFrames, moveFrames, purgeDeletedFrames, restoreFrames, softDeleteFrames, type FrameCursor } from './frames';
 import { createProject, getProject } from './projects';
 
 async function projectWithTwoBatches(services: Services) {
@@ -96,5 +97,31 @@ describe('browsing and organising batches', () => {
       options: { sampling: { mode: 'every', seconds: 1 }, jpegQuality: 3 },
     });
     expect(() => deleteBatch(services.db, services.paths, result.batch.id)).toThrow('still has 1 video(s) waiting or extracting');
+  });
+});
+
+describe('paging through a large batch', () => {
+  it('pages behind the last frame it has, skipping deleted frames and seeking rather than counting', () => {
+    const services = openTestServices();
+    const { batch, frames } = seedFrames(services.db, Array.from({ length: 25 }, () => ({ width: 640, height: 360 })));
+    softDeleteFrames(services.db, [frames[10]!.id]);
+    const paged: string[] = [];
+    let after: FrameCursor | undefined;
+    for (;;) {
+      const page = listFrames(services.db, batch.id, 0, 7, after);
+      expect(page.total).toBe(24);
+      if (page.frames.length === 0) break;
+      paged.push(...page.frames.map((f) => f.id));
+      const last = page.frames.at(-1)!;
+      after = { videoId: last.videoId, index: last.index };
+    }
+    expect(paged).toEqual(frames.filter((_, i) => i !== 10).map((f) => f.id));
+    const plan = services.db
+      .prepare(`EXPLAIN QUERY PLAN SELECT f.id FROM frames f WHERE f.batch_id = ? AND f.deleted_at IS NULL
+        AND (f.video_id, f.frame_index) > (?, ?) ORDER BY f.video_id, f.frame_index LIMIT 7`)
+      .all(batch.id, frames[0]!.videoId, 3)
+      .map((row) => String(row.detail));
+    expect(plan.join('\n')).toMatch(/SEARCH f USING INDEX frames_batch \(batch_id=\? AND \(video_id,frame_index\)>\(\?,\?\)\)/);
+    expect(plan.join('\n')).not.toMatch(/TEMP B-TREE/);
   });
 });

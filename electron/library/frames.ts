@@ -24,17 +24,35 @@ function toFrame(row: Row): Frame {
   };
 }
 
-export function listFrames(db: Database, batchId: string, offset: number, limit: number): { frames: Frame[]; total: number } {
-  const frames = db
-    .prepare(
-      // Video ids are UUIDv7, so ordering by them is import order, and the (batch, video, index) index serves the
-      // whole ORDER BY without a sort: paging through 10,000 frames stays cheap.
-      `SELECT ${frameColumns}, v.name AS video_name FROM frames f JOIN videos v ON v.id = f.video_id
-       WHERE f.batch_id = ? AND f.deleted_at IS NULL
-       ORDER BY f.video_id, f.frame_index LIMIT ? OFFSET ?`,
-    )
-    .all(batchId, limit, offset)
-    .map(toFrame);
+/** Where a page of frames starts: after this frame of the batch's order (video, then index), not at a count. */
+export interface FrameCursor {
+  videoId: string;
+  index: number;
+}
+
+/**
+ * A page of a batch's frames. With `after`, the page starts right behind that frame (keyset paging): the
+ * (batch, video, index) index seeks straight to it, so the 40th page of a 100,000-frame batch costs what the
+ * first does, where an OFFSET would step over every frame before it.
+ */
+export function listFrames(
+  db: Database,
+  batchId: string,
+  offset: number,
+  limit: number,
+  after?: FrameCursor,
+): { frames: Frame[]; total: number } {
+  // Video ids are UUIDv7, so ordering by them is import order, and the (batch, video, index) index serves the
+  // whole ORDER BY without a sort.
+  const select = `SELECT ${frameColumns}, v.name AS video_name FROM frames f JOIN videos v ON v.id = f.video_id
+       WHERE f.batch_id = ? AND f.deleted_at IS NULL`;
+  const frames = (
+    after
+      ? db
+          .prepare(`${select} AND (f.video_id, f.frame_index) > (?, ?) ORDER BY f.video_id, f.frame_index LIMIT ?`)
+          .all(batchId, after.videoId, after.index, limit)
+      : db.prepare(`${select} ORDER BY f.video_id, f.frame_index LIMIT ? OFFSET ?`).all(batchId, limit, offset)
+  ).map(toFrame);
   const total = Number(
     (db.prepare('SELECT COUNT(*) AS n FROM frames WHERE batch_id = ? AND deleted_at IS NULL').get(batchId) as Row).n,
   );

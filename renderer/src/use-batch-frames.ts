@@ -6,7 +6,9 @@ import { preloadThumbnails } from './thumbnails';
 import { tilesOnFirstScreen } from './views/FrameGrid';
 
 const firstPage = 300;
+/** Later pages double up to the host's limit: a 50,000-frame batch arrives in six round trips, not twenty. */
 const laterPage = 2500;
+const largestPage = 20_000;
 
 type FramePage = Awaited<ReturnType<typeof firstFrames>>;
 const prefetched = new Map<string, { page: Promise<FramePage>; at: number }>();
@@ -50,14 +52,17 @@ export interface BatchFrames {
 
 /**
  * A batch's frames, loaded progressively: the first screenful arrives at once and paints, the rest follows in
- * larger pages. Reloads (after an extraction, a move, a delete) keep showing the old list until the new one is
- * complete, so the grid never flickers empty.
+ * larger pages, each starting behind the last frame it has. Nothing loads until `wanted` (the section has come
+ * near the screen), so a project of twenty large batches asks only for those the person looks at. Reloads (after
+ * an extraction, a move, a delete) keep showing the old list until the new one is complete, so the grid never
+ * flickers empty.
  */
-export function useBatchFrames(batchId: string): BatchFrames {
+export function useBatchFrames(batchId: string, wanted = true): BatchFrames {
   const [state, setState] = useState<{ frames: Frame[]; total: number }>();
   const hurry = useRef<() => void>(() => undefined);
 
   useEffect(() => {
+    if (!wanted) return;
     let timer: ReturnType<typeof setTimeout> | null = null;
     let generation = 0;
     const load = async (initial: boolean) => {
@@ -67,6 +72,7 @@ export function useBatchFrames(batchId: string): BatchFrames {
       let loaded = first.frames;
       if (initial || loaded.length >= first.total) setState({ frames: loaded, total: first.total });
       let waited = !initial;
+      let pageSize = laterPage;
       while (loaded.length < first.total) {
         if (!waited) {
           // Let the first screen's thumbnails load before asking the host for the rest, unless the person is
@@ -79,7 +85,10 @@ export function useBatchFrames(batchId: string): BatchFrames {
           waited = true;
           if (mine !== generation) return;
         }
-        const page = await call('frames.list', { batchId, offset: loaded.length, limit: laterPage });
+        const last = loaded.at(-1);
+        const after = last ? { videoId: last.videoId, index: last.index } : undefined;
+        const page = await call('frames.list', { batchId, offset: loaded.length, limit: pageSize, after });
+        pageSize = Math.min(largestPage, pageSize * 2);
         if (mine !== generation) return;
         if (page.frames.length === 0) break;
         loaded = loaded.concat(page.frames);
@@ -108,7 +117,7 @@ export function useBatchFrames(batchId: string): BatchFrames {
       offs.forEach((off) => off());
       if (timer) clearTimeout(timer);
     };
-  }, [batchId]);
+  }, [batchId, wanted]);
 
   const loadRest = useCallback(() => hurry.current(), []);
   return { frames: state?.frames, total: state?.total ?? 0, loadRest };

@@ -7,8 +7,39 @@ import { plural } from '../format';
 import { BitmapCache } from './bitmap-cache';
 import { editorStore, useEditor } from './editor';
 import type { Editor } from './editor-store';
-import { buildGroups, colorOf, handleSize, paintGroups, paintOverlay, paintTags, sameShapesExcept, tagFont, tagHeightPx, tagText, tagWidthPx, type PaintedTag, type PaintGroup } from './painting';
-import { boundsOf, edgeAt, moveVertex, rectHandleAt, resizeRectangle, shapeAt, translateShapes, vertexAt, type RectHandle } from './shape-geometry';
+import {
+  buildGroups,
+  buildSelection,
+  colorOf,
+  handleSize,
+  paintGroups,
+  noSelection,
+  paintOverlay,
+  paintSelection,
+  paintTags,
+  sameShapesExcept,
+  tagFont,
+  tagHeightPx,
+  tagText,
+  tagWidthPx,
+  type PaintedTag,
+  type PaintGroup,
+  type SelectionPaint,
+} from './painting';
+import {
+  boundsOf,
+  boundsOfShapes,
+  clampOffset,
+  edgeAt,
+  moveVertex,
+  offsetShapes,
+  rectHandleAt,
+  resizeRectangle,
+  shapeAt,
+  vertexAt,
+  type Bounds,
+  type RectHandle,
+} from './shape-geometry';
 import { maxTags, placeTags, type TagPlace } from './tag-layout';
 import { isTyping } from './typing';
 import { panBy, toImage, zoomByWheel, type Point, type Viewport } from './viewport';
@@ -22,7 +53,9 @@ const sharpPixelsFrom = 2;
 
 type Gesture =
   | { kind: 'pan'; startScreen: Point; startViewport: Viewport }
-  | { kind: 'move'; startScreen: Point; start: Point; originals: Shape[]; preview: Shape[] | null }
+  // A move keeps only its offset while it lasts: the selection is painted from `originals` under it, and the moved
+  // shapes are made once, on release.
+  | { kind: 'move'; startScreen: Point; start: Point; originals: Shape[]; bounds: Bounds; offset: Point | null }
   | { kind: 'resize'; original: Shape; handle: RectHandle; preview: Shape | null }
   | { kind: 'vertex'; original: Shape; index: number; preview: Shape | null }
   | { kind: 'rectangle'; startScreen: Point; start: Point; end: Point; dragged: boolean };
@@ -120,6 +153,8 @@ export function AnnotationCanvas({ image }: { image: HTMLImageElement | null }) 
   const [caches] = useState(() => ({
     image: new BitmapCache(() => imageLayer.current?.batchDraw()),
     shapes: new BitmapCache(() => shapesLayer.current?.batchDraw()),
+    // A drag of several shapes: the selection only moves, so after its first frames it is one bitmap, shifted.
+    moving: new BitmapCache(() => overlayLayer.current?.batchDraw()),
   }));
   const overlayLayer = useRef<Konva.Layer>(null);
   const handles = useRef<RectHandles | null>(null);
@@ -140,6 +175,12 @@ export function AnnotationCanvas({ image }: { image: HTMLImageElement | null }) 
     scale: 0,
     value: new Map(),
   });
+  const selectedList = useRef<{ shapes: Shape[] | null; selection: string[] | null; value: Shape[] }>({ shapes: null, selection: null, value: [] });
+  const selectionPaint = useRef<{ selected: readonly Shape[] | null; labels: ReadonlyMap<string, Label> | null; paint: SelectionPaint }>({
+    selected: null,
+    labels: null,
+    paint: { groups: [], points: new Map() },
+  });
   const hintId = useId();
 
   const viewSize = useEditor((state) => state.viewSize);
@@ -150,6 +191,16 @@ export function AnnotationCanvas({ image }: { image: HTMLImageElement | null }) 
   const labelsById = useCallback((labels: Label[]) => {
     if (labelMap.current.labels !== labels) labelMap.current = { labels, value: new Map(labels.map((label) => [label.id, label])) };
     return labelMap.current.value;
+  }, []);
+
+  /** The selected shapes, bottom to top; the same list while neither the shapes nor the selection change. */
+  const selectedShapes = useCallback((shapes: Shape[], selection: string[]): Shape[] => {
+    const cached = selectedList.current;
+    if (cached.shapes !== shapes || cached.selection !== selection) {
+      const ids = new Set(selection);
+      selectedList.current = { shapes, selection, value: shapes.filter((shape) => ids.has(shape.id)) };
+    }
+    return selectedList.current.value;
   }, []);
 
   /** Every visible shape's tag place, laid out together so that tags of shapes close to each other never overlap. */
@@ -236,17 +287,39 @@ export function AnnotationCanvas({ image }: { image: HTMLImageElement | null }) 
     (context: Konva.Context) => {
       const state = editorStore.getState();
       const active = gesture.current;
-      const ids = new Set(state.selection);
-      let selected = state.shapes.filter((shape) => ids.has(shape.id));
-      const dragging = (active?.kind === 'move' || active?.kind === 'resize' || active?.kind === 'vertex') && active.preview !== null;
-      if (active?.kind === 'move' && active.preview) selected = active.preview;
+      const moving = active?.kind === 'move' && active.offset !== null ? active : null;
+      const dragging = moving !== null || ((active?.kind === 'resize' || active?.kind === 'vertex') && active.preview !== null);
+      let selected = moving ? moving.originals : selectedShapes(state.shapes, state.selection);
       if ((active?.kind === 'resize' || active?.kind === 'vertex') && active.preview) selected = [active.preview];
       const only = selected.length === 1 ? selected[0] : undefined;
       const labels = labelsById(state.labels);
+      const traced = selectionPaint.current;
+      if (traced.selected !== selected || traced.labels !== labels) {
+        selectionPaint.current = { selected, labels, paint: buildSelection(selected, labels) };
+      }
+      const { paint } = selectionPaint.current;
+      const { frame: size, viewport } = state;
+      const throughCache = moving !== null && selected.length > 1 && size !== null;
+      if (throughCache) {
+        const ctx = context._context;
+        const pad = (handleSize * 2) / viewport.scale;
+        ctx.save();
+        ctx.translate(moving.offset?.x ?? 0, moving.offset?.y ?? 0);
+        ctx.lineJoin = 'round';
+        caches.moving.draw(ctx, paint, { x: -pad, y: -pad, width: size.width + pad * 2, height: size.height + pad * 2 }, (target) => {
+          target.lineJoin = 'round';
+          paintSelection(target, paint, viewport.scale);
+        });
+        ctx.restore();
+      } else {
+        caches.moving.clear();
+      }
       paintOverlay(context._context, {
-        scale: state.viewport.scale,
+        scale: viewport.scale,
         labels,
         selected,
+        selection: throughCache ? noSelection : paint,
+        offset: moving?.offset ?? { x: 0, y: 0 },
         handles: editableSelection(state) !== null,
         vertex: state.vertex,
         rectangle: active?.kind === 'rectangle' && active.dragged ? [active.start.x, active.start.y, active.end.x, active.end.y] : null,
@@ -256,7 +329,7 @@ export function AnnotationCanvas({ image }: { image: HTMLImageElement | null }) 
         tagAt: only && !dragging ? (tagsOf(state).get(only.id) ?? null) : null,
       });
     },
-    [labelsById, tagsOf],
+    [caches, labelsById, selectedShapes, tagsOf],
   );
 
   const redrawOverlay = () => overlayLayer.current?.batchDraw();
@@ -327,6 +400,7 @@ export function AnnotationCanvas({ image }: { image: HTMLImageElement | null }) 
       stage.current = null;
       caches.image.clear();
       caches.shapes.clear();
+      caches.moving.clear();
     };
   }, [caches, paintImage, paintShapes, paintEdits]);
 
@@ -523,8 +597,9 @@ export function AnnotationCanvas({ image }: { image: HTMLImageElement | null }) 
     }
     const ids = state.selection.includes(hit.id) ? state.selection : [hit.id];
     if (ids !== state.selection) state.select(ids);
-    const originals = state.shapes.filter((shape) => ids.includes(shape.id) && !shape.locked);
-    if (originals.length > 0) gesture.current = { kind: 'move', startScreen: screen, start: p, originals, preview: null };
+    const moving = new Set(ids);
+    const originals = state.shapes.filter((shape) => moving.has(shape.id) && !shape.locked);
+    if (originals.length > 0) gesture.current = { kind: 'move', startScreen: screen, start: p, originals, bounds: boundsOfShapes(originals), offset: null };
   };
 
   const onPointerMove = (event: PointerEvent<HTMLDivElement>) => {
@@ -544,8 +619,8 @@ export function AnnotationCanvas({ image }: { image: HTMLImageElement | null }) 
         state.setViewport(panBy(active.startViewport, screen.x - active.startScreen.x, screen.y - active.startScreen.y));
         return;
       case 'move':
-        if (!active.preview && distance(screen, active.startScreen) < dragThreshold) return;
-        active.preview = translateShapes(active.originals, p.x - active.start.x, p.y - active.start.y, frame);
+        if (!active.offset && distance(screen, active.startScreen) < dragThreshold) return;
+        active.offset = clampOffset(active.bounds, p.x - active.start.x, p.y - active.start.y, frame);
         break;
       case 'resize':
         // The Transformer's own events move it, also when the pointer leaves the canvas.
@@ -573,7 +648,7 @@ export function AnnotationCanvas({ image }: { image: HTMLImageElement | null }) 
         setCursor(space.current ? 'grab' : 'default');
         return;
       case 'move':
-        if (active.preview) state.updateShapes(active.preview);
+        if (active.offset) state.updateShapes(offsetShapes(active.originals, active.offset));
         break;
       case 'vertex':
         if (active.preview) state.updateShapes([active.preview]);

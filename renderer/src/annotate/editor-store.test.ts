@@ -2,7 +2,9 @@ import { describe, expect, it } from 'vitest';
 import type { Label, Shape } from '../../../shared/annotations';
 import { StillframeError } from '../../../shared/errors';
 import { fitGeometry } from '../../../shared/geometry';
+import { encodeRequest, maxMessageBytes } from '../../../shared/host-protocol';
 import { createEditorStore, type EditorStore, type HostCall } from './editor-store';
+import { translateShapes } from './shape-geometry';
 
 const frameA = { id: 'frame-a', width: 1920, height: 1080 };
 const frameB = { id: 'frame-b', width: 640, height: 360 };
@@ -15,11 +17,12 @@ function label(id: string, hotkey: number | null): Label {
 function fakeHost() {
   const stored = new Map<string, Shape>();
   const log: string[] = [];
-  const host = { stored, log, failNext: null as string | null, labels: [label('car', 1), label('person', 2)] };
+  const host = { stored, log, calls: [] as { name: string; input: Record<string, unknown> }[], failNext: null as string | null, labels: [label('car', 1), label('person', 2)] };
   let pasted = 0;
   const call = (async (name: string, input: Record<string, unknown>) => {
     await new Promise((resolve) => setTimeout(resolve, 1));
     log.push(name);
+    host.calls.push({ name, input });
     if (host.failNext === name) {
       host.failNext = null;
       throw new StillframeError('invalid-input', 'The host said no.');
@@ -70,8 +73,9 @@ async function settle(): Promise<void> {
   for (let i = 0; i < 10; i++) await tick();
 }
 
-async function openEditor() {
+async function openEditor(seed: readonly Shape[] = []) {
   const { host, call } = fakeHost();
+  for (const shape of seed) host.stored.set(shape.id, shape);
   const reported: unknown[] = [];
   const store = createEditorStore(call, (error) => reported.push(error));
   current = store;
@@ -280,5 +284,45 @@ describe('the editor store', () => {
     editor().finishDraft();
     expect(editor().draft?.points).toEqual([10, 10]);
     expect(editor().notice).toMatch(/at least 2 different points/);
+  });
+
+  it('moves 5,000 selected polygons of 20 points as one step, undone and redone each in one call the host accepts', async () => {
+    const polygons: Shape[] = Array.from({ length: 5000 }, (_, i) => {
+      const cx = 60 + (i % 100) * 18;
+      const cy = 60 + Math.floor(i / 100) * 19;
+      const points = Array.from({ length: 20 }, (_, k) => [cx + Math.cos((k / 20) * Math.PI * 2) * 8.123456, cy + Math.sin((k / 20) * Math.PI * 2) * 8.654321]).flat();
+      const id = `00000000-0000-7000-8000-${String(i).padStart(12, '0')}`;
+      return { id, frameId: frameA.id, type: 'polygon', points, labelId: 'car', note: '', attributes: {}, hidden: false, locked: false, zIndex: i, createdAt: 0, updatedAt: 0 };
+    });
+    const { host, editor } = await openEditor(polygons);
+    expect(editor().shapes).toHaveLength(5000);
+    editor().selectAll();
+    expect(editor().selection).toHaveLength(5000);
+    // What the canvas does when the person drags one of the selected shapes: every selected shape moves with it.
+    editor().updateShapes(translateShapes(editor().shapes, 30, 20, frameA));
+    await settle();
+    const moved = (shape: Shape | undefined) => shape?.points.slice(0, 2);
+    expect(moved(host.stored.get(polygons[0]!.id))).toEqual([polygons[0]!.points[0]! + 30, polygons[0]!.points[1]! + 20]);
+
+    editor().undo();
+    await settle();
+    expect([...host.stored.values()].every((shape, i) => shape.points[0] === polygons[i]!.points[0])).toBe(true);
+    expect(editor().shapes.every((shape, i) => shape.points[0] === polygons[i]!.points[0])).toBe(true);
+    editor().undo();
+    expect(editor().notice).toBe('Nothing to undo on this frame.');
+    editor().redo();
+    await settle();
+    expect(moved(host.stored.get(polygons[4999]!.id))).toEqual([polygons[4999]!.points[0]! + 30, polygons[4999]!.points[1]! + 20]);
+
+    const writes = host.calls.filter((entry) => entry.name.startsWith('shapes.') && entry.name !== 'shapes.list');
+    expect(writes.map((entry) => [entry.name, (entry.input.shapes as Shape[]).length])).toEqual([
+      ['shapes.restore', 5000],
+      ['shapes.restore', 5000],
+      ['shapes.restore', 5000],
+    ]);
+    for (const entry of writes) {
+      const encoded = encodeRequest({ id: 1, call: entry.name, input: entry.input });
+      expect('text' in encoded && encoded.text.length < maxMessageBytes).toBe(true);
+    }
   });
 });

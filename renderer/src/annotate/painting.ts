@@ -117,8 +117,12 @@ export function paintGroups(ctx: CanvasRenderingContext2D, groups: readonly Pain
 export interface Overlay {
   scale: number;
   labels: ReadonlyMap<string, Label>;
-  /** The selection, with a drag's geometry in place of the stored one while it lasts. */
+  /** The selection, with a resize's or vertex drag's geometry in place of the stored one while it lasts. */
   selected: readonly Shape[];
+  /** `selected` as `buildSelection` traced it. */
+  selection: SelectionPaint;
+  /** How far a drag has moved the whole selection so far, in image pixels. */
+  offset: Point;
   /** Handles of the one selected shape, when it can be edited. */
   handles: boolean;
   vertex: number | null;
@@ -199,34 +203,67 @@ function paintTag(ctx: CanvasRenderingContext2D, text: string, at: Point, color:
   paintTags(ctx, [{ text, color, unlabelled, x: at.x, y: at.y, width }], scale);
 }
 
-function paintSelected(ctx: CanvasRenderingContext2D, shape: Shape, overlay: Overlay): void {
-  const { scale } = overlay;
-  const color = colorOf(overlay.labels, shape.labelId);
-  if (shape.type === 'point') {
-    paintPoints(ctx, shape.points, color, scale, pointRadius + 2);
-  } else {
-    ctx.beginPath();
-    trace(ctx, shape);
-    if (shape.type !== 'polyline' && !shape.hidden) {
-      ctx.fillStyle = rgba(color, 0.32);
-      ctx.fill();
+/** The selection traced once into a path per colour and style, and its points per colour. */
+export interface SelectionPaint {
+  groups: { color: string; fill: string | null; dashed: boolean; path: Path2D }[];
+  points: Map<string, number[]>;
+}
+
+export const noSelection: SelectionPaint = { groups: [], points: new Map() };
+
+/**
+ * Built once per selection (not per frame): a drag of 5,000 selected polygons then repaints a few paths under a
+ * moving transform, where tracing every shape on every frame cost a quarter of a second.
+ */
+export function buildSelection(selected: readonly Shape[], labels: ReadonlyMap<string, Label>): SelectionPaint {
+  const groups = new Map<string, SelectionPaint['groups'][number]>();
+  const points = new Map<string, number[]>();
+  for (const shape of selected) {
+    const color = colorOf(labels, shape.labelId);
+    if (shape.type === 'point') {
+      const list = points.get(color) ?? [];
+      list.push(...shape.points);
+      points.set(color, list);
+      continue;
     }
-    ctx.setLineDash(shape.hidden ? [6 / scale, 4 / scale] : []);
-    ctx.lineWidth = (selectedLineWidth + 2) / scale;
-    ctx.strokeStyle = '#000000';
-    ctx.stroke();
-    ctx.lineWidth = selectedLineWidth / scale;
-    ctx.strokeStyle = color;
-    ctx.stroke();
-    ctx.setLineDash([]);
+    const filled = shape.type !== 'polyline' && !shape.hidden;
+    const key = `${color} ${filled} ${shape.hidden}`;
+    let group = groups.get(key);
+    if (!group) {
+      group = { color, fill: filled ? rgba(color, 0.32) : null, dashed: shape.hidden, path: new Path2D() };
+      groups.set(key, group);
+    }
+    trace(group.path, shape);
   }
+  return { groups: [...groups.values()], points };
+}
+
+/** Fills first, then a dark outline under each colour's line, so the selection reads on light and dark footage. */
+export function paintSelection(ctx: CanvasRenderingContext2D, paint: SelectionPaint, scale: number): void {
+  for (const group of paint.groups) {
+    if (group.fill === null) continue;
+    ctx.fillStyle = group.fill;
+    ctx.fill(group.path);
+  }
+  for (const [lineWidth, dark] of [[selectedLineWidth + 2, true], [selectedLineWidth, false]] as const) {
+    ctx.lineWidth = lineWidth / scale;
+    for (const group of paint.groups) {
+      ctx.setLineDash(group.dashed ? [6 / scale, 4 / scale] : []);
+      ctx.strokeStyle = dark ? '#000000' : group.color;
+      ctx.stroke(group.path);
+    }
+  }
+  ctx.setLineDash([]);
+  for (const [color, points] of paint.points) paintPoints(ctx, points, color, scale, pointRadius + 2);
 }
 
 /** The selection, its handles and the shape being drawn: the few things that change under the pointer. */
 export function paintOverlay(ctx: CanvasRenderingContext2D, overlay: Overlay): void {
   const { scale } = overlay;
   ctx.lineJoin = 'round';
-  for (const shape of overlay.selected) paintSelected(ctx, shape, overlay);
+  ctx.save();
+  ctx.translate(overlay.offset.x, overlay.offset.y);
+  paintSelection(ctx, overlay.selection, scale);
   const only = overlay.selected.length === 1 ? overlay.selected[0] : undefined;
   if (only) {
     const b = boundsOf(only.points);
@@ -244,6 +281,7 @@ export function paintOverlay(ctx: CanvasRenderingContext2D, overlay: Overlay): v
       }
     }
   }
+  ctx.restore();
   ctx.lineWidth = selectedLineWidth / scale;
   ctx.strokeStyle = overlay.drawColor;
   if (overlay.rectangle) {

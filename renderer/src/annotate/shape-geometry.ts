@@ -29,8 +29,8 @@ export function boundsOf(points: readonly number[]): Bounds {
  * The offset, shortened so shapes with these points (all of them together) stay whole inside the image: a box
  * pushed against the edge stops there instead of being squashed by clamping each corner.
  */
-function clampOffset(points: readonly number[], dx: number, dy: number, size: ImageSize): Point {
-  const b = boundsOf(points);
+/** The move of (`dx`, `dy`) that keeps shapes with these bounds inside the image, as far as it can. */
+export function clampOffset(b: Bounds, dx: number, dy: number, size: ImageSize): Point {
   return {
     x: Math.min(Math.max(dx, -b.minX), size.width - b.maxX),
     y: Math.min(Math.max(dy, -b.minY), size.height - b.maxY),
@@ -39,8 +39,28 @@ function clampOffset(points: readonly number[], dx: number, dy: number, size: Im
 
 /** Several shapes moved together keep their places relative to each other, even against the image's edge. */
 export function translateShapes<S extends { points: number[] }>(shapes: readonly S[], dx: number, dy: number, size: ImageSize): S[] {
-  const offset = clampOffset(shapes.flatMap((shape) => shape.points), dx, dy, size);
+  return offsetShapes(shapes, clampOffset(boundsOfShapes(shapes), dx, dy, size));
+}
+
+/** The shapes moved by an offset already clamped (a drag clamps each pointer move; it moves the shapes once, at the end). */
+export function offsetShapes<S extends { points: number[] }>(shapes: readonly S[], offset: Point): S[] {
   return shapes.map((shape) => ({ ...shape, points: shape.points.map((value, i) => value + (i % 2 === 0 ? offset.x : offset.y)) }));
+}
+
+/** The bounds of several shapes together, without copying their points into one list. */
+export function boundsOfShapes(shapes: readonly { points: readonly number[] }[]): Bounds {
+  let minX = Infinity;
+  let minY = Infinity;
+  let maxX = -Infinity;
+  let maxY = -Infinity;
+  for (const shape of shapes) {
+    const b = boundsOf(shape.points);
+    minX = Math.min(minX, b.minX);
+    minY = Math.min(minY, b.minY);
+    maxX = Math.max(maxX, b.maxX);
+    maxY = Math.max(maxY, b.maxY);
+  }
+  return { minX, minY, maxX, maxY };
 }
 
 export const rectHandles = ['nw', 'n', 'ne', 'e', 'se', 's', 'sw', 'w'] as const;

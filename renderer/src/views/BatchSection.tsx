@@ -1,4 +1,4 @@
-import { useMemo, useState } from 'react';
+import { useEffect, useMemo, useRef, useState, type RefObject } from 'react';
 import type { Batch, Frame, Video } from '../../../shared/domain';
 import { toAppError } from '../../../shared/errors';
 import { batchNameMaxLength } from '../../../shared/names';
@@ -119,6 +119,21 @@ interface BatchSectionProps {
   onDeleteFrames(ids: string[]): void;
 }
 
+/** True from the first time the element comes within a screen's height of the window, and from then on. */
+function useNearScreen(element: RefObject<HTMLElement | null>): boolean {
+  const [near, setNear] = useState(false);
+  useEffect(() => {
+    const target = element.current;
+    if (near || !target) return;
+    const observer = new IntersectionObserver((entries) => {
+      if (entries.some((entry) => entry.isIntersecting)) setNear(true);
+    }, { rootMargin: '100% 0px' });
+    observer.observe(target);
+    return () => observer.disconnect();
+  }, [element, near]);
+  return near;
+}
+
 export function BatchSection({ batch, position, total, videoFilter, annotationFilter, onMove, onOpenFrame, onDeleteFrames }: BatchSectionProps) {
   const [open, setOpen] = useState(true);
   const [editing, setEditing] = useState<'rename' | 'delete' | 'export' | 'left-out' | 'dedupe' | null>(null);
@@ -131,7 +146,9 @@ export function BatchSection({ batch, position, total, videoFilter, annotationFi
     { 'job.updated': (job) => job.batchId === batch.id, 'team.updated': (update) => update.batchId === batch.id, 'library.changed': (change) => change.batchId === batch.id || (change.batchId === null && change.projectId === batch.projectId) },
     [batch.id],
   );
-  const { frames, total: frameTotal, loadRest } = useBatchFrames(batch.id);
+  const section = useRef<HTMLElement>(null);
+  const nearScreen = useNearScreen(section);
+  const { frames, total: frameTotal, loadRest } = useBatchFrames(batch.id, nearScreen);
   const counts = useLiveQuery(
     () => call('frames.annotationCounts', { batchId: batch.id }),
     { 'library.changed': (change) => change.batchId === batch.id || (change.batchId === null && change.projectId === batch.projectId) },
@@ -152,11 +169,14 @@ export function BatchSection({ batch, position, total, videoFilter, annotationFi
   const filtered = query !== '' || annotationFilter !== 'all';
   const shownFrames = filtered ? loadedFrames.filter((frame) => frame.videoName.toLowerCase().includes(query) && frameFilter(frame)) : loadedFrames;
   // Unfiltered, the grid can keep places for frames still loading; filtered, it cannot know how many will match.
-  const pendingFrames = filtered ? 0 : frameTotal - loadedFrames.length;
+  // Before its first page, a section keeps places for the frames its batch says it has, so sections further down
+  // stay off screen (and unloaded) rather than all crowding into view at zero height.
+  const pendingFrames = filtered ? 0 : frames === undefined ? batch.frameCount : frameTotal - loadedFrames.length;
   const bodyId = `batch-body-${batch.id}`;
 
   return (
     <section
+      ref={section}
       id={`batch-${batch.id}`}
       className={`batch${dragOver ? ' drag-over' : ''}`}
       aria-label={`Batch ${batch.name}`}

@@ -55,8 +55,8 @@ export function ProjectView({ project, batchId }: { project: Project; batchId?: 
       const listed = await call('batches.list', { projectId: project.id });
       if (prefetchedFor.current !== project.id) {
         prefetchedFor.current = project.id;
-        // Only the top batch's thumbnails: it is the one on screen when the page opens.
-        listed.forEach((batch, i) => prefetchBatchFrames(batch.id, i === 0));
+        // Only the top batch: it is the one on screen when the page opens; the others load as they come into view.
+        if (listed[0]) prefetchBatchFrames(listed[0].id, true);
       }
       return listed;
     },

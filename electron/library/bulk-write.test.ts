@@ -1,0 +1,115 @@
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { uuidv7 } from '../../shared/ids';
+import { seedFrames } from '../test-support/seed-frames';
+import { openTestServices } from '../test-support/temp-library';
+import { createLabel, listShapes } from './annotations';
+import { bulkWrite, type BulkShape } from './bulk-write';
+import { openDatabase, type Database } from './database';
+import { listFrames } from './frames';
+
+function scene(db: Database) {
+  const { batch, frames } = seedFrames(db, [{ width: 640, height: 360 }]);
+  const label = createLabel(db, { projectId: batch.projectId, name: 'car', color: '#e6194b', hotkey: null, attributes: [] });
+  return { batch, videoId: frames[0]!.videoId, label };
+}
+
+const outboxCount = (db: Database, entity: string) =>
+  Number((db.prepare('SELECT COUNT(*) AS n FROM outbox WHERE entity = ?').get(entity) as { n: number }).n);
+
+function box(frameId: string, labelId: string, z: number): BulkShape {
+  return { id: uuidv7(), frameId, labelId, type: 'rectangle', points: [z, z, z + 20, z + 10], note: 'n', attributes: {}, hidden: false, locked: false, zIndex: z };
+}
+
+describe('bulk writes', () => {
+  it('writes frames and shapes that read back as the store wrote them, each with its outbox entry', () => {
+    const { db } = openTestServices();
+    const { batch, videoId, label } = scene(db);
+    const before = { frames: outboxCount(db, 'frame'), shapes: outboxCount(db, 'shape') };
+    const ids: string[] = [];
+    const written = bulkWrite(db, { outbox: true }, (writer) => {
+      for (let i = 2; i <= 301; i++) {
+        const id = uuidv7();
+        ids.push(id);
+        writer.frame({ id, videoId, batchId: batch.id, index: i, timestampMs: i * 40, width: 640, height: 360, path: `f/${i}.jpg`, thumbPath: `t/${i}.jpg` });
+        for (let z = 0; z < 3; z++) writer.shape(box(id, label.id, z));
+      }
+      return writer.written;
+    });
+    expect(written).toEqual({ frames: 300, shapes: 900 });
+    const listed = listFrames(db, batch.id, 0, 1000);
+    expect(listed.total).toBe(301);
+    expect(listed.frames.slice(1).map((f) => f.id)).toEqual(ids);
+    const shapes = listShapes(db, ids[7]!);
+    expect(shapes.map((s) => [s.type, s.points, s.labelId, s.note, s.zIndex])).toEqual([0, 1, 2].map((z) => ['rectangle', [z, z, z + 20, z + 10], label.id, 'n', z]));
+    expect(outboxCount(db, 'frame') - before.frames).toBe(300);
+    expect(outboxCount(db, 'shape') - before.shapes).toBe(900);
+  });
+
+  it('lands all or nothing: a row that breaks a constraint undoes the rows written before it', () => {
+    const { db } = openTestServices();
+    const { batch, videoId, label } = scene(db);
+    const frameId = uuidv7();
+    expect(() =>
+      bulkWrite(db, { outbox: true }, (writer) => {
+        writer.frame({ id: frameId, videoId, batchId: batch.id, index: 2, timestampMs: 80, width: 640, height: 360, path: 'f/2.jpg', thumbPath: 't/2.jpg' });
+        writer.shape(box(frameId, label.id, 0));
+        writer.shape(box(uuidv7(), label.id, 1));
+      }),
+    ).toThrow(/FOREIGN KEY/);
+    expect(listFrames(db, batch.id, 0, 10).total).toBe(1);
+    expect(outboxCount(db, 'shape')).toBe(0);
+  });
+
+  it('replaces a pulled row it already has, keeping its server version and leaving the outbox alone', () => {
+    const { db } = openTestServices();
+    const { batch, videoId, label } = scene(db);
+    const frameId = uuidv7();
+    const shape = { ...box(frameId, label.id, 0), serverVersion: 4, createdAt: 1000, updatedAt: 2000 };
+    const outboxBefore = outboxCount(db, 'shape');
+    // As sync's pull writes: with the guard up, so the library's triggers mark nothing for pushing back.
+    const pull = (points: number[], serverVersion: number) =>
+      bulkWrite(db, { outbox: false }, (writer) => {
+        db.exec('UPDATE sync_guard SET applying = 1');
+        writer.frame({ id: frameId, videoId, batchId: batch.id, index: 2, timestampMs: 80, width: 640, height: 360, path: 'f/2.jpg', thumbPath: 't/2.jpg', serverVersion });
+        writer.shape({ ...shape, points, serverVersion });
+        db.exec('UPDATE sync_guard SET applying = 0');
+      });
+    pull([1, 1, 5, 5], 4);
+    pull([2, 2, 9, 9], 5);
+    expect(listShapes(db, frameId).map((s) => [s.id, s.points, s.createdAt])).toEqual([[shape.id, [2, 2, 9, 9], 1000]]);
+    expect(db.prepare('SELECT server_version FROM shapes WHERE id = ?').get(shape.id)).toEqual({ server_version: 5 });
+    expect(outboxCount(db, 'shape')).toBe(outboxBefore);
+    expect(db.prepare('SELECT COUNT(*) AS n FROM sync_dirty_fields WHERE row_id IN (?, ?)').get(frameId, shape.id)).toEqual({ n: 0 });
+  });
+
+  it('leaves the library as it was when killed (SIGKILL) half-way through', async () => {
+    const services = openTestServices();
+    const { batch, videoId, label } = scene(services.db);
+    const file = path.join(services.paths.root, 'stillframe.db');
+    const count = 4000;
+    // A different point each time: anywhere from the first rows to near the end.
+    const killAt = 1 + Math.floor(Math.random() * (count - 100));
+    const child = spawn(process.execPath, [path.resolve('electron/test-support/bulk-write-child.mjs'), file, videoId, batch.id, label.id, String(count), String(killAt)], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let seen = 0;
+    let done = false;
+    child.stdout.on('data', (chunk: Buffer) => {
+      for (const line of chunk.toString().split('\n')) {
+        if (line === 'done') done = true;
+        else if (line) seen = Number(line);
+      }
+      if (seen >= killAt) child.kill('SIGKILL');
+    });
+    await new Promise((resolve) => child.once('exit', resolve));
+    expect(done).toBe(false);
+    expect(seen).toBeGreaterThanOrEqual(killAt);
+    const db = openDatabase(file);
+    expect(listFrames(db, batch.id, 0, 10).total).toBe(1);
+    expect(Number((db.prepare('SELECT COUNT(*) AS n FROM shapes').get() as { n: number }).n)).toBe(0);
+    expect(db.prepare('PRAGMA integrity_check').get()).toEqual({ integrity_check: 'ok' });
+    db.close();
+  }, 60_000);
+});
