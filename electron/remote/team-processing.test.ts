@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { startLoomStandIn } from '../loom/loom-stand-in';
 import { mediaDir } from '../test-support/temp-library';
 import type { RemoteJob } from '../../shared/worker-contract';
@@ -6,16 +6,12 @@ import { createProject } from '../library/projects';
 import { realClip } from '../media/test-clips';
 import { cli } from '../test-support/run-cli';
 import { signedInDevice, testPassword } from '../test-support/sync-devices';
-import { supabaseForTests, type TestSupabase } from '../test-support/supabase/stand-in';
+import { supabaseForThisFile } from '../test-support/supabase/for-this-file';
+import type { TestSupabase } from '../test-support/supabase/stand-in';
 import { makeClips, signedInUser, spawnWorker, teamPassword } from '../test-support/team-queue';
 
 let supabase: TestSupabase;
-beforeAll(async () => {
-  supabase = await supabaseForTests();
-}, 120_000);
-afterAll(async () => {
-  await supabase?.stop();
-});
+supabaseForThisFile((started) => (supabase = started));
 
 describe('stillframe ingest --remote and jobs --remote', () => {
   it('uploads, queues for the team, a worker processes it, and the next sync brings the frames here', async () => {

@@ -2,21 +2,17 @@ import { execFile, spawn } from 'node:child_process';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createProject } from '../library/projects';
 import { realClip, scratchDir } from '../media/test-clips';
 import { signedInDevice, testPassword } from '../test-support/sync-devices';
-import { supabaseForTests, type TestSupabase } from '../test-support/supabase/stand-in';
+import { supabaseForThisFile } from '../test-support/supabase/for-this-file';
+import type { TestSupabase } from '../test-support/supabase/stand-in';
 import { cliPath } from '../test-support/team-queue';
 import { tusChunkBytes } from './tus-upload';
 
 let supabase: TestSupabase;
-beforeAll(async () => {
-  supabase = await supabaseForTests();
-}, 120_000);
-afterAll(async () => {
-  await supabase?.stop();
-});
+supabaseForThisFile((started) => (supabase = started));
 
 /** A real video of several TUS chunks (noise does not compress). */
 async function noiseVideo(): Promise<string> {
