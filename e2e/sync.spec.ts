@@ -1,18 +1,12 @@
 import type { Page } from '@playwright/test';
-import { supabaseForTests, type TestSupabase } from '../electron/test-support/supabase/stand-in';
+import type { TestSupabase } from '../electron/test-support/supabase/stand-in';
 import { createFirstProject, importClip } from './actions';
 import { expect, test } from './fixtures';
-import { connectAndSignUp, onTeammateMachine } from './team-fixtures';
+import { connectAndSignUp, onTeammateMachine, supabaseForThisSpec } from './team-fixtures';
 
 let supabase: TestSupabase;
 
-test.beforeAll(async () => {
-  supabase = await supabaseForTests();
-});
-
-test.afterAll(async () => {
-  await supabase?.stop();
-});
+supabaseForThisSpec((started) => (supabase = started));
 
 const password = 'two-machines-one-project';
 

@@ -2,8 +2,20 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Page } from '@playwright/test';
-import type { TestSupabase } from '../electron/test-support/supabase/stand-in';
-import { expect, launcher } from './fixtures';
+import { supabaseForTests, type TestSupabase } from '../electron/test-support/supabase/stand-in';
+import { expect, launcher, test } from './fixtures';
+
+/** Starts one Supabase (PostgreSQL and the stand-in) before this spec file's tests, hands it over, and stops it after them. */
+export function supabaseForThisSpec(use: (supabase: TestSupabase) => void): void {
+  let supabase: TestSupabase | undefined;
+  test.beforeAll(async () => {
+    supabase = await supabaseForTests();
+    use(supabase);
+  });
+  test.afterAll(async () => {
+    await supabase?.stop();
+  });
+}
 
 /** Connects this library to the Supabase project and signs up (the stand-in confirms addresses at once). */
 export async function connectAndSignUp(page: Page, supabase: TestSupabase, email: string, password: string) {
