@@ -1,36 +1,14 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import type { Page } from '@playwright/test';
-import { supabaseForTests, type TestSupabase } from '../electron/test-support/supabase/stand-in';
+import type { TestSupabase } from '../electron/test-support/supabase/stand-in';
 import { createFirstProject, importClip } from './actions';
-import { expect, launcher, test } from './fixtures';
+import { expect, test } from './fixtures';
+import { connectAndSignUp, onTeammateMachine, supabaseForThisSpec } from './team-fixtures';
 
 let supabase: TestSupabase;
 
-test.beforeAll(async () => {
-  supabase = await supabaseForTests();
-});
-
-test.afterAll(async () => {
-  await supabase?.stop();
-});
+supabaseForThisSpec((started) => (supabase = started));
 
 const password = 'two-machines-one-project';
-
-/** Connects this library to the Supabase project and signs up (the stand-in confirms addresses at once). */
-async function connectAndSignUp(page: Page, email: string) {
-  await page.getByRole('button', { name: /^Cloud sync/ }).click();
-  const dialog = page.getByRole('dialog', { name: 'Cloud sync' });
-  await dialog.getByLabel('Project URL').fill(supabase.url);
-  await dialog.getByLabel('Anon key').fill(supabase.anonKey);
-  await dialog.getByRole('button', { name: 'Save connection' }).click();
-  await dialog.getByLabel('Email').fill(email);
-  await dialog.getByLabel('Password').fill(password);
-  await dialog.getByRole('button', { name: 'Sign up' }).click();
-  await expect(dialog.getByText(`Signed in as ${email}.`)).toBeVisible();
-  return dialog;
-}
 
 test('a team shares a project: one person syncs annotated frames, a teammate on another machine sees them after their own sync', async ({ app }) => {
   const { page } = app;
@@ -63,18 +41,15 @@ test('a team shares a project: one person syncs annotated frames, a teammate on 
   await page.getByRole('button', { name: 'Stillframe' }).click();
 
   // She signs in and syncs the project.
-  const anaDialog = await connectAndSignUp(page, ana);
+  const anaDialog = await connectAndSignUp(page, supabase, ana, password);
   await anaDialog.getByRole('button', { name: 'Close' }).click();
   await page.getByRole('button', { name: 'Sync Harbour with the cloud' }).click();
   await expect(page.getByRole('status', { name: 'Harbour sync: Synced' })).toBeVisible({ timeout: 60_000 });
 
   // Ben's machine, another library: he signs in; Ana adds him to the project (the admin connection does it
   // until invites exist); the project appears among his cloud projects and he opens it.
-  const benLibrary = mkdtempSync(path.join(tmpdir(), 'stillframe-e2e-teammate-'));
-  const teammate = await launcher.launch(benLibrary);
-  try {
-    const other = teammate.page;
-    const benDialog = await connectAndSignUp(other, ben);
+  await onTeammateMachine(async (other) => {
+    const benDialog = await connectAndSignUp(other, supabase, ben, password);
     await benDialog.getByRole('button', { name: 'Close' }).click();
     await supabase.admin.query(
       `insert into public.project_members (project_id, user_id, role)
@@ -100,8 +75,5 @@ test('a team shares a project: one person syncs annotated frames, a teammate on 
     await benGrid.getByRole('option', { name: /^Frame 1 of car-detection/ }).dblclick();
     await expect(other.getByRole('application', { name: 'Annotation canvas' })).toHaveAttribute('aria-busy', 'false');
     await expect(shapes(other)).toHaveText(['1. Car rectangle']);
-  } finally {
-    await teammate.close();
-    rmSync(benLibrary, { recursive: true, force: true });
-  }
+  });
 });

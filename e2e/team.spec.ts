@@ -1,36 +1,14 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import type { Page } from '@playwright/test';
-import { supabaseForTests, type TestSupabase } from '../electron/test-support/supabase/stand-in';
+import type { TestSupabase } from '../electron/test-support/supabase/stand-in';
 import { createFirstProject, importClip } from './actions';
-import { expect, launcher, test } from './fixtures';
+import { expect, test } from './fixtures';
+import { connectAndSignUp, onTeammateMachine, supabaseForThisSpec } from './team-fixtures';
 
 let supabase: TestSupabase;
 
-test.beforeAll(async () => {
-  supabase = await supabaseForTests();
-});
-
-test.afterAll(async () => {
-  await supabase?.stop();
-});
+supabaseForThisSpec((started) => (supabase = started));
 
 const password = 'a-live-team-of-two';
-
-/** Connects this library to the Supabase project and signs up (the stand-in confirms addresses at once). */
-async function connectAndSignUp(page: Page, email: string) {
-  await page.getByRole('button', { name: /^Cloud sync/ }).click();
-  const dialog = page.getByRole('dialog', { name: 'Cloud sync' });
-  await dialog.getByLabel('Project URL').fill(supabase.url);
-  await dialog.getByLabel('Anon key').fill(supabase.anonKey);
-  await dialog.getByRole('button', { name: 'Save connection' }).click();
-  await dialog.getByLabel('Email').fill(email);
-  await dialog.getByLabel('Password').fill(password);
-  await dialog.getByRole('button', { name: 'Sign up' }).click();
-  await expect(dialog.getByText(`Signed in as ${email}.`)).toBeVisible();
-  return dialog;
-}
 
 async function openFirstFrame(page: Page) {
   await page.getByRole('listbox', { name: 'Frames in Cars' }).getByRole('option', { name: /^Frame 1 of car-detection/ }).dblclick();
@@ -46,7 +24,7 @@ test('a live team: an invite by email, each sees the other in the batch, a box d
   await importClip(page, 'car-detection.mp4', 'Cars', '10');
   await expect(page.getByRole('listbox', { name: 'Frames in Cars' }).getByRole('option')).toHaveCount(4);
   await page.getByRole('button', { name: 'Stillframe' }).click();
-  const anaDialog = await connectAndSignUp(page, ana);
+  const anaDialog = await connectAndSignUp(page, supabase, ana, password);
   await anaDialog.getByRole('button', { name: 'Close' }).click();
   await page.getByRole('button', { name: 'Sync Harbour with the cloud' }).click();
   await expect(page.getByRole('status', { name: 'Harbour sync: Synced' })).toBeVisible({ timeout: 60_000 });
@@ -62,11 +40,8 @@ test('a live team: an invite by email, each sees the other in the batch, a box d
   await expect(share.getByRole('list', { name: 'Members' })).toContainText(`${ben}: invited, waits until they sign up`);
   await share.getByRole('button', { name: 'Close' }).click();
 
-  const benLibrary = mkdtempSync(path.join(tmpdir(), 'stillframe-e2e-team-'));
-  const teammate = await launcher.launch(benLibrary);
-  try {
-    const other = teammate.page;
-    const benDialog = await connectAndSignUp(other, ben);
+  await onTeammateMachine(async (other) => {
+    const benDialog = await connectAndSignUp(other, supabase, ben, password);
     await benDialog.getByRole('button', { name: 'Open Harbour from the cloud' }).click();
     await expect(benDialog.getByRole('list', { name: 'Cloud projects' })).toContainText('in this library');
     await benDialog.getByRole('button', { name: 'Close' }).click();
@@ -92,8 +67,5 @@ test('a live team: an invite by email, each sees the other in the batch, a box d
     const shapes = (on: Page) => on.getByRole('listbox', { name: 'Shapes on this frame' }).getByRole('option');
     await expect(shapes(page)).toHaveCount(1);
     await expect(shapes(other)).toHaveCount(1, { timeout: 20_000 });
-  } finally {
-    await teammate.close();
-    rmSync(benLibrary, { recursive: true, force: true });
-  }
+  });
 });

@@ -1,9 +1,9 @@
 import path from 'node:path';
-import type { Page } from '@playwright/test';
 import { supabaseForTests, type TestSupabase } from '../electron/test-support/supabase/stand-in';
 import { signedInUser, spawnWorker, type WorkerProcess } from '../electron/test-support/team-queue';
 import { createFirstProject } from './actions';
 import { expect, mediaDir, test } from './fixtures';
+import { connectAndSignUp } from './team-fixtures';
 
 let supabase: TestSupabase;
 let worker: WorkerProcess | null = null;
@@ -18,25 +18,13 @@ test.afterAll(async () => {
   await supabase?.stop();
 });
 
-async function connectAndSignUp(page: Page, email: string) {
-  await page.getByRole('button', { name: /^Cloud sync/ }).click();
-  const dialog = page.getByRole('dialog', { name: 'Cloud sync' });
-  await dialog.getByLabel('Project URL').fill(supabase.url);
-  await dialog.getByLabel('Anon key').fill(supabase.anonKey);
-  await dialog.getByRole('button', { name: 'Save connection' }).click();
-  await dialog.getByLabel('Email').fill(email);
-  await dialog.getByLabel('Password').fill('frames-from-afar');
-  await dialog.getByRole('button', { name: 'Sign up' }).click();
-  await expect(dialog.getByText(`Signed in as ${email}.`)).toBeVisible();
-  await dialog.getByRole('button', { name: 'Close' }).click();
-}
-
 test('a video imported with "Process on team workers" is processed by a worker and its frames appear with live progress', async ({ app }) => {
   test.setTimeout(180_000);
   const { page } = app;
   await createFirstProject(page, 'Depot');
   await page.getByRole('button', { name: 'Stillframe' }).click();
-  await connectAndSignUp(page, `dana-${Date.now()}@example.com`);
+  const cloud = await connectAndSignUp(page, supabase, `dana-${Date.now()}@example.com`, 'frames-from-afar');
+  await cloud.getByRole('button', { name: 'Close' }).click();
   await page.getByRole('button', { name: 'Sync Depot with the cloud' }).click();
   await expect(page.getByRole('status', { name: 'Depot sync: Synced' })).toBeVisible({ timeout: 60_000 });
   const workerUser = await signedInUser(supabase, 'worker');

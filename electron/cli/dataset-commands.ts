@@ -1,42 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
-import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { CallInput } from '../../shared/contract';
 import type { ExportSummary, ImportSummary } from '../../shared/dataset-contract';
-import { StillframeError } from '../../shared/errors';
 import { formatTitles, importFormats } from '../../shared/formats/dataset';
 import { importDataset } from '../datasets/import';
 import type { Services } from '../services';
 import { batchNamed, cliApi, projectNamed, sameName } from './api';
 import type { CliIO } from './cli';
-
-/** Usage mistakes are invalid input, which the CLI reports with exit code 2. */
-function usageError(message: string): StillframeError {
-  return new StillframeError('invalid-input', message);
-}
-
-function parse<O extends ParseArgsConfig['options']>(args: string[], options: O) {
-  try {
-    return parseArgs({
-      args,
-      options: { library: { type: 'string' }, json: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h' }, ...options },
-      allowPositionals: false,
-      strict: true,
-    });
-  } catch (error) {
-    throw usageError((error as Error).message);
-  }
-}
-
-function required(value: string | undefined, flag: string): string {
-  if (value === undefined || value.trim() === '') throw usageError(`${flag} is required.`);
-  return value;
-}
-
-function oneOf<T extends string>(value: string, allowed: readonly T[], flag: string): T {
-  if (!(allowed as readonly string[]).includes(value)) throw usageError(`${flag} must be one of: ${allowed.join(', ')}.`);
-  return value as T;
-}
+import { oneOf, parseFlags, required } from './flags';
 
 /** Runs `work` with a signal that Ctrl+C aborts, so an interrupted export or import cleans up after itself. */
 async function untilInterrupted<T>(work: (signal: AbortSignal) => Promise<T>): Promise<T> {
@@ -86,7 +57,7 @@ function exportText(summary: ExportSummary): string[] {
 
 /** `stillframe export`: writes a project, or one of its batches, as a dataset, through the app's export call. */
 export async function exportCommand(services: Services, args: string[], io: CliIO): Promise<number> {
-  const { values } = parse(args, {
+  const { values } = parseFlags(args, {
     project: { type: 'string' },
     batch: { type: 'string' },
     format: { type: 'string' },
@@ -177,7 +148,7 @@ function importText(summary: ImportSummary): string[] {
 
 /** `stillframe import`: reads a dataset into a project, created if it does not exist yet; exits 1 if anything was left out. */
 export async function importCommand(services: Services, args: string[], io: CliIO): Promise<number> {
-  const { values } = parse(args, {
+  const { values } = parseFlags(args, {
     project: { type: 'string' },
     format: { type: 'string' },
     from: { type: 'string' },

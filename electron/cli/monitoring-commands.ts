@@ -1,27 +1,8 @@
-import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { CleanupItem, Stats, WorkerStats } from '../../shared/monitoring-contract';
-import { StillframeError } from '../../shared/errors';
 import { createMonitoringHandlers } from '../api/monitoring-handlers';
 import type { Services } from '../services';
 import type { CliIO } from './cli';
-
-/** Usage mistakes are invalid input, which the CLI reports with exit code 2. */
-function usageError(message: string): StillframeError {
-  return new StillframeError('invalid-input', message);
-}
-
-function parse<O extends ParseArgsConfig['options']>(args: string[], options: O) {
-  try {
-    return parseArgs({
-      args,
-      options: { library: { type: 'string' }, json: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h' }, ...options },
-      allowPositionals: true,
-      strict: true,
-    });
-  } catch (error) {
-    throw usageError((error as Error).message);
-  }
-}
+import { parseFlags, usageError } from './flags';
 
 const units: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 7 * 86_400_000 };
 
@@ -57,7 +38,7 @@ function workerText(worker: WorkerStats): string {
 
 /** `stillframe stats [--since DURATION] [--json]`: the Monitoring view's figures for scripts (default: the last 24 h). */
 export async function statsCommand(services: Services, args: string[], io: CliIO): Promise<number> {
-  const { values, positionals } = parse(args, { since: { type: 'string' } });
+  const { values, positionals } = parseFlags(args, { since: { type: 'string' } }, true);
   if (positionals.length > 0) throw usageError('stats takes no arguments, only --since DURATION and --json.');
   const sinceMs = values.since === undefined ? undefined : parseDuration(values.since);
   const handlers = createMonitoringHandlers(services);
@@ -77,7 +58,7 @@ function itemsText(items: readonly CleanupItem[], verb: string): string {
 
 /** `stillframe storage [--json]` and `stillframe storage clean [--dry-run] [--json]`. */
 export async function storageCommand(services: Services, args: string[], io: CliIO): Promise<number> {
-  const { values, positionals } = parse(args, { 'dry-run': { type: 'boolean', default: false } });
+  const { values, positionals } = parseFlags(args, { 'dry-run': { type: 'boolean', default: false } }, true);
   const handlers = createMonitoringHandlers(services);
   if (positionals[0] === 'clean' && positionals.length === 1) {
     const { items } = await handlers['storage.cleanupPlan']({});

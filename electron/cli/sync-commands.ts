@@ -1,26 +1,12 @@
 import { createInterface } from 'node:readline';
 import { Writable } from 'node:stream';
-import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { StillframeError } from '../../shared/errors';
 import type { SyncRun, SyncStatus } from '../../shared/sync-contract';
 import { createSyncHandlers } from '../api/sync-handlers';
 import { findProjectByName } from '../library/projects';
 import type { Services } from '../services';
 import type { CliIO } from './cli';
-
-/** Usage mistakes are invalid input, which the CLI reports with exit code 2. */
-function parse<O extends ParseArgsConfig['options']>(args: string[], options: O) {
-  try {
-    return parseArgs({
-      args,
-      options: { library: { type: 'string' }, json: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h' }, ...options },
-      allowPositionals: false,
-      strict: true,
-    });
-  } catch (error) {
-    throw new StillframeError('invalid-input', (error as Error).message);
-  }
-}
+import { parseFlags } from './flags';
 
 /** Asks for the password on a terminal without echoing it; scripts set STILLFRAME_PASSWORD instead. */
 async function askPassword(): Promise<string> {
@@ -51,7 +37,7 @@ async function signIn(services: Services, io: CliIO, email: string | undefined):
 
 /** `stillframe login [--email ADDRESS]` */
 export async function loginCommand(services: Services, args: string[], io: CliIO): Promise<number> {
-  const { values } = parse(args, { email: { type: 'string' } });
+  const { values } = parseFlags(args, { email: { type: 'string' } });
   saveEnvironmentSettings(services, io.env);
   const status = await signIn(services, io, values.email);
   if (values.json) io.out(JSON.stringify({ user: status.user }));
@@ -61,7 +47,7 @@ export async function loginCommand(services: Services, args: string[], io: CliIO
 
 /** `stillframe logout` */
 export async function logoutCommand(services: Services, args: string[], io: CliIO): Promise<number> {
-  parse(args, {});
+  parseFlags(args, {});
   await createSyncHandlers(services)['sync.signOut']({});
   io.out('Signed out; the session is gone from this library.');
   return 0;
@@ -83,7 +69,7 @@ function describeRun(run: SyncRun, status: SyncStatus): string {
  * links the named local project (or opens the cloud project of that name), then pushes, pulls and uploads.
  */
 export async function syncCommand(services: Services, args: string[], io: CliIO): Promise<number> {
-  const { values } = parse(args, { project: { type: 'string' } });
+  const { values } = parseFlags(args, { project: { type: 'string' } });
   const handlers = createSyncHandlers(services);
   saveEnvironmentSettings(services, io.env);
   if (services.sync.session.storedUser() === null) {

@@ -1,5 +1,4 @@
 import path from 'node:path';
-import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { StillframeError } from '../../shared/errors';
 import { looksLikeLoomLink } from '../../shared/loom-links';
 import type { ExtractionOptions } from '../../shared/sampling';
@@ -12,20 +11,7 @@ import { linkedProjectIds } from '../sync/push';
 import { startWorker } from '../worker/worker';
 import { signInWorker, workerCredentialsFromEnv } from '../worker/worker-session';
 import type { CliIO } from './cli';
-
-/** Usage mistakes are invalid input, which the CLI reports with exit code 2. */
-function parse<O extends ParseArgsConfig['options']>(args: string[], options: O, positionals = false) {
-  try {
-    return parseArgs({
-      args,
-      options: { library: { type: 'string' }, json: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h' }, ...options },
-      allowPositionals: positionals,
-      strict: true,
-    });
-  } catch (error) {
-    throw new StillframeError('invalid-input', (error as Error).message);
-  }
-}
+import { parseFlags } from './flags';
 
 function wholeNumber(value: string | undefined, flag: string, fallback: number, min: number, max: number): number {
   if (value === undefined) return fallback;
@@ -51,7 +37,7 @@ function describeJob(entry: WorkerJobLog): string {
  * queue. It needs no library and no display: everything it makes goes to the team's Supabase project.
  */
 export async function workerCommand(args: string[], io: CliIO, signals: NodeJS.EventEmitter = process): Promise<number> {
-  const { values } = parse(args, {
+  const { values } = parseFlags(args, {
     concurrency: { type: 'string' },
     lease: { type: 'string' },
     'until-idle': { type: 'boolean', default: false },

@@ -4,27 +4,10 @@ import path from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { describe, expect, it } from 'vitest';
 import { resolveFfmpeg } from '../media/binaries';
+import { jobProgress, jpegsUnder } from '../test-support/library-on-disk';
 import { mediaDir, tempLibraryDir } from '../test-support/temp-library';
 
 const cli = path.resolve(import.meta.dirname, '../../out/main/cli.js');
-
-function jobProgress(library: string): number {
-  const file = path.join(library, 'stillframe.db');
-  if (!existsSync(file)) return 0;
-  const db = new DatabaseSync(file, { readOnly: true });
-  try {
-    const row = db.prepare(`SELECT MAX(processing_progress) AS p FROM jobs WHERE status = 'processing'`).get() as { p: number | null };
-    return row.p ?? 0;
-  } catch {
-    return 0;
-  } finally {
-    db.close();
-  }
-}
-
-function filesUnder(dir: string): string[] {
-  return existsSync(dir) ? readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.jpg')) : [];
-}
 
 /** FFmpeg processes still writing into this library. */
 function ffmpegsFor(library: string): string[] {
@@ -124,8 +107,8 @@ describe('a crash in the middle of an extraction', () => {
     ) as { frames: { index: number; path: string }[] };
     expect(frames.frames).toHaveLength(697);
     expect(new Set(frames.frames.map((frame) => frame.index)).size).toBe(697);
-    expect(filesUnder(path.join(library, 'frames'))).toHaveLength(697);
-    expect(filesUnder(path.join(library, 'thumbs'))).toHaveLength(697);
+    expect(jpegsUnder(path.join(library, 'frames'))).toHaveLength(697);
+    expect(jpegsUnder(path.join(library, 'thumbs'))).toHaveLength(697);
     expect(frames.frames.every((frame) => existsSync(frame.path))).toBe(true);
   });
 });

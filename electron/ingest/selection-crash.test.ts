@@ -1,29 +1,12 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import { DatabaseSync } from 'node:sqlite';
 import { describe, expect, it } from 'vitest';
+import { jobProgress, jpegsUnder } from '../test-support/library-on-disk';
 import { mediaDir, tempLibraryDir } from '../test-support/temp-library';
 
 const cli = path.resolve(import.meta.dirname, '../../out/main/cli.js');
 const run = (args: string[]) => spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8' });
-
-function jobProgress(library: string): number {
-  const file = path.join(library, 'stillframe.db');
-  if (!existsSync(file)) return 0;
-  const db = new DatabaseSync(file, { readOnly: true });
-  try {
-    const row = db.prepare(`SELECT MAX(processing_progress) AS p FROM jobs WHERE status = 'processing'`).get() as { p: number | null };
-    return row.p ?? 0;
-  } catch {
-    return 0;
-  } finally {
-    db.close();
-  }
-}
-
-const jpegsUnder = (dir: string): string[] =>
-  existsSync(dir) ? readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.jpg')) : [];
 
 type Listed = { frames: { index: number; timestamp_ms: number; reason?: string; path?: string; thumb_path: string }[] };
 

@@ -278,6 +278,21 @@ function topZIndex(db: Database, frameId: string): number {
 /** Geometry prepared for its frame, label and attributes checked against its project. */
 type CheckedShape = Omit<Shape, 'createdAt' | 'updatedAt'>;
 
+function checkShape(input: ParsedShapeInput, frame: FrameScope, label: Label | null, zIndex: number): CheckedShape {
+  return {
+    id: input.id,
+    frameId: frame.id,
+    type: input.type,
+    points: prepareGeometry(input.type, input.points, frame),
+    labelId: input.labelId,
+    note: input.note,
+    attributes: validateShapeAttributes(input.attributes, label),
+    hidden: input.hidden,
+    locked: input.locked,
+    zIndex,
+  };
+}
+
 /** Inserts or replaces the row and appends its outbox entry; call inside the transaction that checked it. */
 function writeShape(db: Database, shape: CheckedShape): void {
   const now = Date.now();
@@ -312,18 +327,7 @@ function upsertShape(db: Database, input: ParsedShapeInput): Shape {
     throw new StillframeError('conflict', 'That shape belongs to another frame. Paste it to copy it here.');
   }
   const label = shapeLabel(db, input.labelId, frame);
-  writeShape(db, {
-    id: input.id,
-    frameId: frame.id,
-    type: input.type,
-    points: prepareGeometry(input.type, input.points, frame),
-    labelId: input.labelId,
-    note: input.note,
-    attributes: validateShapeAttributes(input.attributes, label),
-    hidden: input.hidden,
-    locked: input.locked,
-    zIndex: input.zIndex ?? (existing ? Number(existing.z_index) : topZIndex(db, frame.id)),
-  });
+  writeShape(db, checkShape(input, frame, label, input.zIndex ?? (existing ? Number(existing.z_index) : topZIndex(db, frame.id))));
   return getShape(db, input.id);
 }
 
@@ -358,18 +362,7 @@ export function addImportedShapes(db: Database, frames: Iterable<{ frameId: stri
         top ??= topZIndex(db, frame.id);
         zIndex = top++;
       }
-      writeShape(db, {
-        id: input.id,
-        frameId: frame.id,
-        type: input.type,
-        points: prepareGeometry(input.type, input.points, frame),
-        labelId: input.labelId,
-        note: input.note,
-        attributes: validateShapeAttributes(input.attributes, label),
-        hidden: input.hidden,
-        locked: input.locked,
-        zIndex,
-      });
+      writeShape(db, checkShape(input, frame, label, zIndex));
     }
   }
 }

@@ -1,30 +1,21 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { startLoomStandIn } from '../loom/loom-stand-in';
 import { mediaDir } from '../test-support/temp-library';
 import type { WorkerStats } from '../../shared/monitoring-contract';
 import type { RemoteJob } from '../../shared/worker-contract';
-import { createProject } from '../library/projects';
 import { realClip } from '../media/test-clips';
 import { cli } from '../test-support/run-cli';
-import { signedInDevice, testPassword } from '../test-support/sync-devices';
-import { supabaseForTests, type TestSupabase } from '../test-support/supabase/stand-in';
+import { deviceWithSyncedProject, testPassword } from '../test-support/sync-devices';
+import { supabaseForThisFile } from '../test-support/supabase/for-this-file';
+import type { TestSupabase } from '../test-support/supabase/stand-in';
 import { makeClips, signedInUser, spawnWorker, teamPassword } from '../test-support/team-queue';
 
 let supabase: TestSupabase;
-beforeAll(async () => {
-  supabase = await supabaseForTests();
-}, 120_000);
-afterAll(async () => {
-  await supabase?.stop();
-});
+supabaseForThisFile((started) => (supabase = started));
 
 describe('stillframe ingest --remote and jobs --remote', () => {
   it('uploads, queues for the team, a worker processes it, and the next sync brings the frames here', async () => {
-    const email = `person-${Date.now()}@example.com`;
-    const device = await signedInDevice(supabase, email);
-    const project = createProject(device.services.db, 'Warehouse');
-    await device.api.invoke('sync.linkProject', { projectId: project.id });
-    await device.api.invoke('sync.now', {});
+    const { email, device, project } = await deviceWithSyncedProject(supabase, 'Warehouse');
     const worker = await signedInUser(supabase, 'worker');
     await supabase.admin.query(`insert into public.project_members (project_id, user_id, role) values ($1, $2, 'worker')`, [project.id, worker.userId]);
 
@@ -68,10 +59,7 @@ describe('stillframe ingest --remote and jobs --remote', () => {
   }, 120_000);
 
   it('shows a dead job on its video row with Retry and Discard, as the local queue does', async () => {
-    const device = await signedInDevice(supabase, `person-${Date.now()}@example.com`);
-    const project = createProject(device.services.db, 'Quay');
-    await device.api.invoke('sync.linkProject', { projectId: project.id });
-    await device.api.invoke('sync.now', {});
+    const { device, project } = await deviceWithSyncedProject(supabase, 'Quay');
     device.services.team.start();
     const result = await device.api.invoke('ingest.start', {
       projectId: project.id, batch: { newName: 'Cranes' }, paths: [realClip('milk.mkv')], options: { sampling: { mode: 'every', seconds: 1 }, jpegQuality: 3 }, processOn: 'team-workers',

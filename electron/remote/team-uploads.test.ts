@@ -2,21 +2,16 @@ import { execFile, spawn } from 'node:child_process';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createProject } from '../library/projects';
+import { describe, expect, it } from 'vitest';
 import { realClip, scratchDir } from '../media/test-clips';
-import { signedInDevice, testPassword } from '../test-support/sync-devices';
-import { supabaseForTests, type TestSupabase } from '../test-support/supabase/stand-in';
+import { deviceWithSyncedProject, testPassword } from '../test-support/sync-devices';
+import { supabaseForThisFile } from '../test-support/supabase/for-this-file';
+import type { TestSupabase } from '../test-support/supabase/stand-in';
 import { cliPath } from '../test-support/team-queue';
 import { tusChunkBytes } from './tus-upload';
 
 let supabase: TestSupabase;
-beforeAll(async () => {
-  supabase = await supabaseForTests();
-}, 120_000);
-afterAll(async () => {
-  await supabase?.stop();
-});
+supabaseForThisFile((started) => (supabase = started));
 
 /** A real video of several TUS chunks (noise does not compress). */
 async function noiseVideo(): Promise<string> {
@@ -35,11 +30,7 @@ function stillframe(args: string[], env: NodeJS.ProcessEnv) {
 
 describe('an upload for the team killed mid-way', () => {
   it('resumes from the kept upload address on the next run, and queues the video once', async () => {
-    const email = `person-${Date.now()}@example.com`;
-    const device = await signedInDevice(supabase, email);
-    const project = createProject(device.services.db, 'Silo');
-    await device.api.invoke('sync.linkProject', { projectId: project.id });
-    await device.api.invoke('sync.now', {});
+    const { email, device, project } = await deviceWithSyncedProject(supabase, 'Silo');
     const big = await noiseVideo();
     const size = statSync(big).size;
     expect(size).toBeGreaterThan(tusChunkBytes * 2);
@@ -81,11 +72,7 @@ describe('an upload for the team killed mid-way', () => {
 
 describe('an upload for the team while Supabase cannot be reached', () => {
   it('is kept and said to be waiting, then the next run sends and queues it', async () => {
-    const email = `person-${Date.now()}@example.com`;
-    const device = await signedInDevice(supabase, email);
-    const project = createProject(device.services.db, 'Barn');
-    await device.api.invoke('sync.linkProject', { projectId: project.id });
-    await device.api.invoke('sync.now', {});
+    const { email, device, project } = await deviceWithSyncedProject(supabase, 'Barn');
     const env = { SUPABASE_URL: supabase.url, SUPABASE_ANON_KEY: supabase.anonKey, STILLFRAME_EMAIL: email, STILLFRAME_PASSWORD: testPassword };
     const args = ['ingest', realClip('milk.mkv'), '--project', 'Barn', '--batch', 'Hay', '--remote', '--json', '--library', device.libraryDir];
     supabase.standIn?.setOffline(true);
@@ -104,10 +91,7 @@ describe('an upload for the team while Supabase cannot be reached', () => {
 
 describe('an upload for the team in the app', () => {
   it('shows its progress and the time left on the video row', async () => {
-    const device = await signedInDevice(supabase, `person-${Date.now()}@example.com`);
-    const project = createProject(device.services.db, 'Mill');
-    await device.api.invoke('sync.linkProject', { projectId: project.id });
-    await device.api.invoke('sync.now', {});
+    const { device, project } = await deviceWithSyncedProject(supabase, 'Mill');
     const big = await noiseVideo();
     supabase.standIn?.setLatency(150);
     try {

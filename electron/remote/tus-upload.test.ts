@@ -2,18 +2,14 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { supabaseForTests, type TestSupabase } from '../test-support/supabase/stand-in';
+import { describe, expect, it } from 'vitest';
+import { supabaseForThisFile } from '../test-support/supabase/for-this-file';
+import type { TestSupabase } from '../test-support/supabase/stand-in';
 import { signedInUser, teamProject } from '../test-support/team-queue';
 import { tusChunkBytes, tusUpload } from './tus-upload';
 
 let supabase: TestSupabase;
-beforeAll(async () => {
-  supabase = await supabaseForTests();
-}, 120_000);
-afterAll(async () => {
-  await supabase?.stop();
-});
+supabaseForThisFile((started) => (supabase = started));
 
 async function setUp(size: number) {
   const owner = await signedInUser(supabase, 'owner');

@@ -1,22 +1,17 @@
 import { createClient } from '@supabase/supabase-js';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { uuidv7 } from '../../shared/ids';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { seedBatchWithFiles, seedProjectWithFiles, shapeState, signedInDevice, testPassword } from '../test-support/sync-devices';
-import { supabaseForTests, type TestSupabase } from '../test-support/supabase/stand-in';
+import { supabaseForThisFile } from '../test-support/supabase/for-this-file';
+import type { TestSupabase } from '../test-support/supabase/stand-in';
 
 let supabase: TestSupabase;
 const unique = () => uuidv7().slice(-8);
 
-beforeAll(async () => {
-  supabase = await supabaseForTests();
-}, 120_000);
-
-afterAll(async () => {
-  await supabase?.stop();
-});
+supabaseForThisFile((started) => (supabase = started));
 
 /** Waits for what a person would wait for on screen; fails with `what` if it never comes. */
 async function eventually(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 20_000): Promise<void> {

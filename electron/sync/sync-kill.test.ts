@@ -2,12 +2,13 @@ import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { uuidv7 } from '../../shared/ids';
 import { restoreShapes } from '../library/annotations';
 import { openServices } from '../services';
 import { seedBatchWithFiles, seedProjectWithFiles, signedInDevice, testPassword } from '../test-support/sync-devices';
-import { supabaseForTests, type TestSupabase } from '../test-support/supabase/stand-in';
+import { supabaseForThisFile } from '../test-support/supabase/for-this-file';
+import type { TestSupabase } from '../test-support/supabase/stand-in';
 
 const cli = path.resolve(import.meta.dirname, '../../out/main/cli.js');
 const rounds = 20;
@@ -16,13 +17,7 @@ const shapesPerFrame = 50;
 
 let supabase: TestSupabase;
 
-beforeAll(async () => {
-  supabase = await supabaseForTests();
-}, 120_000);
-
-afterAll(async () => {
-  await supabase?.stop();
-});
+supabaseForThisFile((started) => (supabase = started));
 
 /** This round's edits, made while no sync runs: a new batch of frames with files, new shapes, every shape's note rewritten. */
 async function editLibrary(libraryDir: string, projectId: string, round: number): Promise<void> {

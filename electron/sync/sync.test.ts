@@ -1,24 +1,19 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { createClient } from '@supabase/supabase-js';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { uuidv7 } from '../../shared/ids';
 import { cli } from '../test-support/run-cli';
 import { tempLibraryDir } from '../test-support/temp-library';
 import { addMember, seedProjectWithFiles, shapeState, signedInDevice, testPassword } from '../test-support/sync-devices';
 import { plainSessionFile } from './session';
-import { supabaseForTests, type TestSupabase } from '../test-support/supabase/stand-in';
+import { supabaseForThisFile } from '../test-support/supabase/for-this-file';
+import type { TestSupabase } from '../test-support/supabase/stand-in';
 
 let supabase: TestSupabase;
 const unique = () => uuidv7().slice(-8);
 
-beforeAll(async () => {
-  supabase = await supabaseForTests();
-}, 120_000);
-
-afterAll(async () => {
-  await supabase?.stop();
-});
+supabaseForThisFile((started) => (supabase = started));
 
 const rect = (frameId: string, id: string, labelId: string | null, points: number[]) => ({
   id,

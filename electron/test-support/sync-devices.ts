@@ -26,6 +26,16 @@ export async function signedInDevice(supabase: TestSupabase, email: string, libr
   return { services, api, userId: status.user?.id ?? '', libraryDir };
 }
 
+/** A new person's device with one project of their own, linked and synced, so the team's queue can take its videos. */
+export async function deviceWithSyncedProject(supabase: TestSupabase, projectName: string) {
+  const email = `person-${Date.now()}@example.com`;
+  const device = await signedInDevice(supabase, email);
+  const project = createProject(device.services.db, projectName);
+  await device.api.invoke('sync.linkProject', { projectId: project.id });
+  await device.api.invoke('sync.now', {});
+  return { email, device, project };
+}
+
 /** Makes `userId` a member of the project on the server (until invites exist, the admin connection does it). */
 export async function addMember(supabase: TestSupabase, projectId: string, userId: string, role: 'editor' | 'viewer' | 'owner') {
   await supabase.admin.query(
