@@ -24,8 +24,9 @@ function ConnectionSection({ onError }: { onError(message: string | null): void 
   useEffect(() => {
     void call('sync.settings.get', {}).then((value) => {
       setSettings(value);
-      setUrl(value.url ?? '');
-      setAnonKey(value.anonKey ?? '');
+      // What the person typed while the saved values were on their way is theirs: never overwrite it.
+      setUrl((typed) => (typed === '' ? (value.url ?? '') : typed));
+      setAnonKey((typed) => (typed === '' ? (value.anonKey ?? '') : typed));
     });
   }, []);
   const save = () =>
