@@ -15,6 +15,7 @@ import { NameField } from './NameField';
 import { LeftOutFramesDialog, leftOutSummary } from './LeftOutFrames';
 import { RemoveNearDuplicatesDialog } from './RemoveNearDuplicatesDialog';
 import { PeopleHere } from './sync/PeopleHere';
+import { useReadOnlyReason } from './sync/sync-store';
 
 export function ProgressBar({ label, value }: { label: string; value: number }) {
   return (
@@ -137,6 +138,9 @@ function useNearScreen(element: RefObject<HTMLElement | null>): boolean {
 export function BatchSection({ batch, position, total, videoFilter, annotationFilter, onMove, onOpenFrame, onDeleteFrames }: BatchSectionProps) {
   const [open, setOpen] = useState(true);
   const [editing, setEditing] = useState<'rename' | 'delete' | 'export' | 'left-out' | 'dedupe' | null>(null);
+  // A viewer of a shared project sees every batch and may export it, but changes none (the server refuses it too).
+  const readOnly = useReadOnlyReason(batch.projectId);
+  const changes = { disabled: readOnly !== null, title: readOnly ?? undefined };
   const leftOut = useLiveQuery(() => call('leftOut.list', { batchId: batch.id }), { 'library.changed': (change) => change.batchId === batch.id }, [batch.id]);
   const leftOutText = leftOut.data ? leftOutSummary(leftOut.data.counts) : null;
   const [dragOver, setDragOver] = useState(false);
@@ -219,10 +223,10 @@ export function BatchSection({ batch, position, total, videoFilter, annotationFi
         {batch.progress !== null && <ProgressBar label={`Batch ${batch.name} progress`} value={batch.progress} />}
         <PeopleHere projectId={batch.projectId} batchId={batch.id} label={`Who else is in ${batch.name}`} />
         <span className="batch-actions">
-          <button type="button" disabled={position === 0} onClick={() => onMove(batch.id, position - 1)} aria-label={`Move ${batch.name} up`}>
+          <button type="button" disabled={position === 0 || changes.disabled} title={changes.title} onClick={() => onMove(batch.id, position - 1)} aria-label={`Move ${batch.name} up`}>
             ↑
           </button>
-          <button type="button" disabled={position === total - 1} onClick={() => onMove(batch.id, position + 1)} aria-label={`Move ${batch.name} down`}>
+          <button type="button" disabled={position === total - 1 || changes.disabled} title={changes.title} onClick={() => onMove(batch.id, position + 1)} aria-label={`Move ${batch.name} down`}>
             ↓
           </button>
           {leftOutText && (
@@ -230,16 +234,16 @@ export function BatchSection({ batch, position, total, videoFilter, annotationFi
               Show left-out frames
             </button>
           )}
-          <button type="button" onClick={() => setEditing('dedupe')} aria-label={`Remove near-duplicates from ${batch.name}`}>
+          <button type="button" {...changes} onClick={() => setEditing('dedupe')} aria-label={`Remove near-duplicates from ${batch.name}`}>
             Remove near-duplicates…
           </button>
           <button type="button" onClick={() => setEditing('export')} aria-label={`Export batch ${batch.name}`}>
             Export…
           </button>
-          <button type="button" onClick={() => setEditing('rename')} aria-label={`Rename batch ${batch.name}`}>
+          <button type="button" {...changes} onClick={() => setEditing('rename')} aria-label={`Rename batch ${batch.name}`}>
             Rename
           </button>
-          <button type="button" onClick={() => setEditing('delete')} aria-label={`Delete batch ${batch.name}`}>
+          <button type="button" {...changes} onClick={() => setEditing('delete')} aria-label={`Delete batch ${batch.name}`}>
             Delete
           </button>
         </span>
