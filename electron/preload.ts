@@ -13,6 +13,7 @@ const bridge: StillframeBridge = {
   },
   // Electron 32 removed File.path; the page never sees paths, only the main process does.
   filesToPaths: async (files) => files.map((file) => webUtils.getPathForFile(file)).filter((p) => p.length > 0),
+  folderToPath: async (folder) => (folder.item ? webUtils.getPathForFile(folder.item) : ''),
   pickVideoPaths: () => ipcRenderer.invoke('stillframe:pick-videos'),
   mediaUrl: electronMediaUrl,
   loadThumbnails: async (paths) => paths.map(electronMediaUrl),

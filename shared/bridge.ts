@@ -7,6 +7,16 @@ export interface TransferProgress {
   totalBytes: number;
 }
 
+/**
+ * A folder the person dropped: its name, every file in it with its path inside the folder ('/'-separated), and the
+ * dropped item itself (Electron can name its real path; the browser cannot).
+ */
+export interface DroppedFolder {
+  name: string;
+  item: File | null;
+  files: { path: string; file: File }[];
+}
+
 /** Whether the host can be reached now, and how many edits the page keeps until it can. */
 export interface HostConnection {
   connected: boolean;
@@ -30,6 +40,8 @@ export interface StillframeBridge {
   subscribe<E extends EventName>(event: E, handler: (payload: EventPayload<E>) => void): () => void;
   /** Paths the host can read for files the person dropped or picked. */
   filesToPaths(files: File[], onProgress?: (progress: TransferProgress) => void): Promise<string[]>;
+  /** A path the host can read for a dropped folder: Electron's is the folder itself, the browser host's an uploaded zip of it. */
+  folderToPath(folder: DroppedFolder, onProgress?: (progress: TransferProgress) => void): Promise<string>;
   /** Opens the host's own file picker where it has one; null means the page should use an <input type=file>. */
   pickVideoPaths(): Promise<string[] | null>;
   /** URL for a file inside the library (a frame or thumbnail), served only from the library folder. */

@@ -14,6 +14,7 @@ import {
 } from '../../../shared/host-protocol';
 import { downloadPath } from '../../../shared/dataset-contract';
 import { thumbnailBundlePath, thumbnailBundleSchema, type ThumbnailBundleRequest } from '../../../shared/thumbnail-bundle';
+import { zipFolder } from './folder-zip';
 import { openOutbox, type OutboxEntry } from './outbox';
 
 /** Waits between reconnection attempts: quick at first, as a restart takes a second or two, then every 5 s. */
@@ -181,6 +182,7 @@ export async function connectWebSocketBridge(location: Location): Promise<Stillf
       for (const file of files) paths.push(await upload(file, onProgress));
       return paths;
     },
+    folderToPath: async (folder, onProgress) => upload(await zipFolder(folder), onProgress),
     pickVideoPaths: async () => null,
     mediaUrl: (relative) => hostMediaUrl(relative, token),
     loadThumbnails: async (paths) => {

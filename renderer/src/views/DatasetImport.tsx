@@ -8,13 +8,20 @@ import { Dialog } from './Dialog';
 import type { ImportSource } from './ImportDialog';
 
 /**
- * A dropped .zip, or one dropped or picked path (a folder or an annotation file), may be a dataset another tool made
+ * A dropped .zip or folder, or one dropped or picked path (a folder or an annotation file), may be a dataset another tool made
  * rather than videos. A dry run with format `auto` says which it is, so the import dialog can offer the right import.
  */
 
 export type Detection = { kind: 'checking' } | { kind: 'videos' } | { kind: 'dataset'; path: string; preview: ImportSummary };
 
+/**
+ * Files the formats Stillframe reads keep their annotations in (CVAT and VOC XML, COCO, VoTT and Label Studio JSON,
+ * YOLO's data.yaml and obj.names). A dropped folder without one is videos, and is never uploaded just to be looked at.
+ */
+const annotationFile = /\.(xml|json|ya?ml|names)$/i;
+
 function candidate(source: ImportSource): boolean {
+  if (source.kind === 'files' && source.folder) return source.folder.files.some(({ path }) => annotationFile.test(path));
   if (source.kind === 'files') return source.files.length === 1 && (source.files[0]?.name.toLowerCase().endsWith('.zip') ?? false);
   return source.kind === 'paths' && source.paths.length === 1;
 }
@@ -26,9 +33,16 @@ export function useDatasetDetection(projectId: string, source: ImportSource): De
     let current = true;
     void (async () => {
       try {
-        const paths = source.kind === 'files' ? await hostBridge().filesToPaths(source.files, () => undefined) : source.kind === 'paths' ? source.paths : [];
+        const paths =
+          source.kind === 'files' && source.folder
+            ? [await hostBridge().folderToPath(source.folder)]
+            : source.kind === 'files'
+              ? await hostBridge().filesToPaths(source.files, () => undefined)
+              : source.kind === 'paths'
+                ? source.paths
+                : [];
         const path = paths[0];
-        if (path === undefined) throw new Error('nothing to read');
+        if (path === undefined || path === '') throw new Error('nothing to read');
         const preview = await call('datasets.import', { projectId, format: 'auto', from: path, dryRun: true });
         if (current) setDetection({ kind: 'dataset', path, preview });
       } catch {

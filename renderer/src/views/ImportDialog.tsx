@@ -1,4 +1,5 @@
 import { useState } from 'react';
+import type { DroppedFolder } from '../../../shared/bridge';
 import type { IngestedVideo } from '../../../shared/contract';
 import type { Batch, Project } from '../../../shared/domain';
 import { StillframeError, toAppError } from '../../../shared/errors';
@@ -16,7 +17,7 @@ import { SelectionFields, type SelectionChoice } from './SelectionFields';
 import type { ProcessOn } from '../../../shared/worker-contract';
 import { useProjectSync } from './sync/sync-store';
 
-export type ImportSource = { kind: 'files'; files: File[] } | { kind: 'paths'; paths: string[] } | { kind: 'links' };
+export type ImportSource = { kind: 'files'; files: File[]; folder?: DroppedFolder } | { kind: 'paths'; paths: string[] } | { kind: 'links' };
 
 type Mode = Sampling['mode'];
 

@@ -1,4 +1,5 @@
 import { useEffect, useRef, useState } from 'react';
+import type { DroppedFolder } from '../../../shared/bridge';
 import type { Frame, Project } from '../../../shared/domain';
 import { videoAccept } from '../../../shared/video-files';
 import { call, hostBridge } from '../api';
@@ -18,26 +19,34 @@ import { useReadOnlyReason } from './sync/sync-store';
 import { StillframeError } from '../../../shared/errors';
 import { ImportDialog, type ImportSource } from './ImportDialog';
 
-async function filesFromDrop(dataTransfer: DataTransfer): Promise<File[]> {
+/** What was dropped: every file, and when it was one folder, that folder with each file's path inside it. */
+async function readDrop(dataTransfer: DataTransfer): Promise<{ files: File[]; folder?: DroppedFolder }> {
+  // The transfer's lists empty once the drop event returns: read them before the first await.
   const entries = Array.from(dataTransfer.items)
     .map((item) => item.webkitGetAsEntry?.())
     .filter((entry): entry is FileSystemEntry => entry != null);
-  if (entries.length === 0) return Array.from(dataTransfer.files);
-  const files: File[] = [];
-  const walk = async (entry: FileSystemEntry): Promise<void> => {
+  const dropped = Array.from(dataTransfer.files);
+  if (entries.length === 0) return { files: dropped };
+  const files: { path: string; file: File }[] = [];
+  const walk = async (entry: FileSystemEntry, path: string): Promise<void> => {
     if (entry.isFile) {
-      files.push(await new Promise<File>((resolve, reject) => (entry as FileSystemFileEntry).file(resolve, reject)));
+      files.push({ path, file: await new Promise<File>((resolve, reject) => (entry as FileSystemFileEntry).file(resolve, reject)) });
       return;
     }
     const reader = (entry as FileSystemDirectoryEntry).createReader();
     for (;;) {
       const batch = await new Promise<FileSystemEntry[]>((resolve, reject) => reader.readEntries(resolve, reject));
       if (batch.length === 0) break;
-      for (const child of batch) await walk(child);
+      for (const child of batch) await walk(child, path === '' ? child.name : `${path}/${child.name}`);
     }
   };
-  for (const entry of entries) await walk(entry);
-  return files;
+  const only = entries.length === 1 ? entries[0] : undefined;
+  if (only?.isDirectory) {
+    await walk(only, '');
+    return { files: files.map((entry) => entry.file), folder: { name: only.name, item: dropped[0] ?? null, files } };
+  }
+  for (const entry of entries) await walk(entry, entry.name);
+  return { files: files.map((entry) => entry.file) };
 }
 
 /** Whether a key press belongs to a text field or a dialog rather than to the page. */
@@ -93,8 +102,8 @@ export function ProjectView({ project, batchId }: { project: Project; batchId?: 
       depth.current = 0;
       setDragging(false);
       const transfer = event.dataTransfer;
-      void filesFromDrop(transfer).then((files) => {
-        if (files.length > 0) setImporting({ kind: 'files', files });
+      void readDrop(transfer).then(({ files, folder }) => {
+        if (files.length > 0) setImporting({ kind: 'files', files, ...(folder ? { folder } : {}) });
       });
     };
     window.addEventListener('dragenter', enter);
