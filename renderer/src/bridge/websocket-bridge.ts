@@ -14,7 +14,7 @@ import {
 } from '../../../shared/host-protocol';
 import { downloadPath } from '../../../shared/dataset-contract';
 import { thumbnailBundlePath, thumbnailBundleSchema, type ThumbnailBundleRequest } from '../../../shared/thumbnail-bundle';
-import { zipFolder } from './folder-zip';
+import { zipFolder } from '../../../shared/folder-zip';
 import { openOutbox, type OutboxEntry } from './outbox';
 
 /** Waits between reconnection attempts: quick at first, as a restart takes a second or two, then every 5 s. */

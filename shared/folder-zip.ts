@@ -1,5 +1,5 @@
-import type { DroppedFolder } from '../../../shared/bridge';
-import { StillframeError } from '../../../shared/errors';
+import type { DroppedFolder } from './bridge';
+import { StillframeError } from './errors';
 
 /**
  * A dropped folder as one stored (uncompressed) ZIP, so the browser host can upload it through the route a dropped
@@ -38,7 +38,7 @@ function header(size: number, fill: (view: DataView) => void, name: Uint8Array, 
 export async function zipFolder(folder: DroppedFolder): Promise<File> {
   if (folder.files.length > maxEntries) throw new StillframeError('invalid-input', `“${folder.name}” holds more than ${maxEntries} files; import it with the stillframe CLI instead.`);
   const encoder = new TextEncoder();
-  const parts: BlobPart[] = [];
+  const parts: (Uint8Array<ArrayBuffer> | File)[] = [];
   const central: Uint8Array<ArrayBuffer>[] = [];
   let offset = 0;
   for (const { path, file } of folder.files) {
