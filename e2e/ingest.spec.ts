@@ -13,6 +13,8 @@ async function dropFiles(page: Page, files: { name: string; file: string }[]) {
     }
     return transfer;
   }, payload);
+  // A drag is only seen by the project's page: it must be there before the files arrive over it.
+  await expect(page.getByRole('heading', { name: 'Shelf audit', level: 1 })).toBeVisible();
   await page.dispatchEvent('body', 'dragenter', { dataTransfer });
   await expect(page.getByRole('region', { name: 'Drop target' })).toContainText('Drop videos to import them into “Shelf audit”');
   await page.dispatchEvent('body', 'drop', { dataTransfer });

@@ -49,7 +49,8 @@ describe('a kill in the middle of an import', () => {
       const resumed = spawnSync(process.execPath, [cli, 'jobs', 'run', '--library', library], { encoding: 'utf8' });
       expect(resumed.status, resumed.stderr).toBe(0);
     }
-  });
+    // Eight rounds of real extraction: on a loaded two-core machine that takes longer than one ordinary test.
+  }, 240_000);
 });
 
 describe('a crash in the middle of an extraction', () => {
