@@ -18,6 +18,7 @@ import { StillframeError } from '../../shared/errors';
 import { fitGeometry, geometryProblem, prepareGeometry } from '../../shared/geometry';
 import { uuidv7 } from '../../shared/ids';
 import type { StatementSync } from 'node:sqlite';
+import { bulkWrite } from './bulk-write';
 import { recordChange, transaction, type Database, type Row } from './database';
 import { getProject } from './projects';
 
@@ -342,29 +343,32 @@ export function restoreShapes(db: Database, inputs: readonly ParsedShapeInput[])
 }
 
 /**
- * New shapes, frame by frame, as an import adds them by the hundred thousand: the checks and rows of saveShape, with
- * each frame and label looked up once and nothing read back. Call inside the caller's transaction; ids must be new.
+ * New shapes, frame by frame, as an import adds them by the hundred thousand: the checks of saveShape, with each
+ * frame and label looked up once, nothing read back, and the rows and their outbox entries through the bulk writer.
+ * Call inside the caller's transaction; ids must be new.
  */
 export function addImportedShapes(db: Database, frames: Iterable<{ frameId: string; shapes: readonly ParsedShapeInput[] }>): void {
-  const labels = new Map<string, Label>();
-  for (const { frameId, shapes } of frames) {
-    const frame = getFrameScope(db, frameId);
-    let top: number | null = null;
-    for (const input of shapes) {
-      let label: Label | null = null;
-      if (input.labelId !== null) {
-        const known = labels.get(input.labelId);
-        label = known && known.projectId === frame.projectId ? known : shapeLabel(db, input.labelId, frame);
-        if (label) labels.set(input.labelId, label);
+  bulkWrite(db, { outbox: true }, (writer) => {
+    const labels = new Map<string, Label>();
+    for (const { frameId, shapes } of frames) {
+      const frame = getFrameScope(db, frameId);
+      let top: number | null = null;
+      for (const input of shapes) {
+        let label: Label | null = null;
+        if (input.labelId !== null) {
+          const known = labels.get(input.labelId);
+          label = known && known.projectId === frame.projectId ? known : shapeLabel(db, input.labelId, frame);
+          if (label) labels.set(input.labelId, label);
+        }
+        let zIndex = input.zIndex;
+        if (zIndex === undefined) {
+          top ??= topZIndex(db, frame.id);
+          zIndex = top++;
+        }
+        writer.shape(checkShape(input, frame, label, zIndex));
       }
-      let zIndex = input.zIndex;
-      if (zIndex === undefined) {
-        top ??= topZIndex(db, frame.id);
-        zIndex = top++;
-      }
-      writeShape(db, checkShape(input, frame, label, zIndex));
     }
-  }
+  });
 }
 
 /** Returns the shapes as they were, so they can be restored with the same ids; ids already gone are skipped. */

@@ -45,6 +45,31 @@ describe('bulk writes', () => {
     expect(shapes.map((s) => [s.type, s.points, s.labelId, s.note, s.zIndex])).toEqual([0, 1, 2].map((z) => ['rectangle', [z, z, z + 20, z + 10], label.id, 'n', z]));
     expect(outboxCount(db, 'frame') - before.frames).toBe(300);
     expect(outboxCount(db, 'shape') - before.shapes).toBe(900);
+    // New rows: each entry pushes the whole row, as an edit that created it would, and no per-column mark is left.
+    expect(db.prepare(`SELECT COUNT(*) AS n FROM outbox WHERE entity = 'shape' AND fields IS NOT NULL`).get()).toEqual({ n: 0 });
+    expect(db.prepare('SELECT COUNT(*) AS n FROM sync_dirty_fields').get()).toEqual({ n: 0 });
+    expect(db.prepare('SELECT applying FROM sync_guard').get()).toEqual({ applying: 0 });
+  });
+
+  it('refuses a local row whose id the library already has, so no edit goes unrecorded, and lands nothing', () => {
+    const { db } = openTestServices();
+    const { batch, videoId, label } = scene(db);
+    const frameId = uuidv7();
+    const shape = box(frameId, label.id, 0);
+    bulkWrite(db, { outbox: true }, (writer) => {
+      writer.frame({ id: frameId, videoId, batchId: batch.id, index: 2, timestampMs: 80, width: 640, height: 360, path: 'f/2.jpg', thumbPath: 't/2.jpg' });
+      writer.shape(shape);
+    });
+    const outboxBefore = outboxCount(db, 'shape');
+    expect(() =>
+      bulkWrite(db, { outbox: true }, (writer) => {
+        writer.shape(box(frameId, label.id, 1));
+        writer.shape({ ...shape, points: [1, 1, 5, 5] });
+      }),
+    ).toThrow(/UNIQUE/);
+    expect(listShapes(db, frameId).map((s) => s.points)).toEqual([shape.points]);
+    expect(outboxCount(db, 'shape')).toBe(outboxBefore);
+    expect(db.prepare('SELECT applying FROM sync_guard').get()).toEqual({ applying: 0 });
   });
 
   it('lands all or nothing: a row that breaks a constraint undoes the rows written before it', () => {
@@ -110,6 +135,7 @@ describe('bulk writes', () => {
     expect(listFrames(db, batch.id, 0, 10).total).toBe(1);
     expect(Number((db.prepare('SELECT COUNT(*) AS n FROM shapes').get() as { n: number }).n)).toBe(0);
     expect(db.prepare('PRAGMA integrity_check').get()).toEqual({ integrity_check: 'ok' });
+    expect(db.prepare('SELECT applying FROM sync_guard').get()).toEqual({ applying: 0 });
     db.close();
   }, 60_000);
 });
