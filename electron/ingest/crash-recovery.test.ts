@@ -38,9 +38,11 @@ describe('a kill in the middle of an import', () => {
     const text = path.join(tempLibraryDir(), 'notes.mp4');
     writeFileSync(text, 'these are my notes, not a video\n'.repeat(50));
     const inputs = [text, path.join(mediaDir, 'milk.mkv'), path.join(mediaDir, 'bottle-detection.mp4')];
+    // A frame every 5 s: each round extracts the clips again, and the kill has to land in probing, the batch's
+    // creation or the first frames, not in a long extraction.
     for (let round = 0; round < 8; round++) {
       const library = tempLibraryDir();
-      const child = spawn(process.execPath, [cli, 'ingest', ...inputs, '--library', library, '--project', 'P', '--batch', `B${round}`], { stdio: 'ignore' });
+      const child = spawn(process.execPath, [cli, 'ingest', ...inputs, '--library', library, '--project', 'P', '--batch', `B${round}`, '--every', '5'], { stdio: 'ignore' });
       // Spread over start-up, probing, the batch's creation and the first extraction.
       await new Promise((resolve) => setTimeout(resolve, 150 + Math.random() * 600));
       child.kill('SIGKILL');
