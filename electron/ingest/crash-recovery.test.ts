@@ -1,4 +1,4 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
@@ -32,6 +32,12 @@ function emptyBatches(library: string): string[] {
   }
 }
 
+/** Resolves once the child has ended, even if it ended by itself before the kill (its 'exit' event is then past). */
+function exited(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => child.once('exit', () => resolve()));
+}
+
 describe('a kill in the middle of an import', () => {
   it('never leaves a batch without its videos, wherever the kill lands', async () => {
     expect(existsSync(cli), 'run `npm run build` before the tests').toBe(true);
@@ -46,7 +52,7 @@ describe('a kill in the middle of an import', () => {
       // Spread over start-up, probing, the batch's creation and the first extraction.
       await new Promise((resolve) => setTimeout(resolve, 150 + Math.random() * 600));
       child.kill('SIGKILL');
-      await new Promise((resolve) => child.once('exit', resolve));
+      await exited(child);
       expect(emptyBatches(library), `round ${round}`).toEqual([]);
       const resumed = spawnSync(process.execPath, [cli, 'jobs', 'run', '--library', library], { encoding: 'utf8' });
       expect(resumed.status, resumed.stderr).toBe(0);
@@ -75,7 +81,7 @@ describe('a crash in the middle of an extraction', () => {
     while (ffmpegsFor(library).length === 0 && Date.now() - started < 60_000) await new Promise((r) => setTimeout(r, 25));
     expect(ffmpegsFor(library).length).toBeGreaterThan(0);
     child.kill('SIGKILL');
-    await new Promise((resolve) => child.once('exit', resolve));
+    await exited(child);
     // Generous: the watchdog acts within milliseconds; an orphaned FFmpeg would decode on for the rest of the video.
     const deadline = Date.now() + 10_000;
     while (ffmpegsFor(library).length > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
@@ -93,7 +99,7 @@ describe('a crash in the middle of an extraction', () => {
     while (jobProgress(library) < 0.05 && Date.now() - started < 60_000) await new Promise((r) => setTimeout(r, 25));
     expect(jobProgress(library)).toBeGreaterThan(0);
     child.kill('SIGKILL');
-    await new Promise((resolve) => child.once('exit', resolve));
+    await exited(child);
 
     const jobsAfterCrash = JSON.parse(spawnSync(process.execPath, [cli, 'jobs', '--library', library, '--json'], { encoding: 'utf8' }).stdout) as {
       jobs: { status: string }[];
