@@ -3,6 +3,7 @@ import path from 'node:path';
 import { StillframeError } from '../../shared/errors';
 import { transaction, type Database, type Row } from '../library/database';
 import { insertFrames, restoreFrames } from '../library/frames';
+import { measureFiles } from '../library/frame-sizes';
 import { getLeftOutFrames, markBroughtBack } from '../library/left-out';
 import { toLibraryRelative, type LibraryPaths } from '../library/paths';
 import { getVideoLocation } from '../library/videos';
@@ -67,6 +68,7 @@ export async function bringBackFrames(db: Database, paths: LibraryPaths, ids: re
       const thumb = path.join(folders.thumbs, fileName);
       renameSync(tempFile, full);
       placeThumb(path.join(paths.root, item.thumbPath), thumb);
+      const [bytes = 0, thumbBytes = 0] = await measureFiles([full, thumb]);
       transaction(db, () => {
         insertFrames(db, item.videoId, item.batchId, [
           {
@@ -76,6 +78,8 @@ export async function bringBackFrames(db: Database, paths: LibraryPaths, ids: re
             height: frame.height,
             path: toLibraryRelative(paths.root, full),
             thumbPath: toLibraryRelative(paths.root, thumb),
+            bytes,
+            thumbBytes,
           },
         ]);
         const row = db.prepare('SELECT id FROM frames WHERE video_id = ? AND frame_index = ?').get(item.videoId, item.index) as Row;

@@ -5,6 +5,7 @@ import { StillframeError } from '../../shared/errors';
 import { transaction, type Database } from '../library/database';
 import { explainFailure } from '../library/disk-space';
 import { deleteVideoFrames, insertFrames } from '../library/frames';
+import { measureFiles } from '../library/frame-sizes';
 import { recordLeftOutFrames } from '../library/left-out';
 import { setAsideLeftOut } from './frame-selection-step';
 import { jobOptions, markJobDone } from '../library/jobs';
@@ -178,6 +179,8 @@ export function createExtractionWorker(
       }
       renameSync(tempFolders.frames, target.frames);
       renameSync(tempFolders.thumbs, target.thumbs);
+      // Measured here, once, so the storage figure is a sum of recorded sizes rather than a stat of every file.
+      const sizes = await measureFiles(frames.flatMap((frame) => [path.join(target.frames, frame.fileName), path.join(target.thumbs, frame.fileName)]));
       signal.throwIfAborted();
       transaction(db, () => {
         deleteVideoFrames(db, video.id);
@@ -185,13 +188,15 @@ export function createExtractionWorker(
           db,
           video.id,
           video.batchId,
-          frames.map((frame) => ({
+          frames.map((frame, n) => ({
             index: frame.index,
             timestampMs: frame.timestampMs,
             width: frame.width,
             height: frame.height,
             path: toLibraryRelative(paths.root, path.join(target.frames, frame.fileName)),
             thumbPath: toLibraryRelative(paths.root, path.join(target.thumbs, frame.fileName)),
+            bytes: sizes[2 * n] ?? 0,
+            thumbBytes: sizes[2 * n + 1] ?? 0,
           })),
         );
         recordLeftOutFrames(

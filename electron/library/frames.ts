@@ -92,18 +92,24 @@ export interface NewFrame {
   height: number;
   path: string;
   thumbPath: string;
+  /** The files' sizes as written, for the storage figure; left out, they are measured the first time it is asked for. */
+  bytes?: number;
+  thumbBytes?: number;
 }
 
 /** Call inside the transaction that completes the extraction job, so frames appear all at once or not at all. */
 export function insertFrames(db: Database, videoId: string, batchId: string, frames: readonly NewFrame[]): void {
   const insert = db.prepare(
-    `INSERT INTO frames (id, video_id, batch_id, frame_index, timestamp_ms, width, height, path, thumb_path, created_at, updated_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    `INSERT INTO frames (id, video_id, batch_id, frame_index, timestamp_ms, width, height, path, thumb_path, created_at, updated_at, file_bytes, thumb_bytes)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   );
   const now = Date.now();
   for (const frame of frames) {
     const id = uuidv7(now);
-    insert.run(id, videoId, batchId, frame.index, frame.timestampMs, frame.width, frame.height, frame.path, frame.thumbPath, now, now);
+    insert.run(
+      id, videoId, batchId, frame.index, frame.timestampMs, frame.width, frame.height, frame.path, frame.thumbPath, now, now,
+      frame.bytes ?? null, frame.thumbBytes ?? null,
+    );
     recordChange(db, 'frame', id, 'upsert');
   }
 }

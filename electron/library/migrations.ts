@@ -423,4 +423,12 @@ export const migrations: readonly string[] = [
   ALTER TABLE sync_projects ADD COLUMN role TEXT;
   ALTER TABLE sync_projects ADD COLUMN unshared_at INTEGER;
   `,
+  // The bytes of each frame's image and thumbnail, recorded when the files are written, so a project's storage figure
+  // is a sum rather than a stat of every file (200,000 of them at 100,000 frames). NULL: not measured yet (libraries
+  // from before, rows written by paths that do not know the size); the storage figure measures those once.
+  `
+  ALTER TABLE frames ADD COLUMN file_bytes INTEGER;
+  ALTER TABLE frames ADD COLUMN thumb_bytes INTEGER;
+  CREATE INDEX frames_unsized ON frames (batch_id) WHERE file_bytes IS NULL OR thumb_bytes IS NULL;
+  `,
 ];

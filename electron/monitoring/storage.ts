@@ -1,10 +1,10 @@
 import { existsSync, lstatSync, readdirSync, rmdirSync, rmSync, statSync } from 'node:fs';
-import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { CleanupItem, StorageUsage } from '../../shared/monitoring-contract';
 import { StillframeError } from '../../shared/errors';
 import { recordChange, transaction, type Database, type Row } from '../library/database';
 import { deleteBatch } from '../library/batches';
+import { measureFiles, measureUnsizedFrames } from '../library/frame-sizes';
 import { toLibraryRelative, type LibraryPaths } from '../library/paths';
 import { uploadsFolder } from '../library/uploads';
 
@@ -46,48 +46,41 @@ function isUpload(paths: LibraryPaths, file: string): boolean {
   return !rel.startsWith('..') && !path.isAbsolute(rel);
 }
 
-/** Files stat'ed at once: enough to keep the disk busy, few enough to leave the thread pool to other requests. */
-const statsInFlight = 16;
-
-/**
- * The sizes of many files added up, off the event loop: a project of 100,000 frames has 200,000 files, and reading
- * their sizes one after another on the host's thread held every other call (opening the project among them) for
- * seconds. A file that cannot be read counts 0.
- */
-async function filesBytes(files: readonly string[]): Promise<number> {
-  let total = 0;
-  let next = 0;
-  const lane = async () => {
-    while (next < files.length) {
-      const file = files[next++] ?? '';
-      // Read before adding: `total += await …` would add to the total as it was before the wait.
-      const bytes = await stat(file).then((info) => info.size, () => 0);
-      total += bytes;
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(statsInFlight, files.length) }, lane));
-  return total;
+/** Uploaded source copies of a batch's videos: a few files per batch, so reading their sizes costs nothing to speak of. */
+async function sourceBytesOf(db: Database, paths: LibraryPaths, batchId: string): Promise<number> {
+  const sources = db
+    .prepare('SELECT source_path FROM videos WHERE batch_id = ?')
+    .all(batchId)
+    .map((row) => String(row.source_path))
+    .filter((file) => isUpload(paths, file));
+  return (await measureFiles(sources)).reduce((sum, bytes) => sum + bytes, 0);
 }
 
+/**
+ * A project's space per batch, summed from the frame sizes recorded when the files were written: opening a project of
+ * 100,000 frames reads no frame file. Frames never measured (an older library, an import) are measured first, once.
+ */
 async function projectUsage(db: Database, paths: LibraryPaths, project: Row) {
-  const batchRows = db.prepare('SELECT id, name FROM batches WHERE project_id = ? ORDER BY position, created_at').all(String(project.id));
+  await measureUnsizedFrames(db, paths, String(project.id));
+  // One pass over the project's frames (a hidden frame's files still take space until it is purged).
+  const batchRows = db
+    .prepare(
+      `SELECT b.id, b.name, COUNT(f.id) FILTER (WHERE f.deleted_at IS NULL) AS frames,
+         COALESCE(SUM(f.file_bytes), 0) AS frame_bytes, COALESCE(SUM(f.thumb_bytes), 0) AS thumb_bytes
+       FROM batches b LEFT JOIN frames f ON f.batch_id = b.id
+       WHERE b.project_id = ? GROUP BY b.id ORDER BY b.position, b.created_at`,
+    )
+    .all(String(project.id));
   const batches = [];
   for (const batch of batchRows) {
-    const frames = db.prepare('SELECT path, thumb_path, deleted_at FROM frames WHERE batch_id = ?').all(String(batch.id));
-    const frameBytes = await filesBytes(frames.map((row) => path.join(paths.root, String(row.path))));
-    const thumbnailBytes = await filesBytes(frames.map((row) => path.join(paths.root, String(row.thumb_path))));
-    const sourceBytes = await filesBytes(
-      db
-        .prepare('SELECT source_path FROM videos WHERE batch_id = ?')
-        .all(String(batch.id))
-        .map((row) => String(row.source_path))
-        .filter((file) => isUpload(paths, file)),
-    );
+    const frameBytes = Number(batch.frame_bytes);
+    const thumbnailBytes = Number(batch.thumb_bytes);
+    const sourceBytes = await sourceBytesOf(db, paths, String(batch.id));
     batches.push({
       id: String(batch.id),
       name: String(batch.name),
       bytes: frameBytes + thumbnailBytes + sourceBytes,
-      frames: frames.filter((row) => row.deleted_at == null).length,
+      frames: Number(batch.frames),
       frameBytes,
       thumbnailBytes,
       sourceBytes,

@@ -4,6 +4,7 @@ import { Readable } from 'node:stream';
 import type { SupabaseClient } from '@supabase/supabase-js';
 import { uuidv7 } from '../../shared/ids';
 import type { Database, Row } from '../library/database';
+import { recordFrameFileSize } from '../library/frame-sizes';
 import type { LibraryPaths } from '../library/paths';
 import { statement } from './statements';
 import { storagePathOf, thumbStoragePathOf } from './tables';
@@ -107,15 +108,16 @@ export async function uploadPendingFiles(
 }
 
 /** Downloads one object into the library through tmp/, so a cut-off download never leaves half a file in place. */
-export async function downloadFile(client: SupabaseClient, paths: LibraryPaths, storagePath: string, localPath: string): Promise<boolean> {
+export async function downloadFile(client: SupabaseClient, paths: LibraryPaths, storagePath: string, localPath: string): Promise<number | null> {
   const { data, error } = await client.storage.from(frameBucket).download(storagePath);
-  if (error || !data) return false;
+  if (error || !data) return null;
   const target = path.join(paths.root, localPath);
   const temp = path.join(paths.tmp, `download-${uuidv7()}`);
-  writeFileSync(temp, Buffer.from(await data.arrayBuffer()));
+  const bytes = Buffer.from(await data.arrayBuffer());
+  writeFileSync(temp, bytes);
   mkdirSync(path.dirname(target), { recursive: true });
   renameSync(temp, target);
-  return true;
+  return bytes.length;
 }
 
 /** Thumbnails of pulled frames, several at a time; a downloaded file is then marked as both here and in Storage. */
@@ -127,7 +129,9 @@ export async function downloadRemoteThumbnails(client: SupabaseClient, db: Datab
     .all(...projectIds);
   let downloaded = 0;
   await runPool(files, fileConcurrency, async (file) => {
-    if (await downloadFile(client, paths, String(file.storage_path), String(file.local_path))) {
+    const bytes = await downloadFile(client, paths, String(file.storage_path), String(file.local_path));
+    if (bytes !== null) {
+      recordFrameFileSize(db, String(file.frame_id), 'thumb', bytes);
       setState(db, String(file.frame_id), 'thumb', 'uploaded', null);
       downloaded++;
     }
@@ -139,7 +143,9 @@ export async function downloadRemoteThumbnails(client: SupabaseClient, db: Datab
 export async function downloadFrameImage(client: SupabaseClient, db: Database, paths: LibraryPaths, frameId: string): Promise<boolean> {
   const file = statement(db, `SELECT storage_path, local_path FROM sync_files WHERE frame_id = ? AND kind = 'image' AND state = 'remote'`).get(frameId);
   if (!file) return false;
-  if (!(await downloadFile(client, paths, String(file.storage_path), String(file.local_path)))) return false;
+  const bytes = await downloadFile(client, paths, String(file.storage_path), String(file.local_path));
+  if (bytes === null) return false;
+  recordFrameFileSize(db, frameId, 'image', bytes);
   setState(db, frameId, 'image', 'uploaded', null);
   return true;
 }
