@@ -41,8 +41,9 @@ describe('the storage figure of a project', () => {
     // A file changed behind the library's back is not read again: the figure is what was recorded when it was written.
     writeFileSync(path.join(s.paths.root, rows[0]?.thumb_path ?? ''), 'x'.repeat(1_000_000));
     const storage = await invoke('storage.project', { projectId: project.id });
-    expect(storage.batches[0]?.frameBytes + (storage.batches[0]?.thumbnailBytes ?? 0)).toBe(expected);
-    expect(storage.batches[0]?.frames).toBe(rows.length);
+    const [batch] = storage.batches;
+    expect((batch?.frameBytes ?? 0) + (batch?.thumbnailBytes ?? 0)).toBe(expected);
+    expect(batch?.frames).toBe(rows.length);
   });
 
   it('measures the frames of a library from before sizes were kept, once, then keeps the figure', async () => {
