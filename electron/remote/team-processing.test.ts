@@ -85,4 +85,35 @@ describe('stillframe ingest --remote and jobs --remote', () => {
     await device.api.invoke('team.discard', { jobId: dead?.team?.jobId ?? '' });
     expect((await row())?.team?.jobStatus).toBe('cancelled');
   }, 60_000);
+
+  it('reads the team’s queue only when its channel announces a change, while the channel is joined', async (ctx) => {
+    // Counting requests needs the stand-in; a real project does not tell.
+    const standIn = supabase.standIn;
+    if (!standIn) return ctx.skip();
+    const { device, project } = await deviceWithSyncedProject(supabase, 'Harbour');
+    const worker = await signedInUser(supabase, 'worker');
+    await supabase.admin.query(`insert into public.project_members (project_id, user_id, role) values ($1, $2, 'worker')`, [project.id, worker.userId]);
+    device.services.sync.start();
+    device.services.team.start();
+    await expect.poll(() => device.services.sync.live.joined(project.id), { timeout: 10_000 }).toBe(true);
+    const result = await device.api.invoke('ingest.start', {
+      projectId: project.id, batch: { newName: 'Piers' }, paths: [realClip('milk.mkv')], options: { sampling: { mode: 'every', seconds: 1 }, jpegQuality: 3 }, processOn: 'team-workers',
+    });
+    await device.services.team.uploadsSettled();
+    const row = async () => (await device.api.invoke('videos.list', { batchId: result.batch.id }))[0];
+    await expect.poll(async () => (await row())?.team?.jobStatus, { timeout: 10_000 }).toBe('pending');
+
+    // Nothing changes on the queue: with the channel joined, nothing asks for it (a 1 s poll would have, three times).
+    standIn.resetStats();
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    expect(standIn.requestsTo('/rest/v1/processing_jobs')).toBe(0);
+
+    // A worker takes the job and reports half of it done: both arrive through the channel.
+    const claimed = await worker.client.rpc('claim_job', { worker_id: 'dock-worker', lease_seconds: 60 });
+    expect(claimed.error).toBeNull();
+    const jobId = String((claimed.data as { job_id: string }).job_id);
+    expect((await worker.client.rpc('heartbeat_job', { job_id: jobId, worker_id: 'dock-worker', progress: 0.5 })).error).toBeNull();
+    await expect.poll(async () => [(await row())?.team?.jobStatus, (await row())?.team?.progress], { timeout: 10_000 }).toEqual(['processing', 0.5]);
+    expect((await row())?.notice).toBe('Processing on team worker dock-worker');
+  }, 60_000);
 });

@@ -17,8 +17,13 @@ import { tusUpload } from './tus-upload';
 
 /** The seed's limit: more at once only splits the same bandwidth. */
 export const maxUploads = 5;
-/** How often the team's queue is read while a project has jobs on it. */
+/**
+ * How often the team's queue is read while a project has jobs on it and its Realtime channel is not joined. While it
+ * is joined, every change to a job is announced there (the job's state is mirrored onto its video row, whose commit
+ * the database announces) and the queue is read on each announcement; `safetyPollMs` then only covers a lost one.
+ */
 const watchIntervalMs = 1_000;
+const safetyPollMs = 60_000;
 const videoBucket = 'videos';
 /** How long an upload that could not reach Supabase waits before it is tried again. */
 const retryAfterMs = 5_000;
@@ -82,6 +87,12 @@ export class TeamProcessing {
   private readonly jobs = new Map<string, RemoteJob>();
   private readonly watched = new Set<string>();
   private watchTimer: NodeJS.Timeout | null = null;
+  /** When each watched project's queue was last read. */
+  private readonly lastRead = new Map<string, number>();
+  /** Reads of a project's queue asked for by announcements: one at a time, and one more if any came meanwhile. */
+  private readonly reading = new Map<string, Promise<void>>();
+  private readonly readAgain = new Set<string>();
+  private readonly stopListening: () => void;
   private retryTimer: NodeJS.Timeout | null = null;
   private readonly stopping = new AbortController();
   private lastEmit = 0;
@@ -95,6 +106,7 @@ export class TeamProcessing {
     this.sync = options.sync;
     this.folder = path.join(options.paths.root, 'team-uploads');
     mkdirSync(this.folder, { recursive: true });
+    this.stopListening = this.sync.live.onAnnouncement((projectId) => this.readSoon(projectId));
   }
 
   /** Resumes uploads a crash interrupted and watches the jobs this library is waiting for. */
@@ -108,9 +120,10 @@ export class TeamProcessing {
 
   async stop(): Promise<void> {
     this.stopping.abort(new StillframeError('cancelled', 'Stillframe is shutting down.'));
+    this.stopListening();
     if (this.watchTimer) clearTimeout(this.watchTimer);
     if (this.retryTimer) clearTimeout(this.retryTimer);
-    await Promise.allSettled(this.active.values());
+    await Promise.allSettled([...this.active.values(), ...this.reading.values()]);
   }
 
   private async client() {
@@ -300,7 +313,11 @@ export class TeamProcessing {
     this.watched.add(projectId);
     if (this.watchTimer || this.stopping.signal.aborted) return;
     const tick = async () => {
-      for (const id of [...this.watched]) await this.refresh(id).catch(() => undefined);
+      for (const id of [...this.watched]) {
+        // A joined channel brings every change; the queue is then read only now and then, in case one was lost.
+        if (this.sync.live.joined(id) && Date.now() - (this.lastRead.get(id) ?? 0) < safetyPollMs) continue;
+        await this.refresh(id).catch(() => undefined);
+      }
       this.watchTimer = this.watched.size > 0 && !this.stopping.signal.aborted ? setTimeout(() => void tick(), watchIntervalMs) : null;
       this.watchTimer?.unref();
     };
@@ -313,6 +330,7 @@ export class TeamProcessing {
    * with a sync. A project stops being watched once nothing of it is uploading or open on the queue.
    */
   private async refresh(projectId: string): Promise<void> {
+    this.lastRead.set(projectId, Date.now());
     const list = await this.list(projectId);
     const endedBatches = new Set<string>();
     const open = new Set(['pending', 'processing', 'failed']);
@@ -337,6 +355,23 @@ export class TeamProcessing {
     }
     const uploading = this.records().some((record) => record.projectId === projectId && record.error === null);
     if (!uploading && !list.some((job) => open.has(job.status))) this.watched.delete(projectId);
+  }
+
+  /** An announcement on a watched project's channel: its queue is read now, coalescing announcements that come meanwhile. */
+  private readSoon(projectId: string): void {
+    if (!this.watched.has(projectId) || this.stopping.signal.aborted) return;
+    if (this.reading.has(projectId)) {
+      this.readAgain.add(projectId);
+      return;
+    }
+    const read = (async () => {
+      do {
+        this.readAgain.delete(projectId);
+        await this.refresh(projectId).catch(() => undefined);
+      } while (this.readAgain.has(projectId) && !this.stopping.signal.aborted);
+      this.reading.delete(projectId);
+    })();
+    this.reading.set(projectId, read);
   }
 
   /** The team's queue for a project (or every synced one), newest first, with each job's video name. */

@@ -39,6 +39,7 @@ export class LiveChannels {
   private place: Place | null = null;
   private token: string | null = null;
   private stopped = false;
+  private readonly listeners = new Set<(projectId: string) => void>();
 
   constructor(private readonly hooks: LiveHooks) {}
 
@@ -67,6 +68,22 @@ export class LiveChannels {
 
   following(): string[] {
     return [...this.followed.keys()];
+  }
+
+  /** Whether the project's channel is joined now, so that its announcements arrive and nothing need poll for them. */
+  joined(projectId: string): boolean {
+    return this.followed.get(projectId)?.channel?.state === 'joined';
+  }
+
+  /** Calls `listener` with each announcement of a project and each (re)join, besides the pull; answers how to stop. */
+  onAnnouncement(listener: (projectId: string) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private announced(projectId: string): void {
+    this.hooks.changed(projectId);
+    for (const listener of this.listeners) listener(projectId);
   }
 
   /** Where this person is; tracked on that project's channel and dropped from the others. */
@@ -114,10 +131,10 @@ export class LiveChannels {
     const channel = client.channel(`project:${projectId}`, { config: { private: true, presence: { key: this.key, enabled: true } } });
     entry.channel = channel;
     channel
-      .on('broadcast', { event: 'changed' }, () => this.hooks.changed(projectId))
+      .on('broadcast', { event: 'changed' }, () => this.announced(projectId))
       .on('broadcast', { event: 'members' }, () => {
         this.hooks.membersChanged(projectId);
-        this.hooks.changed(projectId);
+        this.announced(projectId);
       })
       .on('presence', { event: 'sync' }, () => {
         if (entry.channel !== channel) return;
@@ -129,7 +146,7 @@ export class LiveChannels {
         if (status === 'SUBSCRIBED') {
           entry.retryMs = firstRetryMs;
           // Whatever was announced while the channel was away is pulled now.
-          this.hooks.changed(projectId);
+          this.announced(projectId);
           void this.track(entry);
           return;
         }

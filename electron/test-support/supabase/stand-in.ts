@@ -42,6 +42,8 @@ export interface SupabaseStandIn {
   /** Superuser pool on the project's database, for set-up and assertions. */
   admin: pg.Pool;
   stats(): TrafficStats;
+  /** HTTP requests to this path (e.g. `/rest/v1/processing_jobs`, any query) since the start or the last resetStats. */
+  requestsTo(pathname: string): number;
   resetStats(): void;
   setLatency(ms: number): void;
   setAccessTokenSeconds(seconds: number): void;
@@ -101,6 +103,7 @@ export async function startSupabaseStandIn(options: StandInOptions = {}): Promis
   };
   let latencyMs = options.latencyMs ?? 0;
   const traffic = { requests: 0, messages: 0, bytesIn: 0, bytesOut: 0 };
+  const perPath = new Map<string, number>();
   const sockets = new Set<Socket>();
 
   async function route(req: IncomingMessage, res: ServerResponse) {
@@ -147,6 +150,8 @@ export async function startSupabaseStandIn(options: StandInOptions = {}): Promis
 
   const server = createServer((req, res) => {
     traffic.requests += 1;
+    const pathname = new URL(req.url ?? '/', 'http://x').pathname;
+    perPath.set(pathname, (perPath.get(pathname) ?? 0) + 1);
     const answer = async () => {
       if (latencyMs > 0) await sleep(latencyMs);
       await route(req, res);
@@ -197,9 +202,13 @@ export async function startSupabaseStandIn(options: StandInOptions = {}): Promis
       }
       return { requests: traffic.requests, messages: traffic.messages, bytesIn, bytesOut };
     },
+    requestsTo(pathname) {
+      return perPath.get(pathname) ?? 0;
+    },
     resetStats() {
       // Open sockets keep counting from where they are, so their bytes so far are taken off.
       traffic.requests = 0;
+      perPath.clear();
       traffic.messages = 0;
       traffic.bytesIn = -[...sockets].reduce((sum, socket) => sum + socket.bytesRead, 0);
       traffic.bytesOut = -[...sockets].reduce((sum, socket) => sum + socket.bytesWritten, 0);
