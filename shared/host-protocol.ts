@@ -137,3 +137,13 @@ export function encodeRequest(frame: RequestFrame): { text: string } | { error: 
   if (text.length * 3 > maxMessageBytes && new TextEncoder().encode(text).length > maxMessageBytes) return { error: tooLarge };
   return { text };
 }
+
+/**
+ * Which library the host serves, asked before the page connects and whenever it cannot: `library` names it without
+ * giving its token away (a digest of the token), so a page keeps one token per library, and `accepted` says whether
+ * the token sent in `tokenHeader` is that library's. Several libraries served one after another on one port share
+ * the page's origin, and with it its storage.
+ */
+export const libraryInfoPath = '/library-info';
+export const libraryInfoSchema = z.object({ library: z.string(), accepted: z.boolean() });
+export type LibraryInfo = z.infer<typeof libraryInfoSchema>;

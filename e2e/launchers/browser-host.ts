@@ -68,9 +68,10 @@ export const browserHostLauncher: Launcher = {
       crashAndRestart: () => restartWith('SIGKILL'),
       host: {
         stop: () => stop('SIGTERM'),
-        start: async () => {
-          host = await startHost(libraryDir, env, port);
+        start: async (otherLibraryDir) => {
+          host = await startHost(otherLibraryDir ?? libraryDir, env, port);
         },
+        url: () => host.url,
       },
       async close() {
         await browser.close();

@@ -10,9 +10,10 @@ export interface RunningApp {
   crashAndRestart(): Promise<void>;
   /**
    * Stops and starts the host under the open page, which stays as it is: only the browser host has a host apart
-   * from its window (`stillframe serve`). Starting it again reuses the library, port and token.
+   * from its window (`stillframe serve`). Starting it again reuses the library, port and token; started on another
+   * library, it serves that one on the same port (the page's origin), as a person serving two libraries in turn does.
    */
-  host?: { stop(): Promise<void>; start(): Promise<void> };
+  host?: { stop(): Promise<void>; start(otherLibraryDir?: string): Promise<void>; url(): string };
   close(): Promise<void>;
 }
 

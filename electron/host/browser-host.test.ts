@@ -103,6 +103,20 @@ describe('the browser host', () => {
     socket.close();
   });
 
+  it('names the library it serves without its token, and says whether a token is that library’s', async () => {
+    const first = await start();
+    const second = await start();
+    const info = async (origin: string, token?: string) =>
+      JSON.parse((await get(`${origin}/library-info`, token ? { 'x-stillframe-token': token } : {})).body) as { library: string; accepted: boolean };
+    const named = await info(first.origin);
+    expect(named.accepted).toBe(false);
+    expect(named.library).not.toContain(first.host.token.slice(0, 8));
+    expect(await info(first.origin, first.host.token)).toEqual({ library: named.library, accepted: true });
+    // Another library's token is refused, and that library has a name of its own.
+    expect(await info(first.origin, second.host.token)).toEqual({ library: named.library, accepted: false });
+    expect((await info(second.origin)).library).not.toBe(named.library);
+  });
+
   it('serves library media only with the token and never outside the library', async () => {
     const { host, origin } = await start();
     expect((await get(`${origin}/media/frames/p/frame_000001.jpg?token=${host.token}`)).body).toBe('jpeg bytes');

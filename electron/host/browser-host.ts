@@ -1,4 +1,4 @@
-import { timingSafeEqual } from 'node:crypto';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { closeSync, constants, createWriteStream, existsSync, fstatSync, mkdirSync, openSync, readSync, rmSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -10,6 +10,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { eventNames } from '../../shared/contract';
 import {
   apiSocketPath,
+  libraryInfoPath,
   maxMessageBytes,
   mediaPathPrefix,
   requestFrameSchema,
@@ -18,6 +19,7 @@ import {
   uploadNameParam,
   uploadPath,
   type EventFrame,
+  type LibraryInfo,
   type UploadAnswer,
   type ResponseFrame,
 } from '../../shared/host-protocol';
@@ -102,6 +104,11 @@ function readRegularFileSync(file: string, maxBytes: number): Buffer | null {
   }
 }
 
+/** Names the library to its pages without giving its token away: a digest of the token, which is the library's own. */
+function libraryKeyOf(token: string): string {
+  return createHash('sha256').update(token).digest('hex').slice(0, 16);
+}
+
 function sameToken(given: string | null, token: string): boolean {
   if (!given || given.length !== token.length) return false;
   return timingSafeEqual(Buffer.from(given), Buffer.from(token));
@@ -122,6 +129,7 @@ function uploadFileName(raw: string): string {
  */
 export async function startBrowserHost(services: Services, options: BrowserHostOptions): Promise<BrowserHost> {
   const token = libraryHostToken(services.paths);
+  const libraryKey = libraryKeyOf(token);
   const handlers = createHandlers(services);
   const uploads = uploadsFolder(services.paths);
   /**
@@ -288,6 +296,11 @@ export async function startBrowserHost(services: Services, options: BrowserHostO
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     if (!hosts.has(req.headers.host ?? '')) return fail(res, 421, 'Wrong host');
     if (serveDownload(req, res, url, sameToken(tokenOf(req, url), token))) return;
+    if (req.method === 'GET' && url.pathname === libraryInfoPath) {
+      const info: LibraryInfo = { library: libraryKey, accepted: sameToken(tokenOf(req, url), token) };
+      res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' });
+      return void res.end(JSON.stringify(info));
+    }
     if (req.method === 'GET' && url.pathname.startsWith(mediaPathPrefix)) {
       if (!sameToken(tokenOf(req, url), token)) return fail(res, 403, 'Forbidden');
       const file = resolveInsideFolder(services.paths.root, url.pathname.slice(mediaPathPrefix.length));

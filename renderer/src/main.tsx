@@ -6,15 +6,17 @@ import './styles.css';
 
 async function boot(): Promise<void> {
   const root = createRoot(document.getElementById('root') as HTMLElement);
-  try {
-    if (!window.stillframe) window.stillframe = await connectWebSocketBridge(window.location);
-  } catch (error) {
+  const fatal = (message: string) =>
     root.render(
       <main className="fatal" role="alert">
         <h1>Stillframe cannot reach its library</h1>
-        <p>{error instanceof Error ? error.message : String(error)}</p>
+        <p>{message}</p>
       </main>,
     );
+  try {
+    if (!window.stillframe) window.stillframe = await connectWebSocketBridge(window.location, fatal);
+  } catch (error) {
+    fatal(error instanceof Error ? error.message : String(error));
     return;
   }
   root.render(

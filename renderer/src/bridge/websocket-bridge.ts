@@ -4,6 +4,8 @@ import {
   apiSocketPath,
   encodeRequest,
   hostMediaUrl,
+  libraryInfoPath,
+  libraryInfoSchema,
   notConnected,
   resendableCalls,
   serverFrameSchema,
@@ -11,6 +13,7 @@ import {
   tokenParam,
   uploadAnswerSchema,
   uploadUrl,
+  type LibraryInfo,
 } from '../../../shared/host-protocol';
 import { downloadPath } from '../../../shared/dataset-contract';
 import { thumbnailBundlePath, thumbnailBundleSchema, type ThumbnailBundleRequest } from '../../../shared/thumbnail-bundle';
@@ -21,6 +24,48 @@ import { openOutbox, type OutboxEntry } from './outbox';
 const firstRetryMs = 250;
 const slowestRetryMs = 5_000;
 
+const printedAddress = 'Open the address that `stillframe serve` printed.';
+const servesAnotherLibrary =
+  'Stillframe at this address now serves another library than this page was opened on. ' +
+  `${printedAddress} Edits this page had not sent yet are kept in this browser and sent when that library is served here again.`;
+
+/** This origin's token for each library it was served, under the library's name (see libraryInfoPath). */
+const storedTokenName = (library: string) => `stillframe-token:${library}`;
+/** Where one token for the whole origin was kept before tokens were kept per library. */
+const originTokenName = 'stillframe-token';
+
+async function libraryInfo(token: string | null): Promise<LibraryInfo> {
+  const response = await fetch(libraryInfoPath, { cache: 'no-store', headers: token ? { [tokenHeader]: token } : {} });
+  if (!response.ok) throw new Error(`The Stillframe host did not say which library it serves (${response.status}).`);
+  return libraryInfoSchema.parse(await response.json());
+}
+
+/**
+ * The token of the library the host serves now. The address `stillframe serve` prints carries it in its fragment,
+ * which browsers never send to a server or put in logs; this origin keeps it per library, so a pasted place link (its
+ * fragment is the place, not the token) opened in a new tab connects too, and a library served after another on the
+ * same port is never sent the other's token. Only pages of this origin can read them.
+ */
+async function libraryToken(location: Location): Promise<string> {
+  const given = new URLSearchParams(location.hash.slice(1)).get(tokenParam);
+  const served = await libraryInfo(given).catch(() => {
+    throw new Error('Could not connect to the Stillframe host. Is `stillframe serve` still running?');
+  });
+  if (given) {
+    if (!served.accepted) throw new Error(`This address is for another library than the one Stillframe serves here now. ${printedAddress}`);
+    localStorage.setItem(storedTokenName(served.library), given);
+    return given;
+  }
+  for (const name of [storedTokenName(served.library), originTokenName]) {
+    const kept = localStorage.getItem(name);
+    if (kept === null || !(await libraryInfo(kept)).accepted) continue;
+    localStorage.setItem(storedTokenName(served.library), kept);
+    localStorage.removeItem(originTokenName);
+    return kept;
+  }
+  throw new Error(`This browser has no access token for the library Stillframe serves here. ${printedAddress}`);
+}
+
 interface Waiting extends OutboxEntry {
   /** The caller in this page, if the call was made here rather than kept from an earlier visit. */
   settle?: (result: CallResult<unknown>) => void;
@@ -28,17 +73,16 @@ interface Waiting extends OutboxEntry {
 
 /**
  * The browser host's side of `window.stillframe`: the same calls and events as Electron's preload, carried over
- * a WebSocket to `stillframe serve`. The token arrives in the URL fragment, which browsers never send to a
- * server or put in logs; the host keeps one per library, so after a restart this page reconnects with it by
- * itself. The annotator's edits (see `resendableCalls`) are kept in IndexedDB until the host answers them, so an
+ * a WebSocket to `stillframe serve`. The host keeps one token per library, so after a restart this page reconnects
+ * with it by itself. The annotator's edits (see `resendableCalls`) are kept in IndexedDB until the host answers them, so an
  * edit made while the host is down, or not yet answered when it went, is sent once it is back, even after a reload.
  */
-export async function connectWebSocketBridge(location: Location): Promise<StillframeBridge> {
-  // The host's token is stable per library, so this origin keeps it: a pasted place link (its fragment is the
-  // place, not the token) opened in a new tab connects too. Only pages of this origin can read it.
-  const token = new URLSearchParams(location.hash.slice(1)).get(tokenParam) ?? localStorage.getItem('stillframe-token');
-  if (!token) throw new Error('This address is missing its access token. Open the address that `stillframe serve` printed.');
-  localStorage.setItem('stillframe-token', token);
+export async function connectWebSocketBridge(
+  location: Location,
+  /** The host now serves another library (or this one's token changed): the page says so and stops reconnecting. */
+  onRefused: (message: string) => void,
+): Promise<StillframeBridge> {
+  const token = await libraryToken(location);
   const address = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}${apiSocketPath}?${tokenParam}=${token}`;
 
   // One outbox per library: the token names it without saying which library it is.
@@ -128,7 +172,10 @@ export async function connectWebSocketBridge(location: Location): Promise<Stillf
     });
   const reconnectLater = () => {
     setTimeout(() => {
-      open().catch(() => {
+      open().catch(async () => {
+        // A host that answers but refuses the token serves another library now: waiting would never get back in.
+        const info = await libraryInfo(token).catch(() => null);
+        if (info && !info.accepted) return onRefused(servesAnotherLibrary);
         retryMs = Math.min(retryMs * 2, slowestRetryMs);
         reconnectLater();
       });
