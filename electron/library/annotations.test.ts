@@ -91,12 +91,12 @@ describe('shapes', () => {
     expect(edited).toMatchObject({ id: first.id, points: [10, 10, 50, 50], hidden: true, zIndex: 0, createdAt: first.createdAt });
     expect(saveShape(db, shapeInputSchema.parse({ ...edited, zIndex: 5 })).zIndex).toBe(5);
     expect(listShapes(db, frame.id).map((s) => s.id)).toEqual([other.id, first.id]);
+    // The edits of a shape not pushed yet fold into its one waiting upsert, still the whole new row.
     expect(outbox(db, 'shape')).toEqual([
       { id: first.id, op: 'upsert' },
       { id: other.id, op: 'upsert' },
-      { id: first.id, op: 'upsert' },
-      { id: first.id, op: 'upsert' },
     ]);
+    expect(db.prepare(`SELECT fields FROM outbox WHERE row_id = ?`).get(first.id)).toEqual({ fields: null });
   });
 
   it('refuses to move a shape to another frame by saving it there, and to draw on a deleted frame', () => {
@@ -124,7 +124,8 @@ describe('shapes', () => {
       [a.id, 'a', label.id, a.points, a.zIndex],
       [b.id, '', null, b.points, b.zIndex],
     ]);
-    expect(outbox(db, 'shape').slice(2)).toEqual([
+    // The deletes make the shapes' earlier upserts moot; the restores wait as new upserts after them.
+    expect(outbox(db, 'shape')).toEqual([
       { id: a.id, op: 'delete' },
       { id: b.id, op: 'delete' },
       { id: a.id, op: 'upsert' },
@@ -306,7 +307,7 @@ describe('labels', () => {
     expect(updateLabel(db, bus.id, { hotkey: 3 }).hotkey).toBe(3);
     expect(() => updateLabel(db, bus.id, { name: 'CARS' })).toThrow('already has a label named “Cars”');
     expect(Object.fromEntries(listLabels(db, project.id).map((l) => [l.name, l.hotkey]))).toEqual({ Cars: null, Bus: 3 });
-    expect(outbox(db, 'label').map((row) => row.op)).toEqual(['upsert', 'upsert', 'upsert', 'upsert', 'upsert']);
+    expect(outbox(db, 'label').map((row) => row.op)).toEqual(['upsert', 'upsert']);
   });
 
   it('checks attribute definitions', () => {
@@ -377,6 +378,8 @@ describe('labels', () => {
     });
     const kept = saveShape(db, rect(frame.id, [1, 1, 5, 5], { labelId: car.id, attributes: { doors: 4, colour: 'red' } }));
     const untouched = saveShape(db, rect(frame.id, [1, 1, 5, 5], { labelId: car.id, attributes: { doors: 2 } }));
+    // As after a push, so that what the label's change records shows on its own.
+    db.exec('DELETE FROM outbox');
     const outboxBefore = outbox(db, 'shape').length;
     updateLabel(db, car.id, { attributes: [{ key: 'doors', name: 'Doors', type: 'number' }, { key: 'colour', name: 'Colour', type: 'choice', options: ['blue'] }] });
     expect(listShapes(db, frame.id).map((s) => s.attributes)).toEqual([{ doors: 4 }, { doors: 2 }]);

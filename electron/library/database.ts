@@ -50,13 +50,47 @@ export function transaction<T>(db: Database, work: () => T): T {
   }
 }
 
+interface OutboxStatements {
+  upsert: StatementSync;
+  dropUpserts: StatementSync;
+  delete: StatementSync;
+  clearMarks: StatementSync;
+}
+
 /** Prepared once per database: an import records 100,000 changes in one go, and preparing cost more than inserting. */
-const outboxStatements = new WeakMap<Database, { takeDirty: StatementSync; insert: StatementSync }>();
+const outboxStatements = new WeakMap<Database, OutboxStatements>();
+
+function prepareOutbox(db: Database): OutboxStatements {
+  return {
+    // The triggers' marks, read and folded in SQL, into the row's one waiting upsert (see the outbox_one_upsert index):
+    // a shape dragged a hundred times waits as one entry, not a hundred. No marks: nothing changed, nothing is recorded.
+    upsert: db.prepare(
+      `INSERT INTO outbox (entity, row_id, op, created_at, fields)
+       SELECT $entity, $row, 'upsert', $now, CASE WHEN MAX(field = '*') THEN NULL ELSE json_group_array(field) END
+       FROM (SELECT field FROM sync_dirty_fields WHERE entity = $entity AND row_id = $row ORDER BY field)
+       HAVING COUNT(*) > 0
+       ON CONFLICT (entity, row_id) WHERE op = 'upsert' DO UPDATE SET fields =
+         CASE WHEN outbox.fields IS NULL OR excluded.fields IS NULL THEN NULL ELSE (
+           SELECT json_group_array(value) FROM (
+             SELECT value FROM json_each(outbox.fields) UNION SELECT value FROM json_each(excluded.fields) ORDER BY value))
+         END`,
+    ),
+    // A delete makes the row's waiting upsert moot: pushing it would change nothing the delete leaves.
+    dropUpserts: db.prepare(`DELETE FROM outbox WHERE entity = $entity AND row_id = $row AND op = 'upsert'`),
+    delete: db.prepare(
+      `INSERT INTO outbox (entity, row_id, op, created_at, fields)
+       VALUES ($entity, $row, 'delete', $now,
+         CASE WHEN EXISTS (SELECT 1 FROM sync_dirty_fields WHERE entity = $entity AND row_id = $row AND field = 'known') THEN '["known"]' END)`,
+    ),
+    clearMarks: db.prepare('DELETE FROM sync_dirty_fields WHERE entity = $entity AND row_id = $row'),
+  };
+}
 
 /**
  * Appends to the sync outbox; call inside the transaction that made the change. An upsert carries the columns the
- * library's triggers saw change (null: a new row, all of them); an upsert that changed nothing is not recorded. A
- * delete carries ["known"] when the server has (or may have) the row: only those are pushed.
+ * library's triggers saw change (null: a new row, all of them), merged into the row's upsert still waiting to be
+ * pushed, if any; an upsert that changed nothing is not recorded. A delete carries ["known"] when the server has (or
+ * may have) the row: only those are pushed.
  */
 export function recordChange(
   db: Database,
@@ -66,18 +100,15 @@ export function recordChange(
 ): void {
   let statements = outboxStatements.get(db);
   if (statements === undefined) {
-    statements = {
-      takeDirty: db.prepare('DELETE FROM sync_dirty_fields WHERE entity = ? AND row_id = ? RETURNING field'),
-      insert: db.prepare('INSERT INTO outbox (entity, row_id, op, created_at, fields) VALUES (?, ?, ?, ?, ?)'),
-    };
+    statements = prepareOutbox(db);
     outboxStatements.set(db, statements);
   }
-  const names = statements.takeDirty.all(entity, rowId).map((row) => String(row.field));
-  let fields: string | null = null;
-  if (op === 'delete' && names.includes('known')) fields = '["known"]';
+  const row = { $entity: entity, $row: rowId };
   if (op === 'upsert') {
-    if (names.length === 0) return;
-    if (!names.includes('*')) fields = JSON.stringify(names.sort());
+    statements.upsert.run({ ...row, $now: Date.now() });
+  } else {
+    statements.dropUpserts.run(row);
+    statements.delete.run({ ...row, $now: Date.now() });
   }
-  statements.insert.run(entity, rowId, op, Date.now(), fields);
+  statements.clearMarks.run(row);
 }

@@ -431,4 +431,23 @@ export const migrations: readonly string[] = [
   ALTER TABLE frames ADD COLUMN thumb_bytes INTEGER;
   CREATE INDEX frames_unsized ON frames (batch_id) WHERE file_bytes IS NULL OR thumb_bytes IS NULL;
   `,
+  // One waiting upsert per row in the outbox: recordChange folds each edit's columns into it, where every edit appended
+  // an entry that push then folded. A push folds a row's entries the same way (an upsert's columns are those changed
+  // since its last delete), so entries already waiting are folded alike here: upserts before a delete of their row go,
+  // the rest of each row's upserts become its first, with the union of their columns (null, all, if any had all).
+  `
+  DELETE FROM outbox WHERE op = 'upsert' AND EXISTS (
+    SELECT 1 FROM outbox later WHERE later.entity = outbox.entity AND later.row_id = outbox.row_id AND later.op = 'delete' AND later.seq > outbox.seq);
+  UPDATE outbox SET fields = CASE
+      WHEN EXISTS (SELECT 1 FROM outbox o WHERE o.entity = outbox.entity AND o.row_id = outbox.row_id AND o.op = 'upsert' AND o.fields IS NULL) THEN NULL
+      ELSE (SELECT json_group_array(value) FROM (
+        SELECT DISTINCT j.value FROM outbox o, json_each(o.fields) j
+        WHERE o.entity = outbox.entity AND o.row_id = outbox.row_id AND o.op = 'upsert' ORDER BY j.value))
+    END
+  WHERE op = 'upsert' AND EXISTS (
+    SELECT 1 FROM outbox o WHERE o.entity = outbox.entity AND o.row_id = outbox.row_id AND o.op = 'upsert' AND o.seq > outbox.seq);
+  DELETE FROM outbox WHERE op = 'upsert' AND EXISTS (
+    SELECT 1 FROM outbox o WHERE o.entity = outbox.entity AND o.row_id = outbox.row_id AND o.op = 'upsert' AND o.seq < outbox.seq);
+  CREATE UNIQUE INDEX outbox_one_upsert ON outbox (entity, row_id) WHERE op = 'upsert';
+  `,
 ];

@@ -173,8 +173,10 @@ export function hasPendingChanges(db: Database, entity: Entity, id: string): boo
 
 /** Every row of a project, queued as new: what "Sync this project" pushes the first time. */
 export function queueWholeProject(db: Database, projectId: string): void {
+  // A row whose edit is already waiting has that one upsert (see recordChange): it now sends the whole row.
   statement(db, 
     `INSERT INTO outbox (entity, row_id, op, created_at, fields)
+     SELECT * FROM (
      SELECT 'project', id, 'upsert', $now, NULL FROM projects WHERE id = $project
      UNION ALL SELECT 'batch', id, 'upsert', $now, NULL FROM batches WHERE project_id = $project
      UNION ALL SELECT 'label', id, 'upsert', $now, NULL FROM labels WHERE project_id = $project
@@ -182,6 +184,7 @@ export function queueWholeProject(db: Database, projectId: string): void {
      UNION ALL SELECT 'frame', f.id, 'upsert', $now, NULL FROM frames f JOIN batches b ON b.id = f.batch_id
        WHERE b.project_id = $project AND f.deleted_at IS NULL
      UNION ALL SELECT 'shape', s.id, 'upsert', $now, NULL FROM shapes s JOIN frames f ON f.id = s.frame_id
-       JOIN batches b ON b.id = f.batch_id WHERE b.project_id = $project AND f.deleted_at IS NULL`,
+       JOIN batches b ON b.id = f.batch_id WHERE b.project_id = $project AND f.deleted_at IS NULL)
+     WHERE true ON CONFLICT (entity, row_id) WHERE op = 'upsert' DO UPDATE SET fields = NULL`,
   ).run({ $project: projectId, $now: Date.now() });
 }
