@@ -87,8 +87,14 @@ export class TeamProcessing {
   private readonly jobs = new Map<string, RemoteJob>();
   private readonly watched = new Set<string>();
   private watchTimer: NodeJS.Timeout | null = null;
-  /** When each watched project's queue was last read. */
+  /** When each watched project's queue was last read, and those whose last read failed (polled until one works). */
   private readonly lastRead = new Map<string, number>();
+  private readonly readFailed = new Set<string>();
+  /**
+   * When this machine last queued a job of each project: a read begun before then may not show it, so it cannot say
+   * that nothing of the project is left to watch (its upload's record is gone by the time the read ends).
+   */
+  private readonly enqueuedAt = new Map<string, number>();
   /** Reads of a project's queue asked for by announcements: one at a time, and one more if any came meanwhile. */
   private readonly reading = new Map<string, Promise<void>>();
   private readonly readAgain = new Set<string>();
@@ -246,8 +252,10 @@ export class TeamProcessing {
       }
       const { error } = await client.rpc('enqueue_job', { video_id: record.videoId, options: record.options, priority: 0 });
       if (error) throw new StillframeError(error.code === '42501' ? 'access-denied' : 'network', error.message);
+      this.enqueuedAt.set(record.projectId, Date.now());
       rmSync(this.recordFile(record.videoId), { force: true });
       this.transfers.delete(record.videoId);
+      this.watch(record.projectId);
       await this.refresh(record.projectId);
     } catch (error) {
       this.transfers.delete(record.videoId);
@@ -315,7 +323,7 @@ export class TeamProcessing {
     const tick = async () => {
       for (const id of [...this.watched]) {
         // A joined channel brings every change; the queue is then read only now and then, in case one was lost.
-        if (this.sync.live.joined(id) && Date.now() - (this.lastRead.get(id) ?? 0) < safetyPollMs) continue;
+        if (this.sync.live.joined(id) && !this.readFailed.has(id) && Date.now() - (this.lastRead.get(id) ?? 0) < safetyPollMs) continue;
         await this.refresh(id).catch(() => undefined);
       }
       this.watchTimer = this.watched.size > 0 && !this.stopping.signal.aborted ? setTimeout(() => void tick(), watchIntervalMs) : null;
@@ -330,8 +338,17 @@ export class TeamProcessing {
    * with a sync. A project stops being watched once nothing of it is uploading or open on the queue.
    */
   private async refresh(projectId: string): Promise<void> {
+    const startedAt = Date.now();
+    let list: RemoteJob[];
+    try {
+      list = await this.list(projectId);
+    } catch (error) {
+      // What the announcement said would otherwise wait for the safety poll.
+      this.readFailed.add(projectId);
+      throw error;
+    }
+    this.readFailed.delete(projectId);
     this.lastRead.set(projectId, Date.now());
-    const list = await this.list(projectId);
     const endedBatches = new Set<string>();
     const open = new Set(['pending', 'processing', 'failed']);
     for (const job of list) {
@@ -354,7 +371,8 @@ export class TeamProcessing {
       }
     }
     const uploading = this.records().some((record) => record.projectId === projectId && record.error === null);
-    if (!uploading && !list.some((job) => open.has(job.status))) this.watched.delete(projectId);
+    const current = startedAt > (this.enqueuedAt.get(projectId) ?? 0);
+    if (current && !uploading && !list.some((job) => open.has(job.status))) this.watched.delete(projectId);
   }
 
   /** An announcement on a watched project's channel: its queue is read now, coalescing announcements that come meanwhile. */
