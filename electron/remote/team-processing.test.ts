@@ -110,7 +110,7 @@ describe('stillframe ingest --remote and jobs --remote', () => {
       await new Promise((resolve) => setTimeout(resolve, 2_000));
       return standIn.requestsTo('/rest/v1/processing_jobs');
     };
-    await expect.poll(quietWindow, { timeout: 20_000, intervals: [0] }).toBe(0);
+    await expect.poll(quietWindow, { timeout: 20_000, interval: 0 }).toBe(0);
 
     // A worker takes the job and reports half of it done: both arrive through the channel.
     const claimed = await worker.client.rpc('claim_job', { worker_id: 'dock-worker', lease_seconds: 60 });
