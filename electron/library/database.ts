@@ -70,7 +70,7 @@ function prepareOutbox(db: Database): OutboxStatements {
        FROM (SELECT field FROM sync_dirty_fields WHERE entity = $entity AND row_id = $row ORDER BY field)
        HAVING COUNT(*) > 0
        ON CONFLICT (entity, row_id) WHERE op = 'upsert' DO UPDATE SET fields =
-         CASE WHEN outbox.fields IS NULL OR excluded.fields IS NULL THEN NULL ELSE (
+         CASE WHEN outbox.fields IS NULL OR excluded.fields IS NULL THEN NULL WHEN outbox.fields = excluded.fields THEN outbox.fields ELSE (
            SELECT json_group_array(value) FROM (
              SELECT value FROM json_each(outbox.fields) UNION SELECT value FROM json_each(excluded.fields) ORDER BY value))
          END`,
