@@ -20,6 +20,11 @@ async function drawBox(page: Page, dx: number, dy: number) {
   await page.mouse.up();
 }
 
+// These tests take the dataset as a browser download, which only the browser host (`stillframe serve`, what CI
+// runs) offers. Under Electron the same dialog writes into a folder chosen with the system's folder dialog, which
+// Playwright cannot drive; the writing itself is the same handler, covered by electron/datasets/export.test.ts.
+const electronWritesToFolder = 'Electron writes into a folder picked with its own dialog instead of downloading.';
+
 interface CocoImage {
   id: number;
   file_name: string;
@@ -29,7 +34,7 @@ interface CocoImage {
 }
 
 test('the browser host downloads a .zip whose COCO lists every frame with its video and timestamp, and says first what it leaves out', async ({ app }) => {
-  test.skip(launcher.name !== 'browser-host', 'Electron writes into a folder picked with its own dialog instead.');
+  test.skip(launcher.name !== 'browser-host', electronWritesToFolder);
   const { page } = app;
   const dir = mkdtempSync(path.join(tmpdir(), 'stillframe-download-'));
   try {
@@ -85,6 +90,60 @@ test('the browser host downloads a .zip whose COCO lists every frame with its vi
     await page.getByRole('dialog', { name: 'Exported project “Export”' }).getByRole('button', { name: 'Close' }).click();
     await page.getByRole('button', { name: 'Export project Export' }).click();
     await expect(page.getByRole('dialog', { name: 'Export project “Export”' }).getByLabel('Format')).toHaveValue('coco');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a test share gives a .zip with one COCO file per split, and the summary says how the split came out and what leaks', async ({ app }) => {
+  test.skip(launcher.name !== 'browser-host', electronWritesToFolder);
+  const { page } = app;
+  const dir = mkdtempSync(path.join(tmpdir(), 'stillframe-split-'));
+  try {
+    await createFirstProject(page, 'Splits');
+    await importClip(page, 'car-detection.mp4', 'Cars', '10');
+    await expect(page.getByRole('listbox', { name: 'Frames in Cars' }).getByRole('option')).toHaveCount(4);
+
+    await page.getByRole('button', { name: 'Export project Splits' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Export project “Splits”' });
+    await dialog.getByLabel('Format').selectOption({ label: 'COCO' });
+    const split = dialog.getByRole('group', { name: 'Train / val / test split' });
+    await split.getByLabel('Validation, % of images').fill('60');
+    await split.getByLabel('Test, % of images').fill('50');
+    await expect(split).toContainText('The validation and test shares must leave some images for training.');
+    await expect(dialog.getByRole('button', { name: 'Download .zip' })).toBeDisabled();
+    await split.getByLabel('Validation, % of images').fill('25');
+    await split.getByLabel('Test, % of images').fill('25');
+    // One video only: split by video would put it whole into one split, so this split goes frame by frame.
+    await split.getByLabel('Split by').selectOption({ label: 'Single frames (frames of one video may land in two splits)' });
+    await expect(split).toContainText('About 50% train, 25% val, 25% test.');
+
+    const [download] = await Promise.all([page.waitForEvent('download'), dialog.getByRole('button', { name: 'Download .zip' }).click()]);
+    const zip = path.join(dir, download.suggestedFilename());
+    await download.saveAs(zip);
+    const summary = page.getByRole('dialog', { name: 'Exported project “Splits”' }).getByRole('list', { name: 'Export summary' });
+    await expect(summary).toContainText('Split by frame: 2 train, 1 val, 1 test (50% / 25% / 25% of images; asked for 50% / 25% / 25%).');
+    await expect(summary).toContainText('4 images (2 train, 1 val, 1 test) come from videos that feed more than one split.');
+
+    const files = spawnSync('unzip', ['-Z1', zip], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean);
+    expect(files.filter((name) => name.startsWith('annotations/')).sort()).toEqual([
+      'annotations/instances_test.json',
+      'annotations/instances_train.json',
+      'annotations/instances_val.json',
+    ]);
+    for (const [part, count] of [['train', 2], ['val', 1], ['test', 1]] as const) {
+      expect(files.filter((name) => name.startsWith(`images/${part}/`) && name.endsWith('.jpg')), part).toHaveLength(count);
+      const listed = spawnSync('unzip', ['-p', zip, `annotations/instances_${part}.json`], { encoding: 'utf8' });
+      expect((JSON.parse(listed.stdout) as { images: unknown[] }).images, part).toHaveLength(count);
+    }
+
+    // The split is remembered for this project like the other choices.
+    await page.getByRole('dialog', { name: 'Exported project “Splits”' }).getByRole('button', { name: 'Close' }).click();
+    await page.getByRole('button', { name: 'Export project Splits' }).click();
+    const again = page.getByRole('dialog', { name: 'Export project “Splits”' }).getByRole('group', { name: 'Train / val / test split' });
+    await expect(again.getByLabel('Test, % of images')).toHaveValue('25');
+    await expect(again.getByLabel('Validation, % of images')).toHaveValue('25');
+    await expect(again.getByLabel('Split by')).toHaveValue('frame');
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -110,3 +110,31 @@ test('a failed import raises an alert in the page, once', async ({ app }, testIn
   await settings.getByLabel('Disk: least free space in GB').fill('1');
   await expect(disk).toHaveCount(0);
 });
+
+/** How many pixels of the chart's canvas are drawn in exactly this colour (the series' line and points are). */
+function pixelsOfColour(page: Page, chart: string, rgb: [number, number, number]): Promise<number> {
+  return page
+    .getByRole('figure', { name: chart })
+    .locator('canvas')
+    .evaluate((canvas: HTMLCanvasElement, [r, g, b]) => {
+      const { data } = (canvas.getContext('2d') as CanvasRenderingContext2D).getImageData(0, 0, canvas.width, canvas.height);
+      let count = 0;
+      for (let i = 0; i < data.length; i += 4) if (data[i] === r && data[i + 1] === g && data[i + 2] === b && data[i + 3] === 255) count++;
+      return count;
+    }, rgb);
+}
+
+test('the charts take the colours of a theme switched while they are open, without a reload', async ({ app }) => {
+  const { page } = app;
+  await page.emulateMedia({ colorScheme: 'light' });
+  await page.getByRole('button', { name: 'Monitoring' }).click();
+  await expect.poll(() => points(page, 'CPU').count(), { timeout: 30_000 }).toBeGreaterThan(1);
+  // The accent colour of each theme (styles.css) draws the app's CPU line.
+  const lightAccent: [number, number, number] = [0x28, 0x58, 0xd6];
+  const darkAccent: [number, number, number] = [0x6d, 0x93, 0xff];
+  await expect.poll(() => pixelsOfColour(page, 'CPU', lightAccent)).toBeGreaterThan(0);
+
+  await page.emulateMedia({ colorScheme: 'dark' });
+  await expect.poll(() => pixelsOfColour(page, 'CPU', darkAccent)).toBeGreaterThan(0);
+  expect(await pixelsOfColour(page, 'CPU', lightAccent)).toBe(0);
+});

@@ -84,7 +84,7 @@ test('Ctrl/Cmd+Z brings deleted frames back, no key closes the Undo toast, and a
   const drawer = page.getByRole('complementary', { name: 'Processing queue' });
   const finished = drawer.getByRole('region', { name: 'Finished' }).getByRole('listitem', { name: 'car-detection.mp4, done' });
   await expect(finished).toContainText('one frame every 10 seconds');
-  await expect(finished).toContainText(/Finished at .+ · took \d+:\d\d/);
+  await expect(finished).toContainText(/Finished at .+ · took (\d+:\d\d|under a second)/);
   await page.keyboard.press('Escape');
   await expect(drawer).toHaveCount(0);
   await expect(page.getByRole('button', { name: /^Queue/ })).toBeFocused();
@@ -168,4 +168,35 @@ test('a portrait frame fits whole in its tile, and a selected tile is outlined a
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('Monitoring and Storage have addresses of their own: reload and Back return to them, closing returns to the project', async ({ app }) => {
+  const { page } = app;
+  await createFirstProject(page, 'Watched');
+  await expect(page.getByRole('heading', { name: 'Watched' })).toBeVisible();
+
+  await page.getByRole('button', { name: 'Monitoring' }).click();
+  await expect(page.getByRole('heading', { name: 'Monitoring', level: 1 })).toBeVisible();
+  await expect(page).toHaveURL(/#\/monitoring$/);
+  await page.reload();
+  await expect(page.getByRole('heading', { name: 'Monitoring', level: 1 })).toBeVisible();
+
+  await page.getByRole('button', { name: 'Storage', exact: true }).click();
+  await expect(page.getByRole('heading', { name: 'Storage', level: 1 })).toBeVisible();
+  await expect(page).toHaveURL(/#\/storage$/);
+  await page.reload();
+  await expect(page.getByRole('heading', { name: 'Storage', level: 1 })).toBeVisible();
+  await page.goBack();
+  await expect(page.getByRole('heading', { name: 'Monitoring', level: 1 })).toBeVisible();
+  await page.goBack();
+  await expect(page.getByRole('heading', { name: 'Watched' })).toBeVisible();
+
+  // A pasted link opens the view; closing it goes back to where the person was before opening it.
+  await page.getByRole('button', { name: 'Monitoring' }).click();
+  await page.getByRole('button', { name: 'Close monitoring' }).click();
+  await expect(page.getByRole('heading', { name: 'Watched' })).toBeVisible();
+  const url = page.url().replace(/#.*$/, '');
+  await page.goto('about:blank');
+  await page.goto(`${url}#/storage`);
+  await expect(page.getByRole('heading', { name: 'Storage', level: 1 })).toBeVisible();
 });

@@ -13,7 +13,7 @@ import { SettingsButton } from './views/SettingsDialog';
 import { AlertNotices } from './monitoring/AlertNotices';
 import { MonitoringButton } from './monitoring/MonitoringButton';
 import { MonitoringView } from './monitoring/MonitoringView';
-import { useMonitoring } from './monitoring/monitoring-store';
+import { usePanel } from './monitoring/monitoring-store';
 import { StorageView } from './monitoring/StorageView';
 import { SyncButton } from './views/sync/SyncDialog';
 
@@ -23,7 +23,7 @@ export function App() {
   const projectsLoaded = useApp((state) => state.projectsLoaded);
   const navigate = useApp((state) => state.navigate);
   const queueOpen = useApp((state) => state.queueOpen);
-  const panel = useMonitoring((state) => state.panel);
+  const panel = usePanel();
 
   useEffect(() => {
     const { loadProjects, loadQueue, applyJob, setStats, showError } = useApp.getState();
@@ -56,13 +56,15 @@ export function App() {
   }, []);
 
   // A deletion stays undoable while the person is in its project (its frames too); leaving the project settles it.
-  const routeProject = route.name === 'projects' ? null : route.projectId;
+  // A look at Monitoring or Storage is not leaving: closing them returns to the project.
+  const routeProject = 'projectId' in route ? route.projectId : null;
+  const onPanel = panel !== null;
   useEffect(() => {
     const { pending, settle } = useFrameUndo.getState();
-    if (pending && pending.projectId !== routeProject) settle();
-  }, [routeProject]);
+    if (!onPanel && pending && pending.projectId !== routeProject) settle();
+  }, [routeProject, onPanel]);
 
-  const project = route.name !== 'projects' ? projects.find((p) => p.id === route.projectId) : undefined;
+  const project = 'projectId' in route ? projects.find((p) => p.id === route.projectId) : undefined;
 
   return (
     <div className={`app ${queueOpen ? 'with-drawer' : ''}`}>
@@ -101,7 +103,7 @@ export function App() {
           <MonitoringView />
         ) : panel === 'storage' ? (
           <StorageView />
-        ) : route.name !== 'projects' && !project ? (
+        ) : 'projectId' in route && !project ? (
           projectsLoaded ? (
             <div className="empty-state" role="status">
               <p>This address names a project that is not in this library any more.</p>

@@ -7,9 +7,13 @@
  *   #/projects/<id>                             a project
  *   #/projects/<id>/batches/<id>                a project, scrolled to one batch
  *   #/projects/<id>/batches/<id>/frames/<id>    a frame in the annotator; `?zoom=250` keeps a zoom of 250 %
+ *   #/monitoring                                the Monitoring view
+ *   #/storage                                   the Storage view
  */
 export type Route =
   | { name: 'projects' }
+  | { name: 'monitoring' }
+  | { name: 'storage' }
   | { name: 'project'; projectId: string; batchId?: string }
   | { name: 'frame'; projectId: string; batchId: string; frameId: string; zoom?: number };
 
@@ -34,6 +38,7 @@ export function parseRoute(hash: string): Route {
   if (!body.startsWith('/')) return { name: 'projects' };
   const [pathPart = '', query = ''] = body.split('?', 2);
   const parts = pathPart.split('/').filter((part) => part !== '');
+  if (parts.length === 1 && (parts[0] === 'monitoring' || parts[0] === 'storage')) return { name: parts[0] };
   if (parts[0] !== 'projects' || parts.length < 2) return { name: 'projects' };
   const projectId = segment(parts[1]);
   if (!projectId) return { name: 'projects' };
@@ -51,6 +56,7 @@ export function parseRoute(hash: string): Route {
 
 export function formatRoute(route: Route): string {
   if (route.name === 'projects') return '#/';
+  if (route.name === 'monitoring' || route.name === 'storage') return `#/${route.name}`;
   const project = `#/projects/${encodeURIComponent(route.projectId)}`;
   if (route.name === 'project') return route.batchId ? `${project}/batches/${encodeURIComponent(route.batchId)}` : project;
   const frame = `${project}/batches/${encodeURIComponent(route.batchId)}/frames/${encodeURIComponent(route.frameId)}`;

@@ -3,6 +3,9 @@ import type { AttributeValue, LabelAttributeDef, ShapeType } from '../annotation
 export const exportFormats = ['coco', 'yolo', 'voc', 'cvat', 'csv', 'stillframe'] as const;
 export type ExportFormat = (typeof exportFormats)[number];
 
+/** Formats whose datasets can be split into train, val and test: YOLO in folders, COCO in one file per split. */
+export const splitFormats: readonly ExportFormat[] = ['yolo', 'coco'];
+
 /** The formats a dataset can be read from; `auto` is a request only: the import says which one it found. */
 export const datasetFormats = ['coco', 'cvat', 'voc', 'yolo', 'vott', 'label-studio', 'stillframe'] as const;
 export type DatasetFormat = (typeof datasetFormats)[number];

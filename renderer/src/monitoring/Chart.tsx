@@ -1,6 +1,7 @@
 import { useEffect, useId, useRef } from 'react';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
+import { useColorScheme } from '../use-color-scheme';
 
 export interface ChartSeries {
   label: string;
@@ -40,6 +41,8 @@ export function Chart({ title, times, series, format, current, from, to, whole =
   const plot = useRef<uPlot | null>(null);
   const titleId = useId();
   const shape = series.map((s) => s.label).join('|');
+  // The canvas holds the theme's colours as drawn: a theme change rebuilds the chart with the new ones.
+  const scheme = useColorScheme();
 
   useEffect(() => {
     const element = box.current;
@@ -81,16 +84,16 @@ export function Chart({ title, times, series, format, current, from, to, whole =
       chart.destroy();
       plot.current = null;
     };
-    // The chart is rebuilt only when its series change; new data goes through setData below.
+    // The chart is rebuilt only when its series or the theme change; new data goes through setData below.
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [shape]);
+  }, [shape, scheme]);
 
   useEffect(() => {
     const chart = plot.current;
     if (!chart) return;
     chart.setData([times, ...series.map((s) => s.values)] as uPlot.AlignedData, false);
     chart.setScale('x', { min: from, max: to });
-  }, [times, series, from, to, shape]);
+  }, [times, series, from, to, shape, scheme]);
 
   return (
     <figure className="chart" aria-labelledby={titleId}>

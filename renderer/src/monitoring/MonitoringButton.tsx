@@ -1,8 +1,8 @@
-import { useMonitoring } from './monitoring-store';
+import { useMonitoring, usePanel } from './monitoring-store';
 
 /** The header's way into the Monitoring view, with the number of alerts now. */
 export function MonitoringButton() {
-  const panel = useMonitoring((state) => state.panel);
+  const panel = usePanel();
   const alerts = useMonitoring((state) => state.active.length);
   const open = useMonitoring((state) => state.open);
   return (

@@ -1,7 +1,7 @@
 import { useEffect, useRef, useState } from 'react';
-import type { ExportPreview, ExportProgress, ExportSummary, ImagesMode } from '../../../shared/dataset-contract';
+import type { ExportPreview, ExportProgress, ExportRequest, ExportSummary, ImagesMode } from '../../../shared/dataset-contract';
 import { toAppError } from '../../../shared/errors';
-import { exportFormats, formatTitles, skipReasons, type ExportFormat } from '../../../shared/formats/dataset';
+import { exportFormats, formatTitles, skipReasons, splitFormats, type ExportFormat } from '../../../shared/formats/dataset';
 import { uuidv7 } from '../../../shared/ids';
 import { call, hostBridge, subscribe } from '../api';
 import { formatBytes, percent, plural } from '../format';
@@ -29,6 +29,16 @@ interface ExportDialogProps {
   onClose(): void;
 }
 
+type SplitBy = ExportRequest['splitBy'];
+
+/** What is wrong with the shares asked for, in the person's words; null when they can be exported. */
+function splitError(valRatio: number, testRatio: number): string | null {
+  if (!Number.isFinite(valRatio) || !Number.isFinite(testRatio) || valRatio < 0 || testRatio < 0) return 'Give each share as a number from 0 to 95.';
+  if (valRatio > 0.95 || testRatio > 0.95) return 'Each share can be at most 95%.';
+  if (valRatio + testRatio >= 1) return 'The validation and test shares must leave some images for training.';
+  return null;
+}
+
 /** Formats that need a class for every object, and so leave out shapes without a label. */
 const needsLabels: readonly ExportFormat[] = ['coco', 'yolo', 'voc'];
 
@@ -43,19 +53,30 @@ function LeftOut({ preview, format }: { preview: ExportPreview | null; format: E
   );
 }
 
+const splitByTitles: Record<SplitBy, string> = {
+  video: 'Whole videos (no video in two splits)',
+  frame: 'Single frames (frames of one video may land in two splits)',
+};
+
+/** The split's lines: images per split beside the shares asked for, and how many images leak across splits. */
+function splitLines(split: NonNullable<ExportSummary['split']>): string[] {
+  const parts = (['train', 'val', 'test'] as const).filter((part) => part !== 'test' || split.requested.test > 0 || split.test > 0);
+  const shared = parts.reduce((sum, part) => sum + split.sharedVideoImages[part], 0);
+  return [
+    `Split by ${split.splitBy}: ${parts.map((part) => `${split[part].toLocaleString()} ${part}`).join(', ')} ` +
+      `(${parts.map((part) => percent(split.achieved[part])).join(' / ')} of images; asked for ${parts.map((part) => percent(split.requested[part])).join(' / ')}).`,
+    shared === 0
+      ? 'No video feeds more than one split.'
+      : `${plural(shared, 'image')} (${parts.map((part) => `${split.sharedVideoImages[part]} ${part}`).join(', ')}) come from videos that feed more than one split.`,
+  ];
+}
+
 function Summary({ summary, downloaded }: { summary: ExportSummary; downloaded: { fileName: string; bytes: number } | null }) {
   const lines = [
     `${plural(summary.images, 'image')} and ${plural(summary.shapes, 'shape')} written as ${formatTitles[summary.format]}.`,
     ...(summary.emptyImages > 0 ? [`${plural(summary.emptyImages, 'image')} without shapes.`] : []),
     ...(summary.skippedEmpty > 0 ? [`${plural(summary.skippedEmpty, 'frame')} without shapes left out.`] : []),
-    ...(summary.split
-      ? [
-          `Split by ${summary.split.splitBy}: ${summary.split.train} train, ${summary.split.val} val` +
-            `${summary.split.test > 0 ? `, ${summary.split.test} test` : ''}; ` +
-            `${plural(summary.split.sharedVideoImages.train + summary.split.sharedVideoImages.val + summary.split.sharedVideoImages.test, 'frame')} ` +
-            'from videos that feed more than one split.',
-        ]
-      : []),
+    ...(summary.split ? splitLines(summary.split) : []),
     ...summary.converted.map((entry) => `Converted ${entry.count} ${entry.reason}.`),
     ...summary.skipped.map((entry) => `Left out ${entry.count} ${entry.reason}.`),
     ...summary.missingImages.map((file) => `Image missing from the library, frame left out: ${file}`),
@@ -91,6 +112,8 @@ export function ExportDialog({ projectId, batchId, scope, onClose }: ExportDialo
   const [skipEmpty, setSkipEmpty] = useState(initial.skipEmpty);
   const [yoloSegments, setYoloSegments] = useState(initial.yoloSegments);
   const [valPercent, setValPercent] = useState(initial.valPercent);
+  const [testPercent, setTestPercent] = useState(initial.testPercent);
+  const [splitBy, setSplitBy] = useState<SplitBy>(initial.splitBy);
   const [outDir, setOutDir] = useState(initial.outDir);
   const [force, setForce] = useState(false);
   const [error, setError] = useState<string | null>(null);
@@ -108,8 +131,11 @@ export function ExportDialog({ projectId, batchId, scope, onClose }: ExportDialo
 
   const download = target.kind === 'download';
   const yolo = format === 'yolo';
-  const valRatio = yolo ? Number(valPercent) / 100 : 0;
-  const valid = (download || outDir.trim() !== '') && Number.isFinite(valRatio) && valRatio >= 0 && valRatio <= 0.95 && !(yolo && images === 'none');
+  const splits = splitFormats.includes(format);
+  const valRatio = splits ? Number(valPercent) / 100 : 0;
+  const testRatio = splits ? Number(testPercent) / 100 : 0;
+  const ratioError = splitError(valRatio, testRatio);
+  const valid = (download || outDir.trim() !== '') && ratioError === null && !(yolo && images === 'none');
 
   if (summary) {
     return (
@@ -124,11 +150,11 @@ export function ExportDialog({ projectId, batchId, scope, onClose }: ExportDialo
     setRunning(exportId);
     setError(null);
     setProgress(null);
-    saveExportChoices(projectId, { format, images, zip, skipEmpty, yoloSegments, valPercent, outDir: outDir.trim() });
+    saveExportChoices(projectId, { format, images, zip, skipEmpty, yoloSegments, valPercent, testPercent, splitBy, outDir: outDir.trim() });
     unsubscribe.current = subscribe('export.progress', (event) => {
       if (event.exportId === exportId) setProgress(event);
     });
-    const common = { projectId, ...(batchId ? { batchId } : {}), format, images, skipEmpty, yoloSegments: yolo && yoloSegments, valRatio, exportId };
+    const common = { projectId, ...(batchId ? { batchId } : {}), format, images, skipEmpty, yoloSegments: yolo && yoloSegments, valRatio, testRatio, splitBy, exportId };
     try {
       if (target.kind === 'download') {
         const prepared = await call('datasets.prepareDownload', common);
@@ -199,16 +225,10 @@ export function ExportDialog({ projectId, batchId, scope, onClose }: ExportDialo
         </label>
         {yolo && images === 'none' && <p className="field-error">YOLO needs its images beside their labels: copy or link them.</p>}
         {yolo && (
-          <>
-            <label className="radio">
-              <input type="checkbox" checked={yoloSegments} onChange={(event) => setYoloSegments(event.target.checked)} />
-              Polygons as segmentation outlines (instead of their boxes)
-            </label>
-            <label className="field">
-              <span>Validation split, % of images (0 for none)</span>
-              <input type="number" min="0" max="95" step="1" value={valPercent} onChange={(event) => setValPercent(event.target.value)} />
-            </label>
-          </>
+          <label className="radio">
+            <input type="checkbox" checked={yoloSegments} onChange={(event) => setYoloSegments(event.target.checked)} />
+            Polygons as segmentation outlines (instead of their boxes)
+          </label>
         )}
         <label className="radio">
           <input type="checkbox" checked={skipEmpty} onChange={(event) => setSkipEmpty(event.target.checked)} />
@@ -221,6 +241,40 @@ export function ExportDialog({ projectId, batchId, scope, onClose }: ExportDialo
           </label>
         )}
       </fieldset>
+      {splits && (
+        <fieldset disabled={running !== null}>
+          <legend>Train / val / test split</legend>
+          <div className="split-row">
+            <label className="field">
+              <span>Validation, % of images</span>
+              <input type="number" min="0" max="95" step="1" value={valPercent} aria-invalid={ratioError !== null} onChange={(event) => setValPercent(event.target.value)} />
+            </label>
+            <label className="field">
+              <span>Test, % of images</span>
+              <input type="number" min="0" max="95" step="1" value={testPercent} aria-invalid={ratioError !== null} onChange={(event) => setTestPercent(event.target.value)} />
+            </label>
+          </div>
+          <label className="field">
+            <span>Split by</span>
+            <select value={splitBy} onChange={(event) => setSplitBy(event.target.value as SplitBy)}>
+              {(Object.keys(splitByTitles) as SplitBy[]).map((key) => (
+                <option key={key} value={key}>
+                  {splitByTitles[key]}
+                </option>
+              ))}
+            </select>
+          </label>
+          {ratioError ? (
+            <p className="field-error">{ratioError}</p>
+          ) : (
+            <p className="field-hint">
+              {valRatio + testRatio === 0
+                ? 'No split: every image goes into one set. Give a share to validation or test to split.'
+                : `About ${percent(1 - valRatio - testRatio)} train, ${percent(valRatio)} val${testRatio > 0 ? `, ${percent(testRatio)} test` : ''}.`}
+            </p>
+          )}
+        </fieldset>
+      )}
       {download ? (
         <p className="field-hint">The dataset arrives as one .zip file in your browser’s downloads.</p>
       ) : (

@@ -211,8 +211,8 @@ export function ImportDialog({ project, batches, source, onClose, onDone }: Impo
         <p className="import-files">
           {names.slice(0, 5).join(', ')}
           {names.length > 5 && ` and ${names.length - 5} more`}
-          {totalBytes !== null && ` (${formatBytes(totalBytes)})`}
-          {leftOut.length > 0 && ` · Not videos, left out: ${leftOut.join(', ')}`}
+          {totalBytes !== null && names.length > 0 && ` (${formatBytes(totalBytes)})`}
+          {leftOut.length > 0 && `${names.length > 0 ? ' · ' : ''}Not videos, left out: ${leftOut.join(', ')}`}
         </p>
       )}
       <fieldset>

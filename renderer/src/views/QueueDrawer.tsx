@@ -4,7 +4,7 @@ import { describeSampling } from '../../../shared/sampling';
 import { call } from '../api';
 import { formatDuration, percent, plural } from '../format';
 import { attempt, useApp } from '../state/store';
-import { jobStatusText } from './job-words';
+import { jobStatusText, tookText } from './job-words';
 import { QueueRemaining } from '../monitoring/QueueRemaining';
 import { JobNotice } from './JobNotice';
 import { TeamQueue } from './TeamQueue';
@@ -32,7 +32,7 @@ const clock = (ms: number) => new Date(ms).toLocaleTimeString([], { hour: '2-dig
 
 function finishedText(job: Job): string {
   if (job.completedAt === null) return 'done';
-  const took = job.startedAt !== null ? ` · took ${formatDuration(job.completedAt - job.startedAt)}` : '';
+  const took = job.startedAt !== null ? ` · ${tookText(job.completedAt - job.startedAt)}` : '';
   return `Finished at ${clock(job.completedAt)}${took}`;
 }
 

@@ -9,6 +9,8 @@ const choicesSchema = z.object({
   skipEmpty: z.boolean().catch(false),
   yoloSegments: z.boolean().catch(false),
   valPercent: z.string().max(10).catch('0'),
+  testPercent: z.string().max(10).catch('0'),
+  splitBy: z.enum(['video', 'frame']).catch('video'),
   outDir: z.string().max(4096).catch(''),
 });
 export type ExportChoices = z.infer<typeof choicesSchema>;

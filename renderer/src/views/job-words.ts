@@ -1,5 +1,5 @@
 import type { Job } from '../../../shared/domain';
-import { plural } from '../format';
+import { formatDuration, plural } from '../format';
 
 /** A job's state in the words of the person waiting for it. */
 export function jobStatusText(job: Pick<Job, 'status' | 'attempts' | 'maxAttempts' | 'nextRunAt'>): string {
@@ -17,4 +17,9 @@ export function jobStatusText(job: Pick<Job, 'status' | 'attempts' | 'maxAttempt
     case 'done':
       return 'done';
   }
+}
+
+/** How long a finished job ran: a clock that reads 0:00 would look like nothing happened. */
+export function tookText(ms: number): string {
+  return ms < 1000 ? 'took under a second' : `took ${formatDuration(ms)}`;
 }

@@ -11,7 +11,7 @@ interface PresenceState {
 }
 
 function placeOf(route: Route): Place | null {
-  if (route.name === 'projects') return null;
+  if (route.name !== 'project' && route.name !== 'frame') return null;
   if (route.name === 'frame') return { projectId: route.projectId, batchId: route.batchId, frameId: route.frameId };
   return { projectId: route.projectId, batchId: route.batchId ?? null, frameId: null };
 }

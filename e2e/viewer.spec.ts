@@ -1,0 +1,73 @@
+import type { Page } from '@playwright/test';
+import type { TestSupabase } from '../electron/test-support/supabase/stand-in';
+import { createFirstProject, importClip } from './actions';
+import { expect, test } from './fixtures';
+import { connectAndSignUp, onTeammateMachine, supabaseForThisSpec } from './team-fixtures';
+
+let supabase: TestSupabase;
+
+supabaseForThisSpec((started) => (supabase = started));
+
+const password = 'a-viewer-only-looks';
+const reason = 'You can view this project: ask an owner for edit rights';
+
+/** The batches' move buttons; with `disabled: false` only those that can be pressed. */
+const moves = (page: Page, disabled?: boolean) =>
+  page.getByRole('button', { name: /^Move (Cars|More cars) (up|down)$/, ...(disabled === undefined ? {} : { disabled }) });
+
+test('a viewer sees the batches but cannot reorder, rename, delete or thin them, and is told why; export stays open', async ({ app }) => {
+  const { page } = app;
+  const owner = `owner-${Date.now()}@example.com`;
+  const viewer = `viewer-${Date.now()}@example.com`;
+
+  await createFirstProject(page, 'Quay');
+  await importClip(page, 'car-detection.mp4', 'Cars', '10');
+  await importClip(page, 'car-detection.mp4', 'More cars', '10');
+  await expect(page.getByRole('listbox', { name: 'Frames in More cars' }).getByRole('option')).toHaveCount(4);
+  await page.getByRole('button', { name: 'Stillframe' }).click();
+  const ownerDialog = await connectAndSignUp(page, supabase, owner, password);
+  await ownerDialog.getByRole('button', { name: 'Close' }).click();
+  await page.getByRole('button', { name: 'Sync Quay with the cloud' }).click();
+  await expect(page.getByRole('status', { name: 'Quay sync: Synced' })).toBeVisible({ timeout: 60_000 });
+
+  await page.getByRole('listitem', { name: 'Quay' }).getByRole('button', { name: 'Quay', exact: true }).click();
+  await page.getByRole('button', { name: 'Share Quay' }).click();
+  const share = page.getByRole('dialog', { name: 'Share Quay' });
+  await share.getByLabel('Email address').fill(viewer);
+  await share.getByLabel('Invite as').selectOption('viewer');
+  await share.getByRole('button', { name: 'Invite' }).click();
+  await expect(share.getByRole('list', { name: 'Members' })).toContainText(viewer);
+  await share.getByRole('button', { name: 'Close' }).click();
+
+  await onTeammateMachine(async (other) => {
+    const viewerDialog = await connectAndSignUp(other, supabase, viewer, password);
+    await viewerDialog.getByRole('button', { name: 'Open Quay from the cloud' }).click();
+    await expect(viewerDialog.getByRole('list', { name: 'Cloud projects' })).toContainText('in this library');
+    await viewerDialog.getByRole('button', { name: 'Close' }).click();
+    const card = other.getByRole('listitem', { name: 'Quay' });
+    await expect(card).toContainText('8 frames');
+    await card.getByRole('button', { name: 'Quay', exact: true }).click();
+
+    await expect(other.getByRole('note').filter({ hasText: reason })).toBeVisible();
+    await expect(other.getByRole('listbox', { name: 'Frames in More cars' }).getByRole('option')).toHaveCount(4);
+    for (const name of ['Import videos', 'Import from Loom']) {
+      await expect(other.getByRole('button', { name, exact: true })).toBeDisabled();
+      await expect(other.getByRole('button', { name, exact: true })).toHaveAccessibleDescription(reason);
+    }
+    // Of two batches each can move one way; for a viewer none can.
+    await expect(moves(other)).toHaveCount(4);
+    await expect(moves(other, false)).toHaveCount(0);
+    for (const control of await moves(other).all()) await expect(control).toHaveAccessibleDescription(reason);
+    for (const name of ['Rename batch More cars', 'Delete batch More cars', 'Remove near-duplicates from More cars']) {
+      const control = other.getByRole('button', { name, exact: true });
+      await expect(control, name).toBeDisabled();
+      await expect(control, name).toHaveAccessibleDescription(reason);
+    }
+    // Taking a copy is what a viewer is for.
+    await expect(other.getByRole('button', { name: 'Export batch More cars' })).toBeEnabled();
+  });
+
+  // The owner's own copy is untouched by what the viewer may do.
+  await expect(moves(page, false)).toHaveCount(2);
+  await expect(page.getByRole('button', { name: 'Rename batch More cars' })).toBeEnabled();
+});
