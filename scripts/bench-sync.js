@@ -10,7 +10,7 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { createServer, createServerModuleRunner } from 'vite';
 
@@ -75,11 +75,13 @@ async function measure(work) {
   let peak = process.memoryUsage().rss;
   const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 10);
   const started = performance.now();
+  const cpu = process.cpuUsage();
   const result = await work();
   const wall = performance.now() - started;
+  const { user, system } = process.cpuUsage(cpu);
   clearInterval(sampler);
   peak = Math.max(peak, process.memoryUsage().rss);
-  return { wall, requests: traffic.requests - before.requests, bytes: traffic.bytes - before.bytes, waitMs: traffic.waitMs - before.waitMs, peakMb: peak / 1048576, result };
+  return { wall, requests: traffic.requests - before.requests, bytes: traffic.bytes - before.bytes, waitMs: traffic.waitMs - before.waitMs, peakMb: peak / 1048576, cpuMs: (user + system) / 1000, result };
 }
 
 const mb = (bytes) => `${(bytes / 1048576).toFixed(1)} MB`;
@@ -87,7 +89,7 @@ const seconds = (ms) => `${(ms / 1000).toFixed(2)} s`;
 function report(title, ours, naive, scale) {
   console.log(`\n${title}`);
   console.log(
-    `  Stillframe: ${seconds(ours.wall)} (${seconds(ours.waitMs)} waiting for answers, summed over parallel requests), ${ours.requests} requests, ${mb(ours.bytes)} sent, peak RSS ${ours.peakMb.toFixed(0)} MB`,
+    `  Stillframe: ${seconds(ours.wall)} (${seconds(ours.waitMs)} waiting for answers, summed over parallel requests), ${ours.requests} requests, ${mb(ours.bytes)} sent, peak RSS ${ours.peakMb.toFixed(0)} MB, client CPU ${seconds(ours.cpuMs)}`,
   );
   console.log(
     `  naive:      ${seconds(naive.wall * scale)}, ${Math.round(naive.requests * scale)} requests, ${mb(naive.bytes * scale)} sent` +
@@ -262,6 +264,7 @@ if (parts.has('live')) {
   await teammate.close();
 }
 
+console.log(`\nNode ${process.version}, ${cpus().length} cores, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
 await first.close();
 await runner.close();
 await vite.close();

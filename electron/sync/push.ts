@@ -163,12 +163,13 @@ export function forgetProject(db: Database, projectId: string): void {
   statement(db, 'DELETE FROM pull_inbox WHERE project_id = ?').run(projectId);
 }
 
-/** Whether the row has local changes the server has not acknowledged yet; pulled versions of it wait until then. */
-export function hasPendingChanges(db: Database, entity: Entity, id: string): boolean {
-  return (
-    statement(db, 'SELECT 1 FROM outbox WHERE entity = ? AND row_id = ? LIMIT 1').get(entity, id) !== undefined ||
-    statement(db, 'SELECT 1 FROM push_ops WHERE entity = ? AND row_id = ? LIMIT 1').get(entity, id) !== undefined
-  );
+/**
+ * SQL that is true when a row has local changes the server has not acknowledged yet (in the outbox, or pushed and not
+ * answered); pulled versions of it wait until then. Over columns, so a pull checks a whole chunk in one query.
+ */
+export function pendingChangesSql(entity: string, rowId: string): string {
+  return `(EXISTS (SELECT 1 FROM outbox WHERE entity = ${entity} AND row_id = ${rowId})
+    OR EXISTS (SELECT 1 FROM push_ops WHERE entity = ${entity} AND row_id = ${rowId}))`;
 }
 
 /** Every row of a project, queued as new: what "Sync this project" pushes the first time. */

@@ -1,4 +1,5 @@
 import type { SyncTable } from '../../shared/sync-contract';
+import type { BulkFrame, BulkShape } from '../library/bulk-write';
 import type { Database, Row } from '../library/database';
 
 /**
@@ -216,4 +217,44 @@ export function toLocalRow(entity: Entity, row: Record<string, unknown>): Record
         ...stamps,
       };
   }
+}
+
+/**
+ * A pulled frame new to this library, for the bulk writer: the same columns `toLocalRow` gives, with its local file
+ * paths made from its object paths (a frame already here keeps its own, which move with its batch).
+ */
+export function toBulkFrame(id: string, row: Record<string, unknown>): BulkFrame {
+  const local = toLocalRow('frame', row);
+  return {
+    id,
+    videoId: String(local.video_id),
+    batchId: String(local.batch_id),
+    index: Number(local.frame_index),
+    timestampMs: Number(local.timestamp_ms),
+    width: Number(local.width),
+    height: Number(local.height),
+    path: localPathOf(String(row.storage_path)),
+    thumbPath: localThumbPathOf(String(row.thumb_path)),
+    createdAt: Number(local.created_at),
+    updatedAt: Number(local.updated_at),
+    serverVersion: local.server_version as number | null,
+  };
+}
+
+/** A pulled annotation for the bulk writer, which stores points and attributes as `toLocalRow` does, from their values. */
+export function toBulkShape(id: string, row: Record<string, unknown>): BulkShape {
+  const stamps = { createdAt: ms(row.created_at), updatedAt: ms(row.updated_at), serverVersion: (row.seq as number | undefined) ?? null };
+  return {
+    id,
+    frameId: String(row.frame_id),
+    labelId: (row.label_id as string | null | undefined) ?? null,
+    type: row.type as BulkShape['type'],
+    points: (typeof row.points === 'string' ? JSON.parse(row.points) : row.points) as number[],
+    note: (row.note as string | null | undefined) ?? '',
+    attributes: ((typeof row.attributes === 'string' ? JSON.parse(row.attributes) : row.attributes) ?? {}) as BulkShape['attributes'],
+    hidden: Boolean(row.hidden),
+    locked: Boolean(row.locked),
+    zIndex: (row.z_index as number | null | undefined) ?? 0,
+    ...stamps,
+  };
 }
