@@ -1,3 +1,4 @@
+import { closeSync, openSync, readSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { resolveFfprobe } from '../media/binaries';
 import { runTool } from '../media/runner';
@@ -68,4 +69,35 @@ export async function imageSize(path: string): Promise<PixelSize | null> {
   } catch {
     return null;
   }
+}
+
+/** The signatures image files begin with: JPEG, PNG, GIF, BMP, WebP (RIFF…WEBP) and TIFF (either byte order). */
+const signatures: readonly { at: number; bytes: readonly number[] }[][] = [
+  [{ at: 0, bytes: [0xff, 0xd8, 0xff] }],
+  [{ at: 0, bytes: [0x89, 0x50, 0x4e, 0x47] }],
+  [{ at: 0, bytes: [0x47, 0x49, 0x46, 0x38] }],
+  [{ at: 0, bytes: [0x42, 0x4d] }],
+  [{ at: 0, bytes: [0x52, 0x49, 0x46, 0x46] }, { at: 8, bytes: [0x57, 0x45, 0x42, 0x50] }],
+  [{ at: 0, bytes: [0x49, 0x49, 0x2a, 0x00] }],
+  [{ at: 0, bytes: [0x4d, 0x4d, 0x00, 0x2a] }],
+];
+
+/**
+ * Whether a file begins as an image does, from its first 12 bytes: the check an import makes of images whose size
+ * the dataset states, cheap enough for ten thousand of them. Whether it decodes is for FFmpeg to find.
+ */
+export function looksLikeImage(path: string): boolean {
+  const head = Buffer.alloc(12);
+  let read = 0;
+  try {
+    const fd = openSync(path, 'r');
+    try {
+      read = readSync(fd, head, 0, head.length, 0);
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    return false;
+  }
+  return signatures.some((parts) => parts.every(({ at, bytes }) => at + bytes.length <= read && bytes.every((byte, i) => head[at + i] === byte)));
 }

@@ -286,6 +286,8 @@ export class ImportPlan {
       });
       this.counts.shapesAdded++;
     });
+    // The planned shapes are what is written: the dataset's own are let go, so the import holds its shapes once.
+    image.source.shapes = [];
     if (clamped > 0) {
       this.counts.clamped += clamped;
       this.notes.warning(image.source.item, `${clamped} shape(s) reached outside the ${width}×${height} image and were clamped to it`);

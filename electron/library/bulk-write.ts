@@ -48,8 +48,11 @@ export interface BulkWriteOptions {
   outbox: boolean;
 }
 
-/** Negative: in KiB. A page cache this size keeps the indexes being appended to in memory for the transaction. */
-const bulkCacheKib = -65536;
+/**
+ * Negative: in KiB. A page cache this size keeps the pages of the indexes being appended to in memory for the
+ * transaction; at 64 MB it added its size to an import's peak memory.
+ */
+const bulkCacheKib = -16384;
 
 function prepareWriter(db: Database, options: BulkWriteOptions): BulkWriter {
   // Upserts for a pull, so a row it already has is replaced in the same one statement, without reading it.

@@ -423,4 +423,11 @@ export const migrations: readonly string[] = [
   ALTER TABLE sync_projects ADD COLUMN role TEXT;
   ALTER TABLE sync_projects ADD COLUMN unshared_at INTEGER;
   `,
+  // Imported frames whose thumbnail is still their full image: the thumbnail pass after an import works through
+  // them, and a start-up finishes what a quit or a crash cut off.
+  `
+  CREATE TABLE pending_thumbnails (
+    frame_id TEXT PRIMARY KEY REFERENCES frames (id) ON DELETE CASCADE
+  ) WITHOUT ROWID;
+  `,
 ];
