@@ -4,6 +4,7 @@ import { openDatabase, type Database } from './library/database';
 import { purgeDeletedFrames } from './library/frames';
 import { libraryPaths, type LibraryPaths } from './library/paths';
 import { acquireQueueLock } from './library/queue-lock';
+import { ThumbnailPass } from './datasets/thumbnail-pass';
 import { createExtractionWorker } from './ingest/extraction-job';
 import { defaultIngestSettings, type IngestSettings } from './ingest/ingest';
 import { EventBus } from './events';
@@ -41,6 +42,8 @@ export interface Services {
   sync: SyncService;
   /** "Process on team workers": uploads to the team's Storage and jobs on its queue. */
   team: TeamProcessing;
+  /** Imported frames' thumbnails, made after the import commits; the hosts resume it at start-up. */
+  thumbnails: ThumbnailPass;
   /** The Loom settings for a request made now, with the key from the environment or else the one saved in the app. */
   loomSettings(): LoomSettings;
   /** Takes the library's queue lock, recovers interrupted jobs and starts processing. */
@@ -85,6 +88,7 @@ export function openServices(options: ServiceOptions): Services {
   monitoring.attach(queue);
   const sync = new SyncService({ db, paths, events, secrets, env: options.env });
   const team = new TeamProcessing({ db, paths, events, sync });
+  const thumbnails = new ThumbnailPass(db, paths, (progress) => events.emit('thumbnails.progress', progress));
   let releaseLock: (() => void) | null = null;
   const startQueue = () => {
     if (releaseLock) return;
@@ -95,6 +99,7 @@ export function openServices(options: ServiceOptions): Services {
     monitoring.start();
     sync.start();
     team.start();
+    thumbnails.start();
   };
   if (options.startQueue) startQueue();
   return {
@@ -107,12 +112,13 @@ export function openServices(options: ServiceOptions): Services {
     monitoring,
     sync,
     team,
+    thumbnails,
     loomSettings,
     startQueue,
     async close() {
       monitoring.stop();
       sync.stop();
-      await Promise.all([queue.stop(), team.stop(), sync.idle()]);
+      await Promise.all([queue.stop(), team.stop(), sync.idle(), thumbnails.stop()]);
       releaseLock?.();
       db.close();
     },

@@ -3,8 +3,8 @@
 // The baseline is the obvious way to write COCO: read every frame and shape into memory, build the whole object,
 // JSON.stringify it and write the string. A 1,000-frame batch of the same library shows how each grows with size.
 import { spawnSync } from 'node:child_process';
-import { existsSync, linkSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { existsSync, linkSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 
@@ -58,6 +58,12 @@ if (process.argv[2] === '--naive') {
   naiveCoco(process.argv[3], process.argv[4], process.argv[5]);
   process.exit(0);
 }
+// The least any import of the file must hold: the file read whole and parsed, as the import did before it streamed.
+if (process.argv[2] === '--parse') {
+  const parsed = JSON.parse(readFileSync(process.argv[3], 'utf8'));
+  console.log(JSON.stringify({ frames: parsed.frames?.length ?? parsed.images?.length }));
+  process.exit(0);
+}
 
 if (!existsSync(cli)) {
   console.error('Build first: npm run build');
@@ -73,9 +79,18 @@ function run(args) {
   return result;
 }
 
-/** Wall time and peak RSS of one command, each run in a fresh process; the best run, so a cold disk cache does not decide. */
+const median = (values) => {
+  const sorted = values.filter((value) => Number.isFinite(value)).sort((a, b) => a - b);
+  return sorted.length === 0 ? Number.NaN : sorted[Math.floor((sorted.length - 1) / 2)];
+};
+
+/**
+ * Wall time, CPU and peak RSS of one command, each run in a fresh process; the median of each over the runs. An
+ * import's --json output also gives the time to its commit (when the person can browse and annotate) and the
+ * thumbnail pass's time after it, which the whole process's wall time includes.
+ */
 function measure(args, runs) {
-  let best = null;
+  const samples = [];
   for (let i = 0; i < runs; i++) {
     const command = args(i);
     const started = performance.now();
@@ -84,9 +99,16 @@ function measure(args, runs) {
     const lines = result.stderr.split('\n');
     const rssKb = Number(lines.find((line) => line.startsWith(marker))?.slice(marker.length));
     const cpuMs = Number(lines.find((line) => line.startsWith(cpuMarker))?.slice(cpuMarker.length));
-    if (!best || wallMs < best.wallMs) best = { wallMs, cpuMs, rssMb: rssKb / 1024, runs };
+    let output;
+    try {
+      output = JSON.parse(result.stdout.trim().split('\n').at(-1) ?? '');
+    } catch {
+      output = null;
+    }
+    samples.push({ wallMs, cpuMs, rssMb: rssKb / 1024, importMs: output?.import?.durationMs, thumbnailsMs: output?.thumbnails?.durationMs });
   }
-  return best;
+  const of = (key) => median(samples.map((sample) => sample[key]));
+  return { wallMs: of('wallMs'), cpuMs: of('cpuMs'), rssMb: of('rssMb'), importMs: of('importMs'), thumbnailsMs: of('thumbnailsMs'), runs };
 }
 
 /**
@@ -185,6 +207,13 @@ try {
   const exportArgs = (name, format, ...extra) => (i) => [cli, 'export', '--library', library, '--project', 'Bench', '--format', format, '--out', out(name, i), '--json', ...extra];
   const naive = (batch, name) => (i) => [path.resolve('scripts/bench-export.js'), '--naive', library, batch, out(name, i)];
   run([cli, 'export', '--library', library, '--project', 'Bench', '--format', 'stillframe', '--images', 'link', '--out', source]);
+  // The same project as COCO and YOLO datasets with their images, for imports into an empty library.
+  for (const format of ['coco', 'yolo']) run([cli, 'export', '--library', library, '--project', 'Bench', '--format', format, '--images', 'link', '--out', path.join(kept, `${format}-set`)]);
+  const intoEmpty = (format, from) => (i) => {
+    rmSync(out(`imported-${format}`, i), { recursive: true, force: true });
+    return [cli, 'import', '--library', out(`imported-${format}`, i), '--project', 'Bench', '--format', format, '--from', from, '--json'];
+  };
+  const copyImages = (from) => (i) => ['-e', `require('node:child_process').execFileSync('cp', ['-r', ${JSON.stringify(from)}, ${JSON.stringify(out('copied', i))}])`];
   // Import rows read the CVAT and COCO exports back into copies of the library's database without its shapes, so
   // every image is a known frame and every shape is new: the parse, the plan and the inserts, not thumbnails.
   for (const format of ['cvat', 'coco']) run([cli, 'export', '--library', library, '--project', 'Bench', '--format', format, '--images', 'none', '--out', path.join(kept, format)]);
@@ -215,8 +244,12 @@ try {
     [`import that CVAT XML (frames matched, ${shapeCount} shapes new)`, (i) => importArgs('cvat', path.join(kept, 'cvat'), i)],
     [`import that COCO file (frames matched, ${shapeCount} shapes new)`, (i) => importArgs('coco', path.join(kept, 'coco', 'annotations', 'instances.json'), i)],
     ['the CLI doing nothing (`projects`), for scale', () => [cli, 'projects', '--library', library]],
-    // Import holds the parsed dataset in memory and makes every thumbnail with FFmpeg: once is enough.
-    ['import the Stillframe JSON into an empty library', (i) => [cli, 'import', '--library', out('imported', i), '--project', 'Bench', '--format', 'stillframe', '--from', source], 1],
+    // Imports into an empty library: every image copied in, every shape new, then the thumbnail pass.
+    ['baseline: cp -r of the Stillframe export\'s images', copyImages(path.join(source, 'images'))],
+    ['baseline: JSON.parse of the whole stillframe.json', () => [path.resolve('scripts/bench-export.js'), '--parse', path.join(source, 'stillframe.json')]],
+    ['import the Stillframe JSON into an empty library', intoEmpty('stillframe', source)],
+    ['import the COCO dataset into an empty library', intoEmpty('coco', path.join(kept, 'coco-set'))],
+    ['import the YOLO dataset into an empty library', intoEmpty('yolo', path.join(kept, 'yolo-set'))],
   ];
   // BENCH_ONLY=regex runs only the rows whose label matches (the library is built all the same).
   const only = process.env.BENCH_ONLY ? new RegExp(process.env.BENCH_ONLY, 'i') : null;
@@ -233,13 +266,15 @@ try {
   rmSync(hookDir, { recursive: true, force: true });
 }
 
-console.log(`\n${frameCount.toLocaleString()} frames, ${(frameCount * shapesPerFrame).toLocaleString()} shapes; Node ${process.version}, ${cpus().length} cores; best of 3 runs unless noted\n`);
+const load = loadavg().map((value) => value.toFixed(2)).join(' ');
+console.log(`\n${frameCount.toLocaleString()} frames, ${(frameCount * shapesPerFrame).toLocaleString()} shapes; Node ${process.version}, ${cpus().length} cores, load average ${load}; medians of 3 runs`);
+console.log('An import\'s "to commit" is until its rows are in and the person can browse and annotate (each new frame shows its full');
+console.log('image meanwhile); "thumbnails" is the pass after it, run to the end here; wall and peak RSS are the whole process, both.\n');
 // CPU is the process's own user + system time: on a machine shared with other work it moves less than wall time.
-console.log(`${'export'.padEnd(62)}${'wall'.padStart(10)}${'CPU'.padStart(10)}${'peak RSS'.padStart(12)}`);
+console.log(`${'command'.padEnd(62)}${'wall'.padStart(10)}${'CPU'.padStart(10)}${'peak RSS'.padStart(12)}${'to commit'.padStart(12)}${'thumbnails'.padStart(12)}`);
 for (const row of rows) {
-  const note = row.runs === 1 ? '   (1 run)' : '';
-  const seconds = (ms) => `${(ms / 1000).toFixed(2)} s`.padStart(10);
-  console.log(`${row.label.padEnd(62)}${seconds(row.wallMs)}${seconds(row.cpuMs)}${`${row.rssMb.toFixed(0)} MB`.padStart(12)}${note}`);
+  const seconds = (ms, width = 10) => (Number.isFinite(ms) ? `${(ms / 1000).toFixed(2)} s` : '').padStart(width);
+  console.log(`${row.label.padEnd(62)}${seconds(row.wallMs)}${seconds(row.cpuMs)}${`${row.rssMb.toFixed(0)} MB`.padStart(12)}${seconds(row.importMs, 12)}${seconds(row.thumbnailsMs, 12)}`);
 }
 const ratio = (key, importLabel, exportLabel) => {
   const of = (label) => rows.find((row) => row.label.startsWith(label))?.[key] ?? Number.NaN;

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { annotationCalls } from './annotation-contract';
-import { datasetCalls, exportProgressSchema } from './dataset-contract';
+import { datasetCalls, datasetEvents, exportProgressSchema } from './dataset-contract';
 import {
   batchSchema,
   frameSchema,
@@ -149,6 +149,7 @@ export const events = {
   'job.updated': jobSchema,
   'queue.stats': queueStatsSchema,
   'export.progress': exportProgressSchema,
+  ...datasetEvents,
   ...monitoringEvents,
   ...syncEvents,
   ...teamEvents,

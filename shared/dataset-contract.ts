@@ -181,6 +181,21 @@ export type ExportPreview = z.infer<typeof exportPreviewSchema>;
 export const downloadPathPrefix = '/downloads/';
 export const downloadPath = (downloadId: string) => `${downloadPathPrefix}${encodeURIComponent(downloadId)}`;
 
+/** Imported frames' thumbnails, made after the import: until then the grid shows their full images. */
+const thumbnailProgressSchema = z.object({
+  /** Made, and failed (FFmpeg could not read the image; its full image stays as the thumbnail), since the pass began. */
+  made: z.number(),
+  failed: z.number(),
+  /** Still to make. */
+  remaining: z.number(),
+});
+export type ThumbnailProgress = z.infer<typeof thumbnailProgressSchema>;
+
+/** The dataset events; shared/contract.ts spreads them into `events`. */
+export const datasetEvents = {
+  'thumbnails.progress': thumbnailProgressSchema,
+} as const;
+
 /** The dataset calls; shared/contract.ts spreads them into `calls`. */
 export const datasetCalls = {
   /** Long-running: progress arrives as `export.progress` events; a cancelled export leaves nothing behind. */
@@ -192,4 +207,6 @@ export const datasetCalls = {
   'datasets.prepareDownload': call(downloadRequestSchema, preparedDownloadSchema),
   /** A cancelled import writes nothing. */
   'datasets.cancelImport': call(z.object({ importId: idSchema }).strict(), z.object({ cancelled: z.boolean() })),
+  /** How far the thumbnail pass after an import is; progress also arrives as `thumbnails.progress` events. */
+  'datasets.thumbnails': call(z.object({}).strict(), thumbnailProgressSchema),
 } as const;

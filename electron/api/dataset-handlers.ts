@@ -87,8 +87,12 @@ export function createDatasetHandlers(services: Services): DatasetHandlers {
         if (importId !== undefined) importing.delete(importId);
       }
       // New batches, frames and labels: every view of the project reads again.
-      if (!dryRun) events.emit('library.changed', { entity: 'batch', projectId, batchId: null });
+      if (!dryRun) {
+        events.emit('library.changed', { entity: 'batch', projectId, batchId: null });
+        services.thumbnails.start();
+      }
       return summary;
     },
+    'datasets.thumbnails': () => services.thumbnails.status(),
   };
 }

@@ -192,7 +192,15 @@ export async function importCommand(services: Services, args: string[], io: CliI
       process.off('SIGINT', interrupt);
     }
   }
-  if (values.json) io.out(JSON.stringify({ import: summary }));
-  else io.out(importText(summary).join('\n'));
+  // The import is done once its rows are in; the thumbnails are made after, timed on their own. A command run ends
+  // with them made, as the app's pass would make them in the background (a kill here leaves them to the next start).
+  if (!dryRun && !values.json) io.out(importText(summary).join('\n'));
+  const thumbnails = dryRun ? null : await services.thumbnails.run();
+  if (values.json) io.out(JSON.stringify({ import: summary, ...(thumbnails ? { thumbnails } : {}) }));
+  else if (dryRun) io.out(importText(summary).join('\n'));
+  else if (thumbnails && thumbnails.made + thumbnails.failed > 0) {
+    const failed = thumbnails.failed > 0 ? `; ${thumbnails.failed} image(s) FFmpeg could not read keep their full image` : '';
+    io.out(`  thumbnails: ${thumbnails.made} made in ${(thumbnails.durationMs / 1000).toFixed(1)} s${failed}`);
+  }
   return summary.problems.length + summary.moreProblems > 0 ? 1 : 0;
 }

@@ -3,18 +3,16 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Project } from '../../shared/domain';
-import { baseName, datasetFileName, videoPrefixes } from '../../shared/formats/file-names';
 import type { ImportFormat } from '../../shared/formats/dataset';
-import { listLabels, listShapes } from '../library/annotations';
+import { listLabels } from '../library/annotations';
 import { listBatches } from '../library/batches';
-import { listProjectFrames } from '../library/frames';
 import { createProject } from '../library/projects';
 import type { Services } from '../services';
 import { mediaDir, openTestServices, tempLibraryDir } from '../test-support/temp-library';
 import { exportDataset } from './export';
 import { importDataset } from './import';
 import { ZipWriter } from './zip';
-import { exportRequest, seedProject } from './test-fixture';
+import { drawnShapes, exportRequest, seedProject, type DrawnShape } from './test-fixture';
 
 const ffmpeg = process.env.FFMPEG_PATH ?? 'ffmpeg';
 
@@ -53,37 +51,8 @@ async function zipFolder(folder: string, into: string): Promise<string> {
 const run = (services: Services, project: Project | null, format: ImportFormat, from: string, extra: { dryRun?: boolean; images?: string; video?: string } = {}) =>
   importDataset(services.db, services.paths, { project, format, from, dryRun: extra.dryRun ?? false, images: extra.images, video: extra.video });
 
-interface Drawn {
-  type: string;
-  label: string | null;
-  points: number[];
-  attributes: Record<string, unknown>;
-}
-
-/** Every frame's shapes by the frame's file name (its export name, or its own). */
-function drawn(services: Services, projectId: string, key: 'exported' | 'own'): Map<string, Drawn[]> {
-  const { db } = services;
-  const labels = new Map(listLabels(db, projectId).map((label) => [label.id, label.name]));
-  const videos = db.prepare('SELECT id, name FROM videos WHERE project_id = ? ORDER BY created_at, id').all(projectId);
-  const prefixes = videoPrefixes(videos.map((row) => ({ id: String(row.id), name: String(row.name) })));
-  const byFrame = new Map<string, Drawn[]>();
-  for (const frame of listProjectFrames(db, projectId, null)) {
-    const name = key === 'own' ? baseName(frame.path) : datasetFileName(prefixes.get(frame.videoId) ?? '', frame.path);
-    byFrame.set(
-      name,
-      listShapes(db, frame.id).map((shape) => ({
-        type: shape.type,
-        label: shape.labelId === null ? null : (labels.get(shape.labelId) ?? null),
-        points: shape.points,
-        attributes: shape.attributes,
-      })),
-    );
-  }
-  return byFrame;
-}
-
-function expectWithinAPixel(actual: readonly Drawn[], expected: readonly Drawn[]): void {
-  const order = (list: readonly Drawn[]) => [...list].sort((a, b) => `${a.type}${a.label}${a.points[0]}${a.points[1]}`.localeCompare(`${b.type}${b.label}${b.points[0]}${b.points[1]}`));
+function expectWithinAPixel(actual: readonly DrawnShape[], expected: readonly DrawnShape[]): void {
+  const order = (list: readonly DrawnShape[]) => [...list].sort((a, b) => `${a.type}${a.label}${a.points[0]}${a.points[1]}`.localeCompare(`${b.type}${b.label}${b.points[0]}${b.points[1]}`));
   const got = order(actual);
   const want = order(expected);
   expect(got.map((shape) => [shape.type, shape.label, shape.attributes])).toEqual(want.map((shape) => [shape.type, shape.label, shape.attributes]));
@@ -106,8 +75,8 @@ describe('import from other tools', () => {
     const copy = createProject(target.db, 'Copy');
     const summary = await run(target, copy, 'auto', out);
     expect(summary).toMatchObject({ format: 'cvat', found: 'CVAT for images 1.1 (annotations.xml)', images: { added: 6 }, shapes: { added: 11 }, problems: [], warnings: [] });
-    const before = drawn(source, project.id, 'exported');
-    const after = drawn(target, copy.id, 'own');
+    const before = drawnShapes(source, project.id, 'exported');
+    const after = drawnShapes(target, copy.id, 'own');
     for (const [name, shapes] of before) expectWithinAPixel(after.get(name) ?? [], shapes.filter((shape) => shape.label !== null));
     expect(listLabels(target.db, copy.id).find((label) => label.name === 'car')?.attributes.map((def) => [def.key, def.type])).toEqual([
       ['make', 'text'],
@@ -131,7 +100,7 @@ describe('import from other tools', () => {
     const copy = createProject(target.db, 'Copy');
     const summary = await run(target, copy, 'auto', out);
     expect(summary).toMatchObject({ format: 'voc', images: { added: 6 }, shapes: { added: 6 }, batches: ['voc-set'], problems: [] });
-    const after = drawn(target, copy.id, 'own');
+    const after = drawnShapes(target, copy.id, 'own');
     const road1 = after.get('car-detection_frame_000001.jpg') ?? [];
     expect(road1.map((shape) => [shape.label, shape.points, shape.attributes])).toEqual([
       ['car', [10, 20, 200, 120], { difficult: true, truncated: false, occluded: false }],
@@ -180,7 +149,7 @@ describe('import from other tools', () => {
     expect(listBatches(services.db, project.id)).toEqual([]);
     await run(services, project, 'cvat', root);
     expect(listBatches(services.db, project.id).map((batch) => batch.name)).toEqual(['Train', 'Validation']);
-    const shapes = drawn(services, project.id, 'own');
+    const shapes = drawnShapes(services, project.id, 'own');
     expect(shapes.get('a.jpg')?.[0]).toMatchObject({ type: 'rectangle', attributes: { Make: 'VW', occluded: true } });
     expect(shapes.get('c.jpg')?.[0]?.points).toEqual([0, 2, 64, 40]);
   });
@@ -202,7 +171,7 @@ describe('import from other tools', () => {
     const project = createProject(services.db, 'Video');
     const summary = await run(services, project, 'auto', root);
     expect(summary).toMatchObject({ format: 'cvat', found: 'CVAT for video 1.1 (1 tracks, frames from images/)', images: { added: 3 }, shapes: { added: 2 }, problems: [] });
-    const shapes = drawn(services, project.id, 'own');
+    const shapes = drawnShapes(services, project.id, 'own');
     expect(shapes.get('frame_000005.png')).toEqual([{ type: 'rectangle', label: 'bottle', points: [20, 10, 120, 210], attributes: { track_id: 3 } }]);
     expect(shapes.get('frame_000020.png')).toEqual([]);
 
@@ -230,7 +199,7 @@ describe('import from other tools', () => {
     const services = openTestServices();
     const project = createProject(services.db, 'VOC');
     expect(await run(services, project, 'auto', root)).toMatchObject({ format: 'voc', found: 'Pascal VOC (Annotations/, JPEGImages/, image sets train, val)', batches: ['train', 'val'], shapes: { added: 2 } });
-    const shapes = drawn(services, project.id, 'own');
+    const shapes = drawnShapes(services, project.id, 'own');
     expect(shapes.get('a.jpg')).toEqual([{ type: 'rectangle', label: 'dog', points: [0, 0, 30, 20], attributes: { difficult: false, truncated: true } }]);
     expect(shapes.get('b.jpg')?.[0]?.attributes).toEqual({ occluded: true });
   });
@@ -256,7 +225,7 @@ describe('import from other tools', () => {
       shapes: { added: 2 },
       problems: [{ item: 'obj_train_data/b.txt, line 2', message: "class 7 is not in obj.names's names (0–1)" }],
     });
-    const shapes = drawn(services, project.id, 'own');
+    const shapes = drawnShapes(services, project.id, 'own');
     expect(shapes.get('a.jpg')).toEqual([{ type: 'rectangle', label: 'car', points: [24, 12, 40, 36], attributes: {} }]);
     expect(shapes.get('b.jpg')).toEqual([{ type: 'polygon', label: 'person', points: [6.4, 4.8, 32, 4.8, 32, 24], attributes: {} }]);
   });
@@ -279,7 +248,7 @@ describe('import from other tools', () => {
     const vottRoot = dataset('vott-json-export', { 'shop-export.json': JSON.stringify(vott) }, ['shelf.jpg']);
     const project = createProject(services.db, 'Shop');
     expect(await run(services, project, 'auto', vottRoot)).toMatchObject({ format: 'vott', found: 'VoTT JSON export (shop-export.json)', shapes: { added: 1 }, problems: [] });
-    expect(drawn(services, project.id, 'own').get('shelf.jpg')?.[0]?.points).toEqual([5, 6, 15, 26]);
+    expect(drawnShapes(services, project.id, 'own').get('shelf.jpg')?.[0]?.points).toEqual([5, 6, 15, 26]);
 
     const studio = [
       {
@@ -292,7 +261,7 @@ describe('import from other tools', () => {
     const images = dataset('ls-images', {}, ['aisle.jpg']);
     const into = createProject(services.db, 'Studio');
     expect(await run(services, into, 'auto', file, { images })).toMatchObject({ format: 'label-studio', images: { added: 1 }, shapes: { added: 1 }, problems: [] });
-    expect(drawn(services, into.id, 'own').get('aisle.jpg')?.[0]).toMatchObject({ type: 'polygon', label: 'shelf', points: [0, 0, 32, 0, 32, 24] });
+    expect(drawnShapes(services, into.id, 'own').get('aisle.jpg')?.[0]).toMatchObject({ type: 'polygon', label: 'shelf', points: [0, 0, 32, 0, 32, 24] });
   });
 
   it('imports nothing from a cut-short XML, and says which labels and images it could not use', async () => {

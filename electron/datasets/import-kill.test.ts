@@ -1,10 +1,11 @@
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openServices } from '../services';
 import { createProject } from '../library/projects';
 import { tempLibraryDir } from '../test-support/temp-library';
+import { imageSize } from './image-size';
 
 const cli = path.resolve(import.meta.dirname, '../../out/main/cli.js');
 const imageCount = 120;
@@ -70,8 +71,39 @@ describe('an import killed part way', () => {
       expect(again.status, again.stderr).toBe(0);
       expect(await contents(library)).toEqual(all);
     }
-    // A test whose kills never land before the commit proves nothing; making 40 thumbnails takes FFmpeg far longer
-    // than the first delays.
+    // A test whose kills never land before the commit proves nothing; the CLI's start and the copying of 120 images
+    // take longer than the first delays.
     expect(seen.has('none')).toBe(true);
+  });
+});
+
+describe('the thumbnail pass after an import, killed part way', () => {
+  it('leaves every frame whole and shown, and the next start finishes the thumbnails', async () => {
+    expect(existsSync(cli), 'build first: electron-vite build').toBe(true);
+    const dataset = cvatExport();
+    const original = readFileSync(path.join(dataset, 'images', 'shot-00.jpg'));
+    for (const delayMs of [0, 150, 400, 800]) {
+      const library = tempLibraryDir();
+      const args = [cli, 'import', '--library', library, '--project', 'Signs', '--format', 'cvat', '--from', dataset];
+      const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'ignore'] });
+      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+      // The summary is printed once the import has committed; the thumbnails are made after it.
+      await new Promise<void>((resolve) => child.stdout.once('data', () => resolve()));
+      await new Promise((resolve) => setTimeout(resolve, delayMs + Math.random() * 100));
+      child.kill('SIGKILL');
+      await exited;
+
+      expect(await contents(library)).toEqual({ labels: 1, batches: 1, frames: imageCount, shapes: imageCount, videos: 1, placed: true });
+      const services = openServices({ libraryDir: library });
+      try {
+        const frames = services.db.prepare('SELECT path, thumb_path FROM frames').all();
+        for (const row of frames) expect(readFileSync(path.join(library, String(row.path))).equals(original)).toBe(true);
+        await services.thumbnails.run();
+        expect(services.thumbnails.status().remaining).toBe(0);
+        for (const row of frames) expect((await imageSize(path.join(library, String(row.thumb_path))))?.width).toBe(320);
+      } finally {
+        await services.close();
+      }
+    }
   });
 });

@@ -28,6 +28,7 @@ import type { DatasetSource, LabelSpec, SourceImage } from './sources';
  */
 
 const maxListed = 200;
+const yieldEvery = 200;
 /** Clamping by less than this is rounding in the dataset (six decimals of a normalised coordinate), not worth a word. */
 const clampSlack = 0.01;
 /** Shapes this close, coordinate by coordinate, are the same shape written back (COCO keeps two decimals). */
@@ -201,8 +202,11 @@ export class ImportPlan {
     for (const spec of this.source.labels) this.label(spec.name, spec);
     const lookup = this.project ? projectFrameIndex(this.db, this.project.id) : () => null;
     const taken = new Set<string>();
-    for (const image of this.source.images) {
+    for (const [i, image] of this.source.images.entries()) {
       signal?.throwIfAborted();
+      // Image sizes are read synchronously (image-size.ts): a turn of the event loop now and then keeps the app's
+      // other calls answered while ten thousand are read.
+      if (i % yieldEvery === yieldEvery - 1) await new Promise((resolve) => setImmediate(resolve));
       const match = lookup(image.fileName);
       if (match === null && image.placement) {
         const key = `${image.placement.video}:${image.placement.index}`;
@@ -286,6 +290,8 @@ export class ImportPlan {
       });
       this.counts.shapesAdded++;
     });
+    // The planned shapes are what is written: the dataset's own are let go, so the import holds its shapes once.
+    image.source.shapes = [];
     if (clamped > 0) {
       this.counts.clamped += clamped;
       this.notes.warning(image.source.item, `${clamped} shape(s) reached outside the ${width}×${height} image and were clamped to it`);

@@ -3,7 +3,6 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { ExportRequest } from '../../shared/dataset-contract';
 import type { Project } from '../../shared/domain';
-import { baseName, datasetFileName, videoPrefixes } from '../../shared/formats/file-names';
 import { listLabels, listShapes } from '../library/annotations';
 import { listBatches } from '../library/batches';
 import { listProjectFrames } from '../library/frames';
@@ -12,33 +11,12 @@ import type { Services } from '../services';
 import { openTestServices, tempLibraryDir } from '../test-support/temp-library';
 import { exportDataset } from './export';
 import { importDataset } from './import';
-import { exportRequest, seedProject } from './test-fixture';
+import { drawnShapes, exportRequest, seedProject, type DrawnShape } from './test-fixture';
 
 const exportTo = (services: Services, projectId: string, outDir: string, extra: Partial<ExportRequest> = {}) =>
   exportDataset(services.paths, exportRequest(projectId, outDir, extra));
 
-interface Drawn {
-  type: string;
-  label: string | null;
-  points: number[];
-}
-
-/** Every frame's shapes, keyed by the name `key` gives the frame (its export name, or its own file name). */
-function drawnShapes(services: Services, projectId: string, key: 'exported' | 'own'): Map<string, Drawn[]> {
-  const { db } = services;
-  const labels = new Map(listLabels(db, projectId).map((label) => [label.id, label.name]));
-  const videos = db.prepare('SELECT id, name FROM videos WHERE project_id = ? ORDER BY created_at, id').all(projectId);
-  const prefixes = videoPrefixes(videos.map((row) => ({ id: String(row.id), name: String(row.name) })));
-  const byFrame = new Map<string, Drawn[]>();
-  for (const frame of listProjectFrames(db, projectId, null)) {
-    const name = key === 'own' ? baseName(frame.path) : datasetFileName(prefixes.get(frame.videoId) ?? '', frame.path);
-    byFrame.set(
-      name,
-      listShapes(db, frame.id).map((shape) => ({ type: shape.type, label: shape.labelId === null ? null : (labels.get(shape.labelId) ?? null), points: shape.points })),
-    );
-  }
-  return byFrame;
-}
+type Drawn = Pick<DrawnShape, 'type' | 'label' | 'points'>;
 
 function expectSameShapes(actual: readonly Drawn[], expected: readonly Drawn[]): void {
   const order = (list: readonly Drawn[]) => [...list].sort((a, b) => `${a.type}${a.label}${a.points[0]}${a.points[1]}`.localeCompare(`${b.type}${b.label}${b.points[0]}${b.points[1]}`));
@@ -196,8 +174,8 @@ describe('dataset import', () => {
     expect(summary).toMatchObject({ images: { total: 7, added: 6, skipped: 1 }, shapes: { added: 12, clamped: 2 } });
     const milk2 = drawnShapes(target, copy.id, 'own').get('milk_frame_000002.jpg') ?? [];
     expect(milk2).toEqual([
-      { type: 'rectangle', label: 'car', points: [600, 400, 640, 480] },
-      { type: 'rectangle', label: 'traffic light', points: [0, 5, 40, 25] },
+      { type: 'rectangle', label: 'car', points: [600, 400, 640, 480], attributes: {} },
+      { type: 'rectangle', label: 'traffic light', points: [0, 5, 40, 25], attributes: {} },
     ]);
   });
 

@@ -87,6 +87,6 @@ function readFormat(format: DatasetFormat, from: string, options: SourceOptions)
     case 'label-studio':
       return readLabelStudioSource(from, options);
     case 'stillframe':
-      return readStillframeSource(from);
+      return readStillframeSource(from, options.signal);
   }
 }

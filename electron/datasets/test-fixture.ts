@@ -2,9 +2,10 @@ import path from 'node:path';
 import type { ParsedShapeInput } from '../../shared/annotations';
 import type { ExportRequest } from '../../shared/dataset-contract';
 import type { Frame } from '../../shared/domain';
+import { baseName, datasetFileName, videoPrefixes } from '../../shared/formats/file-names';
 import { uuidv7 } from '../../shared/ids';
 import { ingestFiles } from '../ingest/ingest';
-import { createLabel, restoreShapes } from '../library/annotations';
+import { createLabel, listLabels, listShapes, restoreShapes } from '../library/annotations';
 import { listProjectFrames } from '../library/frames';
 import { createProject } from '../library/projects';
 import type { Services } from '../services';
@@ -107,3 +108,32 @@ export const exportRequest = (projectId: string, outDir: string, extra: Partial<
   force: false,
   ...extra,
 });
+
+export interface DrawnShape {
+  type: string;
+  label: string | null;
+  points: number[];
+  attributes: Record<string, unknown>;
+}
+
+/** Every frame's shapes by the frame's file name: its export name (`<video>_<file>`), or its own. */
+export function drawnShapes(services: Services, projectId: string, key: 'exported' | 'own'): Map<string, DrawnShape[]> {
+  const { db } = services;
+  const labels = new Map(listLabels(db, projectId).map((label) => [label.id, label.name]));
+  const videos = db.prepare('SELECT id, name FROM videos WHERE project_id = ? ORDER BY created_at, id').all(projectId);
+  const prefixes = videoPrefixes(videos.map((row) => ({ id: String(row.id), name: String(row.name) })));
+  const byFrame = new Map<string, DrawnShape[]>();
+  for (const frame of listProjectFrames(db, projectId, null)) {
+    const name = key === 'own' ? baseName(frame.path) : datasetFileName(prefixes.get(frame.videoId) ?? '', frame.path);
+    byFrame.set(
+      name,
+      listShapes(db, frame.id).map((shape) => ({
+        type: shape.type,
+        label: shape.labelId === null ? null : (labels.get(shape.labelId) ?? null),
+        points: shape.points,
+        attributes: shape.attributes,
+      })),
+    );
+  }
+  return byFrame;
+}

@@ -64,18 +64,30 @@ async function runStream(jobs: readonly ThumbnailJob[], scratch: string, signal:
   }
 }
 
-/** Several images as separate inputs of one process: slower per image, but any mix of sizes. */
-async function runInputs(jobs: readonly ThumbnailJob[], signal: AbortSignal | undefined): Promise<boolean> {
-  // image2 would read a % in a name as a frame-number pattern: no pattern on input, and -update 1 on output.
-  const inputs = jobs.flatMap((job) => ['-f', 'image2', '-pattern_type', 'none', '-i', job.source]);
-  const graph = jobs.map((_, n) => `[${n}:v]${scale}[t${n}]`).join(';');
-  const outputs = jobs.flatMap((job, n) => ['-map', `[t${n}]`, '-frames:v', '1', '-update', '1', '-c:v', 'mjpeg', '-q:v', '5', path.resolve(job.target)]);
-  const result = await runTool(
-    resolveFfmpeg(),
-    ['-hide_banner', '-nostdin', '-loglevel', 'error', '-y', ...inputs, '-filter_complex', graph, ...outputs],
-    signal ? { signal } : {},
-  );
-  return result.code === 0;
+/**
+ * Several images as separate inputs of one process: slower per image, but any mix of sizes. Written beside the
+ * stream's outputs and renamed into place like them: a target may be a hard link to its own image (an import's
+ * stand-in thumbnail), which FFmpeg writing to it in place would truncate.
+ */
+async function runInputs(jobs: readonly ThumbnailJob[], scratch: string, signal: AbortSignal | undefined): Promise<boolean> {
+  const dir = await mkdtemp(path.join(scratch, 'thumbs-'));
+  try {
+    const out = (n: number) => path.join(dir, `${String(n + 1).padStart(6, '0')}.jpg`);
+    // image2 would read a % in a name as a frame-number pattern: no pattern on input, and -update 1 on output.
+    const inputs = jobs.flatMap((job) => ['-f', 'image2', '-pattern_type', 'none', '-i', job.source]);
+    const graph = jobs.map((_, n) => `[${n}:v]${scale}[t${n}]`).join(';');
+    const outputs = jobs.flatMap((_, n) => ['-map', `[t${n}]`, '-frames:v', '1', '-update', '1', '-c:v', 'mjpeg', '-q:v', '5', out(n)]);
+    const result = await runTool(
+      resolveFfmpeg(),
+      ['-hide_banner', '-nostdin', '-loglevel', 'error', '-y', ...inputs, '-filter_complex', graph, ...outputs],
+      signal ? { signal } : {},
+    );
+    if (result.code !== 0) return false;
+    for (const [n, job] of jobs.entries()) await rename(out(n), job.target);
+    return true;
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 }
 
 /** Tries a batch whole; when it fails, halves it until one unreadable file costs only itself. Returns the failures. */
@@ -87,9 +99,9 @@ async function thumbnailBatch(jobs: readonly ThumbnailJob[], scratch: string, si
     await thumbnailBatch(jobs.slice(half), scratch, signal, failed);
     return;
   }
-  if (await runInputs(jobs, signal)) return;
+  if (await runInputs(jobs, scratch, signal)) return;
   for (const job of jobs) {
-    if (jobs.length === 1 || !(await runInputs([job], signal))) failed.add(job.source);
+    if (jobs.length === 1 || !(await runInputs([job], scratch, signal))) failed.add(job.source);
   }
 }
 

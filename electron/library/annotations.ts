@@ -18,7 +18,7 @@ import { StillframeError } from '../../shared/errors';
 import { fitGeometry, geometryProblem, prepareGeometry } from '../../shared/geometry';
 import { uuidv7 } from '../../shared/ids';
 import type { StatementSync } from 'node:sqlite';
-import { bulkWrite } from './bulk-write';
+import { bulkWrite, shapeInsertSql, shapeValues } from './bulk-write';
 import { recordChange, transaction, type Database, type Row } from './database';
 import { getProject } from './projects';
 
@@ -296,28 +296,14 @@ function checkShape(input: ParsedShapeInput, frame: FrameScope, label: Label | n
 
 /** Inserts or replaces the row and appends its outbox entry; call inside the transaction that checked it. */
 function writeShape(db: Database, shape: CheckedShape): void {
-  const now = Date.now();
+  // A replaced row keeps its created_at and server version: the upsert leaves both as they were.
   statement(
     db,
-    `INSERT INTO shapes (id, frame_id, label_id, type, points, note, attributes, hidden, locked, z_index, created_at, updated_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+    `${shapeInsertSql}
      ON CONFLICT (id) DO UPDATE SET label_id = excluded.label_id, type = excluded.type, points = excluded.points,
        note = excluded.note, attributes = excluded.attributes, hidden = excluded.hidden, locked = excluded.locked,
        z_index = excluded.z_index, updated_at = excluded.updated_at`,
-  ).run(
-    shape.id,
-    shape.frameId,
-    shape.labelId,
-    shape.type,
-    JSON.stringify(shape.points),
-    shape.note,
-    JSON.stringify(shape.attributes),
-    shape.hidden ? 1 : 0,
-    shape.locked ? 1 : 0,
-    shape.zIndex,
-    now,
-    now,
-  );
+  ).run(...shapeValues(shape, Date.now()));
   recordChange(db, 'shape', shape.id, 'upsert');
 }
 

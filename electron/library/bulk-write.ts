@@ -1,3 +1,4 @@
+import type { SQLInputValue } from 'node:sqlite';
 import type { Shape } from '../../shared/annotations';
 import { transaction, type Database } from './database';
 
@@ -48,8 +49,34 @@ export interface BulkWriteOptions {
   outbox: boolean;
 }
 
-/** Negative: in KiB. A page cache this size keeps the indexes being appended to in memory for the transaction. */
-const bulkCacheKib = -65536;
+/** The shapes row's columns in the order shapeValues gives them. */
+export const shapeInsertSql = `INSERT INTO shapes (id, frame_id, label_id, type, points, note, attributes, hidden, locked, z_index, created_at, updated_at, server_version)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+
+/** A checked shape as the row's column values: the one place a shape is turned into what SQLite stores. */
+export function shapeValues(row: BulkShape, now: number): SQLInputValue[] {
+  return [
+    row.id,
+    row.frameId,
+    row.labelId,
+    row.type,
+    JSON.stringify(row.points),
+    row.note,
+    JSON.stringify(row.attributes),
+    row.hidden ? 1 : 0,
+    row.locked ? 1 : 0,
+    row.zIndex,
+    row.createdAt ?? now,
+    row.updatedAt ?? now,
+    row.serverVersion ?? null,
+  ];
+}
+
+/**
+ * Negative: in KiB. A page cache this size keeps the pages of the indexes being appended to in memory for the
+ * transaction; at 64 MB it added its size to an import's peak memory.
+ */
+const bulkCacheKib = -16384;
 
 function prepareWriter(db: Database, options: BulkWriteOptions): BulkWriter {
   // Upserts for a pull, so a row it already has is replaced in the same one statement, without reading it.
@@ -62,8 +89,7 @@ function prepareWriter(db: Database, options: BulkWriteOptions): BulkWriter {
        thumb_path = excluded.thumb_path, updated_at = excluded.updated_at, server_version = excluded.server_version`)}`,
   );
   const shapeInsert = db.prepare(
-    `INSERT INTO shapes (id, frame_id, label_id, type, points, note, attributes, hidden, locked, z_index, created_at, updated_at, server_version)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ${upsert(`
+    `${shapeInsertSql} ${upsert(`
      ON CONFLICT (id) DO UPDATE SET label_id = excluded.label_id, type = excluded.type, points = excluded.points,
        note = excluded.note, attributes = excluded.attributes, hidden = excluded.hidden, locked = excluded.locked,
        z_index = excluded.z_index, updated_at = excluded.updated_at, server_version = excluded.server_version`)}`,
@@ -92,21 +118,7 @@ function prepareWriter(db: Database, options: BulkWriteOptions): BulkWriter {
       written.frames++;
     },
     shape(row) {
-      shapeInsert.run(
-        row.id,
-        row.frameId,
-        row.labelId,
-        row.type,
-        JSON.stringify(row.points),
-        row.note,
-        JSON.stringify(row.attributes),
-        row.hidden ? 1 : 0,
-        row.locked ? 1 : 0,
-        row.zIndex,
-        row.createdAt ?? now,
-        row.updatedAt ?? now,
-        row.serverVersion ?? null,
-      );
+      shapeInsert.run(...shapeValues(row, now));
       if (options.outbox) outboxInsert.run('shape', row.id, now);
       written.shapes++;
     },

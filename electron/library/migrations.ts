@@ -450,4 +450,11 @@ export const migrations: readonly string[] = [
     SELECT 1 FROM outbox o WHERE o.entity = outbox.entity AND o.row_id = outbox.row_id AND o.op = 'upsert' AND o.seq < outbox.seq);
   CREATE UNIQUE INDEX outbox_one_upsert ON outbox (entity, row_id) WHERE op = 'upsert';
   `,
+  // Imported frames whose thumbnail is still their full image: the thumbnail pass after an import works through
+  // them, and a start-up finishes what a quit or a crash cut off.
+  `
+  CREATE TABLE pending_thumbnails (
+    frame_id TEXT PRIMARY KEY REFERENCES frames (id) ON DELETE CASCADE
+  ) WITHOUT ROWID;
+  `,
 ];

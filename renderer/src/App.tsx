@@ -11,6 +11,7 @@ import { ProjectView } from './views/ProjectView';
 import { QueueDrawer, QueueButton } from './views/QueueDrawer';
 import { SettingsButton } from './views/SettingsDialog';
 import { AlertNotices } from './monitoring/AlertNotices';
+import { ThumbnailProgress } from './views/ThumbnailProgress';
 import { MonitoringButton } from './monitoring/MonitoringButton';
 import { MonitoringView } from './monitoring/MonitoringView';
 import { usePanel } from './monitoring/monitoring-store';
@@ -97,6 +98,7 @@ export function App() {
         <ErrorBanner />
         <ConnectionStatus />
         <AlertNotices />
+        <ThumbnailProgress />
       </div>
       <main className="content">
         {panel === 'monitoring' ? (

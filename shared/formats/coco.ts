@@ -292,7 +292,116 @@ function shapesOf(annotation: CocoAnnotation, label: string, context: ReadContex
   return shapes.length > 0 ? shapes : 'it has no polygon, mask, keypoint or box with a width and height';
 }
 
-/** Reads a COCO instances file; annotations that cannot be used are listed, and the rest are read. */
+/**
+ * Reads a COCO instances file member by member and element by element, as a streaming parse hands them over, so a
+ * large file is never held whole: categories, images and annotations in any order (an annotation that comes before
+ * its image or category waits for the end). Annotations that cannot be used are listed, and the rest are read.
+ */
+export class CocoReader {
+  private readonly problems: ImportNote[] = [];
+  private readonly warnings: ImportNote[] = [];
+  private readonly context: ReadContext = { warnings: this.warnings, converted: new Map() };
+  private readonly categories = new Map<string, string>();
+  private categoryCount = 0;
+  /** Keypoint annotations per image and category: where one image has several, each point says which object it is. */
+  private readonly keypointObjects = new Map<string, number>();
+  private readonly pointOwners: { key: string; shapes: ImportShape[] }[] = [];
+  private readonly images: CocoImageRecord[] = [];
+  private readonly byId = new Map<string, CocoImageRecord>();
+  private imageCount = 0;
+  private annotationCount = 0;
+  private readonly waiting: { raw: unknown; index: number }[] = [];
+
+  category(raw: unknown): void {
+    const i = this.categoryCount++;
+    const parsed = categorySchema.safeParse(raw);
+    if (parsed.success) this.categories.set(String(parsed.data.id), parsed.data.name);
+    else this.problems.push({ item: `category ${i + 1}`, message: firstIssue(parsed.error) });
+  }
+
+  image(raw: unknown): void {
+    const i = this.imageCount++;
+    const parsed = imageSchema.safeParse(raw);
+    if (!parsed.success) {
+      this.problems.push({ item: `image ${i + 1}`, message: firstIssue(parsed.error) });
+      return;
+    }
+    const record = { fileName: parsed.data.file_name, width: parsed.data.width ?? null, height: parsed.data.height ?? null, shapes: [] };
+    this.images.push(record);
+    this.byId.set(String(parsed.data.id), record);
+  }
+
+  annotation(raw: unknown): void {
+    const index = this.annotationCount++;
+    const ids = raw as { image_id?: unknown; category_id?: unknown } | null;
+    if (!this.byId.has(String(ids?.image_id)) || !this.categories.has(String(ids?.category_id))) this.waiting.push({ raw, index });
+    else this.read(raw, index);
+  }
+
+  private read(raw: unknown, i: number): void {
+    const parsed = annotationSchema.safeParse(raw);
+    const item = `annotation ${parsed.success && parsed.data.id !== undefined ? parsed.data.id : i + 1}`;
+    if (!parsed.success) {
+      this.problems.push({ item, message: firstIssue(parsed.error) });
+      return;
+    }
+    const image = this.byId.get(String(parsed.data.image_id));
+    if (!image) {
+      this.problems.push({ item, message: `its image ${parsed.data.image_id} is not listed in "images"` });
+      return;
+    }
+    const label = this.categories.get(String(parsed.data.category_id));
+    if (label === undefined) {
+      this.problems.push({ item, message: `its category ${parsed.data.category_id} is not listed in "categories"` });
+      return;
+    }
+    const shapes = shapesOf(parsed.data, label, this.context);
+    if (typeof shapes === 'string') {
+      this.problems.push({ item, message: shapes });
+      return;
+    }
+    if ((parsed.data.keypoints ?? []).length > 0) {
+      const key = `${parsed.data.image_id}\u0000${parsed.data.category_id}`;
+      this.keypointObjects.set(key, (this.keypointObjects.get(key) ?? 0) + 1);
+      const object = Number(parsed.data.id ?? i + 1);
+      for (const shape of shapes) if (shape.type === 'point') shape.attributes = { ...shape.attributes, object: Number.isFinite(object) ? object : i + 1 };
+      this.pointOwners.push({ key, shapes });
+    }
+    image.shapes.push(...shapes);
+  }
+
+  finish(): CocoDataset {
+    for (const { raw, index } of this.waiting.splice(0)) this.read(raw, index);
+    // One keypoint object of a label on an image needs no word of which object its points belong to.
+    for (const { key, shapes } of this.pointOwners) {
+      if ((this.keypointObjects.get(key) ?? 0) > 1) continue;
+      for (const shape of shapes) if (shape.type === 'point' && shape.attributes) delete shape.attributes.object;
+    }
+    const attributeValues = new Map<string, Record<string, AttributeValue>[]>();
+    for (const image of this.images) {
+      for (const shape of image.shapes) {
+        if (shape.label === null || !shape.attributes) continue;
+        const list = attributeValues.get(shape.label) ?? [];
+        list.push(shape.attributes);
+        attributeValues.set(shape.label, list);
+      }
+    }
+    const labels = [...new Set(this.categories.values())].map((name) => {
+      const defs = inferAttributeDefs(attributeValues.get(name) ?? []);
+      for (const def of defs) if (def.key === 'object') def.name = 'Object';
+      return defs.length > 0 ? { name, attributes: defs } : { name };
+    });
+    return { labels, images: this.images, problems: this.problems, warnings: this.warnings, converted: this.context.converted };
+  }
+}
+
+/** The members a COCO file must have, for a reader that saw which ones there were. */
+export function missingCocoMember(seen: ReadonlySet<string>): string | null {
+  const missing = ['images', 'categories'].find((key) => !seen.has(key));
+  return missing === undefined ? null : `${missing}: expected an array`;
+}
+
+/** Reads a COCO instances file held as text; annotations that cannot be used are listed, and the rest are read. */
 export function readCoco(text: string, source: string): CocoDataset {
   let json: unknown;
   try {
@@ -304,83 +413,9 @@ export function readCoco(text: string, source: string): CocoDataset {
   if (!file.success) {
     throw new StillframeError('invalid-input', `“${source}” is not a COCO instances file (${firstIssue(file.error)}).`);
   }
-  const problems: ImportNote[] = [];
-  const warnings: ImportNote[] = [];
-
-  const context: ReadContext = { warnings, converted: new Map() };
-  const categories = new Map<string, string>();
-  file.data.categories.forEach((raw, i) => {
-    const parsed = categorySchema.safeParse(raw);
-    if (parsed.success) categories.set(String(parsed.data.id), parsed.data.name);
-    else problems.push({ item: `category ${i + 1}`, message: firstIssue(parsed.error) });
-  });
-  /** Keypoint annotations per image and category: where one image has several, each point says which object it is. */
-  const keypointObjects = new Map<string, number>();
-  const pointOwners: { key: string; shapes: ImportShape[] }[] = [];
-
-  const images: CocoImageRecord[] = [];
-  const byId = new Map<string, CocoImageRecord>();
-  file.data.images.forEach((raw, i) => {
-    const parsed = imageSchema.safeParse(raw);
-    if (!parsed.success) {
-      problems.push({ item: `image ${i + 1}`, message: firstIssue(parsed.error) });
-      return;
-    }
-    const record = { fileName: parsed.data.file_name, width: parsed.data.width ?? null, height: parsed.data.height ?? null, shapes: [] };
-    images.push(record);
-    byId.set(String(parsed.data.id), record);
-  });
-
-  file.data.annotations.forEach((raw, i) => {
-    const parsed = annotationSchema.safeParse(raw);
-    const item = `annotation ${parsed.success && parsed.data.id !== undefined ? parsed.data.id : i + 1}`;
-    if (!parsed.success) {
-      problems.push({ item, message: firstIssue(parsed.error) });
-      return;
-    }
-    const image = byId.get(String(parsed.data.image_id));
-    if (!image) {
-      problems.push({ item, message: `its image ${parsed.data.image_id} is not listed in "images"` });
-      return;
-    }
-    const label = categories.get(String(parsed.data.category_id));
-    if (label === undefined) {
-      problems.push({ item, message: `its category ${parsed.data.category_id} is not listed in "categories"` });
-      return;
-    }
-    const shapes = shapesOf(parsed.data, label, context);
-    if (typeof shapes === 'string') {
-      problems.push({ item, message: shapes });
-      return;
-    }
-    if ((parsed.data.keypoints ?? []).length > 0) {
-      const key = `${parsed.data.image_id}\u0000${parsed.data.category_id}`;
-      keypointObjects.set(key, (keypointObjects.get(key) ?? 0) + 1);
-      const object = Number(parsed.data.id ?? i + 1);
-      for (const shape of shapes) if (shape.type === 'point') shape.attributes = { ...shape.attributes, object: Number.isFinite(object) ? object : i + 1 };
-      pointOwners.push({ key, shapes });
-    }
-    image.shapes.push(...shapes);
-  });
-  // One keypoint object of a label on an image needs no word of which object its points belong to.
-  for (const { key, shapes } of pointOwners) {
-    if ((keypointObjects.get(key) ?? 0) > 1) continue;
-    for (const shape of shapes) if (shape.type === 'point' && shape.attributes) delete shape.attributes.object;
-  }
-
-  const attributeValues = new Map<string, Record<string, AttributeValue>[]>();
-  for (const image of images) {
-    for (const shape of image.shapes) {
-      if (shape.label === null || !shape.attributes) continue;
-      const list = attributeValues.get(shape.label) ?? [];
-      list.push(shape.attributes);
-      attributeValues.set(shape.label, list);
-    }
-  }
-  const labels = [...new Set(categories.values())].map((name) => {
-    const defs = inferAttributeDefs(attributeValues.get(name) ?? []);
-    for (const def of defs) if (def.key === 'object') def.name = 'Object';
-    return defs.length > 0 ? { name, attributes: defs } : { name };
-  });
-  return { labels, images, problems, warnings, converted: context.converted };
+  const reader = new CocoReader();
+  for (const raw of file.data.categories) reader.category(raw);
+  for (const raw of file.data.images) reader.image(raw);
+  for (const raw of file.data.annotations) reader.annotation(raw);
+  return reader.finish();
 }

@@ -55,7 +55,7 @@ const stillframeShapeSchema = z.object({
 });
 export type StillframeShape = z.infer<typeof stillframeShapeSchema>;
 
-const stillframeFrameSchema = z.object({
+export const stillframeFrameSchema = z.object({
   batch: z.string(),
   video: z.number().int().positive(),
   index: z.number().int(),

@@ -2,16 +2,47 @@ import { existsSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { StillframeError } from '../../../shared/errors';
-import { readCoco } from '../../../shared/formats/coco';
+import { CocoReader, missingCocoMember, type CocoDataset } from '../../../shared/formats/coco';
 import { baseName } from '../../../shared/formats/file-names';
 import type { DatasetSource, SourceOptions } from '../sources';
-import { findFile, imageIndex, kind, readText } from './files';
+import { findFile, imageIndex, kind } from './files';
+import { readJsonStream } from './json-stream';
 
 /** `instances_val2017.json` → `val2017`, `train.json` → `train`: the subset a COCO file's name says it holds. */
 function subsetOf(file: string): string | null {
   const stem = path.basename(file, path.extname(file)).replace(/\.coco$/i, '');
   const subset = stem.replace(/^(instances|person_keypoints|keypoints|annotations?)_?/i, '');
   return subset === '' || /^_?annotations?$/i.test(stem) ? null : subset;
+}
+
+const cocoArrays = new Set(['categories', 'images', 'annotations']);
+
+/** The COCO file, read element by element (json-stream.ts): the file is never held whole, only what it describes. */
+async function readCocoFile(file: string, signal: AbortSignal | undefined): Promise<CocoDataset> {
+  const reader = new CocoReader();
+  const seen = new Set<string>();
+  const notCoco = (why: string) => new StillframeError('invalid-input', `“${path.basename(file)}” is not a COCO instances file (${why}).`);
+  await readJsonStream(
+    file,
+    cocoArrays,
+    {
+      onMember(key) {
+        if (cocoArrays.has(key)) throw notCoco(`${key}: expected an array`);
+      },
+      onArray(key) {
+        seen.add(key);
+      },
+      onElement(key, value) {
+        if (key === 'categories') reader.category(value);
+        else if (key === 'images') reader.image(value);
+        else reader.annotation(value);
+      },
+    },
+    signal,
+  );
+  const missing = missingCocoMember(seen);
+  if (missing !== null) throw notCoco(missing);
+  return reader.finish();
 }
 
 /** The COCO file in a dataset folder: one of the usual names, else the only .json beside it or in annotations/. */
@@ -37,7 +68,7 @@ export async function readCocoSource(from: string, options: SourceOptions): Prom
   const file = await cocoFile(from);
   const dir = path.dirname(file);
   const root = path.basename(dir) === 'annotations' ? path.dirname(dir) : dir;
-  const coco = readCoco(await readText(file), path.basename(file));
+  const coco = await readCocoFile(file, options.signal);
   const subset = subsetOf(file);
   const folders = [
     ...(options.images ? [['--images', path.resolve(options.images)] as const] : []),

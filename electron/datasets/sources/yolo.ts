@@ -7,7 +7,7 @@ import type { ImportNote } from '../../../shared/formats/dataset';
 import { baseName } from '../../../shared/formats/file-names';
 import { namesFromDataYaml, readDarknetData, readYoloLabels } from '../../../shared/formats/yolo';
 import type { DatasetSource, SourceImage, SourceOptions } from '../sources';
-import { findFile, imageExtensions, itemPath, kind, readText, walkImages } from './files';
+import { findFile, imageExtensions, itemPath, kind, readSmallText, readText, walkImages } from './files';
 
 /** Ultralytics finds a label file by swapping the last /images/ of the image's path for /labels/ and its extension for .txt. */
 function labelFileFor(image: string): string {
@@ -53,7 +53,7 @@ async function readUltralytics(file: string): Promise<DatasetSource> {
   const images: SourceImage[] = [];
   for (const image of await yoloImages(doc as Record<string, unknown>, dir)) {
     const labelFile = labelFileFor(image);
-    const text = existsSync(labelFile) ? await readText(labelFile) : '';
+    const text = existsSync(labelFile) ? readSmallText(labelFile) : '';
     const labels = readYoloLabels(text, names, itemPath(dir, labelFile), 'data.yaml');
     problems.push(...labels.problems);
     images.push({ item: itemPath(dir, image), fileName: baseName(image), file: existsSync(image) ? image : null, width: null, height: null, shapes: labels.shapes, placement: null, batch: null });
@@ -94,7 +94,7 @@ async function readDarknet(root: string): Promise<DatasetSource> {
   const images: SourceImage[] = [];
   for (const image of [...new Set(listed)]) {
     const labelFile = `${image.slice(0, image.length - path.extname(image).length)}.txt`;
-    const text = existsSync(labelFile) ? await readText(labelFile) : '';
+    const text = existsSync(labelFile) ? readSmallText(labelFile) : '';
     const labels = readYoloLabels(text, names, itemPath(root, labelFile), 'obj.names');
     problems.push(...labels.problems);
     images.push({ item: itemPath(root, image), fileName: baseName(image), file: existsSync(image) ? image : null, width: null, height: null, shapes: labels.shapes, placement: null, batch: null });
