@@ -3,6 +3,7 @@ import { copyFileSync, mkdirSync, readFileSync, statSync, writeFileSync } from '
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { listProjectFrames } from '../library/frames';
+import { projectStorage } from '../monitoring/storage';
 import { createProject } from '../library/projects';
 import { openTestServices, tempLibraryDir } from '../test-support/temp-library';
 import { imageSize } from './image-size';
@@ -40,6 +41,10 @@ describe('thumbnails of an import, made after it', () => {
     // Browsable before any thumbnail is made: every tile's picture is there, the full image.
     for (const frame of frames) expect((await imageSize(file(frame.thumbPath)))?.width).toBe(1280);
     expect(services.thumbnails.status()).toMatchObject({ remaining: 12 });
+    const thumbnailBytes = async () => (await projectStorage(services.db, services.paths, project.id)).batches.reduce((sum, b) => sum + b.thumbnailBytes, 0);
+    const sumOf = (relatives: string[]) => relatives.reduce((sum, relative) => sum + statSync(file(relative)).size, 0);
+    // Asked for while the thumbnails are still the full images, the storage figure counts those.
+    expect(await thumbnailBytes()).toBe(sumOf(frames.map((frame) => frame.path)));
 
     const seen: number[] = [];
     services.events.on('thumbnails.progress', (progress) => seen.push(progress.remaining));
@@ -53,6 +58,8 @@ describe('thumbnails of an import, made after it', () => {
       expect(readFileSync(file(frame.path)).equals(original)).toBe(true);
       expect(statSync(file(frame.path)).nlink).toBe(1);
     }
+    // Once the real thumbnails are made, the figure counts them, not the images they replaced.
+    expect(await thumbnailBytes()).toBe(sumOf(frames.map((frame) => frame.thumbPath)));
   });
 
   it('leaves out a file that is not an image even when the dataset gives its size', async () => {

@@ -86,6 +86,8 @@ export class ThumbnailPass {
        ORDER BY p.frame_id LIMIT ${perRound}`,
     );
     const done = this.db.prepare('DELETE FROM pending_thumbnails WHERE frame_id = ?');
+    // The storage figure may have measured the placeholder (the full image): measure the real thumbnail afresh.
+    const resize = this.db.prepare('UPDATE frames SET thumb_bytes = NULL WHERE id = ?');
     while (!signal.aborted && this.progress.remaining > 0) {
       const rows = next.all();
       if (rows.length === 0) break;
@@ -106,7 +108,10 @@ export class ThumbnailPass {
       if (signal.aborted) break;
       // A frame FFmpeg cannot read keeps its full image as the thumbnail: it shows, if anything can show it.
       transaction(this.db, () => {
-        for (const job of jobs) done.run(job.frameId);
+        for (const job of jobs) {
+          done.run(job.frameId);
+          resize.run(job.frameId);
+        }
       });
       this.progress = {
         made: this.progress.made + jobs.length - failed.size,
