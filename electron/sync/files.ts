@@ -77,7 +77,11 @@ export async function uploadPendingFiles(
   if (projectIds.length === 0) return { uploaded: 0, failed: 0 };
   const marks = projectIds.map(() => '?').join(', ');
   const files = db
-    .prepare(`SELECT frame_id, kind, storage_path, local_path FROM sync_files WHERE project_id IN (${marks}) AND state IN ('pending', 'uploading', 'failed') ORDER BY kind DESC, frame_id`)
+    // A thumbnail the import's thumbnail pass has not made yet is still the full image: it goes up once made.
+    .prepare(
+      `SELECT frame_id, kind, storage_path, local_path FROM sync_files WHERE project_id IN (${marks}) AND state IN ('pending', 'uploading', 'failed')
+         AND NOT (kind = 'thumb' AND frame_id IN (SELECT frame_id FROM pending_thumbnails)) ORDER BY kind DESC, frame_id`,
+    )
     .all(...projectIds);
   let uploaded = 0;
   let failed = 0;

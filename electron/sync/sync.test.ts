@@ -81,6 +81,26 @@ describe('two devices on one project', () => {
   }, 120_000);
 });
 
+describe('an imported frame whose thumbnail is not made yet', () => {
+  it('uploads its image now and its thumbnail only once the thumbnail pass has made it', async () => {
+    const owner = await signedInDevice(supabase, `kate-${unique()}@example.com`);
+    const { project, frames } = seedProjectWithFiles(owner.services, `Kiln ${unique()}`, 2);
+    const waiting = frames[0]?.id ?? '';
+    // What an import leaves until its thumbnail pass reaches the frame: the thumbnail path is still the full image.
+    owner.services.db.prepare('INSERT INTO pending_thumbnails (frame_id) VALUES (?)').run(waiting);
+    await owner.api.invoke('sync.linkProject', { projectId: project.id });
+    await owner.api.invoke('sync.now', {});
+    const thumbsUp = async () =>
+      (await supabase.admin.query(`select count(*)::int as n from storage.objects where bucket_id = 'frames' and name like $1`, [`${project.id}/thumbs/%`])).rows[0]?.n;
+    expect(await thumbsUp()).toBe(1);
+    expect((await owner.api.invoke('sync.status', {})).projects.find((item) => item.projectId === project.id)).toMatchObject({ filesWaiting: 1 });
+
+    owner.services.db.prepare('DELETE FROM pending_thumbnails WHERE frame_id = ?').run(waiting);
+    await owner.api.invoke('sync.now', {});
+    expect(await thumbsUp()).toBe(2);
+  }, 120_000);
+});
+
 describe('deleting a synced project', () => {
   it('removes it from a teammate’s library at their next sync', async () => {
     const owner = await signedInDevice(supabase, `ivan-${unique()}@example.com`);
