@@ -33,7 +33,9 @@ export interface FrameCursor {
 /**
  * A page of a batch's frames. With `after`, the page starts right behind that frame (keyset paging): the
  * (batch, video, index) index seeks straight to it, so the 40th page of a 100,000-frame batch costs what the
- * first does, where an OFFSET would step over every frame before it.
+ * first does. Without it, the page starts at `offset`, a position in the batch (the page at a scroll position):
+ * the steps to it are taken in that index alone, never reading the frames before it, unless the batch has deleted
+ * frames waiting to be purged, which only the rows themselves can tell apart.
  */
 export function listFrames(
   db: Database,
@@ -42,21 +44,26 @@ export function listFrames(
   limit: number,
   after?: FrameCursor,
 ): { frames: Frame[]; total: number } {
+  // Deleted frames are few and short-lived (purged at the next action), and have their own small index: the count
+  // is that of the batch's index entries, less them, and neither reads a frame row.
+  const deleted = Number(
+    (db.prepare('SELECT COUNT(*) AS n FROM frames WHERE deleted_at IS NOT NULL AND +batch_id = ?').get(batchId) as Row).n,
+  );
+  const total = Number((db.prepare('SELECT COUNT(*) AS n FROM frames WHERE batch_id = ?').get(batchId) as Row).n) - deleted;
   // Video ids are UUIDv7, so ordering by them is import order, and the (batch, video, index) index serves the
   // whole ORDER BY without a sort.
-  const select = `SELECT ${frameColumns}, v.name AS video_name FROM frames f JOIN videos v ON v.id = f.video_id
-       WHERE f.batch_id = ? AND f.deleted_at IS NULL`;
-  const frames = (
-    after
+  const select = `SELECT ${frameColumns}, v.name AS video_name FROM frames f JOIN videos v ON v.id = f.video_id`;
+  const order = 'ORDER BY f.video_id, f.frame_index';
+  const rows = after
+    ? db
+        .prepare(`${select} WHERE f.batch_id = ? AND f.deleted_at IS NULL AND (f.video_id, f.frame_index) > (?, ?) ${order} LIMIT ?`)
+        .all(batchId, after.videoId, after.index, limit)
+    : deleted === 0
       ? db
-          .prepare(`${select} AND (f.video_id, f.frame_index) > (?, ?) ORDER BY f.video_id, f.frame_index LIMIT ?`)
-          .all(batchId, after.videoId, after.index, limit)
-      : db.prepare(`${select} ORDER BY f.video_id, f.frame_index LIMIT ? OFFSET ?`).all(batchId, limit, offset)
-  ).map(toFrame);
-  const total = Number(
-    (db.prepare('SELECT COUNT(*) AS n FROM frames WHERE batch_id = ? AND deleted_at IS NULL').get(batchId) as Row).n,
-  );
-  return { frames, total };
+          .prepare(`${select} WHERE f.rowid IN (SELECT rowid FROM frames WHERE batch_id = ? ORDER BY video_id, frame_index LIMIT ? OFFSET ?) ${order}`)
+          .all(batchId, limit, offset)
+      : db.prepare(`${select} WHERE f.batch_id = ? AND f.deleted_at IS NULL ${order} LIMIT ? OFFSET ?`).all(batchId, limit, offset);
+  return { frames: rows.map(toFrame), total };
 }
 
 export function getFrame(db: Database, id: string): Frame {

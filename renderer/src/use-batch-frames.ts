@@ -9,9 +9,9 @@ import { tilesOnFirstScreen } from './views/FrameGrid';
 export const framePageSize = 300;
 /**
  * Pages further than this many frames from the screen are let go, so memory is the same whatever the number of
- * frames scrolled past. Three thousand frames is about thirty screens, so scrolling back a little finds them here.
+ * frames scrolled past. 1,200 frames is about twelve screens, so scrolling back a little finds them here.
  */
-const keepAround = 3000;
+const keepAround = 1200;
 /** Loading the whole batch (for a filter or Select all) goes in requests of up to this many pages. */
 const pagesPerBulkRequest = 20;
 const requestsAtOnce = 2;
