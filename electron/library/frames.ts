@@ -5,6 +5,7 @@ import { StillframeError } from '../../shared/errors';
 import { uuidv7 } from '../../shared/ids';
 import { getBatch } from './batches';
 import { recordChange, transaction, type Database, type Row } from './database';
+import { liveFrameCount } from './frame-counts';
 import type { LibraryPaths } from './paths';
 
 const frameColumns = 'f.id, f.video_id, f.batch_id, f.frame_index, f.timestamp_ms, f.width, f.height, f.path, f.thumb_path';
@@ -44,12 +45,11 @@ export function listFrames(
   limit: number,
   after?: FrameCursor,
 ): { frames: Frame[]; total: number } {
-  // Deleted frames are few and short-lived (purged at the next action), and have their own small index: the count
-  // is that of the batch's index entries, less them, and neither reads a frame row.
-  const deleted = Number(
-    (db.prepare('SELECT COUNT(*) AS n FROM frames WHERE deleted_at IS NOT NULL AND +batch_id = ?').get(batchId) as Row).n,
-  );
-  const total = Number((db.prepare('SELECT COUNT(*) AS n FROM frames WHERE batch_id = ?').get(batchId) as Row).n) - deleted;
+  const counts = db
+    .prepare(`SELECT ${liveFrameCount('$batch')} AS live, (SELECT COUNT(*) FROM frames WHERE batch_id = $batch) AS rows`)
+    .get({ batch: batchId }) as Row;
+  const total = Number(counts.live);
+  const deleted = Number(counts.rows) - total;
   // Video ids are UUIDv7, so ordering by them is import order, and the (batch, video, index) index serves the
   // whole ORDER BY without a sort.
   const select = `SELECT ${frameColumns}, v.name AS video_name FROM frames f JOIN videos v ON v.id = f.video_id`;
