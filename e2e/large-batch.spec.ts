@@ -7,7 +7,7 @@ import { expect, test } from './fixtures';
 
 const frames = 1500;
 
-test('End in a large batch shows and selects its last frame, and Home goes back to the first', async ({ app }) => {
+test('End in a large batch shows and selects its last frame, Home the first, and Select all or Shift+End take frames never loaded', async ({ app }) => {
   const { page } = app;
   const dir = mkdtempSync(path.join(tmpdir(), 'stillframe-large-'));
   const clip = path.join(dir, 'long-shot.mp4');
@@ -43,9 +43,16 @@ test('End in a large batch shows and selects its last frame, and Home goes back 
     await expect(tile(1)).toBeInViewport();
     await expect(tile(1)).toHaveAttribute('aria-selected', 'true');
 
-    // Select all takes every frame of the batch, those never scrolled to included.
+    // Select all takes every frame of the batch, those never scrolled to included; so does Shift+End from the first.
+    const selected = page.getByRole('group', { name: 'Selected frames' });
     await page.keyboard.press('ControlOrMeta+a');
-    await expect(page.getByRole('group', { name: 'Selected frames' })).toContainText(`${frames.toLocaleString('en-US')} frames selected`);
+    await expect(selected).toContainText(`${frames.toLocaleString('en-US')} frames selected`);
+    await page.reload();
+    await tile(1).click();
+    await expect(selected).toContainText('1 frame selected');
+    await page.keyboard.press('Shift+End');
+    await expect(tile(frames)).toBeInViewport();
+    await expect(selected).toContainText(`${frames.toLocaleString('en-US')} frames selected`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -191,12 +191,19 @@ export function FrameGrid({ batchId, batchName, frames, complete, annotationCoun
     action.run();
   }, [order, complete]);
 
-  /** Focuses the frame at this place: the grid scrolls there at once, and the focus follows when its page is here. */
+  /**
+   * Focuses the frame at this place: the grid scrolls there at once, and the focus follows when its page is here.
+   * A range (Shift) waits for the whole batch, so it takes the frames between that were never loaded too.
+   */
   const focusAt = (index: number, extend: boolean) => {
     virtualizer.scrollToIndex(Math.floor(index / columns));
     const id = order[index];
-    if (id === undefined) {
-      deferred.current = { ready: () => latest.current.order[index] !== undefined, run: () => latest.current.focusAt(index, extend) };
+    if (id === undefined || (extend && !complete)) {
+      if (extend) onNeedAll();
+      deferred.current = {
+        ready: () => latest.current.order[index] !== undefined && (!extend || latest.current.complete),
+        run: () => latest.current.focusAt(index, extend),
+      };
       return;
     }
     if (extend) selection.selectRange(batchId, loadedIds, id);
@@ -243,16 +250,22 @@ export function FrameGrid({ batchId, batchName, frames, complete, annotationCoun
 
   // One stable object for every tile, reading the latest props through a ref, so scrolling re-renders only the
   // tiles that come into view. Actions deferred until the batch has loaded read it too.
-  const latest = useRef({ batchId, order, loadedIds, complete, onOpen, focusAt });
-  latest.current = { batchId, order, loadedIds, complete, onOpen, focusAt };
+  const latest = useRef({ batchId, order, loadedIds, complete, onOpen, onNeedAll, focusAt });
+  latest.current = { batchId, order, loadedIds, complete, onOpen, onNeedAll, focusAt };
   const actions = useMemo<TileActions>(
     () => ({
       click: (event, id) => {
         deferred.current = null;
-        const { batchId: batch, loadedIds: ids } = latest.current;
+        const { batchId: batch, loadedIds: ids, complete: all } = latest.current;
         const { selectRange, toggle, selectOnly } = useSelection.getState();
-        if (event.shiftKey) selectRange(batch, ids, id);
-        else if (event.ctrlKey || event.metaKey) toggle(batch, id);
+        if (event.shiftKey) {
+          selectRange(batch, ids, id);
+          // Again over the whole batch once it is here, for the frames between that were never loaded.
+          if (!all) {
+            latest.current.onNeedAll();
+            deferred.current = { ready: () => latest.current.complete, run: () => selectRange(batch, latest.current.loadedIds, id) };
+          }
+        } else if (event.ctrlKey || event.metaKey) toggle(batch, id);
         else selectOnly(batch, id);
       },
       open: (frame) => latest.current.onOpen(frame),
