@@ -1,6 +1,8 @@
 // `npm run bench:browse`: opening a project of 100,000 frames in 20 batches, scrolling its top batch with the mouse
-// wheel in Chromium, jumping to the end of a 50,000-frame batch, and opening a list of 200 projects; against a
-// plain page that puts all of the top batch's thumbnails in the DOM. BENCH_FRAMES and BENCH_BATCHES size the big
+// wheel in Chromium, jumping to the end of a 50,000-frame batch (End, and the scrollbar dragged to the bottom), the
+// JS heap after a forced GC at several depths of both, and opening a list of 200 projects. Beside each, a naive
+// baseline in the same run: a plain page that puts all of the top batch's thumbnails in the DOM, every page of the
+// long batch fetched in turn, every frame of it held, the old per-project list query, and static HTML of the cards. BENCH_FRAMES and BENCH_BATCHES size the big
 // project (the old single-batch run: BENCH_FRAMES=10000 BENCH_BATCHES=1).
 import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
