@@ -39,6 +39,13 @@ test('End in a large batch shows and selects its last frame, Home the first, and
     await expect.poll(() => tile(frames).locator('img').evaluate((img: HTMLImageElement) => img.naturalWidth)).toBeGreaterThan(0);
     await expect(tile(1)).toHaveCount(0);
 
+    // Back from that frame, the grid is where the person left it, its frames there loaded straight away.
+    await page.keyboard.press('Enter');
+    await expect(page.getByRole('region', { name: 'Frame' })).toContainText(`long-shot.mp4 · frame ${frames} ·`);
+    await page.goBack();
+    await expect(tile(frames)).toBeInViewport();
+    await expect.poll(() => tile(frames).locator('img').evaluate((img: HTMLImageElement) => img.naturalWidth)).toBeGreaterThan(0);
+    await grid.focus();
     await page.keyboard.press('Home');
     await expect(tile(1)).toBeInViewport();
     await expect(tile(1)).toHaveAttribute('aria-selected', 'true');

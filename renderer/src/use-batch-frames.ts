@@ -102,7 +102,8 @@ export function useBatchFrames(batchId: string, frameCount: number, wanted: bool
     const asked = new Set<number>();
     let inFlight = 0;
     let timer: ReturnType<typeof setTimeout> | null = null;
-    view.current = { from: 0, to: Math.max(view.current.to, tilesOnFirstScreen()) };
+    // Where the grid already is (a saved scroll position, a deep link), or else its first screen.
+    if (view.current.to === 0) view.current = { from: 0, to: tilesOnFirstScreen() };
 
     const pageCount = () => Math.ceil(slots.length / framePageSize);
     const publish = () => setState({ frames: slots.slice(), complete: pages.size >= pageCount() });
@@ -135,7 +136,7 @@ export function useBatchFrames(batchId: string, frameCount: number, wanted: bool
       };
       const extend = (first: number, limit: number) => {
         let count = 1;
-        while (first + count <= limit && !pages.has(first + count) && !asked.has(first + count)) count++;
+        while (count < pagesPerBulkRequest && first + count <= limit && !pages.has(first + count) && !asked.has(first + count)) count++;
         return { first, count };
       };
       let first = missing(onScreen[0], onScreen[1]);
