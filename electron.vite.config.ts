@@ -30,6 +30,9 @@ export default defineConfig({
     root: resolve('renderer'),
     build: {
       outDir: 'out/renderer',
+      // Minified, the bundle Chromium parses before the first screen is a third of its size (1.7 MB unminified):
+      // parsing and compiling it was most of the project list's 300 ms before any project came.
+      minify: true,
       rollupOptions: { input: resolve('renderer/index.html') },
     },
   },

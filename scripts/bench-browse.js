@@ -1,6 +1,8 @@
 // `npm run bench:browse`: opening a project of 100,000 frames in 20 batches, scrolling its top batch with the mouse
-// wheel in Chromium, jumping to the end of a 50,000-frame batch, and opening a list of 200 projects; against a
-// plain page that puts all of the top batch's thumbnails in the DOM. BENCH_FRAMES and BENCH_BATCHES size the big
+// wheel in Chromium, jumping to the end of a 50,000-frame batch (End, and the scrollbar dragged to the bottom), the
+// JS heap after a forced GC at several depths of both, and opening a list of 200 projects. Beside each, a naive
+// baseline in the same run: a plain page that puts all of the top batch's thumbnails in the DOM, every page of the
+// long batch fetched in turn, every frame of it held, the old per-project list query, and static HTML of the cards. BENCH_FRAMES and BENCH_BATCHES size the big
 // project (the old single-batch run: BENCH_FRAMES=10000 BENCH_BATCHES=1).
 import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -104,7 +106,12 @@ function startNaivePage() {
   const html = `<!doctype html><style>body{margin:0}#grid{height:${Math.round(900 * 0.7)}px;overflow-y:auto;display:grid;
     grid-template-columns:repeat(auto-fill,minmax(150px,1fr));gap:6px}img{width:100%;aspect-ratio:16/9}</style>
     <div id="grid">${names.map((n) => `<img loading="lazy" src="/t/${n}" alt="">`).join('')}</div>`;
+  // The floor for the project list: the same 200 cards as static HTML, with no script to load or run.
+  const cards = `<!doctype html><ul>${Array.from({ length: projectCount }, (_, i) => `<li class="project-card"><button><span class="cover">No frames yet</span>
+    <span>Project ${String(i + 1).padStart(3, '0')}</span></button><p>1 batch · 1 video · 5,000 frames</p><p>Changed ${new Date().toLocaleString()}</p>
+    <div><button>Rename</button><button>Delete</button></div></li>`).join('')}</ul>`;
   const server = createServer((req, res) => {
+    if (req.url === '/projects') return void res.writeHead(200, { 'content-type': 'text/html' }).end(cards);
     if (req.url?.startsWith('/t/')) return void createReadStream(path.join(thumbsCache, path.basename(req.url))).pipe(res.writeHead(200, { 'content-type': 'image/jpeg' }));
     res.writeHead(200, { 'content-type': 'text/html' }).end(html);
   });
@@ -139,8 +146,43 @@ async function scrollWhole(page, grid, wheels = 5000) {
   return page.evaluate((px) => {
     window.__stop = true;
     const times = window.__frames.slice(1).sort((a, b) => a - b);
-    return { p95: times[Math.floor(times.length * 0.95)], over50: times.filter((t) => t > 50).length, frames: times.length, maxNodes: window.__maxNodes, px };
+    return { p95: times[Math.floor(times.length * 0.95)], over50: times.filter((t) => t > 50).length, frames: times.length, maxNodes: window.__maxNodes, px, times };
   }, scrolled);
+}
+
+/** One scroll measured in parts (the heap read between them): its parts' frame times as one. */
+function joined(parts) {
+  const times = parts.flatMap((part) => part.times).sort((a, b) => a - b);
+  return {
+    p95: times[Math.floor(times.length * 0.95)],
+    over50: times.filter((t) => t > 50).length,
+    frames: times.length,
+    maxNodes: Math.max(...parts.map((part) => part.maxNodes)),
+    px: parts.reduce((sum, part) => sum + part.px, 0),
+  };
+}
+
+/**
+ * The naive project list query, as it was: per project, every live frame row counted and every frame sorted by its
+ * creation time for the cover. Timed in node:sqlite on the same library, beside the app's own projects.list.
+ */
+function naiveListQuery(library) {
+  const db = new DatabaseSync(path.join(library, 'stillframe.db'));
+  const select = db.prepare(`SELECT p.id, p.name, p.created_at, p.updated_at,
+    (SELECT COUNT(*) FROM batches b WHERE b.project_id = p.id) AS batch_count,
+    (SELECT COUNT(*) FROM videos v WHERE v.project_id = p.id) AS video_count,
+    (SELECT COUNT(*) FROM frames f JOIN batches b ON b.id = f.batch_id WHERE b.project_id = p.id AND f.deleted_at IS NULL) AS frame_count,
+    (SELECT f.thumb_path FROM frames f JOIN batches b ON b.id = f.batch_id
+       WHERE b.project_id = p.id AND f.deleted_at IS NULL ORDER BY f.created_at, f.frame_index LIMIT 1) AS cover_thumb_path
+    FROM projects p ORDER BY p.updated_at DESC, p.id`);
+  const times = [];
+  for (let i = 0; i < 5; i++) {
+    const at = performance.now();
+    select.all();
+    times.push(Math.round(performance.now() - at));
+  }
+  db.close();
+  return times.sort((a, b) => a - b);
 }
 
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
@@ -197,6 +239,7 @@ async function heapMb(page) {
 
 const browser = await chromium.launch({ ...(chromiumPath ? { executablePath: chromiumPath } : {}), args: ['--disable-gpu', '--disable-background-networking'] });
 const library = makeLibrary();
+const naiveListTimes = naiveListQuery(library);
 const host = await startHost(library);
 const results = {};
 try {
@@ -212,16 +255,19 @@ try {
   results.firstPaint = median(results.firstPaints);
   results.openCalls = openings.at(-1).calls;
   results.driverFirstPaint = median(openings.map((o) => o.driver));
-  // Every frame of the top batch has arrived by now; the heap is measured before and after scrolling all of it.
+  // The first screen's frames have arrived by now; the heap is measured before, during and after scrolling all of it.
   await page.waitForFunction(() => document.querySelector('[role=listbox]')?.getAttribute('aria-busy') === 'false');
   results.heapBefore = await heapMb(page);
   const topGrid = page.locator('[role=listbox]').first();
-  // Halfway, then the rest: a flat heap is the same at both, whatever the number of frames scrolled past.
-  const firstHalf = await scrollWhole(page, topGrid, 75);
-  results.heapMid = await heapMb(page);
-  results.scroll = await scrollWhole(page, topGrid);
-  results.scroll.px += firstHalf.px;
-  results.scroll.over50 += firstHalf.over50;
+  // In quarters: a flat heap is the same at each, whatever the number of frames scrolled past.
+  results.heapSteps = [results.heapBefore];
+  const quarters = [];
+  for (let q = 0; q < 3; q++) {
+    quarters.push(await scrollWhole(page, topGrid, 37));
+    results.heapSteps.push(await heapMb(page));
+  }
+  quarters.push(await scrollWhole(page, topGrid));
+  results.scroll = joined(quarters);
   // Thumbnails wait while the grid is flung; this is how long the screen it stopped on stays without them.
   await page.evaluate(() => {
     window.__paintedAt = undefined;
@@ -230,6 +276,7 @@ try {
   await page.waitForFunction(firstScreenPainted, undefined, { polling: 'raf' });
   results.afterFling = Math.round(await page.evaluate(() => window.__paintedAt - window.__stoppedAt));
   results.heap = await heapMb(page);
+  results.heapSteps.push(results.heap);
   results.options = await page.locator('[role=option]').count();
   results.sectionsLoaded = await page.evaluate(() => [...document.querySelectorAll('[role=listbox]')].filter((grid) => grid.querySelector('[role=option]')).length);
 
@@ -263,10 +310,76 @@ try {
   results.jumps = jumps;
   results.jumpCalls = await page.evaluate(() => window.__calls.filter((c) => c.at >= 0));
   results.jump = median(jumps);
-  // Back to the top of the long batch, then 300 wheel turns down it: every frame is loaded by now.
-  await page.locator('[role=listbox]').first().evaluate((el) => (el.scrollTop = 0));
+  // The naive way there, as the grid did before: every page of the batch in turn (keyset pages doubling from 2,500
+  // to the host's 20,000), timed in the same page over the same host.
+  results.naiveJumps = [];
+  for (let round = 0; round < openRounds; round++) {
+    results.naiveJumps.push(Math.round(await page.evaluate(async () => {
+      const [batch] = (await window.stillframe.invoke('batches.list', { projectId: (await window.stillframe.invoke('projects.list', {})).value.find((p) => p.name === 'Long').id })).value;
+      const at = performance.now();
+      let after;
+      let size = 2500;
+      for (;;) {
+        const page = (await window.stillframe.invoke('frames.list', { batchId: batch.id, limit: size, after })).value;
+        if (page.frames.length < size) break;
+        const last = page.frames.at(-1);
+        after = { videoId: last.videoId, index: last.index };
+        size = Math.min(20_000, size * 2);
+      }
+      return performance.now() - at;
+    })));
+  }
+  results.naiveJump = median(results.naiveJumps);
+  // Dragging the scrollbar to the bottom: the grid's scrollTop set at once, until the last tile shows its thumbnail.
+  const drags = [];
+  for (let round = 0; round < openRounds; round++) {
+    await page.close();
+    page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    await openProject(page, host.url, 'Long');
+    const lastTile = `[role=option][aria-label^="Frame ${longBatch} of"] img`;
+    await page.evaluate((selector) => (window.__lastTile = selector), lastTile);
+    drags.push(Math.round(await page.evaluate(() => new Promise((resolve) => {
+      const grid = document.querySelector('[role=listbox]');
+      const at = performance.now();
+      grid.scrollTop = grid.scrollHeight;
+      const check = () => {
+        const img = document.querySelector(window.__lastTile);
+        if (img && img.complete && img.naturalWidth > 0) resolve(performance.now() - at);
+        else requestAnimationFrame(check);
+      };
+      requestAnimationFrame(check);
+    }))));
+  }
+  results.drags = drags;
+  results.drag = median(drags);
+  // The scrollbar dragged down the long batch in fifths, the heap after each screen has painted: flat, whatever the
+  // depth. The naive grid instead held every frame of the batch; that is measured by holding them all in the page.
+  const longGrid = page.locator('[role=listbox]').first();
+  results.longHeaps = [];
+  for (const fraction of [0, 0.2, 0.4, 0.6, 0.8, 1]) {
+    await longGrid.evaluate((el, f) => (el.scrollTop = f * (el.scrollHeight - el.clientHeight)), fraction);
+    await page.waitForTimeout(100);
+    await page.evaluate(() => (window.__paintedAt = undefined));
+    await page.waitForFunction(firstScreenPainted, undefined, { polling: 'raf', timeout: 60_000 });
+    results.longHeaps.push(await heapMb(page));
+  }
+  await page.evaluate(async () => {
+    const [batch] = (await window.stillframe.invoke('batches.list', { projectId: (await window.stillframe.invoke('projects.list', {})).value.find((p) => p.name === 'Long').id })).value;
+    window.__held = [];
+    let after;
+    for (;;) {
+      const page = (await window.stillframe.invoke('frames.list', { batchId: batch.id, limit: 20_000, after })).value;
+      window.__held.push(...page.frames);
+      if (page.frames.length < 20_000) break;
+      after = { videoId: page.frames.at(-1).videoId, index: page.frames.at(-1).index };
+    }
+  });
+  results.naiveLongHeap = await heapMb(page);
+  await page.evaluate(() => (window.__held = undefined));
+  // Back to the top of the long batch, then 300 wheel turns down it.
+  await longGrid.evaluate((el) => (el.scrollTop = 0));
   await page.waitForTimeout(500);
-  results.longScroll = await scrollWhole(page, page.locator('[role=listbox]').first(), 300);
+  results.longScroll = await scrollWhole(page, longGrid, 300);
   results.longHeap = await heapMb(page);
 
   // The project list: from the navigation's start until every project's card is on the page.
@@ -297,8 +410,24 @@ try {
   await plain.goto(naive.url);
   await plain.waitForFunction(() => [...document.querySelectorAll('img')].slice(0, 30).every((img) => img.complete && img.naturalWidth > 0), undefined, { polling: 'raf' });
   results.naiveFirstPaint = Date.now() - naiveStart;
-  results.naiveScroll = await scrollWhole(plain, plain.locator('#grid'));
+  results.naiveHeapSteps = [await heapMb(plain)];
+  const naiveQuarters = [];
+  for (let q = 0; q < 3; q++) {
+    naiveQuarters.push(await scrollWhole(plain, plain.locator('#grid'), 37));
+    results.naiveHeapSteps.push(await heapMb(plain));
+  }
+  naiveQuarters.push(await scrollWhole(plain, plain.locator('#grid')));
+  results.naiveScroll = joined(naiveQuarters);
   results.naiveHeap = await heapMb(plain);
+  results.naiveHeapSteps.push(results.naiveHeap);
+  const naiveLists = [];
+  for (let round = 0; round < openRounds; round++) {
+    await plain.goto('about:blank');
+    await plain.goto(`${naive.url}projects`);
+    naiveLists.push(Math.round(await (await plain.waitForFunction((n) => (document.querySelectorAll('.project-card').length >= n ? performance.now() : false),
+      projectCount, { polling: 'raf', timeout: 60_000 })).jsonValue()));
+  }
+  results.naiveList = median(naiveLists);
   naive.server.close();
 } finally {
   await browser.close();
@@ -318,10 +447,14 @@ console.log(`scroll frame time, 95th pct        ${r.scroll.p95.toFixed(1).padSta
 console.log(`scroll frames over 50 ms           ${String(r.scroll.over50).padStart(6)} of ${r.scroll.frames}  ${String(r.naiveScroll.over50).padStart(6)} of ${r.naiveScroll.frames}   (target 0)`);
 console.log(`last screen painted after the wheel  ${String(r.afterFling).padStart(6)} ms`);
 console.log(`most thumbnails in the DOM         ${String(r.scroll.maxNodes).padStart(6)}        ${String(r.naiveScroll.maxNodes).padStart(6)}`);
-console.log(`JS heap before / halfway / after   ${r.heapBefore.toFixed(1).padStart(6)} / ${r.heapMid.toFixed(1)} / ${r.heap.toFixed(1)} MB (${r.scroll.px.toLocaleString()} px)   naive after: ${r.naiveHeap.toFixed(1)} MB   ${(r.heap / r.naiveHeap).toFixed(2)}`);
+const mb = (values) => values.map((v) => v.toFixed(1)).join(' → ');
+console.log(`JS heap after GC, top batch in quarters   ${mb(r.heapSteps)} MB (${r.scroll.px.toLocaleString()} px)   all-in-DOM page: ${mb(r.naiveHeapSteps)} MB`);
 console.log(`batch sections loaded after scrolling the top one: ${r.sectionsLoaded} of ${batchCount}`);
 console.log(`jump to the end of ${longBatch.toLocaleString()} frames  ${String(r.jump).padStart(6)} ms   (median of ${r.jumps.join(', ')}; target < 300 ms)`);
 console.log(`  frames.list after the key (starts at ms: took ms × frames): ${r.jumpCalls.map((c) => `${c.at}: ${c.ms}×${c.n}`).join(', ')}`);
+console.log(`  naive, every page before it in turn: ${r.naiveJump} ms (median of ${r.naiveJumps.join(', ')})   ratio ${(r.jump / r.naiveJump).toFixed(2)}`);
+console.log(`scrollbar dragged to the bottom    ${String(r.drag).padStart(6)} ms   (median of ${r.drags.join(', ')}; target < 300 ms)`);
+console.log(`JS heap after GC, long batch dragged in fifths   ${mb(r.longHeaps)} MB   naive, every frame held: ${r.naiveLongHeap.toFixed(1)} MB`);
 console.log(`  then 300 wheel turns there: p95 ${r.longScroll.p95.toFixed(1)} ms, ${r.longScroll.over50} of ${r.longScroll.frames} frames over 50 ms, heap ${r.longHeap.toFixed(1)} MB`);
-console.log(`project list of ${projectCount}, navigation to all cards   ${String(r.list).padStart(6)} ms   (median of ${r.lists.join(', ')}; target < 200 ms)`);
-console.log(`  of which the projects.list call: median ${r.listCalls[2]} ms (${r.listCalls.join(', ')})`);
+console.log(`project list of ${projectCount}, navigation to all cards   ${String(r.list).padStart(6)} ms   (median of ${r.lists.join(', ')}; target < 200 ms)   static HTML of the same cards: ${r.naiveList} ms`);
+console.log(`  of which the projects.list call: median ${r.listCalls[2]} ms (${r.listCalls.join(', ')})   naive per-project query in node:sqlite: median ${naiveListTimes[2]} ms (${naiveListTimes.join(', ')})`);

@@ -112,6 +112,7 @@ export const calls = {
     z
       .object({
         batchId: idSchema,
+        /** Where the page starts, by position in the batch's order: the page at a scroll position, asked for directly. */
         offset: z.number().int().min(0).default(0),
         limit: z.number().int().min(1).max(20_000).default(5_000),
         /** The last frame of the page before: the next page starts right behind it, and `offset` is ignored. */

@@ -5,12 +5,13 @@ import { StillframeError } from '../../shared/errors';
 import { uuidv7 } from '../../shared/ids';
 import { uniqueSlug, validateBatchName } from '../../shared/names';
 import { recordChange, transaction, type Database, type Row } from './database';
+import { liveFrameCount } from './frame-counts';
 import type { LibraryPaths } from './paths';
 
 const batchColumns = `
   b.id, b.project_id, b.name, b.slug, b.created_at,
   (SELECT COUNT(*) FROM videos v WHERE v.batch_id = b.id) AS video_count,
-  (SELECT COUNT(*) FROM frames f WHERE f.batch_id = b.id AND f.deleted_at IS NULL) AS frame_count,
+  ${liveFrameCount('b.id')} AS frame_count,
   (SELECT COUNT(*) FROM videos v WHERE v.batch_id = b.id AND v.status IN ('pending', 'processing')) AS active_count,
   (SELECT COUNT(*) FROM videos v WHERE v.batch_id = b.id AND v.status = 'failed') AS failed_count,
   (SELECT AVG(COALESCE(j.processing_progress, 0)) FROM videos v LEFT JOIN jobs j ON j.video_id = v.id

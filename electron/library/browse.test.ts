@@ -124,4 +124,30 @@ describe('paging through a large batch', () => {
     expect(plan.join('\n')).toMatch(/SEARCH f USING INDEX frames_batch \(batch_id=\? AND \(video_id,frame_index\)>\(\?,\?\)\)/);
     expect(plan.join('\n')).not.toMatch(/TEMP B-TREE/);
   });
+
+  it('returns the window at a position straight away: the frames there, in order, past deleted ones, up to the end', () => {
+    const services = openTestServices();
+    const { batch, frames } = seedFrames(services.db, Array.from({ length: 1000 }, () => ({ width: 640, height: 360 })));
+    const at = (offset: number, limit: number) => listFrames(services.db, batch.id, offset, limit);
+    const expectWindows = (live: string[]) => {
+      expect(at(700, 50).frames.map((f) => f.id)).toEqual(live.slice(700, 750));
+      expect(at(700, 50).total).toBe(live.length);
+      // The last window of the batch, as the End key asks for it: only the frames that are there.
+      expect(at(live.length - 8, 300).frames.map((f) => f.id)).toEqual(live.slice(-8));
+      expect(at(live.length, 300).frames).toEqual([]);
+      // The same frames as paging there behind the frame before.
+      const before = at(699, 1).frames[0]!;
+      expect(listFrames(services.db, batch.id, 0, 50, { videoId: before.videoId, index: before.index }).frames).toEqual(at(700, 50).frames);
+    };
+    expectWindows(frames.map((f) => f.id));
+    // Without deleted frames the steps to the position are taken in the index alone.
+    const plan = services.db
+      .prepare('EXPLAIN QUERY PLAN SELECT rowid FROM frames WHERE batch_id = ? ORDER BY video_id, frame_index LIMIT 50 OFFSET 700')
+      .all(batch.id)
+      .map((row) => String(row.detail));
+    expect(plan.join('\n')).toMatch(/COVERING INDEX frames_batch/);
+
+    softDeleteFrames(services.db, [frames[3]!.id, frames[500]!.id]);
+    expectWindows(frames.filter((_, i) => i !== 3 && i !== 500).map((f) => f.id));
+  });
 });

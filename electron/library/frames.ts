@@ -5,6 +5,7 @@ import { StillframeError } from '../../shared/errors';
 import { uuidv7 } from '../../shared/ids';
 import { getBatch } from './batches';
 import { recordChange, transaction, type Database, type Row } from './database';
+import { liveFrameCount } from './frame-counts';
 import type { LibraryPaths } from './paths';
 
 const frameColumns = 'f.id, f.video_id, f.batch_id, f.frame_index, f.timestamp_ms, f.width, f.height, f.path, f.thumb_path';
@@ -33,7 +34,9 @@ export interface FrameCursor {
 /**
  * A page of a batch's frames. With `after`, the page starts right behind that frame (keyset paging): the
  * (batch, video, index) index seeks straight to it, so the 40th page of a 100,000-frame batch costs what the
- * first does, where an OFFSET would step over every frame before it.
+ * first does. Without it, the page starts at `offset`, a position in the batch (the page at a scroll position):
+ * the steps to it are taken in that index alone, never reading the frames before it, unless the batch has deleted
+ * frames waiting to be purged, which only the rows themselves can tell apart.
  */
 export function listFrames(
   db: Database,
@@ -42,21 +45,25 @@ export function listFrames(
   limit: number,
   after?: FrameCursor,
 ): { frames: Frame[]; total: number } {
+  const counts = db
+    .prepare(`SELECT ${liveFrameCount('$batch')} AS live, (SELECT COUNT(*) FROM frames WHERE batch_id = $batch) AS rows`)
+    .get({ batch: batchId }) as Row;
+  const total = Number(counts.live);
+  const deleted = Number(counts.rows) - total;
   // Video ids are UUIDv7, so ordering by them is import order, and the (batch, video, index) index serves the
   // whole ORDER BY without a sort.
-  const select = `SELECT ${frameColumns}, v.name AS video_name FROM frames f JOIN videos v ON v.id = f.video_id
-       WHERE f.batch_id = ? AND f.deleted_at IS NULL`;
-  const frames = (
-    after
+  const select = `SELECT ${frameColumns}, v.name AS video_name FROM frames f JOIN videos v ON v.id = f.video_id`;
+  const order = 'ORDER BY f.video_id, f.frame_index';
+  const rows = after
+    ? db
+        .prepare(`${select} WHERE f.batch_id = ? AND f.deleted_at IS NULL AND (f.video_id, f.frame_index) > (?, ?) ${order} LIMIT ?`)
+        .all(batchId, after.videoId, after.index, limit)
+    : deleted === 0
       ? db
-          .prepare(`${select} AND (f.video_id, f.frame_index) > (?, ?) ORDER BY f.video_id, f.frame_index LIMIT ?`)
-          .all(batchId, after.videoId, after.index, limit)
-      : db.prepare(`${select} ORDER BY f.video_id, f.frame_index LIMIT ? OFFSET ?`).all(batchId, limit, offset)
-  ).map(toFrame);
-  const total = Number(
-    (db.prepare('SELECT COUNT(*) AS n FROM frames WHERE batch_id = ? AND deleted_at IS NULL').get(batchId) as Row).n,
-  );
-  return { frames, total };
+          .prepare(`${select} WHERE f.rowid IN (SELECT rowid FROM frames WHERE batch_id = ? ORDER BY video_id, frame_index LIMIT ? OFFSET ?) ${order}`)
+          .all(batchId, limit, offset)
+      : db.prepare(`${select} WHERE f.batch_id = ? AND f.deleted_at IS NULL ${order} LIMIT ? OFFSET ?`).all(batchId, limit, offset);
+  return { frames: rows.map(toFrame), total };
 }
 
 export function getFrame(db: Database, id: string): Frame {

@@ -5,15 +5,21 @@ import { StillframeError } from '../../shared/errors';
 import { uuidv7 } from '../../shared/ids';
 import { validateProjectName } from '../../shared/names';
 import { recordChange, transaction, type Database, type Row } from './database';
+import { liveFrameCount } from './frame-counts';
 import type { LibraryPaths } from './paths';
 
+/**
+ * A project's counts and cover, each served by an index: the frame count adds up its batches' (see liveFrameCount),
+ * and the cover is the first frame of the oldest batch that has one. Counting the live frame rows, and sorting every
+ * frame by its creation time for the cover, read every frame row: 54 ms for a list of 200 projects of 150,000 frames.
+ */
 const projectColumns = `
   p.id, p.name, p.created_at, p.updated_at,
   (SELECT COUNT(*) FROM batches b WHERE b.project_id = p.id) AS batch_count,
   (SELECT COUNT(*) FROM videos v WHERE v.project_id = p.id) AS video_count,
-  (SELECT COUNT(*) FROM frames f JOIN batches b ON b.id = f.batch_id WHERE b.project_id = p.id AND f.deleted_at IS NULL) AS frame_count,
-  (SELECT f.thumb_path FROM frames f JOIN batches b ON b.id = f.batch_id
-     WHERE b.project_id = p.id AND f.deleted_at IS NULL ORDER BY f.created_at, f.frame_index LIMIT 1) AS cover_thumb_path`;
+  (SELECT COALESCE(SUM(${liveFrameCount('b.id')}), 0) FROM batches b WHERE b.project_id = p.id) AS frame_count,
+  (SELECT (SELECT f.thumb_path FROM frames f WHERE f.batch_id = b.id AND f.deleted_at IS NULL ORDER BY f.video_id, f.frame_index LIMIT 1) AS cover
+     FROM batches b WHERE b.project_id = p.id AND cover IS NOT NULL ORDER BY b.created_at, b.id LIMIT 1) AS cover_thumb_path`;
 
 function toProject(row: Row): Project {
   return {

@@ -1,8 +1,10 @@
 import { useLayoutEffect, useState } from 'react';
 import { hostBridge } from './api';
 
-/** Several screens of the largest grid, so scrolling back shows thumbnails at once; about 10 KB each. */
+/** Several screens of the largest grid, so scrolling back shows thumbnails at once. */
 const keep = 400;
+/** And at most this many bytes of them, whatever their size (about 10 KB each at 320×180). */
+const keepBytes = 8 * 1024 * 1024;
 const perRequest = 256;
 /**
  * At most one request this often. The first screen goes at once; while the grid scrolls fast, tiles that have
@@ -10,8 +12,9 @@ const perRequest = 256;
  */
 const requestGapMs = 100;
 
-/** Library path → URL, oldest first; a hit moves to the end. */
-const loaded = new Map<string, string | null>();
+/** Library path → URL, least recently shown first; a hit moves to the end. */
+const loaded = new Map<string, { url: string | null; bytes: number }>();
+let loadedBytes = 0;
 const waiting = new Map<string, Set<(url: string | null) => void>>();
 /** Asked for and not yet requested; the rest of `waiting` is in flight. */
 const queued = new Set<string>();
@@ -19,21 +22,51 @@ let lastFlushAt = Number.NEGATIVE_INFINITY;
 let flushPending = false;
 let held = false;
 
-function remember(path: string, url: string | null): void {
+/**
+ * The browser host sends thumbnails as data URLs. Kept as such, every cached one is a 13 KB string on the JS heap
+ * (400 of them were 5 MB of it); as a Blob it lives outside the heap under a short object URL that is revoked
+ * when it leaves the cache.
+ */
+function toObjectUrl(url: string): { url: string; bytes: number } {
+  if (!url.startsWith('data:')) return { url, bytes: url.length };
+  const comma = url.indexOf(',');
+  const type = url.slice(5, comma).replace(/;base64$/, '');
+  const binary = atob(url.slice(comma + 1));
+  const bytes = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+  return { url: URL.createObjectURL(new Blob([bytes], { type })), bytes: bytes.length };
+}
+
+function forget(path: string): void {
+  const entry = loaded.get(path);
+  if (!entry) return;
   loaded.delete(path);
-  loaded.set(path, url);
+  loadedBytes -= entry.bytes;
+  if (entry.url?.startsWith('blob:')) URL.revokeObjectURL(entry.url);
+}
+
+function remember(path: string, entry: { url: string | null; bytes: number }): void {
+  if (loaded.get(path) === entry) {
+    loaded.delete(path);
+    loaded.set(path, entry);
+    return;
+  }
+  forget(path);
+  loaded.set(path, entry);
+  loadedBytes += entry.bytes;
   for (const old of loaded.keys()) {
-    if (loaded.size <= keep) break;
-    loaded.delete(old);
+    if ((loaded.size <= keep && loadedBytes <= keepBytes) || old === path) break;
+    forget(old);
   }
 }
 
 /** Without urls the request failed: the tiles keep their placeholders, and the next showing asks again. */
 function settle(paths: string[], urls: (string | null)[] | null): void {
   paths.forEach((path, i) => {
-    const url = urls?.[i] ?? null;
-    if (urls) remember(path, url);
-    for (const resolve of waiting.get(path) ?? []) resolve(url);
+    const sent = urls?.[i] ?? null;
+    const entry = sent === null ? { url: null, bytes: 0 } : toObjectUrl(sent);
+    if (urls) remember(path, entry);
+    for (const resolve of waiting.get(path) ?? []) resolve(entry.url);
     waiting.delete(path);
   });
 }
@@ -108,12 +141,13 @@ export function useThumbnail(path: string): string | null | undefined {
 
   // Before paint, so the request for a new screen of thumbnails leaves while the browser lays out the tiles.
   useLayoutEffect(() => {
-    if (loaded.has(path)) {
-      remember(path, loaded.get(path) ?? null);
+    const known = loaded.get(path);
+    if (known) {
+      remember(path, known);
       return;
     }
     return request(path, (url) => setAnswer({ path, url }));
   }, [path]);
 
-  return answer?.path === path ? answer.url : loaded.get(path);
+  return answer?.path === path ? answer.url : loaded.get(path)?.url;
 }

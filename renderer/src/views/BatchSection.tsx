@@ -1,9 +1,10 @@
-import { useEffect, useMemo, useRef, useState, type RefObject } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState, type RefObject } from 'react';
 import type { Batch, Frame, Video } from '../../../shared/domain';
 import { toAppError } from '../../../shared/errors';
 import { batchNameMaxLength } from '../../../shared/names';
 import { call } from '../api';
-import { formatDuration, percent, plural } from '../format';
+import { formatDateTime, formatDuration, percent, plural } from '../format';
+import { useSelection } from '../state/selection';
 import { attempt } from '../state/store';
 import { useBatchFrames } from '../use-batch-frames';
 import { useLiveQuery } from '../use-refresh';
@@ -141,22 +142,39 @@ export function BatchSection({ batch, position, total, videoFilter, annotationFi
   // A viewer of a shared project sees every batch and may export it, but changes none (the server refuses it too).
   const readOnly = useReadOnlyReason(batch.projectId);
   const changes = { disabled: readOnly !== null, title: readOnly ?? undefined };
-  const leftOut = useLiveQuery(() => call('leftOut.list', { batchId: batch.id }), { 'library.changed': (change) => change.batchId === batch.id }, [batch.id]);
+  const section = useRef<HTMLElement>(null);
+  const nearScreen = useNearScreen(section);
+  // A section far from the screen asks the host nothing: opening a project of twenty batches asked for sixty lists
+  // at once, and the first screen's frames waited behind them.
+  const whenNear = <T,>(load: () => Promise<T>) => (): Promise<T | undefined> => (nearScreen ? load() : Promise.resolve(undefined));
+  const leftOut = useLiveQuery(
+    whenNear(() => call('leftOut.list', { batchId: batch.id })),
+    { 'library.changed': (change) => change.batchId === batch.id },
+    [batch.id, nearScreen],
+  );
   const leftOutText = leftOut.data ? leftOutSummary(leftOut.data.counts) : null;
   const [dragOver, setDragOver] = useState(false);
   // Frames deleted, restored or moved change a video's frame count as much as its extraction does.
   const videos = useLiveQuery(
-    () => call('videos.list', { batchId: batch.id }),
+    whenNear(() => call('videos.list', { batchId: batch.id })),
     { 'job.updated': (job) => job.batchId === batch.id, 'team.updated': (update) => update.batchId === batch.id, 'library.changed': (change) => change.batchId === batch.id || (change.batchId === null && change.projectId === batch.projectId) },
-    [batch.id],
+    [batch.id, nearScreen],
   );
-  const section = useRef<HTMLElement>(null);
-  const nearScreen = useNearScreen(section);
-  const { frames, total: frameTotal, loadRest } = useBatchFrames(batch.id, nearScreen);
+  const query = videoFilter.trim().toLowerCase();
+  const filtered = query !== '' || annotationFilter !== 'all';
+  // Select all needs every frame of the batch, for as long as the selection is in this batch.
+  const [needAll, setNeedAll] = useState(false);
+  const selectionHere = useSelection((state) => state.batchId === batch.id);
+  useEffect(() => {
+    if (!selectionHere) setNeedAll(false);
+  }, [selectionHere]);
+  const needAllFrames = useCallback(() => setNeedAll(true), []);
+  // A filter cannot know which frames match until it has seen them all.
+  const { frames, complete, show } = useBatchFrames(batch.id, batch.frameCount, nearScreen, filtered || needAll);
   const counts = useLiveQuery(
-    () => call('frames.annotationCounts', { batchId: batch.id }),
+    whenNear(() => call('frames.annotationCounts', { batchId: batch.id })),
     { 'library.changed': (change) => change.batchId === batch.id || (change.batchId === null && change.projectId === batch.projectId) },
-    [batch.id],
+    [batch.id, nearScreen],
   );
   const annotations = useMemo(() => new Map((counts.data ?? []).map((entry) => [entry.frameId, entry])), [counts.data]);
   const annotationCounts = useMemo(() => new Map([...annotations].map(([id, entry]) => [id, entry.count])), [annotations]);
@@ -167,15 +185,12 @@ export function BatchSection({ batch, position, total, videoFilter, annotationFi
     if (annotationFilter === 'not-annotated') return entry === undefined;
     return entry?.labelIds.includes(annotationFilter) ?? false;
   };
-  const query = videoFilter.trim().toLowerCase();
   const shownVideos = (videos.data ?? []).filter((video) => video.name.toLowerCase().includes(query));
-  const loadedFrames = frames ?? [];
-  const filtered = query !== '' || annotationFilter !== 'all';
-  const shownFrames = filtered ? loadedFrames.filter((frame) => frame.videoName.toLowerCase().includes(query) && frameFilter(frame)) : loadedFrames;
-  // Unfiltered, the grid can keep places for frames still loading; filtered, it cannot know how many will match.
-  // Before its first page, a section keeps places for the frames its batch says it has, so sections further down
-  // stay off screen (and unloaded) rather than all crowding into view at zero height.
-  const pendingFrames = filtered ? 0 : frames === undefined ? batch.frameCount : frameTotal - loadedFrames.length;
+  // Unfiltered, the grid keeps places for frames still loading (before its first page, as many as its batch says it
+  // has, so sections further down stay off screen and unloaded); filtered, it cannot know how many will match.
+  const shownFrames = filtered
+    ? frames.filter((frame) => frame !== undefined && frame.videoName.toLowerCase().includes(query) && frameFilter(frame))
+    : frames;
   const bodyId = `batch-body-${batch.id}`;
 
   return (
@@ -216,7 +231,7 @@ export function BatchSection({ batch, position, total, videoFilter, annotationFi
           <span aria-hidden="true">{open ? '▾' : '▸'}</span> {batch.name}
         </button>
         <span className="batch-meta">
-          Imported {new Date(batch.createdAt).toLocaleString()} · {plural(batch.videoCount, 'video')} · {plural(batch.frameCount, 'frame')}
+          Imported {formatDateTime(batch.createdAt)} · {plural(batch.videoCount, 'video')} · {plural(batch.frameCount, 'frame')}
           {batch.failedCount > 0 && ` · ${batch.failedCount} failed`}
           {leftOutText && ` · ${leftOutText}`}
         </span>
@@ -259,11 +274,12 @@ export function BatchSection({ batch, position, total, videoFilter, annotationFi
             batchId={batch.id}
             batchName={batch.name}
             frames={shownFrames}
-            pending={pendingFrames}
+            complete={complete}
             annotationCounts={annotationCounts}
             onOpen={onOpenFrame}
             onDelete={onDeleteFrames}
-            onNeedMore={loadRest}
+            onShow={show}
+            onNeedAll={needAllFrames}
           />
         </div>
       )}

@@ -88,14 +88,20 @@ export function frameLabel(frame: Frame): string {
 interface FrameGridProps {
   batchId: string;
   batchName: string;
-  frames: Frame[];
-  /** Frames of the batch still on their way after `frames`: the grid keeps their places, so its scrollbar never jumps. */
-  pending: number;
+  /**
+   * One place per frame, in order; undefined where the frame is still on its way: the grid keeps its place, so the
+   * scrollbar never jumps.
+   */
+  frames: readonly (Frame | undefined)[];
+  /** Every frame of the batch is in `frames`. */
+  complete: boolean;
   annotationCounts: ReadonlyMap<string, number>;
   onOpen(frame: Frame): void;
   onDelete(ids: string[]): void;
-  /** The person has scrolled to places whose frames have not arrived yet. */
-  onNeedMore(): void;
+  /** The places on screen now (from inclusive, to exclusive), so their frames load first. */
+  onShow(from: number, to: number): void;
+  /** An action needs every frame of the batch (Select all). */
+  onNeedAll(): void;
 }
 
 /**
@@ -103,13 +109,14 @@ interface FrameGridProps {
  * scrolls like one of 100. Keyboard: arrows move, Shift extends, Space toggles, Enter opens, Delete deletes,
  * Ctrl/Cmd+A selects the batch.
  */
-export function FrameGrid({ batchId, batchName, frames, pending, annotationCounts, onOpen, onDelete, onNeedMore }: FrameGridProps) {
+export function FrameGrid({ batchId, batchName, frames, complete, annotationCounts, onOpen, onDelete, onShow, onNeedAll }: FrameGridProps) {
   const scroller = useRef<HTMLDivElement>(null);
   const [width, setWidth] = useState(0);
   const selection = useSelection();
   const ours = selection.batchId === batchId;
-  const order = useMemo(() => frames.map((frame) => frame.id), [frames]);
-  const byId = useMemo(() => new Map(frames.map((frame) => [frame.id, frame])), [frames]);
+  const order = useMemo(() => Array.from(frames, (frame) => frame?.id), [frames]);
+  const loadedIds = useMemo(() => order.filter((id) => id !== undefined), [order]);
+  const byId = useMemo(() => new Map(frames.filter((frame) => frame !== undefined).map((frame) => [frame.id, frame])), [frames]);
 
   useLayoutEffect(() => {
     const element = scroller.current;
@@ -124,7 +131,7 @@ export function FrameGrid({ batchId, batchName, frames, pending, annotationCount
   const columns = Math.max(1, Math.floor((width + gap) / (minTile + gap)));
   const tileWidth = width > 0 ? (width - gap * (columns - 1)) / columns : minTile;
   const rowHeight = Math.round((tileWidth * 9) / 16) + gap;
-  const places = frames.length + pending;
+  const places = frames.length;
   const rows = Math.ceil(places / columns);
 
   const virtualizer = useVirtualizer({
@@ -140,11 +147,13 @@ export function FrameGrid({ batchId, batchName, frames, pending, annotationCount
   }, [rowHeight, virtualizer]);
 
   const virtualRows = virtualizer.getVirtualItems();
-  const lastShown = ((virtualRows.at(-1)?.index ?? -1) + 1) * columns;
-  const reachesPending = pending > 0 && lastShown > frames.length;
+  const firstShown = (virtualRows[0]?.index ?? 0) * columns;
+  const lastShown = Math.min(places, ((virtualRows.at(-1)?.index ?? -1) + 1) * columns);
   useEffect(() => {
-    if (reachesPending) onNeedMore();
-  }, [reachesPending, onNeedMore]);
+    onShow(firstShown, lastShown);
+  }, [firstShown, lastShown, onShow]);
+  let waitingOnScreen = false;
+  for (let i = firstShown; i < lastShown && !waitingOnScreen; i++) waitingOnScreen = frames[i] === undefined;
 
   useEffect(() => {
     const element = scroller.current;
@@ -172,38 +181,45 @@ export function FrameGrid({ batchId, batchName, frames, pending, annotationCount
 
   const focused = ours && selection.focused && byId.has(selection.focused) ? selection.focused : null;
 
-  const moveFocus = (id: string, extend: boolean) => {
-    if (extend) selection.selectRange(batchId, order, id);
-    else selection.selectOnly(batchId, id);
-    virtualizer.scrollToIndex(Math.floor(order.indexOf(id) / columns));
-  };
-
-  // Ctrl/Cmd+A and End mean the whole batch. Pressed while its later frames are still loading, they act on the frames
-  // here at once and again on all of them once the rest arrives, unless another key or a click comes first.
-  const onceLoaded = useRef<((all: readonly string[]) => void) | null>(null);
+  // An action waiting for frames still on their way (End before the last page has come, Select all before the whole
+  // batch has) runs once they are here, unless another key or a click comes first.
+  const deferred = useRef<{ ready(): boolean; run(): void } | null>(null);
   useEffect(() => {
-    const action = onceLoaded.current;
-    if (action === null || pending > 0) return;
-    onceLoaded.current = null;
-    action(order);
-  }, [order, pending]);
-  const whenAllLoaded = (action: (all: readonly string[]) => void) => {
-    if (pending === 0) return;
-    onceLoaded.current = action;
-    onNeedMore();
+    const action = deferred.current;
+    if (!action?.ready()) return;
+    deferred.current = null;
+    action.run();
+  }, [order, complete]);
+
+  /**
+   * Focuses the frame at this place: the grid scrolls there at once, and the focus follows when its page is here.
+   * A range (Shift) waits for the whole batch, so it takes the frames between that were never loaded too.
+   */
+  const focusAt = (index: number, extend: boolean) => {
+    virtualizer.scrollToIndex(Math.floor(index / columns));
+    const id = order[index];
+    if (id === undefined || (extend && !complete)) {
+      if (extend) onNeedAll();
+      deferred.current = {
+        ready: () => latest.current.order[index] !== undefined && (!extend || latest.current.complete),
+        run: () => latest.current.focusAt(index, extend),
+      };
+      return;
+    }
+    if (extend) selection.selectRange(batchId, loadedIds, id);
+    else selection.selectOnly(batchId, id);
   };
 
   const onKeyDown = (event: KeyboardEvent) => {
-    onceLoaded.current = null;
-    if (frames.length === 0) return;
+    deferred.current = null;
+    if (places === 0) return;
     const current = focused ? order.indexOf(focused) : -1;
     const step: Record<string, number> = { ArrowRight: 1, ArrowLeft: -1, ArrowDown: columns, ArrowUp: -columns, Home: -Infinity, End: Infinity };
     if (event.key in step) {
       event.preventDefault();
       const delta = step[event.key] ?? 0;
-      const next = current < 0 ? 0 : Math.min(order.length - 1, Math.max(0, current + delta));
-      moveFocus(order[next] ?? '', event.shiftKey);
-      if (event.key === 'End') whenAllLoaded((all) => latest.current.moveFocus(all.at(-1) ?? '', event.shiftKey));
+      const from = current < 0 && Number.isFinite(delta) ? 0 : current + delta;
+      focusAt(Math.min(places - 1, Math.max(0, from)), event.shiftKey);
     } else if (event.key === 'Enter' && focused) {
       event.preventDefault();
       const frame = byId.get(focused);
@@ -213,12 +229,19 @@ export function FrameGrid({ batchId, batchName, frames, pending, annotationCount
       onDelete([...selection.selected]);
     } else if (event.key === 'a' && (event.ctrlKey || event.metaKey)) {
       event.preventDefault();
-      selection.selectAll(batchId, order);
-      whenAllLoaded((all) => {
-        // Unless the selection changed some other way meanwhile (the Clear selection button).
-        const now = useSelection.getState();
-        if (now.batchId === batchId && now.selected.size === order.length) now.selectAll(batchId, all);
-      });
+      selection.selectAll(batchId, loadedIds);
+      if (!complete) {
+        onNeedAll();
+        const selectedNow = loadedIds.length;
+        deferred.current = {
+          ready: () => latest.current.complete,
+          run: () => {
+            // Unless the selection changed some other way meanwhile (the Clear selection button).
+            const now = useSelection.getState();
+            if (now.batchId === batchId && now.selected.size === selectedNow) now.selectAll(batchId, latest.current.loadedIds);
+          },
+        };
+      }
     } else if (event.key === ' ' && focused) {
       event.preventDefault();
       selection.toggle(batchId, focused);
@@ -227,16 +250,22 @@ export function FrameGrid({ batchId, batchName, frames, pending, annotationCount
 
   // One stable object for every tile, reading the latest props through a ref, so scrolling re-renders only the
   // tiles that come into view. Actions deferred until the batch has loaded read it too.
-  const latest = useRef({ batchId, order, onOpen, moveFocus });
-  latest.current = { batchId, order, onOpen, moveFocus };
+  const latest = useRef({ batchId, order, loadedIds, complete, onOpen, onNeedAll, focusAt });
+  latest.current = { batchId, order, loadedIds, complete, onOpen, onNeedAll, focusAt };
   const actions = useMemo<TileActions>(
     () => ({
       click: (event, id) => {
-        onceLoaded.current = null;
-        const { batchId: batch, order: ids } = latest.current;
+        deferred.current = null;
+        const { batchId: batch, loadedIds: ids, complete: all } = latest.current;
         const { selectRange, toggle, selectOnly } = useSelection.getState();
-        if (event.shiftKey) selectRange(batch, ids, id);
-        else if (event.ctrlKey || event.metaKey) toggle(batch, id);
+        if (event.shiftKey) {
+          selectRange(batch, ids, id);
+          // Again over the whole batch once it is here, for the frames between that were never loaded.
+          if (!all) {
+            latest.current.onNeedAll();
+            deferred.current = { ready: () => latest.current.complete, run: () => selectRange(batch, latest.current.loadedIds, id) };
+          }
+        } else if (event.ctrlKey || event.metaKey) toggle(batch, id);
         else selectOnly(batch, id);
       },
       open: (frame) => latest.current.onOpen(frame),
@@ -255,7 +284,7 @@ export function FrameGrid({ batchId, batchName, frames, pending, annotationCount
       role="listbox"
       aria-label={`Frames in ${batchName}`}
       aria-multiselectable="true"
-      aria-busy={pending > 0}
+      aria-busy={waitingOnScreen}
       aria-activedescendant={focused ? `frame-${focused}` : undefined}
       tabIndex={0}
       onKeyDown={onKeyDown}
@@ -270,20 +299,22 @@ export function FrameGrid({ batchId, batchName, frames, pending, annotationCount
           const end = Math.min(start + columns, places);
           return (
             <div key={row.key} className="frame-row" style={{ transform: `translateY(${row.start}px)`, height: rowHeight - gap, gap }}>
-              {frames.slice(start, end).map((frame) => (
-                <FrameTile
-                  key={frame.id}
-                  frame={frame}
-                  width={tileWidth}
-                  selected={ours && selection.selected.has(frame.id)}
-                  focused={focused === frame.id}
-                  annotations={annotationCounts.get(frame.id) ?? 0}
-                  actions={actions}
-                />
-              ))}
-              {Array.from({ length: Math.max(0, end - Math.max(start, frames.length)) }, (_, i) => (
-                <div key={`pending-${i}`} className="frame-tile pending" aria-hidden="true" style={{ width: tileWidth }} />
-              ))}
+              {Array.from({ length: end - start }, (_, i) => {
+                const frame = frames[start + i];
+                return frame ? (
+                  <FrameTile
+                    key={frame.id}
+                    frame={frame}
+                    width={tileWidth}
+                    selected={ours && selection.selected.has(frame.id)}
+                    focused={focused === frame.id}
+                    annotations={annotationCounts.get(frame.id) ?? 0}
+                    actions={actions}
+                  />
+                ) : (
+                  <div key={`pending-${start + i}`} className="frame-tile pending" aria-hidden="true" style={{ width: tileWidth }} />
+                );
+              })}
             </div>
           );
         })}

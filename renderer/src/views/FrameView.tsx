@@ -1,4 +1,17 @@
-import { Annotator } from '../annotate/Annotator';
+import { lazy, Suspense } from 'react';
+
+/**
+ * The annotator (with Konva) is its own chunk: the project list and the grid never parse it. A project's page
+ * fetches it while idle, so opening a frame does not wait for it.
+ */
+const loadAnnotator = () => import('../annotate/Annotator');
+const Annotator = lazy(async () => ({ default: (await loadAnnotator()).Annotator }));
+
+export function preloadAnnotator(): void {
+  const load = () => void loadAnnotator();
+  if ('requestIdleCallback' in window) window.requestIdleCallback(load, { timeout: 2000 });
+  else setTimeout(load, 500);
+}
 
 interface FrameViewProps {
   projectId: string;
@@ -10,5 +23,9 @@ interface FrameViewProps {
 
 /** The frame route: one frame in the annotator, with its place in the batch. */
 export function FrameView({ projectId, batchId, frameId, zoom }: FrameViewProps) {
-  return <Annotator projectId={projectId} batchId={batchId} frameId={frameId} zoom={zoom} />;
+  return (
+    <Suspense fallback={<p role="status">Loading…</p>}>
+      <Annotator projectId={projectId} batchId={batchId} frameId={frameId} zoom={zoom} />
+    </Suspense>
+  );
 }

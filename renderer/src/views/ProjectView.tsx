@@ -11,6 +11,7 @@ import { prefetchBatchFrames } from '../use-batch-frames';
 import { useLiveQuery } from '../use-refresh';
 import { ProjectStorage } from '../monitoring/StorageView';
 import { BatchSection } from './BatchSection';
+import { preloadAnnotator } from './FrameView';
 import { ExportDialog } from './ExportDialog';
 import { ProjectSyncBadge } from './sync/ProjectSyncBadge';
 import { PeopleHere } from './sync/PeopleHere';
@@ -59,6 +60,8 @@ function keyForPage(event: KeyboardEvent): boolean {
 
 export function ProjectView({ project, batchId }: { project: Project; batchId?: string | undefined }) {
   const prefetchedFor = useRef<string | null>(null);
+  // Opening a frame from here should not wait for the annotator's code.
+  useEffect(preloadAnnotator, []);
   const batches = useLiveQuery(
     async () => {
       const listed = await call('batches.list', { projectId: project.id });

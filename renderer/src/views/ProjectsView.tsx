@@ -3,7 +3,7 @@ import type { Project } from '../../../shared/domain';
 import { toAppError } from '../../../shared/errors';
 import { projectNameMaxLength } from '../../../shared/names';
 import { call, mediaUrl } from '../api';
-import { plural } from '../format';
+import { formatDateTime, plural } from '../format';
 import { useApp } from '../state/store';
 import { ProjectSyncBadge } from './sync/ProjectSyncBadge';
 import { Dialog } from './Dialog';
@@ -115,7 +115,7 @@ export function ProjectsView() {
             <p className="card-counts">
               {plural(project.batchCount, 'batch', 'batches')} · {plural(project.videoCount, 'video')} · {plural(project.frameCount, 'frame')}
             </p>
-            <p className="card-meta">Changed {new Date(project.updatedAt).toLocaleString()}</p>
+            <p className="card-meta">Changed {formatDateTime(project.updatedAt)}</p>
             <div className="card-actions">
               <ProjectSyncBadge projectId={project.id} projectName={project.name} />
               <button type="button" onClick={() => setEditing({ kind: 'rename', project })} aria-label={`Rename ${project.name}`}>
