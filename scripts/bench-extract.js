@@ -425,6 +425,14 @@ if (wanted('fifty')) {
       '-vf', `hue=h=${i * 7}`, '-c:v', 'libx264', '-preset', 'veryfast', '-pix_fmt', 'yuv420p', clip], { stdio: 'inherit' });
     if (made.status !== 0) throw new Error(`could not make ${clip}`);
   }
+  /**
+   * CPU seconds (user + system) of this process's children that have ended and been reaped, with theirs: on a
+   * machine shared with other work, wall times swing with the load; the CPU each side spends swings much less.
+   */
+  const childCpu = () => {
+    const fields = readFileSync('/proc/self/stat', 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[13]) + Number(fields[14])) / 100;
+  };
   const runReading = (command, args) =>
     new Promise((resolve, reject) => {
       const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -443,12 +451,13 @@ if (wanted('fifty')) {
       }),
     );
     const started = process.hrtime.bigint();
+    const cpuBefore = childCpu();
     const waiting = [...moved];
     const lane = async () => {
       for (let next = waiting.shift(); next; next = waiting.shift()) await runReading(ffmpeg, next);
     };
     await Promise.all(Array.from({ length: concurrency }, lane));
-    return Number(process.hrtime.bigint() - started) / 1e9;
+    return { seconds: Number(process.hrtime.bigint() - started) / 1e9, cpu: childCpu() - cpuBefore };
   };
   const bundledProbe = createRequire(import.meta.url)('@ffprobe-installer/ffprobe').path;
   const variants = [
@@ -457,6 +466,7 @@ if (wanted('fifty')) {
   ];
   /** One recorded ingest: its wall time, FFmpeg commands and where its time went between them. */
   const ours = async (library, env) => {
+    const cpuBefore = childCpu();
     const run = await timed(process.execPath, ['--require', hook, ...stillframeArgs(clips, library, ['--every', '1'])], {
       STILLFRAME_CONCURRENCY: String(concurrency), ...env,
     });
@@ -467,6 +477,7 @@ if (wanted('fifty')) {
     const gaps = starts.slice(concurrency).map((e) => ms(exits.filter((x) => x <= e.ns).at(-1) ?? e.ns, e.ns));
     return {
       seconds: run.seconds,
+      cpu: childCpu() - cpuBefore,
       commands: starts.map((e) => e.args),
       probes: events.filter((e) => e.name === 'ffprobe' && e.at === 'start').length,
       spawns: events.filter((e) => e.at === 'start').length,
@@ -493,15 +504,19 @@ if (wanted('fifty')) {
     rmSync(scratch, { recursive: true, force: true });
   }
   console.log(`\nfifty: 50 clips of 4 s 720p, ${concurrency} at once, every 1 s; ${cpus().length} cores, 1-min load average at each round ${loads.map((l) => l.toFixed(1)).join(' ')} (median of ${rounds}):`);
-  console.log(`${''.padEnd(34)}${pad('by hand', 9)}${pad('command', 9)}${pad('ratio', 7)}${pad('spawns', 8)}${pad('probes', 8)}${pad('to 1st', 8)}${pad('gap', 7)}${pad('after', 8)}`);
+  console.log(`${''.padEnd(34)}${pad('by hand', 9)}${pad('command', 9)}${pad('ratio', 7)}${pad('CPU', 13)}${pad('ratio', 7)}${pad('spawns', 8)}${pad('probes', 8)}${pad('to 1st', 8)}${pad('gap', 7)}${pad('after', 8)}`);
+  const handSeconds = median(plain.map((run) => run.seconds));
+  const handCpu = median(plain.map((run) => run.cpu));
   for (const [i, variant] of variants.entries()) {
     const m = (key) => median(rows[i].map((row) => row[key]));
     console.log(
-      `${variant.label.slice(0, 33).padEnd(34)}${pad(secs(median(plain)), 9)}${pad(secs(m('seconds')), 9)}${pad((m('seconds') / median(plain)).toFixed(2), 7)}` +
+      `${variant.label.slice(0, 33).padEnd(34)}${pad(secs(handSeconds), 9)}${pad(secs(m('seconds')), 9)}${pad((m('seconds') / handSeconds).toFixed(2), 7)}` +
+        `${pad(`${handCpu.toFixed(1)}/${m('cpu').toFixed(1)} s`, 13)}${pad((m('cpu') / handCpu).toFixed(2), 7)}` +
         `${pad(m('spawns'), 8)}${pad(m('probes'), 8)}${pad(`${m('toFirst').toFixed(0)} ms`, 8)}${pad(`${m('gap').toFixed(0)} ms`, 7)}${pad(`${m('after').toFixed(0)} ms`, 8)}   (target ≤ 1.10)`,
     );
   }
   console.log('(by hand = the same FFmpeg commands, same outputs, same concurrency; ratio = median command / median by hand;');
+  console.log(' CPU = user + system seconds of by hand / of the command, all their processes; its ratio is steadier under load;');
   console.log(' spawns = processes the ingest started; to 1st = until its first FFmpeg; gap = median time a slot stood empty');
   console.log(' between one FFmpeg ending and the next starting; after = from the last FFmpeg exit until the process was gone)');
 }
