@@ -47,7 +47,7 @@ function recordSpawns(events) {
   childProcess.spawn = function (command, ...rest) {
     const child = original.call(this, command, ...rest);
     const name = path.basename(String(command));
-    events.push({ name, at: 'start', ns: process.hrtime.bigint() });
+    events.push({ name, at: 'start', ns: process.hrtime.bigint(), args: Array.isArray(rest[0]) ? rest[0] : [] });
     child.once('exit', () => events.push({ name, at: 'exit', ns: process.hrtime.bigint() }));
     return child;
   };
@@ -409,8 +409,12 @@ if (wanted('long')) {
 }
 
 if (wanted('fifty')) {
-  // A batch of 50 short clips (4 s of 720p each, cut from testsrc2), in one `stillframe ingest` at the queue's
-  // concurrency, against the same plain FFmpeg commands run by hand with the same number at once.
+  // A batch of 50 short clips (4 s of 720p each, made by FFmpeg from testsrc2) in one `stillframe ingest` at the
+  // queue's concurrency, against the very FFmpeg commands that ingest ran (recorded by the timeline hook, the same
+  // arguments with the outputs moved to a scratch folder, stdout and stderr read) run by hand with the same number at
+  // once. The hook costs the recorded run ~20 ms, counted against Stillframe. Stillframe's runs use the ffprobe it
+  // finds as a user's install would: FFPROBE_PATH when set (the tests' Debian build, ~50 ms to start), else the
+  // bundled static build; both rows are printed.
   const concurrency = Number(process.env.STILLFRAME_CONCURRENCY ?? 2);
   const dir = path.join(cache, 'fifty');
   mkdirSync(dir, { recursive: true });
@@ -421,26 +425,100 @@ if (wanted('fifty')) {
       '-vf', `hue=h=${i * 7}`, '-c:v', 'libx264', '-preset', 'veryfast', '-pix_fmt', 'yuv420p', clip], { stdio: 'inherit' });
     if (made.status !== 0) throw new Error(`could not make ${clip}`);
   }
-  const byHand = async (out) => {
+  /**
+   * CPU seconds (user + system) of this process's children that have ended and been reaped, with theirs: on a
+   * machine shared with other work, wall times swing with the load; the CPU each side spends swings much less.
+   */
+  const childCpu = () => {
+    const fields = readFileSync('/proc/self/stat', 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[13]) + Number(fields[14])) / 100;
+  };
+  const runReading = (command, args) =>
+    new Promise((resolve, reject) => {
+      const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+      child.stdout.resume();
+      child.stderr.resume();
+      child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`${command} ${args.join(' ')} exited ${code}`))));
+    });
+  /** The FFmpeg commands of a recorded ingest, their outputs moved under `out`, run `concurrency` at a time. */
+  const byHand = async (commands, out) => {
+    const moved = commands.map((args, i) =>
+      args.map((arg) => {
+        const match = /^(.*[\\/]tmp[\\/]job-[^\\/]+)[\\/](frames|thumbs)[\\/](.*)$/.exec(arg);
+        if (!match) return arg;
+        mkdirSync(path.join(out, String(i), match[2]), { recursive: true });
+        return path.join(out, String(i), match[2], match[3]);
+      }),
+    );
     const started = process.hrtime.bigint();
-    const waiting = [...clips.entries()];
+    const cpuBefore = childCpu();
+    const waiting = [...moved];
     const lane = async () => {
-      for (let next = waiting.shift(); next; next = waiting.shift()) await timed(ffmpeg, plainFfmpegArgs(next[1], path.join(out, String(next[0])), 'fps=1'));
+      for (let next = waiting.shift(); next; next = waiting.shift()) await runReading(ffmpeg, next);
     };
     await Promise.all(Array.from({ length: concurrency }, lane));
-    return Number(process.hrtime.bigint() - started) / 1e9;
+    return { seconds: Number(process.hrtime.bigint() - started) / 1e9, cpu: childCpu() - cpuBefore };
   };
+  const bundledProbe = createRequire(import.meta.url)('@ffprobe-installer/ffprobe').path;
+  const variants = [
+    ...(process.env.FFPROBE_PATH ? [{ label: `ffprobe ${process.env.FFPROBE_PATH}`, env: {} }] : []),
+    { label: 'ffprobe bundled (static)', env: { FFPROBE_PATH: bundledProbe } },
+  ];
+  /** One recorded ingest: its wall time, FFmpeg commands and where its time went between them. */
+  const ours = async (library, env) => {
+    const cpuBefore = childCpu();
+    const run = await timed(process.execPath, ['--require', hook, ...stillframeArgs(clips, library, ['--every', '1'])], {
+      STILLFRAME_CONCURRENCY: String(concurrency), ...env,
+    });
+    const events = timelineOf(run.stderr).map((e) => ({ ...e, ns: BigInt(e.ns) }));
+    const starts = events.filter((e) => e.name === 'ffmpeg' && e.at === 'start');
+    const exits = events.filter((e) => e.name === 'ffmpeg' && e.at === 'exit').map((e) => e.ns).sort((a, b) => (a < b ? -1 : 1));
+    // How long a slot stood empty: from the latest FFmpeg exit before each start (the first `concurrency` excepted).
+    const gaps = starts.slice(concurrency).map((e) => ms(exits.filter((x) => x <= e.ns).at(-1) ?? e.ns, e.ns));
+    return {
+      seconds: run.seconds,
+      cpu: childCpu() - cpuBefore,
+      commands: starts.map((e) => e.args),
+      probes: events.filter((e) => e.name === 'ffprobe' && e.at === 'start').length,
+      spawns: events.filter((e) => e.at === 'start').length,
+      toFirst: ms(run.start, starts[0].ns),
+      gap: median(gaps),
+      after: ms(exits.at(-1), run.end),
+    };
+  };
+  const warm = mkdtempSync(path.join(tmpdir(), 'sf-bench-fifty-'));
+  let commands = (await ours(path.join(warm, 'lib'), variants[0].env)).commands;
+  rmSync(warm, { recursive: true, force: true });
   const plain = [];
-  const ours = [];
-  for (let round = 0; round < Math.min(rounds, 3); round++) {
+  const rows = variants.map(() => []);
+  const loads = [];
+  for (let round = 0; round < rounds; round++) {
     const scratch = mkdtempSync(path.join(tmpdir(), 'sf-bench-fifty-'));
-    plain.push(await byHand(path.join(scratch, 'plain')));
-    ours.push((await timed(process.execPath, stillframeArgs(clips, path.join(scratch, 'lib'), ['--every', '1']), { STILLFRAME_CONCURRENCY: String(concurrency) })).seconds);
+    loads.push(loadavg()[0]);
+    plain.push(await byHand(commands, path.join(scratch, 'plain')));
+    for (const [i, variant] of variants.entries()) {
+      const row = await ours(path.join(scratch, `lib${i}`), variant.env);
+      rows[i].push(row);
+      commands = row.commands;
+    }
     rmSync(scratch, { recursive: true, force: true });
   }
-  console.log(`\nfifty: 50 clips of 4 s 720p, ${concurrency} at once, every 1 s (median of ${plain.length}):`);
-  console.log(`${''.padEnd(34)}${pad('ffmpeg', 9)}${pad('command', 9)}${pad('ratio', 7)}`);
-  console.log(`${'by hand vs one stillframe ingest'.padEnd(34)}${pad(secs(median(plain)), 9)}${pad(secs(median(ours)), 9)}${pad((median(ours) / median(plain)).toFixed(2), 7)}   (target ≤ 1.10)`);
+  console.log(`\nfifty: 50 clips of 4 s 720p, ${concurrency} at once, every 1 s; ${cpus().length} cores, 1-min load average at each round ${loads.map((l) => l.toFixed(1)).join(' ')} (median of ${rounds}):`);
+  console.log(`${''.padEnd(34)}${pad('by hand', 9)}${pad('command', 9)}${pad('ratio', 7)}${pad('CPU', 13)}${pad('ratio', 7)}${pad('spawns', 8)}${pad('probes', 8)}${pad('to 1st', 8)}${pad('gap', 7)}${pad('after', 8)}`);
+  const handSeconds = median(plain.map((run) => run.seconds));
+  const handCpu = median(plain.map((run) => run.cpu));
+  for (const [i, variant] of variants.entries()) {
+    const m = (key) => median(rows[i].map((row) => row[key]));
+    console.log(
+      `${variant.label.slice(0, 33).padEnd(34)}${pad(secs(handSeconds), 9)}${pad(secs(m('seconds')), 9)}${pad((m('seconds') / handSeconds).toFixed(2), 7)}` +
+        `${pad(`${handCpu.toFixed(1)}/${m('cpu').toFixed(1)} s`, 13)}${pad((m('cpu') / handCpu).toFixed(2), 7)}` +
+        `${pad(m('spawns'), 8)}${pad(m('probes'), 8)}${pad(`${m('toFirst').toFixed(0)} ms`, 8)}${pad(`${m('gap').toFixed(0)} ms`, 7)}${pad(`${m('after').toFixed(0)} ms`, 8)}   (target ≤ 1.10)`,
+    );
+  }
+  console.log('(by hand = the same FFmpeg commands, same outputs, same concurrency; ratio = median command / median by hand;');
+  console.log(' CPU = user + system seconds of by hand / of the command, all their processes; its ratio is steadier under load;');
+  console.log(' spawns = processes the ingest started; to 1st = until its first FFmpeg; gap = median time a slot stood empty');
+  console.log(' between one FFmpeg ending and the next starting; after = from the last FFmpeg exit until the process was gone)');
 }
 
 rmSync(hookDir, { recursive: true, force: true });

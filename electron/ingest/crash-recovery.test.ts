@@ -62,24 +62,28 @@ describe('a kill in the middle of an import', () => {
 });
 
 describe('a crash in the middle of an extraction', () => {
-  it('takes FFmpeg down with the CLI when the CLI is killed', async () => {
+  it('takes every FFmpeg down with the CLI when the CLI is killed', async () => {
     expect(existsSync(cli), 'run `npm run build` before the tests').toBe(true);
     const library = tempLibraryDir();
     // FFmpeg 6 and later ignore SIGPIPE and carry on when the pipes to a dead parent close; Debian's 5.1 dies at its
     // next write to them. Its output goes elsewhere here, so this FFmpeg outlives a dead parent as a current one does.
     const ffmpeg = path.join(library, 'ffmpeg-writing-elsewhere');
     writeFileSync(ffmpeg, `#!/bin/sh\nexec ${JSON.stringify(resolveFfmpeg())} "$@" >/dev/null 2>&1\n`, { mode: 0o755 });
-    // Six plays of a real clip, long enough that an orphaned FFmpeg would still be decoding well past the deadline.
-    const clip = path.join(library, 'long.mp4');
+    // Six and five plays of a real clip, long enough that an orphaned FFmpeg would still be decoding well past the
+    // deadline; two extracting at once, as a batch does, both watched by the one watchdog.
     const input = path.join(mediaDir, 'one-by-one-person-detection.mp4');
-    spawnSync(resolveFfmpeg(), ['-v', 'error', '-stream_loop', '5', '-i', input, '-c', 'copy', clip]);
-    const child = spawn(process.execPath, [cli, 'ingest', clip, '--library', library, '--project', 'P', '--batch', 'B', '--nth', '2'], {
+    const clips = [5, 4].map((loops) => {
+      const clip = path.join(library, `long-${loops}.mp4`);
+      spawnSync(resolveFfmpeg(), ['-v', 'error', '-stream_loop', String(loops), '-i', input, '-c', 'copy', clip]);
+      return clip;
+    });
+    const child = spawn(process.execPath, [cli, 'ingest', ...clips, '--library', library, '--project', 'P', '--batch', 'B', '--nth', '2'], {
       stdio: 'ignore',
-      env: { ...process.env, FFMPEG_PATH: ffmpeg },
+      env: { ...process.env, FFMPEG_PATH: ffmpeg, STILLFRAME_CONCURRENCY: '2' },
     });
     const started = Date.now();
-    while (ffmpegsFor(library).length === 0 && Date.now() - started < 60_000) await new Promise((r) => setTimeout(r, 25));
-    expect(ffmpegsFor(library).length).toBeGreaterThan(0);
+    while (ffmpegsFor(library).length < 2 && Date.now() - started < 60_000) await new Promise((r) => setTimeout(r, 25));
+    expect(ffmpegsFor(library).length).toBe(2);
     child.kill('SIGKILL');
     await exited(child);
     // Generous: the watchdog acts within milliseconds; an orphaned FFmpeg would decode on for the rest of the video.

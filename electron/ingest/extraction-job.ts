@@ -139,15 +139,15 @@ export function createExtractionWorker(
   /** Told each finished Loom download's size and how long it took (the monitoring's download speed). */
   onDownloaded: (bytes: number, ms: number) => void = () => undefined,
 ): { worker: JobWorker; cleanup: JobCleanup } {
-  const worker: JobWorker = async (job, signal, onProgress, onNotice) => {
+  const worker: JobWorker = async (job, signal, onProgress, onNotice, onSlotFree) => {
     try {
-      await extract(job, signal, onProgress, onNotice);
+      await extract(job, signal, onProgress, onNotice, onSlotFree);
     } catch (error) {
       throw explainFailure(error, paths.root);
     }
   };
 
-  const extract: JobWorker = async (job, signal, onProgress, onNotice) => {
+  const extract: JobWorker = async (job, signal, onProgress, onNotice, onSlotFree) => {
     const video = getVideoLocation(db, job.videoId);
     if (video.sourceType === 'file' && !existsSync(video.sourcePath)) {
       throw new StillframeError('file-missing', `The source video could not be found at ${video.sourcePath}. It may have been moved or deleted.`);
@@ -167,6 +167,8 @@ export function createExtractionWorker(
         onProgress,
         onNotice,
       });
+      // FFmpeg is done: what is left is moving files and one transaction, which need not hold up the next video.
+      onSlotFree();
       if (download !== null) {
         if (download.bytes > 0) onDownloaded(download.bytes, download.ms);
         recordProbe(db, video.id, probe, download.bytes);

@@ -88,6 +88,40 @@ describe('ingesting videos into a batch', () => {
     expect((await invoke('videos.list', { batchId: mixed.batch.id })).map((video) => video.name)).toEqual(['milk.mkv']);
   });
 
+  it('extracts the first videos while the rest are still read, and a file that fails its probe meanwhile fails alone', async () => {
+    const services = openTestServices({ startQueue: true, queue: { concurrency: 2 } });
+    const { db } = services;
+    const text = path.join(scratch(), 'notes.mp4');
+    writeFileSync(text, 'hello, not a video\n'.repeat(100));
+    const project = createProject(db, 'Overlap');
+    const started: string[] = [];
+    services.events.on('job.updated', (job) => {
+      if (job.status === 'processing') started.push(job.videoName);
+    });
+    const result = await ingestFiles(db, services.ingestSettings, {
+      projectId: project.id,
+      batch: { newName: 'Overlap' },
+      paths: [path.join(mediaDir, 'car-detection.mp4'), text, path.join(mediaDir, 'milk.mkv'), path.join(mediaDir, 'bottle-detection.mp4')],
+      options: everySecond,
+      onQueued: () => services.queue.wake(),
+    });
+    // The import had not finished reading its files when the first extraction began.
+    expect(started).toContain('car-detection.mp4');
+    const jobs = await services.queue.waitFor(result.jobIds);
+    expect(jobs.map((job) => [job.videoName, job.status])).toEqual([
+      ['car-detection.mp4', 'done'],
+      ['milk.mkv', 'done'],
+      ['bottle-detection.mp4', 'done'],
+    ]);
+    const videos = listVideos(db, result.batch.id);
+    expect(videos.map((video) => [video.name, video.status, video.error?.message ?? null, video.frameCount])).toEqual([
+      ['car-detection.mp4', 'done', null, 31],
+      ['notes.mp4', 'failed', 'This file is not a video that FFmpeg can read.', 0],
+      ['milk.mkv', 'done', null, 2],
+      ['bottle-detection.mp4', 'done', null, 40],
+    ]);
+  });
+
   it('marks what is not a video as failed with a message a person understands, and goes on with the rest', async () => {
     const services = openTestServices({ startQueue: true, ingest: { maxFileBytes: 1_000_000 } });
     const { db } = services;

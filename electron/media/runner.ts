@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import type { Socket } from 'node:net';
 import { StillframeError } from '../../shared/errors';
 import { ffmpegMissingMessage } from './binaries';
 
@@ -46,19 +47,47 @@ class LineSplitter {
 
 /**
  * FFmpeg outlives a parent that is killed: it ignores SIGPIPE and a closed stdin, and would go on writing frames for
- * as long as the video lasts. So each run gets a watchdog, a shell blocked reading a pipe that only this process
- * holds; the kernel closes it when this process dies, however it dies, and the shell then kills the tool. A run that
- * ends normally kills its watchdog instead. Windows has no such shell; there the tool is left to finish.
+ * as long as the video lasts. So this process keeps one watchdog, a shell blocked reading a pipe that only this
+ * process holds, and tells it each tool's pid as the tool starts ("+pid") and ends ("-pid"); the kernel closes the
+ * pipe when this process dies, however it dies, and the shell then kills every tool still running. One shell for all
+ * runs, not one per run: starting a process costs this process milliseconds of its own time (the fork copies its
+ * page tables), and with a watchdog per run that doubled the cost of every probe and extraction in a batch of clips.
+ * Windows has no such shell; there the tool is left to finish.
  */
-function watchdogFor(pid: number | undefined): ChildProcess | null {
-  if (pid === undefined || process.platform === 'win32') return null;
-  const watchdog = spawn('/bin/sh', ['-c', 'read _; kill -KILL "$1" 2>/dev/null', 'stillframe-watchdog', String(pid)], {
-    stdio: ['pipe', 'ignore', 'ignore'],
-  });
-  watchdog.on('error', () => undefined);
-  watchdog.stdin?.on('error', () => undefined);
-  watchdog.unref();
-  return watchdog;
+const watchdogScript = [
+  "pids=' '",
+  'while read -r line; do',
+  '  case $line in',
+  '    +*) pids="$pids${line#+} " ;;',
+  '    -*) p=${line#-}; case $pids in *" $p "*) pids="${pids%% $p *} ${pids#* $p }" ;; esac ;;',
+  '  esac',
+  'done',
+  '[ "$pids" = \' \' ] || kill -KILL $pids 2>/dev/null',
+].join('\n');
+
+let watchdog: ChildProcess | null = null;
+
+function sharedWatchdog(): ChildProcess | null {
+  if (process.platform === 'win32') return null;
+  if (watchdog !== null && watchdog.exitCode === null && watchdog.signalCode === null && watchdog.stdin?.writable) return watchdog;
+  const started = spawn('/bin/sh', ['-c', watchdogScript, 'stillframe-watchdog'], { stdio: ['pipe', 'ignore', 'ignore'] });
+  started.on('error', () => undefined);
+  started.stdin?.on('error', () => undefined);
+  // Neither the shell nor the pipe to it may keep this process alive: it ends when this process does.
+  started.unref();
+  (started.stdin as Socket | null)?.unref();
+  watchdog = started;
+  return started;
+}
+
+/** Puts a tool under the watchdog; returns what takes it off again when the tool has ended. */
+function watch(pid: number | undefined): () => void {
+  const guard = pid === undefined ? null : sharedWatchdog();
+  if (guard === null) return () => undefined;
+  guard.stdin?.write(`+${pid}\n`);
+  return () => {
+    if (guard.stdin?.writable) guard.stdin.write(`-${pid}\n`);
+  };
 }
 
 /** The one place that starts FFmpeg or FFprobe: an argument array, never a shell, so file names need no quoting. */
@@ -68,7 +97,7 @@ export function runTool(binary: string, args: string[], options: RunOptions = {}
 
   return new Promise<RunResult>((resolve, reject) => {
     const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'], windowsHide: true });
-    const watchdog = watchdogFor(child.pid);
+    const unwatch = watch(child.pid);
 
     let stdout = '';
     let stderrTail = '';
@@ -104,7 +133,7 @@ export function runTool(binary: string, args: string[], options: RunOptions = {}
 
     const finish = (): void => {
       settled = true;
-      watchdog?.kill('SIGKILL');
+      unwatch();
       signal?.removeEventListener('abort', onAbort);
       if (killTimer !== undefined) clearTimeout(killTimer);
     };

@@ -123,6 +123,59 @@ describe('the processing queue', () => {
     expect(seen).toContain('processing');
   });
 
+  it('starts the next job as soon as a job says its extraction is over, while that job still commits or fails', async () => {
+    const { db } = openTestServices();
+    const ids = seedJobs(db, 3);
+    const started: string[] = [];
+    const commits = new Map<string, { finish(): void; fail(): void }>();
+    // Each job "extracts" at once, gives its slot back, then waits to be told to commit or to fail.
+    const worker: JobWorker = (job, _signal, _onProgress, _onNotice, onSlotFree) => {
+      started.push(job.id);
+      onSlotFree();
+      return new Promise<void>((resolve, reject) => {
+        commits.set(job.id, {
+          finish: () => (transaction(db, () => markJobDone(db, job)), resolve()),
+          fail: () => reject(new StillframeError('not-a-video', 'This file is not a video that FFmpeg can read.')),
+        });
+      });
+    };
+    const queue = new ProcessingQueue(db, new EventBus(), worker, () => {}, { concurrency: 1 });
+    queue.start();
+    await until(() => started.length === 3);
+    expect(started).toEqual(ids);
+    expect(listJobs(db).map((job) => job.status)).toEqual(['processing', 'processing', 'processing']);
+
+    commits.get(ids[1] ?? '')?.fail();
+    commits.get(ids[0] ?? '')?.finish();
+    commits.get(ids[2] ?? '')?.finish();
+    const jobs = await queue.waitFor(ids);
+    expect(jobs.map((job) => job.status)).toEqual(['done', 'dead', 'done']);
+    expect(jobs[1]?.error?.message).toBe('This file is not a video that FFmpeg can read.');
+  });
+
+  it('waits for a job that gave its slot back before it stops, and cancels it like any other', async () => {
+    const { db } = openTestServices();
+    const ids = seedJobs(db, 2);
+    const aborted: string[] = [];
+    const worker: JobWorker = (job, signal, _onProgress, _onNotice, onSlotFree) => {
+      onSlotFree();
+      return new Promise<void>((_resolve, reject) =>
+        signal.addEventListener('abort', () => {
+          aborted.push(job.id);
+          reject(signal.reason);
+        }),
+      );
+    };
+    const queue = new ProcessingQueue(db, new EventBus(), worker, () => {}, { concurrency: 1 });
+    queue.start();
+    await until(() => queue.runningIds().length === 2);
+    expect(queue.cancel(ids[0] ?? '').status).toBe('cancelled');
+    expect((await queue.waitFor([ids[0] ?? '']))[0]?.status).toBe('cancelled');
+    await queue.stop();
+    expect(aborted).toEqual(ids);
+    expect(queue.runningIds()).toEqual([]);
+  });
+
   it('returns jobs a crash left processing to pending, cleans their partial output and runs them again', async () => {
     const { db } = openTestServices();
     const [id = ''] = seedJobs(db, 1);

@@ -18,13 +18,15 @@ import type { EventBus } from '../events';
 
 /**
  * Does one job's work; rejects to fail the attempt. Must stop promptly when `signal` aborts. `onNotice` says why the
- * job is not moving (a rate limit being waited out); the next progress clears it.
+ * job is not moving (a rate limit being waited out); the next progress clears it. `onSlotFree` says the heavy part
+ * (FFmpeg) is over, so the queue can start the next job while this one moves its frames into place and commits.
  */
 export type JobWorker = (
   job: Job,
   signal: AbortSignal,
   onProgress: (fraction: number) => void,
   onNotice: (notice: string) => void,
+  onSlotFree: () => void,
 ) => Promise<void>;
 /** Removes whatever a job left half done (temp files, frames not yet committed). */
 export type JobCleanup = (job: Job) => void;
@@ -46,7 +48,7 @@ const terminal = new Set(['done', 'dead', 'cancelled']);
 
 /**
  * The persistent processing queue. State lives in SQLite (see library/jobs.ts); this class only decides what runs
- * now, keeps at most `concurrency` workers busy, and turns cancels into aborted FFmpeg processes.
+ * now, keeps `concurrency` extractions going whenever there is work, and turns cancels into aborted FFmpeg processes.
  */
 export class ProcessingQueue {
   readonly concurrency: number;
@@ -54,6 +56,11 @@ export class ProcessingQueue {
   private readonly progressIntervalMs: number;
   private readonly onAttemptEnded: (job: Job, startedAt: number) => void;
   private readonly running = new Map<string, AbortController>();
+  /**
+   * The running jobs that hold one of the `concurrency` slots: all but those past their extraction, still committing.
+   * A slot is given back as FFmpeg ends, not when the commit does, so the next FFmpeg starts without waiting for it.
+   */
+  private readonly slots = new Set<string>();
   private readonly settled = new Set<() => void>();
   private retryTimer: NodeJS.Timeout | null = null;
   /** How many callers are in waitFor: while any is, a pending retry must keep the process alive. */
@@ -113,12 +120,22 @@ export class ProcessingQueue {
   async waitFor(ids: readonly string[]): Promise<Job[]> {
     this.waiters++;
     this.retryTimer?.ref();
+    // A cancelled job is marked at once but its worker is still cleaning up; it has ended only once that is done.
+    const ended = (job: Job) => terminal.has(job.status) && !this.running.has(job.id);
+    // Jobs end mostly in the order they were queued, so each wake-up reads on from the first one that had not ended
+    // rather than every job again: re-reading all 50 of a batch at each of its 100 wake-ups cost more than the queue.
+    let open = 0;
     try {
       for (;;) {
         if (this.fault !== null) throw this.fault;
-        const jobs = ids.map((id) => getJob(this.db, id));
-        // A cancelled job is marked at once but its worker is still cleaning up; it has ended only once that is done.
-        if (jobs.every((job) => terminal.has(job.status) && !this.running.has(job.id))) return jobs;
+        while (open < ids.length && ended(getJob(this.db, ids[open] ?? ''))) open++;
+        if (open === ids.length) {
+          const jobs = ids.map((id) => getJob(this.db, id));
+          if (jobs.every(ended)) return jobs;
+          // One was put back in the queue while the others ended: wait for it from the start again.
+          open = 0;
+          continue;
+        }
         await new Promise<void>((resolve) => this.settled.add(resolve));
       }
     } finally {
@@ -148,7 +165,7 @@ export class ProcessingQueue {
   private pump(): void {
     if (this.stopping || this.fault !== null) return;
     try {
-      while (this.running.size < this.concurrency) {
+      while (this.slots.size < this.concurrency) {
         const job = claimNextJob(this.db, `worker-${process.pid}-${++this.workerSeq}`, Date.now());
         if (!job) break;
         void this.run(job);
@@ -179,6 +196,10 @@ export class ProcessingQueue {
   private async run(job: Job): Promise<void> {
     const controller = new AbortController();
     this.running.set(job.id, controller);
+    this.slots.add(job.id);
+    const freeSlot = () => {
+      if (this.slots.delete(job.id)) this.pump();
+    };
     this.publish(job.id);
     let lastReport = 0;
     let noticeShown = false;
@@ -197,7 +218,7 @@ export class ProcessingQueue {
       this.publish(job.id);
     };
     try {
-      await this.worker(job, controller.signal, onProgress, onNotice);
+      await this.worker(job, controller.signal, onProgress, onNotice, freeSlot);
     } catch (error) {
       this.cleanup(job);
       if (!controller.signal.aborted) {
@@ -209,11 +230,13 @@ export class ProcessingQueue {
       }
     } finally {
       this.running.delete(job.id);
+      // The next job first: what follows only records and announces this one.
+      this.slots.delete(job.id);
+      this.pump();
       this.reportEnded(job);
       this.publish(job.id);
       for (const resolve of this.settled) resolve();
       this.settled.clear();
-      this.pump();
     }
   }
 
