@@ -162,6 +162,16 @@ async function measureZoom(page, at) {
   return stopFrameClock(page);
 }
 
+/**
+ * The frames after a gesture, while the view stands still: the canvas shows its bitmaps moved and scaled while the
+ * view moves and paints the shapes sharply once it rests, so that paint is timed too, not hidden past the clock.
+ */
+async function measureSettle(page) {
+  await startFrameClock(page);
+  await page.waitForTimeout(700);
+  return stopFrameClock(page);
+}
+
 /** Where an image point lands on screen once the frame is fitted to `box`, as both pages fit it. */
 function screenOf(box, image) {
   const scale = Math.min((box.width - 24) / size.width, (box.height - 24) / size.height);
@@ -276,8 +286,18 @@ try {
   results.dragSaved = await page.getByRole('status', { name: 'Save state' }).textContent();
   results.dragged = await page.getByText(/^(Box at|Point at|\d+ points)/).textContent({ timeout: 5000 }).catch(() => "nothing selected");
   results.pan = await profiled(page, 'pan', () => measureDrag(page, screenOf(box, { x: 300, y: 300 }), { x: 400, y: 200 }, 'middle'));
+  results.panSettle = await measureSettle(page);
   await page.keyboard.press('0');
   results.zoom = await profiled(page, 'zoom', () => measureZoom(page, screenOf(box, { x: size.width / 2, y: size.height / 2 })));
+  results.zoomSettle = await measureSettle(page);
+  // Zoomed in to 4x the fitted scale, a pan reaches past the bitmap's edge: the case a fitted frame never meets.
+  await page.keyboard.press('0');
+  await page.waitForTimeout(300);
+  await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+  for (let i = 0; i < 10; i++) await page.mouse.wheel(0, -92);
+  await page.waitForTimeout(1500);
+  results.deepPan = await profiled(page, 'pan zoomed in', () => measureDrag(page, { x: box.x + box.width * 0.8, y: box.y + box.height * 0.7 }, { x: -600, y: -350 }, 'middle'));
+  results.deepPanSettle = await measureSettle(page);
 
   // Select all, drag the first shape (and with it all of them), then undo and redo: each timed from the key press
   // in the page to the second animation frame after it (the canvas has drawn the result), and to "Saved".
@@ -344,9 +364,13 @@ console.log(`pan: p95 frame time             ${ms(r.pan.p95)}          ${ms(r.ba
 console.log(`  frames over 20 ms (dropped)   ${String(r.pan.over20).padStart(6)} of ${String(r.pan.frames).padEnd(6)}   ${String(r.baselinePan.over20).padStart(6)} of ${r.baselinePan.frames}`);
 console.log(`  frames over 50 ms             ${String(r.pan.over50).padStart(6)} of ${String(r.pan.frames).padEnd(6)}   ${String(r.baselinePan.over50).padStart(6)} of ${r.baselinePan.frames}              (target 0)`);
 console.log(`  worst frame                   ${ms(r.pan.worst)}          ${ms(r.baselinePan.worst)}`);
+console.log(`  then standing still: worst frame ${ms(r.panSettle.worst)} (the sharp paint, if the pan left the bitmap)`);
 console.log(`wheel zoom: p95 frame time      ${ms(r.zoom.p95)}          ${ms(r.baselineZoom.p95)}              ${ratio(r.zoom.p95, r.baselineZoom.p95)}`);
 console.log(`  frames over 20 ms (dropped)   ${String(r.zoom.over20).padStart(6)} of ${String(r.zoom.frames).padEnd(6)}   ${String(r.baselineZoom.over20).padStart(6)} of ${r.baselineZoom.frames}`);
 console.log(`  frames over 50 ms             ${String(r.zoom.over50).padStart(6)} of ${String(r.zoom.frames).padEnd(6)}   ${String(r.baselineZoom.over50).padStart(6)} of ${r.baselineZoom.frames}`);
+console.log(`  worst frame                   ${ms(r.zoom.worst)}          ${ms(r.baselineZoom.worst)}`);
+console.log(`  then standing still: worst frame ${ms(r.zoomSettle.worst)} (the sharp paint at the new zoom)`);
+console.log(`pan at 4x the fitted zoom: p95 ${ms(r.deepPan.p95)}, ${r.deepPan.over50} of ${r.deepPan.frames} frames over 50 ms, worst ${ms(r.deepPan.worst)}; then standing still: worst ${ms(r.deepPanSettle.worst)}`);
 console.log(`select all (${r.selected}) and drag them: p95 ${ms(r.moveAll.p95)}, ${r.moveAll.over50} of ${r.moveAll.frames} frames over 50 ms, worst ${ms(r.moveAll.worst)}; saved ${r.moveAllSaved} ms after release`);
 console.log(`undo the move of all: drawn ${ms(r.undo.drawn)} after the key, saved after ${r.undo.saved} ms   (target < 100 ms)`);
 console.log(`redo it:              drawn ${ms(r.redo.drawn)} after the key, saved after ${r.redo.saved} ms   (target < 100 ms)`);

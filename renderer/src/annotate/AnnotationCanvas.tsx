@@ -50,6 +50,8 @@ const dragThreshold = 3;
 const pickDistance = handleSize;
 /** Above this zoom the pixels show as squares: annotators zoom in to see exact edges, not a blur. */
 const sharpPixelsFrom = 2;
+/** How long after the last wheel notch a zoom counts as over and the shapes are painted sharply at the new zoom. */
+const wheelSettleMs = 150;
 
 type Gesture =
   | { kind: 'pan'; startScreen: Point; startViewport: Viewport }
@@ -151,7 +153,7 @@ export function AnnotationCanvas({ image }: { image: HTMLImageElement | null }) 
   const frameImage = useRef<HTMLImageElement | null>(image);
   const shapesLayer = useRef<Konva.Layer>(null);
   const [caches] = useState(() => ({
-    image: new BitmapCache(() => imageLayer.current?.batchDraw()),
+    image: new BitmapCache(() => imageLayer.current?.batchDraw(), true),
     shapes: new BitmapCache(() => shapesLayer.current?.batchDraw()),
     // A drag of several shapes: the selection only moves, so after its first frames it is one bitmap, shifted.
     moving: new BitmapCache(() => overlayLayer.current?.batchDraw()),
@@ -265,11 +267,12 @@ export function AnnotationCanvas({ image }: { image: HTMLImageElement | null }) 
       const pad = (handleSize * 2) / viewport.scale;
       const content = { x: -pad, y: -pad, width: size.width + pad * 2, height: size.height + pad * 2 };
       const paths = groups.current.value;
-      const tags = tagsOf(state);
       const labels = labelsById(state.labels);
       const selected = new Set(state.selection);
       caches.shapes.draw(context._context, paths, content, (ctx) => {
         paintGroups(ctx, paths, viewport.scale);
+        // Laid out only when painted: a zoom that shows the cached bitmap needs no tag places at its new scale.
+        const tags = tagsOf(state);
         const painted: PaintedTag[] = [];
         for (const shape of state.shapes) {
           const at = tags.get(shape.id);
@@ -327,12 +330,27 @@ export function AnnotationCanvas({ image }: { image: HTMLImageElement | null }) 
         pointer: pointer.current,
         drawColor: colorOf(labels, state.nextLabelId),
         tagAt: only && !dragging ? (tagsOf(state).get(only.id) ?? null) : null,
+        measure: measureTag,
       });
     },
     [caches, labelsById, selectedShapes, tagsOf],
   );
 
   const redrawOverlay = () => overlayLayer.current?.batchDraw();
+
+  /**
+   * A pan or zoom under way: the shapes layer shows its bitmap moved and scaled instead of painting 5,000 shapes on
+   * every frame, and the frame image is painted without building its bitmap at every zoom step; letting go paints
+   * the shapes sharply, and caches both, at the zoom the view came to rest at.
+   */
+  const holdView = useCallback(() => {
+    caches.image.hold();
+    caches.shapes.hold();
+  }, [caches]);
+  const releaseView = useCallback(() => {
+    caches.image.release();
+    caches.shapes.release();
+  }, [caches]);
 
 
 
@@ -425,7 +443,10 @@ export function AnnotationCanvas({ image }: { image: HTMLImageElement | null }) 
     apply(editorStore.getState().viewport);
     return editorStore.subscribe((state, previous) => {
       // A drag begun on one frame must not land on the next one.
-      if (state.frame !== previous.frame) gesture.current = null;
+      if (state.frame !== previous.frame) {
+        if (gesture.current?.kind === 'pan') releaseView();
+        gesture.current = null;
+      }
       if (state.shapes !== previous.shapes || state.selection !== previous.selection || state.tool !== previous.tool || state.frame !== previous.frame) {
         syncHandles(handles.current, gesture.current?.kind === 'resize');
       }
@@ -452,7 +473,7 @@ export function AnnotationCanvas({ image }: { image: HTMLImageElement | null }) 
         redrawOverlay();
       }
     });
-  }, []);
+  }, [releaseView]);
 
   useLayoutEffect(() => {
     const element = container.current;
@@ -497,17 +518,40 @@ export function AnnotationCanvas({ image }: { image: HTMLImageElement | null }) 
   useEffect(() => {
     const element = container.current;
     if (!element) return;
+    // Wheel notches come faster than frames on a trackpad: they add up and zoom once per frame.
+    let wheel: { delta: number; anchor: Point; frame: number } | null = null;
+    let settle: ReturnType<typeof setTimeout> | null = null;
     const onWheel = (event: WheelEvent) => {
       event.preventDefault();
-      const state = editorStore.getState();
       const lines = event.deltaMode === WheelEvent.DOM_DELTA_LINE ? 16 : event.deltaMode === WheelEvent.DOM_DELTA_PAGE ? 400 : 1;
-      state.setViewport(zoomByWheel(state.viewport, event.deltaY * lines, screenPoint(event)));
+      holdView();
+      if (settle !== null) clearTimeout(settle);
+      settle = setTimeout(() => {
+        settle = null;
+        if (gesture.current?.kind !== 'pan') releaseView();
+      }, wheelSettleMs);
+      const anchor = screenPoint(event);
+      if (wheel) {
+        wheel.delta += event.deltaY * lines;
+        wheel.anchor = anchor;
+        return;
+      }
+      wheel = {
+        delta: event.deltaY * lines,
+        anchor,
+        frame: requestAnimationFrame(() => {
+          const state = editorStore.getState();
+          if (wheel) state.setViewport(zoomByWheel(state.viewport, wheel.delta, wheel.anchor));
+          wheel = null;
+        }),
+      };
     };
     const onKeyDown = (event: KeyboardEvent) => {
       if (event.key === 'Escape' && gesture.current) {
         // A drag in progress is the first thing Esc takes back; the store's own Esc waits for the next press.
         event.preventDefault();
         event.stopImmediatePropagation();
+        if (gesture.current.kind === 'pan') releaseView();
         gesture.current = null;
         redrawOverlay();
         return;
@@ -528,11 +572,13 @@ export function AnnotationCanvas({ image }: { image: HTMLImageElement | null }) 
     window.addEventListener('keydown', onKeyDown, true);
     window.addEventListener('keyup', onKeyUp, true);
     return () => {
+      if (wheel) cancelAnimationFrame(wheel.frame);
+      if (settle !== null) clearTimeout(settle);
       element.removeEventListener('wheel', onWheel);
       window.removeEventListener('keydown', onKeyDown, true);
       window.removeEventListener('keyup', onKeyUp, true);
     };
-  }, []);
+  }, [holdView, releaseView]);
 
   const onPointerDown = (event: PointerEvent<HTMLDivElement>) => {
     const element = container.current;
@@ -546,6 +592,7 @@ export function AnnotationCanvas({ image }: { image: HTMLImageElement | null }) 
       event.preventDefault();
       element.setPointerCapture(event.pointerId);
       gesture.current = { kind: 'pan', startScreen: screen, startViewport: state.viewport };
+      holdView();
       setCursor('grabbing');
       return;
     }
@@ -645,6 +692,7 @@ export function AnnotationCanvas({ image }: { image: HTMLImageElement | null }) 
     const state = editorStore.getState();
     switch (active.kind) {
       case 'pan':
+        releaseView();
         setCursor(space.current ? 'grab' : 'default');
         return;
       case 'move':
@@ -666,6 +714,7 @@ export function AnnotationCanvas({ image }: { image: HTMLImageElement | null }) 
   };
 
   const onPointerCancel = () => {
+    if (gesture.current?.kind === 'pan') releaseView();
     gesture.current = null;
     redrawOverlay();
   };

@@ -52,33 +52,74 @@ export function cachedPosition(cached: CachedArea, e: number, f: number): { x: n
   return { x: Math.round(cached.region.x + e - cached.e), y: Math.round(cached.region.y + f - cached.f) };
 }
 
-/** Whether the cache, shifted by the pan since it was made, still holds every visible pixel. */
+/**
+ * Whether the cache, shifted by the pan since it was made, still holds every visible pixel. The shift is rounded to
+ * whole pixels, so an edge may land up to a pixel inside the visible area: that pixel is the content's padding, and
+ * asking for it made every sub-pixel pan of a fully visible frame paint everything again.
+ */
 export function cacheCovers(cached: CachedArea, scale: number, e: number, f: number, visible: Box): boolean {
   if (cached.scale !== scale) return false;
   const at = cachedPosition(cached, e, f);
   return (
-    at.x <= visible.x &&
-    at.y <= visible.y &&
-    at.x + cached.region.width >= visible.x + visible.width &&
-    at.y + cached.region.height >= visible.y + visible.height
+    at.x <= visible.x + 1 &&
+    at.y <= visible.y + 1 &&
+    at.x + cached.region.width >= visible.x + visible.width - 1 &&
+    at.y + cached.region.height >= visible.y + visible.height - 1
   );
 }
 
 /**
+ * The transform that puts the cached pixels where the content is under a new zoom and offset: a pixel cached at
+ * device point d under (`cached.scale`, `cached.e`, `cached.f`) shows content that now lands at
+ * k * (d - cached.e) + e, with k the ratio of the zooms.
+ */
+export function heldTransform(cached: CachedArea, scale: number, e: number, f: number): { k: number; x: number; y: number } {
+  const k = scale / cached.scale;
+  return { k, x: e + k * (cached.region.x - cached.e), y: f + k * (cached.region.y - cached.f) };
+}
+
+/**
  * Konva's caching, made for a pan: content that only moves is painted once at the current zoom into a bitmap a
- * little larger than the view, and each pan frame copies that bitmap instead of painting again. The bitmap is
- * made on the second draw of the same content at the same zoom, so a zoom, which changes the scale every frame,
- * paints directly and never pays for a cache it would throw away; after a direct paint, `redrawWhenIdle` asks
- * for that second draw while nothing moves, so the pan that may follow finds its bitmap ready.
+ * little larger than the view, and each pan frame copies that bitmap instead of painting again. New content is
+ * painted directly and cached on its second draw, so an edit never pays for a bitmap it would throw away; after a
+ * direct paint, `redrawWhenIdle` asks for that second draw while nothing moves, so the pan that may follow finds
+ * its bitmap ready. The same content under a new zoom goes straight into the bitmap.
+ *
+ * While the view moves (`hold`), a zoom or a pan past the bitmap's edge does not paint at all: the bitmap is drawn
+ * scaled and shifted to where its content now is, since painting 5,000 polygons takes Chromium's software
+ * rasteriser 150-350 ms, several display frames. `release` paints sharply once the view stands still.
  */
 export class BitmapCache {
   private canvas: HTMLCanvasElement | null = null;
   private cached: (CachedArea & { key: unknown }) | null = null;
-  private last: { key: unknown; scale: number } | null = null;
+  private last: { key: unknown } | null = null;
   private waiting: ReturnType<typeof setTimeout> | null = null;
   private idle: number | null = null;
+  private held = false;
+  private stale = false;
 
-  constructor(private readonly redrawWhenIdle: () => void) {}
+  /**
+   * `paintWhileHeld`: content cheap to paint at any zoom (the frame image, one drawImage) is painted directly while
+   * held, sharp at every step, and cached once the view rests.
+   */
+  constructor(
+    private readonly redrawWhenIdle: () => void,
+    private readonly paintWhileHeld = false,
+  ) {}
+
+  /** The view starts moving: until `release`, draws reuse the bitmap, however the view moves, instead of painting. */
+  hold(): void {
+    this.held = true;
+  }
+
+  /** The view stands still again: when a draw showed the bitmap off its zoom or edge, it is drawn sharply again. */
+  release(): void {
+    this.held = false;
+    if (this.stale) {
+      this.stale = false;
+      this.redrawWhenIdle();
+    }
+  }
 
   /** Paints what `paint` draws inside `content` (image pixels) through the cache where that pays. */
   draw(ctx: CanvasRenderingContext2D, key: unknown, content: Box, paint: (target: CanvasRenderingContext2D) => void): void {
@@ -95,8 +136,14 @@ export class BitmapCache {
       this.blit(ctx, cachedPosition(cached, m.e, m.f));
       return;
     }
-    if (!this.last || this.last.key !== key || this.last.scale !== m.a) {
-      this.last = { key, scale: m.a };
+    if (this.held && cached && cached.key === key && this.canvas) {
+      this.stale = true;
+      if (this.paintWhileHeld) paint(ctx);
+      else this.blitHeld(ctx, heldTransform(cached, m.a, m.e, m.f));
+      return;
+    }
+    if (!this.last || this.last.key !== key) {
+      this.last = { key };
       paint(ctx);
       this.prepareLater();
       return;
@@ -137,6 +184,7 @@ export class BitmapCache {
     this.canvas = null;
     this.cached = null;
     this.last = null;
+    this.stale = false;
   }
 
   /**
@@ -170,6 +218,15 @@ export class BitmapCache {
     ctx.setTransform(1, 0, 0, 1, 0, 0);
     ctx.imageSmoothingEnabled = false;
     ctx.drawImage(this.canvas, at.x, at.y);
+    ctx.restore();
+  }
+
+  private blitHeld(ctx: CanvasRenderingContext2D, at: { k: number; x: number; y: number }): void {
+    if (!this.canvas) return;
+    ctx.save();
+    ctx.setTransform(at.k, 0, 0, at.k, at.x, at.y);
+    ctx.imageSmoothingEnabled = at.k !== 1;
+    ctx.drawImage(this.canvas, 0, 0);
     ctx.restore();
   }
 }

@@ -133,6 +133,8 @@ export interface Overlay {
   drawColor: string;
   /** Where the one selected shape's tag goes, when a drag is not moving it: its place among the other tags. */
   tagAt: Point | null;
+  /** A tag text's width in CSS pixels at `tagFont`, measured once per text. */
+  measure: (text: string) => number;
 }
 
 function paintHandle(ctx: CanvasRenderingContext2D, p: Point, scale: number, active: boolean): void {
@@ -196,11 +198,13 @@ export function paintTags(ctx: CanvasRenderingContext2D, tags: readonly PaintedT
   }
 }
 
-/** The one selected shape's tag, measured here: it may be mid-drag, away from where the layout put it. */
-function paintTag(ctx: CanvasRenderingContext2D, text: string, at: Point, color: string, scale: number, unlabelled: boolean): void {
-  ctx.font = `600 ${tagFontPx / scale}px system-ui, sans-serif`;
-  const width = ctx.measureText(text).width + (tagPadPx * 2) / scale;
-  paintTags(ctx, [{ text, color, unlabelled, x: at.x, y: at.y, width }], scale);
+/**
+ * The one selected shape's tag, which may be mid-drag, away from where the layout put it. Its width comes from the
+ * measure at the screen size: measuring at the zoomed font size on every frame of a wheel zoom cost more than the
+ * rest of the frame.
+ */
+function paintTag(ctx: CanvasRenderingContext2D, tag: Omit<PaintedTag, 'width'>, measure: (text: string) => number, scale: number): void {
+  paintTags(ctx, [{ ...tag, width: tagWidthPx(measure, tag.text) / scale }], scale);
 }
 
 /** The selection traced once into a path per colour and style, and its points per colour. */
@@ -271,7 +275,7 @@ export function paintOverlay(ctx: CanvasRenderingContext2D, overlay: Overlay): v
     // Clear of the corner handle, so the handle never covers the label's first letters.
     const lift = (tagHeightPx + (overlay.handles ? handleSize / 2 + 2 : 0) + (only.type === 'point' ? pointRadius : 0)) / scale;
     const at = overlay.tagAt ?? { x: b.minX, y: Math.max(0, b.minY - lift) };
-    paintTag(ctx, tagText(label), at, colorOf(overlay.labels, only.labelId), scale, only.labelId === null);
+    paintTag(ctx, { text: tagText(label), color: colorOf(overlay.labels, only.labelId), unlabelled: only.labelId === null, ...at }, overlay.measure, scale);
     if (overlay.handles) {
       // A rectangle's handles are Konva's Transformer, on a layer of its own; these are the vertices of the rest.
       if (only.type !== 'rectangle' && only.type !== 'point') {
