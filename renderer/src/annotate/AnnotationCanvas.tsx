@@ -30,6 +30,7 @@ import {
   boundsOf,
   boundsOfShapes,
   clampOffset,
+  commonShift,
   edgeAt,
   moveVertex,
   offsetShapes,
@@ -54,7 +55,8 @@ const sharpPixelsFrom = 2;
 const wheelSettleMs = 150;
 
 type Gesture =
-  | { kind: 'pan'; startScreen: Point; startViewport: Viewport }
+  // A pan follows the pointer from where it last was, so a wheel zoom in the middle of it stays.
+  | { kind: 'pan'; lastScreen: Point }
   // A move keeps only its offset while it lasts: the selection is painted from `originals` under it, and the moved
   // shapes are made once, on release.
   | { kind: 'move'; startScreen: Point; start: Point; originals: Shape[]; bounds: Bounds; offset: Point | null }
@@ -155,7 +157,7 @@ export function AnnotationCanvas({ image }: { image: HTMLImageElement | null }) 
   const [caches] = useState(() => ({
     image: new BitmapCache(() => imageLayer.current?.batchDraw(), true),
     shapes: new BitmapCache(() => shapesLayer.current?.batchDraw()),
-    // A drag of several shapes: the selection only moves, so after its first frames it is one bitmap, shifted.
+    // Several selected shapes: a drag, its end, its undo and redo only move them, so they are one bitmap, shifted.
     moving: new BitmapCache(() => overlayLayer.current?.batchDraw()),
   }));
   const overlayLayer = useRef<Konva.Layer>(null);
@@ -178,10 +180,12 @@ export function AnnotationCanvas({ image }: { image: HTMLImageElement | null }) 
     value: new Map(),
   });
   const selectedList = useRef<{ shapes: Shape[] | null; selection: string[] | null; value: Shape[] }>({ shapes: null, selection: null, value: [] });
-  const selectionPaint = useRef<{ selected: readonly Shape[] | null; labels: ReadonlyMap<string, Label> | null; paint: SelectionPaint }>({
+  // `paint` traces the selection where it was `shift` ago: a move, its undo and redo only shift it.
+  const selectionPaint = useRef<{ selected: readonly Shape[] | null; labels: ReadonlyMap<string, Label> | null; paint: SelectionPaint; shift: Point }>({
     selected: null,
     labels: null,
     paint: { groups: [], points: new Map() },
+    shift: { x: 0, y: 0 },
   });
   const hintId = useId();
 
@@ -298,16 +302,20 @@ export function AnnotationCanvas({ image }: { image: HTMLImageElement | null }) 
       const labels = labelsById(state.labels);
       const traced = selectionPaint.current;
       if (traced.selected !== selected || traced.labels !== labels) {
-        selectionPaint.current = { selected, labels, paint: buildSelection(selected, labels) };
+        const shift = selected.length > 1 && traced.selected && traced.labels === labels ? commonShift(traced.selected, selected) : null;
+        selectionPaint.current = shift
+          ? { selected, labels, paint: traced.paint, shift: { x: traced.shift.x + shift.x, y: traced.shift.y + shift.y } }
+          : { selected, labels, paint: buildSelection(selected, labels), shift: { x: 0, y: 0 } };
       }
-      const { paint } = selectionPaint.current;
+      const { paint, shift } = selectionPaint.current;
       const { frame: size, viewport } = state;
-      const throughCache = moving !== null && selected.length > 1 && size !== null;
+      // Several selected shapes go through a bitmap, which a drag, the move's end, its undo and redo only shift.
+      const throughCache = selected.length > 1 && size !== null;
       if (throughCache) {
         const ctx = context._context;
         const pad = (handleSize * 2) / viewport.scale;
         ctx.save();
-        ctx.translate(moving.offset?.x ?? 0, moving.offset?.y ?? 0);
+        ctx.translate(shift.x + (moving?.offset?.x ?? 0), shift.y + (moving?.offset?.y ?? 0));
         ctx.lineJoin = 'round';
         caches.moving.draw(ctx, paint, { x: -pad, y: -pad, width: size.width + pad * 2, height: size.height + pad * 2 }, (target) => {
           target.lineJoin = 'round';
@@ -346,10 +354,12 @@ export function AnnotationCanvas({ image }: { image: HTMLImageElement | null }) 
   const holdView = useCallback(() => {
     caches.image.hold();
     caches.shapes.hold();
+    caches.moving.hold();
   }, [caches]);
   const releaseView = useCallback(() => {
     caches.image.release();
     caches.shapes.release();
+    caches.moving.release();
   }, [caches]);
 
 
@@ -591,7 +601,7 @@ export function AnnotationCanvas({ image }: { image: HTMLImageElement | null }) 
     if (event.button === 1 || (event.button === 0 && space.current)) {
       event.preventDefault();
       element.setPointerCapture(event.pointerId);
-      gesture.current = { kind: 'pan', startScreen: screen, startViewport: state.viewport };
+      gesture.current = { kind: 'pan', lastScreen: screen };
       holdView();
       setCursor('grabbing');
       return;
@@ -663,7 +673,8 @@ export function AnnotationCanvas({ image }: { image: HTMLImageElement | null }) 
     }
     switch (active.kind) {
       case 'pan':
-        state.setViewport(panBy(active.startViewport, screen.x - active.startScreen.x, screen.y - active.startScreen.y));
+        state.setViewport(panBy(state.viewport, screen.x - active.lastScreen.x, screen.y - active.lastScreen.y));
+        active.lastScreen = screen;
         return;
       case 'move':
         if (!active.offset && distance(screen, active.startScreen) < dragThreshold) return;
