@@ -12,7 +12,7 @@ import {
   buildSelection,
   colorOf,
   handleSize,
-  paintGroups,
+  paintGroupSteps,
   noSelection,
   paintOverlay,
   paintSelection,
@@ -242,10 +242,12 @@ export function AnnotationCanvas({ image }: { image: HTMLImageElement | null }) 
       const { frame: size, viewport } = editorStore.getState();
       const source = frameImage.current;
       if (!size || !source) return;
-      caches.image.draw(context._context, source, { x: 0, y: 0, ...size }, (ctx) => {
-        ctx.imageSmoothingEnabled = viewport.scale < sharpPixelsFrom;
-        ctx.drawImage(source, 0, 0, size.width, size.height);
-      });
+      caches.image.draw(context._context, source, { x: 0, y: 0, ...size }, [
+        (ctx) => {
+          ctx.imageSmoothingEnabled = viewport.scale < sharpPixelsFrom;
+          ctx.drawImage(source, 0, 0, size.width, size.height);
+        },
+      ]);
     },
     [caches],
   );
@@ -273,19 +275,22 @@ export function AnnotationCanvas({ image }: { image: HTMLImageElement | null }) 
       const paths = groups.current.value;
       const labels = labelsById(state.labels);
       const selected = new Set(state.selection);
-      caches.shapes.draw(context._context, paths, content, (ctx) => {
-        paintGroups(ctx, paths, viewport.scale);
-        // Laid out only when painted: a zoom that shows the cached bitmap needs no tag places at its new scale.
-        const tags = tagsOf(state);
-        const painted: PaintedTag[] = [];
-        for (const shape of state.shapes) {
-          const at = tags.get(shape.id);
-          if (!at || shape.hidden || selected.has(shape.id)) continue;
-          const text = tagText(shape.labelId !== null ? labels.get(shape.labelId) : undefined);
-          painted.push({ text, color: colorOf(labels, shape.labelId), unlabelled: shape.labelId === null, x: at.x, y: at.y, width: tagWidthPx(measureTag, text) / viewport.scale });
-        }
-        paintTags(ctx, painted, viewport.scale);
-      });
+      // A colour at a time, then the tags: after a zoom, one step per frame while the old bitmap stays on screen.
+      caches.shapes.draw(context._context, paths, content, [
+        ...paintGroupSteps(paths, viewport.scale),
+        (ctx) => {
+          // Laid out only when painted: a zoom that shows the cached bitmap needs no tag places at its new scale.
+          const tags = tagsOf(state);
+          const painted: PaintedTag[] = [];
+          for (const shape of state.shapes) {
+            const at = tags.get(shape.id);
+            if (!at || shape.hidden || selected.has(shape.id)) continue;
+            const text = tagText(shape.labelId !== null ? labels.get(shape.labelId) : undefined);
+            painted.push({ text, color: colorOf(labels, shape.labelId), unlabelled: shape.labelId === null, x: at.x, y: at.y, width: tagWidthPx(measureTag, text) / viewport.scale });
+          }
+          paintTags(ctx, painted, viewport.scale);
+        },
+      ]);
     },
     [caches, labelsById, tagsOf],
   );
@@ -317,10 +322,12 @@ export function AnnotationCanvas({ image }: { image: HTMLImageElement | null }) 
         ctx.save();
         ctx.translate(shift.x + (moving?.offset?.x ?? 0), shift.y + (moving?.offset?.y ?? 0));
         ctx.lineJoin = 'round';
-        caches.moving.draw(ctx, paint, { x: -pad, y: -pad, width: size.width + pad * 2, height: size.height + pad * 2 }, (target) => {
-          target.lineJoin = 'round';
-          paintSelection(target, paint, viewport.scale);
-        });
+        caches.moving.draw(ctx, paint, { x: -pad, y: -pad, width: size.width + pad * 2, height: size.height + pad * 2 }, [
+          (target) => {
+            target.lineJoin = 'round';
+            paintSelection(target, paint, viewport.scale);
+          },
+        ]);
         ctx.restore();
       } else {
         caches.moving.clear();

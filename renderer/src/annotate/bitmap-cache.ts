@@ -8,6 +8,9 @@ export interface Box {
 }
 
 /** What a cache holds: a rectangle of device pixels, painted under a transform of `scale` and offset (`e`, `f`). */
+/** One part of what a cache holds, painted under the transform the cache sets. */
+export type Paint = (target: CanvasRenderingContext2D) => void;
+
 export interface CachedArea {
   scale: number;
   e: number;
@@ -87,7 +90,8 @@ export function heldTransform(cached: CachedArea, scale: number, e: number, f: n
  *
  * While the view moves (`hold`), a zoom or a pan past the bitmap's edge does not paint at all: the bitmap is drawn
  * scaled and shifted to where its content now is, since painting 5,000 polygons takes Chromium's software
- * rasteriser 150-350 ms, several display frames. `release` paints sharply once the view stands still.
+ * rasteriser 150-350 ms, several display frames. `release` paints sharply once the view stands still, a step (a
+ * label colour) per frame into a second bitmap while the first stays on screen.
  */
 export class BitmapCache {
   private canvas: HTMLCanvasElement | null = null;
@@ -97,6 +101,8 @@ export class BitmapCache {
   private idle: number | null = null;
   private held = false;
   private stale = false;
+  private next: (CachedArea & { key: unknown; canvas: HTMLCanvasElement; step: number }) | null = null;
+  private frame: number | null = null;
 
   /**
    * `paintWhileHeld`: content cheap to paint at any zoom (the frame image, one drawImage) is painted directly while
@@ -121,8 +127,15 @@ export class BitmapCache {
     }
   }
 
-  /** Paints what `paint` draws inside `content` (image pixels) through the cache where that pays. */
-  draw(ctx: CanvasRenderingContext2D, key: unknown, content: Box, paint: (target: CanvasRenderingContext2D) => void): void {
+  /**
+   * Paints what `steps` draw, in turn, inside `content` (image pixels) through the cache where that pays. Content
+   * painted in several steps is painted sharply again a step per frame after a zoom, with the old bitmap on screen
+   * until the new one is whole, so no frame waits for all of it.
+   */
+  draw(ctx: CanvasRenderingContext2D, key: unknown, content: Box, steps: readonly Paint[]): void {
+    const paint = (target: CanvasRenderingContext2D) => {
+      for (const step of steps) step(target);
+    };
     const m = ctx.getTransform();
     const view = { width: ctx.canvas.width, height: ctx.canvas.height };
     if (m.b !== 0 || m.c !== 0 || m.a !== m.d) {
@@ -150,6 +163,10 @@ export class BitmapCache {
     }
     const region = cacheRegion(content, m.a, m.e, m.f, view);
     if (!region) return;
+    if (steps.length > 1 && cached && cached.key === key && this.canvas) {
+      this.paintInSteps(ctx, { key, scale: m.a, e: m.e, f: m.f, region }, steps, cached);
+      return;
+    }
     const canvas = this.canvas ?? document.createElement('canvas');
     this.canvas = canvas;
     const resized = canvas.width !== region.width || canvas.height !== region.height;
@@ -174,9 +191,54 @@ export class BitmapCache {
     this.blit(ctx, { x: region.x, y: region.y });
   }
 
+  /** The next step of a sharp paint into a bitmap of its own, swapped in for the shown one after the last step. */
+  private paintInSteps(ctx: CanvasRenderingContext2D, area: CachedArea & { key: unknown }, steps: readonly Paint[], shown: CachedArea): void {
+    let next = this.next;
+    if (!next || next.key !== area.key || next.scale !== area.scale || next.e !== area.e || next.f !== area.f) {
+      const canvas = next?.canvas ?? document.createElement('canvas');
+      // Setting the size clears it, also when it stays the same.
+      canvas.width = area.region.width;
+      canvas.height = area.region.height;
+      next = { ...area, canvas, step: 0 };
+      this.next = next;
+    }
+    const target = next.canvas.getContext('2d');
+    if (!target) return;
+    target.imageSmoothingEnabled = ctx.imageSmoothingEnabled;
+    target.setTransform(area.scale, 0, 0, area.scale, area.e - area.region.x, area.f - area.region.y);
+    steps[next.step]?.(target);
+    next.step++;
+    // Chromium paints a canvas's drawing when its pixels are needed: reading one pixel paints this step now, in
+    // this frame, instead of every step at once when the finished bitmap is first drawn.
+    target.getImageData(0, 0, 1, 1);
+    if (next.step < steps.length) {
+      this.blitHeld(ctx, heldTransform(shown, area.scale, area.e, area.f));
+      this.frame ??= requestAnimationFrame(() => {
+        this.frame = null;
+        this.redrawWhenIdle();
+      });
+      return;
+    }
+    if (this.canvas) {
+      this.canvas.width = 0;
+      this.canvas.height = 0;
+    }
+    this.canvas = next.canvas;
+    this.cached = area;
+    this.next = null;
+    this.blit(ctx, { x: area.region.x, y: area.region.y });
+  }
+
   /** Lets the bitmap's memory go; the next draws paint directly until a cache pays again. */
   clear(): void {
     this.cancelPreparation();
+    if (this.frame !== null) cancelAnimationFrame(this.frame);
+    this.frame = null;
+    if (this.next) {
+      this.next.canvas.width = 0;
+      this.next.canvas.height = 0;
+    }
+    this.next = null;
     if (this.canvas) {
       this.canvas.width = 0;
       this.canvas.height = 0;

@@ -97,21 +97,36 @@ function paintPoints(ctx: CanvasRenderingContext2D, points: readonly number[], c
   ctx.stroke();
 }
 
-export function paintGroups(ctx: CanvasRenderingContext2D, groups: readonly PaintGroup[], scale: number): void {
+/** One colour's areas and lines. */
+function paintGroupOutlines(ctx: CanvasRenderingContext2D, group: PaintGroup, scale: number): void {
   // Mitred joins: round ones cost Chromium's software rasteriser about four times as much on a thousand outlines.
   ctx.lineJoin = 'miter';
   ctx.lineWidth = lineWidth / scale;
-  for (const group of groups) {
-    ctx.fillStyle = group.fill;
-    ctx.fill(group.areas);
-    ctx.strokeStyle = group.color;
-    // Shapes without a label are dashed: they read as unfinished on any footage, whatever the label colours.
-    ctx.setLineDash(group.color === unlabelledColor ? [6 / scale, 4 / scale] : []);
-    ctx.stroke(group.areas);
-    ctx.stroke(group.lines);
-  }
+  ctx.fillStyle = group.fill;
+  ctx.fill(group.areas);
+  ctx.strokeStyle = group.color;
+  // Shapes without a label are dashed: they read as unfinished on any footage, whatever the label colours.
+  ctx.setLineDash(group.color === unlabelledColor ? [6 / scale, 4 / scale] : []);
+  ctx.stroke(group.areas);
+  ctx.stroke(group.lines);
   ctx.setLineDash([]);
-  for (const group of groups) paintPoints(ctx, group.points, group.color, scale);
+}
+
+/**
+ * The groups painted a colour at a time, points last, so that a sharp paint of thousands of shapes can be spread
+ * over several frames; painting every step in turn is `paintGroups`.
+ */
+export function paintGroupSteps(groups: readonly PaintGroup[], scale: number): ((ctx: CanvasRenderingContext2D) => void)[] {
+  return [
+    ...groups.map((group) => (ctx: CanvasRenderingContext2D) => paintGroupOutlines(ctx, group, scale)),
+    (ctx: CanvasRenderingContext2D) => {
+      for (const group of groups) paintPoints(ctx, group.points, group.color, scale);
+    },
+  ];
+}
+
+export function paintGroups(ctx: CanvasRenderingContext2D, groups: readonly PaintGroup[], scale: number): void {
+  for (const step of paintGroupSteps(groups, scale)) step(ctx);
 }
 
 export interface Overlay {
