@@ -20,8 +20,6 @@ export interface CachedArea {
 
 /** How far past the visible canvas a cache reaches, as a share of the canvas, so a pan runs a while on one cache. */
 const margin = 0.25;
-/** How long content and zoom must stand still before the cache is made ahead of a pan. */
-const settleMs = 300;
 
 function intersect(a: Box, b: Box): Box | null {
   const x = Math.max(a.x, b.x);
@@ -82,11 +80,9 @@ export function heldTransform(cached: CachedArea, scale: number, e: number, f: n
 }
 
 /**
- * Konva's caching, made for a pan: content that only moves is painted once at the current zoom into a bitmap a
- * little larger than the view, and each pan frame copies that bitmap instead of painting again. New content is
- * painted directly and cached on its second draw, so an edit never pays for a bitmap it would throw away; after a
- * direct paint, `redrawWhenIdle` asks for that second draw while nothing moves, so the pan that may follow finds
- * its bitmap ready. The same content under a new zoom goes straight into the bitmap.
+ * Konva's caching, made for a pan: content is painted once at the current zoom into a bitmap a little larger than
+ * the view, and each pan frame copies that bitmap instead of painting again. New content goes straight into the
+ * bitmap, so a pan right after an edit finds it ready.
  *
  * While the view moves (`hold`), a zoom or a pan past the bitmap's edge does not paint at all: the bitmap is drawn
  * scaled and shifted to where its content now is, since painting 5,000 polygons takes Chromium's software
@@ -96,9 +92,6 @@ export function heldTransform(cached: CachedArea, scale: number, e: number, f: n
 export class BitmapCache {
   private canvas: HTMLCanvasElement | null = null;
   private cached: (CachedArea & { key: unknown }) | null = null;
-  private last: { key: unknown } | null = null;
-  private waiting: ReturnType<typeof setTimeout> | null = null;
-  private idle: number | null = null;
   private held = false;
   private stale = false;
   private next: (CachedArea & { key: unknown; canvas: HTMLCanvasElement; step: number }) | null = null;
@@ -109,7 +102,7 @@ export class BitmapCache {
    * held, sharp at every step, and cached once the view rests.
    */
   constructor(
-    private readonly redrawWhenIdle: () => void,
+    private readonly redraw: () => void,
     private readonly paintWhileHeld = false,
   ) {}
 
@@ -123,7 +116,7 @@ export class BitmapCache {
     this.held = false;
     if (this.stale) {
       this.stale = false;
-      this.redrawWhenIdle();
+      this.redraw();
     }
   }
 
@@ -153,12 +146,6 @@ export class BitmapCache {
       this.stale = true;
       if (this.paintWhileHeld) paint(ctx);
       else this.blitHeld(ctx, heldTransform(cached, m.a, m.e, m.f));
-      return;
-    }
-    if (!this.last || this.last.key !== key) {
-      this.last = { key };
-      paint(ctx);
-      this.prepareLater();
       return;
     }
     const region = cacheRegion(content, m.a, m.e, m.f, view);
@@ -215,7 +202,7 @@ export class BitmapCache {
       this.blitHeld(ctx, heldTransform(shown, area.scale, area.e, area.f));
       this.frame ??= requestAnimationFrame(() => {
         this.frame = null;
-        this.redrawWhenIdle();
+        this.redraw();
       });
       return;
     }
@@ -229,9 +216,8 @@ export class BitmapCache {
     this.blit(ctx, { x: area.region.x, y: area.region.y });
   }
 
-  /** Lets the bitmap's memory go; the next draws paint directly until a cache pays again. */
+  /** Lets the bitmaps' memory go; the next draw paints a new one. */
   clear(): void {
-    this.cancelPreparation();
     if (this.frame !== null) cancelAnimationFrame(this.frame);
     this.frame = null;
     if (this.next) {
@@ -245,33 +231,7 @@ export class BitmapCache {
     }
     this.canvas = null;
     this.cached = null;
-    this.last = null;
     this.stale = false;
-  }
-
-  /**
-   * Asks for the second draw once the content and zoom have stood still a moment and the page is idle: while the
-   * wheel zooms, every frame has a new scale and a bitmap made between two of them would be thrown away.
-   */
-  private prepareLater(): void {
-    this.cancelPreparation();
-    this.waiting = setTimeout(() => {
-      this.waiting = null;
-      this.idle = requestIdleCallback(
-        () => {
-          this.idle = null;
-          this.redrawWhenIdle();
-        },
-        { timeout: 1000 },
-      );
-    }, settleMs);
-  }
-
-  private cancelPreparation(): void {
-    if (this.waiting !== null) clearTimeout(this.waiting);
-    if (this.idle !== null) cancelIdleCallback(this.idle);
-    this.waiting = null;
-    this.idle = null;
   }
 
   private blit(ctx: CanvasRenderingContext2D, at: { x: number; y: number }): void {
