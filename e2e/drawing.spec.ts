@@ -119,3 +119,94 @@ test('the active label is shown, the first one is named where the person draws, 
     await keepScreenshot(page, `project-${width}x${height}`);
   }
 });
+
+/** Whether a shape, a tag or a handle is painted over the frame at this point of the window. */
+async function paintedAt(page: Page, p: { x: number; y: number }): Promise<boolean> {
+  return page.evaluate(({ x, y }) => {
+    // The first layer is the frame itself; the shapes, the selection and the handles are the layers above it.
+    const layers = [...document.querySelectorAll<HTMLCanvasElement>('.annotation-canvas canvas')].slice(1);
+    return layers.some((layer) => {
+      const box = layer.getBoundingClientRect();
+      const ratio = layer.width / box.width;
+      return (layer.getContext('2d')?.getImageData(Math.floor((x - box.left) * ratio), Math.floor((y - box.top) * ratio), 1, 1).data[3] ?? 0) > 0;
+    });
+  }, p);
+}
+
+test('shapes stay painted under the pointer through a pan and a zoom, and an undo puts a move of every shape back', async ({ app }) => {
+  const { page } = app;
+  await createFirstProject(page, 'Drawing');
+  await importClip(page, 'car-detection.mp4', 'Cars', '10');
+  await grid(page).getByRole('option', { name: /^Frame 1 of car-detection/ }).dblclick();
+  await expect(canvas(page)).toHaveAttribute('aria-busy', 'false');
+  const first = page.getByRole('form', { name: 'First label' });
+  await first.getByLabel('Name the first label; new shapes get it').fill('Car');
+  await first.getByRole('button', { name: 'Add label' }).click();
+  await page.keyboard.press('r');
+  await drag(page, [-240, -160], [-120, -60]);
+  await drag(page, [60, 40], [180, 140]);
+  await expect(shapes(page)).toHaveText(['1. Car rectangle', '2. Car rectangle']);
+  await page.keyboard.press('v');
+  await page.keyboard.press('Escape');
+  await expect(shapes(page).first()).toHaveAttribute('aria-selected', 'false');
+
+  const box = await canvas(page).boundingBox();
+  if (!box) throw new Error('The canvas is not on screen.');
+  const centre = { x: box.x + box.width / 2 - 180, y: box.y + box.height / 2 - 110 };
+  const beside = { x: centre.x + 80, y: centre.y };
+  expect(await paintedAt(page, centre)).toBe(true);
+  expect(await paintedAt(page, beside)).toBe(false);
+
+  // A pan with the middle button carries the shape with the pointer; a wheel zoom while it lasts grows the shape
+  // around the pointer, and both hold while the button is still down and after it is let go.
+  await page.mouse.move(centre.x, centre.y);
+  await page.mouse.down({ button: 'middle' });
+  await page.mouse.move(centre.x + 100, centre.y + 50, { steps: 6 });
+  const moved = { x: centre.x + 100, y: centre.y + 50 };
+  await expect.poll(() => paintedAt(page, moved)).toBe(true);
+  expect(await paintedAt(page, centre)).toBe(false);
+  await page.mouse.wheel(0, -300);
+  const grown = { x: moved.x + 80, y: moved.y };
+  await expect.poll(() => paintedAt(page, grown)).toBe(true);
+  await page.mouse.up({ button: 'middle' });
+  // Past the moment the view rests and the shapes are painted sharply at the new zoom.
+  await page.waitForTimeout(500);
+  expect(await paintedAt(page, moved)).toBe(true);
+  expect(await paintedAt(page, grown)).toBe(true);
+  expect(await paintedAt(page, { x: moved.x + 160, y: moved.y })).toBe(false);
+  // What is painted there is what a click picks.
+  await page.mouse.click(grown.x, grown.y);
+  await expect(shapes(page).first()).toHaveAttribute('aria-selected', 'true');
+
+  // Every shape selected and moved together, then undone: each is back where it was, and painted there.
+  await canvas(page).focus();
+  await page.keyboard.press('0');
+  const geometry = page.getByText(/^Box at /);
+  const places: string[] = [];
+  for (const option of await shapes(page).all()) {
+    await option.click();
+    places.push((await geometry.textContent()) ?? '');
+  }
+  await canvas(page).focus();
+  await page.keyboard.press('Control+a');
+  await expect(page.getByText(/^2 shapes selected/)).toBeVisible();
+  await page.mouse.move(centre.x, centre.y);
+  await page.mouse.down();
+  await page.mouse.move(centre.x + 150, centre.y + 90, { steps: 8 });
+  await page.mouse.up();
+  await expect.poll(() => paintedAt(page, { x: centre.x + 150, y: centre.y + 90 })).toBe(true);
+  expect(await paintedAt(page, centre)).toBe(false);
+  await page.keyboard.press('Control+z');
+  await expect.poll(() => paintedAt(page, centre)).toBe(true);
+  expect(await paintedAt(page, { x: centre.x + 150, y: centre.y + 90 })).toBe(false);
+  await page.keyboard.press('Control+Shift+z');
+  await expect.poll(() => paintedAt(page, { x: centre.x + 150, y: centre.y + 90 })).toBe(true);
+  await page.keyboard.press('Control+z');
+  await expect.poll(() => paintedAt(page, centre)).toBe(true);
+  const restored: string[] = [];
+  for (const option of await shapes(page).all()) {
+    await option.click();
+    restored.push((await geometry.textContent()) ?? '');
+  }
+  expect(restored).toEqual(places);
+});

@@ -12,7 +12,7 @@ import {
   buildSelection,
   colorOf,
   handleSize,
-  paintGroups,
+  paintGroupSteps,
   noSelection,
   paintOverlay,
   paintSelection,
@@ -30,6 +30,7 @@ import {
   boundsOf,
   boundsOfShapes,
   clampOffset,
+  commonShift,
   edgeAt,
   moveVertex,
   offsetShapes,
@@ -50,9 +51,12 @@ const dragThreshold = 3;
 const pickDistance = handleSize;
 /** Above this zoom the pixels show as squares: annotators zoom in to see exact edges, not a blur. */
 const sharpPixelsFrom = 2;
+/** How long after the last wheel notch a zoom counts as over and the shapes are painted sharply at the new zoom. */
+const wheelSettleMs = 150;
 
 type Gesture =
-  | { kind: 'pan'; startScreen: Point; startViewport: Viewport }
+  // A pan follows the pointer from where it last was, so a wheel zoom in the middle of it stays.
+  | { kind: 'pan'; lastScreen: Point }
   // A move keeps only its offset while it lasts: the selection is painted from `originals` under it, and the moved
   // shapes are made once, on release.
   | { kind: 'move'; startScreen: Point; start: Point; originals: Shape[]; bounds: Bounds; offset: Point | null }
@@ -151,9 +155,9 @@ export function AnnotationCanvas({ image }: { image: HTMLImageElement | null }) 
   const frameImage = useRef<HTMLImageElement | null>(image);
   const shapesLayer = useRef<Konva.Layer>(null);
   const [caches] = useState(() => ({
-    image: new BitmapCache(() => imageLayer.current?.batchDraw()),
+    image: new BitmapCache(() => imageLayer.current?.batchDraw(), true),
     shapes: new BitmapCache(() => shapesLayer.current?.batchDraw()),
-    // A drag of several shapes: the selection only moves, so after its first frames it is one bitmap, shifted.
+    // Several selected shapes: a drag, its end, its undo and redo only move them, so they are one bitmap, shifted.
     moving: new BitmapCache(() => overlayLayer.current?.batchDraw()),
   }));
   const overlayLayer = useRef<Konva.Layer>(null);
@@ -176,10 +180,12 @@ export function AnnotationCanvas({ image }: { image: HTMLImageElement | null }) 
     value: new Map(),
   });
   const selectedList = useRef<{ shapes: Shape[] | null; selection: string[] | null; value: Shape[] }>({ shapes: null, selection: null, value: [] });
-  const selectionPaint = useRef<{ selected: readonly Shape[] | null; labels: ReadonlyMap<string, Label> | null; paint: SelectionPaint }>({
+  // `paint` traces the selection where it was `shift` ago: a move, its undo and redo only shift it.
+  const selectionPaint = useRef<{ selected: readonly Shape[] | null; labels: ReadonlyMap<string, Label> | null; paint: SelectionPaint; shift: Point }>({
     selected: null,
     labels: null,
     paint: { groups: [], points: new Map() },
+    shift: { x: 0, y: 0 },
   });
   const hintId = useId();
 
@@ -236,10 +242,12 @@ export function AnnotationCanvas({ image }: { image: HTMLImageElement | null }) 
       const { frame: size, viewport } = editorStore.getState();
       const source = frameImage.current;
       if (!size || !source) return;
-      caches.image.draw(context._context, source, { x: 0, y: 0, ...size }, (ctx) => {
-        ctx.imageSmoothingEnabled = viewport.scale < sharpPixelsFrom;
-        ctx.drawImage(source, 0, 0, size.width, size.height);
-      });
+      caches.image.draw(context._context, source, { x: 0, y: 0, ...size }, [
+        (ctx) => {
+          ctx.imageSmoothingEnabled = viewport.scale < sharpPixelsFrom;
+          ctx.drawImage(source, 0, 0, size.width, size.height);
+        },
+      ]);
     },
     [caches],
   );
@@ -265,20 +273,24 @@ export function AnnotationCanvas({ image }: { image: HTMLImageElement | null }) 
       const pad = (handleSize * 2) / viewport.scale;
       const content = { x: -pad, y: -pad, width: size.width + pad * 2, height: size.height + pad * 2 };
       const paths = groups.current.value;
-      const tags = tagsOf(state);
       const labels = labelsById(state.labels);
       const selected = new Set(state.selection);
-      caches.shapes.draw(context._context, paths, content, (ctx) => {
-        paintGroups(ctx, paths, viewport.scale);
-        const painted: PaintedTag[] = [];
-        for (const shape of state.shapes) {
-          const at = tags.get(shape.id);
-          if (!at || shape.hidden || selected.has(shape.id)) continue;
-          const text = tagText(shape.labelId !== null ? labels.get(shape.labelId) : undefined);
-          painted.push({ text, color: colorOf(labels, shape.labelId), unlabelled: shape.labelId === null, x: at.x, y: at.y, width: tagWidthPx(measureTag, text) / viewport.scale });
-        }
-        paintTags(ctx, painted, viewport.scale);
-      });
+      // A colour at a time, then the tags: after a zoom, one step per frame while the old bitmap stays on screen.
+      caches.shapes.draw(context._context, paths, content, [
+        ...paintGroupSteps(paths, viewport.scale),
+        (ctx) => {
+          // Laid out only when painted: a zoom that shows the cached bitmap needs no tag places at its new scale.
+          const tags = tagsOf(state);
+          const painted: PaintedTag[] = [];
+          for (const shape of state.shapes) {
+            const at = tags.get(shape.id);
+            if (!at || shape.hidden || selected.has(shape.id)) continue;
+            const text = tagText(shape.labelId !== null ? labels.get(shape.labelId) : undefined);
+            painted.push({ text, color: colorOf(labels, shape.labelId), unlabelled: shape.labelId === null, x: at.x, y: at.y, width: tagWidthPx(measureTag, text) / viewport.scale });
+          }
+          paintTags(ctx, painted, viewport.scale);
+        },
+      ]);
     },
     [caches, labelsById, tagsOf],
   );
@@ -295,21 +307,27 @@ export function AnnotationCanvas({ image }: { image: HTMLImageElement | null }) 
       const labels = labelsById(state.labels);
       const traced = selectionPaint.current;
       if (traced.selected !== selected || traced.labels !== labels) {
-        selectionPaint.current = { selected, labels, paint: buildSelection(selected, labels) };
+        const shift = selected.length > 1 && traced.selected && traced.labels === labels ? commonShift(traced.selected, selected) : null;
+        selectionPaint.current = shift
+          ? { selected, labels, paint: traced.paint, shift: { x: traced.shift.x + shift.x, y: traced.shift.y + shift.y } }
+          : { selected, labels, paint: buildSelection(selected, labels), shift: { x: 0, y: 0 } };
       }
-      const { paint } = selectionPaint.current;
+      const { paint, shift } = selectionPaint.current;
       const { frame: size, viewport } = state;
-      const throughCache = moving !== null && selected.length > 1 && size !== null;
+      // Several selected shapes go through a bitmap, which a drag, the move's end, its undo and redo only shift.
+      const throughCache = selected.length > 1 && size !== null;
       if (throughCache) {
         const ctx = context._context;
         const pad = (handleSize * 2) / viewport.scale;
         ctx.save();
-        ctx.translate(moving.offset?.x ?? 0, moving.offset?.y ?? 0);
+        ctx.translate(shift.x + (moving?.offset?.x ?? 0), shift.y + (moving?.offset?.y ?? 0));
         ctx.lineJoin = 'round';
-        caches.moving.draw(ctx, paint, { x: -pad, y: -pad, width: size.width + pad * 2, height: size.height + pad * 2 }, (target) => {
-          target.lineJoin = 'round';
-          paintSelection(target, paint, viewport.scale);
-        });
+        caches.moving.draw(ctx, paint, { x: -pad, y: -pad, width: size.width + pad * 2, height: size.height + pad * 2 }, [
+          (target) => {
+            target.lineJoin = 'round';
+            paintSelection(target, paint, viewport.scale);
+          },
+        ]);
         ctx.restore();
       } else {
         caches.moving.clear();
@@ -327,12 +345,29 @@ export function AnnotationCanvas({ image }: { image: HTMLImageElement | null }) 
         pointer: pointer.current,
         drawColor: colorOf(labels, state.nextLabelId),
         tagAt: only && !dragging ? (tagsOf(state).get(only.id) ?? null) : null,
+        measure: measureTag,
       });
     },
     [caches, labelsById, selectedShapes, tagsOf],
   );
 
   const redrawOverlay = () => overlayLayer.current?.batchDraw();
+
+  /**
+   * A pan or zoom under way: the shapes layer shows its bitmap moved and scaled instead of painting 5,000 shapes on
+   * every frame, and the frame image is painted without building its bitmap at every zoom step; letting go paints
+   * the shapes sharply, and caches both, at the zoom the view came to rest at.
+   */
+  const holdView = useCallback(() => {
+    caches.image.hold();
+    caches.shapes.hold();
+    caches.moving.hold();
+  }, [caches]);
+  const releaseView = useCallback(() => {
+    caches.image.release();
+    caches.shapes.release();
+    caches.moving.release();
+  }, [caches]);
 
 
 
@@ -425,7 +460,10 @@ export function AnnotationCanvas({ image }: { image: HTMLImageElement | null }) 
     apply(editorStore.getState().viewport);
     return editorStore.subscribe((state, previous) => {
       // A drag begun on one frame must not land on the next one.
-      if (state.frame !== previous.frame) gesture.current = null;
+      if (state.frame !== previous.frame) {
+        if (gesture.current?.kind === 'pan') releaseView();
+        gesture.current = null;
+      }
       if (state.shapes !== previous.shapes || state.selection !== previous.selection || state.tool !== previous.tool || state.frame !== previous.frame) {
         syncHandles(handles.current, gesture.current?.kind === 'resize');
       }
@@ -452,7 +490,7 @@ export function AnnotationCanvas({ image }: { image: HTMLImageElement | null }) 
         redrawOverlay();
       }
     });
-  }, []);
+  }, [releaseView]);
 
   useLayoutEffect(() => {
     const element = container.current;
@@ -497,17 +535,40 @@ export function AnnotationCanvas({ image }: { image: HTMLImageElement | null }) 
   useEffect(() => {
     const element = container.current;
     if (!element) return;
+    // Wheel notches come faster than frames on a trackpad: they add up and zoom once per frame.
+    let wheel: { delta: number; anchor: Point; frame: number } | null = null;
+    let settle: ReturnType<typeof setTimeout> | null = null;
     const onWheel = (event: WheelEvent) => {
       event.preventDefault();
-      const state = editorStore.getState();
       const lines = event.deltaMode === WheelEvent.DOM_DELTA_LINE ? 16 : event.deltaMode === WheelEvent.DOM_DELTA_PAGE ? 400 : 1;
-      state.setViewport(zoomByWheel(state.viewport, event.deltaY * lines, screenPoint(event)));
+      holdView();
+      if (settle !== null) clearTimeout(settle);
+      settle = setTimeout(() => {
+        settle = null;
+        if (gesture.current?.kind !== 'pan') releaseView();
+      }, wheelSettleMs);
+      const anchor = screenPoint(event);
+      if (wheel) {
+        wheel.delta += event.deltaY * lines;
+        wheel.anchor = anchor;
+        return;
+      }
+      wheel = {
+        delta: event.deltaY * lines,
+        anchor,
+        frame: requestAnimationFrame(() => {
+          const state = editorStore.getState();
+          if (wheel) state.setViewport(zoomByWheel(state.viewport, wheel.delta, wheel.anchor));
+          wheel = null;
+        }),
+      };
     };
     const onKeyDown = (event: KeyboardEvent) => {
       if (event.key === 'Escape' && gesture.current) {
         // A drag in progress is the first thing Esc takes back; the store's own Esc waits for the next press.
         event.preventDefault();
         event.stopImmediatePropagation();
+        if (gesture.current.kind === 'pan') releaseView();
         gesture.current = null;
         redrawOverlay();
         return;
@@ -528,11 +589,13 @@ export function AnnotationCanvas({ image }: { image: HTMLImageElement | null }) 
     window.addEventListener('keydown', onKeyDown, true);
     window.addEventListener('keyup', onKeyUp, true);
     return () => {
+      if (wheel) cancelAnimationFrame(wheel.frame);
+      if (settle !== null) clearTimeout(settle);
       element.removeEventListener('wheel', onWheel);
       window.removeEventListener('keydown', onKeyDown, true);
       window.removeEventListener('keyup', onKeyUp, true);
     };
-  }, []);
+  }, [holdView, releaseView]);
 
   const onPointerDown = (event: PointerEvent<HTMLDivElement>) => {
     const element = container.current;
@@ -545,7 +608,8 @@ export function AnnotationCanvas({ image }: { image: HTMLImageElement | null }) 
     if (event.button === 1 || (event.button === 0 && space.current)) {
       event.preventDefault();
       element.setPointerCapture(event.pointerId);
-      gesture.current = { kind: 'pan', startScreen: screen, startViewport: state.viewport };
+      gesture.current = { kind: 'pan', lastScreen: screen };
+      holdView();
       setCursor('grabbing');
       return;
     }
@@ -616,7 +680,8 @@ export function AnnotationCanvas({ image }: { image: HTMLImageElement | null }) 
     }
     switch (active.kind) {
       case 'pan':
-        state.setViewport(panBy(active.startViewport, screen.x - active.startScreen.x, screen.y - active.startScreen.y));
+        state.setViewport(panBy(state.viewport, screen.x - active.lastScreen.x, screen.y - active.lastScreen.y));
+        active.lastScreen = screen;
         return;
       case 'move':
         if (!active.offset && distance(screen, active.startScreen) < dragThreshold) return;
@@ -645,6 +710,7 @@ export function AnnotationCanvas({ image }: { image: HTMLImageElement | null }) 
     const state = editorStore.getState();
     switch (active.kind) {
       case 'pan':
+        releaseView();
         setCursor(space.current ? 'grab' : 'default');
         return;
       case 'move':
@@ -666,6 +732,7 @@ export function AnnotationCanvas({ image }: { image: HTMLImageElement | null }) 
   };
 
   const onPointerCancel = () => {
+    if (gesture.current?.kind === 'pan') releaseView();
     gesture.current = null;
     redrawOverlay();
   };

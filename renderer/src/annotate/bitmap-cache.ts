@@ -8,6 +8,9 @@ export interface Box {
 }
 
 /** What a cache holds: a rectangle of device pixels, painted under a transform of `scale` and offset (`e`, `f`). */
+/** One part of what a cache holds, painted under the transform the cache sets. */
+export type Paint = (target: CanvasRenderingContext2D) => void;
+
 export interface CachedArea {
   scale: number;
   e: number;
@@ -17,8 +20,6 @@ export interface CachedArea {
 
 /** How far past the visible canvas a cache reaches, as a share of the canvas, so a pan runs a while on one cache. */
 const margin = 0.25;
-/** How long content and zoom must stand still before the cache is made ahead of a pan. */
-const settleMs = 300;
 
 function intersect(a: Box, b: Box): Box | null {
   const x = Math.max(a.x, b.x);
@@ -52,36 +53,82 @@ export function cachedPosition(cached: CachedArea, e: number, f: number): { x: n
   return { x: Math.round(cached.region.x + e - cached.e), y: Math.round(cached.region.y + f - cached.f) };
 }
 
-/** Whether the cache, shifted by the pan since it was made, still holds every visible pixel. */
+/**
+ * Whether the cache, shifted by the pan since it was made, still holds every visible pixel. The shift is rounded to
+ * whole pixels, so an edge may land up to a pixel inside the visible area: that pixel is the content's padding, and
+ * asking for it made every sub-pixel pan of a fully visible frame paint everything again.
+ */
 export function cacheCovers(cached: CachedArea, scale: number, e: number, f: number, visible: Box): boolean {
   if (cached.scale !== scale) return false;
   const at = cachedPosition(cached, e, f);
   return (
-    at.x <= visible.x &&
-    at.y <= visible.y &&
-    at.x + cached.region.width >= visible.x + visible.width &&
-    at.y + cached.region.height >= visible.y + visible.height
+    at.x <= visible.x + 1 &&
+    at.y <= visible.y + 1 &&
+    at.x + cached.region.width >= visible.x + visible.width - 1 &&
+    at.y + cached.region.height >= visible.y + visible.height - 1
   );
 }
 
 /**
- * Konva's caching, made for a pan: content that only moves is painted once at the current zoom into a bitmap a
- * little larger than the view, and each pan frame copies that bitmap instead of painting again. The bitmap is
- * made on the second draw of the same content at the same zoom, so a zoom, which changes the scale every frame,
- * paints directly and never pays for a cache it would throw away; after a direct paint, `redrawWhenIdle` asks
- * for that second draw while nothing moves, so the pan that may follow finds its bitmap ready.
+ * The transform that puts the cached pixels where the content is under a new zoom and offset: a pixel cached at
+ * device point d under (`cached.scale`, `cached.e`, `cached.f`) shows content that now lands at
+ * k * (d - cached.e) + e, with k the ratio of the zooms.
+ */
+export function heldTransform(cached: CachedArea, scale: number, e: number, f: number): { k: number; x: number; y: number } {
+  const k = scale / cached.scale;
+  return { k, x: e + k * (cached.region.x - cached.e), y: f + k * (cached.region.y - cached.f) };
+}
+
+/**
+ * Konva's caching, made for a pan: content is painted once at the current zoom into a bitmap a little larger than
+ * the view, and each pan frame copies that bitmap instead of painting again. New content goes straight into the
+ * bitmap, so a pan right after an edit finds it ready.
+ *
+ * While the view moves (`hold`), a zoom or a pan past the bitmap's edge does not paint at all: the bitmap is drawn
+ * scaled and shifted to where its content now is, since painting 5,000 polygons takes Chromium's software
+ * rasteriser 150-350 ms, several display frames. `release` paints sharply once the view stands still, a step (a
+ * label colour) per frame into a second bitmap while the first stays on screen.
  */
 export class BitmapCache {
   private canvas: HTMLCanvasElement | null = null;
   private cached: (CachedArea & { key: unknown }) | null = null;
-  private last: { key: unknown; scale: number } | null = null;
-  private waiting: ReturnType<typeof setTimeout> | null = null;
-  private idle: number | null = null;
+  private held = false;
+  private stale = false;
+  private next: (CachedArea & { key: unknown; canvas: HTMLCanvasElement; step: number }) | null = null;
+  private frame: number | null = null;
 
-  constructor(private readonly redrawWhenIdle: () => void) {}
+  /**
+   * `paintWhileHeld`: content cheap to paint at any zoom (the frame image, one drawImage) is painted directly while
+   * held, sharp at every step, and cached once the view rests.
+   */
+  constructor(
+    private readonly redraw: () => void,
+    private readonly paintWhileHeld = false,
+  ) {}
 
-  /** Paints what `paint` draws inside `content` (image pixels) through the cache where that pays. */
-  draw(ctx: CanvasRenderingContext2D, key: unknown, content: Box, paint: (target: CanvasRenderingContext2D) => void): void {
+  /** The view starts moving: until `release`, draws reuse the bitmap, however the view moves, instead of painting. */
+  hold(): void {
+    this.held = true;
+  }
+
+  /** The view stands still again: when a draw showed the bitmap off its zoom or edge, it is drawn sharply again. */
+  release(): void {
+    this.held = false;
+    if (this.stale) {
+      this.stale = false;
+      this.redraw();
+    }
+  }
+
+  /**
+   * Paints what `steps` draw, in turn, inside `content` (image pixels) through the cache where that pays. Content
+   * painted in several steps is painted sharply again a step per frame after a zoom, with the old bitmap on screen
+   * until the new one is whole, so no frame waits for all of it.
+   */
+  draw(ctx: CanvasRenderingContext2D, key: unknown, content: Box, steps: readonly Paint[]): void {
+    const paint = (target: CanvasRenderingContext2D) => {
+      for (const step of steps) step(target);
+    };
     const m = ctx.getTransform();
     const view = { width: ctx.canvas.width, height: ctx.canvas.height };
     if (m.b !== 0 || m.c !== 0 || m.a !== m.d) {
@@ -95,14 +142,18 @@ export class BitmapCache {
       this.blit(ctx, cachedPosition(cached, m.e, m.f));
       return;
     }
-    if (!this.last || this.last.key !== key || this.last.scale !== m.a) {
-      this.last = { key, scale: m.a };
-      paint(ctx);
-      this.prepareLater();
+    if (this.held && cached && cached.key === key && this.canvas) {
+      this.stale = true;
+      if (this.paintWhileHeld) paint(ctx);
+      else this.blitHeld(ctx, heldTransform(cached, m.a, m.e, m.f));
       return;
     }
     const region = cacheRegion(content, m.a, m.e, m.f, view);
     if (!region) return;
+    if (steps.length > 1 && cached && cached.key === key && this.canvas) {
+      this.paintInSteps(ctx, { key, scale: m.a, e: m.e, f: m.f, region }, steps, cached);
+      return;
+    }
     const canvas = this.canvas ?? document.createElement('canvas');
     this.canvas = canvas;
     const resized = canvas.width !== region.width || canvas.height !== region.height;
@@ -127,41 +178,60 @@ export class BitmapCache {
     this.blit(ctx, { x: region.x, y: region.y });
   }
 
-  /** Lets the bitmap's memory go; the next draws paint directly until a cache pays again. */
+  /** The next step of a sharp paint into a bitmap of its own, swapped in for the shown one after the last step. */
+  private paintInSteps(ctx: CanvasRenderingContext2D, area: CachedArea & { key: unknown }, steps: readonly Paint[], shown: CachedArea): void {
+    let next = this.next;
+    if (!next || next.key !== area.key || next.scale !== area.scale || next.e !== area.e || next.f !== area.f) {
+      const canvas = next?.canvas ?? document.createElement('canvas');
+      // Setting the size clears it, also when it stays the same.
+      canvas.width = area.region.width;
+      canvas.height = area.region.height;
+      next = { ...area, canvas, step: 0 };
+      this.next = next;
+    }
+    const target = next.canvas.getContext('2d');
+    if (!target) return;
+    target.imageSmoothingEnabled = ctx.imageSmoothingEnabled;
+    target.setTransform(area.scale, 0, 0, area.scale, area.e - area.region.x, area.f - area.region.y);
+    steps[next.step]?.(target);
+    next.step++;
+    // Chromium paints a canvas's drawing when its pixels are needed: reading one pixel paints this step now, in
+    // this frame, instead of every step at once when the finished bitmap is first drawn.
+    target.getImageData(0, 0, 1, 1);
+    if (next.step < steps.length) {
+      this.blitHeld(ctx, heldTransform(shown, area.scale, area.e, area.f));
+      this.frame ??= requestAnimationFrame(() => {
+        this.frame = null;
+        this.redraw();
+      });
+      return;
+    }
+    if (this.canvas) {
+      this.canvas.width = 0;
+      this.canvas.height = 0;
+    }
+    this.canvas = next.canvas;
+    this.cached = area;
+    this.next = null;
+    this.blit(ctx, { x: area.region.x, y: area.region.y });
+  }
+
+  /** Lets the bitmaps' memory go; the next draw paints a new one. */
   clear(): void {
-    this.cancelPreparation();
+    if (this.frame !== null) cancelAnimationFrame(this.frame);
+    this.frame = null;
+    if (this.next) {
+      this.next.canvas.width = 0;
+      this.next.canvas.height = 0;
+    }
+    this.next = null;
     if (this.canvas) {
       this.canvas.width = 0;
       this.canvas.height = 0;
     }
     this.canvas = null;
     this.cached = null;
-    this.last = null;
-  }
-
-  /**
-   * Asks for the second draw once the content and zoom have stood still a moment and the page is idle: while the
-   * wheel zooms, every frame has a new scale and a bitmap made between two of them would be thrown away.
-   */
-  private prepareLater(): void {
-    this.cancelPreparation();
-    this.waiting = setTimeout(() => {
-      this.waiting = null;
-      this.idle = requestIdleCallback(
-        () => {
-          this.idle = null;
-          this.redrawWhenIdle();
-        },
-        { timeout: 1000 },
-      );
-    }, settleMs);
-  }
-
-  private cancelPreparation(): void {
-    if (this.waiting !== null) clearTimeout(this.waiting);
-    if (this.idle !== null) cancelIdleCallback(this.idle);
-    this.waiting = null;
-    this.idle = null;
+    this.stale = false;
   }
 
   private blit(ctx: CanvasRenderingContext2D, at: { x: number; y: number }): void {
@@ -170,6 +240,15 @@ export class BitmapCache {
     ctx.setTransform(1, 0, 0, 1, 0, 0);
     ctx.imageSmoothingEnabled = false;
     ctx.drawImage(this.canvas, at.x, at.y);
+    ctx.restore();
+  }
+
+  private blitHeld(ctx: CanvasRenderingContext2D, at: { k: number; x: number; y: number }): void {
+    if (!this.canvas) return;
+    ctx.save();
+    ctx.setTransform(at.k, 0, 0, at.k, at.x, at.y);
+    ctx.imageSmoothingEnabled = at.k !== 1;
+    ctx.drawImage(this.canvas, 0, 0);
     ctx.restore();
   }
 }

@@ -97,21 +97,36 @@ function paintPoints(ctx: CanvasRenderingContext2D, points: readonly number[], c
   ctx.stroke();
 }
 
-export function paintGroups(ctx: CanvasRenderingContext2D, groups: readonly PaintGroup[], scale: number): void {
+/** One colour's areas and lines. */
+function paintGroupOutlines(ctx: CanvasRenderingContext2D, group: PaintGroup, scale: number): void {
   // Mitred joins: round ones cost Chromium's software rasteriser about four times as much on a thousand outlines.
   ctx.lineJoin = 'miter';
   ctx.lineWidth = lineWidth / scale;
-  for (const group of groups) {
-    ctx.fillStyle = group.fill;
-    ctx.fill(group.areas);
-    ctx.strokeStyle = group.color;
-    // Shapes without a label are dashed: they read as unfinished on any footage, whatever the label colours.
-    ctx.setLineDash(group.color === unlabelledColor ? [6 / scale, 4 / scale] : []);
-    ctx.stroke(group.areas);
-    ctx.stroke(group.lines);
-  }
+  ctx.fillStyle = group.fill;
+  ctx.fill(group.areas);
+  ctx.strokeStyle = group.color;
+  // Shapes without a label are dashed: they read as unfinished on any footage, whatever the label colours.
+  ctx.setLineDash(group.color === unlabelledColor ? [6 / scale, 4 / scale] : []);
+  ctx.stroke(group.areas);
+  ctx.stroke(group.lines);
   ctx.setLineDash([]);
-  for (const group of groups) paintPoints(ctx, group.points, group.color, scale);
+}
+
+/**
+ * The groups painted a colour at a time, points last, so that a sharp paint of thousands of shapes can be spread
+ * over several frames; painting every step in turn is `paintGroups`.
+ */
+export function paintGroupSteps(groups: readonly PaintGroup[], scale: number): ((ctx: CanvasRenderingContext2D) => void)[] {
+  return [
+    ...groups.map((group) => (ctx: CanvasRenderingContext2D) => paintGroupOutlines(ctx, group, scale)),
+    (ctx: CanvasRenderingContext2D) => {
+      for (const group of groups) paintPoints(ctx, group.points, group.color, scale);
+    },
+  ];
+}
+
+export function paintGroups(ctx: CanvasRenderingContext2D, groups: readonly PaintGroup[], scale: number): void {
+  for (const step of paintGroupSteps(groups, scale)) step(ctx);
 }
 
 export interface Overlay {
@@ -133,6 +148,8 @@ export interface Overlay {
   drawColor: string;
   /** Where the one selected shape's tag goes, when a drag is not moving it: its place among the other tags. */
   tagAt: Point | null;
+  /** A tag text's width in CSS pixels at `tagFont`, measured once per text. */
+  measure: (text: string) => number;
 }
 
 function paintHandle(ctx: CanvasRenderingContext2D, p: Point, scale: number, active: boolean): void {
@@ -196,11 +213,13 @@ export function paintTags(ctx: CanvasRenderingContext2D, tags: readonly PaintedT
   }
 }
 
-/** The one selected shape's tag, measured here: it may be mid-drag, away from where the layout put it. */
-function paintTag(ctx: CanvasRenderingContext2D, text: string, at: Point, color: string, scale: number, unlabelled: boolean): void {
-  ctx.font = `600 ${tagFontPx / scale}px system-ui, sans-serif`;
-  const width = ctx.measureText(text).width + (tagPadPx * 2) / scale;
-  paintTags(ctx, [{ text, color, unlabelled, x: at.x, y: at.y, width }], scale);
+/**
+ * The one selected shape's tag, which may be mid-drag, away from where the layout put it. Its width comes from the
+ * measure at the screen size: measuring at the zoomed font size on every frame of a wheel zoom cost more than the
+ * rest of the frame.
+ */
+function paintTag(ctx: CanvasRenderingContext2D, tag: Omit<PaintedTag, 'width'>, measure: (text: string) => number, scale: number): void {
+  paintTags(ctx, [{ ...tag, width: tagWidthPx(measure, tag.text) / scale }], scale);
 }
 
 /** The selection traced once into a path per colour and style, and its points per colour. */
@@ -271,7 +290,7 @@ export function paintOverlay(ctx: CanvasRenderingContext2D, overlay: Overlay): v
     // Clear of the corner handle, so the handle never covers the label's first letters.
     const lift = (tagHeightPx + (overlay.handles ? handleSize / 2 + 2 : 0) + (only.type === 'point' ? pointRadius : 0)) / scale;
     const at = overlay.tagAt ?? { x: b.minX, y: Math.max(0, b.minY - lift) };
-    paintTag(ctx, tagText(label), at, colorOf(overlay.labels, only.labelId), scale, only.labelId === null);
+    paintTag(ctx, { text: tagText(label), color: colorOf(overlay.labels, only.labelId), unlabelled: only.labelId === null, ...at }, overlay.measure, scale);
     if (overlay.handles) {
       // A rectangle's handles are Konva's Transformer, on a layer of its own; these are the vertices of the rest.
       if (only.type !== 'rectangle' && only.type !== 'point') {

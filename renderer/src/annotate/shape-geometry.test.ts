@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Shape } from '../../../shared/annotations';
 import {
+  commonShift,
   edgeAt,
   insertVertex,
   moveVertex,
@@ -20,6 +21,17 @@ function shape(id: string, type: Shape['type'], points: number[], hidden = false
 }
 
 describe('shape geometry', () => {
+  it('tells a move of the whole selection from any other change', () => {
+    const before = [shape('a', 'rectangle', [10, 10, 40, 30]), shape('b', 'polygon', [50, 50, 60, 50, 55, 60])];
+    const moved = translateShapes(before, 7, -3, size);
+    expect(commonShift(before, moved)).toEqual({ x: 7, y: -3 });
+    expect(commonShift(moved, before)).toEqual({ x: -7, y: 3 });
+    const oneVertex = [moved[0], { ...moved[1], points: [57, 47, 67, 47, 63, 57] }] as Shape[];
+    expect(commonShift(before, oneVertex)).toBeNull();
+    expect(commonShift(before, [moved[0], { ...moved[1], labelId: 'other' }] as Shape[])).toBeNull();
+    expect(commonShift(before, moved.slice(0, 1))).toBeNull();
+  });
+
   it('moves shapes together and stops them whole at the edge of the image', () => {
     const moved = translateShapes([shape('a', 'rectangle', [150, 10, 190, 30]), shape('b', 'point', [100, 50])], 30, -20, size);
     expect(moved.map((s) => s.points)).toEqual([

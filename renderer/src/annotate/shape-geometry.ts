@@ -210,3 +210,27 @@ export function shapeAt(shapes: readonly Shape[], p: Point, tolerance: number): 
   }
   return area;
 }
+
+/**
+ * How far every shape of `after` lies from the same shape in `before`, when all moved by one offset and nothing else
+ * about them changed (a move of the selection, its undo or redo); null otherwise. The selection's traced paths and
+ * bitmap then serve again, shifted, instead of tracing and painting thousands of shapes anew.
+ */
+export function commonShift(before: readonly Shape[], after: readonly Shape[]): Point | null {
+  const first = before[0];
+  const moved = after[0];
+  if (before.length !== after.length || !first || !moved) return null;
+  const dx = (moved.points[0] ?? 0) - (first.points[0] ?? 0);
+  const dy = (moved.points[1] ?? 0) - (first.points[1] ?? 0);
+  // Positions go through floating point: a move and its undo may differ from the original by a rounding error.
+  const near = (a: number, b: number) => Math.abs(a - b) < 1e-6;
+  for (let i = 0; i < before.length; i++) {
+    const a = before[i];
+    const b = after[i];
+    if (!a || !b || a.id !== b.id || a.type !== b.type || a.labelId !== b.labelId || a.hidden !== b.hidden || a.points.length !== b.points.length) return null;
+    for (let k = 0; k + 1 < a.points.length; k += 2) {
+      if (!near((b.points[k] ?? 0) - (a.points[k] ?? 0), dx) || !near((b.points[k + 1] ?? 0) - (a.points[k + 1] ?? 0), dy)) return null;
+    }
+  }
+  return { x: dx, y: dy };
+}
