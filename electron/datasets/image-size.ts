@@ -37,6 +37,11 @@ function jpegSize(bytes: Buffer): PixelSize | null {
 
 /** Bytes read at once from the start of an image: enough for the headers of nearly every JPEG (EXIF included) and PNG. */
 const headBytes = 64 * 1024;
+/**
+ * One buffer for every read: the size is taken from it before the next read, and a new 64 KB buffer per image held
+ * 175 MB outside the JS heap during a 10,000-image import, let go only when the heap next collected.
+ */
+const headBuffer = Buffer.alloc(headBytes);
 
 /**
  * The size from one synchronous read of the file's start, or null to look further. Ten thousand images' sizes take
@@ -47,8 +52,7 @@ function sizeFromHeaders(path: string): PixelSize | null {
   try {
     const fd = openSync(path, 'r');
     try {
-      const buffer = Buffer.alloc(headBytes);
-      head = buffer.subarray(0, readSync(fd, buffer, 0, headBytes, 0));
+      head = headBuffer.subarray(0, readSync(fd, headBuffer, 0, headBytes, 0));
     } finally {
       closeSync(fd);
     }
