@@ -10,9 +10,9 @@ import { apiClient } from '../test-support/api-client';
 import { seedBatchWithFiles, seedProjectWithFiles, signedInDevice, testPassword } from '../test-support/sync-devices';
 import { supabaseForThisFile } from '../test-support/supabase/for-this-file';
 import type { TestSupabase } from '../test-support/supabase/stand-in';
+import { builtCli as cli, runBuiltCli } from '../test-support/built-cli';
 import { tempLibraryDir } from '../test-support/temp-library';
 
-const cli = path.resolve(import.meta.dirname, '../../out/main/cli.js');
 const rounds = 12;
 const batches = 3;
 const framesPerBatch = 20;
@@ -53,18 +53,6 @@ function pulledSeq(libraryDir: string): number {
   } finally {
     db.close();
   }
-}
-
-/** `stillframe` in a child process; never spawnSync, which would stall the stand-in serving it from this process. */
-function stillframe(args: string[], env: NodeJS.ProcessEnv): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [cli, ...args], { env });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.once('exit', (status) => resolve({ status, stdout, stderr }));
-  });
 }
 
 describe('a first pull killed at random points', () => {
@@ -120,7 +108,7 @@ describe('a first pull killed at random points', () => {
     console.log(`Killed at: ${JSON.stringify(killedAt)}`);
     supabase.standIn?.setLatency(0);
     const seqBefore = await supabase.admin.query('select max(seq) as seq from public.annotations where project_id = $1', [project.id]);
-    const finished = await stillframe(['sync', '--library', second.libraryDir, '--json'], env);
+    const finished = await runBuiltCli(['sync', '--library', second.libraryDir, '--json'], env);
     expect(finished.status, finished.stderr).toBe(0);
 
     const services = openServices({ libraryDir: second.libraryDir });

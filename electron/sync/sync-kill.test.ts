@@ -7,10 +7,10 @@ import { uuidv7 } from '../../shared/ids';
 import { restoreShapes } from '../library/annotations';
 import { openServices } from '../services';
 import { seedBatchWithFiles, seedProjectWithFiles, signedInDevice, testPassword } from '../test-support/sync-devices';
+import { builtCli as cli, runBuiltCli } from '../test-support/built-cli';
 import { supabaseForThisFile } from '../test-support/supabase/for-this-file';
 import type { TestSupabase } from '../test-support/supabase/stand-in';
 
-const cli = path.resolve(import.meta.dirname, '../../out/main/cli.js');
 const rounds = 20;
 const framesPerRound = 6;
 const shapesPerFrame = 50;
@@ -61,18 +61,6 @@ function whatWasInFlight(libraryDir: string): string {
   }
 }
 
-/** `stillframe` in a child process; never spawnSync, which would stall the stand-in serving it from this process. */
-function stillframe(args: string[], env: NodeJS.ProcessEnv): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [cli, ...args], { env });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.once('exit', (status) => resolve({ status, stdout, stderr }));
-  });
-}
-
 describe('a sync killed at random points', () => {
   it(`loses no change, applies none twice and leaves no file missing over ${rounds} SIGKILLs and retries`, async () => {
     expect(existsSync(cli), 'run `npm run build` before the tests').toBe(true);
@@ -96,7 +84,7 @@ describe('a sync killed at random points', () => {
     }
     console.log(`Killed with: ${JSON.stringify(killedDuring)}`);
     supabase.standIn?.setLatency(0);
-    const finished = await stillframe(['sync', '--library', device.libraryDir, '--json'], env);
+    const finished = await runBuiltCli(['sync', '--library', device.libraryDir, '--json'], env);
     expect(finished.status, finished.stderr).toBe(0);
     expect(JSON.parse(finished.stdout)).toMatchObject({ rejected: 0, status: { rejections: 0, conflicts: 0 } });
 
