@@ -15,6 +15,9 @@ const keepAround = 1200;
 /** Loading the whole batch (for a filter or Select all) goes in requests of up to this many pages. */
 const pagesPerBulkRequest = 20;
 const requestsAtOnce = 2;
+/** After a page request fails, the wait before the next: 0.5 s, doubling up to 5 s while it keeps failing. */
+const retryFirstMs = 500;
+const retryMaxMs = 5_000;
 
 type FramePage = Awaited<ReturnType<typeof firstFrames>>;
 const prefetched = new Map<string, { page: Promise<FramePage>; at: number }>();
@@ -102,6 +105,9 @@ export function useBatchFrames(batchId: string, frameCount: number, wanted: bool
     const asked = new Set<number>();
     let inFlight = 0;
     let timer: ReturnType<typeof setTimeout> | null = null;
+    /** Page requests failed in a row, and the wait before asking again after one. */
+    let failures = 0;
+    let retryTimer: ReturnType<typeof setTimeout> | null = null;
     // Where the grid already is (a saved scroll position, a deep link), or else its first screen.
     if (view.current.to === 0) view.current = { from: 0, to: tilesOnFirstScreen() };
 
@@ -173,12 +179,29 @@ export function useBatchFrames(batchId: string, frameCount: number, wanted: bool
         for (let p = request.first; p < request.first + request.count; p++) asked.add(p);
         inFlight++;
         load(request, mine)
-          .catch(useApp.getState().showError)
+          .then(
+            () => {
+              failures = 0;
+            },
+            (error: unknown) => {
+              if (failures++ === 0) useApp.getState().showError(error);
+            },
+          )
           .finally(() => {
             for (let p = request.first; p < request.first + request.count; p++) asked.delete(p);
             if (mine !== generation) return;
             inFlight--;
-            pump();
+            if (failures === 0) return pump();
+            // A call refused at once (the host is down) would otherwise be asked again at once, forever, in a loop of
+            // settled promises that starves the page: it could neither paint nor be left.
+            if (retryTimer) return;
+            retryTimer = setTimeout(
+              () => {
+                retryTimer = null;
+                pump();
+              },
+              Math.min(retryMaxMs, retryFirstMs * 2 ** (failures - 1)),
+            );
           });
       }
     };
@@ -242,6 +265,7 @@ export function useBatchFrames(batchId: string, frameCount: number, wanted: bool
       reloadSoon.current = () => undefined;
       offs.forEach((off) => off());
       if (timer) clearTimeout(timer);
+      if (retryTimer) clearTimeout(retryTimer);
     };
     // The frames shown so far seed a restart; a restart is for a new batch or the section coming near, not for them.
     // eslint-disable-next-line react-hooks/exhaustive-deps
