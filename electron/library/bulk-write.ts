@@ -1,6 +1,7 @@
 import type { SQLInputValue } from 'node:sqlite';
 import type { Shape } from '../../shared/annotations';
 import { transaction, type Database } from './database';
+import type { NewFrame } from './frames';
 
 /**
  * The library's bulk write path, for the writes that carry tens of thousands of rows: a dataset import and sync's
@@ -10,16 +11,11 @@ import { transaction, type Database } from './database';
  * an edit and twenty times slower for an import.
  */
 
-export interface BulkFrame {
+/** A frame as extraction writes it (less the sizes, which this path leaves to be measured once), with its ids. */
+export interface BulkFrame extends Omit<NewFrame, 'bytes' | 'thumbBytes'> {
   id: string;
   videoId: string;
   batchId: string;
-  index: number;
-  timestampMs: number;
-  width: number;
-  height: number;
-  path: string;
-  thumbPath: string;
   /** A pulled row keeps its own times and server version; a new one gets now and none. */
   createdAt?: number;
   updatedAt?: number;
