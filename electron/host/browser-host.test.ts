@@ -70,6 +70,21 @@ function callOver(socket: WebSocket, id: number, call: string, input: unknown): 
   });
 }
 
+/** Sends a request exactly as written, which an HTTP client would refuse to build, and returns what came back. */
+function rawRequest(port: number, lines: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let answer = '';
+    const socket = connectTcp(port, '127.0.0.1', () => socket.write(`${lines.join('\r\n')}\r\n\r\n`));
+    socket.on('data', (chunk: Buffer) => {
+      answer += chunk.toString();
+      // An upgrade refused is answered without closing at once; the status line is all this needs.
+      if (answer.includes('\r\n\r\n')) socket.destroy();
+    });
+    socket.on('close', () => resolve(answer));
+    socket.on('error', reject);
+  });
+}
+
 describe('the browser host', () => {
   it('prints a loopback URL carrying its token, and serves the page with a strict CSP', async () => {
     const { host, origin } = await start();
@@ -337,6 +352,17 @@ describe('the browser host under bad input', () => {
     const frame = await media('frames/p/frame_000001.jpg');
     expect(frame).toMatchObject({ status: 200, body: 'jpeg bytes' });
     expect(frame.headers['content-length']).toBe(String('jpeg bytes'.length));
+  });
+
+  it('answers a request whose address cannot be read with 400 and keeps serving', async () => {
+    const { host, origin } = await start();
+    const hostLine = `Host: 127.0.0.1:${host.port}`;
+    const upgrade = ['Upgrade: websocket', 'Connection: Upgrade', 'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==', 'Sec-WebSocket-Version: 13', `Origin: ${origin}`];
+    expect(await rawRequest(host.port, ['GET http://[ HTTP/1.1', hostLine, 'Connection: close'])).toMatch(/^HTTP\/1\.1 400 /);
+    expect(await rawRequest(host.port, ['GET http://[ HTTP/1.1', hostLine, ...upgrade])).toMatch(/^HTTP\/1\.1 403 /);
+    const badEscape = await rawRequest(host.port, [`GET /downloads/%E0%A4%A HTTP/1.1`, hostLine, `x-stillframe-token: ${host.token}`, 'Connection: close']);
+    expect(badEscape).toMatch(/^HTTP\/1\.1 404 /);
+    expect((await get(`${origin}/media/frames/p/frame_000001.jpg?token=${host.token}`)).body).toBe('jpeg bytes');
   });
 
   it('carries on when a client drops a request half-way through its body', async () => {

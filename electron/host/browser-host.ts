@@ -122,6 +122,14 @@ function uploadFileName(raw: string): string {
 }
 
 /**
+ * The request's address, or null when it cannot be read: a request line may carry any absolute address
+ * (`GET http://[ HTTP/1.1`), which `new URL` would throw on.
+ */
+function requestUrl(req: IncomingMessage): URL | null {
+  return URL.parse(req.url ?? '/', 'http://127.0.0.1');
+}
+
+/**
  * `stillframe serve`: the same services and the same API as the Electron app, for a browser on this machine.
  * It exists because Electron's binary cannot be downloaded here; the end-to-end suite drives the app through it.
  * Bound to 127.0.0.1; every call needs the library's token (see host-token.ts), and WebSocket and upload requests must come from
@@ -292,8 +300,9 @@ export async function startBrowserHost(services: Services, options: BrowserHostO
     });
   };
 
-  const server: Server = createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+  const route = (req: IncomingMessage, res: ServerResponse) => {
+    const url = requestUrl(req);
+    if (!url) return fail(res, 400, 'Bad request: the address could not be read.');
     if (!hosts.has(req.headers.host ?? '')) return fail(res, 421, 'Wrong host');
     if (serveDownload(req, res, url, sameToken(tokenOf(req, url), token))) return;
     if (req.method === 'GET' && url.pathname === libraryInfoPath) {
@@ -320,6 +329,15 @@ export async function startBrowserHost(services: Services, options: BrowserHostO
     }
     if (req.method === 'GET') return answering(res, serveStatic(res, url.pathname));
     return fail(res, 405, 'Method not allowed');
+  };
+
+  /** Whatever a route throws while it reads a request answers that request alone; a throw here would end the host. */
+  const server: Server = createServer((req, res) => {
+    try {
+      route(req, res);
+    } catch (error) {
+      answering(res, Promise.reject(error));
+    }
   });
 
   const sockets = new WebSocketServer({ noServer: true, maxPayload: maxMessageBytes });
@@ -329,8 +347,9 @@ export async function startBrowserHost(services: Services, options: BrowserHostO
   sockets.on('error', (error) => console.warn(`The browser host's WebSocket server reported: ${error.message}`));
   server.on('upgrade', (req, socket, head) => {
     socket.on('error', () => socket.destroy());
-    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    const url = requestUrl(req);
     const allowed =
+      url !== null &&
       url.pathname === apiSocketPath &&
       hosts.has(req.headers.host ?? '') &&
       origins.has(req.headers.origin ?? '') &&

@@ -22,7 +22,8 @@ export function serveDownload(req: IncomingMessage, res: ServerResponse, url: UR
     reply(403, 'Forbidden');
     return true;
   }
-  const downloadId = decodeURIComponent(url.pathname.slice(downloadPathPrefix.length));
+  // Ids are UUIDs, which need no percent-encoding: the path is taken as it is, so a malformed escape is a 404.
+  const downloadId = url.pathname.slice(downloadPathPrefix.length);
   const download = openDownload(downloadId);
   if (!download) {
     reply(404, 'This download is no longer here: export again from Stillframe.');
