@@ -1,9 +1,14 @@
 import { statfsSync } from 'node:fs';
+import path from 'node:path';
 import { StillframeError } from '../../shared/errors';
 
 /** SQLite's primary result codes, in the low byte of node:sqlite's `errcode`. */
 const sqliteFull = 13;
 const sqliteIoError = 10;
+const sqliteReadOnly = 8;
+const sqliteCorrupt = 11;
+const sqliteCantOpen = 14;
+const sqliteNotADatabase = 26;
 /** Below this, a write that fails with a vague I/O error failed for want of room. */
 const nearlyFullBytes = 1024 * 1024;
 
@@ -37,12 +42,51 @@ function isDiskFull(error: unknown, root: string): boolean {
   return primary === sqliteFull || (primary === sqliteIoError && (freeBytes(root) ?? Infinity) < nearlyFullBytes);
 }
 
+function isInsideOrSame(root: string, target: string): boolean {
+  const relative = path.relative(path.resolve(root), path.resolve(target));
+  return !relative.startsWith('..') && !path.isAbsolute(relative);
+}
+
+/**
+ * A library that cannot be used as it is: a database damaged or not SQLite at all, a folder Stillframe may not write
+ * to, or a file where the library folder should be. Only errors about the library itself count: an unreadable video
+ * elsewhere keeps its own message.
+ */
+function libraryProblem(error: Error, root: string): StillframeError | null {
+  const { code, errcode, path: target } = error as NodeJS.ErrnoException & { errcode?: number };
+  const primary = typeof errcode === 'number' ? errcode & 0xff : null;
+  const database = path.join(root, 'stillframe.db');
+  if (primary === sqliteCorrupt || primary === sqliteNotADatabase) {
+    return new StillframeError(
+      'file-unreadable',
+      `The library's database (${database}) is damaged, so Stillframe cannot read it. Restore it from a backup, or choose another library folder.`,
+      error.message,
+    );
+  }
+  const aboutLibrary = target !== undefined && isInsideOrSame(root, target);
+  if (primary === sqliteReadOnly || primary === sqliteCantOpen || (aboutLibrary && (code === 'EACCES' || code === 'EPERM' || code === 'EROFS'))) {
+    return new StillframeError(
+      'access-denied',
+      `Stillframe is not allowed to write to the library folder (${root}). Check its permissions, or choose another library folder.`,
+      error.message,
+    );
+  }
+  if (aboutLibrary && (code === 'EEXIST' || code === 'ENOTDIR') && error.message.includes('mkdir')) {
+    return new StillframeError('invalid-input', `The library must be a folder, and “${root}” is a file (or lies inside one). Choose a folder for the library.`, error.message);
+  }
+  return null;
+}
+
 /**
  * What a failure means for the person: a write refused for want of room, wherever it happened (SQLite, a file, FFmpeg
- * writing frames), becomes the one disk-full message; anything else is returned unchanged.
+ * writing frames), becomes the one disk-full message; a library that cannot be opened or written says why; anything
+ * else is returned unchanged.
  */
 export function explainFailure(error: unknown, root: string): unknown {
-  if (!isDiskFull(error, root)) return error;
-  const detail = error instanceof StillframeError ? error.detail : error instanceof Error ? error.message : String(error);
-  return diskFullError(root, detail);
+  if (isDiskFull(error, root)) {
+    const detail = error instanceof StillframeError ? error.detail : error instanceof Error ? error.message : String(error);
+    return diskFullError(root, detail);
+  }
+  if (error instanceof Error && !(error instanceof StillframeError)) return libraryProblem(error, root) ?? error;
+  return error;
 }
