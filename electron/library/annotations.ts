@@ -87,8 +87,11 @@ export function getLabel(db: Database, id: string): Label {
 /** Compared in JavaScript because SQLite's NOCASE folds only ASCII, and “Äpfel” must clash with “äpfel”. */
 function assertLabelNameFree(db: Database, projectId: string, name: string, exceptId: string | null): void {
   const folded = name.toLowerCase();
-  const clash = listLabels(db, projectId).find((label) => label.id !== exceptId && label.name.toLowerCase() === folded);
-  if (clash) throw new StillframeError('conflict', `This project already has a label named “${clash.name}”. Choose another name.`);
+  // Names alone, not whole labels: a dataset bringing thousands of classes runs this once for each of them.
+  const clash = statement(db, 'SELECT id, name FROM labels WHERE project_id = ?')
+    .all(projectId)
+    .find((label) => label.id !== exceptId && String(label.name).toLowerCase() === folded);
+  if (clash) throw new StillframeError('conflict', `This project already has a label named “${String(clash.name)}”. Choose another name.`);
 }
 
 function assertHotkeyFree(db: Database, projectId: string, hotkey: number | null, exceptId: string | null): void {
