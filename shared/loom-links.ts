@@ -56,6 +56,14 @@ export function parseLoomLink(text: string): LoomLink {
   return idFromPath(segments) ?? refuse();
 }
 
+/**
+ * Whether a command-line argument is a web address rather than a file name. Every one goes to the Loom link check,
+ * so a web address that is not Loom's is refused as such, not looked for on disk as a file called `video.mp4`.
+ */
+export function isWebAddress(text: string): boolean {
+  return /^https?:\/\//i.test(text.trim());
+}
+
 /** A cheap guess at whether a command-line argument is meant as a Loom link rather than a file name. */
 export function looksLikeLoomLink(text: string): boolean {
   const trimmed = text.trim().toLowerCase();

@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { CallOutput } from '../../shared/contract';
 import type { Job } from '../../shared/domain';
 import { toAppError } from '../../shared/errors';
-import { looksLikeLoomLink } from '../../shared/loom-links';
+import { isWebAddress } from '../../shared/loom-links';
 import { samplingSchema, type ExtractionOptions, type Sampling } from '../../shared/sampling';
 import { listJobs } from '../library/jobs';
 import { acquireQueueLock } from '../library/queue-lock';
@@ -225,8 +225,8 @@ async function ingestCommand(services: Services, args: string[], io: CliIO): Pro
     result = await api.invoke('ingest.start', {
       projectId: project.id,
       batch: existing ? { existingId: existing.id } : { newName: batchName },
-      paths: positionals.filter((item) => !looksLikeLoomLink(item)).map((file) => path.resolve(file)),
-      links: positionals.filter(looksLikeLoomLink),
+      paths: positionals.filter((item) => !isWebAddress(item)).map((file) => path.resolve(file)),
+      links: positionals.filter(isWebAddress),
       options,
     }, { paths: 'FILE', links: 'LOOM_LINK', options: '--every, --nth, --keyframes, --scene or --max-frames' });
   } catch (error) {

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { StillframeError } from '../../shared/errors';
-import { looksLikeLoomLink } from '../../shared/loom-links';
+import { isWebAddress } from '../../shared/loom-links';
 import type { ExtractionOptions } from '../../shared/sampling';
 import type { WorkerJobLog } from '../../shared/worker-contract';
 import { findBatchByName } from '../library/batches';
@@ -113,8 +113,8 @@ export async function remoteIngestCommand(services: Services, request: RemoteIng
   const result = await services.team.ingest(services.ingestSettings, {
     projectId: project.id,
     batch: existing ? { existingId: existing.id } : { newName: request.batchName },
-    paths: request.inputs.filter((item) => !looksLikeLoomLink(item)).map((file) => path.resolve(file)),
-    links: request.inputs.filter(looksLikeLoomLink),
+    paths: request.inputs.filter((item) => !isWebAddress(item)).map((file) => path.resolve(file)),
+    links: request.inputs.filter(isWebAddress),
     options: request.options,
   });
   if (!request.json) io.err(`Uploading ${result.videos.filter((item) => item.video?.status === 'pending').length} video(s) for the team’s workers…`);
