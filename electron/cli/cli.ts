@@ -393,7 +393,11 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
       io.out(usage);
       return 0;
     }
-    if (typeof values.library === 'string') libraryDir = path.resolve(values.library);
+    if (typeof values.library === 'string') {
+      // path.resolve('') is the current folder: `--library "$UNSET"` would quietly make a library wherever the shell is.
+      if (values.library.trim() === '') throw new UsageError('--library needs a folder, such as --library ~/Stillframe.');
+      libraryDir = path.resolve(values.library);
+    }
     services = openServices({ libraryDir, ingest: { loom: loomSettingsFromEnv(io.env) }, env: io.env });
     return await (command as Command)(services, args, io);
   } catch (error) {

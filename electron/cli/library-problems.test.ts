@@ -1,10 +1,26 @@
-import { openSync, readFileSync, rmSync, statSync, writeSync, closeSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { explainFailure } from '../library/disk-space';
+import { builtCli } from '../test-support/built-cli';
 import { cli } from '../test-support/run-cli';
-import { tempLibraryDir } from '../test-support/temp-library';
+import { mediaDir, tempLibraryDir } from '../test-support/temp-library';
+
+const mounts: string[] = [];
+afterAll(() => {
+  for (const dir of mounts) spawnSync('umount', [dir]);
+});
+
+/** A small disk of its own (tmpfs, so as root only), or null where mounting is refused. */
+function smallDisk(options: string): string | null {
+  const dir = mkdtempSync(path.join(tmpdir(), 'stillframe-disk-'));
+  if (spawnSync('mount', ['-t', 'tmpfs', '-o', options, 'tmpfs', dir]).status !== 0) return null;
+  mounts.push(dir);
+  return dir;
+}
 
 function expectPlainMessage(text: string) {
   expect(text).not.toMatch(/\n\s+at /);
@@ -70,5 +86,39 @@ describe('a library Stillframe cannot use says why, in words, and is left as it 
       code: 'access-denied',
       message: `Stillframe is not allowed to write to the library folder (${library}). Check its permissions, or choose another library folder.`,
     });
+  });
+});
+
+describe('a place outside the library that Stillframe cannot write to is named', () => {
+  it('refuses an empty --library instead of making a library in the current folder', () => {
+    expect(existsSync(builtCli), 'run `npm run build` before the tests').toBe(true);
+    const here = tempLibraryDir();
+    const run = spawnSync(process.execPath, [builtCli, 'projects', 'create', 'P', '--library', ''], { cwd: here, encoding: 'utf8', env: { ...process.env, STILLFRAME_LIBRARY: '' } });
+    expect(run.status).toBe(2);
+    expect(run.stderr).toContain('--library needs a folder');
+    expect(readdirSync(here)).toEqual([]);
+  });
+
+  it('says an export folder on a read-only disk cannot be made, and a full export disk is full, not the library', async (context) => {
+    const readOnly = smallDisk('ro,size=1m');
+    const full = smallDisk('size=1m');
+    if (readOnly === null || full === null) return context.skip('mounting a small tmpfs was refused here');
+    const library = tempLibraryDir();
+    const ingest = await cli(['ingest', path.join(mediaDir, 'milk.mkv'), '--project', 'P', '--batch', 'B', '--library', library]);
+    expect(ingest.code, ingest.err).toBe(0);
+    const exportTo = (out: string) => cli(['export', '--project', 'P', '--format', 'coco', '--images', 'copy', '--out', out, '--library', library]);
+
+    const refused = await exportTo(path.join(readOnly, 'dataset'));
+    expect(refused.code).toBe(1);
+    expectPlainMessage(refused.err);
+    expect(refused.err).toContain(`Stillframe could not make the folder “${path.join(readOnly, 'dataset')}”`);
+
+    const free = Number(execFileSync('df', ['-B1', '--output=avail', full], { encoding: 'utf8' }).split('\n')[1]);
+    writeFileSync(path.join(full, 'filler'), Buffer.alloc(free));
+    const noRoom = await exportTo(path.join(full, 'dataset'));
+    expect(noRoom.code).toBe(1);
+    expectPlainMessage(noRoom.err);
+    expect(noRoom.err).toMatch(/(^|\n)The disk Stillframe was writing to \(.+\) is full\. Free some space there/);
+    expect(noRoom.err).not.toContain('holding the library');
   });
 });

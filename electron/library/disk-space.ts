@@ -11,6 +11,11 @@ const sqliteCantOpen = 14;
 const sqliteNotADatabase = 26;
 /** Below this, a write that fails with a vague I/O error failed for want of room. */
 const nearlyFullBytes = 1024 * 1024;
+/**
+ * With this much free on the library's disk, a write refused for want of room went to another disk: an export
+ * folder, most often. Errors from a write (not an open) carry no path to tell by.
+ */
+const libraryHasRoomBytes = 64 * 1024 * 1024;
 
 function freeBytes(root: string): number | null {
   try {
@@ -47,13 +52,31 @@ function isInsideOrSame(root: string, target: string): boolean {
   return !relative.startsWith('..') && !path.isAbsolute(relative);
 }
 
+/** The file or folder a failed system call was about: for a copy, where it was writing to. */
+function pathOf(error: unknown): string | undefined {
+  if (!(error instanceof Error)) return undefined;
+  const { path: target, dest } = error as NodeJS.ErrnoException & { dest?: unknown };
+  const about = dest ?? target;
+  return typeof about === 'string' ? about : undefined;
+}
+
+/** The library's disk when the write was the library's, else the place the write went, named when the error says. */
+function fullDiskError(error: unknown, root: string, detail: string | undefined): StillframeError {
+  const target = pathOf(error);
+  const elsewhere = target !== undefined ? !isInsideOrSame(root, target) : (freeBytes(root) ?? 0) >= libraryHasRoomBytes;
+  if (!elsewhere) return diskFullError(root, detail);
+  const where = target === undefined ? '' : ` (${target})`;
+  return new StillframeError('disk-full', `The disk Stillframe was writing to${where} is full. Free some space there, or choose another folder, then try again.`, detail);
+}
+
 /**
  * A library that cannot be used as it is: a database damaged or not SQLite at all, a folder Stillframe may not write
- * to, or a file where the library folder should be. Only errors about the library itself count: an unreadable video
- * elsewhere keeps its own message.
+ * to, or a file where the library folder should be; and a place outside it that Stillframe may not use (an export
+ * folder), named as such.
  */
 function libraryProblem(error: Error, root: string): StillframeError | null {
-  const { code, errcode, path: target } = error as NodeJS.ErrnoException & { errcode?: number };
+  const { code, syscall, errcode } = error as NodeJS.ErrnoException & { errcode?: number };
+  const target = pathOf(error);
   const primary = typeof errcode === 'number' ? errcode & 0xff : null;
   const database = path.join(root, 'stillframe.db');
   if (primary === sqliteCorrupt || primary === sqliteNotADatabase) {
@@ -74,6 +97,13 @@ function libraryProblem(error: Error, root: string): StillframeError | null {
   if (aboutLibrary && (code === 'EEXIST' || code === 'ENOTDIR') && error.message.includes('mkdir')) {
     return new StillframeError('invalid-input', `The library must be a folder, and “${root}” is a file (or lies inside one). Choose a folder for the library.`, error.message);
   }
+  if (target !== undefined && (code === 'EACCES' || code === 'EPERM' || code === 'EROFS')) {
+    return new StillframeError('access-denied', `Stillframe is not allowed to use “${target}”. Check its permissions, or choose another folder.`, error.message);
+  }
+  // A recursive mkdir answers ENOENT where the place cannot take a new folder at all (a read-only disk).
+  if (target !== undefined && !aboutLibrary && code === 'ENOENT' && syscall === 'mkdir') {
+    return new StillframeError('access-denied', `Stillframe could not make the folder “${target}”. Check that it can be written there, or choose another folder.`, error.message);
+  }
   return null;
 }
 
@@ -85,7 +115,7 @@ function libraryProblem(error: Error, root: string): StillframeError | null {
 export function explainFailure(error: unknown, root: string): unknown {
   if (isDiskFull(error, root)) {
     const detail = error instanceof StillframeError ? error.detail : error instanceof Error ? error.message : String(error);
-    return diskFullError(root, detail);
+    return fullDiskError(error, root, detail);
   }
   if (error instanceof Error && !(error instanceof StillframeError)) return libraryProblem(error, root) ?? error;
   return error;
