@@ -224,6 +224,25 @@ describe('loomDownloadUrl against a scripted Loom', () => {
     await expect(loomDownloadUrl(id, settings, fast)).rejects.toMatchObject({ code: 'not-downloadable', message: loomMessages.dashOnly });
   });
 
+  it('stops reading an answer that never ends, says so, and does not ask again', async () => {
+    let requests = 0;
+    let cancelled = false;
+    const endless = () => {
+      requests += 1;
+      const megabyte = new Uint8Array(1024 * 1024).fill(0x20);
+      const body = new ReadableStream<Uint8Array>({
+        pull: (controller) => controller.enqueue(megabyte),
+        cancel: () => {
+          cancelled = true;
+        },
+      });
+      return new Response(body, { status: 200, headers: { 'content-type': 'application/json' } });
+    };
+    await expect(loomDownloadUrl(id, scripted(endless), fast)).rejects.toMatchObject({ code: 'not-downloadable', message: loomMessages.answerTooLarge });
+    expect(cancelled).toBe(true);
+    expect(requests).toBe(1);
+  });
+
   it('says so when Loom answers but offers no address', async () => {
     const settings = scripted(() => json({ url: null }));
     await expect(loomDownloadUrl(id, settings, fast)).rejects.toMatchObject({ message: loomMessages.noDownload });

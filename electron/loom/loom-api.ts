@@ -91,7 +91,38 @@ export const loomMessages = {
   notVideo: 'Loom sent something that is not a video.',
   tooManyFolders: `This Loom folder holds more than ${maxFolders} folders. Import its folders one at a time.`,
   badBaseUrl: 'The Loom address in the settings is not an http or https address.',
+  answerTooLarge: 'Loom sent a far longer answer than any of its answers should be, so Stillframe stopped reading it. Try again later.',
 } as const;
+
+/** The longest JSON answer read from Loom: a folder listing of 10,000 videos is about 2 MB. */
+const maxAnswerBytes = 16 * 1024 * 1024;
+
+/**
+ * A JSON answer's text, read no further than `maxAnswerBytes`: an answer that does not end (a broken or hostile
+ * server) would otherwise fill the memory of the process running the queue.
+ */
+async function answerText(response: Response): Promise<string> {
+  const tooLarge = () => new StillframeError('not-downloadable', loomMessages.answerTooLarge, `more than ${maxAnswerBytes} bytes from ${response.url || 'Loom'}`);
+  if (Number(response.headers.get('content-length') ?? 0) > maxAnswerBytes) {
+    await response.body?.cancel();
+    throw tooLarge();
+  }
+  if (!response.body) return '';
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > maxAnswerBytes) {
+      await reader.cancel();
+      throw tooLarge();
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
 
 /** Shown on the job while a 429's Retry-After is waited out. */
 export function rateLimitNotice(waitMs: number): string {
@@ -276,7 +307,7 @@ async function askLoom(
       if (failure instanceof TransientFailure) throw failure;
       return { ok: false, status: response.status, error: failure };
     }
-    const text = await response.text();
+    const text = await answerText(response);
     let json: unknown = null;
     try {
       json = JSON.parse(text);
