@@ -354,6 +354,16 @@ describe('the browser host under bad input', () => {
     expect(frame.headers['content-length']).toBe(String('jpeg bytes'.length));
   });
 
+  it('says the port is taken when another program holds it', async () => {
+    const { host } = await start();
+    const services = openTestServices();
+    const rendererDir = mkdtempSync(path.join(tmpdir(), 'sf-renderer-'));
+    await expect(startBrowserHost(services, { port: host.port, rendererDir })).rejects.toMatchObject({
+      code: 'busy',
+      message: `Port ${host.port} is already in use by another program. Choose another with --port, or leave --port out to take a free one.`,
+    });
+  });
+
   it('answers a request whose address cannot be read with 400 and keeps serving', async () => {
     const { host, origin } = await start();
     const hostLine = `Host: 127.0.0.1:${host.port}`;

@@ -23,6 +23,7 @@ import {
   type UploadAnswer,
   type ResponseFrame,
 } from '../../shared/host-protocol';
+import { StillframeError } from '../../shared/errors';
 import { uuidv7 } from '../../shared/ids';
 import { thumbnailBundlePath, thumbnailBundleRequestSchema, type ThumbnailBundle } from '../../shared/thumbnail-bundle';
 import { dispatch } from '../api/dispatch';
@@ -119,6 +120,15 @@ function uploadFileName(raw: string): string {
   // eslint-disable-next-line no-control-regex
   const cleaned = path.basename(raw.replace(/\\/g, '/')).replace(/[\u0000-\u001f\u007f/:*?"<>|]/g, '_').slice(0, 200);
   return cleaned === '' || cleaned === '.' || cleaned === '..' ? 'video' : cleaned;
+}
+
+/** Why the host could not take its port, in words: the port is taken, or is one this user may not open. */
+function listenFailure(error: Error, port: number): Error {
+  const { code } = error as NodeJS.ErrnoException;
+  const choose = 'Choose another with --port, or leave --port out to take a free one.';
+  if (code === 'EADDRINUSE') return new StillframeError('busy', `Port ${port} is already in use by another program. ${choose}`, error.message);
+  if (code === 'EACCES' || code === 'EPERM') return new StillframeError('access-denied', `Stillframe may not open port ${port} (ports below 1024 need administrator rights). ${choose}`, error.message);
+  return error;
 }
 
 /**
@@ -403,7 +413,7 @@ export async function startBrowserHost(services: Services, options: BrowserHostO
   );
 
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    server.once('error', (error) => reject(listenFailure(error, options.port)));
     server.listen(options.port, '127.0.0.1', () => resolve());
   });
   server.on('error', (error) => console.warn(`The browser host reported: ${error.message}`));
