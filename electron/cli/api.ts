@@ -14,12 +14,36 @@ export interface CliApi {
   invoke<C extends CallName>(name: C, input: CallInput<C>, flags?: FlagNames): Promise<CallOutput<C>>;
 }
 
-/** What the call's schema refused, said in terms of the flag that carried it. */
-function flagProblem(issue: z.core.$ZodIssue, flags: FlagNames): string {
-  const field = String(issue.path[0] ?? '');
-  const flag = flags[field] ?? field;
-  if (issue.code === 'invalid_value') return `${flag} must be one of: ${issue.values.map(String).join(', ')}.`;
-  return `${flag}: ${issue.message}`;
+const units: Partial<Record<string, string>> = { string: ' characters', array: ' items' };
+
+/** What the call's schema refused, said in terms of the flag that carried it; a rule of the whole call as it is. */
+function flagProblem(issue: z.core.$ZodIssue, flags: FlagNames): { flag: string; bound?: number; text: string } {
+  if (issue.path.length === 0) return { flag: '', text: issue.message };
+  const dotted = issue.path.map(String).join('.');
+  const flag = flags[dotted] ?? flags[String(issue.path[0])] ?? dotted;
+  switch (issue.code) {
+    case 'invalid_value':
+      return { flag, text: `${flag} must be one of: ${issue.values.map(String).join(', ')}.` };
+    case 'too_big':
+      return { flag, bound: Number(issue.maximum), text: `${flag} must be at most ${String(issue.maximum)}${units[issue.origin] ?? ''}.` };
+    case 'too_small':
+      return { flag, bound: -Number(issue.minimum), text: `${flag} must be at least ${String(issue.minimum)}${units[issue.origin] ?? ''}.` };
+    case 'invalid_type':
+      return { flag, text: issue.expected === 'number' || issue.expected === 'int' ? `${flag} needs a number.` : `${flag}: ${issue.message}` };
+    default:
+      return { flag, text: `${flag}: ${issue.message}` };
+  }
+}
+
+/** One line per flag: of several limits one value broke (a whole number's, the call's own), the tightest. */
+function flagProblems(issues: readonly z.core.$ZodIssue[], flags: FlagNames): string {
+  const byFlag = new Map<string, ReturnType<typeof flagProblem>>();
+  for (const problem of issues.map((issue) => flagProblem(issue, flags))) {
+    const kept = problem.flag === '' ? undefined : byFlag.get(problem.flag);
+    const tighter = kept?.bound !== undefined && problem.bound !== undefined && problem.bound < kept.bound;
+    if (kept === undefined || tighter) byFlag.set(problem.flag === '' ? `(${byFlag.size})` : problem.flag, problem);
+  }
+  return [...byFlag.values()].map((problem) => problem.text).join('\n');
 }
 
 export function cliApi(services: Services): CliApi {
@@ -28,7 +52,7 @@ export function cliApi(services: Services): CliApi {
     async invoke(name, input, flags = {}) {
       const parsed = calls[name].input.safeParse(input);
       if (!parsed.success) {
-        throw new StillframeError('invalid-input', parsed.error.issues.map((issue) => flagProblem(issue, flags)).join('\n'));
+        throw new StillframeError('invalid-input', flagProblems(parsed.error.issues, flags));
       }
       // The CLI reports an unexpected failure itself (message and detail), so dispatch need not log it too.
       const result = await dispatch(handlers, name, input, () => undefined);

@@ -14,4 +14,17 @@ describe('the CLI given input it cannot use', () => {
     }
     expect(JSON.parse((await cli(['projects', '--library', library, '--json'])).out)).toEqual({ projects: [] });
   });
+
+  it('says which flag broke which limit in plain words, once per flag', async () => {
+    const library = tempLibraryDir();
+    const tooMany = await cli(['ingest', 'clip.mp4', '--project', 'P', '--batch', 'B', '--max-frames', '1e99', '--library', library]);
+    expect(tooMany).toMatchObject({ code: 2, err: '--max-frames must be at most 1000000.' });
+    expect((await cli(['projects', 'create', 'P', '--library', library])).code).toBe(0);
+    const exportWith = (...flags: string[]) => cli(['export', '--project', 'P', '--format', 'coco', '--out', `${library}-out`, '--library', library, ...flags]);
+    expect(await exportWith('--seed', 'abc')).toMatchObject({ code: 2, err: '--seed needs a number.' });
+    expect(await exportWith('--val-ratio', '0.6', '--test-ratio', '0.6')).toMatchObject({
+      code: 2,
+      err: 'The validation and test shares must leave some images for training.',
+    });
+  });
 });

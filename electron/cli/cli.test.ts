@@ -78,6 +78,6 @@ describe('the stillframe command', () => {
     expect(inside.code).toBe(2);
     expect(inside.err).toContain('outside the Stillframe library');
     const seed = await cli(['export', '--library', library, '--project', 'Dairy', '--format', 'yolo', '--val-ratio', '2', '--out', path.join(tempLibraryDir(), 'out')]);
-    expect(seed).toMatchObject({ code: 2, err: expect.stringMatching(/^--val-ratio: /) });
+    expect(seed).toMatchObject({ code: 2, err: expect.stringMatching(/^--val-ratio must be at most 0.95\./) });
   });
 });

@@ -228,7 +228,7 @@ async function ingestCommand(services: Services, args: string[], io: CliIO): Pro
       paths: positionals.filter((item) => !isWebAddress(item)).map((file) => path.resolve(file)),
       links: positionals.filter(isWebAddress),
       options,
-    }, { paths: 'FILE', links: 'LOOM_LINK', options: '--every, --nth, --keyframes, --scene or --max-frames' });
+    }, { paths: 'FILE', links: 'LOOM_LINK', options: '--every, --nth, --keyframes, --scene or --max-frames', 'options.maxFrames': '--max-frames' });
   } catch (error) {
     // A refused import changes nothing, so a project made for it goes again.
     if (!known) await api.invoke('projects.delete', { id: project.id });
