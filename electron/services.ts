@@ -1,6 +1,7 @@
 import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { openDatabase, type Database } from './library/database';
+import { explainFailure } from './library/disk-space';
 import { purgeDeletedFrames } from './library/frames';
 import { libraryPaths, type LibraryPaths } from './library/paths';
 import { acquireQueueLock } from './library/queue-lock';
@@ -68,10 +69,22 @@ function sampleIntervalFromEnv(): number | undefined {
   return Number.isInteger(value) && value >= 100 ? value : undefined;
 }
 
+/**
+ * Makes the library's folders and opens its database. A library that cannot be opened (a file in its place, a
+ * damaged database, no permission, a full disk) says why here, for the app's start-up dialog and the CLI alike.
+ */
+function openLibraryFolder(paths: LibraryPaths): Database {
+  try {
+    for (const dir of [paths.root, paths.frames, paths.thumbs, paths.tmp]) mkdirSync(dir, { recursive: true });
+    return openDatabase(paths.database);
+  } catch (error) {
+    throw explainFailure(error, paths.root);
+  }
+}
+
 export function openServices(options: ServiceOptions): Services {
   const paths = libraryPaths(options.libraryDir);
-  for (const dir of [paths.root, paths.frames, paths.thumbs, paths.tmp]) mkdirSync(dir, { recursive: true });
-  const db = openDatabase(paths.database);
+  const db = openLibraryFolder(paths);
   const events = new EventBus();
   const monitoring = createMonitoring(db, paths, events, { sampleIntervalMs: sampleIntervalFromEnv(), ...options.monitoring });
   const configured = { ...defaultIngestSettings(), ...options.ingest };

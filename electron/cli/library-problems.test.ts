@@ -5,6 +5,7 @@ import path from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { afterAll, describe, expect, it } from 'vitest';
 import { explainFailure } from '../library/disk-space';
+import { openServices } from '../services';
 import { builtCli } from '../test-support/built-cli';
 import { cli } from '../test-support/run-cli';
 import { mediaDir, tempLibraryDir } from '../test-support/temp-library';
@@ -38,6 +39,12 @@ describe('a library Stillframe cannot use says why, in words, and is left as it 
       expect(run.err).toContain(`The library must be a folder, and “${library}” is a file`);
     }
     expect(readFileSync(file, 'utf8')).toBe('not a library');
+  });
+
+  it('says so when the app opens it, not only the CLI: the start-up dialog shows this message', () => {
+    const file = path.join(tempLibraryDir(), 'notes.txt');
+    writeFileSync(file, 'not a library');
+    expect(() => openServices({ libraryDir: file })).toThrow(expect.objectContaining({ code: 'invalid-input', message: expect.stringContaining('The library must be a folder') }));
   });
 
   it('names a database that is not SQLite at all, without touching it', async () => {
