@@ -98,11 +98,14 @@ describe('frame files under SIGKILL at random points', () => {
     expect(expectWholeLibrary(library).batches).toEqual({ Evening: frameCount });
   });
 
-  it('a batch delete leaves no frame row without its files', async () => {
+  it.each([
+    ['a batch delete', ['batch', 'delete', 'Morning', '--project', 'Street']],
+    ['a project delete', ['projects', 'delete', 'Street']],
+  ])('%s leaves no frame row without its files', async (_name, command) => {
     const { library } = await libraryWithFrames();
-    const remove = ['batch', 'delete', 'Morning', '--project', 'Street', '--library', library];
+    const remove = [...command, '--library', library];
     const probe = await libraryWithFrames();
-    const measured = await runAndKill(['batch', 'delete', 'Morning', '--project', 'Street', '--library', probe.library], 60_000);
+    const measured = await runAndKill([...command, '--library', probe.library], 60_000);
     const run = await runAndKill(remove, Math.random() * measured.ms);
     const { batches } = expectWholeLibrary(library);
     expect([0, frameCount]).toContain(batches.Morning ?? 0);
