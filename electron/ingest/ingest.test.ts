@@ -1,4 +1,4 @@
-import { copyFileSync, existsSync, readdirSync, readFileSync, statSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { listFrames } from '../library/frames';
@@ -185,6 +185,24 @@ describe('ingesting videos into a batch', () => {
     await expect(
       ingestFiles(db, services.ingestSettings, { projectId: project.id, batch: { newName: 'one' }, paths: [folder], options: everySecond }),
     ).rejects.toThrow('already has a batch named “one”');
+  });
+
+  it('walks a folder that links to itself once, taking each video once', async () => {
+    const services = openTestServices();
+    const { db } = services;
+    const folder = path.join(scratch(), 'videos');
+    mkdirSync(folder);
+    copyFileSync(path.join(mediaDir, 'milk.mkv'), path.join(folder, 'milk.mkv'));
+    symlinkSync('.', path.join(folder, 'here'));
+    symlinkSync('..', path.join(folder, 'up'));
+    symlinkSync('milk.mkv', path.join(folder, 'milk link.mkv'));
+    const project = createProject(db, 'Loops');
+    const result = await ingestFiles(db, services.ingestSettings, {
+      projectId: project.id, batch: { newName: 'Looped' }, paths: [folder], options: everySecond,
+    });
+    // The link and the file it names are one video: whichever the walk meets first is taken.
+    expect(result.videos).toHaveLength(1);
+    expect(listVideos(db, result.batch.id)).toHaveLength(1);
   });
 
   it('cancels a running extraction: FFmpeg is killed and nothing of it is left behind', async () => {

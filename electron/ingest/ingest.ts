@@ -53,6 +53,9 @@ export interface IngestRequest {
 /** Files named directly, plus the videos inside any folder named, depth first, in name order. */
 async function expandPaths(paths: readonly string[]): Promise<string[]> {
   const files: string[] = [];
+  // Links are followed, so a folder holding a link to itself (or to its parent) would be walked without end: each
+  // folder and file is taken once, known by device and inode whatever the path that reached it.
+  const seen = new Set<string>();
   const visit = async (entry: string, direct: boolean): Promise<void> => {
     let info: Stats;
     try {
@@ -61,6 +64,9 @@ async function expandPaths(paths: readonly string[]): Promise<string[]> {
       if (direct) files.push(entry);
       return;
     }
+    const identity = `${info.dev}:${info.ino}`;
+    if (seen.has(identity)) return;
+    seen.add(identity);
     if (info.isDirectory()) {
       const children = (await readdir(entry)).sort((a, b) => a.localeCompare(b));
       for (const child of children) await visit(path.join(entry, child), false);
