@@ -3,13 +3,14 @@
 // 100,000-annotation project into an empty library. Wall time, requests, bytes sent and peak memory (this process's
 // RSS: the sync client, not the server), each beside a naive client that makes one request per change, per file or
 // per row; the naive figures are measured on a sample and scaled up, as their full runs would take many minutes.
-// Figures only, no thresholds. BENCH_LATENCY_MS, BENCH_ANNOTATIONS, BENCH_THUMBS, BENCH_PULL_FRAMES change the sizes;
+// The server's CPU (PostgreSQL, and the stand-in's own HTTP front) is read from /proc beside the client's, so a
+// loaded machine's wall time can be told apart from the work. Figures only, no thresholds. BENCH_LATENCY_MS, BENCH_ANNOTATIONS, BENCH_THUMBS, BENCH_PULL_FRAMES change the sizes;
 // words on the command line pick the parts (push, upload, pull, live; default all four).
 // live: a teammate's edit, from the server's commit (the row's updated_at, stamped in the pushing transaction) to the
 // moment the other machine's SyncService has it in its library, heard through Realtime; BENCH_LIVE_EDITS of them.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { createServer, createServerModuleRunner } from 'vite';
@@ -54,8 +55,42 @@ const { url, anonKey } = await new Promise((resolve, reject) => {
   server.once('exit', () => reject(new Error(`The stand-in stopped:\n${text}`)));
 });
 
-// Every request the client makes, and the bytes it sends (uploads declare theirs in content-length).
-const traffic = { requests: 0, bytes: 0, waitMs: 0 };
+/**
+ * CPU seconds (user + system, with reaped children) of the stand-in's own process and of its PostgreSQL server
+ * (every process below it), from /proc; null where there is no /proc.
+ */
+function serverCpu() {
+  let entries;
+  try {
+    entries = readdirSync('/proc').filter((name) => /^\d+$/.test(name));
+  } catch {
+    return null;
+  }
+  const processes = [];
+  for (const name of entries) {
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      processes.push({ pid: Number(name), ppid: Number(fields[1]), ticks: Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14]) });
+    } catch {
+      // The process ended while being read.
+    }
+  }
+  const below = new Set([server.pid]);
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const item of processes) {
+      if (below.has(item.pid) || !below.has(item.ppid)) continue;
+      below.add(item.pid);
+      grew = true;
+    }
+  }
+  const ticks = (keep) => processes.filter(keep).reduce((sum, item) => sum + item.ticks, 0) / 100;
+  return { front: ticks((item) => item.pid === server.pid), postgres: ticks((item) => item.pid !== server.pid && below.has(item.pid)) };
+}
+
+// Every request the client makes, the bytes it sends (uploads declare theirs in content-length) and receives.
+const traffic = { requests: 0, bytes: 0, received: 0, waitMs: 0 };
 const realFetch = globalThis.fetch;
 globalThis.fetch = (input, init = {}) => {
   traffic.requests++;
@@ -67,7 +102,12 @@ globalThis.fetch = (input, init = {}) => {
     if (length) traffic.bytes += Number(length);
   }
   const sent = performance.now();
-  return realFetch(input, init).finally(() => (traffic.waitMs += performance.now() - sent));
+  return realFetch(input, init)
+    .then((response) => {
+      traffic.received += Number(response.headers.get('content-length') ?? 0);
+      return response;
+    })
+    .finally(() => (traffic.waitMs += performance.now() - sent));
 };
 
 async function measure(work) {
@@ -76,12 +116,18 @@ async function measure(work) {
   const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 10);
   const started = performance.now();
   const cpu = process.cpuUsage();
+  const serverBefore = serverCpu();
   const result = await work();
   const wall = performance.now() - started;
   const { user, system } = process.cpuUsage(cpu);
+  const serverAfter = serverCpu();
   clearInterval(sampler);
   peak = Math.max(peak, process.memoryUsage().rss);
-  return { wall, requests: traffic.requests - before.requests, bytes: traffic.bytes - before.bytes, waitMs: traffic.waitMs - before.waitMs, peakMb: peak / 1048576, cpuMs: (user + system) / 1000, result };
+  const serverSeconds = serverBefore && serverAfter ? { front: serverAfter.front - serverBefore.front, postgres: serverAfter.postgres - serverBefore.postgres } : null;
+  return {
+    wall, requests: traffic.requests - before.requests, bytes: traffic.bytes - before.bytes, received: traffic.received - before.received,
+    waitMs: traffic.waitMs - before.waitMs, peakMb: peak / 1048576, cpuMs: (user + system) / 1000, serverSeconds, result,
+  };
 }
 
 const mb = (bytes) => `${(bytes / 1048576).toFixed(1)} MB`;
@@ -89,8 +135,11 @@ const seconds = (ms) => `${(ms / 1000).toFixed(2)} s`;
 function report(title, ours, naive, scale) {
   console.log(`\n${title}`);
   console.log(
-    `  Stillframe: ${seconds(ours.wall)} (${seconds(ours.waitMs)} waiting for answers, summed over parallel requests), ${ours.requests} requests, ${mb(ours.bytes)} sent, peak RSS ${ours.peakMb.toFixed(0)} MB, client CPU ${seconds(ours.cpuMs)}`,
+    `  Stillframe: ${seconds(ours.wall)} (${seconds(ours.waitMs)} waiting for answers, summed over parallel requests), ${ours.requests} requests, ${mb(ours.bytes)} sent, ${mb(ours.received)} received, peak RSS ${ours.peakMb.toFixed(0)} MB, client CPU ${seconds(ours.cpuMs)}`,
   );
+  if (ours.serverSeconds) {
+    console.log(`  server CPU: PostgreSQL ${ours.serverSeconds.postgres.toFixed(2)} s, the stand-in's HTTP front ${ours.serverSeconds.front.toFixed(2)} s`);
+  }
   console.log(
     `  naive:      ${seconds(naive.wall * scale)}, ${Math.round(naive.requests * scale)} requests, ${mb(naive.bytes * scale)} sent` +
       ` (measured on ${sample}, ×${scale})`,

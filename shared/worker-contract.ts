@@ -101,6 +101,9 @@ export const teamCalls = {
 } as const;
 
 export const teamEvents = {
-  /** An upload moved or a job on the team's queue changed: video rows of this batch re-read. */
-  'team.updated': z.object({ projectId: z.string(), batchId: z.string().nullable() }),
+  /**
+   * An upload moved or a job on the team's queue changed: video rows of this batch re-read. `jobs` says a job changed
+   * (the queue's list is read again); an upload's progress, many times a minute, leaves it false.
+   */
+  'team.updated': z.object({ projectId: z.string(), batchId: z.string().nullable(), jobs: z.boolean() }),
 } as const;

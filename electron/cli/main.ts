@@ -15,4 +15,7 @@ const code = await runCli(process.argv.slice(2), {
       process.once('SIGTERM', () => resolve());
     }),
 });
+// Everything the command opened is closed by now, but realtime-js's disconnect leaves a 10 s timer it never clears,
+// which would hold a signed-in `serve` open that long after Ctrl+C. Exit once the output is written.
 process.exitCode = code;
+process.stdout.write('', () => process.stderr.write('', () => process.exit(code)));

@@ -213,11 +213,18 @@ export class TeamProcessing {
     }
   }
 
+  /** An upload moved (at most every 250 ms unless `force`): the batch's rows show it, the queue's list is unchanged. */
   private changed(projectId: string, batchId: string | null, force = false): void {
     const now = Date.now();
     if (!force && now - this.lastEmit < 250) return;
     this.lastEmit = now;
-    this.events.emit('team.updated', { projectId, batchId });
+    this.events.emit('team.updated', { projectId, batchId, jobs: false });
+  }
+
+  /** A job on the queue was added, changed state, moved on or was taken by a worker. */
+  private jobChanged(projectId: string, batchId: string | null): void {
+    this.lastEmit = Date.now();
+    this.events.emit('team.updated', { projectId, batchId, jobs: true });
   }
 
   /** Upload (resumable), then the video's Storage path on its row, then the job: enqueued only once the file is whole. */
@@ -360,14 +367,14 @@ export class TeamProcessing {
       const batchId = row ? String(row.batch_id) : null;
       // A job that ended or changed state (retried, taken, dead) brings the video's row down with a sync.
       if (batchId && (before ? before.status !== job.status : !open.has(job.status))) endedBatches.add(batchId);
-      this.changed(projectId, batchId, true);
+      this.jobChanged(projectId, batchId);
     }
     if (endedBatches.size > 0) {
       // The job's frames and the video's final status come down with a sync; the open grid then re-reads its batch.
       await this.sync.run(projectId).catch(() => undefined);
       for (const batchId of endedBatches) {
         this.events.emit('library.changed', { entity: 'frame', projectId, batchId });
-        this.changed(projectId, batchId, true);
+        this.jobChanged(projectId, batchId);
       }
     }
     const uploading = this.records().some((record) => record.projectId === projectId && record.error === null);

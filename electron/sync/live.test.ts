@@ -166,6 +166,17 @@ describe('sharing', () => {
     expect(bob.services.sync.live.following()).toEqual([]);
   }, 120_000);
 
+  it('closes its Realtime connection when the library closes, instead of keeping it for another minute', async () => {
+    const { bob, project } = await sharedProject();
+    await eventually('Bob on the project’s channel', () => bob.services.sync.live.joined(project.id));
+    const realtime = (await bob.services.sync.session.supabase()).realtime;
+    expect(realtime.isConnected()).toBe(true);
+    // What closing the library does for sync (the test's own clean-up closes the rest).
+    bob.services.sync.stop();
+    await bob.services.sync.idle();
+    expect(realtime.isConnected()).toBe(false);
+  }, 60_000);
+
   it('makes an existing account a member at once, and an unknown address a member when it signs up', async () => {
     const owner = await signedInDevice(supabase, `olga-${unique()}@example.com`);
     const { project } = seedProjectWithFiles(owner.services, `Dock ${unique()}`, 1);

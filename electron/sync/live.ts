@@ -39,6 +39,9 @@ export class LiveChannels {
   private place: Place | null = null;
   private token: string | null = null;
   private stopped = false;
+  /** Whether a channel was ever opened, so that there is a socket to close. */
+  private opened = false;
+  private readonly leaving = new Set<Promise<void>>();
   private readonly listeners = new Set<(projectId: string) => void>();
 
   constructor(private readonly hooks: LiveHooks) {}
@@ -96,9 +99,23 @@ export class LiveChannels {
     return this.followed.get(projectId)?.people ?? [];
   }
 
-  stop(): void {
+  /**
+   * Leaves every channel and closes Realtime's socket. realtime-js keeps an idle socket, and its heartbeat timer,
+   * for two heartbeats (60 s) after its last channel goes, which kept `stillframe serve` from exiting for a minute
+   * after Ctrl+C. Resolves once the channels are left and the socket is closed.
+   */
+  stop(): Promise<void> {
     this.stopped = true;
     this.leaveAll();
+    if (!this.opened) return Promise.resolve();
+    // The leaves first: one still waiting when the socket closes would hold its 10 s reply timer.
+    return Promise.all([...this.leaving])
+      .then(() => this.hooks.client())
+      .then((client) => client.realtime.disconnect())
+      .then(
+        () => undefined,
+        () => undefined,
+      );
   }
 
   private leaveAll(): void {
@@ -112,7 +129,14 @@ export class LiveChannels {
     if (entry.timer) clearTimeout(entry.timer);
     const channel = entry.channel;
     entry.channel = null;
-    if (channel) void this.hooks.client().then((client) => client.removeChannel(channel)).catch(() => undefined);
+    if (channel) {
+      const left = this.hooks.client().then((client) => client.removeChannel(channel)).then(
+        () => undefined,
+        () => undefined,
+      );
+      this.leaving.add(left);
+      void left.then(() => this.leaving.delete(left));
+    }
     if (entry.people.length > 0) this.hooks.presence(projectId, []);
   }
 
@@ -120,6 +144,7 @@ export class LiveChannels {
     let client: SupabaseClient;
     try {
       client = await this.hooks.client();
+      this.opened = true;
       await this.setAuth(await this.hooks.token());
     } catch {
       // Offline or signed out for now: try again later, as for a channel that failed.

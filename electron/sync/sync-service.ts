@@ -83,6 +83,8 @@ export class SyncService {
   private emitTimer: NodeJS.Timeout | null = null;
   /** Live pulls: one in flight, and the projects announced meanwhile, pulled together right after it. */
   private livePull: Promise<void> | null = null;
+  /** Realtime's socket closing, after stop. */
+  private liveClosed: Promise<void> | null = null;
   private readonly liveQueued = new Set<string>();
   /** Thumbnails announced before their files were up: tried again a few times, sooner than the loop would. */
   private readonly thumbRetries = new Map<string, { tries: number; timer: NodeJS.Timeout }>();
@@ -117,7 +119,7 @@ export class SyncService {
   stop(): void {
     this.started = false;
     this.closed = true;
-    this.live.stop();
+    this.liveClosed = this.live.stop();
     for (const { timer } of this.thumbRetries.values()) clearTimeout(timer);
     this.offChanged?.();
     if (this.timer) clearTimeout(this.timer);
@@ -128,7 +130,7 @@ export class SyncService {
 
   /** Resolves once the run in progress, if any, is over (for closing the library). */
   async idle(): Promise<void> {
-    await Promise.all([this.running?.catch(() => undefined), this.livePull, this.livePush]);
+    await Promise.all([this.running?.catch(() => undefined), this.livePull, this.livePush, this.liveClosed]);
   }
 
   private schedule(delayMs: number): void {

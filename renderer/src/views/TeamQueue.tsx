@@ -57,8 +57,9 @@ function TeamJobRow({ job, onChange }: { job: RemoteJob; onChange(): void }) {
 
 /** The team's queue (jobs of every synced project), beside this computer's; shown only when signed in. */
 function TeamQueueList() {
-  // Offline or a server hiccup: the list just stays as it was rather than raising an error each refresh.
-  const jobs = useLiveQuery(() => call('team.jobs', {}).catch(() => null), { 'team.updated': () => true }, [], 500);
+  // Offline or a server hiccup: the list just stays as it was rather than raising an error each refresh. Read again
+  // when a job changed, not at each step of an upload's progress: each read is a request to the team's project.
+  const jobs = useLiveQuery(() => call('team.jobs', {}).catch(() => null), { 'team.updated': (update) => update.jobs }, [], 500);
   const shown = (jobs.data ?? []).filter((job) => job.status !== 'done');
   if (shown.length === 0) return null;
   return (
