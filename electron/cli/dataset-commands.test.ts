@@ -109,4 +109,32 @@ describe('stillframe export and import', () => {
       '--format must be one of: coco, cvat, voc, yolo, vott, label-studio, stillframe, auto.',
     );
   });
+
+  it('refuses an --images folder or --video that is not there, and a COCO file with two images under one id', async () => {
+    const library = await seededLibrary();
+    const out = path.join(tempLibraryDir(), 'coco');
+    expect((await cli(['export', '--library', library, '--project', 'Street scenes', '--format', 'coco', '--out', out])).code).toBe(0);
+    const target = tempLibraryDir();
+    const base = ['import', '--library', target, '--project', 'Copy', '--format', 'auto', '--from', out];
+    const nowhere = path.join(tempLibraryDir(), 'nowhere');
+    for (const dryRun of [[], ['--dry-run']]) {
+      expect(await cli([...base, ...dryRun, '--images', nowhere])).toMatchObject({ code: 1, err: `The images folder “${nowhere}” (--images) does not exist.` });
+      expect(await cli([...base, ...dryRun, '--video', nowhere])).toMatchObject({ code: 1, err: `The video “${nowhere}” (--video) does not exist.` });
+    }
+    const file = path.join(out, 'annotations', 'instances.json');
+    expect((await cli([...base, '--images', file])).err).toBe(`“${file}” (--images) is a file, not a folder of images.`);
+
+    const coco = JSON.parse(readFileSync(file, 'utf8')) as { images: { id: number; file_name: string }[] };
+    const [first, second] = coco.images;
+    if (!first || !second) throw new Error('the seeded export has images');
+    second.id = first.id;
+    writeFileSync(file, JSON.stringify(coco));
+    const duplicate = await cli(base);
+    expect(duplicate).toMatchObject({
+      code: 2,
+      err: `Two images in the COCO file have the id ${first.id} (“${first.file_name}” and “${second.file_name}”), so it is not clear which image their annotations belong to. Give each image its own id.`,
+    });
+    const frames = await cli(['frames', '--library', target, '--project', 'Copy', '--json']);
+    expect((JSON.parse(frames.out) as { frames: unknown[] }).frames).toHaveLength(0);
+  });
 });

@@ -21,7 +21,7 @@ import type { Row } from '../library/database';
 import type { LibraryPaths } from '../library/paths';
 import { getProject } from '../library/projects';
 import { parseStoredError } from '../library/videos';
-import { FolderSink, ZipSink, type DatasetSink } from './sink';
+import { FolderSink, isStagingName, settleLeftoverExports, ZipSink, type DatasetSink } from './sink';
 
 export interface ExportHooks {
   signal?: AbortSignal;
@@ -178,14 +178,21 @@ class ExportReader {
   }
 }
 
-/** True for an empty folder, false for one with files, null when there is none yet. */
+/**
+ * True for an empty folder, false for one with files, null when there is none yet. Our own hidden staging folders do
+ * not count: the person sees the folder empty, and one left by a killed export is cleared before this is asked.
+ */
 export async function isEmptyFolder(dir: string): Promise<boolean | null> {
   try {
-    return (await readdir(dir)).length === 0;
+    return (await readdir(dir)).every(isStagingName);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return null;
-    if (code === 'ENOTDIR') throw new StillframeError('invalid-input', `“${dir}” is a file, not a folder.`);
+    // ENOTDIR also means a folder above is a file: creating the folder then says which.
+    if (code === 'ENOTDIR' && (await stat(dir).then((info) => info.isFile(), () => false))) {
+      throw new StillframeError('invalid-input', `“${dir}” is a file, not a folder.`);
+    }
+    if (code === 'ENOTDIR') return null;
     throw error;
   }
 }
@@ -219,6 +226,7 @@ export async function exportDataset(paths: LibraryPaths, request: ExportRequest,
   const started = Date.now();
   checkOptions(request);
   const outDir = path.resolve(request.outDir);
+  await settleLeftoverExports(outDir);
   const empty = await isEmptyFolder(outDir);
   if (empty === false && !request.force) {
     throw new StillframeError(
@@ -266,7 +274,8 @@ export async function exportDataset(paths: LibraryPaths, request: ExportRequest,
       durationMs: Date.now() - started,
     };
   } catch (error) {
-    await sink?.discard();
+    // The export's own failure is the one to report; anything discard leaves is cleared by the next export here.
+    await sink?.discard().catch(() => undefined);
     if (hooks.signal?.aborted) throw new StillframeError('cancelled', 'The export was cancelled. Nothing was written.');
     throw error;
   } finally {

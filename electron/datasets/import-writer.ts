@@ -8,7 +8,7 @@ import { safeFileName, stemOf } from '../../shared/formats/file-names';
 import type { StillframeVideo } from '../../shared/formats/stillframe';
 import { uuidv7 } from '../../shared/ids';
 import type { VideoProbe } from '../media/probe';
-import { addImportedShapes, createLabel, listLabels } from '../library/annotations';
+import { addImportedShapes, labelCreator, listLabels } from '../library/annotations';
 import { createBatch, findBatchByName, listBatches, reorderBatches } from '../library/batches';
 import { transaction, type Database } from '../library/database';
 import { insertFrames } from '../library/frames';
@@ -119,6 +119,7 @@ export class ImportWriter {
     transaction(this.db, () => {
       const hotkeys = new Set(listLabels(this.db, this.project.id).map((label) => label.hotkey));
       let colour = listLabels(this.db, this.project.id).length;
+      const createLabel = labelCreator(this.db, this.project.id);
       for (const label of this.labels) {
         if (label.existing) {
           label.id = label.existing.id;
@@ -130,7 +131,7 @@ export class ImportWriter {
         hotkeys.add(free);
         const attributes = label.spec.attributes ?? [];
         const color = label.spec.color ?? palette[colour++ % palette.length] ?? palette[0] ?? '';
-        const created = createLabel(this.db, { projectId: this.project.id, name: label.name, color, hotkey: free, attributes });
+        const created = createLabel({ name: label.name, color, hotkey: free, attributes });
         label.id = created.id;
         this.createdLabels.push(created.id);
       }

@@ -1,13 +1,15 @@
 import { createReadStream } from 'node:fs';
-import { copyFile, link, mkdir, open, readdir, rename, rm, rmdir, writeFile, type FileHandle } from 'node:fs/promises';
+import { copyFile, link, mkdir, open, readdir, rename, rm, rmdir, stat, writeFile, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
+import { StillframeError } from '../../shared/errors';
 import { uuidv7 } from '../../shared/ids';
 import { ZipWriter } from './zip';
 
 /**
  * Where an export writes: a folder, or one zip file. Either way everything goes first into a hidden staging folder
  * inside the output folder and is moved into place only when the export finishes, so a cancelled or failed export
- * leaves nothing behind, and a finished one appears whole.
+ * leaves nothing behind, and a finished one appears whole. Every file it opens is closed on every way out, failure and
+ * cancel included: a handle left open on a deleted file keeps its disk space taken until the app quits.
  */
 export interface DatasetSink {
   /** A small file, whole. */
@@ -37,11 +39,15 @@ const flushChars = 1 << 16;
 class BufferedText implements TextOut {
   private parts: string[] = [];
   private chars = 0;
+  private open = true;
 
   constructor(
     private readonly file: FileHandle,
+    private readonly opened: Set<BufferedText>,
     private readonly onClose: () => Promise<void> = async () => {},
-  ) {}
+  ) {
+    opened.add(this);
+  }
 
   async write(text: string): Promise<void> {
     this.parts.push(text);
@@ -50,9 +56,21 @@ class BufferedText implements TextOut {
   }
 
   async close(): Promise<void> {
-    await this.flush();
-    await this.file.close();
+    try {
+      await this.flush();
+    } finally {
+      await this.abandon();
+    }
     await this.onClose();
+  }
+
+  /** Closes the file without writing what is still buffered: the export failed, and the file is about to go. */
+  async abandon(): Promise<void> {
+    if (!this.open) return;
+    this.open = false;
+    this.opened.delete(this);
+    this.parts = [];
+    await this.file.close();
   }
 
   private async flush(): Promise<void> {
@@ -70,15 +88,128 @@ function cannotLink(error: unknown): boolean {
   return code === 'EXDEV' || code === 'EPERM' || code === 'ENOTSUP' || code === 'EMLINK' || code === 'EACCES' || code === 'ENOSYS';
 }
 
+/**
+ * Staging folders are named `.stillframe-export-<pid>-<id>`, so the next export to the folder can tell the leftover
+ * of a killed export (its process gone) from one still running. Older versions named them without the pid.
+ */
+const stagingPrefix = '.stillframe-export-';
+const stagingName = /^\.stillframe-export-(?:(\d+)-)?[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+/** Written into the staging folder once the dataset in it is whole: from then on a kill rolls the commit forward. */
+const completeMark = '.complete';
+/** Inside the staging folder: the entries the new dataset replaces, moved aside until the new ones are in. */
+const replacedFolder = '.replaced';
+const controlEntries = new Set([completeMark, replacedFolder]);
+
+/** Staging folders of exports running in this process. */
+const activeStaging = new Set<string>();
+
+/** True for the name of one of our staging folders, leftover or in use. */
+export function isStagingName(name: string): boolean {
+  return stagingName.test(name);
+}
+
+function processIsAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Moves the staged dataset into the output folder. Old entries of the same names go aside into the staging folder
+ * first, then the new ones are renamed in, then the old ones are deleted: every step is a rename, and a kill part way
+ * is finished by the next export (settleLeftoverExports), so the folder never keeps a mix of two exports.
+ */
+async function finishCommit(staging: string, outDir: string): Promise<void> {
+  const entries = (await readdir(staging)).filter((entry) => !controlEntries.has(entry));
+  const replaced = path.join(staging, replacedFolder);
+  await mkdir(replaced, { recursive: true });
+  for (const entry of entries) {
+    await rename(path.join(outDir, entry), path.join(replaced, entry)).catch((error: NodeJS.ErrnoException) => {
+      if (error.code !== 'ENOENT') throw error;
+    });
+  }
+  for (const entry of entries) await rename(path.join(staging, entry), path.join(outDir, entry));
+  await rm(staging, { recursive: true, force: true });
+}
+
+/**
+ * What a killed export left in `outDir`: a staged dataset that was whole is moved into place (its commit had begun),
+ * anything else is removed. Staging folders of exports still running, here or in another process, are left alone.
+ */
+export async function settleLeftoverExports(outDir: string): Promise<void> {
+  let names: string[];
+  try {
+    names = await readdir(outDir);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const match = stagingName.exec(name);
+    if (match === null) continue;
+    const staging = path.join(outDir, name);
+    if (activeStaging.has(staging)) continue;
+    const pid = match[1] === undefined ? null : Number(match[1]);
+    if (pid !== null && pid !== process.pid && processIsAlive(pid)) continue;
+    const complete = await stat(path.join(staging, completeMark)).then(
+      () => true,
+      () => false,
+    );
+    if (complete) await finishCommit(staging, outDir);
+    else await rm(staging, { recursive: true, force: true });
+  }
+}
+
+/** Why a folder could not be made, in words. */
+function cannotCreate(dir: string, error: unknown): StillframeError {
+  const code = (error as NodeJS.ErrnoException).code;
+  const detail = (error as Error).message;
+  if (code === 'EACCES' || code === 'EPERM') {
+    return new StillframeError('access-denied', `The folder “${dir}” could not be created: there is no permission to write there. Choose another folder.`, detail);
+  }
+  if (code === 'EROFS') return new StillframeError('access-denied', `The folder “${dir}” could not be created: that disk is read-only. Choose another folder.`, detail);
+  if (code === 'ENOSPC') return new StillframeError('disk-full', `The folder “${dir}” could not be created: the disk is full. Free some space there, or choose another folder.`, detail);
+  if (code === 'ENOENT') return new StillframeError('invalid-input', `The folder “${dir}” could not be created: that place does not take new folders. Choose another folder.`, detail);
+  return new StillframeError('invalid-input', `The folder “${dir}” could not be created (${code ?? detail}). Choose another folder.`, detail);
+}
+
+/**
+ * Creates `dir` and its missing parents one at a time, failing at once with the place named: Node's recursive mkdir
+ * retries forever where a parent exists but refuses new folders with ENOENT (/proc).
+ */
+async function makeFolder(dir: string): Promise<void> {
+  const missing: string[] = [];
+  for (let at = dir; ; at = path.dirname(at)) {
+    const info = await stat(at).catch((error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT' || error.code === 'ENOTDIR') return null;
+      throw cannotCreate(dir, error);
+    });
+    if (info !== null) {
+      if (!info.isDirectory()) throw new StillframeError('invalid-input', `The folder “${dir}” could not be created: “${at}” is a file, not a folder.`);
+      break;
+    }
+    missing.unshift(at);
+    if (path.dirname(at) === at) break;
+  }
+  for (const folder of missing) {
+    await mkdir(folder).catch((error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EEXIST') throw cannotCreate(dir, error);
+    });
+  }
+}
+
 abstract class StagedSink implements DatasetSink {
   protected readonly staging: string;
+  protected readonly opened = new Set<BufferedText>();
   private readonly madeDirs = new Set<string>();
 
   protected constructor(
     protected readonly outDir: string,
     private readonly createdOutDir: boolean,
   ) {
-    this.staging = path.join(outDir, `.stillframe-export-${uuidv7()}`);
+    this.staging = path.join(outDir, `${stagingPrefix}${process.pid}-${uuidv7()}`);
   }
 
   abstract writeFile(relativePath: string, text: string): Promise<void>;
@@ -86,8 +217,22 @@ abstract class StagedSink implements DatasetSink {
   abstract placeImage(relativePath: string, source: string, mode: 'copy' | 'link'): Promise<'copied' | 'linked'>;
   abstract commit(): Promise<string>;
 
+  /** Makes the output and staging folders; on failure removes what it made. */
+  protected async prepare(): Promise<void> {
+    await makeFolder(this.outDir);
+    activeStaging.add(this.staging);
+    try {
+      await mkdir(this.staging);
+    } catch (error) {
+      await this.discard();
+      throw cannotCreate(this.staging, error);
+    }
+  }
+
   async discard(): Promise<void> {
+    await Promise.allSettled([...this.opened].map((text) => text.abandon()));
     await rm(this.staging, { recursive: true, force: true });
+    activeStaging.delete(this.staging);
     if (this.createdOutDir) await rmdir(this.outDir).catch(() => undefined);
   }
 
@@ -101,21 +246,18 @@ abstract class StagedSink implements DatasetSink {
     return target;
   }
 
-  /** Moves each top-level entry of the staging folder into the output folder, replacing one of the same name. */
+  /** Replaces the dataset's entries in the output folder with the staged ones (finishCommit). */
   protected async moveIntoPlace(): Promise<void> {
-    for (const entry of await readdir(this.staging)) {
-      const target = path.join(this.outDir, entry);
-      await rm(target, { recursive: true, force: true });
-      await rename(path.join(this.staging, entry), target);
-    }
-    await rmdir(this.staging);
+    await writeFile(path.join(this.staging, completeMark), '');
+    await finishCommit(this.staging, this.outDir);
+    activeStaging.delete(this.staging);
   }
 }
 
 export class FolderSink extends StagedSink {
   static async create(outDir: string, createdOutDir: boolean): Promise<FolderSink> {
     const sink = new FolderSink(outDir, createdOutDir);
-    await mkdir(sink.staging, { recursive: true });
+    await sink.prepare();
     return sink;
   }
 
@@ -124,7 +266,7 @@ export class FolderSink extends StagedSink {
   }
 
   async openText(relativePath: string): Promise<TextOut> {
-    return new BufferedText(await open(await this.staged(relativePath), 'w'));
+    return new BufferedText(await open(await this.staged(relativePath), 'w'), this.opened);
   }
 
   async placeImage(relativePath: string, source: string, mode: 'copy' | 'link'): Promise<'copied' | 'linked'> {
@@ -162,8 +304,13 @@ export class ZipSink extends StagedSink {
 
   static async create(outDir: string, createdOutDir: boolean, zipName: string): Promise<ZipSink> {
     const sink = new ZipSink(outDir, createdOutDir, zipName);
-    await mkdir(sink.staging, { recursive: true });
-    sink.zip = await ZipWriter.create(path.join(sink.staging, zipName));
+    await sink.prepare();
+    try {
+      sink.zip = await ZipWriter.create(path.join(sink.staging, zipName));
+    } catch (error) {
+      await sink.discard();
+      throw error;
+    }
     return sink;
   }
 
@@ -173,7 +320,7 @@ export class ZipSink extends StagedSink {
 
   async openText(relativePath: string): Promise<TextOut> {
     const spool = path.join(this.staging, `spool-${++this.spools}.tmp`);
-    return new BufferedText(await open(spool, 'w'), async () => {
+    return new BufferedText(await open(spool, 'w'), this.opened, async () => {
       await this.archive().add(relativePath, createReadStream(spool));
       await rm(spool, { force: true });
     });
@@ -192,8 +339,9 @@ export class ZipSink extends StagedSink {
   }
 
   override async discard(): Promise<void> {
-    await this.zip?.abort();
+    const zip = this.zip;
     this.zip = null;
+    await zip?.abort().catch(() => undefined);
     await super.discard();
   }
 

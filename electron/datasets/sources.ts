@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { StillframeError } from '../../shared/errors';
 import type { DatasetFormat, ImportFormat, ImportLabel, ImportNote, ImportShape, ReasonCount } from '../../shared/formats/dataset';
 import type { StillframeVideo } from '../../shared/formats/stillframe';
 import { readCocoSource } from './sources/coco';
@@ -59,6 +60,7 @@ export interface SourceOptions {
 
 /** Reads a dataset folder, annotation file or .zip of either; `auto` detects the format first. */
 export async function readDatasetSource(format: ImportFormat, from: string, options: SourceOptions): Promise<DatasetSource> {
+  await checkGivenPaths(options);
   let resolved = path.resolve(from);
   if ((await kind(resolved)) === 'file' && resolved.toLowerCase().endsWith('.zip')) {
     resolved = await datasetRoot(await unzipTo(resolved, path.join(options.workDir, 'unzipped'), options.signal));
@@ -70,6 +72,20 @@ export async function readDatasetSource(format: ImportFormat, from: string, opti
     source.root = path.join(path.dirname(path.resolve(from)), path.basename(from, path.extname(from)));
   }
   return source;
+}
+
+/** A folder or video the person named that is not there would otherwise be passed over without a word. */
+async function checkGivenPaths(options: SourceOptions): Promise<void> {
+  if (options.images !== undefined) {
+    const found = await kind(options.images);
+    if (found === null) throw new StillframeError('file-missing', `The images folder “${options.images}” (--images) does not exist.`);
+    if (found !== 'folder') throw new StillframeError('invalid-input', `“${options.images}” (--images) is a file, not a folder of images.`);
+  }
+  if (options.video !== undefined) {
+    const found = await kind(options.video);
+    if (found === null) throw new StillframeError('file-missing', `The video “${options.video}” (--video) does not exist.`);
+    if (found !== 'file') throw new StillframeError('invalid-input', `“${options.video}” (--video) is a folder, not a video file.`);
+  }
 }
 
 function readFormat(format: DatasetFormat, from: string, options: SourceOptions): Promise<DatasetSource> {

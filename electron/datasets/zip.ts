@@ -50,7 +50,13 @@ export class ZipWriter {
 
   static async create(path: string, modified: Date = new Date()): Promise<ZipWriter> {
     const directoryPath = `${path}.directory`;
-    return new ZipWriter(await open(path, 'w'), await open(directoryPath, 'w+'), directoryPath, dosDateTime(modified));
+    const file = await open(path, 'w');
+    try {
+      return new ZipWriter(file, await open(directoryPath, 'w+'), directoryPath, dosDateTime(modified));
+    } catch (error) {
+      await file.close();
+      throw error;
+    }
   }
 
   /**
@@ -126,10 +132,11 @@ export class ZipWriter {
     await this.file.close();
   }
 
-  /** Closes the file without finishing it; the caller removes it. */
+  /** Closes the file without finishing it, both handles whatever fails (each would keep its disk space taken); the caller removes it. */
   async abort(): Promise<void> {
-    await this.file.close();
-    await this.closeDirectory();
+    const closed = await Promise.allSettled([this.file.close(), this.closeDirectory()]);
+    const failed = closed.find((result) => result.status === 'rejected');
+    if (failed) throw failed.reason;
   }
 
   private async closeDirectory(): Promise<void> {

@@ -14,6 +14,7 @@ import {
   frameAnnotationCounts,
   frameAnnotationSummaries,
   getLabel,
+  labelCreator,
   listLabels,
   listShapes,
   pasteShapes,
@@ -443,5 +444,22 @@ describe('labels', () => {
     deleteProject(db, services.paths, project.id);
     expect(db.prepare('SELECT COUNT(*) AS n FROM shapes').get()).toEqual({ n: 0 });
     expect(db.prepare('SELECT COUNT(*) AS n FROM labels').get()).toEqual({ n: 0 });
+  });
+
+  it('creates thousands of labels in one go with the same checks as one at a time', () => {
+    const { db } = openTestServices();
+    const { project } = seedOne(db);
+    createLabel(db, { projectId: project.id, name: 'Äpfel', color: '#FF0000', hotkey: 1, attributes: [] });
+    const create = labelCreator(db, project.id);
+    const count = 4000;
+    const started = performance.now();
+    for (let i = 0; i < count; i++) create({ name: `class ${i}`, color: '#00ff00', hotkey: null, attributes: [] });
+    console.log(`labelCreator: ${count} labels in ${Math.round(performance.now() - started)} ms`);
+    expect(listLabels(db, project.id)).toHaveLength(count + 1);
+    expect(() => create({ name: 'äpfel', color: '#00ff00', hotkey: null, attributes: [] })).toThrow('This project already has a label named “Äpfel”. Choose another name.');
+    expect(() => create({ name: 'CLASS 7', color: '#00ff00', hotkey: null, attributes: [] })).toThrow('This project already has a label named “class 7”. Choose another name.');
+    expect(() => create({ name: 'Tree', color: '#00ff00', hotkey: 1, attributes: [] })).toThrow('Hotkey 1 is already used by “Äpfel”.');
+    const tree = create({ name: ' Tree ', color: '#00FF00', hotkey: 2, attributes: [] });
+    expect(getLabel(db, tree.id)).toEqual(tree);
   });
 });

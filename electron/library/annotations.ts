@@ -124,6 +124,41 @@ export function createLabel(db: Database, input: LabelCreate): Label {
 }
 
 /**
+ * Creates many labels in one project, as an import does: the project's names and hotkeys are read once and kept up
+ * to date as labels are added, where createLabel reads them all again for each label (quadratic over thousands of
+ * classes). The same checks and messages as createLabel; call it inside the caller's transaction.
+ */
+export function labelCreator(db: Database, projectId: string): (input: Omit<LabelCreate, 'projectId'>) => Label {
+  getProject(db, projectId);
+  const names = new Map<string, string>();
+  const hotkeys = new Map<number, string>();
+  for (const row of statement(db, 'SELECT name, hotkey FROM labels WHERE project_id = ?').all(projectId)) {
+    names.set(String(row.name).toLowerCase(), String(row.name));
+    if (row.hotkey != null) hotkeys.set(Number(row.hotkey), String(row.name));
+  }
+  const insert = statement(
+    db,
+    'INSERT INTO labels (id, project_id, name, color, hotkey, attributes, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+  );
+  return (input) => {
+    const name = validateLabelName(input.name);
+    const color = normaliseColor(input.color);
+    const attributes = validateAttributeDefs(input.attributes);
+    const clash = names.get(name.toLowerCase());
+    if (clash !== undefined) throw new StillframeError('conflict', `This project already has a label named “${clash}”. Choose another name.`);
+    const taken = input.hotkey === null ? undefined : hotkeys.get(input.hotkey);
+    if (taken !== undefined) throw new StillframeError('conflict', `Hotkey ${input.hotkey} is already used by “${taken}”.`);
+    const id = uuidv7();
+    const now = Date.now();
+    insert.run(id, projectId, name, color, input.hotkey, JSON.stringify(attributes), now, now);
+    recordChange(db, 'label', id, 'upsert');
+    names.set(name.toLowerCase(), name);
+    if (input.hotkey !== null) hotkeys.set(input.hotkey, name);
+    return { id, projectId, name, color, hotkey: input.hotkey, attributes, createdAt: now, updatedAt: now };
+  };
+}
+
+/**
  * Puts every shape of label `fromId` on `to`, which may be that label with new definitions, dropping the attribute
  * values `to` does not define; returns how many shapes changed.
  */

@@ -327,8 +327,17 @@ export class CocoReader {
       return;
     }
     const record = { fileName: parsed.data.file_name, width: parsed.data.width ?? null, height: parsed.data.height ?? null, shapes: [] };
+    const id = String(parsed.data.id);
+    const earlier = this.byId.get(id);
+    // Annotations name their image by id alone: with two images under one id, which image a box is on is a guess.
+    if (earlier !== undefined) {
+      throw new StillframeError(
+        'invalid-input',
+        `Two images in the COCO file have the id ${id} (“${earlier.fileName}” and “${record.fileName}”), so it is not clear which image their annotations belong to. Give each image its own id.`,
+      );
+    }
     this.images.push(record);
-    this.byId.set(String(parsed.data.id), record);
+    this.byId.set(id, record);
   }
 
   annotation(raw: unknown): void {
