@@ -51,7 +51,8 @@ test('a person labels frames: draws every shape type, edits, undoes, copies, del
   await expect(grid(page).getByRole('option')).toHaveCount(4);
   await openFrame(page, 1);
   await expect(page.getByRole('region', { name: 'Frame' })).toContainText('car-detection.mp4 · frame 1 · 0:00.000 · 1 of 4');
-  await expect(page.getByRole('navigation', { name: 'Frame location' })).toContainText('Annotate›Cars›car-detection.mp4');
+  // The video is named once, in the frame's place; the breadcrumb leads back to the project and batch.
+  await expect(page.getByRole('navigation', { name: 'Frame location' })).toHaveText('Annotate›Cars');
 
   // Labels, and the host's refusals in the person's words.
   const empty = await createLabel(page, '   ');
@@ -320,4 +321,20 @@ test('a person reshapes a polygon, fills in attributes, duplicates, hides, locks
   await expect(panel.getByLabel('Colour')).toHaveValue('red');
   await expect(panel.getByLabel('Occluded')).toBeChecked();
   await expect(panel.getByLabel('Note')).toHaveValue('Half behind the lamp post');
+});
+
+test('with the queue drawer open in a 1280×720 window, the top bar keeps the frame, the save state and the shortcuts in view', async ({ app }) => {
+  const { page } = app;
+  await page.setViewportSize({ width: 1280, height: 720 });
+  await createFirstProject(page, 'Office entrance, north side');
+  await importClip(page, 'one-by-one-person-detection.mp4', 'Morning, camera 2', '10');
+  await page.getByRole('listbox', { name: 'Frames in Morning, camera 2' }).getByRole('option').first().dblclick();
+  await expect(canvas(page)).toHaveAttribute('aria-busy', 'false');
+  await page.getByRole('button', { name: /^Queue/ }).click();
+  await expect(page.getByRole('heading', { name: 'Processing queue' })).toBeVisible();
+  await expect(saveState(page)).toHaveText('Saved');
+  await expect(saveState(page)).toBeInViewport({ ratio: 1 });
+  await expect(page.getByRole('button', { name: 'Keyboard shortcuts' })).toBeInViewport({ ratio: 1 });
+  // The names give way, the frame's number and place do not.
+  await expect(page.getByText(/^ · frame 1 · 0:00\.000 · 1 of \d+$/)).toBeInViewport({ ratio: 1 });
 });

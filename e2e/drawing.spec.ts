@@ -209,4 +209,14 @@ test('shapes stay painted under the pointer through a pan and a zoom, and an und
     restored.push((await geometry.textContent()) ?? '');
   }
   expect(restored).toEqual(places);
+
+  // The host has what the page shows: the move, its undo, redo and undo again all reached it, in order.
+  await page.reload();
+  await expect(canvas(page)).toHaveAttribute('aria-busy', 'false');
+  const kept: string[] = [];
+  for (const option of await shapes(page).all()) {
+    await option.click();
+    kept.push((await geometry.textContent()) ?? '');
+  }
+  expect(kept).toEqual(places);
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { calls } from './contract';
-import { encodeRequest, maxMessageBytes, requestFrameSchema, serverFrameSchema } from './host-protocol';
+import { encodeRequest, maxMessageBytes, renumberRequest, requestFrameSchema, serverFrameSchema } from './host-protocol';
 
 const frameId = '01890000-0000-7000-8000-000000000001';
 
@@ -39,5 +39,16 @@ describe('the browser host wire', () => {
     // The contract's largest: 10,000 shapes of 20,000 points, longer as JSON than a JavaScript string can be.
     const largest = restoreOf(10_000, 20_000);
     expect(encodeRequest({ id: 3, call: 'shapes.paste', input: { toFrameId: frameId, ...largest } })).toEqual({ error: tooLarge });
+  });
+
+  it('sends a kept edit again under a new id exactly as it was encoded', () => {
+    const input = restoreOf(3, 4);
+    const kept = encodeRequest({ id: 0, call: 'shapes.restore', input });
+    if (!('text' in kept)) throw new Error('not encoded');
+    for (const id of [1, 12, 123_456]) {
+      const again = encodeRequest({ id, call: 'shapes.restore', input });
+      expect(renumberRequest(kept.text, id)).toEqual('text' in again && again.text);
+      expect(requestFrameSchema.parse(JSON.parse(renumberRequest(kept.text, id)))).toEqual({ id, call: 'shapes.restore', input });
+    }
   });
 });

@@ -139,6 +139,15 @@ export function encodeRequest(frame: RequestFrame): { text: string } | { error: 
 }
 
 /**
+ * The request `encodeRequest` gave as `text`, under another id, without encoding its input again: a kept edit of
+ * 5,000 shapes is encoded once, when it is made, and only renumbered each time it is sent. The id is an integer,
+ * so the first comma ends it.
+ */
+export function renumberRequest(text: string, id: number): string {
+  return `{"id":${id},${text.slice(text.indexOf(',') + 1)}`;
+}
+
+/**
  * Which library the host serves, asked before the page connects and whenever it cannot: `library` names it without
  * giving its token away (a digest of the token), so a page keeps one token per library, and `accepted` says whether
  * the token sent in `tokenHeader` is that library's. Several libraries served one after another on one port share

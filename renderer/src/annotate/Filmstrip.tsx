@@ -1,9 +1,21 @@
-import { useEffect, useRef } from 'react';
+import { useEffect, useRef, useState, type RefObject } from 'react';
 import type { Frame } from '../../../shared/domain';
 import { frameLabel } from '../views/FrameGrid';
 import { Thumbnail } from '../views/Thumbnail';
+import { filmstripWindow } from './filmstrip-window';
 
-const reach = 7;
+/** The strip's width, following the window's. */
+function useWidth(element: RefObject<HTMLElement | null>): number | null {
+  const [width, setWidth] = useState<number | null>(null);
+  useEffect(() => {
+    const node = element.current;
+    if (!node) return;
+    const observer = new ResizeObserver(([entry]) => entry && setWidth(entry.contentRect.width));
+    observer.observe(node);
+    return () => observer.disconnect();
+  }, [element]);
+  return width;
+}
 
 interface FilmstripProps {
   frames: readonly Frame[];
@@ -15,15 +27,16 @@ interface FilmstripProps {
 /** The frames around this one, with their shape counts; a click goes there. */
 export function Filmstrip({ frames, index, counts, onOpen }: FilmstripProps) {
   const current = useRef<HTMLButtonElement>(null);
-  const start = Math.max(0, index - reach);
-  const shown = frames.slice(start, index + reach + 1);
+  const strip = useRef<HTMLElement>(null);
+  const { start, end } = filmstripWindow(frames.length, index, useWidth(strip));
+  const shown = frames.slice(start, end);
 
   useEffect(() => {
     current.current?.scrollIntoView({ block: 'nearest', inline: 'center' });
   }, [index]);
 
   return (
-    <nav className="filmstrip" aria-label="Filmstrip">
+    <nav className="filmstrip" aria-label="Filmstrip" ref={strip}>
       <ol>
         {shown.map((frame, offset) => {
           const here = start + offset === index;

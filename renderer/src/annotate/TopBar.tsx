@@ -68,16 +68,21 @@ export function TopBar({ projectName, batchName, frame, position, total, onBack 
         Back to project
       </button>
       <nav aria-label="Frame location" className="annotator-crumbs">
-        <button type="button" className="link" onClick={onBack}>
+        <button type="button" className="link" title={projectName} onClick={onBack}>
           {projectName}
         </button>
         <span aria-hidden="true">›</span>
-        <span>{batchName}</span>
-        <span aria-hidden="true">›</span>
-        <span>{frame.videoName}</span>
+        <span title={batchName}>{batchName}</span>
       </nav>
+      {/* The video's name gives way (an ellipsis) before the frame's number and place do. */}
       <p className="frame-position">
-        {frame.videoName} · frame {frame.index} · {formatTimestamp(frame.timestampMs)} · {position} of {total}
+        <span className="frame-video" title={frame.videoName}>
+          {frame.videoName}
+        </span>
+        <span>
+          {' '}
+          · frame {frame.index} · {formatTimestamp(frame.timestampMs)} · {position} of {total}
+        </span>
       </p>
       <Zoom />
       <SaveState />

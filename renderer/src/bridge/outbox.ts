@@ -5,7 +5,11 @@ export interface OutboxEntry {
   /** Increasing in the order the calls were made; replay follows it. */
   key: number;
   call: CallName;
-  input: unknown;
+  /**
+   * The request as sent (`encodeRequest`'s text), kept as text: IndexedDB copies one string at once, where copying
+   * 5,000 shapes as objects held up the page for tens of milliseconds after each large edit.
+   */
+  text: string;
 }
 
 export interface Outbox {
@@ -33,6 +37,14 @@ function memoryOutbox(): Outbox {
   };
 }
 
+/** Pages before the text was kept stored the call's input; such an entry is sent as that input's request. */
+type StoredEntry = OutboxEntry | { key: number; call: CallName; input: unknown };
+
+function asText(entry: StoredEntry): OutboxEntry {
+  if ('text' in entry) return entry;
+  return { key: entry.key, call: entry.call, text: JSON.stringify({ id: 0, call: entry.call, input: entry.input }) };
+}
+
 /** The page's outbox in IndexedDB, one database per library (named by the caller). */
 export async function openOutbox(name: string): Promise<Outbox> {
   let db: IDBDatabase;
@@ -47,7 +59,7 @@ export async function openOutbox(name: string): Promise<Outbox> {
   const store = (mode: IDBTransactionMode) => db.transaction(storeName, mode).objectStore(storeName);
   const report = (error: unknown) => console.warn('The page could not update its list of unsent edits.', error);
   return {
-    entries: async () => ((await request(store('readonly').getAll())) as OutboxEntry[]).sort((a, b) => a.key - b.key),
+    entries: async () => ((await request(store('readonly').getAll())) as StoredEntry[]).map(asText).sort((a, b) => a.key - b.key),
     put: (entry) => void request(store('readwrite').put(entry)).catch(report),
     remove: (key) => void request(store('readwrite').delete(key)).catch(report),
   };

@@ -7,6 +7,7 @@ import {
   libraryInfoPath,
   libraryInfoSchema,
   notConnected,
+  renumberRequest,
   resendableCalls,
   serverFrameSchema,
   tokenHeader,
@@ -103,19 +104,26 @@ export async function connectWebSocketBridge(
     for (const watcher of watchers) watcher(now);
   };
 
-  const send = (call: CallName, input: unknown, settle: (result: CallResult<unknown>) => void, kept: boolean) => {
+  const send = (call: CallName, input: unknown, settle: (result: CallResult<unknown>) => void) => {
     const id = nextId++;
     const encoded = encodeRequest({ id, call, input });
     if ('error' in encoded) return settle(encoded.error);
     if (!socket) return;
-    pending.set(id, { settle, kept });
+    pending.set(id, { settle, kept: false });
     socket.send(encoded.text);
   };
 
+  /** A kept call, encoded when it was made: sent again under a new id. */
+  const sendText = (text: string, settle: (result: CallResult<unknown>) => void) => {
+    if (!socket) return;
+    const id = nextId++;
+    pending.set(id, { settle, kept: true });
+    socket.send(renumberRequest(text, id));
+  };
+
   const sendKept = (entry: Waiting) =>
-    send(
-      entry.call,
-      entry.input,
+    sendText(
+      entry.text,
       (result) => {
         // Answered, even with a refusal (a frame deleted meanwhile): sending it again would change nothing.
         waiting.delete(entry.key);
@@ -123,7 +131,6 @@ export async function connectWebSocketBridge(
         entry.settle?.(result);
         notify();
       },
-      true,
     );
 
   const onMessage = (message: MessageEvent) => {
@@ -203,14 +210,14 @@ export async function connectWebSocketBridge(
         const settle = resolve as (result: CallResult<unknown>) => void;
         if (!resendableCalls.has(call)) {
           if (!socket) return settle(notConnected);
-          return send(call, input, settle, false);
+          return send(call, input, settle);
         }
         // Refused here if too large, rather than kept and sent again at every reconnection.
-        const check = encodeRequest({ id: 0, call, input });
-        if ('error' in check) return settle(check.error);
-        const entry: Waiting = { key: nextKey++, call, input, settle };
+        const encoded = encodeRequest({ id: 0, call, input });
+        if ('error' in encoded) return settle(encoded.error);
+        const entry: Waiting = { key: nextKey++, call, text: encoded.text, settle };
         waiting.set(entry.key, entry);
-        outbox.put({ key: entry.key, call, input });
+        outbox.put({ key: entry.key, call, text: encoded.text });
         notify();
         if (socket) sendKept(entry);
       }),
