@@ -4,6 +4,15 @@ import { runCli } from './cli';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
+// A reader that stops early (`stillframe frames | head`) closes the pipe under us: end quietly, as Unix tools do on
+// SIGPIPE, instead of dying on the unhandled EPIPE with a stack trace.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw error;
+  });
+}
+
 const code = await runCli(process.argv.slice(2), {
   out: (text) => process.stdout.write(`${text}\n`),
   err: (text) => process.stderr.write(`${text}\n`),
