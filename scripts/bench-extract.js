@@ -347,6 +347,8 @@ function timedTree(command, args, env = {}, library = null) {
     let lastProgress = null;
     let lastChange = null;
     let longestGap = 0;
+    let longestAt = null;
+    let slowGaps = 0;
     let changes = 0;
     let db = null;
     const memory = setInterval(() => (peakKb = Math.max(peakKb, treeRssKb(child.pid))), 250);
@@ -358,7 +360,11 @@ function timedTree(command, args, env = {}, library = null) {
         if (!row) return;
         const now = performance.now();
         if (row.progress !== lastProgress) {
-          if (lastChange !== null) longestGap = Math.max(longestGap, now - lastChange);
+          if (lastChange !== null) {
+            const gap = now - lastChange;
+            if (gap > 1000) slowGaps++;
+            if (gap > longestGap) [longestGap, longestAt] = [gap, lastProgress];
+          }
           lastProgress = row.progress;
           lastChange = now;
           changes++;
@@ -374,7 +380,7 @@ function timedTree(command, args, env = {}, library = null) {
       clearInterval(progress);
       db?.close();
       if (code !== 0) reject(new Error(`${command} ${args.join(' ')} exited ${code}\n${stderr}`));
-      else resolve({ seconds: Number(end - start) / 1e9, peakMb: peakKb / 1024, longestGapMs: longestGap, changes });
+      else resolve({ seconds: Number(end - start) / 1e9, peakMb: peakKb / 1024, longestGapMs: longestGap, longestAt, slowGaps, changes });
     });
   });
 }
@@ -407,7 +413,10 @@ if (wanted('long')) {
     console.log(`${''.padEnd(34)}${pad('ffmpeg', 9)}${pad('command', 9)}${pad('ratio', 7)}`);
     console.log(`${'wall'.padEnd(34)}${pad(secs(plain.seconds), 9)}${pad(secs(ours.seconds), 9)}${pad((ours.seconds / plain.seconds).toFixed(2), 7)}   (target ≤ 1.10)`);
     console.log(`${'peak RSS, process tree'.padEnd(34)}${pad(`${plain.peakMb.toFixed(0)} MB`, 9)}${pad(`${ours.peakMb.toFixed(0)} MB`, 9)}${pad((ours.peakMb / plain.peakMb).toFixed(2), 7)}   (target < 500 MB)`);
-    console.log(`progress: ${ours.changes} changes, longest wait between two ${(ours.longestGapMs / 1000).toFixed(2)} s   (target ≤ 1 s)`);
+    console.log(
+      `progress: ${ours.changes} changes, longest wait between two ${(ours.longestGapMs / 1000).toFixed(2)} s (after ${(100 * ours.longestAt).toFixed(1)} %), ` +
+        `${ours.slowGaps} waits over 1 s; 1-min load average ${load()}   (target ≤ 1 s)`,
+    );
   } finally {
     rmSync(scratch, { recursive: true, force: true });
   }
