@@ -28,6 +28,7 @@ const rounds = Number(process.env.BENCH_ROUNDS ?? 5);
 const only = process.argv.slice(2);
 const thumbScale = "scale='min(320,iw)':'min(320,ih)':force_original_aspect_ratio=decrease";
 const timelineMarker = 'BENCH_TIMELINE=';
+const selfCpuMarker = 'BENCH_SELF_CPU=';
 
 if (!existsSync(cli)) {
   console.error('Build first: npm run build');
@@ -61,7 +62,11 @@ writeFileSync(
   `const path = require('node:path');
 const events = [];
 (${recordSpawns.toString()})(events);
-process.once('exit', () => process.stderr.write('\\n${timelineMarker}' + JSON.stringify(events, (_, v) => (typeof v === 'bigint' ? String(v) : v)) + '\\n'));
+process.once('exit', () => {
+  process.stderr.write('\\n${timelineMarker}' + JSON.stringify(events, (_, v) => (typeof v === 'bigint' ? String(v) : v)) + '\\n');
+  const { user, system } = process.cpuUsage();
+  process.stderr.write('${selfCpuMarker}' + (user + system) / 1e6 + '\\n');
+});
 `,
 );
 
@@ -342,6 +347,8 @@ function timedTree(command, args, env = {}, library = null) {
     let lastProgress = null;
     let lastChange = null;
     let longestGap = 0;
+    let longestAt = null;
+    let slowGaps = 0;
     let changes = 0;
     let db = null;
     const memory = setInterval(() => (peakKb = Math.max(peakKb, treeRssKb(child.pid))), 250);
@@ -353,7 +360,11 @@ function timedTree(command, args, env = {}, library = null) {
         if (!row) return;
         const now = performance.now();
         if (row.progress !== lastProgress) {
-          if (lastChange !== null) longestGap = Math.max(longestGap, now - lastChange);
+          if (lastChange !== null) {
+            const gap = now - lastChange;
+            if (gap > 1000) slowGaps++;
+            if (gap > longestGap) [longestGap, longestAt] = [gap, lastProgress];
+          }
           lastProgress = row.progress;
           lastChange = now;
           changes++;
@@ -369,7 +380,7 @@ function timedTree(command, args, env = {}, library = null) {
       clearInterval(progress);
       db?.close();
       if (code !== 0) reject(new Error(`${command} ${args.join(' ')} exited ${code}\n${stderr}`));
-      else resolve({ seconds: Number(end - start) / 1e9, peakMb: peakKb / 1024, longestGapMs: longestGap, changes });
+      else resolve({ seconds: Number(end - start) / 1e9, peakMb: peakKb / 1024, longestGapMs: longestGap, longestAt, slowGaps, changes });
     });
   });
 }
@@ -402,7 +413,10 @@ if (wanted('long')) {
     console.log(`${''.padEnd(34)}${pad('ffmpeg', 9)}${pad('command', 9)}${pad('ratio', 7)}`);
     console.log(`${'wall'.padEnd(34)}${pad(secs(plain.seconds), 9)}${pad(secs(ours.seconds), 9)}${pad((ours.seconds / plain.seconds).toFixed(2), 7)}   (target ≤ 1.10)`);
     console.log(`${'peak RSS, process tree'.padEnd(34)}${pad(`${plain.peakMb.toFixed(0)} MB`, 9)}${pad(`${ours.peakMb.toFixed(0)} MB`, 9)}${pad((ours.peakMb / plain.peakMb).toFixed(2), 7)}   (target < 500 MB)`);
-    console.log(`progress: ${ours.changes} changes, longest wait between two ${(ours.longestGapMs / 1000).toFixed(2)} s   (target ≤ 1 s)`);
+    console.log(
+      `progress: ${ours.changes} changes, longest wait between two ${(ours.longestGapMs / 1000).toFixed(2)} s (after ${(100 * ours.longestAt).toFixed(1)} %), ` +
+        `${ours.slowGaps} waits over 1 s; 1-min load average ${load()}   (target ≤ 1 s)`,
+    );
   } finally {
     rmSync(scratch, { recursive: true, force: true });
   }
@@ -475,9 +489,11 @@ if (wanted('fifty')) {
     const exits = events.filter((e) => e.name === 'ffmpeg' && e.at === 'exit').map((e) => e.ns).sort((a, b) => (a < b ? -1 : 1));
     // How long a slot stood empty: from the latest FFmpeg exit before each start (the first `concurrency` excepted).
     const gaps = starts.slice(concurrency).map((e) => ms(exits.filter((x) => x <= e.ns).at(-1) ?? e.ns, e.ns));
+    const selfCpu = Number(run.stderr.split('\n').find((text) => text.startsWith(selfCpuMarker))?.slice(selfCpuMarker.length));
     return {
       seconds: run.seconds,
       cpu: childCpu() - cpuBefore,
+      selfCpu,
       commands: starts.map((e) => e.args),
       probes: events.filter((e) => e.name === 'ffprobe' && e.at === 'start').length,
       spawns: events.filter((e) => e.at === 'start').length,
@@ -504,19 +520,20 @@ if (wanted('fifty')) {
     rmSync(scratch, { recursive: true, force: true });
   }
   console.log(`\nfifty: 50 clips of 4 s 720p, ${concurrency} at once, every 1 s; ${cpus().length} cores, 1-min load average at each round ${loads.map((l) => l.toFixed(1)).join(' ')} (median of ${rounds}):`);
-  console.log(`${''.padEnd(34)}${pad('by hand', 9)}${pad('command', 9)}${pad('ratio', 7)}${pad('CPU', 13)}${pad('ratio', 7)}${pad('spawns', 8)}${pad('probes', 8)}${pad('to 1st', 8)}${pad('gap', 7)}${pad('after', 8)}`);
+  console.log(`${''.padEnd(34)}${pad('by hand', 9)}${pad('command', 9)}${pad('ratio', 7)}${pad('CPU', 13)}${pad('ratio', 7)}${pad('app', 7)}${pad('spawns', 8)}${pad('probes', 8)}${pad('to 1st', 8)}${pad('gap', 7)}${pad('after', 8)}`);
   const handSeconds = median(plain.map((run) => run.seconds));
   const handCpu = median(plain.map((run) => run.cpu));
   for (const [i, variant] of variants.entries()) {
     const m = (key) => median(rows[i].map((row) => row[key]));
     console.log(
       `${variant.label.slice(0, 33).padEnd(34)}${pad(secs(handSeconds), 9)}${pad(secs(m('seconds')), 9)}${pad((m('seconds') / handSeconds).toFixed(2), 7)}` +
-        `${pad(`${handCpu.toFixed(1)}/${m('cpu').toFixed(1)} s`, 13)}${pad((m('cpu') / handCpu).toFixed(2), 7)}` +
+        `${pad(`${handCpu.toFixed(1)}/${m('cpu').toFixed(1)} s`, 13)}${pad((m('cpu') / handCpu).toFixed(2), 7)}${pad(`${m('selfCpu').toFixed(2)} s`, 7)}` +
         `${pad(m('spawns'), 8)}${pad(m('probes'), 8)}${pad(`${m('toFirst').toFixed(0)} ms`, 8)}${pad(`${m('gap').toFixed(0)} ms`, 7)}${pad(`${m('after').toFixed(0)} ms`, 8)}   (target ≤ 1.10)`,
     );
   }
   console.log('(by hand = the same FFmpeg commands, same outputs, same concurrency; ratio = median command / median by hand;');
   console.log(' CPU = user + system seconds of by hand / of the command, all their processes; its ratio is steadier under load;');
+  console.log(' app = of those, the Stillframe process\'s own (start-up, hashing, SQL, files, events); the rest past by hand is FFprobe and the watchdog shell;');
   console.log(' spawns = processes the ingest started; to 1st = until its first FFmpeg; gap = median time a slot stood empty');
   console.log(' between one FFmpeg ending and the next starting; after = from the last FFmpeg exit until the process was gone)');
 }

@@ -152,7 +152,7 @@ export function createExtractionWorker(
     if (video.sourceType === 'file' && !existsSync(video.sourcePath)) {
       throw new StillframeError('file-missing', `The source video could not be found at ${video.sourcePath}. It may have been moved or deleted.`);
     }
-    if (video.sourceType === 'file') await checkSourceFile(video.sourcePath);
+    if (video.sourceType === 'file') checkSourceFile(video.sourcePath);
     const temp = attemptTempDir(paths, job.id);
     try {
       const options = jobOptions(job);

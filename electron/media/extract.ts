@@ -1,4 +1,5 @@
-import { readdir, rename, rm } from 'node:fs/promises';
+import { readdirSync } from 'node:fs';
+import { rename, rm } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { StillframeError } from '../../shared/errors';
 import type { ExtractionOptions } from '../../shared/sampling';
@@ -328,7 +329,8 @@ async function extractByDecoding(args: ExtractArgs, progress: Progress): Promise
   if (run.code !== 0) throw extractionFailed(run.stderrTail);
 
   const kept = picked.slice(0, maxFrames ?? picked.length);
-  const written = (await readdir(framesDir)).filter((name) => /^frame_\d+\.jpg$/.test(name)).length;
+  // Read at once, not through the thread pool: the next video's FFmpeg waits for this job to hand back its slot.
+  const written = readdirSync(framesDir).filter((name) => /^frame_\d+\.jpg$/.test(name)).length;
   if (written !== kept.length) {
     throw extractionFailed(`FFmpeg logged ${kept.length} frames but wrote ${written}.\n${run.stderrTail}`);
   }

@@ -1,6 +1,7 @@
 import type { Job } from '../../shared/domain';
 import type { Estimate } from '../../shared/monitoring-contract';
 import type { Sampling } from '../../shared/sampling';
+import type { StatementSync } from 'node:sqlite';
 import type { Database, Row } from '../library/database';
 import { listJobs } from '../library/jobs';
 import { percentile } from './metrics';
@@ -94,12 +95,12 @@ export function estimateImport(db: Database, videos: readonly VideoTraits[], sam
 }
 
 /** A running job's remaining time from its own measured rate once it has moved; before that, from the history. */
-function jobRemainingMs(db: Database, history: readonly Row[], job: Job, now: number): number | null {
+function jobRemainingMs(traitsOf: StatementSync, history: readonly Row[], job: Job, now: number): number | null {
   if (job.status === 'processing' && job.startedAt !== null && job.progress > 0.02) {
     const elapsed = now - job.startedAt;
     return Math.round((elapsed / job.progress) * (1 - job.progress));
   }
-  const video = db.prepare('SELECT size_bytes, duration_ms, width, height, codec FROM videos WHERE id = ?').get(job.videoId) as Row | undefined;
+  const video = traitsOf.get(job.videoId) as Row | undefined;
   if (!video) return null;
   const one = estimateOne(
     history,
@@ -121,7 +122,10 @@ function jobRemainingMs(db: Database, history: readonly Row[], job: Job, now: nu
 export function queueRemaining(db: Database, concurrency: number, now: number): { jobs: { jobId: string; ms: number | null }[]; queueMs: number | null } {
   const open = listJobs(db).filter((job) => job.status === 'processing' || job.status === 'pending' || job.status === 'failed');
   const history = loadHistory(db);
-  const jobs = open.map((job) => ({ jobId: job.id, ms: jobRemainingMs(db, history, job, now) }));
+  // Prepared once for all the jobs: the alerts judge this at every job start and end, and compiling the query per
+  // job made a batch of 50 clips cost the app a quadratic number of compiles.
+  const traitsOf = db.prepare('SELECT size_bytes, duration_ms, width, height, codec FROM videos WHERE id = ?');
+  const jobs = open.map((job) => ({ jobId: job.id, ms: jobRemainingMs(traitsOf, history, job, now) }));
   if (jobs.length === 0) return { jobs, queueMs: 0 };
   if (jobs.some((job) => job.ms === null)) return { jobs, queueMs: null };
   const total = jobs.reduce((sum, job) => sum + (job.ms ?? 0), 0);

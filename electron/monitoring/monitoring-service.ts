@@ -77,6 +77,21 @@ export function createMonitoring(db: Database, paths: LibraryPaths, events: Even
       console.error(`Monitoring could not ${what}`, error);
     }
   };
+  /**
+   * One judgement for everything a single step of the queue changes: a job ending starts the next, records the
+   * attempt and moves the counts twice, which asked for three full judgements (each lists every job) where one sees
+   * the same end state. A microtask still runs before anyone awaiting that step (waitFor, a handler) resumes.
+   */
+  let judging = false;
+  const evaluateSoon = () => {
+    if (judging) return;
+    judging = true;
+    queueMicrotask(() => {
+      judging = false;
+      // The step may have been the last before the library was closed in the same turn.
+      if (db.isOpen) safely('judge the alerts', evaluate);
+    });
+  };
 
   const meter = resourceMeter();
   const sample = () =>
@@ -102,7 +117,7 @@ export function createMonitoring(db: Database, paths: LibraryPaths, events: Even
     const counts = `${stats.pending}/${stats.running}/${stats.failed}/${stats.dead}`;
     if (counts === lastCounts) return;
     lastCounts = counts;
-    safely('judge the alerts', evaluate);
+    evaluateSoon();
   });
 
   return {
@@ -111,7 +126,7 @@ export function createMonitoring(db: Database, paths: LibraryPaths, events: Even
     },
     attemptEnded(job: Job, startedAt: number) {
       safely('record a job', () => recordJobAttempt(db, job, startedAt));
-      safely('judge the alerts', evaluate);
+      evaluateSoon();
     },
     /** Wraps Loom's fetch so every request's endpoint, time and status is recorded. */
     meteredFetch(inner: typeof fetch = fetch): typeof fetch {
