@@ -1,6 +1,5 @@
 import { useLayoutEffect, useState } from 'react';
 import { hostBridge, subscribe } from './api';
-import { useSync } from './views/sync/sync-store';
 
 /** Several screens of the largest grid, so scrolling back shows thumbnails at once. */
 const keep = 400;
@@ -177,7 +176,7 @@ export function thumbnailsArrived(paths: Iterable<string>): void {
 }
 
 /** A sync run ended: whatever it brought, missing thumbnails on screen are asked for once more, the rest forgotten. */
-export function syncRunEnded(): void {
+function syncRunEnded(): void {
   thumbnailsArrived([...missed]);
   missed.clear();
 }
@@ -190,14 +189,17 @@ export function thumbnailFailed(path: string): void {
 }
 
 let listening = false;
+let syncing = false;
 
 /** The host's news about thumbnails, heard once for the whole window. */
 function listen(): void {
   if (listening) return;
   listening = true;
   subscribe('thumbnails.arrived', ({ thumbPaths }) => thumbnailsArrived(thumbPaths));
-  useSync.subscribe((state, previous) => {
-    if (previous.status?.state === 'syncing' && state.status?.state !== 'syncing') syncRunEnded();
+  subscribe('sync.status', ({ state }) => {
+    const wasSyncing = syncing;
+    syncing = state === 'syncing';
+    if (wasSyncing && !syncing) syncRunEnded();
   });
 }
 
