@@ -59,5 +59,10 @@ test('a teammate sees pulled frames before their thumbnails have come down, then
     await expect.poll(shownImages).toBe(4);
     await expect(coming).toHaveCount(0);
     await expect(other.getByRole('status', { name: 'Harbour sync: Synced' })).toBeVisible();
+
+    // The project's cover, first seen while its thumbnail was on its way, shows it too.
+    await other.getByRole('button', { name: 'Stillframe' }).click();
+    const cover = other.getByRole('listitem', { name: 'Harbour' }).locator('img');
+    await expect.poll(() => cover.evaluate((image: HTMLImageElement) => image.complete && image.naturalWidth > 0)).toBe(true);
   });
 });
