@@ -68,6 +68,18 @@ describe('a thumbnail that was missing when first asked for', () => {
     expect(asked.slice(before)).toEqual([paths]);
   });
 
+  it('is not asked for when it arrives after its tile has left, only at its next showing', async () => {
+    const gone = tile('thumbs/e/1.jpg');
+    await vi.waitFor(() => expect(gone.showing()).toBeNull());
+    gone.unwatch();
+    arrive('thumbs/e/1.jpg');
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    expect(askedFor('thumbs/e/1.jpg')).toBe(1);
+    const back = tile('thumbs/e/1.jpg');
+    await vi.waitFor(() => expect(back.showing()).toMatch(/^blob:/));
+    expect(askedFor('thumbs/e/1.jpg')).toBe(2);
+  });
+
   it('is asked for again when it arrives while the first request is still out', async () => {
     holdAnswers = true;
     const waiting = tile('thumbs/c/1.jpg');

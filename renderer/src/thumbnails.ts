@@ -56,7 +56,7 @@ function forget(path: string): void {
   if (!entry) return;
   loaded.delete(path);
   loadedBytes -= entry.bytes;
-  if (entry.url?.startsWith('blob:')) URL.revokeObjectURL(entry.url);
+  if (entry.url.startsWith('blob:')) URL.revokeObjectURL(entry.url);
 }
 
 function remember(path: string, entry: { url: string; bytes: number }): void {
@@ -141,7 +141,7 @@ function scheduleFlush(): void {
   else setTimeout(flush, wait);
 }
 
-function request(path: string, resolve: Listener): () => void {
+function request(path: string, resolve: Listener): void {
   let set = waiting.get(path);
   if (!set) {
     set = new Set();
@@ -150,10 +150,14 @@ function request(path: string, resolve: Listener): () => void {
     scheduleFlush();
   }
   set.add(resolve);
-  return () => {
-    set.delete(resolve);
-    if (set.size === 0 && queued.delete(path)) waiting.delete(path);
-  };
+}
+
+/** A tile that left before its answer: a thumbnail nobody waits for any more is not requested. */
+function stopWaiting(path: string, resolve: Listener): void {
+  const set = waiting.get(path);
+  if (!set) return;
+  set.delete(resolve);
+  if (set.size === 0 && queued.delete(path)) waiting.delete(path);
 }
 
 /**
@@ -217,16 +221,16 @@ export function watchThumbnail(path: string, listener: Listener): () => void {
   tiles.add(listener);
   const known = loaded.get(path);
   if (known) remember(path, known);
-  const cancel = known || missed.has(path) ? () => undefined : request(path, listener);
+  if (!known && !missed.has(path)) request(path, listener);
   return () => {
-    cancel();
+    stopWaiting(path, listener);
     tiles.delete(listener);
     if (tiles.size === 0) shown.delete(path);
   };
 }
 
 /** What is known of a thumbnail now: its URL, null for a miss, undefined when not asked for or not answered yet. */
-export function knownThumbnail(path: string): string | null | undefined {
+function knownThumbnail(path: string): string | null | undefined {
   return loaded.get(path)?.url ?? (missed.has(path) ? null : undefined);
 }
 
