@@ -175,4 +175,9 @@ export const syncCalls = {
 
 export const syncEvents = {
   'sync.status': syncStatusSchema,
+  /**
+   * Thumbnails of pulled frames that have come down since the last such event (library-relative paths, as in a
+   * frame's `thumbPath`): a tile that found one missing asks for it again. Sent at most every quarter second.
+   */
+  'thumbnails.arrived': z.object({ projectId: idSchema, thumbPaths: z.array(z.string()) }),
 } as const;

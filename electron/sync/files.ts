@@ -124,12 +124,21 @@ export async function downloadFile(client: SupabaseClient, paths: LibraryPaths, 
   return bytes.length;
 }
 
-/** Thumbnails of pulled frames, several at a time; a downloaded file is then marked as both here and in Storage. */
-export async function downloadRemoteThumbnails(client: SupabaseClient, db: Database, paths: LibraryPaths, projectIds: readonly string[]): Promise<number> {
+/**
+ * Thumbnails of pulled frames, several at a time; a downloaded file is then marked as both here and in Storage, and
+ * `onArrived` hears its project and library path.
+ */
+export async function downloadRemoteThumbnails(
+  client: SupabaseClient,
+  db: Database,
+  paths: LibraryPaths,
+  projectIds: readonly string[],
+  onArrived: (projectId: string, thumbPath: string) => void = () => undefined,
+): Promise<number> {
   if (projectIds.length === 0) return 0;
   const marks = projectIds.map(() => '?').join(', ');
   const files = db
-    .prepare(`SELECT frame_id, storage_path, local_path FROM sync_files WHERE project_id IN (${marks}) AND kind = 'thumb' AND state = 'remote'`)
+    .prepare(`SELECT frame_id, project_id, storage_path, local_path FROM sync_files WHERE project_id IN (${marks}) AND kind = 'thumb' AND state = 'remote'`)
     .all(...projectIds);
   let downloaded = 0;
   await runPool(files, fileConcurrency, async (file) => {
@@ -138,6 +147,7 @@ export async function downloadRemoteThumbnails(client: SupabaseClient, db: Datab
       recordFrameFileSize(db, String(file.frame_id), 'thumb', bytes);
       setState(db, String(file.frame_id), 'thumb', 'uploaded', null);
       downloaded++;
+      onArrived(String(file.project_id), String(file.local_path));
     }
   });
   return downloaded;

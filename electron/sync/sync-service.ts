@@ -91,6 +91,9 @@ export class SyncService {
   /** Live pushes: local edits go out as they are made while the app is up, one push at a time. */
   private livePush: Promise<void> | null = null;
   private pushAgain = false;
+  /** Thumbnails come down faster than views need telling: their paths gather here and go out every quarter second. */
+  private readonly arrived = new Map<string, string[]>();
+  private arrivedTimer: NodeJS.Timeout | null = null;
   private offChanged: (() => void) | null = null;
 
   constructor(options: SyncServiceOptions) {
@@ -124,8 +127,11 @@ export class SyncService {
     this.offChanged?.();
     if (this.timer) clearTimeout(this.timer);
     if (this.emitTimer) clearTimeout(this.emitTimer);
+    if (this.arrivedTimer) clearTimeout(this.arrivedTimer);
     this.timer = null;
     this.emitTimer = null;
+    this.arrivedTimer = null;
+    this.arrived.clear();
   }
 
   /** Resolves once the run in progress, if any, is over (for closing the library). */
@@ -163,6 +169,25 @@ export class SyncService {
     this.emitTimer = null;
     this.lastEmit = Date.now();
     this.events.emit('sync.status', this.status());
+  }
+
+  private readonly thumbnailArrived = (projectId: string, thumbPath: string): void => {
+    const paths = this.arrived.get(projectId);
+    if (paths) paths.push(thumbPath);
+    else this.arrived.set(projectId, [thumbPath]);
+    if (this.arrivedTimer) return;
+    this.arrivedTimer = setTimeout(() => this.announceArrivals(), emitEveryMs);
+    this.arrivedTimer.unref();
+  };
+
+  /** Tells the views which thumbnails came down since the last time, so tiles that found them missing ask again. */
+  private announceArrivals(): void {
+    if (this.arrivedTimer) clearTimeout(this.arrivedTimer);
+    this.arrivedTimer = null;
+    if (!this.closed) {
+      for (const [projectId, thumbPaths] of this.arrived) this.events.emit('thumbnails.arrived', { projectId, thumbPaths });
+    }
+    this.arrived.clear();
   }
 
   private setProgress(projectId: string | null, value: number): void {
@@ -330,7 +355,9 @@ export class SyncService {
           next = ask(after);
           next.catch(() => undefined);
         }
-        await applyInbox(this.db, this.paths, projectId);
+        const { applied } = await applyInbox(this.db, this.paths, projectId);
+        // The views show the pulled rows now, with placeholders where thumbnails are still to come down.
+        if (applied > 0) this.events.emit('library.changed', { entity: 'project', projectId, batchId: null });
         this.setProgress(progressFor, (index + (more ? 0.5 : 1)) / Math.max(projects.length, 1) / 2);
         if (!more) break;
       }
@@ -344,7 +371,8 @@ export class SyncService {
     const uploads = await uploadPendingFiles(client, this.db, this.paths, projects, ({ done, total }) =>
       this.setProgress(progressFor, 0.5 + done / Math.max(total, 1) / 2),
     );
-    const downloaded = await downloadRemoteThumbnails(client, this.db, this.paths, projects);
+    const downloaded = await downloadRemoteThumbnails(client, this.db, this.paths, projects, this.thumbnailArrived);
+    this.announceArrivals();
     return { uploaded: uploads.uploaded, uploadsFailed: uploads.failed, downloaded };
   }
 
@@ -526,7 +554,8 @@ export class SyncService {
     const client = await this.session.supabase();
     for (const projectId of wanted) {
       const pulled = await this.pullProjects([projectId]);
-      const downloaded = this.closed ? 0 : await downloadRemoteThumbnails(client, this.db, this.paths, [projectId]);
+      const downloaded = this.closed ? 0 : await downloadRemoteThumbnails(client, this.db, this.paths, [projectId], this.thumbnailArrived);
+      this.announceArrivals();
       if (this.closed) return;
       if (pulled + downloaded > 0) this.events.emit('library.changed', { entity: 'project', projectId, batchId: null });
       this.retryThumbnails(projectId);

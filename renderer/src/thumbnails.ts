@@ -1,5 +1,5 @@
 import { useLayoutEffect, useState } from 'react';
-import { hostBridge } from './api';
+import { hostBridge, subscribe } from './api';
 
 /** Several screens of the largest grid, so scrolling back shows thumbnails at once. */
 const keep = 400;
@@ -12,12 +12,26 @@ const perRequest = 256;
  */
 const requestGapMs = 100;
 
+/** Misses remembered at most; past that the oldest is asked for again at its next showing. */
+const keepMissed = 20_000;
+
+type Listener = (url: string | null) => void;
+
 /** Library path → URL, least recently shown first; a hit moves to the end. */
-const loaded = new Map<string, { url: string | null; bytes: number }>();
+const loaded = new Map<string, { url: string; bytes: number }>();
 let loadedBytes = 0;
-const waiting = new Map<string, Set<(url: string | null) => void>>();
+/**
+ * Thumbnails the host did not have when asked (a pulled frame's, still coming down): not asked again at every showing,
+ * only once the host says it arrived or a sync run ends.
+ */
+const missed = new Set<string>();
+/** Tiles on screen, per path: the ones to tell when a missing thumbnail arrives. */
+const shown = new Map<string, Set<Listener>>();
+const waiting = new Map<string, Set<Listener>>();
 /** Asked for and not yet requested; the rest of `waiting` is in flight. */
 const queued = new Set<string>();
+/** In flight when the host said they arrived: an answer of "missing" for them is already out of date. */
+const arrivedInFlight = new Set<string>();
 let lastFlushAt = Number.NEGATIVE_INFINITY;
 let flushPending = false;
 let held = false;
@@ -42,10 +56,10 @@ function forget(path: string): void {
   if (!entry) return;
   loaded.delete(path);
   loadedBytes -= entry.bytes;
-  if (entry.url?.startsWith('blob:')) URL.revokeObjectURL(entry.url);
+  if (entry.url.startsWith('blob:')) URL.revokeObjectURL(entry.url);
 }
 
-function remember(path: string, entry: { url: string | null; bytes: number }): void {
+function remember(path: string, entry: { url: string; bytes: number }): void {
   if (loaded.get(path) === entry) {
     loaded.delete(path);
     loaded.set(path, entry);
@@ -60,14 +74,34 @@ function remember(path: string, entry: { url: string | null; bytes: number }): v
   }
 }
 
+function rememberMiss(path: string): void {
+  missed.delete(path);
+  missed.add(path);
+  for (const old of missed) {
+    if (missed.size <= keepMissed) break;
+    missed.delete(old);
+  }
+}
+
 /** Without urls the request failed: the tiles keep their placeholders, and the next showing asks again. */
 function settle(paths: string[], urls: (string | null)[] | null): void {
   paths.forEach((path, i) => {
     const sent = urls?.[i] ?? null;
-    const entry = sent === null ? { url: null, bytes: 0 } : toObjectUrl(sent);
-    if (urls) remember(path, entry);
-    for (const resolve of waiting.get(path) ?? []) resolve(entry.url);
+    const listeners = waiting.get(path) ?? new Set<Listener>();
     waiting.delete(path);
+    const stale = arrivedInFlight.delete(path);
+    if (sent === null) {
+      if (urls && stale) {
+        for (const listener of listeners) request(path, listener);
+        return;
+      }
+      if (urls) rememberMiss(path);
+      for (const listener of listeners) listener(null);
+      return;
+    }
+    const entry = toObjectUrl(sent);
+    remember(path, entry);
+    for (const listener of listeners) listener(entry.url);
   });
 }
 
@@ -107,7 +141,7 @@ function scheduleFlush(): void {
   else setTimeout(flush, wait);
 }
 
-function request(path: string, resolve: (url: string | null) => void): () => void {
+function request(path: string, resolve: Listener): void {
   let set = waiting.get(path);
   if (!set) {
     set = new Set();
@@ -116,10 +150,14 @@ function request(path: string, resolve: (url: string | null) => void): () => voi
     scheduleFlush();
   }
   set.add(resolve);
-  return () => {
-    set.delete(resolve);
-    if (set.size === 0 && queued.delete(path)) waiting.delete(path);
-  };
+}
+
+/** A tile that left before its answer: a thumbnail nobody waits for any more is not requested. */
+function stopWaiting(path: string, resolve: Listener): void {
+  const set = waiting.get(path);
+  if (!set) return;
+  set.delete(resolve);
+  if (set.size === 0 && queued.delete(path)) waiting.delete(path);
 }
 
 /**
@@ -128,26 +166,83 @@ function request(path: string, resolve: (url: string | null) => void): () => voi
  */
 export function preloadThumbnails(paths: readonly string[]): void {
   for (const path of paths) {
-    if (!loaded.has(path) && !waiting.has(path)) request(path, () => undefined);
+    if (!loaded.has(path) && !missed.has(path) && !waiting.has(path)) request(path, () => undefined);
   }
+}
+
+/** The host says these thumbnails are here now: the tiles that found them missing ask again, in one request. */
+export function thumbnailsArrived(paths: Iterable<string>): void {
+  for (const path of paths) {
+    if (waiting.has(path) && !queued.has(path)) arrivedInFlight.add(path);
+    if (!missed.delete(path)) continue;
+    for (const listener of shown.get(path) ?? []) request(path, listener);
+  }
+}
+
+/** A sync run ended: whatever it brought, missing thumbnails on screen are asked for once more, the rest forgotten. */
+function syncRunEnded(): void {
+  thumbnailsArrived([...missed]);
+  missed.clear();
+}
+
+/** The URL the host gave could not be shown (Electron's media scheme answers for any path): the tile shows a miss. */
+export function thumbnailFailed(path: string): void {
+  forget(path);
+  rememberMiss(path);
+  for (const listener of shown.get(path) ?? []) listener(null);
+}
+
+let listening = false;
+let syncing = false;
+
+/** The host's news about thumbnails, heard once for the whole window. */
+function listen(): void {
+  if (listening) return;
+  listening = true;
+  subscribe('thumbnails.arrived', ({ thumbPaths }) => thumbnailsArrived(thumbPaths));
+  subscribe('sync.status', ({ state }) => {
+    const wasSyncing = syncing;
+    syncing = state === 'syncing';
+    if (wasSyncing && !syncing) syncRunEnded();
+  });
+}
+
+/**
+ * Follows one library thumbnail for a tile: `listener` hears its URL when a request answers, null when the host does
+ * not have it (yet), and the URL again when it arrives later. Returns the unfollow.
+ */
+export function watchThumbnail(path: string, listener: Listener): () => void {
+  listen();
+  let tiles = shown.get(path);
+  if (!tiles) {
+    tiles = new Set();
+    shown.set(path, tiles);
+  }
+  tiles.add(listener);
+  const known = loaded.get(path);
+  if (known) remember(path, known);
+  if (!known && !missed.has(path)) request(path, listener);
+  return () => {
+    stopWaiting(path, listener);
+    tiles.delete(listener);
+    if (tiles.size === 0) shown.delete(path);
+  };
+}
+
+/** What is known of a thumbnail now: its URL, null for a miss, undefined when not asked for or not answered yet. */
+function knownThumbnail(path: string): string | null | undefined {
+  return loaded.get(path)?.url ?? (missed.has(path) ? null : undefined);
 }
 
 /**
  * The URL of a library thumbnail: at once when it was loaded before, otherwise undefined until the batched
- * request answers; null when the host could not serve it, so the tile keeps its placeholder.
+ * request answers; null while the host does not have it, so the tile keeps its placeholder until it arrives.
  */
 export function useThumbnail(path: string): string | null | undefined {
   const [answer, setAnswer] = useState<{ path: string; url: string | null }>();
 
   // Before paint, so the request for a new screen of thumbnails leaves while the browser lays out the tiles.
-  useLayoutEffect(() => {
-    const known = loaded.get(path);
-    if (known) {
-      remember(path, known);
-      return;
-    }
-    return request(path, (url) => setAnswer({ path, url }));
-  }, [path]);
+  useLayoutEffect(() => watchThumbnail(path, (url) => setAnswer({ path, url })), [path]);
 
-  return answer?.path === path ? answer.url : loaded.get(path)?.url;
+  return answer?.path === path ? answer.url : knownThumbnail(path);
 }

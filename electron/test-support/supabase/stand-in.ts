@@ -46,6 +46,12 @@ export interface SupabaseStandIn {
   requestsTo(pathname: string): number;
   resetStats(): void;
   setLatency(ms: number): void;
+  /** From now on Storage answers no download until `releaseDownloads` lets it: files still on their way. */
+  holdDownloads(): void;
+  /** Lets this many held downloads (the oldest first, then later ones) through; without a count, all from now on. */
+  releaseDownloads(count?: number): void;
+  /** Downloads waiting for `releaseDownloads`. */
+  heldDownloads(): number;
   setAccessTokenSeconds(seconds: number): void;
   /** Cuts every open HTTP and WebSocket connection, as a network drop would; the server keeps listening. */
   dropConnections(): void;
@@ -105,6 +111,21 @@ export async function startSupabaseStandIn(options: StandInOptions = {}): Promis
   const traffic = { requests: 0, messages: 0, bytesIn: 0, bytesOut: 0 };
   const perPath = new Map<string, number>();
   const sockets = new Set<Socket>();
+  /** Downloads Storage may still answer while they are held; Infinity when they are not. */
+  let downloadAllowance = Number.POSITIVE_INFINITY;
+  const heldDownloads: (() => void)[] = [];
+  const letDownloadsThrough = () => {
+    while (downloadAllowance > 0 && heldDownloads.length > 0) {
+      downloadAllowance -= 1;
+      heldDownloads.shift()?.();
+    }
+  };
+  const downloadTurn = () => {
+    if (downloadAllowance === Number.POSITIVE_INFINITY) return Promise.resolve();
+    const turn = new Promise<void>((resolve) => heldDownloads.push(resolve));
+    letDownloadsThrough();
+    return turn;
+  };
 
   async function route(req: IncomingMessage, res: ServerResponse) {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
@@ -138,6 +159,7 @@ export async function startSupabaseStandIn(options: StandInOptions = {}): Promis
           who.error === 'expired' ? '"exp" claim timestamp check failed' : 'signature verification failed'));
       }
       if (sub.startsWith('/upload/resumable')) return handleResumable(ctx, who.claims, req, res, sub, url);
+      if (req.method === 'GET' && sub.startsWith('/object/')) await downloadTurn();
       return handleObjects(ctx, who.claims, req, res, sub);
     }
     if (service === 'realtime' && sub === '/api/broadcast' && req.method === 'POST') {
@@ -215,6 +237,16 @@ export async function startSupabaseStandIn(options: StandInOptions = {}): Promis
     },
     setLatency(ms) {
       latencyMs = ms;
+    },
+    holdDownloads() {
+      downloadAllowance = 0;
+    },
+    releaseDownloads(count) {
+      downloadAllowance = count === undefined ? Number.POSITIVE_INFINITY : downloadAllowance + count;
+      letDownloadsThrough();
+    },
+    heldDownloads() {
+      return heldDownloads.length;
     },
     setAccessTokenSeconds(seconds) {
       ctx.accessTokenSeconds = seconds;

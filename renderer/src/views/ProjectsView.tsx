@@ -2,12 +2,13 @@ import { useState } from 'react';
 import type { Project } from '../../../shared/domain';
 import { toAppError } from '../../../shared/errors';
 import { projectNameMaxLength } from '../../../shared/names';
-import { call, mediaUrl } from '../api';
+import { call } from '../api';
 import { formatDateTime, plural } from '../format';
 import { useApp } from '../state/store';
 import { ProjectSyncBadge } from './sync/ProjectSyncBadge';
 import { Dialog } from './Dialog';
 import { NameField } from './NameField';
+import { Thumbnail } from './Thumbnail';
 
 type Editing = { kind: 'create' } | { kind: 'rename'; project: Project } | { kind: 'delete'; project: Project } | null;
 
@@ -108,7 +109,7 @@ export function ProjectsView() {
           <li key={project.id} className="project-card" aria-label={project.name}>
             <button type="button" className="card-open" onClick={() => navigate({ name: 'project', projectId: project.id })}>
               <span className="cover" aria-hidden="true">
-                {project.coverThumbPath ? <img src={mediaUrl(project.coverThumbPath)} alt="" /> : <span className="cover-empty">No frames yet</span>}
+                {project.coverThumbPath ? <Thumbnail path={project.coverThumbPath} /> : <span className="cover-empty">No frames yet</span>}
               </span>
               <span className="card-title">{project.name}</span>
             </button>

@@ -1,7 +1,15 @@
-import { useThumbnail } from '../thumbnails';
+import { thumbnailFailed, useThumbnail } from '../thumbnails';
+import { useSync } from './sync/sync-store';
 
-/** A library thumbnail, or nothing while it loads, so the tile's placeholder shows through. */
+/**
+ * A library thumbnail, or nothing while it loads, so the tile's placeholder shows through. One the host does not have
+ * while a sync runs is a pulled frame's, still coming down: the placeholder says so, and the image replaces it when
+ * it lands.
+ */
 export function Thumbnail({ path }: { path: string }) {
   const url = useThumbnail(path);
-  return url ? <img src={url} alt="" decoding="async" draggable={false} /> : null;
+  const syncing = useSync((state) => state.status?.state === 'syncing');
+  if (url) return <img src={url} alt="" decoding="async" draggable={false} onError={() => thumbnailFailed(path)} />;
+  if (url === null && syncing) return <span className="thumbnail-coming" role="img" aria-label="Thumbnail on its way" />;
+  return null;
 }
