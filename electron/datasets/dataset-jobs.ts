@@ -56,6 +56,13 @@ export async function performDatasetJob(db: Database, paths: LibraryPaths, job: 
  */
 const youngGenerationMb = 12;
 
+/** What the person is told when a job outgrows the memory V8 allows the thread: no stack, what to do instead. */
+const outOfMemory: Record<DatasetJob['kind'], string> = {
+  import: 'The dataset is too large to import in one go: the import needed more memory than Stillframe may use, and was stopped. Nothing was imported. Import it a part at a time (one subset or batch).',
+  export: 'The export needed more memory than Stillframe may use, and was stopped before it finished. Export one batch at a time.',
+  download: 'The download needed more memory than Stillframe may use, and was stopped before it finished. Download one batch at a time.',
+};
+
 /** Where a job runs: on a thread of its own when the built thread script is known (every host), else on this one. */
 export interface DatasetJobHost {
   db: Database;
@@ -93,11 +100,7 @@ export function runDatasetJob<J extends DatasetJob>(host: DatasetJobHost, job: J
       settle(() =>
         reject(
           error.code === 'ERR_WORKER_OUT_OF_MEMORY'
-            ? new StillframeError(
-                'internal',
-                `The ${job.kind} needed more memory than this computer lets Stillframe use, and was stopped. Nothing was changed; try a smaller part of the dataset (one batch, or one subset) at a time.`,
-                error.message,
-              )
+            ? new StillframeError('file-too-large', outOfMemory[job.kind], error.message)
             : error,
         ),
       );
