@@ -52,7 +52,8 @@ export async function performDatasetJob(db: Database, paths: LibraryPaths, job: 
 /**
  * The young generation's limit on the dataset thread (about 4 MB semi-spaces). V8 otherwise lets it grow to 128 MB of
  * semi-spaces while an import allocates a string and an object per shape, though what stays alive is about 60 MB.
- * Measured on a 100,000-shape Stillframe JSON import, the process's peak fell from 348 MB to 250 MB; 4 MB gave 259.
+ * Measured on a 100,000-shape Stillframe JSON import, the process's peak fell from 347 MB to 245–255 MB; a 4 MB
+ * limit gave 259 MB, so smaller is not better.
  */
 const youngGenerationMb = 12;
 
