@@ -12,6 +12,8 @@ export default defineConfig({
         input: {
           main: resolve('electron/main.ts'),
           cli: resolve('electron/cli/main.ts'),
+          // Imports and exports run on a thread of their own, whose young generation can be kept small.
+          'dataset-worker': resolve('electron/datasets/dataset-worker.ts'),
         },
       },
     },

@@ -56,7 +56,7 @@ async function start(): Promise<void> {
   await app.whenReady();
   const libraryDir = libraryFromArgs();
   // After whenReady: before it, safeStorage reports no encryption and, on Linux, an 'unknown' keyring.
-  services = openServices({ libraryDir, startQueue: true, safeStorage });
+  services = openServices({ libraryDir, startQueue: true, safeStorage, datasetWorker: path.join(here, 'dataset-worker.js') });
   const policy = contentSecurityPolicy({ img: [`${mediaScheme}:`], connect: rendererUrl ? ['ws:'] : [] });
   handleMediaScheme(services.paths.root);
   handleAppScheme(rendererDir, policy);

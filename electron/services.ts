@@ -28,6 +28,8 @@ export interface ServiceOptions {
   monitoring?: MonitoringOptions;
   /** Where SUPABASE_URL / SUPABASE_ANON_KEY come from (the CLI's environment); default: this process's. */
   env?: NodeJS.ProcessEnv;
+  /** The built dataset thread (out/main/dataset-worker.js), from each entry; without it imports and exports run inline. */
+  datasetWorker?: string;
 }
 
 /** Everything behind the API, for one library folder. Both hosts and the CLI build exactly this. */
@@ -45,6 +47,8 @@ export interface Services {
   team: TeamProcessing;
   /** Imported frames' thumbnails, made after the import commits; the hosts resume it at start-up. */
   thumbnails: ThumbnailPass;
+  /** The built dataset thread's script, or null: see runDatasetJob. */
+  datasetWorker: string | null;
   /** The Loom settings for a request made now, with the key from the environment or else the one saved in the app. */
   loomSettings(): LoomSettings;
   /** Takes the library's queue lock, recovers interrupted jobs and starts processing. */
@@ -126,6 +130,7 @@ export function openServices(options: ServiceOptions): Services {
     sync,
     team,
     thumbnails,
+    datasetWorker: options.datasetWorker ?? null,
     loomSettings,
     startQueue,
     async close() {

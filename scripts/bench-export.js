@@ -87,11 +87,19 @@ const median = (values) => {
 /**
  * Wall time, CPU and peak RSS of one command, each run in a fresh process; the median of each over the runs. An
  * import's --json output also gives the time to its commit (when the person can browse and annotate) and the
- * thumbnail pass's time after it, which the whole process's wall time includes.
+ * thumbnail pass's time after it, which the whole process's wall time includes. `beside`, when given, is run just
+ * before each run and timed on its own: the disk's speed moves from moment to moment on a shared machine, so what an
+ * import is bound by is told by a copy of its images made at the same moment.
  */
-function measure(args, runs) {
+function measure(args, runs, beside) {
   const samples = [];
   for (let i = 0; i < runs; i++) {
+    let besideMs = Number.NaN;
+    if (beside) {
+      const started = performance.now();
+      run(beside(i));
+      besideMs = performance.now() - started;
+    }
     const command = args(i);
     const started = performance.now();
     const result = run(command);
@@ -105,10 +113,10 @@ function measure(args, runs) {
     } catch {
       output = null;
     }
-    samples.push({ wallMs, cpuMs, rssMb: rssKb / 1024, importMs: output?.import?.durationMs, thumbnailsMs: output?.thumbnails?.durationMs });
+    samples.push({ wallMs, cpuMs, rssMb: rssKb / 1024, importMs: output?.import?.durationMs, thumbnailsMs: output?.thumbnails?.durationMs, besideMs });
   }
   const of = (key) => median(samples.map((sample) => sample[key]));
-  return { wallMs: of('wallMs'), cpuMs: of('cpuMs'), rssMb: of('rssMb'), importMs: of('importMs'), thumbnailsMs: of('thumbnailsMs'), runs };
+  return { wallMs: of('wallMs'), cpuMs: of('cpuMs'), rssMb: of('rssMb'), importMs: of('importMs'), thumbnailsMs: of('thumbnailsMs'), besideMs: of('besideMs'), runs };
 }
 
 /**
@@ -213,7 +221,10 @@ try {
     rmSync(out(`imported-${format}`, i), { recursive: true, force: true });
     return [cli, 'import', '--library', out(`imported-${format}`, i), '--project', 'Bench', '--format', format, '--from', from, '--json'];
   };
-  const copyImages = (from) => (i) => ['-e', `require('node:child_process').execFileSync('cp', ['-r', ${JSON.stringify(from)}, ${JSON.stringify(out('copied', i))}])`];
+  const copyImages = (from) => (i) => {
+    rmSync(out('copied', i), { recursive: true, force: true });
+    return ['-e', `require('node:child_process').execFileSync('cp', ['-r', ${JSON.stringify(from)}, ${JSON.stringify(out('copied', i))}])`];
+  };
   // Import rows read the CVAT and COCO exports back into copies of the library's database without its shapes, so
   // every image is a known frame and every shape is new: the parse, the plan and the inserts, not thumbnails.
   for (const format of ['cvat', 'coco']) run([cli, 'export', '--library', library, '--project', 'Bench', '--format', format, '--images', 'none', '--out', path.join(kept, format)]);
@@ -247,14 +258,14 @@ try {
     // Imports into an empty library: every image copied in, every shape new, then the thumbnail pass.
     ['baseline: cp -r of the Stillframe export\'s images', copyImages(path.join(source, 'images'))],
     ['baseline: JSON.parse of the whole stillframe.json', () => [path.resolve('scripts/bench-export.js'), '--parse', path.join(source, 'stillframe.json')]],
-    ['import the Stillframe JSON into an empty library', intoEmpty('stillframe', source)],
-    ['import the COCO dataset into an empty library', intoEmpty('coco', path.join(kept, 'coco-set'))],
-    ['import the YOLO dataset into an empty library', intoEmpty('yolo', path.join(kept, 'yolo-set'))],
+    ['import the Stillframe JSON into an empty library', intoEmpty('stillframe', source), 3, copyImages(path.join(source, 'images'))],
+    ['import the COCO dataset into an empty library', intoEmpty('coco', path.join(kept, 'coco-set')), 3, copyImages(path.join(kept, 'coco-set', 'images'))],
+    ['import the YOLO dataset into an empty library', intoEmpty('yolo', path.join(kept, 'yolo-set')), 3, copyImages(path.join(kept, 'yolo-set', 'images'))],
   ];
   // BENCH_ONLY=regex runs only the rows whose label matches (the library is built all the same).
   const only = process.env.BENCH_ONLY ? new RegExp(process.env.BENCH_ONLY, 'i') : null;
-  for (const [label, args, runs = 3] of cases.filter(([label]) => only === null || only.test(label))) {
-    rows.push({ label, ...measure(args, runs) });
+  for (const [label, args, runs = 3, beside] of cases.filter(([label]) => only === null || only.test(label))) {
+    rows.push({ label, ...measure(args, runs, beside) });
     for (const entry of readdirSync(scratch)) {
       if (path.join(scratch, entry) !== source) rmSync(path.join(scratch, entry), { recursive: true, force: true });
     }
@@ -280,6 +291,12 @@ const ratio = (key, importLabel, exportLabel) => {
   const of = (label) => rows.find((row) => row.label.startsWith(label))?.[key] ?? Number.NaN;
   return `${(of(importLabel) / of(exportLabel)).toFixed(2)}×`;
 };
+// What bounds an import's time to commit: copying its images, timed with cp -r of the same files just before each
+// run; the rest is parsing, planning and SQLite, on the dataset thread.
+for (const row of rows.filter((candidate) => Number.isFinite(candidate.besideMs))) {
+  const rest = row.importMs - row.besideMs;
+  console.log(`${row.label}: to commit ${(row.importMs / 1000).toFixed(2)} s; cp -r of its images just before each run ${(row.besideMs / 1000).toFixed(2)} s; the rest ${(rest / 1000).toFixed(2)} s`);
+}
 for (const key of ['wallMs', 'cpuMs']) {
   console.log(`import ÷ export (${key === 'wallMs' ? 'wall' : 'CPU'}): CVAT XML ${ratio(key, 'import that CVAT', 'CVAT XML, images referenced')}, COCO ${ratio(key, 'import that COCO', 'COCO, images referenced')} (the goal: at most 2×)`);
 }

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { datasetCalls } from '../../shared/dataset-contract';
 import { StillframeError } from '../../shared/errors';
+import { runDatasetJob } from '../datasets/dataset-jobs';
 import type { ExportHooks } from '../datasets/export';
 import { isInLibrary } from '../library/paths';
 import { getProject } from '../library/projects';
@@ -21,9 +22,10 @@ function absolute(folder: string, what: string): string {
 }
 
 /**
- * The dataset calls over the services; createHandlers spreads them into the contract's implementation. The formats
- * are loaded by the first export or import: every CLI command builds these handlers, and ingest above all must not
- * pay for reading and compiling them at each start.
+ * The dataset calls over the services; createHandlers spreads them into the contract's implementation. Imports,
+ * exports and downloads run on the dataset thread (runDatasetJob), which loads the formats; on this thread they are
+ * loaded only by the preview, since every CLI command builds these handlers and ingest above all must not pay for
+ * reading and compiling them at each start.
  */
 export function createDatasetHandlers(services: Services): DatasetHandlers {
   const { db, events, paths } = services;
@@ -58,9 +60,9 @@ export function createDatasetHandlers(services: Services): DatasetHandlers {
           `Choose an export folder outside the Stillframe library (${paths.root}): Stillframe manages everything in it and would delete or mix up the export.`,
         );
       }
-      return tracked(request, async (hooks) => (await import('../datasets/export')).exportDataset(paths, request, hooks));
+      return tracked(request, (hooks) => runDatasetJob(services, { kind: 'export', request }, hooks));
     },
-    'datasets.prepareDownload': (request) => tracked(request, async (hooks) => (await import('../datasets/download')).prepareDownload(paths, request, hooks)),
+    'datasets.prepareDownload': (request) => tracked(request, (hooks) => runDatasetJob(services, { kind: 'download', request }, hooks)),
     'datasets.preview': async ({ projectId, batchId }) => (await import('../datasets/download')).exportPreview(db, projectId, batchId),
     'datasets.cancelImport': ({ importId }) => {
       const controller = importing.get(importId);
@@ -81,8 +83,8 @@ export function createDatasetHandlers(services: Services): DatasetHandlers {
       }
       let summary;
       try {
-        const { importDataset } = await import('../datasets/import');
-        summary = await importDataset(db, paths, { project, format, from: absolute(from, 'The dataset to import'), dryRun, images: images === undefined ? undefined : absolute(images, 'The images folder'), video: video === undefined ? undefined : absolute(video, 'The video'), signal: controller.signal });
+        const options = { project, format, from: absolute(from, 'The dataset to import'), dryRun, images: images === undefined ? undefined : absolute(images, 'The images folder'), video: video === undefined ? undefined : absolute(video, 'The video') };
+        summary = await runDatasetJob(services, { kind: 'import', options }, { signal: controller.signal });
       } finally {
         if (importId !== undefined) importing.delete(importId);
       }

@@ -20,6 +20,8 @@ export interface CliIO {
   err(text: string): void;
   env: NodeJS.ProcessEnv;
   rendererDir: string;
+  /** The built dataset thread's script (see runDatasetJob); the tests that run the CLI from its sources have none. */
+  datasetWorker?: string;
   /** Resolves when the person asks `serve` to stop (Ctrl+C). */
   untilInterrupted(): Promise<void>;
 }
@@ -398,7 +400,7 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
       if (values.library.trim() === '') throw new UsageError('--library needs a folder, such as --library ~/Stillframe.');
       libraryDir = path.resolve(values.library);
     }
-    services = openServices({ libraryDir, ingest: { loom: loomSettingsFromEnv(io.env) }, env: io.env });
+    services = openServices({ libraryDir, ingest: { loom: loomSettingsFromEnv(io.env) }, env: io.env, datasetWorker: io.datasetWorker });
     return await (command as Command)(services, args, io);
   } catch (error) {
     if (error instanceof UsageError) {

@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { CallInput } from '../../shared/contract';
 import type { ExportSummary, ImportSummary } from '../../shared/dataset-contract';
 import { formatTitles, importFormats } from '../../shared/formats/dataset';
-import { importDataset } from '../datasets/import';
+import { runDatasetJob } from '../datasets/dataset-jobs';
 import type { Services } from '../services';
 import { batchNamed, cliApi, projectNamed, sameName } from './api';
 import type { CliIO } from './cli';
@@ -168,7 +168,8 @@ export async function importCommand(services: Services, args: string[], io: CliI
     // A dry run into a project that does not exist yet creates nothing, not even the project, so there is no
     // project for the call to name: the import reads the dataset against an empty project.
     const known = oneOf(format, importFormats, '--format');
-    summary = await untilInterrupted((signal) => importDataset(services.db, services.paths, { project: null, format: known, from, dryRun, images: values.images === undefined ? undefined : path.resolve(values.images), video: values.video === undefined ? undefined : path.resolve(values.video), signal }));
+    const options = { project: null, format: known, from, dryRun, images: values.images === undefined ? undefined : path.resolve(values.images), video: values.video === undefined ? undefined : path.resolve(values.video) };
+    summary = await untilInterrupted((signal) => runDatasetJob(services, { kind: 'import', options }, { signal }));
   } else {
     const project = existing ?? (await api.invoke('projects.create', { name: projectName }));
     const importId = randomUUID();

@@ -18,6 +18,7 @@ const code = await runCli(process.argv.slice(2), {
   err: (text) => process.stderr.write(`${text}\n`),
   env: process.env,
   rendererDir: path.resolve(here, '../renderer'),
+  datasetWorker: path.join(here, 'dataset-worker.js'),
   untilInterrupted: () =>
     new Promise((resolve) => {
       process.once('SIGINT', () => resolve());

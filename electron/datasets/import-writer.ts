@@ -1,4 +1,4 @@
-import { copyFileSync, existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
+import { constants, copyFileSync, existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { ParsedShapeInput } from '../../shared/annotations';
@@ -218,7 +218,8 @@ export class ImportWriter {
           mkdirSync(dir, { recursive: true });
           folders.add(dir);
         }
-        copyFileSync(entry.image.source.file ?? '', entry.file);
+        // A copy-on-write clone where the file system has them (Btrfs, XFS, APFS): no bytes move until one side changes.
+        copyFileSync(entry.image.source.file ?? '', entry.file, constants.COPYFILE_FICLONE);
         // An image whose size the dataset gave has not been opened yet: its first bytes say whether it is one at all.
         if (entry.image.source.width !== null && !looksLikeImage(entry.file)) {
           unreadable.add(entry);

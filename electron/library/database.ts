@@ -9,7 +9,10 @@ export function openDatabase(file: string): Database {
   const db = new DatabaseSync(file);
   db.exec('PRAGMA journal_mode = WAL');
   db.exec('PRAGMA foreign_keys = ON');
-  db.exec('PRAGMA busy_timeout = 5000');
+  // A dataset import commits on its own thread and connection (electron/datasets/dataset-jobs.ts); a 100,000-shape
+  // commit holds the write lock for seconds on a slow disk, and the app's own writes must queue behind it, as they
+  // did when the import ran on the main thread, rather than fail with SQLITE_BUSY after 5 s.
+  db.exec('PRAGMA busy_timeout = 60000');
   db.exec('PRAGMA synchronous = NORMAL');
   migrate(db);
   return db;
