@@ -1,22 +1,38 @@
-import { useEffect } from 'react';
+import { Suspense, useEffect } from 'react';
+import { lazyView } from './lazy-view';
 import { hostBridge, subscribe } from './api';
 import { useConnection } from './state/connection';
 import { useFrameUndo } from './state/frame-undo';
 import { useApp } from './state/store';
 import { ConnectionStatus } from './views/ConnectionStatus';
 import { ErrorBanner } from './views/ErrorBanner';
-import { FrameView } from './views/FrameView';
 import { ProjectsView } from './views/ProjectsView';
-import { ProjectView } from './views/ProjectView';
-import { QueueDrawer, QueueButton } from './views/QueueDrawer';
+import { QueueButton } from './views/QueueButton';
 import { SettingsButton } from './views/SettingsDialog';
 import { AlertNotices } from './monitoring/AlertNotices';
 import { ThumbnailProgress } from './views/ThumbnailProgress';
 import { MonitoringButton } from './monitoring/MonitoringButton';
-import { MonitoringView } from './monitoring/MonitoringView';
 import { usePanel } from './monitoring/monitoring-store';
-import { StorageView } from './monitoring/StorageView';
 import { SyncButton } from './views/sync/SyncDialog';
+
+// The project list is the first screen: every other view is a chunk of its own, so the first script is smaller to
+// compile. The project page's is fetched once the list is up, so opening a project does not wait for it.
+const projectView = lazyView(async () => (await import('./views/ProjectView')).ProjectView);
+const frameView = lazyView(async () => (await import('./views/FrameView')).FrameView);
+const monitoringView = lazyView(async () => (await import('./monitoring/MonitoringView')).MonitoringView);
+const storageView = lazyView(async () => (await import('./monitoring/StorageView')).StorageView);
+const queueDrawer = lazyView(async () => (await import('./views/QueueDrawer')).QueueDrawer);
+const { View: ProjectView } = projectView;
+const { View: FrameView } = frameView;
+const { View: MonitoringView } = monitoringView;
+const { View: StorageView } = storageView;
+const { View: QueueDrawer } = queueDrawer;
+
+const loading = (
+  <p role="status" className="loading">
+    Loading…
+  </p>
+);
 
 export function App() {
   const route = useApp((state) => state.route);
@@ -27,9 +43,8 @@ export function App() {
   const panel = usePanel();
 
   useEffect(() => {
+    // The projects and the queue were asked for before the app mounted (see main.tsx).
     const { loadProjects, loadQueue, applyJob, setStats, showError } = useApp.getState();
-    loadProjects().catch(showError);
-    loadQueue().catch(showError);
     const offs = [
       subscribe('job.updated', applyJob),
       subscribe('queue.stats', setStats),
@@ -64,6 +79,15 @@ export function App() {
     const { pending, settle } = useFrameUndo.getState();
     if (!onPanel && pending && pending.projectId !== routeProject) settle();
   }, [routeProject, onPanel]);
+
+  // The project page's code is fetched at once when the address opens on it, or else once the list is up.
+  const opensOnProject = 'projectId' in route;
+  useEffect(() => {
+    if (opensOnProject) return projectView.preload();
+    if (!projectsLoaded) return;
+    if ('requestIdleCallback' in window) window.requestIdleCallback(projectView.preload, { timeout: 1000 });
+    else setTimeout(projectView.preload, 200);
+  }, [opensOnProject, projectsLoaded]);
 
   const project = 'projectId' in route ? projects.find((p) => p.id === route.projectId) : undefined;
 
@@ -101,6 +125,7 @@ export function App() {
         <ThumbnailProgress />
       </div>
       <main className="content">
+        <Suspense fallback={loading}>
         {panel === 'monitoring' ? (
           <MonitoringView />
         ) : panel === 'storage' ? (
@@ -123,8 +148,13 @@ export function App() {
         ) : (
           <ProjectsView />
         )}
+        </Suspense>
       </main>
-      {queueOpen && <QueueDrawer />}
+      {queueOpen && (
+        <Suspense fallback={null}>
+          <QueueDrawer />
+        </Suspense>
+      )}
     </div>
   );
 }
