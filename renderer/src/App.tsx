@@ -28,11 +28,7 @@ const { View: MonitoringView } = monitoringView;
 const { View: StorageView } = storageView;
 const { View: QueueDrawer } = queueDrawer;
 
-const loading = (
-  <p role="status" className="loading">
-    Loading…
-  </p>
-);
+const loading = <p role="status">Loading…</p>;
 
 export function App() {
   const route = useApp((state) => state.route);
@@ -80,14 +76,20 @@ export function App() {
     if (!onPanel && pending && pending.projectId !== routeProject) settle();
   }, [routeProject, onPanel]);
 
-  // The project page's code is fetched at once when the address opens on it, or else once the list is up.
-  const opensOnProject = 'projectId' in route;
+  // A view's code is fetched as soon as the app shows it; the project page's also once the list is up, as it is the
+  // one the person most likely goes to next.
+  const routeView =
+    panel === 'monitoring' ? monitoringView
+    : panel === 'storage' ? storageView
+    : route.name === 'frame' ? frameView
+    : route.name === 'project' ? projectView
+    : null;
   useEffect(() => {
-    if (opensOnProject) return projectView.preload();
-    if (!projectsLoaded) return;
-    if ('requestIdleCallback' in window) window.requestIdleCallback(projectView.preload, { timeout: 1000 });
+    if (routeView) routeView.preload();
+    else if (!projectsLoaded) return;
+    else if ('requestIdleCallback' in window) window.requestIdleCallback(projectView.preload, { timeout: 1000 });
     else setTimeout(projectView.preload, 200);
-  }, [opensOnProject, projectsLoaded]);
+  }, [routeView, projectsLoaded]);
 
   const project = 'projectId' in route ? projects.find((p) => p.id === route.projectId) : undefined;
 
@@ -126,28 +128,28 @@ export function App() {
       </div>
       <main className="content">
         <Suspense fallback={loading}>
-        {panel === 'monitoring' ? (
-          <MonitoringView />
-        ) : panel === 'storage' ? (
-          <StorageView />
-        ) : 'projectId' in route && !project ? (
-          projectsLoaded ? (
-            <div className="empty-state" role="status">
-              <p>This address names a project that is not in this library any more.</p>
-              <button type="button" className="primary" onClick={() => navigate({ name: 'projects' })}>
-                Show all projects
-              </button>
-            </div>
+          {panel === 'monitoring' ? (
+            <MonitoringView />
+          ) : panel === 'storage' ? (
+            <StorageView />
+          ) : 'projectId' in route && !project ? (
+            projectsLoaded ? (
+              <div className="empty-state" role="status">
+                <p>This address names a project that is not in this library any more.</p>
+                <button type="button" className="primary" onClick={() => navigate({ name: 'projects' })}>
+                  Show all projects
+                </button>
+              </div>
+            ) : (
+              loading
+            )
+          ) : route.name === 'frame' && project ? (
+            <FrameView projectId={project.id} batchId={route.batchId} frameId={route.frameId} zoom={route.zoom} />
+          ) : route.name === 'project' && project ? (
+            <ProjectView project={project} batchId={route.batchId} />
           ) : (
-            <p role="status">Loading…</p>
-          )
-        ) : route.name === 'frame' && project ? (
-          <FrameView projectId={project.id} batchId={route.batchId} frameId={route.frameId} zoom={route.zoom} />
-        ) : route.name === 'project' && project ? (
-          <ProjectView project={project} batchId={route.batchId} />
-        ) : (
-          <ProjectsView />
-        )}
+            <ProjectsView />
+          )}
         </Suspense>
       </main>
       {queueOpen && (
