@@ -1,5 +1,6 @@
 import { Suspense, useEffect } from 'react';
 import { lazyView } from './lazy-view';
+import { projectView } from './lazy-views';
 import { hostBridge, subscribe } from './api';
 import { useConnection } from './state/connection';
 import { useFrameUndo } from './state/frame-undo';
@@ -15,9 +16,7 @@ import { MonitoringButton } from './monitoring/MonitoringButton';
 import { usePanel } from './monitoring/monitoring-store';
 import { SyncButton } from './views/sync/SyncDialog';
 
-// The project list is the first screen: every other view is a chunk of its own, so the first script is smaller to
-// compile. The project page's is fetched once the list is up, so opening a project does not wait for it.
-const projectView = lazyView(async () => (await import('./views/ProjectView')).ProjectView);
+// Every view but the project list is a chunk of its own, fetched when it is first shown (see lazy-views.ts).
 const frameView = lazyView(async () => (await import('./views/FrameView')).FrameView);
 const monitoringView = lazyView(async () => (await import('./monitoring/MonitoringView')).MonitoringView);
 const storageView = lazyView(async () => (await import('./monitoring/StorageView')).StorageView);

@@ -1,6 +1,7 @@
 import type { Batch } from '../../shared/domain';
 import { call } from './api';
 import type { Route } from './routes';
+import { prefetchBatchFrames } from './use-batch-frames';
 
 /** A prefetch no view took this soon is from an earlier visit, and may be out of date. */
 const freshMs = 5000;
@@ -8,8 +9,7 @@ const batchLists = new Map<string, { list: Promise<Batch[]>; at: number }>();
 
 /** The frames a project page shows first: the batch its address names, or else its top batch. */
 function prefetchFrames(batchId: string): void {
-  // Loaded with the views (this module is part of the first script, before them); by the time a project is opened it is.
-  void import('./use-batch-frames').then(({ prefetchBatchFrames }) => prefetchBatchFrames(batchId, true));
+  prefetchBatchFrames(batchId, true);
 }
 
 /**

@@ -3,40 +3,14 @@ import { memo, useEffect, useLayoutEffect, useMemo, useRef, useState, type Keybo
 import type { Frame } from '../../../shared/domain';
 import { formatTimestamp } from '../format';
 import { useSelection } from '../state/selection';
+import { gap, heightShare, minTileWidth } from '../grid-geometry';
 import { holdThumbnails } from '../thumbnails';
 import { Thumbnail } from './Thumbnail';
 
-const gap = 6;
-
-/** Tiles grow with the window: 150 px up to about 1,800 px wide, then a twelfth of it, up to 280 px on a 4K screen. */
-function minTileWidth(windowWidth: number): number {
-  return Math.max(150, Math.min(280, Math.round(windowWidth / 12)));
-}
 /** Faster than this (about three grid heights a second) the grid is being flung, not looked at. */
 const flingPxPerMs = 2;
 /** How long after the last scroll event thumbnails load again. */
 const flingSettleMs = 120;
-/** The grid's height as a share of the window, so the batch headers around it stay in view. */
-const heightShare = 0.7;
-
-/** About how many tiles a grid shows before any scrolling, from the window's size alone. */
-export function tilesOnFirstScreen(): number {
-  const tile = minTileWidth(window.innerWidth);
-  const columns = Math.max(1, Math.floor((window.innerWidth + gap) / (tile + gap)));
-  const rows = Math.ceil((window.innerHeight * heightShare) / ((tile * 9) / 16 + gap));
-  return columns * rows;
-}
-/**
- * About how tall a grid of this many places is in a section as wide as the window, for a section not drawn yet: a
- * section far from the screen keeps its grid's place without its rows, so opening a project of twenty batches lays out
- * one grid rather than twenty.
- */
-export function estimatedGridHeight(places: number): number {
-  const tile = minTileWidth(window.innerWidth);
-  const columns = Math.max(1, Math.floor((window.innerWidth + gap) / (tile + gap)));
-  const rowHeight = Math.round((tile * 9) / 16) + gap;
-  return Math.min(Math.ceil(places / columns) * rowHeight, Math.round(window.innerHeight * heightShare));
-}
 /** Scroll offsets per batch, so returning from a frame lands where the person left. */
 const savedScroll = new Map<string, number>();
 

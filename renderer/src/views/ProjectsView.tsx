@@ -4,6 +4,7 @@ import { toAppError } from '../../../shared/errors';
 import { projectNameMaxLength } from '../../../shared/names';
 import { call, mediaUrl } from '../api';
 import { formatDateTime, plural } from '../format';
+import { projectView } from '../lazy-views';
 import { prefetchPlace } from '../place-prefetch';
 import { useApp } from '../state/store';
 import { ProjectSyncBadge } from './sync/ProjectSyncBadge';
@@ -113,7 +114,7 @@ export function ProjectsView() {
       <ul className="project-grid" aria-label="Projects">
         {projects.map((project) => (
           <li key={project.id} className="project-card" aria-label={project.name}>
-            <button type="button" className="card-open" onClick={() => open(project.id)}>
+            <button type="button" className="card-open" onPointerEnter={projectView.preload} onFocus={projectView.preload} onClick={() => open(project.id)}>
               <span className="cover" aria-hidden="true">
                 {project.coverThumbPath ? <img src={mediaUrl(project.coverThumbPath)} alt="" /> : <span className="cover-empty">No frames yet</span>}
               </span>
