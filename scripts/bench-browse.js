@@ -1,9 +1,10 @@
 // `npm run bench:browse`: opening a project of 100,000 frames in 20 batches, scrolling its top batch with the mouse
 // wheel in Chromium, jumping to the end of a 50,000-frame batch (End, and the scrollbar dragged to the bottom), the
-// JS heap after a forced GC at several depths of both, and opening a list of 200 projects. Beside each, a naive
-// baseline in the same run: a plain page that puts all of the top batch's thumbnails in the DOM, every page of the
-// long batch fetched in turn, every frame of it held, the old per-project list query, and static HTML of the cards. BENCH_FRAMES and BENCH_BATCHES size the big
-// project (the old single-batch run: BENCH_FRAMES=10000 BENCH_BATCHES=1).
+// JS heap after a forced GC at several depths of both, and opening a list of 200 projects (the others of 500 frames
+// each, half of them annotated). Beside each, a naive baseline in the same run: a plain page that puts all of the top
+// batch's thumbnails in the DOM, every page of the long batch fetched in turn, every frame of it held, the old
+// per-project list query, and static HTML of the cards. BENCH_FRAMES and BENCH_BATCHES size the big project (the old
+// single-batch run: BENCH_FRAMES=10000 BENCH_BATCHES=1).
 import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { createReadStream, existsSync, linkSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
@@ -18,6 +19,8 @@ const frameCount = Number(process.env.BENCH_FRAMES ?? 100_000);
 const batchCount = Number(process.env.BENCH_BATCHES ?? 20);
 const longBatch = Number(process.env.BENCH_LONG_BATCH ?? 50_000);
 const projectCount = Number(process.env.BENCH_PROJECTS ?? 200);
+// Each of the other projects' frames, every other one with a shape: what the cards' counts are read from.
+const framesPerProject = Number(process.env.BENCH_PROJECT_FRAMES ?? 500);
 const perBatch = Math.ceil(frameCount / batchCount);
 const ffmpeg = process.env.FFMPEG_PATH ?? 'ffmpeg';
 // Distinct FFmpeg-made thumbnails, at most 10,000 of them: frames past that link to them again under their own
@@ -75,6 +78,18 @@ function makeLibrary() {
     }
   };
   const now = Date.now();
+  // Frame rows for the other projects, sharing the top batch's image files; every other frame gets a shape.
+  const shape = db.prepare(`INSERT INTO shapes (id, frame_id, label_id, type, points, created_at, updated_at)
+    VALUES (?, ?, NULL, 'rectangle', '[10,10,50,40]', ?, ?)`);
+  const rows = (projectId, batchId, videoId, count) => {
+    const dir = `frames/${batch.project_id}/batch-01/${video.id}`;
+    for (let i = 1; i <= count; i++) {
+      const frameId = randomUUID();
+      const name = `frame_${String(i).padStart(6, '0')}.jpg`;
+      insert.run(frameId, videoId, batchId, i, i * 40, 640, 360, `${dir}/${name}`, `${dir}/${name}`, Date.now(), Date.now());
+      if (i % 2 === 0) shape.run(randomUUID(), frameId, Date.now(), Date.now());
+    }
+  };
   const addBatch = (projectId, n, count) => {
     const batchId = n === 1 && projectId === batch.project_id ? batch.id : randomUUID();
     const slug = `batch-${String(n).padStart(2, '0')}`;
@@ -83,6 +98,7 @@ function makeLibrary() {
     const videoId = batchId === batch.id ? video.id : randomUUID();
     if (videoId !== video.id) copyRow('videos', video, { id: videoId, project_id: projectId, batch_id: batchId, content_hash: randomUUID() });
     if (count > 0) fill(projectId, batchId, videoId, slug, count);
+    return { batchId, videoId };
   };
   db.exec('BEGIN');
   for (let n = 1; n <= batchCount; n++) addBatch(batch.project_id, n, Math.min(perBatch, frameCount - (n - 1) * perBatch));
@@ -93,7 +109,8 @@ function makeLibrary() {
   for (let p = 3; p <= projectCount; p++) {
     const projectId = randomUUID();
     copyRow('projects', template, { id: projectId, name: `Project ${String(p).padStart(3, '0')}`, created_at: now - p, updated_at: now - p });
-    addBatch(projectId, 1, 0);
+    const added = addBatch(projectId, 1, 0);
+    rows(projectId, added.batchId, added.videoId, Math.min(framesPerProject, perBatch));
   }
   db.exec('COMMIT');
   db.close();
@@ -108,7 +125,7 @@ function startNaivePage() {
     <div id="grid">${names.map((n) => `<img loading="lazy" src="/t/${n}" alt="">`).join('')}</div>`;
   // The floor for the project list: the same 200 cards as static HTML, with no script to load or run.
   const cards = `<!doctype html><ul>${Array.from({ length: projectCount }, (_, i) => `<li class="project-card"><button><span class="cover">No frames yet</span>
-    <span>Project ${String(i + 1).padStart(3, '0')}</span></button><p>1 batch · 1 video · 5,000 frames</p><p>Changed ${new Date().toLocaleString()}</p>
+    <span>Project ${String(i + 1).padStart(3, '0')}</span></button><p>1 batch · 1 video · 500 frames · 250 annotated</p><p>Changed ${new Date().toLocaleString()}</p>
     <div><button>Rename</button><button>Delete</button></div></li>`).join('')}</ul>`;
   const server = createServer((req, res) => {
     if (req.url === '/projects') return void res.writeHead(200, { 'content-type': 'text/html' }).end(cards);
@@ -163,8 +180,8 @@ function joined(parts) {
 }
 
 /**
- * The naive project list query, as it was: per project, every live frame row counted and every frame sorted by its
- * creation time for the cover. Timed in node:sqlite on the same library, beside the app's own projects.list.
+ * The naive project list query, as it was: per project, every live frame row counted (and looked up in the shapes, for
+ * the annotated ones) and every frame sorted by its creation time for the cover. Timed in node:sqlite on the same library, beside the app's own projects.list.
  */
 function naiveListQuery(library) {
   const db = new DatabaseSync(path.join(library, 'stillframe.db'));
@@ -172,6 +189,8 @@ function naiveListQuery(library) {
     (SELECT COUNT(*) FROM batches b WHERE b.project_id = p.id) AS batch_count,
     (SELECT COUNT(*) FROM videos v WHERE v.project_id = p.id) AS video_count,
     (SELECT COUNT(*) FROM frames f JOIN batches b ON b.id = f.batch_id WHERE b.project_id = p.id AND f.deleted_at IS NULL) AS frame_count,
+    (SELECT COUNT(*) FROM frames f JOIN batches b ON b.id = f.batch_id WHERE b.project_id = p.id AND f.deleted_at IS NULL
+       AND EXISTS (SELECT 1 FROM shapes s WHERE s.frame_id = f.id)) AS annotated_frame_count,
     (SELECT f.thumb_path FROM frames f JOIN batches b ON b.id = f.batch_id
        WHERE b.project_id = p.id AND f.deleted_at IS NULL ORDER BY f.created_at, f.frame_index LIMIT 1) AS cover_thumb_path
     FROM projects p ORDER BY p.updated_at DESC, p.id`);

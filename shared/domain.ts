@@ -14,6 +14,8 @@ export const projectSchema = z.object({
   batchCount: z.number(),
   videoCount: z.number(),
   frameCount: z.number(),
+  /** Live frames with at least one shape. */
+  annotatedFrameCount: z.number(),
   coverThumbPath: z.string().nullable(),
 });
 export type Project = z.infer<typeof projectSchema>;

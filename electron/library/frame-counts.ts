@@ -7,3 +7,11 @@
 export function liveFrameCount(batchId: string): string {
   return `((SELECT COUNT(*) FROM frames WHERE batch_id = ${batchId}) - (SELECT COUNT(*) FROM frames WHERE deleted_at IS NOT NULL AND +batch_id = ${batchId}))`;
 }
+
+/**
+ * SQL for how many live frames of the batch `batchId` have at least one shape, from the index of annotated frames
+ * (the shapes' triggers keep `frames.annotated`), less the deleted ones among them, as for liveFrameCount.
+ */
+export function annotatedFrameCount(batchId: string): string {
+  return `((SELECT COUNT(*) FROM frames WHERE batch_id = ${batchId} AND annotated = 1) - (SELECT COUNT(*) FROM frames WHERE deleted_at IS NOT NULL AND +batch_id = ${batchId} AND annotated = 1))`;
+}

@@ -457,4 +457,23 @@ export const migrations: readonly string[] = [
     frame_id TEXT PRIMARY KEY REFERENCES frames (id) ON DELETE CASCADE
   ) WITHOUT ROWID;
   `,
+  // Whether a frame has a shape, kept by the shapes' own triggers whichever path writes them (the annotator, an import,
+  // a sync pull), so a project card's count of annotated frames reads a small index rather than every frame's shapes.
+  `
+  ALTER TABLE frames ADD COLUMN annotated INTEGER NOT NULL DEFAULT 0;
+  UPDATE frames SET annotated = 1 WHERE id IN (SELECT frame_id FROM shapes);
+  CREATE INDEX frames_annotated ON frames (batch_id) WHERE annotated = 1;
+  CREATE TRIGGER shapes_mark_frame AFTER INSERT ON shapes BEGIN
+    UPDATE frames SET annotated = 1 WHERE id = NEW.frame_id AND annotated = 0;
+  END;
+  CREATE TRIGGER shapes_unmark_frame AFTER DELETE ON shapes BEGIN
+    UPDATE frames SET annotated = 0 WHERE id = OLD.frame_id AND annotated = 1
+      AND NOT EXISTS (SELECT 1 FROM shapes WHERE frame_id = OLD.frame_id);
+  END;
+  CREATE TRIGGER shapes_move_frame AFTER UPDATE OF frame_id ON shapes WHEN OLD.frame_id IS NOT NEW.frame_id BEGIN
+    UPDATE frames SET annotated = 1 WHERE id = NEW.frame_id AND annotated = 0;
+    UPDATE frames SET annotated = 0 WHERE id = OLD.frame_id AND annotated = 1
+      AND NOT EXISTS (SELECT 1 FROM shapes WHERE frame_id = OLD.frame_id);
+  END;
+  `,
 ];

@@ -5,11 +5,12 @@ import { StillframeError } from '../../shared/errors';
 import { uuidv7 } from '../../shared/ids';
 import { validateProjectName } from '../../shared/names';
 import { recordChange, transaction, type Database, type Row } from './database';
-import { liveFrameCount } from './frame-counts';
+import { annotatedFrameCount, liveFrameCount } from './frame-counts';
 import type { LibraryPaths } from './paths';
 
 /**
- * A project's counts and cover, each served by an index: the frame count adds up its batches' (see liveFrameCount),
+ * A project's counts and cover, each served by an index: the frame counts add up its batches' (see liveFrameCount and
+ * annotatedFrameCount),
  * and the cover is the first frame of the oldest batch that has one. Counting the live frame rows, and sorting every
  * frame by its creation time for the cover, read every frame row: 54 ms for a list of 200 projects of 150,000 frames.
  */
@@ -18,6 +19,7 @@ const projectColumns = `
   (SELECT COUNT(*) FROM batches b WHERE b.project_id = p.id) AS batch_count,
   (SELECT COUNT(*) FROM videos v WHERE v.project_id = p.id) AS video_count,
   (SELECT COALESCE(SUM(${liveFrameCount('b.id')}), 0) FROM batches b WHERE b.project_id = p.id) AS frame_count,
+  (SELECT COALESCE(SUM(${annotatedFrameCount('b.id')}), 0) FROM batches b WHERE b.project_id = p.id) AS annotated_frame_count,
   (SELECT (SELECT f.thumb_path FROM frames f WHERE f.batch_id = b.id AND f.deleted_at IS NULL ORDER BY f.video_id, f.frame_index LIMIT 1) AS cover
      FROM batches b WHERE b.project_id = p.id AND cover IS NOT NULL ORDER BY b.created_at, b.id LIMIT 1) AS cover_thumb_path`;
 
@@ -30,6 +32,7 @@ function toProject(row: Row): Project {
     batchCount: Number(row.batch_count),
     videoCount: Number(row.video_count),
     frameCount: Number(row.frame_count),
+    annotatedFrameCount: Number(row.annotated_frame_count),
     coverThumbPath: row.cover_thumb_path == null ? null : String(row.cover_thumb_path),
   };
 }

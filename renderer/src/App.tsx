@@ -1,22 +1,33 @@
-import { useEffect } from 'react';
+import { Suspense, useEffect } from 'react';
+import { lazyView } from './lazy-view';
+import { projectView } from './lazy-views';
 import { hostBridge, subscribe } from './api';
 import { useConnection } from './state/connection';
 import { useFrameUndo } from './state/frame-undo';
 import { useApp } from './state/store';
 import { ConnectionStatus } from './views/ConnectionStatus';
 import { ErrorBanner } from './views/ErrorBanner';
-import { FrameView } from './views/FrameView';
 import { ProjectsView } from './views/ProjectsView';
-import { ProjectView } from './views/ProjectView';
-import { QueueDrawer, QueueButton } from './views/QueueDrawer';
+import { QueueButton } from './views/QueueButton';
 import { SettingsButton } from './views/SettingsDialog';
 import { AlertNotices } from './monitoring/AlertNotices';
 import { ThumbnailProgress } from './views/ThumbnailProgress';
 import { MonitoringButton } from './monitoring/MonitoringButton';
-import { MonitoringView } from './monitoring/MonitoringView';
 import { usePanel } from './monitoring/monitoring-store';
-import { StorageView } from './monitoring/StorageView';
 import { SyncButton } from './views/sync/SyncDialog';
+
+// Every view but the project list is a chunk of its own, fetched when it is first shown (see lazy-views.ts).
+const frameView = lazyView(async () => (await import('./views/FrameView')).FrameView);
+const monitoringView = lazyView(async () => (await import('./monitoring/MonitoringView')).MonitoringView);
+const storageView = lazyView(async () => (await import('./monitoring/StorageView')).StorageView);
+const queueDrawer = lazyView(async () => (await import('./views/QueueDrawer')).QueueDrawer);
+const { View: ProjectView } = projectView;
+const { View: FrameView } = frameView;
+const { View: MonitoringView } = monitoringView;
+const { View: StorageView } = storageView;
+const { View: QueueDrawer } = queueDrawer;
+
+const loading = <p role="status">Loading…</p>;
 
 export function App() {
   const route = useApp((state) => state.route);
@@ -27,9 +38,8 @@ export function App() {
   const panel = usePanel();
 
   useEffect(() => {
+    // The projects and the queue were asked for before the app mounted (see main.tsx).
     const { loadProjects, loadQueue, applyJob, setStats, showError } = useApp.getState();
-    loadProjects().catch(showError);
-    loadQueue().catch(showError);
     const offs = [
       subscribe('job.updated', applyJob),
       subscribe('queue.stats', setStats),
@@ -64,6 +74,21 @@ export function App() {
     const { pending, settle } = useFrameUndo.getState();
     if (!onPanel && pending && pending.projectId !== routeProject) settle();
   }, [routeProject, onPanel]);
+
+  // A view's code is fetched as soon as the app shows it; the project page's also once the list is up, as it is the
+  // one the person most likely goes to next.
+  const routeView =
+    panel === 'monitoring' ? monitoringView
+    : panel === 'storage' ? storageView
+    : route.name === 'frame' ? frameView
+    : route.name === 'project' ? projectView
+    : null;
+  useEffect(() => {
+    if (routeView) routeView.preload();
+    else if (!projectsLoaded) return;
+    else if ('requestIdleCallback' in window) window.requestIdleCallback(projectView.preload, { timeout: 1000 });
+    else setTimeout(projectView.preload, 200);
+  }, [routeView, projectsLoaded]);
 
   const project = 'projectId' in route ? projects.find((p) => p.id === route.projectId) : undefined;
 
@@ -101,30 +126,36 @@ export function App() {
         <ThumbnailProgress />
       </div>
       <main className="content">
-        {panel === 'monitoring' ? (
-          <MonitoringView />
-        ) : panel === 'storage' ? (
-          <StorageView />
-        ) : 'projectId' in route && !project ? (
-          projectsLoaded ? (
-            <div className="empty-state" role="status">
-              <p>This address names a project that is not in this library any more.</p>
-              <button type="button" className="primary" onClick={() => navigate({ name: 'projects' })}>
-                Show all projects
-              </button>
-            </div>
+        <Suspense fallback={loading}>
+          {panel === 'monitoring' ? (
+            <MonitoringView />
+          ) : panel === 'storage' ? (
+            <StorageView />
+          ) : 'projectId' in route && !project ? (
+            projectsLoaded ? (
+              <div className="empty-state" role="status">
+                <p>This address names a project that is not in this library any more.</p>
+                <button type="button" className="primary" onClick={() => navigate({ name: 'projects' })}>
+                  Show all projects
+                </button>
+              </div>
+            ) : (
+              loading
+            )
+          ) : route.name === 'frame' && project ? (
+            <FrameView projectId={project.id} batchId={route.batchId} frameId={route.frameId} zoom={route.zoom} />
+          ) : route.name === 'project' && project ? (
+            <ProjectView project={project} batchId={route.batchId} />
           ) : (
-            <p role="status">Loading…</p>
-          )
-        ) : route.name === 'frame' && project ? (
-          <FrameView projectId={project.id} batchId={route.batchId} frameId={route.frameId} zoom={route.zoom} />
-        ) : route.name === 'project' && project ? (
-          <ProjectView project={project} batchId={route.batchId} />
-        ) : (
-          <ProjectsView />
-        )}
+            <ProjectsView />
+          )}
+        </Suspense>
       </main>
-      {queueOpen && <QueueDrawer />}
+      {queueOpen && (
+        <Suspense fallback={null}>
+          <QueueDrawer />
+        </Suspense>
+      )}
     </div>
   );
 }

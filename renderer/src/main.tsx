@@ -1,29 +1,26 @@
-import { StrictMode } from 'react';
-import { createRoot } from 'react-dom/client';
-import { App } from './App';
 import { connectWebSocketBridge } from './bridge/websocket-bridge';
+import { prefetchPlace } from './place-prefetch';
+import { useApp } from './state/store';
 import './styles.css';
 
+// React and the views are a chunk of their own, fetched and compiled while the bridge connects and the first screen's
+// data is on its way: one after the other, script start-up and waiting for the host were most of the project list's
+// time.
+const shell = import('./shell');
+
 async function boot(): Promise<void> {
-  const root = createRoot(document.getElementById('root') as HTMLElement);
-  const fatal = (message: string) =>
-    root.render(
-      <main className="fatal" role="alert">
-        <h1>Stillframe cannot reach its library</h1>
-        <p>{message}</p>
-      </main>,
-    );
+  const fatal = (message: string) => void shell.then((loaded) => loaded.showFatal(message));
   try {
     if (!window.stillframe) window.stillframe = await connectWebSocketBridge(window.location, fatal);
   } catch (error) {
     fatal(error instanceof Error ? error.message : String(error));
     return;
   }
-  root.render(
-    <StrictMode>
-      <App />
-    </StrictMode>,
-  );
+  const { loadProjects, loadQueue, showError } = useApp.getState();
+  loadProjects().catch(showError);
+  prefetchPlace(useApp.getState().route);
+  loadQueue().catch(showError);
+  (await shell).mountApp();
 }
 
 void boot();

@@ -3,7 +3,7 @@ import type { Frame } from '../../shared/domain';
 import { call, subscribe } from './api';
 import { useApp } from './state/store';
 import { preloadThumbnails } from './thumbnails';
-import { tilesOnFirstScreen } from './views/FrameGrid';
+import { tilesOnFirstScreen } from './grid-geometry';
 
 /** Frames travel in pages of this many, each asked for by its position in the batch. */
 export const framePageSize = 300;

@@ -10,6 +10,7 @@ import { useBatchFrames } from '../use-batch-frames';
 import { useLiveQuery } from '../use-refresh';
 import { Dialog } from './Dialog';
 import { ExportDialog } from './ExportDialog';
+import { estimatedGridHeight } from '../grid-geometry';
 import { FrameGrid } from './FrameGrid';
 import { JobNotice } from './JobNotice';
 import { NameField } from './NameField';
@@ -121,9 +122,12 @@ interface BatchSectionProps {
   onDeleteFrames(ids: string[]): void;
 }
 
-/** True from the first time the element comes within a screen's height of the window, and from then on. */
-function useNearScreen(element: RefObject<HTMLElement | null>): boolean {
-  const [near, setNear] = useState(false);
+/**
+ * True from the first time the element comes within a screen's height of the window, and from then on; `atFirst` for
+ * a section known to be on the first screen (the top one), so it does not wait a frame for the observer to say so.
+ */
+function useNearScreen(element: RefObject<HTMLElement | null>, atFirst: boolean): boolean {
+  const [near, setNear] = useState(atFirst);
   useEffect(() => {
     const target = element.current;
     if (near || !target) return;
@@ -143,7 +147,7 @@ export function BatchSection({ batch, position, total, videoFilter, annotationFi
   const readOnly = useReadOnlyReason(batch.projectId);
   const changes = { disabled: readOnly !== null, title: readOnly ?? undefined };
   const section = useRef<HTMLElement>(null);
-  const nearScreen = useNearScreen(section);
+  const nearScreen = useNearScreen(section, position === 0);
   // A section far from the screen asks the host nothing: opening a project of twenty batches asked for sixty lists
   // at once, and the first screen's frames waited behind them.
   const whenNear = <T,>(load: () => Promise<T>) => (): Promise<T | undefined> => (nearScreen ? load() : Promise.resolve(undefined));
@@ -270,17 +274,21 @@ export function BatchSection({ batch, position, total, videoFilter, annotationFi
               <VideoRow key={video.id} video={video} />
             ))}
           </ul>
-          <FrameGrid
-            batchId={batch.id}
-            batchName={batch.name}
-            frames={shownFrames}
-            complete={complete}
-            annotationCounts={annotationCounts}
-            onOpen={onOpenFrame}
-            onDelete={onDeleteFrames}
-            onShow={show}
-            onNeedAll={needAllFrames}
-          />
+          {nearScreen ? (
+            <FrameGrid
+              batchId={batch.id}
+              batchName={batch.name}
+              frames={shownFrames}
+              complete={complete}
+              annotationCounts={annotationCounts}
+              onOpen={onOpenFrame}
+              onDelete={onDeleteFrames}
+              onShow={show}
+              onNeedAll={needAllFrames}
+            />
+          ) : (
+            <div className="frame-grid-unloaded" aria-hidden="true" style={{ height: estimatedGridHeight(shownFrames.length) }} />
+          )}
         </div>
       )}
       {editing === 'rename' && <RenameBatchDialog batch={batch} onClose={() => setEditing(null)} />}

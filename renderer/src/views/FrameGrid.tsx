@@ -3,29 +3,14 @@ import { memo, useEffect, useLayoutEffect, useMemo, useRef, useState, type Keybo
 import type { Frame } from '../../../shared/domain';
 import { formatTimestamp } from '../format';
 import { useSelection } from '../state/selection';
+import { gap, heightShare, minTileWidth } from '../grid-geometry';
 import { holdThumbnails } from '../thumbnails';
 import { Thumbnail } from './Thumbnail';
 
-const gap = 6;
-
-/** Tiles grow with the window: 150 px up to about 1,800 px wide, then a twelfth of it, up to 280 px on a 4K screen. */
-function minTileWidth(windowWidth: number): number {
-  return Math.max(150, Math.min(280, Math.round(windowWidth / 12)));
-}
 /** Faster than this (about three grid heights a second) the grid is being flung, not looked at. */
 const flingPxPerMs = 2;
 /** How long after the last scroll event thumbnails load again. */
 const flingSettleMs = 120;
-/** The grid's height as a share of the window, so the batch headers around it stay in view. */
-const heightShare = 0.7;
-
-/** About how many tiles a grid shows before any scrolling, from the window's size alone. */
-export function tilesOnFirstScreen(): number {
-  const tile = minTileWidth(window.innerWidth);
-  const columns = Math.max(1, Math.floor((window.innerWidth + gap) / (tile + gap)));
-  const rows = Math.ceil((window.innerHeight * heightShare) / ((tile * 9) / 16 + gap));
-  return columns * rows;
-}
 /** Scroll offsets per batch, so returning from a frame lands where the person left. */
 const savedScroll = new Map<string, number>();
 
@@ -192,13 +177,28 @@ export function FrameGrid({ batchId, batchName, frames, complete, annotationCoun
   }, [order, complete]);
 
   /**
+   * Whether every frame from the selection's anchor to the place `index` is here, so a Shift range to it can be taken
+   * at once; otherwise it waits for the whole batch and is taken once, never first from the frames that happen to be
+   * here (with the anchor's page let go, that lost the anchor).
+   */
+  const rangeHere = (index: number) => {
+    const { order: places, complete: all } = latest.current;
+    if (all) return true;
+    const { batchId: selectionBatch, anchor } = useSelection.getState();
+    const from = selectionBatch === batchId && anchor ? places.indexOf(anchor) : index;
+    if (from < 0) return false;
+    for (let i = Math.min(from, index); i <= Math.max(from, index); i++) if (places[i] === undefined) return false;
+    return true;
+  };
+
+  /**
    * Focuses the frame at this place: the grid scrolls there at once, and the focus follows when its page is here.
-   * A range (Shift) waits for the whole batch, so it takes the frames between that were never loaded too.
+   * A range (Shift) over frames not all here waits for the whole batch, so it takes those never loaded too.
    */
   const focusAt = (index: number, extend: boolean) => {
     virtualizer.scrollToIndex(Math.floor(index / columns));
     const id = order[index];
-    if (id === undefined || (extend && !complete)) {
+    if (id === undefined || (extend && !rangeHere(index))) {
       if (extend) onNeedAll();
       deferred.current = {
         ready: () => latest.current.order[index] !== undefined && (!extend || latest.current.complete),
@@ -250,18 +250,19 @@ export function FrameGrid({ batchId, batchName, frames, complete, annotationCoun
 
   // One stable object for every tile, reading the latest props through a ref, so scrolling re-renders only the
   // tiles that come into view. Actions deferred until the batch has loaded read it too.
-  const latest = useRef({ batchId, order, loadedIds, complete, onOpen, onNeedAll, focusAt });
-  latest.current = { batchId, order, loadedIds, complete, onOpen, onNeedAll, focusAt };
+  const latest = useRef({ batchId, order, loadedIds, complete, onOpen, onNeedAll, focusAt, rangeHere });
+  latest.current = { batchId, order, loadedIds, complete, onOpen, onNeedAll, focusAt, rangeHere };
   const actions = useMemo<TileActions>(
     () => ({
       click: (event, id) => {
         deferred.current = null;
-        const { batchId: batch, loadedIds: ids, complete: all } = latest.current;
+        const { batchId: batch, loadedIds: ids } = latest.current;
         const { selectRange, toggle, selectOnly } = useSelection.getState();
         if (event.shiftKey) {
-          selectRange(batch, ids, id);
-          // Again over the whole batch once it is here, for the frames between that were never loaded.
-          if (!all) {
+          if (latest.current.rangeHere(latest.current.order.indexOf(id))) selectRange(batch, ids, id);
+          else {
+            // The frames between are not all here: the range is taken once the whole batch is, the click shown meanwhile.
+            useSelection.getState().focus(batch, id);
             latest.current.onNeedAll();
             deferred.current = { ready: () => latest.current.complete, run: () => selectRange(batch, latest.current.loadedIds, id) };
           }

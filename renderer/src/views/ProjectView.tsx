@@ -7,7 +7,7 @@ import { plural } from '../format';
 import { useFrameUndo } from '../state/frame-undo';
 import { useSelection } from '../state/selection';
 import { attempt, useApp } from '../state/store';
-import { prefetchBatchFrames } from '../use-batch-frames';
+import { openingBatchList } from '../place-prefetch';
 import { useLiveQuery } from '../use-refresh';
 import { ProjectStorage } from '../monitoring/StorageView';
 import { BatchSection } from './BatchSection';
@@ -19,6 +19,9 @@ import { ShareButton } from './sync/ShareDialog';
 import { useReadOnlyReason } from './sync/sync-store';
 import { StillframeError } from '../../../shared/errors';
 import { ImportDialog, type ImportSource } from './ImportDialog';
+
+/** How long after the batches have come the annotator's code is fetched. */
+const annotatorAfterMs = 500;
 
 /** What was dropped: every file, and when it was one folder, that folder with each file's path inside it. */
 async function readDrop(dataTransfer: DataTransfer): Promise<{ files: File[]; folder?: DroppedFolder }> {
@@ -59,18 +62,13 @@ function keyForPage(event: KeyboardEvent): boolean {
 }
 
 export function ProjectView({ project, batchId }: { project: Project; batchId?: string | undefined }) {
-  const prefetchedFor = useRef<string | null>(null);
-  // Opening a frame from here should not wait for the annotator's code.
-  useEffect(preloadAnnotator, []);
+  const openedFor = useRef<string | null>(null);
   const batches = useLiveQuery(
-    async () => {
-      const listed = await call('batches.list', { projectId: project.id });
-      if (prefetchedFor.current !== project.id) {
-        prefetchedFor.current = project.id;
-        // Only the top batch: it is the one on screen when the page opens; the others load as they come into view.
-        if (listed[0]) prefetchBatchFrames(listed[0].id, true);
-      }
-      return listed;
+    () => {
+      // The first load takes the list asked for when the project was opened, with the first screen's frames on their way.
+      if (openedFor.current === project.id) return call('batches.list', { projectId: project.id });
+      openedFor.current = project.id;
+      return openingBatchList({ projectId: project.id, batchId });
     },
     {
       'library.changed': (change) => change.projectId === project.id,
@@ -78,6 +76,14 @@ export function ProjectView({ project, batchId }: { project: Project; batchId?: 
     },
     [project.id],
   );
+  // Opening a frame from here should not wait for the annotator's code. It is fetched a moment after the batches have
+  // come, when the first screen is up: compiled sooner, it held up the answers that screen was waiting for.
+  const batchesHere = batches.data !== undefined;
+  useEffect(() => {
+    if (!batchesHere) return;
+    const timer = setTimeout(preloadAnnotator, annotatorAfterMs);
+    return () => clearTimeout(timer);
+  }, [batchesHere]);
   const [importing, setImporting] = useState<ImportSource | null>(null);
   const [exporting, setExporting] = useState(false);
   const [dragging, setDragging] = useState(false);

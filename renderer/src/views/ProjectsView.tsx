@@ -4,6 +4,8 @@ import { toAppError } from '../../../shared/errors';
 import { projectNameMaxLength } from '../../../shared/names';
 import { call } from '../api';
 import { formatDateTime, plural } from '../format';
+import { projectView } from '../lazy-views';
+import { prefetchPlace } from '../place-prefetch';
 import { useApp } from '../state/store';
 import { ProjectSyncBadge } from './sync/ProjectSyncBadge';
 import { Dialog } from './Dialog';
@@ -85,6 +87,12 @@ export function ProjectsView() {
   const loaded = useApp((state) => state.projectsLoaded);
   const navigate = useApp((state) => state.navigate);
   const [editing, setEditing] = useState<Editing>(null);
+  const open = (projectId: string) => {
+    const route = { name: 'project', projectId } as const;
+    // Its batches and first frames are asked for before the page renders, and before anything else the route change sends.
+    prefetchPlace(route);
+    navigate(route);
+  };
 
   return (
     <section className="projects" aria-labelledby="projects-heading">
@@ -107,14 +115,15 @@ export function ProjectsView() {
       <ul className="project-grid" aria-label="Projects">
         {projects.map((project) => (
           <li key={project.id} className="project-card" aria-label={project.name}>
-            <button type="button" className="card-open" onClick={() => navigate({ name: 'project', projectId: project.id })}>
+            <button type="button" className="card-open" onPointerEnter={projectView.preload} onFocus={projectView.preload} onClick={() => open(project.id)}>
               <span className="cover" aria-hidden="true">
                 {project.coverThumbPath ? <Thumbnail path={project.coverThumbPath} /> : <span className="cover-empty">No frames yet</span>}
               </span>
               <span className="card-title">{project.name}</span>
             </button>
             <p className="card-counts">
-              {plural(project.batchCount, 'batch', 'batches')} · {plural(project.videoCount, 'video')} · {plural(project.frameCount, 'frame')}
+              {plural(project.batchCount, 'batch', 'batches')} · {plural(project.videoCount, 'video')} · {plural(project.frameCount, 'frame')} ·{' '}
+              {plural(project.annotatedFrameCount, 'annotated', 'annotated')}
             </p>
             <p className="card-meta">Changed {formatDateTime(project.updatedAt)}</p>
             <div className="card-actions">

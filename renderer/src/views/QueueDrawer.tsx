@@ -9,19 +9,6 @@ import { QueueRemaining } from '../monitoring/QueueRemaining';
 import { JobNotice } from './JobNotice';
 import { TeamQueue } from './TeamQueue';
 
-export function QueueButton() {
-  const stats = useApp((state) => state.stats);
-  const open = useApp((state) => state.queueOpen);
-  const setOpen = useApp((state) => state.setQueueOpen);
-  const active = (stats?.running ?? 0) + (stats?.pending ?? 0);
-  return (
-    <button type="button" className="queue-button" aria-expanded={open} aria-controls="queue-drawer" onClick={() => setOpen(!open)}>
-      Queue{active > 0 ? ` (${active})` : ''}
-      {(stats?.dead ?? 0) > 0 && <span className="badge danger">{stats?.dead} gave up</span>}
-    </button>
-  );
-}
-
 function remaining(job: Job): string | null {
   if (job.status !== 'processing' || job.startedAt === null || job.progress <= 0.02) return null;
   const elapsed = Date.now() - job.startedAt;

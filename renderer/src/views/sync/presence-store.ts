@@ -16,6 +16,13 @@ function placeOf(route: Route): Place | null {
   return { projectId: route.projectId, batchId: route.batchId ?? null, frameId: null };
 }
 
+/** Teammates see where this person is within about a second, whatever the page is busy with. */
+const presenceWithinMs = 1000;
+function whenIdle(run: () => void): void {
+  if ('requestIdleCallback' in window) window.requestIdleCallback(run, { timeout: presenceWithinMs });
+  else setTimeout(run, 0);
+}
+
 const samePlace = (a: Place | null, b: Place | null) => a?.projectId === b?.projectId && a?.batchId === b?.batchId && a?.frameId === b?.frameId;
 
 /** Who else is in each project right now, as the host's `presence.changed` event last said. */
@@ -28,13 +35,16 @@ export const usePresence = create<PresenceState>()((set) => ({
       const place = placeOf(useApp.getState().route);
       if (sent !== undefined && samePlace(place, sent)) return;
       sent = place;
-      void call('presence.set', { place }).catch(() => undefined);
-      if (place) {
-        void call('presence.list', { projectId: place.projectId }).then(
-          (people) => set((state) => ({ people: { ...state.people, [place.projectId]: people } })),
-          () => undefined,
-        );
-      }
+      // Told once the page is idle: ahead of them on the way to the host, the place's own first screen waited for them.
+      whenIdle(() => {
+        void call('presence.set', { place }).catch(() => undefined);
+        if (place) {
+          void call('presence.list', { projectId: place.projectId }).then(
+            (people) => set((state) => ({ people: { ...state.people, [place.projectId]: people } })),
+            () => undefined,
+          );
+        }
+      });
     };
     tell();
     const offRoute = useApp.subscribe((state, previous) => {

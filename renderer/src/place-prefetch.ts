@@ -1,0 +1,43 @@
+import type { Batch } from '../../shared/domain';
+import { call } from './api';
+import type { Route } from './routes';
+import { prefetchBatchFrames } from './use-batch-frames';
+
+/** A prefetch no view took this soon is from an earlier visit, and may be out of date. */
+const freshMs = 5000;
+const batchLists = new Map<string, { list: Promise<Batch[]>; at: number }>();
+
+/** The frames a project page shows first: the batch its address names, or else its top batch. */
+function prefetchFrames(batchId: string): void {
+  prefetchBatchFrames(batchId, true);
+}
+
+/**
+ * Asks for what a project page shows first as soon as the place is known (a click on its card, an address opened),
+ * before its view renders: its batches, and the frames on its first screen at once where the address names the
+ * batch, or as soon as the batches say which is on top. Nothing else goes to the host before them.
+ */
+export function prefetchPlace(route: Route): void {
+  if (route.name !== 'project') return;
+  const { projectId, batchId } = route;
+  const list = call('batches.list', { projectId });
+  batchLists.set(projectId, { list, at: Date.now() });
+  if (batchId) prefetchFrames(batchId);
+  else
+    void list.then(
+      (batches) => {
+        if (batches[0]) prefetchFrames(batches[0].id);
+      },
+      // Not an error to show here: the page that takes the list reports it.
+      () => undefined,
+    );
+}
+
+/** The project's batch list for its page's first load: the one already asked for, or asked for now with its frames. */
+export function openingBatchList(route: { projectId: string; batchId?: string | undefined }): Promise<Batch[]> {
+  const entry = batchLists.get(route.projectId);
+  batchLists.delete(route.projectId);
+  if (entry && Date.now() - entry.at < freshMs) return entry.list;
+  prefetchPlace({ name: 'project', ...route });
+  return openingBatchList(route);
+}
