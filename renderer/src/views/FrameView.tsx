@@ -1,34 +1,15 @@
-import { lazy, Suspense } from 'react';
-// Types only: erased from the build, so this module does not pull the chunk in.
-import type { Annotator } from '../annotate/Annotator';
-
-interface AnnotatorModule {
-  Annotator: typeof Annotator;
-}
+import { Suspense } from 'react';
+import { lazyView } from '../lazy-view';
 
 /**
  * The annotator (with Konva) is its own chunk: the project list and the grid never parse it. A project's page
- * fetches it while idle, so opening a frame does not wait for it.
+ * fetches it while idle, so opening a frame does not wait for it, and once it is here it renders at once.
  */
-let loaded: AnnotatorModule | null = null;
-let loading: Promise<AnnotatorModule> | null = null;
-function loadAnnotator(): Promise<AnnotatorModule> {
-  loading ??= import('../annotate/Annotator').then(
-    (module) => (loaded = module),
-    (error: unknown) => {
-      // A failed fetch (the host restarting) is tried again on the next open.
-      loading = null;
-      throw error;
-    },
-  );
-  return loading;
-}
-const LazyAnnotator = lazy(async () => ({ default: (await loadAnnotator()).Annotator }));
+const annotator = lazyView(async () => (await import('../annotate/Annotator')).Annotator);
 
 export function preloadAnnotator(): void {
-  const load = () => void loadAnnotator().catch(() => undefined);
-  if ('requestIdleCallback' in window) window.requestIdleCallback(load, { timeout: 2000 });
-  else setTimeout(load, 500);
+  if ('requestIdleCallback' in window) window.requestIdleCallback(() => annotator.preload(), { timeout: 2000 });
+  else setTimeout(() => annotator.preload(), 500);
 }
 
 interface FrameViewProps {
@@ -39,16 +20,11 @@ interface FrameViewProps {
   zoom: number | undefined;
 }
 
-/**
- * The frame route: one frame in the annotator, with its place in the batch. Once the chunk is here the annotator
- * is rendered directly: going through `lazy` would suspend on the first render even so, and React holds back
- * content that replaces a Suspense fallback for 300 ms, which the first open of a frame would then wait out.
- */
-export function FrameView({ projectId, batchId, frameId, zoom }: FrameViewProps) {
-  if (loaded) return <loaded.Annotator projectId={projectId} batchId={batchId} frameId={frameId} zoom={zoom} />;
+/** The frame route: one frame in the annotator, with its place in the batch. */
+export function FrameView(props: FrameViewProps) {
   return (
     <Suspense fallback={<p role="status">Loading…</p>}>
-      <LazyAnnotator projectId={projectId} batchId={batchId} frameId={frameId} zoom={zoom} />
+      <annotator.View {...props} />
     </Suspense>
   );
 }
