@@ -119,7 +119,7 @@ describe('a place outside the library that Stillframe cannot write to is named',
     const refused = await exportTo(path.join(readOnly, 'dataset'));
     expect(refused.code).toBe(1);
     expectPlainMessage(refused.err);
-    expect(refused.err).toContain(`Stillframe could not make the folder “${path.join(readOnly, 'dataset')}”`);
+    expect(refused.err).toContain(`The folder “${path.join(readOnly, 'dataset')}” could not be created: that disk is read-only.`);
 
     const free = Number(execFileSync('df', ['-B1', '--output=avail', full], { encoding: 'utf8' }).split('\n')[1]);
     writeFileSync(path.join(full, 'filler'), Buffer.alloc(free));
