@@ -299,7 +299,8 @@ export function AnnotationCanvas({ image }: { image: HTMLImageElement | null }) 
       const content = { x: -pad, y: -pad, width: size.width + pad * 2, height: size.height + pad * 2 };
       // A stroke's mitred corner reaches out to 7.5 px past its outline, a point's dot 4.5 px, plus a pixel of edge.
       const reach = (handleSize * 1.5) / scale;
-      if (current.tiles.scale !== scale) current.tiles = { scale, value: new Map() };
+      // Each pan past the bitmap's edge paints tiles at new places: the traced tiles of older places are let go.
+      if (current.tiles.scale !== scale || current.tiles.value.size > 512) current.tiles = { scale, value: new Map() };
       const tiles = current.tiles.value;
       /** The shapes reaching a tile, grouped by colour in the whole layer's order; all of them with no tile. */
       const groupsIn = (area: Box | undefined): PaintGroup[] => {
