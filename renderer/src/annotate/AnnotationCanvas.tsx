@@ -5,7 +5,7 @@ import { useCallback, useEffect, useId, useLayoutEffect, useRef, useState, type 
 import type { Label, Shape } from '../../../shared/annotations';
 import { plural } from '../format';
 import { BitmapCache, type Box, type Paint } from './bitmap-cache';
-import { changedArea, reaches, tagReaches, type Drawn, type TagBox } from './dirty-region';
+import { changedArea, shapesIn, tagReaches, type Drawn, type TagBox } from './dirty-region';
 import { editorStore, useEditor } from './editor';
 import type { Editor } from './editor-store';
 import {
@@ -157,8 +157,8 @@ export function AnnotationCanvas({ image }: { image: HTMLImageElement | null }) 
   const shapesLayer = useRef<Konva.Layer>(null);
   const [caches] = useState(() => ({
     image: new BitmapCache(() => imageLayer.current?.batchDraw(), true),
-    // In tiles of 256 device pixels: a new selection or a moved shape paints again only the tiles it reaches.
-    shapes: new BitmapCache(() => shapesLayer.current?.batchDraw(), false, 256),
+    // In tiles of 128 device pixels: a new selection or a moved shape paints again only the tiles it reaches.
+    shapes: new BitmapCache(() => shapesLayer.current?.batchDraw(), false, 128),
     // Several selected shapes: a drag, its end, its undo and redo only move them, so they are one bitmap, shifted.
     moving: new BitmapCache(() => overlayLayer.current?.batchDraw()),
   }));
@@ -308,15 +308,16 @@ export function AnnotationCanvas({ image }: { image: HTMLImageElement | null }) 
         const at = `${area.x} ${area.y} ${area.width} ${area.height}`;
         let value = tiles.get(at);
         if (!value) {
-          value = buildGroups(state.shapes, labels, selected, (shape) => reaches(shape, [area], reach));
+          value = buildGroups(shapesIn(state.shapes, area, reach), labels, selected, colors());
           tiles.set(at, value);
         }
         return value;
       };
+      const colors = () => (current.colors ??= groupColors(state.shapes, labels, selected));
       const tags = () => baseTags(state, labels, selected);
       // A colour at a time, then the tags: after a zoom, one step per frame while the old bitmap stays on screen.
       const steps: Paint[] = [
-        ...paintGroupSteps((current.colors ??= groupColors(state.shapes, labels, selected)).length, groupsIn, scale),
+        ...paintGroupSteps(colors().length, groupsIn, scale),
         (ctx, area) => {
           // Laid out only when painted: a zoom that shows the cached bitmap needs no tag places at its new scale.
           const painted = tags();

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Shape } from '../../../shared/annotations';
-import { changedArea, reaches, type TagBox } from './dirty-region';
+import { changedArea, reaches, shapesIn, type TagBox } from './dirty-region';
 
 const shape = (id: string, x: number, y: number): Shape => ({
   id,
@@ -60,5 +60,12 @@ describe('the part of the shapes layer painted again', () => {
   it('is painted with the shapes that reach into it and no others', () => {
     const area = [{ x: 98, y: 98, width: 14, height: 14 }];
     expect([a, b, c].filter((s) => reaches(s, area, 2)).map((s) => s.id)).toEqual(['b']);
+  });
+
+  it('finds through its grid the same shapes, in the same order, as going over all of them', () => {
+    const many = Array.from({ length: 400 }, (_, i) => shape(`s${i}`, (i * 97) % 1000, (i * 53) % 700));
+    for (const area of [{ x: 100, y: 100, width: 60, height: 60 }, { x: 0, y: 0, width: 1000, height: 700 }, { x: 127, y: 255, width: 2, height: 2 }]) {
+      expect(shapesIn(many, area, 3)).toEqual(many.filter((s) => reaches(s, [area], 3)));
+    }
   });
 });

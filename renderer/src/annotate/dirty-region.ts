@@ -95,3 +95,45 @@ export function tagReaches(tag: TagBox, boxes: readonly Box[], pad: number): boo
   const box = tagArea(tag, pad);
   return boxes.some((b) => overlaps(box, b));
 }
+
+/** The side of a cell of the grid of shapes, in image pixels: a few shapes of a 4K frame's 5,000 per cell. */
+const cell = 128;
+const grids = new WeakMap<readonly Shape[], Map<string, number[]>>();
+
+/** Each shape's place in the list, filed under every grid cell its bounds touch; made once per list of shapes. */
+function gridOf(shapes: readonly Shape[]): Map<string, number[]> {
+  let grid = grids.get(shapes);
+  if (grid) return grid;
+  grid = new Map();
+  shapes.forEach((shape, index) => {
+    const b = shapeBounds(shape);
+    for (let y = Math.floor(b.minY / cell); y <= Math.floor(b.maxY / cell); y++) {
+      for (let x = Math.floor(b.minX / cell); x <= Math.floor(b.maxX / cell); x++) {
+        const key = `${x} ${y}`;
+        const list = grid?.get(key);
+        if (list) list.push(index);
+        else grid?.set(key, [index]);
+      }
+    }
+  });
+  grids.set(shapes, grid);
+  return grid;
+}
+
+/**
+ * The shapes that reach into `area` (`pad` wider for their strokes), bottom to top, found through a grid of the
+ * shapes' bounds instead of going over all of them for each of a bitmap's tiles.
+ */
+export function shapesIn(shapes: readonly Shape[], area: Box, pad: number): Shape[] {
+  const grid = gridOf(shapes);
+  const found = new Set<number>();
+  for (let y = Math.floor((area.y - pad) / cell); y <= Math.floor((area.y + area.height + pad) / cell); y++) {
+    for (let x = Math.floor((area.x - pad) / cell); x <= Math.floor((area.x + area.width + pad) / cell); x++) {
+      for (const index of grid.get(`${x} ${y}`) ?? []) found.add(index);
+    }
+  }
+  return [...found]
+    .sort((a, b) => a - b)
+    .map((index) => shapes[index])
+    .filter((shape): shape is Shape => shape !== undefined && reaches(shape, [area], pad));
+}

@@ -81,17 +81,20 @@ export interface PaintGroup {
 }
 
 /**
- * The shapes grouped by colour into a few paths built once per change (or those of them that `include` takes, for a
- * part of the layer painted again), so drawing 1,000 shapes costs a few fills
+ * The shapes grouped by colour into a few paths built once per change (or a part of them, grouped in the
+ * whole layer's order of `colors`), so drawing 1,000 shapes costs a few fills
  * and strokes instead of 1,000 of each, and panning repaints the same paths under a new transform.
  */
 export function buildGroups(
   shapes: readonly Shape[],
   labels: ReadonlyMap<string, Label>,
   exclude: ReadonlySet<string>,
-  include: (shape: Shape) => boolean = () => true,
+  colors: readonly string[] = [],
 ): PaintGroup[] {
   const groups = new Map<string, { color: string; areas: PathText; lines: PathText; points: number[] }>();
+  // Groups are made in the order of the whole layer even for a part of it: colours overlap, and a part painted
+  // in another order would not match the pixels around it.
+  for (const color of colors) groups.set(color, { color, areas: new PathText(), lines: new PathText(), points: [] });
   for (const shape of shapes) {
     if (shape.hidden || exclude.has(shape.id)) continue;
     const color = colorOf(labels, shape.labelId);
@@ -100,9 +103,6 @@ export function buildGroups(
       group = { color, areas: new PathText(), lines: new PathText(), points: [] };
       groups.set(color, group);
     }
-    // Groups are made in the order of the whole layer even for a part of it: colours overlap, and a part painted
-    // in another order would not match the pixels around it.
-    if (!include(shape)) continue;
     if (shape.type === 'point') group.points.push(shape.points[0] ?? 0, shape.points[1] ?? 0);
     else (shape.type === 'polyline' ? group.lines : group.areas).add(shape);
   }
