@@ -233,6 +233,27 @@ async function timedKey(page, keys) {
   return { drawn, saved, longest };
 }
 
+/**
+ * The longest animation frame (Chromium's long-animation-frame entries, 0 when none passed 50 ms) in the half second
+ * after `act`: a selection changed by a click or by Esc repaints what the shapes layer shows.
+ */
+async function longestFrameAfter(page, act) {
+  await page.evaluate(() => {
+    window.__longest = 0;
+    window.__longObserver = new PerformanceObserver((list) => {
+      for (const entry of list.getEntries()) window.__longest = Math.max(window.__longest, entry.duration);
+    });
+    window.__longObserver.observe({ type: 'long-animation-frame' });
+  });
+  await act();
+  await page.waitForTimeout(500);
+  return page.evaluate(() => {
+    window.__longObserver.takeRecords().forEach((entry) => (window.__longest = Math.max(window.__longest, entry.duration)));
+    window.__longObserver.disconnect();
+    return window.__longest;
+  });
+}
+
 /** Milliseconds until the top bar says "Saved" again, polled every animation frame. */
 async function waitSaved(page) {
   const started = Date.now();
@@ -307,6 +328,14 @@ try {
   results.drag = await measureDrag(page, grab, { x: 240, y: 160 }, 'left');
   results.dragSaved = await page.getByRole('status', { name: 'Save state' }).textContent();
   results.dragged = await page.getByText(/^(Box at|Point at|\d+ points)/).textContent({ timeout: 5000 }).catch(() => "nothing selected");
+  // Selecting a shape and letting it go again (Esc), five times over: each changes what the shapes layer shows.
+  results.selects = [];
+  results.deselects = [];
+  for (let round = 0; round < 5; round++) {
+    const at = screenOf(box, middleOf(shapes[1 + round]));
+    results.selects.push(await profiled(page, `select ${round + 1}`, () => longestFrameAfter(page, () => page.mouse.click(at.x, at.y))));
+    results.deselects.push(await longestFrameAfter(page, () => page.keyboard.press('Escape')));
+  }
   results.pan = await profiled(page, 'pan', () => measureDrag(page, screenOf(box, { x: 300, y: 300 }), { x: 400, y: 200 }, 'middle'));
   results.panSettle = await measureSettle(page);
   await page.keyboard.press('0');
@@ -391,6 +420,9 @@ console.log(`drag one shape: p95 frame time  ${ms(r.drag.p95)}          ${ms(r.b
 console.log(`  frames over 20 ms (dropped)   ${String(r.drag.over20).padStart(6)} of ${String(r.drag.frames).padEnd(6)}   ${String(r.baselineDrag.over20).padStart(6)} of ${r.baselineDrag.frames}`);
 console.log(`  frames over 50 ms             ${String(r.drag.over50).padStart(6)} of ${String(r.drag.frames).padEnd(6)}   ${String(r.baselineDrag.over50).padStart(6)} of ${r.baselineDrag.frames}              (target 0)`);
 console.log(`  worst frame                   ${ms(r.drag.worst)}          ${ms(r.baselineDrag.worst)}`);
+const medianOf = (list) => [...list].sort((a, b) => a - b)[Math.floor(list.length / 2)];
+console.log(`select a shape with a click: longest animation frame ${ms(medianOf(r.selects))} (median of ${r.selects.length}, worst ${ms(Math.max(...r.selects))}; 0 = none over 50 ms)`);
+console.log(`  let it go with Esc:          longest animation frame ${ms(medianOf(r.deselects))} (median of ${r.deselects.length}, worst ${ms(Math.max(...r.deselects))})`);
 console.log(`pan: p95 frame time             ${ms(r.pan.p95)}          ${ms(r.baselinePan.p95)}              ${ratio(r.pan.p95, r.baselinePan.p95)}   (target < 16 ms)`);
 console.log(`  frames over 20 ms (dropped)   ${String(r.pan.over20).padStart(6)} of ${String(r.pan.frames).padEnd(6)}   ${String(r.baselinePan.over20).padStart(6)} of ${r.baselinePan.frames}`);
 console.log(`  frames over 50 ms             ${String(r.pan.over50).padStart(6)} of ${String(r.pan.frames).padEnd(6)}   ${String(r.baselinePan.over50).padStart(6)} of ${r.baselinePan.frames}              (target 0)`);

@@ -4,7 +4,8 @@ import { Transformer } from 'konva/lib/shapes/Transformer';
 import { useCallback, useEffect, useId, useLayoutEffect, useRef, useState, type MouseEvent, type PointerEvent } from 'react';
 import type { Label, Shape } from '../../../shared/annotations';
 import { plural } from '../format';
-import { BitmapCache } from './bitmap-cache';
+import { BitmapCache, type Box, type Paint } from './bitmap-cache';
+import { changedArea, shapesIn, tagReaches, type Drawn, type TagBox } from './dirty-region';
 import { editorStore, useEditor } from './editor';
 import type { Editor } from './editor-store';
 import {
@@ -12,8 +13,9 @@ import {
   buildSelection,
   colorOf,
   handleSize,
-  paintGroupSteps,
+  groupColors,
   noSelection,
+  paintGroupSteps,
   paintOverlay,
   paintSelection,
   paintTags,
@@ -22,7 +24,6 @@ import {
   tagHeightPx,
   tagText,
   tagWidthPx,
-  type PaintedTag,
   type PaintGroup,
   type SelectionPaint,
 } from './painting';
@@ -156,7 +157,8 @@ export function AnnotationCanvas({ image }: { image: HTMLImageElement | null }) 
   const shapesLayer = useRef<Konva.Layer>(null);
   const [caches] = useState(() => ({
     image: new BitmapCache(() => imageLayer.current?.batchDraw(), true),
-    shapes: new BitmapCache(() => shapesLayer.current?.batchDraw()),
+    // In tiles of 128 device pixels: a new selection or a moved shape paints again only the tiles it reaches.
+    shapes: new BitmapCache(() => shapesLayer.current?.batchDraw(), false, 128),
     // Several selected shapes: a drag, its end, its undo and redo only move them, so they are one bitmap, shifted.
     moving: new BitmapCache(() => overlayLayer.current?.batchDraw()),
   }));
@@ -166,11 +168,15 @@ export function AnnotationCanvas({ image }: { image: HTMLImageElement | null }) 
   const pointer = useRef<Point | null>(null);
   const space = useRef(false);
   const inside = useRef(false);
-  const groups = useRef<{ shapes: Shape[] | null; labels: Label[] | null; selection: string[] | null; value: PaintGroup[] }>({
+  // What the shapes layer shows, traced into paths only when a whole paint needs them (`value` stays null until then).
+  const groups = useRef<{ shapes: Shape[] | null; labels: Label[] | null; selection: string[] | null; value: PaintGroup[] | null; colors: string[] | null; tiles: { scale: number; value: Map<string, PaintGroup[]> }; drawn: Drawn }>({
     shapes: null,
     labels: null,
     selection: null,
-    value: [],
+    value: null,
+    colors: null,
+    tiles: { scale: 0, value: new Map() },
+    drawn: { shapes: [], selection: [], tags: [] },
   });
   const labelMap = useRef<{ labels: Label[] | null; value: Map<string, Label> }>({ labels: null, value: new Map() });
   const tagLayout = useRef<{ shapes: Shape[] | null; labels: Label[] | null; scale: number; value: Map<string, TagPlace> }>({
@@ -252,47 +258,80 @@ export function AnnotationCanvas({ image }: { image: HTMLImageElement | null }) 
     [caches],
   );
 
+  /** The tags the shapes layer paints: every visible shape's but the selected ones', which the overlay paints. */
+  const baseTags = useCallback(
+    (state: Editor, labels: ReadonlyMap<string, Label>, selected: ReadonlySet<string>): TagBox[] => {
+      const tags = tagsOf(state);
+      if (tags.size === 0) return [];
+      const scale = state.viewport.scale;
+      const painted: TagBox[] = [];
+      for (const shape of state.shapes) {
+        const at = tags.get(shape.id);
+        if (!at || shape.hidden || selected.has(shape.id)) continue;
+        const text = tagText(shape.labelId !== null ? labels.get(shape.labelId) : undefined);
+        painted.push({ id: shape.id, text, color: colorOf(labels, shape.labelId), unlabelled: shape.labelId === null, x: at.x, y: at.y, width: tagWidthPx(measureTag, text) / scale, height: tagHeightPx / scale });
+      }
+      return painted;
+    },
+    [tagsOf],
+  );
+
   const paintShapes = useCallback(
     (context: Konva.Context) => {
       const state = editorStore.getState();
       const cache = groups.current;
-      if (cache.labels === state.labels && cache.selection === state.selection && cache.shapes !== state.shapes) {
-        if (cache.shapes && sameShapesExcept(cache.shapes, state.shapes, new Set(state.selection))) cache.shapes = state.shapes;
-      }
-      if (cache.shapes !== state.shapes || cache.labels !== state.labels || cache.selection !== state.selection) {
-        groups.current = {
-          shapes: state.shapes,
-          labels: state.labels,
-          selection: state.selection,
-          value: buildGroups(state.shapes, labelsById(state.labels), new Set(state.selection)),
-        };
-      }
       const { frame: size, viewport } = state;
-      if (!size) return;
-      // Strokes and points reach a few pixels past the frame's edge; the cache must hold them too.
-      const pad = (handleSize * 2) / viewport.scale;
-      const content = { x: -pad, y: -pad, width: size.width + pad * 2, height: size.height + pad * 2 };
-      const paths = groups.current.value;
       const labels = labelsById(state.labels);
       const selected = new Set(state.selection);
+      const scale = viewport.scale;
+      if (cache.labels === state.labels && cache.selection === state.selection && cache.shapes !== state.shapes) {
+        if (cache.shapes && sameShapesExcept(cache.shapes, state.shapes, selected)) cache.shapes = state.shapes;
+      }
+      const changed = cache.shapes !== state.shapes || cache.labels !== state.labels || cache.selection !== state.selection;
+      const before = cache;
+      if (changed) {
+        groups.current = { shapes: state.shapes, labels: state.labels, selection: state.selection, value: null, colors: null, tiles: { scale: 0, value: new Map() }, drawn: cache.drawn };
+      }
+      const current = groups.current;
+      if (!size) return;
+      // Strokes and points reach a few pixels past the frame's edge; the cache must hold them too.
+      const pad = (handleSize * 2) / scale;
+      const content = { x: -pad, y: -pad, width: size.width + pad * 2, height: size.height + pad * 2 };
+      // A stroke's mitred corner reaches out to 7.5 px past its outline, a point's dot 4.5 px, plus a pixel of edge.
+      const reach = (handleSize * 1.5) / scale;
+      // Each pan past the bitmap's edge paints tiles at new places: the traced tiles of older places are let go.
+      if (current.tiles.scale !== scale || current.tiles.value.size > 512) current.tiles = { scale, value: new Map() };
+      const tiles = current.tiles.value;
+      /** The shapes reaching a tile, grouped by colour in the whole layer's order; all of them with no tile. */
+      const groupsIn = (area: Box | undefined): PaintGroup[] => {
+        if (!area) return (current.value ??= buildGroups(state.shapes, labels, selected));
+        const at = `${area.x} ${area.y} ${area.width} ${area.height}`;
+        let value = tiles.get(at);
+        if (!value) {
+          value = buildGroups(shapesIn(state.shapes, area, reach), labels, selected, colors());
+          tiles.set(at, value);
+        }
+        return value;
+      };
+      const colors = () => (current.colors ??= groupColors(state.shapes, labels, selected));
+      const tags = () => baseTags(state, labels, selected);
       // A colour at a time, then the tags: after a zoom, one step per frame while the old bitmap stays on screen.
-      caches.shapes.draw(context._context, paths, content, [
-        ...paintGroupSteps(paths, viewport.scale),
-        (ctx) => {
+      const steps: Paint[] = [
+        ...paintGroupSteps(colors().length, groupsIn, scale),
+        (ctx, area) => {
           // Laid out only when painted: a zoom that shows the cached bitmap needs no tag places at its new scale.
-          const tags = tagsOf(state);
-          const painted: PaintedTag[] = [];
-          for (const shape of state.shapes) {
-            const at = tags.get(shape.id);
-            if (!at || shape.hidden || selected.has(shape.id)) continue;
-            const text = tagText(shape.labelId !== null ? labels.get(shape.labelId) : undefined);
-            painted.push({ text, color: colorOf(labels, shape.labelId), unlabelled: shape.labelId === null, x: at.x, y: at.y, width: tagWidthPx(measureTag, text) / viewport.scale });
-          }
-          paintTags(ctx, painted, viewport.scale);
+          const painted = tags();
+          current.drawn = { shapes: state.shapes, selection: state.selection, tags: painted };
+          paintTags(ctx, area ? painted.filter((tag) => tagReaches(tag, [area], reach)) : painted, scale);
         },
-      ]);
+      ];
+      if (changed && before.labels === state.labels && before.shapes) {
+        const drawn: Drawn = { shapes: state.shapes, selection: state.selection, tags: tags() };
+        if (caches.shapes.patch(context._context, before, current, changedArea(before.drawn, drawn, reach), steps)) current.drawn = drawn;
+      }
+      caches.shapes.draw(context._context, current, content, steps);
     },
-    [caches, labelsById, tagsOf],
+    [caches, labelsById, baseTags],
   );
 
   const paintEdits = useCallback(

@@ -1,4 +1,5 @@
 import type { Label, Shape } from '../../../shared/annotations';
+import type { Box } from './bitmap-cache';
 import { boundsOf } from './shape-geometry';
 import type { Point } from './viewport';
 
@@ -80,11 +81,20 @@ export interface PaintGroup {
 }
 
 /**
- * The shapes grouped by colour into a few paths built once per change, so drawing 1,000 shapes costs a few fills
+ * The shapes grouped by colour into a few paths built once per change (or a part of them, grouped in the
+ * whole layer's order of `colors`), so drawing 1,000 shapes costs a few fills
  * and strokes instead of 1,000 of each, and panning repaints the same paths under a new transform.
  */
-export function buildGroups(shapes: readonly Shape[], labels: ReadonlyMap<string, Label>, exclude: ReadonlySet<string>): PaintGroup[] {
+export function buildGroups(
+  shapes: readonly Shape[],
+  labels: ReadonlyMap<string, Label>,
+  exclude: ReadonlySet<string>,
+  colors: readonly string[] = [],
+): PaintGroup[] {
   const groups = new Map<string, { color: string; areas: PathText; lines: PathText; points: number[] }>();
+  // Groups are made in the order of the whole layer even for a part of it: colours overlap, and a part painted
+  // in another order would not match the pixels around it.
+  for (const color of colors) groups.set(color, { color, areas: new PathText(), lines: new PathText(), points: [] });
   for (const shape of shapes) {
     if (shape.hidden || exclude.has(shape.id)) continue;
     const color = colorOf(labels, shape.labelId);
@@ -133,19 +143,31 @@ function paintGroupOutlines(ctx: CanvasRenderingContext2D, group: PaintGroup, sc
 
 /**
  * The groups painted a colour at a time, points last, so that a sharp paint of thousands of shapes can be spread
- * over several frames; painting every step in turn is `paintGroups`.
+ * over several frames. The `count` groups (of the shapes reaching
+ * `area`, for a tile) are asked for only when a step runs: tracing them is itself work that a frame showing the
+ * cached bitmap need not do.
  */
-export function paintGroupSteps(groups: readonly PaintGroup[], scale: number): ((ctx: CanvasRenderingContext2D) => void)[] {
+export function paintGroupSteps(
+  count: number,
+  groups: (area: Box | undefined) => readonly PaintGroup[],
+  scale: number,
+): ((ctx: CanvasRenderingContext2D, area?: Box) => void)[] {
   return [
-    ...groups.map((group) => (ctx: CanvasRenderingContext2D) => paintGroupOutlines(ctx, group, scale)),
-    (ctx: CanvasRenderingContext2D) => {
-      for (const group of groups) paintPoints(ctx, group.points, group.color, scale);
+    ...Array.from({ length: count }, (_, i) => (ctx: CanvasRenderingContext2D, area?: Box) => {
+      const group = groups(area)[i];
+      if (group) paintGroupOutlines(ctx, group, scale);
+    }),
+    (ctx: CanvasRenderingContext2D, area?: Box) => {
+      for (const group of groups(area)) paintPoints(ctx, group.points, group.color, scale);
     },
   ];
 }
 
-export function paintGroups(ctx: CanvasRenderingContext2D, groups: readonly PaintGroup[], scale: number): void {
-  for (const step of paintGroupSteps(groups, scale)) step(ctx);
+/** The label colours of the shapes `buildGroups` would group, in its order, without tracing any outline. */
+export function groupColors(shapes: readonly Shape[], labels: ReadonlyMap<string, Label>, exclude: ReadonlySet<string>): string[] {
+  const colors = new Set<string>();
+  for (const shape of shapes) if (!shape.hidden && !exclude.has(shape.id)) colors.add(colorOf(labels, shape.labelId));
+  return [...colors];
 }
 
 export interface Overlay {

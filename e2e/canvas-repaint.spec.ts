@@ -1,0 +1,106 @@
+import { writeFileSync } from 'node:fs';
+import type { Page } from '@playwright/test';
+import { uuidv7 } from '../shared/ids';
+import { createFirstProject, importClip } from './actions';
+import { expect, test } from './fixtures';
+
+const canvas = (page: Page) => page.getByRole('application', { name: 'Annotation canvas' });
+
+/** The shapes layer (the second canvas, above the frame) as PNG data: lossless, so equal pixels give equal text. */
+const shapesLayer = (page: Page) =>
+  page.evaluate(() => document.querySelectorAll<HTMLCanvasElement>('.annotation-canvas canvas')[1]?.toDataURL('image/png') ?? '');
+
+/** How many pixels of two PNG images differ, for the message when they are not the same. */
+function differingPixels(page: Page, a: string, b: string): Promise<number> {
+  return page.evaluate(async ([first, second]) => {
+    const pixels = async (url: string) => {
+      const image = new Image();
+      image.src = url;
+      await image.decode();
+      const copy = document.createElement('canvas');
+      copy.width = image.width;
+      copy.height = image.height;
+      const ctx = copy.getContext('2d');
+      ctx?.drawImage(image, 0, 0);
+      return ctx?.getImageData(0, 0, copy.width, copy.height).data ?? new Uint8ClampedArray();
+    };
+    const [x, y] = await Promise.all([pixels(first), pixels(second)]);
+    let count = 0;
+    for (let i = 0; i < x.length; i += 4) if (x[i] !== y[i] || x[i + 1] !== y[i + 1] || x[i + 2] !== y[i + 2] || x[i + 3] !== y[i + 3]) count++;
+    return count;
+  }, [a, b] as const);
+}
+
+test('after selecting, moving and letting go of shapes among overlapping others, the layer shows what a fresh paint shows', async ({ app }) => {
+  const { page } = app;
+  await createFirstProject(page, 'Repaint');
+  await importClip(page, 'car-detection.mp4', 'Cars', '10');
+  const tile = page.getByRole('listbox', { name: 'Frames in Cars' }).getByRole('option', { name: /^Frame 1 of car-detection/ });
+  await expect(tile).toBeVisible();
+  // Overlapping polygons in three colours, some without a label (dashed, with dark tags), and points: a repaint of a
+  // part of the layer must match every colour's fill and stroke order, the tags and the dots around it.
+  await page.evaluate(async (ids) => {
+    const invoke = async (call: string, input: unknown) => {
+      const result = await (window as unknown as { stillframe: { invoke: (c: string, i: unknown) => Promise<{ ok: boolean; value: unknown; error?: { message: string } }> } }).stillframe.invoke(call, input);
+      if (!result.ok) throw new Error(result.error?.message);
+      return result.value as never;
+    };
+    const [project] = await invoke('projects.list', {}) as { id: string }[];
+    const [batch] = await invoke('batches.list', { projectId: project?.id }) as { id: string }[];
+    const { frames } = await invoke('frames.list', { batchId: batch?.id }) as { frames: { id: string; width: number; height: number }[] };
+    const frame = frames[0];
+    if (!frame || !project) throw new Error('no frame');
+    const labels: string[] = [];
+    for (const [i, color] of ['#e6194b', '#3cb44b', '#4363d8'].entries()) {
+      labels.push((await invoke('labels.create', { projectId: project.id, name: `Kind ${i + 1}`, color }) as { id: string }).id);
+    }
+    const shapes = ids.map((id, i) => {
+      const cx = frame.width * (0.3 + 0.4 * ((i * 37) % 100) / 100);
+      const cy = frame.height * (0.3 + 0.4 * ((i * 61) % 100) / 100);
+      const r = frame.width * 0.04;
+      const point = i % 9 === 8;
+      const points = point ? [cx, cy] : Array.from({ length: 7 }, (_, k) => [cx + Math.cos(k * 0.9) * r * (0.6 + 0.4 * ((k * i) % 5) / 5), cy + Math.sin(k * 0.9) * r]).flat();
+      return { id, frameId: frame.id, type: point ? 'point' : 'polygon', points, labelId: i % 4 === 3 ? null : labels[i % 3], zIndex: i };
+    });
+    await invoke('shapes.restore', { shapes });
+  }, Array.from({ length: 60 }, () => uuidv7()));
+  await tile.dblclick();
+  await expect(canvas(page)).toHaveAttribute('aria-busy', 'false');
+  await page.keyboard.press('v');
+  const list = page.getByRole('listbox', { name: 'Shapes on this frame' }).getByRole('option');
+  await expect(page.getByText('60 shapes on this frame.', { exact: false })).toBeAttached();
+
+  const box = await canvas(page).boundingBox();
+  if (!box) throw new Error('The canvas is not on screen.');
+  const middle = { x: box.x + box.width / 2, y: box.y + box.height / 2 };
+  // Select a shape under the middle, drag it away, let it go; then select another and drop the selection.
+  await page.mouse.click(middle.x, middle.y);
+  await expect(page.getByText(/^\d+ points/)).toBeVisible();
+  await page.mouse.move(middle.x, middle.y);
+  await page.mouse.down();
+  await page.mouse.move(middle.x + 70, middle.y + 40, { steps: 6 });
+  await page.mouse.up();
+  await page.mouse.click(middle.x - 60, middle.y - 30);
+  await list.nth(5).click();
+  await canvas(page).focus();
+  await page.keyboard.press('Escape');
+  await expect(list.nth(5)).toHaveAttribute('aria-selected', 'false');
+  await expect(page.getByRole('status', { name: 'Save state' })).toHaveText('Saved');
+  const patched = await shapesLayer(page);
+
+  // A fresh page paints the whole layer from the saved shapes, at the same fitted view.
+  await page.reload();
+  await expect(canvas(page)).toHaveAttribute('aria-busy', 'false');
+  await expect(page.getByText('60 shapes on this frame.', { exact: false })).toBeAttached();
+  await expect(list.nth(5)).toHaveAttribute('aria-selected', 'false');
+  await expect.poll(() => shapesLayer(page)).not.toBe('');
+  const whole = await shapesLayer(page);
+  if (patched !== whole) {
+    for (const [name, url] of [['after-edits', patched], ['fresh-paint', whole]] as const) {
+      const file = test.info().outputPath(`${name}.png`);
+      writeFileSync(file, Buffer.from(url.split(',')[1] ?? '', 'base64'));
+      await test.info().attach(name, { path: file, contentType: 'image/png' });
+    }
+  }
+  if (patched !== whole) expect(await differingPixels(page, patched, whole), 'pixels that differ from a whole repaint').toBe(0);
+});
