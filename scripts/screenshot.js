@@ -41,7 +41,9 @@ try {
   await page.waitForTimeout(500);
   await page.screenshot({ path: path.join(library, 'project.png') });
   await page.keyboard.press('Escape');
-  await page.getByRole('button', { name: 'Close' }).click();
+  // Escape closes the drawer itself when the focus is in it.
+  const close = page.getByRole('button', { name: 'Close' });
+  if (await close.isVisible()) await close.click();
 
   await grid.getByRole('option').nth(1).dblclick();
   const canvas = page.getByRole('application', { name: 'Annotation canvas' });
