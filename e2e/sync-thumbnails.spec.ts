@@ -1,7 +1,7 @@
 import type { TestSupabase } from '../electron/test-support/supabase/stand-in';
 import { createFirstProject, importClip } from './actions';
 import { expect, test } from './fixtures';
-import { connectAndSignUp, onTeammateMachine, supabaseForThisSpec } from './team-fixtures';
+import { addMember, connectAndSignUp, onTeammateMachine, signUpAndSync, supabaseForThisSpec } from './team-fixtures';
 
 let supabase: TestSupabase;
 
@@ -20,19 +20,12 @@ test('a teammate sees pulled frames before their thumbnails have come down, then
   await createFirstProject(page, 'Harbour');
   await importClip(page, 'car-detection.mp4', 'Cars', '10');
   await expect(page.getByRole('listbox', { name: 'Frames in Cars' }).getByRole('option')).toHaveCount(4);
-  const anaDialog = await connectAndSignUp(page, supabase, ana, password);
-  await anaDialog.getByRole('button', { name: 'Close' }).click();
-  await page.getByRole('button', { name: 'Sync Harbour with the cloud' }).click();
-  await expect(page.getByRole('status', { name: 'Harbour sync: Synced' })).toBeVisible({ timeout: 60_000 });
+  await signUpAndSync(page, supabase, ana, password, 'Harbour');
 
   await onTeammateMachine(async (other) => {
     const benDialog = await connectAndSignUp(other, supabase, ben, password);
     await benDialog.getByRole('button', { name: 'Close' }).click();
-    await supabase.admin.query(
-      `insert into public.project_members (project_id, user_id, role)
-       select p.id, u.id, 'editor' from public.projects p, auth.users u where p.name = 'Harbour' and u.email = $1`,
-      [ben],
-    );
+    await addMember(supabase, 'Harbour', ben, 'editor');
     // Storage answers no download for now: every thumbnail is still on its way when Ben opens the project.
     standIn.holdDownloads();
     // A failing check must not leave the downloads, and so the teammate's app closing, waiting for ever.

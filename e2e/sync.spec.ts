@@ -2,7 +2,7 @@ import type { Page } from '@playwright/test';
 import type { TestSupabase } from '../electron/test-support/supabase/stand-in';
 import { createFirstProject, importClip } from './actions';
 import { expect, test } from './fixtures';
-import { connectAndSignUp, onTeammateMachine, supabaseForThisSpec } from './team-fixtures';
+import { addMember, connectAndSignUp, onTeammateMachine, signUpAndSync, supabaseForThisSpec } from './team-fixtures';
 
 let supabase: TestSupabase;
 
@@ -41,21 +41,14 @@ test('a team shares a project: one person syncs annotated frames, a teammate on 
   await page.getByRole('button', { name: 'Stillframe' }).click();
 
   // She signs in and syncs the project.
-  const anaDialog = await connectAndSignUp(page, supabase, ana, password);
-  await anaDialog.getByRole('button', { name: 'Close' }).click();
-  await page.getByRole('button', { name: 'Sync Harbour with the cloud' }).click();
-  await expect(page.getByRole('status', { name: 'Harbour sync: Synced' })).toBeVisible({ timeout: 60_000 });
+  await signUpAndSync(page, supabase, ana, password, 'Harbour');
 
   // Ben's machine, another library: he signs in; Ana adds him to the project (the admin connection does it
   // until invites exist); the project appears among his cloud projects and he opens it.
   await onTeammateMachine(async (other) => {
     const benDialog = await connectAndSignUp(other, supabase, ben, password);
     await benDialog.getByRole('button', { name: 'Close' }).click();
-    await supabase.admin.query(
-      `insert into public.project_members (project_id, user_id, role)
-       select p.id, u.id, 'editor' from public.projects p, auth.users u where p.name = 'Harbour' and u.email = $1`,
-      [ben],
-    );
+    await addMember(supabase, 'Harbour', ben, 'editor');
     await other.getByRole('button', { name: /^Cloud sync/ }).click();
     const reopened = other.getByRole('dialog', { name: 'Cloud sync' });
     await reopened.getByRole('button', { name: 'Open Harbour from the cloud' }).click();

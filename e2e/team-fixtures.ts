@@ -31,6 +31,23 @@ export async function connectAndSignUp(page: Page, supabase: TestSupabase, email
   return dialog;
 }
 
+/** Signs up on this machine, closes the dialog and syncs the project until it says Synced. */
+export async function signUpAndSync(page: Page, supabase: TestSupabase, email: string, password: string, project: string) {
+  const dialog = await connectAndSignUp(page, supabase, email, password);
+  await dialog.getByRole('button', { name: 'Close' }).click();
+  await page.getByRole('button', { name: `Sync ${project} with the cloud` }).click();
+  await expect(page.getByRole('status', { name: `${project} sync: Synced` })).toBeVisible({ timeout: 60_000 });
+}
+
+/** Makes the user with this email a member of the named cloud project (the admin connection does it until invites exist). */
+export async function addMember(supabase: TestSupabase, project: string, email: string, role: 'editor' | 'viewer'): Promise<void> {
+  await supabase.admin.query(
+    `insert into public.project_members (project_id, user_id, role)
+     select p.id, u.id, $3 from public.projects p, auth.users u where p.name = $1 and u.email = $2`,
+    [project, email, role],
+  );
+}
+
 /** Runs `work` on a teammate's machine: a second app on its own empty library, closed and removed afterwards. */
 export async function onTeammateMachine(work: (page: Page) => Promise<void>): Promise<void> {
   const library = mkdtempSync(path.join(tmpdir(), 'stillframe-e2e-teammate-'));
