@@ -1,24 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { canRedo, canUndo, emptyHistory, historyLimit, record, redo, undo, type AnnotationHistory } from './annotation-history';
 import type { Shape } from './annotations';
+import { testShape } from './test-shape';
 
 const frameId = 'frame-1';
 
 function box(id: string, x: number): Shape {
-  return {
-    id,
-    frameId,
-    type: 'rectangle',
-    points: [x, 0, x + 10, 10],
-    labelId: null,
-    note: '',
-    attributes: {},
-    hidden: false,
-    locked: false,
-    zIndex: 0,
-    createdAt: 1,
-    updatedAt: 1,
-  };
+  return testShape({ id, frameId, type: 'rectangle', points: [x, 0, x + 10, 10], createdAt: 1, updatedAt: 1 });
 }
 
 describe('annotation history', () => {

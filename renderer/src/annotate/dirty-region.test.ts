@@ -1,21 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import type { Shape } from '../../../shared/annotations';
+import { testShape } from '../../../shared/test-shape';
 import { changedArea, reaches, shapesIn, type TagBox } from './dirty-region';
 
-const shape = (id: string, x: number, y: number): Shape => ({
-  id,
-  frameId: 'f',
-  type: 'polygon',
-  points: [x, y, x + 10, y, x + 10, y + 10],
-  labelId: null,
-  note: '',
-  attributes: {},
-  hidden: false,
-  locked: false,
-  zIndex: 0,
-  createdAt: 0,
-  updatedAt: 0,
-});
+const shape = (id: string, x: number, y: number) =>
+  testShape({ id, frameId: 'f', type: 'polygon', points: [x, y, x + 10, y, x + 10, y + 10] });
 
 const tag = (id: string, x: number): TagBox => ({ id, text: 'Car', color: '#ff0000', unlabelled: false, x, y: 0, width: 20, height: 6 });
 

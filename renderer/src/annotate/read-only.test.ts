@@ -1,23 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import type { Shape } from '../../../shared/annotations';
+import { testShape } from '../../../shared/test-shape';
 import { createEditorStore, type HostCall } from './editor-store';
 
 const reason = 'You can view this project: ask an owner for edit rights';
 const frame = { id: 'frame-a', width: 640, height: 360 };
-const box: Shape = {
-  id: '00000000-0000-7000-8000-000000000001',
-  frameId: frame.id,
-  type: 'rectangle',
-  points: [10, 10, 50, 50],
-  labelId: null,
-  note: '',
-  attributes: {},
-  hidden: false,
-  locked: false,
-  zIndex: 0,
-  createdAt: 0,
-  updatedAt: 0,
-};
+const box = testShape({ id: '00000000-0000-7000-8000-000000000001', frameId: frame.id, type: 'rectangle', points: [10, 10, 50, 50] });
 
 describe('a viewer in the annotator', () => {
   it('sends no write to the host, shows the reason, and keeps the teammates’ shapes on screen', async () => {
