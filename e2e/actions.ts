@@ -19,3 +19,10 @@ export async function importClip(page: Page, clip: string, batch: string, second
   await dialog.getByRole('button', { name: 'Import' }).click();
   await expect(dialog).toBeHidden();
 }
+
+/** The start most specs share: a first project with one batch, "Cars", of the four frames of the car clip at one every 10 s. */
+export async function projectWithFourCars(page: Page, name: string): Promise<void> {
+  await createFirstProject(page, name);
+  await importClip(page, 'car-detection.mp4', 'Cars', '10');
+  await expect(page.getByRole('listbox', { name: 'Frames in Cars' }).getByRole('option')).toHaveCount(4);
+}

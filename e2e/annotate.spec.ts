@@ -1,5 +1,5 @@
 import type { Page } from '@playwright/test';
-import { createFirstProject, importClip } from './actions';
+import { createFirstProject, importClip, projectWithFourCars } from './actions';
 import { expect, test } from './fixtures';
 
 const grid = (page: Page) => page.getByRole('listbox', { name: 'Frames in Cars' });
@@ -46,9 +46,7 @@ async function createLabel(page: Page, name: string, hotkey?: string) {
 
 test('a person labels frames: draws every shape type, edits, undoes, copies, deletes a label, and finds it all after a restart and a crash', async ({ app }) => {
   const { page } = app;
-  await createFirstProject(page, 'Annotate');
-  await importClip(page, 'car-detection.mp4', 'Cars', '10');
-  await expect(grid(page).getByRole('option')).toHaveCount(4);
+  await projectWithFourCars(page, 'Annotate');
   await openFrame(page, 1);
   await expect(page.getByRole('region', { name: 'Frame' })).toContainText('car-detection.mp4 · frame 1 · 0:00.000 · 1 of 4');
   // The video is named once, in the frame's place; the breadcrumb leads back to the project and batch.

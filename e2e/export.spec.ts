@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Page } from '@playwright/test';
-import { createFirstProject, importClip } from './actions';
+import { createFirstProject, importClip, projectWithFourCars } from './actions';
 import { expect, launcher, test } from './fixtures';
 
 const canvas = (page: Page) => page.getByRole('application', { name: 'Annotation canvas' });
@@ -100,9 +100,7 @@ test('a test share gives a .zip with one COCO file per split, and the summary sa
   const { page } = app;
   const dir = mkdtempSync(path.join(tmpdir(), 'stillframe-split-'));
   try {
-    await createFirstProject(page, 'Splits');
-    await importClip(page, 'car-detection.mp4', 'Cars', '10');
-    await expect(page.getByRole('listbox', { name: 'Frames in Cars' }).getByRole('option')).toHaveCount(4);
+    await projectWithFourCars(page, 'Splits');
 
     await page.getByRole('button', { name: 'Export project Splits' }).click();
     const dialog = page.getByRole('dialog', { name: 'Export project “Splits”' });

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Page } from '@playwright/test';
-import { createFirstProject, importClip } from './actions';
+import { createFirstProject, importClip, projectWithFourCars } from './actions';
 import { expect, test } from './fixtures';
 
 const grid = (page: Page) => page.getByRole('listbox', { name: 'Frames in Cars' });
@@ -75,9 +75,7 @@ test('every place has an address: a double-click opens a frame, reload keeps fra
 
 test('Ctrl/Cmd+Z brings deleted frames back, no key closes the Undo toast, and a visit to a frame keeps the delete undoable', async ({ app }) => {
   const { page } = app;
-  await createFirstProject(page, 'Undo');
-  await importClip(page, 'car-detection.mp4', 'Cars', '10');
-  await expect(grid(page).getByRole('option')).toHaveCount(4);
+  await projectWithFourCars(page, 'Undo');
 
   // The queue keeps a history of finished jobs in plain words, and Esc closes it.
   await page.getByRole('button', { name: /^Queue/ }).click();

@@ -1,5 +1,5 @@
 import type { Page } from '@playwright/test';
-import { createFirstProject, importClip } from './actions';
+import { projectWithFourCars } from './actions';
 import { expect, test } from './fixtures';
 
 const grid = (page: Page) => page.getByRole('listbox', { name: 'Frames in Cars' });
@@ -29,9 +29,7 @@ test('a person keeps annotating while `stillframe serve` restarts: the page says
   test.skip(!host, 'Only the browser host can stop under an open window.');
   if (!host) return;
   const { page } = app;
-  await createFirstProject(page, 'Offline');
-  await importClip(page, 'car-detection.mp4', 'Cars', '10');
-  await expect(grid(page).getByRole('option')).toHaveCount(4);
+  await projectWithFourCars(page, 'Offline');
   await openFirstFrame(page);
   await pointAt(page, -100, 0);
   await expect(saveState(page)).toHaveText('Saved');

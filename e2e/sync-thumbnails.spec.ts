@@ -1,5 +1,5 @@
 import type { TestSupabase } from '../electron/test-support/supabase/stand-in';
-import { createFirstProject, importClip } from './actions';
+import { projectWithFourCars } from './actions';
 import { expect, test } from './fixtures';
 import { addMember, connectAndSignUp, onTeammateMachine, signUpAndSync, supabaseForThisSpec } from './team-fixtures';
 
@@ -17,9 +17,7 @@ test('a teammate sees pulled frames before their thumbnails have come down, then
   const ana = `ana-${Date.now()}@example.com`;
   const ben = `ben-${Date.now()}@example.com`;
 
-  await createFirstProject(page, 'Harbour');
-  await importClip(page, 'car-detection.mp4', 'Cars', '10');
-  await expect(page.getByRole('listbox', { name: 'Frames in Cars' }).getByRole('option')).toHaveCount(4);
+  await projectWithFourCars(page, 'Harbour');
   await signUpAndSync(page, supabase, ana, password, 'Harbour');
 
   await onTeammateMachine(async (other) => {

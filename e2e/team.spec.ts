@@ -1,6 +1,6 @@
 import type { Page } from '@playwright/test';
 import type { TestSupabase } from '../electron/test-support/supabase/stand-in';
-import { createFirstProject, importClip } from './actions';
+import { projectWithFourCars } from './actions';
 import { expect, test } from './fixtures';
 import { connectAndSignUp, onTeammateMachine, supabaseForThisSpec } from './team-fixtures';
 
@@ -20,9 +20,7 @@ test('a live team: an invite by email, each sees the other in the batch, a box d
   const ana = `ana-${Date.now()}@example.com`;
   const ben = `ben-${Date.now()}@example.com`;
 
-  await createFirstProject(page, 'Harbour');
-  await importClip(page, 'car-detection.mp4', 'Cars', '10');
-  await expect(page.getByRole('listbox', { name: 'Frames in Cars' }).getByRole('option')).toHaveCount(4);
+  await projectWithFourCars(page, 'Harbour');
   await page.getByRole('button', { name: 'Stillframe' }).click();
   const anaDialog = await connectAndSignUp(page, supabase, ana, password);
   await anaDialog.getByRole('button', { name: 'Close' }).click();
