@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { clampPoints, distinctPointCount, fitGeometry, geometryProblem, normaliseRectangle, prepareGeometry } from './geometry';
+import { clampPoints, fitGeometry, hasDistinctPoints, geometryProblem, normaliseRectangle, prepareGeometry } from './geometry';
 
 const frame = { width: 640, height: 480 };
 
@@ -15,7 +15,9 @@ describe('shape geometry', () => {
   });
 
   it('counts distinct points, so a polygon of repeated clicks is seen for what it is', () => {
-    expect(distinctPointCount([1, 1, 1, 1, 2, 2])).toBe(2);
+    expect(hasDistinctPoints([1, 1, 1, 1, 2, 2], 2)).toBe(true);
+    expect(hasDistinctPoints([1, 1, 1, 1, 2, 2, 1, 1, 2, 2], 3)).toBe(false);
+    expect(hasDistinctPoints([1, 1, 1, 1, 2, 2, 1, 1, 2, 3], 3)).toBe(true);
   });
 
   it('accepts each type with the points it needs', () => {

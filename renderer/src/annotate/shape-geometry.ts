@@ -1,5 +1,5 @@
 import type { Shape, ShapeType } from '../../../shared/annotations';
-import { clampPoints, distinctPointCount, normaliseRectangle, type ImageSize } from '../../../shared/geometry';
+import { clampPoints, hasDistinctPoints, normaliseRectangle, type ImageSize } from '../../../shared/geometry';
 import type { Point } from './viewport';
 
 export interface Bounds {
@@ -105,7 +105,7 @@ export function removeVertex(type: ShapeType, points: readonly number[], index: 
   if (type !== 'polygon' && type !== 'polyline') return null;
   const next = [...points.slice(0, index * 2), ...points.slice(index * 2 + 2)];
   // Below these counts it would be no shape at all: geometryProblem would refuse it.
-  return distinctPointCount(next) >= (type === 'polygon' ? 3 : 2) ? next : null;
+  return hasDistinctPoints(next, type === 'polygon' ? 3 : 2) ? next : null;
 }
 
 /** Adds a vertex after `afterIndex`, on the edge that starts there. */
