@@ -205,6 +205,44 @@ async function profiled(page, label, work) {
 const profiles = [];
 
 /**
+ * With BENCH_TRACE=file, a Chromium trace of the page around `work`, saved to `file-label.json` (for chrome://tracing
+ * or Perfetto), and the long tasks in it named: on which thread, during which input event, and the trace events that
+ * took most of their time. A long frame that a CPU profile calls "(program)" is native work, and the trace says which.
+ */
+async function traced(browser, page, label, work) {
+  if (!process.env.BENCH_TRACE) return work();
+  const file = `${process.env.BENCH_TRACE}-${label.replaceAll(' ', '-')}.json`;
+  await browser.startTracing(page, {
+    path: file,
+    categories: ['devtools.timeline', 'disabled-by-default-devtools.timeline', 'disabled-by-default-devtools.timeline.frame', 'blink', 'cc', 'gpu', 'v8', 'toplevel', 'blink.user_timing'],
+  });
+  const result = await work();
+  const events = JSON.parse(String(await browser.stopTracing())).traceEvents;
+  const threads = new Map(events.filter((e) => e.name === 'thread_name').map((e) => [`${e.pid}:${e.tid}`, e.args.name]));
+  const long = events.filter((e) => e.ph === 'X' && e.dur > 40_000 && /RunTask/.test(e.name));
+  // A task's own RunTask events nest inside it: only the outermost counts.
+  const tasks = long.filter((e) => !long.some((o) => o !== e && o.pid === e.pid && o.tid === e.tid && o.ts <= e.ts && o.ts + o.dur >= e.ts + e.dur));
+  const within = (outer) => events.filter((e) => e.ph === 'X' && e.pid === outer.pid && e.tid === outer.tid && e.ts >= outer.ts && e.ts + e.dur <= outer.ts + outer.dur && e !== outer);
+  const start = events.reduce((least, e) => (e.ts > 0 && e.ts < least ? e.ts : least), Infinity);
+  for (const task of tasks.sort((a, b) => a.ts - b.ts)) {
+    const inner = within(task);
+    // Self time per event name: its duration less its direct children's.
+    const self = new Map();
+    for (const e of inner) {
+      const children = inner.filter((c) => c !== e && c.ts >= e.ts && c.ts + c.dur <= e.ts + e.dur);
+      const direct = children.filter((c) => !children.some((d) => d !== c && d.ts <= c.ts && d.ts + d.dur >= c.ts + c.dur && d.dur > c.dur));
+      const own = e.dur - direct.reduce((sum, c) => sum + c.dur, 0);
+      self.set(e.name, (self.get(e.name) ?? 0) + own);
+    }
+    const inputs = [...new Set(inner.filter((e) => e.name === 'EventDispatch').map((e) => e.args?.data?.type))].join(',');
+    const top = [...self].sort((a, b) => b[1] - a[1]).slice(0, 6).map(([name, us]) => `${name} ${(us / 1000).toFixed(1)}`).join('; ');
+    profiles.push(`${label} trace: ${(task.dur / 1000).toFixed(0)} ms task (${((task.tdur ?? 0) / 1000).toFixed(0)} ms of CPU) at +${((task.ts - start) / 1000).toFixed(0)} ms on ${threads.get(`${task.pid}:${task.tid}`) ?? task.tid}${inputs ? ` (${inputs})` : ''}: ${top}`);
+  }
+  profiles.push(`${label} trace: ${tasks.length} tasks over 40 ms, saved to ${file}`);
+  return result;
+}
+
+/**
  * Milliseconds from the key press (in the page) to the second animation frame after it, and to "Saved"; and the
  * longest animation frame until then (Chromium's long-animation-frame entries), which shows the page held up by
  * the write of the shapes after the result is on screen.
@@ -357,7 +395,7 @@ try {
   await page.waitForTimeout(300);
   await page.keyboard.press('Control+a');
   results.selected = await page.getByText(/^\d[\d,]* shapes selected/).textContent({ timeout: 5000 }).catch(() => 'no count shown');
-  results.moveAll = await profiled(page, 'drag all', () => measureDrag(page, grab, { x: 120, y: 80 }, 'left'));
+  results.moveAll = await traced(browser, page, 'drag all', () => profiled(page, 'drag all', () => measureDrag(page, grab, { x: 120, y: 80 }, 'left')));
   results.moveAllSaved = await waitSaved(page);
   results.undos = [];
   results.redos = [];
