@@ -104,3 +104,60 @@ test('after selecting, moving and letting go of shapes among overlapping others,
   }
   if (patched !== whole) expect(await differingPixels(page, patched, whole), 'pixels that differ from a whole repaint').toBe(0);
 });
+
+test('selecting all of 2,000 shapes shows every one of them selected, the selection filling in over a few frames', async ({ app }) => {
+  const { page } = app;
+  await createFirstProject(page, 'Select all');
+  await importClip(page, 'car-detection.mp4', 'Cars', '10');
+  const tile = page.getByRole('listbox', { name: 'Frames in Cars' }).getByRole('option', { name: /^Frame 1 of car-detection/ });
+  await expect(tile).toBeVisible();
+  // Enough polygons, spread over the whole frame, that tracing and painting them all takes the selection bitmap
+  // more than one frame's budget.
+  const corners = await page.evaluate(async (ids) => {
+    const invoke = async (call: string, input: unknown) => {
+      const result = await (window as unknown as { stillframe: { invoke: (c: string, i: unknown) => Promise<{ ok: boolean; value: unknown; error?: { message: string } }> } }).stillframe.invoke(call, input);
+      if (!result.ok) throw new Error(result.error?.message);
+      return result.value as never;
+    };
+    const [project] = await invoke('projects.list', {}) as { id: string }[];
+    const [batch] = await invoke('batches.list', { projectId: project?.id }) as { id: string }[];
+    const { frames } = await invoke('frames.list', { batchId: batch?.id }) as { frames: { id: string; width: number; height: number }[] };
+    const frame = frames[0];
+    if (!frame || !project) throw new Error('no frame');
+    const label = await invoke('labels.create', { projectId: project.id, name: 'Kind', color: '#4363d8' }) as { id: string };
+    const shapes = ids.map((id, i) => {
+      const cx = frame.width * (0.02 + 0.96 * (((i * 37) % 997) / 997));
+      const cy = frame.height * (0.02 + 0.96 * (((i * 61) % 991) / 991));
+      const r = frame.width * 0.008;
+      const points = Array.from({ length: 12 }, (_, k) => [cx + Math.cos((k * Math.PI) / 6) * r, cy + Math.sin((k * Math.PI) / 6) * r]).flat();
+      return { id, frameId: frame.id, type: 'polygon', points, labelId: label.id, zIndex: i };
+    });
+    await invoke('shapes.restore', { shapes });
+    return { frame: { width: frame.width, height: frame.height }, first: shapes.map((shape) => [shape.points[0] ?? 0, shape.points[1] ?? 0]) };
+  }, Array.from({ length: 2000 }, () => uuidv7()));
+  await tile.dblclick();
+  await expect(canvas(page)).toHaveAttribute('aria-busy', 'false');
+  await page.keyboard.press('v');
+  await canvas(page).focus();
+  await page.keyboard.press('Control+a');
+  await expect(page.getByText(/^2,000 shapes selected/)).toBeVisible();
+  // The selection layer (the third canvas) at each shape's first corner, where its outline passes, in the fitted view.
+  const unpainted = () =>
+    page.evaluate(({ frame, first }) => {
+      const layer = document.querySelectorAll<HTMLCanvasElement>('.annotation-canvas canvas')[2];
+      const ctx = layer?.getContext('2d');
+      if (!layer || !ctx) return first.length;
+      const view = layer.getBoundingClientRect();
+      const ratio = layer.width / view.width;
+      const scale = Math.min((view.width - 24) / frame.width, (view.height - 24) / frame.height);
+      const left = (view.width - frame.width * scale) / 2;
+      const top = (view.height - frame.height * scale) / 2;
+      const pixels = ctx.getImageData(0, 0, layer.width, layer.height).data;
+      return first.filter(([x = 0, y = 0]) => {
+        const px = Math.round((left + x * scale) * ratio);
+        const py = Math.round((top + y * scale) * ratio);
+        return (pixels[(py * layer.width + px) * 4 + 3] ?? 0) === 0;
+      }).length;
+    }, corners);
+  await expect.poll(unpainted, { message: 'shapes not shown as selected' }).toBe(0);
+});

@@ -393,9 +393,11 @@ try {
   // in the page to the second animation frame after it (the canvas has drawn the result), and to "Saved".
   await page.keyboard.press('0');
   await page.waitForTimeout(300);
-  await page.keyboard.press('Control+a');
-  results.selected = await page.getByText(/^\d[\d,]* shapes selected/).textContent({ timeout: 5000 }).catch(() => 'no count shown');
-  results.moveAll = await traced(browser, page, 'drag all', () => profiled(page, 'drag all', () => measureDrag(page, grab, { x: 120, y: 80 }, 'left')));
+  results.moveAll = await traced(browser, page, 'select and drag all', async () => {
+    await page.keyboard.press('Control+a');
+    results.selected = await page.getByText(/^\d[\d,]* shapes selected/).textContent({ timeout: 5000 }).catch(() => 'no count shown');
+    return profiled(page, 'drag all', () => measureDrag(page, grab, { x: 120, y: 80 }, 'left'));
+  });
   results.moveAllSaved = await waitSaved(page);
   results.undos = [];
   results.redos = [];

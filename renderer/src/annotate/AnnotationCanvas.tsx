@@ -160,7 +160,8 @@ export function AnnotationCanvas({ image }: { image: HTMLImageElement | null }) 
     // In tiles of 128 device pixels: a new selection or a moved shape paints again only the tiles it reaches.
     shapes: new BitmapCache(() => shapesLayer.current?.batchDraw(), false, 128),
     // Several selected shapes: a drag, its end, its undo and redo only move them, so they are one bitmap, shifted.
-    moving: new BitmapCache(() => overlayLayer.current?.batchDraw()),
+    // Traced and painted a few tiles per frame: selecting all 5,000 shapes fills in over several frames, none long.
+    moving: new BitmapCache(() => overlayLayer.current?.batchDraw(), false, 128, true),
   }));
   const overlayLayer = useRef<Konva.Layer>(null);
   const handles = useRef<RectHandles | null>(null);
@@ -186,11 +187,20 @@ export function AnnotationCanvas({ image }: { image: HTMLImageElement | null }) 
     value: new Map(),
   });
   const selectedList = useRef<{ shapes: Shape[] | null; selection: string[] | null; value: Shape[] }>({ shapes: null, selection: null, value: [] });
-  // `paint` traces the selection where it was `shift` ago: a move, its undo and redo only shift it.
-  const selectionPaint = useRef<{ selected: readonly Shape[] | null; labels: ReadonlyMap<string, Label> | null; paint: SelectionPaint; shift: Point }>({
+  // `traced.shapes` is the selection where it was `shift` ago: a move, its undo and redo only shift it. `traced` is a
+  // new object at each new trace, the key of the bitmap of several shapes; `paint` traces it whole, made only for a
+  // selection painted directly, since the bitmap traces its shapes a tile at a time.
+  const selectionPaint = useRef<{
+    selected: readonly Shape[] | null;
+    labels: ReadonlyMap<string, Label> | null;
+    traced: { shapes: readonly Shape[] };
+    paint: SelectionPaint | null;
+    shift: Point;
+  }>({
     selected: null,
     labels: null,
-    paint: { groups: [], points: new Map() },
+    traced: { shapes: [] },
+    paint: null,
     shift: { x: 0, y: 0 },
   });
   const hintId = useId();
@@ -344,27 +354,32 @@ export function AnnotationCanvas({ image }: { image: HTMLImageElement | null }) 
       if ((active?.kind === 'resize' || active?.kind === 'vertex') && active.preview) selected = [active.preview];
       const only = selected.length === 1 ? selected[0] : undefined;
       const labels = labelsById(state.labels);
-      const traced = selectionPaint.current;
-      if (traced.selected !== selected || traced.labels !== labels) {
-        const shift = selected.length > 1 && traced.selected && traced.labels === labels ? commonShift(traced.selected, selected) : null;
+      const last = selectionPaint.current;
+      if (last.selected !== selected || last.labels !== labels) {
+        const shift = selected.length > 1 && last.selected && last.labels === labels ? commonShift(last.selected, selected) : null;
         selectionPaint.current = shift
-          ? { selected, labels, paint: traced.paint, shift: { x: traced.shift.x + shift.x, y: traced.shift.y + shift.y } }
-          : { selected, labels, paint: buildSelection(selected, labels), shift: { x: 0, y: 0 } };
+          ? { ...last, selected, shift: { x: last.shift.x + shift.x, y: last.shift.y + shift.y } }
+          : { selected, labels, traced: { shapes: selected }, paint: null, shift: { x: 0, y: 0 } };
       }
-      const { paint, shift } = selectionPaint.current;
+      const current = selectionPaint.current;
+      const { traced, shift } = current;
       const { frame: size, viewport } = state;
       // Several selected shapes go through a bitmap, which a drag, the move's end, its undo and redo only shift.
       const throughCache = selected.length > 1 && size !== null;
       if (throughCache) {
         const ctx = context._context;
         const pad = (handleSize * 2) / viewport.scale;
+        // As for the shapes layer: how far past its outline a selected shape's stroke and dots reach.
+        const reach = (handleSize * 1.5) / viewport.scale;
         ctx.save();
         ctx.translate(shift.x + (moving?.offset?.x ?? 0), shift.y + (moving?.offset?.y ?? 0));
         ctx.lineJoin = 'round';
-        caches.moving.draw(ctx, paint, { x: -pad, y: -pad, width: size.width + pad * 2, height: size.height + pad * 2 }, [
-          (target) => {
+        caches.moving.draw(ctx, traced, { x: -pad, y: -pad, width: size.width + pad * 2, height: size.height + pad * 2 }, [
+          (target, area) => {
+            const part = area ? shapesIn(traced.shapes, area, reach) : traced.shapes;
+            if (part.length === 0) return;
             target.lineJoin = 'round';
-            paintSelection(target, paint, viewport.scale);
+            paintSelection(target, buildSelection(part, labels), viewport.scale);
           },
         ]);
         ctx.restore();
@@ -375,7 +390,7 @@ export function AnnotationCanvas({ image }: { image: HTMLImageElement | null }) 
         scale: viewport.scale,
         labels,
         selected,
-        selection: throughCache ? noSelection : paint,
+        selection: throughCache ? noSelection : (current.paint ??= buildSelection(selected, labels)),
         offset: moving?.offset ?? { x: 0, y: 0 },
         handles: editableSelection(state) !== null,
         vertex: state.vertex,
