@@ -31,7 +31,7 @@ function differingPixels(page: Page, a: string, b: string): Promise<number> {
   }, [a, b] as const);
 }
 
-test('after selecting, moving and letting go of shapes among overlapping others, the layer shows what a fresh paint shows', async ({ app }) => {
+test('after selecting, moving and letting go of shapes among overlapping others and a new label colour, the layer shows what a fresh paint shows', async ({ app }) => {
   const { page } = app;
   await createFirstProject(page, 'Repaint');
   await importClip(page, 'car-detection.mp4', 'Cars', '10');
@@ -85,7 +85,16 @@ test('after selecting, moving and letting go of shapes among overlapping others,
   await canvas(page).focus();
   await page.keyboard.press('Escape');
   await expect(list.nth(5)).toHaveAttribute('aria-selected', 'false');
+  // A new colour for one label: the layer is painted again.
   await expect(page.getByRole('status', { name: 'Save state' })).toHaveText('Saved');
+  const oldColour = await shapesLayer(page);
+  await page.getByRole('button', { name: 'Edit label Kind 2' }).click();
+  const editor = page.getByRole('dialog', { name: 'Edit label “Kind 2”' });
+  await editor.getByLabel('Colour').fill('#f58231');
+  await editor.getByRole('button', { name: 'Save label' }).click();
+  await expect(editor).toBeHidden();
+  await expect(page.getByRole('status', { name: 'Save state' })).toHaveText('Saved');
+  await expect.poll(() => shapesLayer(page)).not.toBe(oldColour);
   const patched = await shapesLayer(page);
 
   // A fresh page paints the whole layer from the saved shapes, at the same fitted view.

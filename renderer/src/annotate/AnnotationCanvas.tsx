@@ -170,7 +170,8 @@ export function AnnotationCanvas({ image }: { image: HTMLImageElement | null }) 
   const space = useRef(false);
   const inside = useRef(false);
   // What the shapes layer shows, traced into paths only when a whole paint needs them (`value` stays null until then).
-  const groups = useRef<{ shapes: Shape[] | null; labels: Label[] | null; selection: string[] | null; value: PaintGroup[] | null; colors: string[] | null; tiles: { scale: number; value: Map<string, PaintGroup[]> }; drawn: Drawn }>({
+  const groups = useRef<{ frame: string | null; shapes: Shape[] | null; labels: Label[] | null; selection: string[] | null; value: PaintGroup[] | null; colors: string[] | null; tiles: { scale: number; value: Map<string, PaintGroup[]> }; drawn: Drawn }>({
+    frame: null,
     shapes: null,
     labels: null,
     selection: null,
@@ -300,7 +301,7 @@ export function AnnotationCanvas({ image }: { image: HTMLImageElement | null }) 
       const changed = cache.shapes !== state.shapes || cache.labels !== state.labels || cache.selection !== state.selection;
       const before = cache;
       if (changed) {
-        groups.current = { shapes: state.shapes, labels: state.labels, selection: state.selection, value: null, colors: null, tiles: { scale: 0, value: new Map() }, drawn: cache.drawn };
+        groups.current = { frame: state.frame?.id ?? null, shapes: state.shapes, labels: state.labels, selection: state.selection, value: null, colors: null, tiles: { scale: 0, value: new Map() }, drawn: cache.drawn };
       }
       const current = groups.current;
       if (!size) return;
@@ -339,7 +340,12 @@ export function AnnotationCanvas({ image }: { image: HTMLImageElement | null }) 
         const drawn: Drawn = { shapes: state.shapes, selection: state.selection, tags: tags() };
         if (caches.shapes.patch(context._context, before, current, changedArea(before.drawn, drawn, reach), steps)) current.drawn = drawn;
       }
-      caches.shapes.draw(context._context, current, content, steps);
+      // The bitmap of this frame's shapes before a selection or an edit made while the view moves stands in until the
+      // view rests, and then while the change is painted a step per frame, as after any zoom. Another frame's never,
+      // nor an empty one (the frame's shapes still loading). Nor one of other label colours: painted in steps, a few
+      // pixels of tags came out a shade off a fresh paint's, so a new colour is still painted whole, in one frame.
+      const standIn = before.frame === current.frame && before.labels === current.labels && (before.shapes?.length ?? 0) > 0;
+      caches.shapes.draw(context._context, current, content, steps, standIn);
     },
     [caches, labelsById, baseTags],
   );
