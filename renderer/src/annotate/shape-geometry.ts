@@ -44,7 +44,16 @@ export function translateShapes<S extends { points: number[] }>(shapes: readonly
 
 /** The shapes moved by an offset already clamped (a drag clamps each pointer move; it moves the shapes once, at the end). */
 export function offsetShapes<S extends { points: number[] }>(shapes: readonly S[], offset: Point): S[] {
-  return shapes.map((shape) => ({ ...shape, points: shape.points.map((value, i) => value + (i % 2 === 0 ? offset.x : offset.y)) }));
+  // A loop over the pairs, not a map with a callback per number: the end of a move of 5,000 polygons runs it on
+  // 200,000 numbers in the frame the shapes are let go.
+  return shapes.map((shape) => {
+    const points = shape.points.slice();
+    for (let i = 0; i + 1 < points.length; i += 2) {
+      points[i] = (points[i] ?? 0) + offset.x;
+      points[i + 1] = (points[i + 1] ?? 0) + offset.y;
+    }
+    return { ...shape, points };
+  });
 }
 
 /** The bounds of several shapes together, without copying their points into one list. */
