@@ -16,6 +16,7 @@ import { loomSettingsNow } from './settings/loom-key';
 import { environmentOnlySecrets, safeStorageSecrets, type SafeStorage, type SecretStore } from './settings/secret-store';
 import { SyncService } from './sync/sync-service';
 import { TeamProcessing } from './remote/team-processing';
+import { settleInterruptedExports } from './datasets/export-journal';
 
 export interface ServiceOptions {
   libraryDir: string;
@@ -107,11 +108,13 @@ export function openServices(options: ServiceOptions): Services {
   const team = new TeamProcessing({ db, paths, events, sync });
   const thumbnails = new ThumbnailPass(db, paths, (progress) => events.emit('thumbnails.progress', progress));
   let releaseLock: (() => void) | null = null;
+  let exportsSettled: Promise<void> = Promise.resolve();
   const startQueue = () => {
     if (releaseLock) return;
     releaseLock = acquireQueueLock(paths.root);
     clearTemp(paths);
     purgeDeletedFrames(db, paths);
+    exportsSettled = settleInterruptedExports(paths);
     queue.start();
     monitoring.start();
     sync.start();
@@ -136,7 +139,7 @@ export function openServices(options: ServiceOptions): Services {
     async close() {
       monitoring.stop();
       sync.stop();
-      await Promise.all([queue.stop(), team.stop(), sync.idle(), thumbnails.stop()]);
+      await Promise.all([queue.stop(), team.stop(), sync.idle(), thumbnails.stop(), exportsSettled]);
       releaseLock?.();
       db.close();
     },

@@ -21,6 +21,7 @@ import type { Row } from '../library/database';
 import type { LibraryPaths } from '../library/paths';
 import { getProject } from '../library/projects';
 import { parseStoredError } from '../library/videos';
+import { noteExportBegun } from './export-journal';
 import { FolderSink, isStagingName, settleLeftoverExports, ZipSink, type DatasetSink } from './sink';
 
 export interface ExportHooks {
@@ -237,7 +238,9 @@ export async function exportDataset(paths: LibraryPaths, request: ExportRequest,
 
   const db = openSnapshot(paths.database);
   let sink: DatasetSink | null = null;
+  let forget: (() => Promise<void>) | null = null;
   try {
+    forget = await noteExportBegun(paths, outDir);
     const project = getProject(db, request.projectId);
     let batches = listBatches(db, project.id);
     let zipName = `${slugify(project.name)}-${request.format}.zip`;
@@ -281,6 +284,7 @@ export async function exportDataset(paths: LibraryPaths, request: ExportRequest,
   } finally {
     db.exec('ROLLBACK');
     db.close();
+    await forget?.();
   }
 }
 

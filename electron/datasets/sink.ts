@@ -108,7 +108,7 @@ export function isStagingName(name: string): boolean {
   return stagingName.test(name);
 }
 
-function processIsAlive(pid: number): boolean {
+export function processIsAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
@@ -120,7 +120,8 @@ function processIsAlive(pid: number): boolean {
 /**
  * Moves the staged dataset into the output folder. Old entries of the same names go aside into the staging folder
  * first, then the new ones are renamed in, then the old ones are deleted: every step is a rename, and a kill part way
- * is finished by the next export (settleLeftoverExports), so the folder never keeps a mix of two exports.
+ * is finished when the library next starts (export-journal.ts) or by the next export there (settleLeftoverExports),
+ * so the folder does not keep a mix of two exports.
  */
 async function finishCommit(staging: string, outDir: string): Promise<void> {
   const entries = (await readdir(staging)).filter((entry) => !controlEntries.has(entry));
