@@ -7,8 +7,33 @@ import { parseStoredError, setVideoStatus } from './videos';
 
 const jobColumns = `j.*, v.name AS video_name, v.batch_id, v.project_id`;
 
+/**
+ * A job's stored options, validated once per distinct text: every job event and queue step reads jobs again, and a
+ * batch of 50 clips validated the same few options thousands of times. The results are frozen, as jobs share them.
+ */
+const parsedOptions = new Map<string, ExtractionOptions>();
+const parsedOptionsKept = 64;
+
+function storedOptions(text: string): ExtractionOptions {
+  let options = parsedOptions.get(text);
+  if (options === undefined) {
+    options = deepFreeze(extractionOptionsSchema.parse(JSON.parse(text)));
+    if (parsedOptions.size >= parsedOptionsKept) parsedOptions.delete(parsedOptions.keys().next().value ?? '');
+    parsedOptions.set(text, options);
+  }
+  return options;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object') {
+    for (const inner of Object.values(value)) deepFreeze(inner);
+    Object.freeze(value);
+  }
+  return value;
+}
+
 function toJob(row: Row): Job {
-  const options = extractionOptionsSchema.parse(JSON.parse(String(row.options)));
+  const options = storedOptions(String(row.options));
   return {
     id: String(row.id),
     videoId: String(row.video_id),
@@ -68,6 +93,17 @@ export function listJobs(db: Database): Job[] {
       `SELECT ${jobColumns} FROM jobs j JOIN videos v ON v.id = j.video_id
        ORDER BY CASE j.status WHEN 'processing' THEN 0 WHEN 'pending' THEN 1 WHEN 'failed' THEN 2 WHEN 'dead' THEN 3 ELSE 4 END,
                 j.priority DESC, j.created_at`,
+    )
+    .all()
+    .map(toJob);
+}
+
+/** The jobs not yet ended: pending, processing, or failed and waiting for a retry; in the order listJobs gives. */
+export function listOpenJobs(db: Database): Job[] {
+  return db
+    .prepare(
+      `SELECT ${jobColumns} FROM jobs j JOIN videos v ON v.id = j.video_id WHERE j.status IN ('processing', 'pending', 'failed')
+       ORDER BY CASE j.status WHEN 'processing' THEN 0 WHEN 'pending' THEN 1 ELSE 2 END, j.priority DESC, j.created_at`,
     )
     .all()
     .map(toJob);

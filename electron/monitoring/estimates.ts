@@ -3,7 +3,7 @@ import type { Estimate } from '../../shared/monitoring-contract';
 import type { Sampling } from '../../shared/sampling';
 import type { StatementSync } from 'node:sqlite';
 import type { Database, Row } from '../library/database';
-import { listJobs } from '../library/jobs';
+import { listOpenJobs } from '../library/jobs';
 import { percentile } from './metrics';
 
 /** What is known about a video before it is processed: always its size, its probe once ingest has read it. */
@@ -135,7 +135,7 @@ function jobRemainingMs(traitsOf: StatementSync, rateOf: RateOf, job: Job, now: 
 
 /** Every unfinished job's remaining time, and the queue's: the work shared out over the concurrent workers. */
 export function queueRemaining(db: Database, concurrency: number, now: number): { jobs: { jobId: string; ms: number | null }[]; queueMs: number | null } {
-  const open = listJobs(db).filter((job) => job.status === 'processing' || job.status === 'pending' || job.status === 'failed');
+  const open = listOpenJobs(db);
   const rateOf = historyRates(loadHistory(db));
   // Prepared once for all the jobs: the alerts judge this at every job start and end, and compiling the query per
   // job made a batch of 50 clips cost the app a quadratic number of compiles.
