@@ -2,7 +2,7 @@ import type { Job, JobStatus, QueueStats } from '../../shared/domain';
 import { permanentErrorCodes, StillframeError, type AppErrorData } from '../../shared/errors';
 import { uuidv7 } from '../../shared/ids';
 import { extractionOptionsSchema, type ExtractionOptions } from '../../shared/sampling';
-import { transaction, type Database, type Row } from './database';
+import { preparedOnce, transaction, type Database, type Row } from './database';
 import { parseStoredError, setVideoStatus } from './videos';
 
 const jobColumns = `j.*, v.name AS video_name, v.batch_id, v.project_id`;
@@ -82,7 +82,7 @@ export function createJob(
 }
 
 export function getJob(db: Database, id: string): Job {
-  const row = db.prepare(`SELECT ${jobColumns} FROM jobs j JOIN videos v ON v.id = j.video_id WHERE j.id = ?`).get(id);
+  const row = preparedOnce(db, `SELECT ${jobColumns} FROM jobs j JOIN videos v ON v.id = j.video_id WHERE j.id = ?`).get(id);
   if (!row) throw new StillframeError('not-found', 'That job no longer exists.');
   return toJob(row);
 }
@@ -112,15 +112,15 @@ export function listOpenJobs(db: Database): Job[] {
 /** Takes the most urgent runnable job for `workerId`, or null. Failed jobs become runnable when their backoff ends. */
 export function claimNextJob(db: Database, workerId: string, now: number): Job | null {
   return transaction(db, () => {
-    const row = db
-      .prepare(
-        `SELECT id, video_id FROM jobs
-         WHERE status = 'pending' OR (status = 'failed' AND next_run_at <= ?)
-         ORDER BY priority DESC, created_at LIMIT 1`,
-      )
-      .get(now);
+    const row = preparedOnce(
+      db,
+      `SELECT id, video_id FROM jobs
+       WHERE status = 'pending' OR (status = 'failed' AND next_run_at <= ?)
+       ORDER BY priority DESC, created_at LIMIT 1`,
+    ).get(now);
     if (!row) return null;
-    db.prepare(
+    preparedOnce(
+      db,
       `UPDATE jobs SET status = 'processing', worker_id = ?, started_at = ?, completed_at = NULL, notice = NULL,
          processing_progress = 0, attempts = attempts + 1, next_run_at = NULL, updated_at = ? WHERE id = ?`,
     ).run(workerId, now, now, String(row.id));
@@ -131,13 +131,13 @@ export function claimNextJob(db: Database, workerId: string, now: number): Job |
 
 /** When the next failed job's backoff ends, so the queue can sleep until then. */
 export function nextRetryAt(db: Database): number | null {
-  const row = db.prepare(`SELECT MIN(next_run_at) AS at FROM jobs WHERE status = 'failed'`).get() as Row;
+  const row = preparedOnce(db, `SELECT MIN(next_run_at) AS at FROM jobs WHERE status = 'failed'`).get() as Row;
   return row.at == null ? null : Number(row.at);
 }
 
 /** Progress means the job moves again, so whatever notice said why it did not is cleared. */
 export function setJobProgress(db: Database, id: string, fraction: number): void {
-  db.prepare(`UPDATE jobs SET processing_progress = ?, notice = NULL, updated_at = ? WHERE id = ? AND status = 'processing'`).run(
+  preparedOnce(db, `UPDATE jobs SET processing_progress = ?, notice = NULL, updated_at = ? WHERE id = ? AND status = 'processing'`).run(
     Math.max(0, Math.min(1, fraction)),
     Date.now(),
     id,
@@ -151,7 +151,8 @@ export function setJobNotice(db: Database, id: string, notice: string): void {
 /** Marks the job done; call inside the transaction that inserts its frames. */
 export function markJobDone(db: Database, job: Job): void {
   const now = Date.now();
-  db.prepare(
+  preparedOnce(
+    db,
     `UPDATE jobs SET status = 'done', processing_progress = 1, completed_at = ?, processing_error = NULL, notice = NULL,
        updated_at = ? WHERE id = ?`,
   ).run(now, now, job.id);
@@ -252,14 +253,11 @@ export function returnInterruptedJobs(db: Database): Job[] {
 
 export function queueStats(db: Database, concurrency: number): QueueStats {
   const counts = new Map(
-    db
-      .prepare('SELECT status, COUNT(*) AS n FROM jobs GROUP BY status')
+    preparedOnce(db, 'SELECT status, COUNT(*) AS n FROM jobs GROUP BY status')
       .all()
       .map((row) => [String(row.status), Number(row.n)]),
   );
-  const average = db
-    .prepare(`SELECT AVG(completed_at - started_at) AS ms FROM jobs WHERE status = 'done'`)
-    .get() as Row;
+  const average = preparedOnce(db, `SELECT AVG(completed_at - started_at) AS ms FROM jobs WHERE status = 'done'`).get() as Row;
   const done = counts.get('done') ?? 0;
   const dead = counts.get('dead') ?? 0;
   return {
