@@ -2,13 +2,38 @@ import type { Job, JobStatus, QueueStats } from '../../shared/domain';
 import { permanentErrorCodes, StillframeError, type AppErrorData } from '../../shared/errors';
 import { uuidv7 } from '../../shared/ids';
 import { extractionOptionsSchema, type ExtractionOptions } from '../../shared/sampling';
-import { transaction, type Database, type Row } from './database';
+import { preparedOnce, transaction, type Database, type Row } from './database';
 import { parseStoredError, setVideoStatus } from './videos';
 
 const jobColumns = `j.*, v.name AS video_name, v.batch_id, v.project_id`;
 
+/**
+ * A job's stored options, validated once per distinct text: every job event and queue step reads jobs again, and a
+ * batch of 50 clips validated the same few options thousands of times. The results are frozen, as jobs share them.
+ */
+const parsedOptions = new Map<string, ExtractionOptions>();
+const parsedOptionsKept = 64;
+
+function storedOptions(text: string): ExtractionOptions {
+  let options = parsedOptions.get(text);
+  if (options === undefined) {
+    options = deepFreeze(extractionOptionsSchema.parse(JSON.parse(text)));
+    if (parsedOptions.size >= parsedOptionsKept) parsedOptions.delete(parsedOptions.keys().next().value ?? '');
+    parsedOptions.set(text, options);
+  }
+  return options;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object') {
+    for (const inner of Object.values(value)) deepFreeze(inner);
+    Object.freeze(value);
+  }
+  return value;
+}
+
 function toJob(row: Row): Job {
-  const options = extractionOptionsSchema.parse(JSON.parse(String(row.options)));
+  const options = storedOptions(String(row.options));
   return {
     id: String(row.id),
     videoId: String(row.video_id),
@@ -57,7 +82,7 @@ export function createJob(
 }
 
 export function getJob(db: Database, id: string): Job {
-  const row = db.prepare(`SELECT ${jobColumns} FROM jobs j JOIN videos v ON v.id = j.video_id WHERE j.id = ?`).get(id);
+  const row = preparedOnce(db, `SELECT ${jobColumns} FROM jobs j JOIN videos v ON v.id = j.video_id WHERE j.id = ?`).get(id);
   if (!row) throw new StillframeError('not-found', 'That job no longer exists.');
   return toJob(row);
 }
@@ -73,18 +98,29 @@ export function listJobs(db: Database): Job[] {
     .map(toJob);
 }
 
+/** The jobs not yet ended: pending, processing, or failed and waiting for a retry; in the order listJobs gives. */
+export function listOpenJobs(db: Database): Job[] {
+  return db
+    .prepare(
+      `SELECT ${jobColumns} FROM jobs j JOIN videos v ON v.id = j.video_id WHERE j.status IN ('processing', 'pending', 'failed')
+       ORDER BY CASE j.status WHEN 'processing' THEN 0 WHEN 'pending' THEN 1 ELSE 2 END, j.priority DESC, j.created_at`,
+    )
+    .all()
+    .map(toJob);
+}
+
 /** Takes the most urgent runnable job for `workerId`, or null. Failed jobs become runnable when their backoff ends. */
 export function claimNextJob(db: Database, workerId: string, now: number): Job | null {
   return transaction(db, () => {
-    const row = db
-      .prepare(
-        `SELECT id, video_id FROM jobs
-         WHERE status = 'pending' OR (status = 'failed' AND next_run_at <= ?)
-         ORDER BY priority DESC, created_at LIMIT 1`,
-      )
-      .get(now);
+    const row = preparedOnce(
+      db,
+      `SELECT id, video_id FROM jobs
+       WHERE status = 'pending' OR (status = 'failed' AND next_run_at <= ?)
+       ORDER BY priority DESC, created_at LIMIT 1`,
+    ).get(now);
     if (!row) return null;
-    db.prepare(
+    preparedOnce(
+      db,
       `UPDATE jobs SET status = 'processing', worker_id = ?, started_at = ?, completed_at = NULL, notice = NULL,
          processing_progress = 0, attempts = attempts + 1, next_run_at = NULL, updated_at = ? WHERE id = ?`,
     ).run(workerId, now, now, String(row.id));
@@ -95,13 +131,13 @@ export function claimNextJob(db: Database, workerId: string, now: number): Job |
 
 /** When the next failed job's backoff ends, so the queue can sleep until then. */
 export function nextRetryAt(db: Database): number | null {
-  const row = db.prepare(`SELECT MIN(next_run_at) AS at FROM jobs WHERE status = 'failed'`).get() as Row;
+  const row = preparedOnce(db, `SELECT MIN(next_run_at) AS at FROM jobs WHERE status = 'failed'`).get() as Row;
   return row.at == null ? null : Number(row.at);
 }
 
 /** Progress means the job moves again, so whatever notice said why it did not is cleared. */
 export function setJobProgress(db: Database, id: string, fraction: number): void {
-  db.prepare(`UPDATE jobs SET processing_progress = ?, notice = NULL, updated_at = ? WHERE id = ? AND status = 'processing'`).run(
+  preparedOnce(db, `UPDATE jobs SET processing_progress = ?, notice = NULL, updated_at = ? WHERE id = ? AND status = 'processing'`).run(
     Math.max(0, Math.min(1, fraction)),
     Date.now(),
     id,
@@ -115,7 +151,8 @@ export function setJobNotice(db: Database, id: string, notice: string): void {
 /** Marks the job done; call inside the transaction that inserts its frames. */
 export function markJobDone(db: Database, job: Job): void {
   const now = Date.now();
-  db.prepare(
+  preparedOnce(
+    db,
     `UPDATE jobs SET status = 'done', processing_progress = 1, completed_at = ?, processing_error = NULL, notice = NULL,
        updated_at = ? WHERE id = ?`,
   ).run(now, now, job.id);
@@ -216,14 +253,11 @@ export function returnInterruptedJobs(db: Database): Job[] {
 
 export function queueStats(db: Database, concurrency: number): QueueStats {
   const counts = new Map(
-    db
-      .prepare('SELECT status, COUNT(*) AS n FROM jobs GROUP BY status')
+    preparedOnce(db, 'SELECT status, COUNT(*) AS n FROM jobs GROUP BY status')
       .all()
       .map((row) => [String(row.status), Number(row.n)]),
   );
-  const average = db
-    .prepare(`SELECT AVG(completed_at - started_at) AS ms FROM jobs WHERE status = 'done'`)
-    .get() as Row;
+  const average = preparedOnce(db, `SELECT AVG(completed_at - started_at) AS ms FROM jobs WHERE status = 'done'`).get() as Row;
   const done = counts.get('done') ?? 0;
   const dead = counts.get('dead') ?? 0;
   return {

@@ -1,7 +1,7 @@
 import type { Video, VideoStatus } from '../../shared/domain';
 import { appErrorSchema, StillframeError, type AppErrorData } from '../../shared/errors';
 import type { VideoProbe } from '../media/probe';
-import { recordChange, transaction, type Database, type Row } from './database';
+import { preparedOnce, recordChange, transaction, type Database, type Row } from './database';
 
 const videoColumns = `
   v.*,
@@ -137,7 +137,7 @@ export function deleteFailedVideo(db: Database, id: string): Video {
 }
 
 export function setVideoStatus(db: Database, id: string, status: VideoStatus, error: AppErrorData | null): void {
-  db.prepare('UPDATE videos SET status = ?, error = ?, updated_at = ? WHERE id = ?').run(
+  preparedOnce(db, 'UPDATE videos SET status = ?, error = ?, updated_at = ? WHERE id = ?').run(
     status,
     error ? JSON.stringify(error) : null,
     Date.now(),

@@ -1,6 +1,6 @@
 import { lookup as dnsLookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
-import { Agent, fetch as undiciFetch } from 'undici';
+import type { Agent, fetch as undiciFetchType } from 'undici';
 import { StillframeError } from '../../shared/errors';
 
 export type LookupAll = (hostname: string) => Promise<readonly { address: string }[]>;
@@ -32,11 +32,15 @@ const redirectStatuses = new Set([301, 302, 303, 307, 308]);
  * undici from npm, with a connection pool of its own, rather than the copy bundled in Node 24: that one kills the
  * process with an uncatchable assert(!this.paused) when a server closes the connection while a body waits unread under
  * back-pressure (nodejs/undici#5360), which a busy event loop is enough to cause. The pool is its own because the
- * global one may be Node's, installed by whichever fetch ran first.
+ * global one may be Node's, installed by whichever fetch ran first. Loaded at the first request: undici is a third of
+ * the CLI's start-up, which every `stillframe ingest` of local files would otherwise pay for nothing.
  */
-const pool = new Agent();
-export const httpFetch: typeof fetch = (input, init) =>
-  undiciFetch(input as Parameters<typeof undiciFetch>[0], { ...init, dispatcher: pool } as Parameters<typeof undiciFetch>[1]) as unknown as Promise<Response>;
+let client: Promise<{ fetch: typeof undiciFetchType; pool: Agent }> | null = null;
+export const httpFetch: typeof fetch = async (input, init) => {
+  client ??= import('undici').then((undici) => ({ fetch: undici.fetch, pool: new undici.Agent() }));
+  const { fetch: undiciFetch, pool } = await client;
+  return undiciFetch(input as Parameters<typeof undiciFetch>[0], { ...init, dispatcher: pool } as Parameters<typeof undiciFetch>[1]) as unknown as Promise<Response>;
+};
 
 const systemLookup: LookupAll = (hostname) => dnsLookup(hostname, { all: true, verbatim: true });
 

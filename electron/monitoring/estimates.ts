@@ -3,7 +3,7 @@ import type { Estimate } from '../../shared/monitoring-contract';
 import type { Sampling } from '../../shared/sampling';
 import type { StatementSync } from 'node:sqlite';
 import type { Database, Row } from '../library/database';
-import { listJobs } from '../library/jobs';
+import { listOpenJobs } from '../library/jobs';
 import { percentile } from './metrics';
 
 /** What is known about a video before it is processed: always its size, its probe once ingest has read it. */
@@ -69,9 +69,24 @@ function loadHistory(db: Database): Row[] {
     .all();
 }
 
+type RateOf = (traits: VideoTraits, sampling: Sampling) => Rate | null;
+
+/**
+ * The history's rate for each kind of video, worked out once per estimate: a batch of 50 alike clips asked for the
+ * same filters and medians over the history 50 times at every judgement of the alerts (each job start and end).
+ */
+function historyRates(history: readonly Row[]): RateOf {
+  const known = new Map<string, Rate | null>();
+  return (traits, sampling) => {
+    const key = JSON.stringify([sampling.mode, traits.codec ?? null, pixels(traits)]);
+    if (!known.has(key)) known.set(key, historyRate(history, traits, sampling));
+    return known.get(key) ?? null;
+  };
+}
+
 /** Processing time for one video from the history; by its duration when known, else by its size. */
-function estimateOne(history: readonly Row[], traits: VideoTraits, sampling: Sampling): { ms: number; basis: string } | null {
-  const rate = historyRate(history, traits, sampling);
+function estimateOne(rateOf: RateOf, traits: VideoTraits, sampling: Sampling): { ms: number; basis: string } | null {
+  const rate = rateOf(traits, sampling);
   if (!rate) return null;
   if (traits.durationMs && rate.perVideoMs !== null) return { ms: rate.perVideoMs * traits.durationMs, basis: rate.basis };
   if (rate.perByte !== null) return { ms: rate.perByte * traits.sizeBytes, basis: rate.basis };
@@ -79,11 +94,11 @@ function estimateOne(history: readonly Row[], traits: VideoTraits, sampling: Sam
 }
 
 export function estimateImport(db: Database, videos: readonly VideoTraits[], sampling: Sampling, concurrency: number): Estimate {
-  const history = loadHistory(db);
+  const rateOf = historyRates(loadHistory(db));
   let total = 0;
   let basis = '';
   for (const video of videos) {
-    const one = estimateOne(history, video, sampling);
+    const one = estimateOne(rateOf, video, sampling);
     if (!one) return { ms: null, basis: 'This library has not finished any video yet to estimate from.' };
     total += one.ms;
     basis = one.basis;
@@ -95,7 +110,7 @@ export function estimateImport(db: Database, videos: readonly VideoTraits[], sam
 }
 
 /** A running job's remaining time from its own measured rate once it has moved; before that, from the history. */
-function jobRemainingMs(traitsOf: StatementSync, history: readonly Row[], job: Job, now: number): number | null {
+function jobRemainingMs(traitsOf: StatementSync, rateOf: RateOf, job: Job, now: number): number | null {
   if (job.status === 'processing' && job.startedAt !== null && job.progress > 0.02) {
     const elapsed = now - job.startedAt;
     return Math.round((elapsed / job.progress) * (1 - job.progress));
@@ -103,7 +118,7 @@ function jobRemainingMs(traitsOf: StatementSync, history: readonly Row[], job: J
   const video = traitsOf.get(job.videoId) as Row | undefined;
   if (!video) return null;
   const one = estimateOne(
-    history,
+    rateOf,
     {
       sizeBytes: Number(video.size_bytes),
       durationMs: video.duration_ms == null ? null : Number(video.duration_ms),
@@ -120,12 +135,12 @@ function jobRemainingMs(traitsOf: StatementSync, history: readonly Row[], job: J
 
 /** Every unfinished job's remaining time, and the queue's: the work shared out over the concurrent workers. */
 export function queueRemaining(db: Database, concurrency: number, now: number): { jobs: { jobId: string; ms: number | null }[]; queueMs: number | null } {
-  const open = listJobs(db).filter((job) => job.status === 'processing' || job.status === 'pending' || job.status === 'failed');
-  const history = loadHistory(db);
+  const open = listOpenJobs(db);
+  const rateOf = historyRates(loadHistory(db));
   // Prepared once for all the jobs: the alerts judge this at every job start and end, and compiling the query per
   // job made a batch of 50 clips cost the app a quadratic number of compiles.
   const traitsOf = db.prepare('SELECT size_bytes, duration_ms, width, height, codec FROM videos WHERE id = ?');
-  const jobs = open.map((job) => ({ jobId: job.id, ms: jobRemainingMs(traitsOf, history, job, now) }));
+  const jobs = open.map((job) => ({ jobId: job.id, ms: jobRemainingMs(traitsOf, rateOf, job, now) }));
   if (jobs.length === 0) return { jobs, queueMs: 0 };
   if (jobs.some((job) => job.ms === null)) return { jobs, queueMs: null };
   const total = jobs.reduce((sum, job) => sum + (job.ms ?? 0), 0);
