@@ -17,30 +17,9 @@ import {
 import { StillframeError } from '../../shared/errors';
 import { fitGeometry, geometryProblem, prepareGeometry } from '../../shared/geometry';
 import { uuidv7 } from '../../shared/ids';
-import type { StatementSync } from 'node:sqlite';
 import { bulkWrite, shapeInsertSql, shapeValues } from './bulk-write';
-import { recordChange, transaction, type Database, type Row } from './database';
+import { preparedOnce, recordChange, transaction, type Database, type Row } from './database';
 import { getProject } from './projects';
-
-const statements = new WeakMap<Database, Map<string, StatementSync>>();
-
-/**
- * Prepared once per connection: shape writes come in bursts (a paste, an undo of many shapes, a dragged vertex)
- * and preparing costs more than running these statements.
- */
-function statement(db: Database, sql: string): StatementSync {
-  let cache = statements.get(db);
-  if (!cache) {
-    cache = new Map();
-    statements.set(db, cache);
-  }
-  let prepared = cache.get(sql);
-  if (!prepared) {
-    prepared = db.prepare(sql);
-    cache.set(sql, prepared);
-  }
-  return prepared;
-}
 
 function toLabel(row: Row): Label {
   return {
@@ -75,11 +54,11 @@ function toShape(row: Row): Shape {
 // Labels
 
 export function listLabels(db: Database, projectId: string): Label[] {
-  return statement(db, 'SELECT * FROM labels WHERE project_id = ? ORDER BY created_at, id').all(projectId).map(toLabel);
+  return preparedOnce(db, 'SELECT * FROM labels WHERE project_id = ? ORDER BY created_at, id').all(projectId).map(toLabel);
 }
 
 export function getLabel(db: Database, id: string): Label {
-  const row = statement(db, 'SELECT * FROM labels WHERE id = ?').get(id);
+  const row = preparedOnce(db, 'SELECT * FROM labels WHERE id = ?').get(id);
   if (!row) throw new StillframeError('not-found', 'That label no longer exists.');
   return toLabel(row);
 }
@@ -88,7 +67,7 @@ export function getLabel(db: Database, id: string): Label {
 function assertLabelNameFree(db: Database, projectId: string, name: string, exceptId: string | null): void {
   const folded = name.toLowerCase();
   // Names alone, not whole labels: a dataset bringing thousands of classes runs this once for each of them.
-  const clash = statement(db, 'SELECT id, name FROM labels WHERE project_id = ?')
+  const clash = preparedOnce(db, 'SELECT id, name FROM labels WHERE project_id = ?')
     .all(projectId)
     .find((label) => label.id !== exceptId && String(label.name).toLowerCase() === folded);
   if (clash) throw new StillframeError('conflict', `This project already has a label named “${String(clash.name)}”. Choose another name.`);
@@ -96,7 +75,7 @@ function assertLabelNameFree(db: Database, projectId: string, name: string, exce
 
 function assertHotkeyFree(db: Database, projectId: string, hotkey: number | null, exceptId: string | null): void {
   if (hotkey === null) return;
-  const clash = statement(db, 'SELECT name FROM labels WHERE project_id = ? AND hotkey = ? AND id IS NOT ?').get(
+  const clash = preparedOnce(db, 'SELECT name FROM labels WHERE project_id = ? AND hotkey = ? AND id IS NOT ?').get(
     projectId,
     hotkey,
     exceptId,
@@ -114,7 +93,7 @@ export function createLabel(db: Database, input: LabelCreate): Label {
     assertLabelNameFree(db, input.projectId, name, null);
     assertHotkeyFree(db, input.projectId, input.hotkey, null);
     const now = Date.now();
-    statement(
+    preparedOnce(
       db,
       'INSERT INTO labels (id, project_id, name, color, hotkey, attributes, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
     ).run(id, input.projectId, name, color, input.hotkey, JSON.stringify(attributes), now, now);
@@ -132,11 +111,11 @@ export function labelCreator(db: Database, projectId: string): (input: Omit<Labe
   getProject(db, projectId);
   const names = new Map<string, string>();
   const hotkeys = new Map<number, string>();
-  for (const row of statement(db, 'SELECT name, hotkey FROM labels WHERE project_id = ?').all(projectId)) {
+  for (const row of preparedOnce(db, 'SELECT name, hotkey FROM labels WHERE project_id = ?').all(projectId)) {
     names.set(String(row.name).toLowerCase(), String(row.name));
     if (row.hotkey != null) hotkeys.set(Number(row.hotkey), String(row.name));
   }
-  const insert = statement(
+  const insert = preparedOnce(
     db,
     'INSERT INTO labels (id, project_id, name, color, hotkey, attributes, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
   );
@@ -163,8 +142,8 @@ export function labelCreator(db: Database, projectId: string): (input: Omit<Labe
  * values `to` does not define; returns how many shapes changed.
  */
 function refitShapes(db: Database, fromId: string, to: Label): number {
-  const rows = statement(db, 'SELECT id, attributes FROM shapes WHERE label_id = ?').all(fromId);
-  const update = statement(db, 'UPDATE shapes SET label_id = ?, attributes = ?, updated_at = ? WHERE id = ?');
+  const rows = preparedOnce(db, 'SELECT id, attributes FROM shapes WHERE label_id = ?').all(fromId);
+  const update = preparedOnce(db, 'UPDATE shapes SET label_id = ?, attributes = ?, updated_at = ? WHERE id = ?');
   const now = Date.now();
   let changed = 0;
   for (const row of rows) {
@@ -194,7 +173,7 @@ export function updateLabel(db: Database, id: string, patch: LabelPatch): Label 
       hotkey: patch.hotkey === undefined ? current.hotkey : patch.hotkey,
       attributes: attributes ?? current.attributes,
     };
-    statement(db, 'UPDATE labels SET name = ?, color = ?, hotkey = ?, attributes = ?, updated_at = ? WHERE id = ?').run(
+    preparedOnce(db, 'UPDATE labels SET name = ?, color = ?, hotkey = ?, attributes = ?, updated_at = ? WHERE id = ?').run(
       next.name,
       next.color,
       next.hotkey,
@@ -223,7 +202,7 @@ export function deleteLabel(
 ): { id: string; reassignedShapes: number; deletedShapes: number } {
   return transaction(db, () => {
     const label = getLabel(db, id);
-    const used = Number((statement(db, 'SELECT COUNT(*) AS n FROM shapes WHERE label_id = ?').get(id) as Row).n);
+    const used = Number((preparedOnce(db, 'SELECT COUNT(*) AS n FROM shapes WHERE label_id = ?').get(id) as Row).n);
     let reassignedShapes = 0;
     let deletedShapes = 0;
     if (used > 0 && options.reassignTo !== undefined) {
@@ -234,8 +213,8 @@ export function deleteLabel(
       }
       reassignedShapes = refitShapes(db, id, target);
     } else if (used > 0 && options.deleteShapes) {
-      const ids = statement(db, 'SELECT id FROM shapes WHERE label_id = ?').all(id).map((row) => String(row.id));
-      statement(db, 'DELETE FROM shapes WHERE label_id = ?').run(id);
+      const ids = preparedOnce(db, 'SELECT id FROM shapes WHERE label_id = ?').all(id).map((row) => String(row.id));
+      preparedOnce(db, 'DELETE FROM shapes WHERE label_id = ?').run(id);
       for (const shapeId of ids) recordChange(db, 'shape', shapeId, 'delete');
       deletedShapes = ids.length;
     } else if (used > 0) {
@@ -245,7 +224,7 @@ export function deleteLabel(
           : `${used} shapes use “${label.name}”. Move them to another label or delete them with the label.`;
       throw new StillframeError('conflict', message);
     }
-    statement(db, 'DELETE FROM labels WHERE id = ?').run(id);
+    preparedOnce(db, 'DELETE FROM labels WHERE id = ?').run(id);
     recordChange(db, 'label', id, 'delete');
     return { id, reassignedShapes, deletedShapes };
   });
@@ -264,7 +243,7 @@ export interface FrameScope {
 
 /** Frames deleted but not yet purged count as gone: nothing is drawn on a frame the person has thrown away. */
 export function getFrameScope(db: Database, frameId: string): FrameScope {
-  const row = statement(
+  const row = preparedOnce(
     db,
     `SELECT f.id, f.batch_id, f.width, f.height, b.project_id FROM frames f JOIN batches b ON b.id = f.batch_id
      WHERE f.id = ? AND f.deleted_at IS NULL`,
@@ -281,7 +260,7 @@ export function getFrameScope(db: Database, frameId: string): FrameScope {
 
 /** The distinct batches (with their projects) holding these frames, deleted or not, for change events. */
 export function batchesOfFrames(db: Database, frameIds: Iterable<string>): { projectId: string; batchId: string }[] {
-  const select = statement(db, 'SELECT f.batch_id, b.project_id FROM frames f JOIN batches b ON b.id = f.batch_id WHERE f.id = ?');
+  const select = preparedOnce(db, 'SELECT f.batch_id, b.project_id FROM frames f JOIN batches b ON b.id = f.batch_id WHERE f.id = ?');
   const batches = new Map<string, string>();
   for (const frameId of new Set(frameIds)) {
     const row = select.get(frameId);
@@ -292,11 +271,11 @@ export function batchesOfFrames(db: Database, frameIds: Iterable<string>): { pro
 
 export function listShapes(db: Database, frameId: string): Shape[] {
   getFrameScope(db, frameId);
-  return statement(db, 'SELECT * FROM shapes WHERE frame_id = ? ORDER BY z_index, id').all(frameId).map(toShape);
+  return preparedOnce(db, 'SELECT * FROM shapes WHERE frame_id = ? ORDER BY z_index, id').all(frameId).map(toShape);
 }
 
 function getShape(db: Database, id: string): Shape {
-  const row = statement(db, 'SELECT * FROM shapes WHERE id = ?').get(id);
+  const row = preparedOnce(db, 'SELECT * FROM shapes WHERE id = ?').get(id);
   if (!row) throw new StillframeError('not-found', 'That shape no longer exists.');
   return toShape(row);
 }
@@ -311,7 +290,7 @@ function shapeLabel(db: Database, labelId: string | null, frame: FrameScope): La
 }
 
 function topZIndex(db: Database, frameId: string): number {
-  return Number((statement(db, 'SELECT COALESCE(MAX(z_index), -1) + 1 AS z FROM shapes WHERE frame_id = ?').get(frameId) as Row).z);
+  return Number((preparedOnce(db, 'SELECT COALESCE(MAX(z_index), -1) + 1 AS z FROM shapes WHERE frame_id = ?').get(frameId) as Row).z);
 }
 
 /** Geometry prepared for its frame, label and attributes checked against its project. */
@@ -335,7 +314,7 @@ function checkShape(input: ParsedShapeInput, frame: FrameScope, label: Label | n
 /** Inserts or replaces the row and appends its outbox entry; call inside the transaction that checked it. */
 function writeShape(db: Database, shape: CheckedShape): void {
   // A replaced row keeps its created_at and server version: the upsert leaves both as they were.
-  statement(
+  preparedOnce(
     db,
     `${shapeInsertSql}
      ON CONFLICT (id) DO UPDATE SET label_id = excluded.label_id, type = excluded.type, points = excluded.points,
@@ -347,7 +326,7 @@ function writeShape(db: Database, shape: CheckedShape): void {
 
 function upsertShape(db: Database, input: ParsedShapeInput): Shape {
   const frame = getFrameScope(db, input.frameId);
-  const existing = statement(db, 'SELECT frame_id, z_index FROM shapes WHERE id = ?').get(input.id);
+  const existing = preparedOnce(db, 'SELECT frame_id, z_index FROM shapes WHERE id = ?').get(input.id);
   if (existing && String(existing.frame_id) !== frame.id) {
     throw new StillframeError('conflict', 'That shape belongs to another frame. Paste it to copy it here.');
   }
@@ -398,8 +377,8 @@ export function addImportedShapes(db: Database, frames: Iterable<{ frameId: stri
 /** Returns the shapes as they were, so they can be restored with the same ids; ids already gone are skipped. */
 export function deleteShapes(db: Database, ids: readonly string[]): Shape[] {
   return transaction(db, () => {
-    const select = statement(db, 'SELECT * FROM shapes WHERE id = ?');
-    const remove = statement(db, 'DELETE FROM shapes WHERE id = ?');
+    const select = preparedOnce(db, 'SELECT * FROM shapes WHERE id = ?');
+    const remove = preparedOnce(db, 'DELETE FROM shapes WHERE id = ?');
     const deleted: Shape[] = [];
     for (const id of new Set(ids)) {
       const row = select.get(id);
@@ -460,7 +439,7 @@ export function copyShapesFromFrame(db: Database, fromFrameId: string, toFrameId
 
 /** Shapes per frame of the batch; frames without shapes are absent. */
 export function frameAnnotationCounts(db: Database, batchId: string): Map<string, number> {
-  const rows = statement(
+  const rows = preparedOnce(
     db,
     `SELECT s.frame_id, COUNT(*) AS n FROM shapes s JOIN frames f ON f.id = s.frame_id
      WHERE f.batch_id = ? AND f.deleted_at IS NULL GROUP BY s.frame_id`,
@@ -470,7 +449,7 @@ export function frameAnnotationCounts(db: Database, batchId: string): Map<string
 
 /** Per frame with shapes: how many, and which labels they use, for the grid's badges and label filters. */
 export function frameAnnotationSummaries(db: Database, batchId: string): AnnotationCount[] {
-  const rows = statement(
+  const rows = preparedOnce(
     db,
     `SELECT s.frame_id, s.label_id, COUNT(*) AS n
      FROM shapes s JOIN frames f ON f.id = s.frame_id LEFT JOIN labels l ON l.id = s.label_id

@@ -123,9 +123,10 @@ export function recordChange(
 const statementCache = new WeakMap<Database, Map<string, StatementSync>>();
 
 /**
- * A statement compiled once per database and kept, for the queries the queue runs at every job event: a batch of 50
- * clips compiled about 3,500 statements, most of them the same dozen. Only for get, all and run, which finish before
- * they return: a statement still being iterated must not be handed out again.
+ * A statement compiled once per connection and kept, for statements run in bursts, where compiling costs more than
+ * running: the queue's at every job event (a batch of 50 clips compiled about 3,500, most the same dozen), shape
+ * writes (a paste, an undo of many shapes) and a pull's rows by the hundred thousand. Only for get, all and run,
+ * which finish before they return: a statement still being iterated must not be handed out again.
  */
 export function preparedOnce(db: Database, sql: string): StatementSync {
   let statements = statementCache.get(db);

@@ -3,10 +3,9 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import type { SupabaseClient } from '@supabase/supabase-js';
 import { uuidv7 } from '../../shared/ids';
-import type { Database, Row } from '../library/database';
+import { preparedOnce, type Database, type Row } from '../library/database';
 import { recordFrameFileSize } from '../library/frame-sizes';
 import type { LibraryPaths } from '../library/paths';
-import { statement } from './statements';
 import { storagePathOf, thumbStoragePathOf } from './tables';
 
 export const frameBucket = 'frames';
@@ -16,7 +15,7 @@ export const fileConcurrency = 12;
 
 /** A new frame's image and thumbnail wait to go up; their object paths are fixed now, whatever later moves the frame. */
 export function recordUploadsFor(db: Database, frame: Row, projectId: string): void {
-  const insert = statement(db, 
+  const insert = preparedOnce(db, 
     `INSERT INTO sync_files (frame_id, kind, project_id, storage_path, local_path, state, updated_at) VALUES (?, ?, ?, ?, ?, 'pending', ?)
      ON CONFLICT (frame_id, kind) DO NOTHING`,
   );
@@ -27,7 +26,7 @@ export function recordUploadsFor(db: Database, frame: Row, projectId: string): v
 
 /** A pulled frame's files are in Storage, not here: the thumbnail comes down with the sync, the image when opened. */
 export function recordRemoteFiles(db: Database, frameId: string, projectId: string, files: { image: [string, string]; thumb: [string, string] }): void {
-  const insert = statement(db, 
+  const insert = preparedOnce(db, 
     `INSERT INTO sync_files (frame_id, kind, project_id, storage_path, local_path, state, updated_at) VALUES (?, ?, ?, ?, ?, 'remote', ?)
      ON CONFLICT (frame_id, kind) DO NOTHING`,
   );
@@ -37,7 +36,7 @@ export function recordRemoteFiles(db: Database, frameId: string, projectId: stri
 }
 
 function setState(db: Database, frameId: string, kind: string, state: string, error: string | null): void {
-  statement(db, 'UPDATE sync_files SET state = ?, error = ?, updated_at = ? WHERE frame_id = ? AND kind = ?').run(state, error, Date.now(), frameId, kind);
+  preparedOnce(db, 'UPDATE sync_files SET state = ?, error = ?, updated_at = ? WHERE frame_id = ? AND kind = ?').run(state, error, Date.now(), frameId, kind);
 }
 
 /** Storage answers 409 (or 400 with statusCode "409" on older servers) when the object is there already. */
@@ -155,7 +154,7 @@ export async function downloadRemoteThumbnails(
 
 /** A pulled frame's full image, fetched the first time someone opens it. */
 export async function downloadFrameImage(client: SupabaseClient, db: Database, paths: LibraryPaths, frameId: string): Promise<boolean> {
-  const file = statement(db, `SELECT storage_path, local_path FROM sync_files WHERE frame_id = ? AND kind = 'image' AND state = 'remote'`).get(frameId);
+  const file = preparedOnce(db, `SELECT storage_path, local_path FROM sync_files WHERE frame_id = ? AND kind = 'image' AND state = 'remote'`).get(frameId);
   if (!file) return false;
   const bytes = await downloadFile(client, paths, String(file.storage_path), String(file.local_path));
   if (bytes === null) return false;
@@ -166,6 +165,6 @@ export async function downloadFrameImage(client: SupabaseClient, db: Database, p
 
 /** Files still to go up, per project. */
 export function filesWaiting(db: Database): Map<string, number> {
-  const rows = statement(db, `SELECT project_id, COUNT(*) AS n FROM sync_files WHERE state IN ('pending', 'uploading', 'failed') GROUP BY project_id`).all();
+  const rows = preparedOnce(db, `SELECT project_id, COUNT(*) AS n FROM sync_files WHERE state IN ('pending', 'uploading', 'failed') GROUP BY project_id`).all();
   return new Map(rows.map((row) => [String(row.project_id), Number(row.n)]));
 }

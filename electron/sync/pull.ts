@@ -2,9 +2,8 @@ import { rmSync } from 'node:fs';
 import path from 'node:path';
 import type { PullPage } from '../../shared/sync-contract';
 import type { SQLInputValue } from 'node:sqlite';
-import { statement } from './statements';
 import { bulkWrite } from '../library/bulk-write';
-import { transaction, type Database } from '../library/database';
+import { preparedOnce, transaction, type Database } from '../library/database';
 import type { LibraryPaths } from '../library/paths';
 import { recordRemoteFiles } from './files';
 import { forgetProject, pendingChangesSql } from './push';
@@ -22,14 +21,14 @@ const applyChunk = 1_000;
  */
 export function storePulledPage(db: Database, projectId: string, page: PullPage): void {
   transaction(db, () => {
-    const keep = statement(db, 
+    const keep = preparedOnce(db, 
       `INSERT INTO pull_inbox (tbl, id, project_id, seq, deleted, row) VALUES (?, ?, ?, ?, ?, ?)
        ON CONFLICT (tbl, id) DO UPDATE SET seq = excluded.seq, deleted = excluded.deleted, row = excluded.row WHERE excluded.seq > pull_inbox.seq`,
     );
     for (const row of page.rows) {
       keep.run(row.table, row.id, projectId, row.seq, row.deleted_at === null ? 0 : 1, JSON.stringify({ ...row.row, seq: row.seq }));
     }
-    statement(db, 'UPDATE sync_projects SET last_pulled_seq = MAX(last_pulled_seq, ?) WHERE project_id = ?').run(page.next, projectId);
+    preparedOnce(db, 'UPDATE sync_projects SET last_pulled_seq = MAX(last_pulled_seq, ?) WHERE project_id = ?').run(page.next, projectId);
   });
 }
 
@@ -39,35 +38,35 @@ const rankSql = `CASE tbl WHEN 'projects' THEN ${parentRank.project} WHEN 'batch
 /** A name the library already uses for another row gets a number, here only: the server keeps the name it has. */
 function freeName(db: Database, sql: string, name: string, id: string, scope: SQLInputValue[]): string {
   let candidate = name;
-  for (let n = 2; statement(db, sql).get(...scope, candidate, id) !== undefined; n++) candidate = `${name} (${n})`;
+  for (let n = 2; preparedOnce(db, sql).get(...scope, candidate, id) !== undefined; n++) candidate = `${name} (${n})`;
   return candidate;
 }
 
 function removeLocal(db: Database, paths: LibraryPaths, entity: Entity, id: string): void {
   if (entity === 'frame') {
-    const frame = statement(db, 'SELECT path, thumb_path FROM frames WHERE id = ?').get(id);
+    const frame = preparedOnce(db, 'SELECT path, thumb_path FROM frames WHERE id = ?').get(id);
     if (frame) {
       rmSync(path.join(paths.root, String(frame.path)), { force: true });
       rmSync(path.join(paths.root, String(frame.thumb_path)), { force: true });
     }
-    statement(db, 'DELETE FROM sync_files WHERE frame_id = ?').run(id);
+    preparedOnce(db, 'DELETE FROM sync_files WHERE frame_id = ?').run(id);
   }
-  statement(db, `DELETE FROM ${localTable[entity]} WHERE id = ?`).run(id);
+  preparedOnce(db, `DELETE FROM ${localTable[entity]} WHERE id = ?`).run(id);
   if (entity === 'project') forgetProject(db, id);
 }
 
 function writeLocal(db: Database, entity: Entity, id: string, server: Record<string, unknown>): void {
   const values = toLocalRow(entity, server);
-  const exists = statement(db, `SELECT 1 FROM ${localTable[entity]} WHERE id = ?`).get(id) !== undefined;
+  const exists = preparedOnce(db, `SELECT 1 FROM ${localTable[entity]} WHERE id = ?`).get(id) !== undefined;
   if (entity === 'project') {
     values.name = freeName(db, 'SELECT 1 FROM projects WHERE name = ? COLLATE NOCASE AND id IS NOT ?', String(values.name), id, []);
   } else if (entity === 'batch') {
     values.name = freeName(db, 'SELECT 1 FROM batches WHERE project_id = ? AND name = ? COLLATE NOCASE AND id IS NOT ?', String(values.name), id, [values.project_id as string]);
-    const slugTaken = statement(db, 'SELECT 1 FROM batches WHERE project_id = ? AND slug = ? AND id IS NOT ?').get(values.project_id as string, values.slug as string, id);
+    const slugTaken = preparedOnce(db, 'SELECT 1 FROM batches WHERE project_id = ? AND slug = ? AND id IS NOT ?').get(values.project_id as string, values.slug as string, id);
     if (slugTaken) values.slug = `${String(values.slug)}-${id.slice(-6)}`;
   } else if (entity === 'label') {
     values.name = freeName(db, 'SELECT 1 FROM labels WHERE project_id = ? AND name = ? COLLATE NOCASE AND id IS NOT ?', String(values.name), id, [values.project_id as string]);
-    const hotkeyTaken = values.hotkey != null && statement(db, 'SELECT 1 FROM labels WHERE project_id = ? AND hotkey = ? AND id IS NOT ?').get(values.project_id as string, values.hotkey as number, id);
+    const hotkeyTaken = values.hotkey != null && preparedOnce(db, 'SELECT 1 FROM labels WHERE project_id = ? AND hotkey = ? AND id IS NOT ?').get(values.project_id as string, values.hotkey as number, id);
     if (hotkeyTaken) values.hotkey = null;
   } else if (entity === 'video' && !exists) {
     values.source_path = '';
@@ -79,12 +78,12 @@ function writeLocal(db: Database, entity: Entity, id: string, server: Record<str
   const table = localTable[entity];
   if (exists) {
     const sets = names.filter((name) => name !== 'created_at').map((name) => `${name} = ?`);
-    statement(db, `UPDATE ${table} SET ${sets.join(', ')} WHERE id = ?`).run(
+    preparedOnce(db, `UPDATE ${table} SET ${sets.join(', ')} WHERE id = ?`).run(
       ...(names.filter((name) => name !== 'created_at').map((name) => values[name]) as never[]),
       id,
     );
   } else {
-    statement(db, `INSERT INTO ${table} (id, ${names.join(', ')}) VALUES (?, ${names.map(() => '?').join(', ')})`).run(id, ...(names.map((name) => values[name]) as never[]));
+    preparedOnce(db, `INSERT INTO ${table} (id, ${names.join(', ')}) VALUES (?, ${names.map(() => '?').join(', ')})`).run(id, ...(names.map((name) => values[name]) as never[]));
     if (entity === 'frame') {
       recordRemoteFiles(db, id, String(server.project_id), {
         image: [String(server.storage_path), String(values.path)],
@@ -126,15 +125,15 @@ const chunkSql = `SELECT i.tbl, i.id, i.deleted, i.row, ${pendingChangesSql(enti
  * request goes out) while a large pull is applied.
  */
 export async function applyInbox(db: Database, paths: LibraryPaths, projectId: string): Promise<Applied> {
-  const keys = statement(db, `SELECT tbl, id FROM pull_inbox WHERE project_id = ? ORDER BY ${rankSql}, seq`).all(projectId);
+  const keys = preparedOnce(db, `SELECT tbl, id FROM pull_inbox WHERE project_id = ? ORDER BY ${rankSql}, seq`).all(projectId);
   let applied = 0;
   let held = 0;
   for (let start = 0; start < keys.length; start += applyChunk) {
     if (start > 0) await new Promise((resolve) => setImmediate(resolve));
     const chunk = JSON.stringify(keys.slice(start, start + applyChunk).map((key) => [key.tbl, key.id]));
     bulkWrite(db, { outbox: false }, (writer) => {
-      const done = statement(db, 'DELETE FROM pull_inbox WHERE tbl = ? AND id = ?');
-      for (const item of statement(db, chunkSql).all(chunk)) {
+      const done = preparedOnce(db, 'DELETE FROM pull_inbox WHERE tbl = ? AND id = ?');
+      for (const item of preparedOnce(db, chunkSql).all(chunk)) {
         const table = String(item.tbl);
         const entity = entityOf[table as keyof typeof entityOf];
         const id = String(item.id);

@@ -1,7 +1,6 @@
 import type { PushChange, PushResult } from '../../shared/sync-contract';
 import { uuidv7 } from '../../shared/ids';
-import { statement } from './statements';
-import { transaction, type Database, type Row } from '../library/database';
+import { preparedOnce, transaction, type Database, type Row } from '../library/database';
 import { recordUploadsFor } from './files';
 import { localTable, parentRank, projectOfRow, syncedFieldsOf, tableOf, toServerRow, type Entity } from './tables';
 
@@ -10,15 +9,15 @@ export const maxChangesPerPush = 2_000;
 
 /** This library's client id for the signed-in person, made on first use; op ids count up from 1 per client. */
 export function clientIdFor(db: Database, userId: string): string {
-  const row = statement(db, 'SELECT client_id FROM sync_clients WHERE user_id = ?').get(userId);
+  const row = preparedOnce(db, 'SELECT client_id FROM sync_clients WHERE user_id = ?').get(userId);
   if (row) return String(row.client_id);
   const clientId = uuidv7();
-  statement(db, 'INSERT INTO sync_clients (user_id, client_id, next_op_id) VALUES (?, ?, 1)').run(userId, clientId);
+  preparedOnce(db, 'INSERT INTO sync_clients (user_id, client_id, next_op_id) VALUES (?, ?, 1)').run(userId, clientId);
   return clientId;
 }
 
 export function linkedProjectIds(db: Database, userId: string): Set<string> {
-  return new Set(statement(db, 'SELECT project_id FROM sync_projects WHERE user_id = ? AND unshared_at IS NULL').all(userId).map((row) => String(row.project_id)));
+  return new Set(preparedOnce(db, 'SELECT project_id FROM sync_projects WHERE user_id = ? AND unshared_at IS NULL').all(userId).map((row) => String(row.project_id)));
 }
 
 interface Planned {
@@ -50,16 +49,16 @@ function coalesce(entries: readonly Row[]): { op: 'upsert' | 'delete'; fields: s
  */
 export function preparePush(db: Database, userId: string, max = maxChangesPerPush): PushChange[] {
   return transaction(db, () => {
-    const inFlight = statement(db, 'SELECT payload FROM push_ops WHERE user_id = ? ORDER BY op_id').all(userId);
+    const inFlight = preparedOnce(db, 'SELECT payload FROM push_ops WHERE user_id = ? ORDER BY op_id').all(userId);
     if (inFlight.length > 0) return inFlight.map((row) => JSON.parse(String(row.payload)) as PushChange);
     // Marks left by rows that went in a cascade (their parent's delete is what is pushed) name rows gone for good.
-    statement(db, `DELETE FROM sync_dirty_fields WHERE field = 'known'`).run();
+    preparedOnce(db, `DELETE FROM sync_dirty_fields WHERE field = 'known'`).run();
     const linked = linkedProjectIds(db, userId);
     const groups = db
       .prepare('SELECT entity, row_id, MIN(seq) AS first FROM outbox GROUP BY entity, row_id ORDER BY first LIMIT ?')
       .all(max);
-    const entriesOf = statement(db, 'SELECT op, fields FROM outbox WHERE entity = ? AND row_id = ? ORDER BY seq');
-    const consume = statement(db, 'DELETE FROM outbox WHERE entity = ? AND row_id = ?');
+    const entriesOf = preparedOnce(db, 'SELECT op, fields FROM outbox WHERE entity = ? AND row_id = ? ORDER BY seq');
+    const consume = preparedOnce(db, 'DELETE FROM outbox WHERE entity = ? AND row_id = ?');
     const planned: Planned[] = [];
     for (const group of groups) {
       const entity = String(group.entity) as Entity;
@@ -71,7 +70,7 @@ export function preparePush(db: Database, userId: string, max = maxChangesPerPus
         if (change.known) planned.push({ entity, id, op: 'delete', first, projectId: null, row: {} });
         continue;
       }
-      const row = statement(db, `SELECT * FROM ${localTable[entity]} WHERE id = ?`).get(id);
+      const row = preparedOnce(db, `SELECT * FROM ${localTable[entity]} WHERE id = ?`).get(id);
       const projectId = row ? projectOfRow(db, entity, id) : null;
       // Rows of projects that are not synced are dropped: linking a project queues all of its rows afresh.
       if (!row || projectId === null || !linked.has(projectId)) continue;
@@ -84,15 +83,15 @@ export function preparePush(db: Database, userId: string, max = maxChangesPerPus
       a.op !== b.op ? (a.op === 'upsert' ? -1 : 1) : a.op === 'upsert' ? parentRank[a.entity] - parentRank[b.entity] || a.first - b.first : parentRank[b.entity] - parentRank[a.entity] || a.first - b.first,
     );
     if (planned.length === 0) return [];
-    const counter = statement(db, 'SELECT next_op_id FROM sync_clients WHERE user_id = ?').get(userId);
+    const counter = preparedOnce(db, 'SELECT next_op_id FROM sync_clients WHERE user_id = ?').get(userId);
     let opId = Number(counter?.next_op_id ?? 1);
-    const insert = statement(db, 'INSERT INTO push_ops (op_id, user_id, project_id, entity, row_id, op, payload) VALUES (?, ?, ?, ?, ?, ?, ?)');
+    const insert = preparedOnce(db, 'INSERT INTO push_ops (op_id, user_id, project_id, entity, row_id, op, payload) VALUES (?, ?, ?, ?, ?, ?, ?)');
     const changes = planned.map((item) => {
       const change: PushChange = { op_id: opId++, table: tableOf[item.entity], op: item.op, id: item.id, row: item.row };
       insert.run(change.op_id, userId, item.projectId, item.entity, item.id, item.op, JSON.stringify(change));
       return change;
     });
-    statement(db, 'UPDATE sync_clients SET next_op_id = ? WHERE user_id = ?').run(opId, userId);
+    preparedOnce(db, 'UPDATE sync_clients SET next_op_id = ? WHERE user_id = ?').run(opId, userId);
     return changes;
   });
 }
@@ -110,8 +109,8 @@ export interface Acknowledged {
  */
 export function acknowledgePush(db: Database, userId: string, result: PushResult): Acknowledged {
   return transaction(db, () => {
-    const select = statement(db, 'SELECT * FROM push_ops WHERE op_id = ? AND user_id = ?');
-    const remove = statement(db, 'DELETE FROM push_ops WHERE op_id = ?');
+    const select = preparedOnce(db, 'SELECT * FROM push_ops WHERE op_id = ? AND user_id = ?');
+    const remove = preparedOnce(db, 'DELETE FROM push_ops WHERE op_id = ?');
     let applied = 0;
     let conflicts = 0;
     let rejected = 0;
@@ -120,7 +119,7 @@ export function acknowledgePush(db: Database, userId: string, result: PushResult
       const op = select.get(opId, userId);
       if (!op) continue;
       remove.run(opId);
-      if (op.op === 'upsert') statement(db, `UPDATE ${localTable[String(op.entity) as Entity]} SET server_version = ? WHERE id = ?`).run(seq, String(op.row_id));
+      if (op.op === 'upsert') preparedOnce(db, `UPDATE ${localTable[String(op.entity) as Entity]} SET server_version = ? WHERE id = ?`).run(seq, String(op.row_id));
       // A project deleted here and now on the server too is no longer this library's to pull.
       if (op.op === 'delete' && op.entity === 'project') forgetProject(db, String(op.row_id));
       applied++;
@@ -131,7 +130,7 @@ export function acknowledgePush(db: Database, userId: string, result: PushResult
       remove.run(refusal.op_id);
       const change = JSON.parse(String(op.payload)) as PushChange;
       if (refusal.code === 'deleted') {
-        statement(db, 'INSERT INTO sync_conflicts (project_id, tbl, row_id, lost, reason, at) VALUES (?, ?, ?, ?, ?, ?)').run(
+        preparedOnce(db, 'INSERT INTO sync_conflicts (project_id, tbl, row_id, lost, reason, at) VALUES (?, ?, ?, ?, ?, ?)').run(
           op.project_id as string | null,
           change.table,
           change.id,
@@ -141,7 +140,7 @@ export function acknowledgePush(db: Database, userId: string, result: PushResult
         );
         conflicts++;
       } else {
-        statement(db, 'INSERT INTO sync_rejections (project_id, tbl, row_id, op, code, message, at) VALUES (?, ?, ?, ?, ?, ?, ?)').run(
+        preparedOnce(db, 'INSERT INTO sync_rejections (project_id, tbl, row_id, op, code, message, at) VALUES (?, ?, ?, ?, ?, ?, ?)').run(
           op.project_id as string | null,
           change.table,
           change.id,
@@ -159,8 +158,8 @@ export function acknowledgePush(db: Database, userId: string, result: PushResult
 
 /** Drops a project's link and whatever of it was pulled but not applied. */
 export function forgetProject(db: Database, projectId: string): void {
-  statement(db, 'DELETE FROM sync_projects WHERE project_id = ?').run(projectId);
-  statement(db, 'DELETE FROM pull_inbox WHERE project_id = ?').run(projectId);
+  preparedOnce(db, 'DELETE FROM sync_projects WHERE project_id = ?').run(projectId);
+  preparedOnce(db, 'DELETE FROM pull_inbox WHERE project_id = ?').run(projectId);
 }
 
 /**
@@ -175,7 +174,7 @@ export function pendingChangesSql(entity: string, rowId: string): string {
 /** Every row of a project, queued as new: what "Sync this project" pushes the first time. */
 export function queueWholeProject(db: Database, projectId: string): void {
   // A row whose edit is already waiting has that one upsert (see recordChange): it now sends the whole row.
-  statement(db, 
+  preparedOnce(db, 
     `INSERT INTO outbox (entity, row_id, op, created_at, fields)
      SELECT * FROM (
      SELECT 'project', id, 'upsert', $now, NULL FROM projects WHERE id = $project
