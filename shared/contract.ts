@@ -10,7 +10,7 @@ import {
   queueStatsSchema,
   videoSchema,
 } from './domain';
-import { appErrorSchema } from './errors';
+import { appErrorSchema } from './error-schema';
 import { defineCall } from './define-call';
 import { selectionCalls } from './selection-contract';
 import { monitoringCalls, monitoringEvents } from './monitoring-contract';
