@@ -8,6 +8,7 @@ import { projectView } from '../lazy-views';
 import { prefetchPlace } from '../place-prefetch';
 import { useApp } from '../state/store';
 import { ProjectSyncBadge } from './sync/ProjectSyncBadge';
+import { useSync } from './sync/sync-store';
 import { Dialog } from './Dialog';
 import { NameField } from './NameField';
 import { Thumbnail } from './Thumbnail';
@@ -99,6 +100,9 @@ export function ProjectsView() {
   const projects = useApp((state) => state.projects);
   const loaded = useApp((state) => state.projectsLoaded);
   const navigate = useApp((state) => state.navigate);
+  // Until the host has said how sync stands, no card has a badge to show: the cards come up without 200 badges
+  // following the sync state.
+  const syncKnown = useSync((state) => state.status !== null);
   const [editing, setEditing] = useState<Editing>(null);
   const open = (projectId: string) => {
     const route = { name: 'project', projectId } as const;
@@ -137,7 +141,7 @@ export function ProjectsView() {
             <p className="card-counts">{cardCounts(project)}</p>
             <p className="card-meta">{`Changed ${formatDateTime(project.updatedAt)}`}</p>
             <div className="card-actions">
-              <ProjectSyncBadge projectId={project.id} projectName={project.name} />
+              {syncKnown && <ProjectSyncBadge projectId={project.id} projectName={project.name} />}
               <button type="button" onClick={() => setEditing({ kind: 'rename', project })} aria-label={`Rename ${project.name}`}>
                 Rename
               </button>
