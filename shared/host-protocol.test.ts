@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { calls } from './contract';
-import { encodeRequest, maxMessageBytes, readLibraryInfo, readServerFrame, renumberRequest, requestFrameSchema } from './host-protocol';
+import { encodeRequest, maxMessageBytes, readLibraryInfo, readServerFrame, readThumbnailBundle, renumberRequest, requestFrameSchema } from './host-protocol';
 
 const frameId = '01890000-0000-7000-8000-000000000001';
 
@@ -37,6 +37,14 @@ describe('the browser host wire', () => {
     expect(readLibraryInfo({ library: 'a1b2', accepted: false })).toEqual({ library: 'a1b2', accepted: false });
     for (const bad of [null, 'a1b2', { library: 'a1b2' }, { library: 1, accepted: true }, { library: 'a1b2', accepted: 'yes' }]) {
       expect(readLibraryInfo(bad), JSON.stringify(bad)).toBeNull();
+    }
+  });
+
+  it('reads thumbnails as images only, in the order asked', () => {
+    const bundle = { urls: ['data:image/jpeg;base64,AAAA', null, 'data:image/png;base64,BBBB'] };
+    expect(readThumbnailBundle(bundle)).toEqual(bundle);
+    for (const bad of [null, { urls: 'data:image/jpeg;base64,AAAA' }, { urls: ['https://example.com/a.jpg'] }, { urls: ['data:text/html,<b>'] }, { urls: [1] }]) {
+      expect(readThumbnailBundle(bad), JSON.stringify(bad)).toBeNull();
     }
   });
 

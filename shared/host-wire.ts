@@ -93,6 +93,21 @@ export function uploadUrl(fileName: string): string {
   return `${uploadPath}?${uploadNameParam}=${encodeURIComponent(fileName)}`;
 }
 
+/** Many thumbnails in one answer (see thumbnail-bundle.ts): POST a `ThumbnailBundleRequest` here. */
+export const thumbnailBundlePath = '/thumbnails';
+
+export interface ThumbnailBundle {
+  /** In the order asked; null for a file the host could not serve. */
+  urls: (string | null)[];
+}
+
+/** The host's answer at `thumbnailBundlePath`, or null if it is not one: each URL a data: URL of an image, or null. */
+export function readThumbnailBundle(value: unknown): ThumbnailBundle | null {
+  if (!isObject(value) || !Array.isArray(value.urls)) return null;
+  const urls: unknown[] = value.urls;
+  return urls.every((url) => url === null || (typeof url === 'string' && url.startsWith('data:image/'))) ? { urls: urls as (string | null)[] } : null;
+}
+
 /** Where the browser host serves a prepared download (see `DownloadRequest`). */
 export const downloadPathPrefix = '/downloads/';
 export const downloadPath = (downloadId: string) => `${downloadPathPrefix}${encodeURIComponent(downloadId)}`;

@@ -14,18 +14,20 @@ import {
   maxMessageBytes,
   mediaPathPrefix,
   requestFrameSchema,
+  thumbnailBundlePath,
   tokenHeader,
   tokenParam,
   uploadNameParam,
   uploadPath,
   type EventFrame,
   type LibraryInfo,
+  type ThumbnailBundle,
   type UploadAnswer,
   type ResponseFrame,
 } from '../../shared/host-protocol';
 import { StillframeError } from '../../shared/errors';
 import { uuidv7 } from '../../shared/ids';
-import { thumbnailBundlePath, thumbnailBundleRequestSchema, type ThumbnailBundle } from '../../shared/thumbnail-bundle';
+import { thumbnailBundleRequestSchema } from '../../shared/thumbnail-bundle';
 import { dispatch } from '../api/dispatch';
 import { createHandlers } from '../api/handlers';
 import { resolveInsideFolder, resolveLibraryPath } from '../library/paths';

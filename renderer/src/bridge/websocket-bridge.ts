@@ -9,8 +9,10 @@ import {
   notConnected,
   readLibraryInfo,
   readServerFrame,
+  readThumbnailBundle,
   renumberRequest,
   resendableCalls,
+  thumbnailBundlePath,
   tokenHeader,
   tokenParam,
   uploadUrl,
@@ -258,15 +260,15 @@ export async function connectWebSocketBridge(
     pickVideoPaths: async () => null,
     mediaUrl: (relative) => hostMediaUrl(relative, token),
     loadThumbnails: async (paths) => {
-      const { thumbnailBundlePath, thumbnailBundleSchema } = await import('../../../shared/thumbnail-bundle');
       const request: ThumbnailBundleRequest = { paths };
       const response = await fetch(thumbnailBundlePath, {
         method: 'POST',
         headers: { 'content-type': 'application/json', [tokenHeader]: token },
         body: JSON.stringify(request),
       });
-      if (!response.ok) throw new Error(`The host did not send the thumbnails (${response.status}).`);
-      return thumbnailBundleSchema.parse(await response.json()).urls;
+      const bundle = response.ok ? readThumbnailBundle(await response.json()) : null;
+      if (!bundle) throw new Error(`The host did not send the thumbnails (${response.status}).`);
+      return bundle.urls;
     },
     watchConnection: (handler) => {
       watchers.add(handler);
