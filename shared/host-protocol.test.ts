@@ -24,12 +24,13 @@ describe('the browser host wire', () => {
     }
     const frames = [
       { id: 3, result: { ok: true, value: [] } },
+      { id: 4, result: { ok: true } },
       { id: null, result: { ok: false, error: { code: 'invalid-input', message: 'No.' } } },
       { event: 'library.changed', payload: {} },
     ];
     for (const frame of frames) expect(readServerFrame(JSON.stringify(frame))).toEqual(frame);
     const notFrames = ['{', 'null', '42', '[]', '{}', '{"id":1.5,"result":{"ok":true,"value":1}}', '{"id":"1","result":{"ok":true,"value":1}}',
-      '{"id":1,"result":{"ok":true}}', '{"id":1,"result":{"ok":false,"error":"No."}}', '{"id":1,"result":{"ok":"yes","value":1}}', '{"event":7,"payload":{}}'];
+      '{"id":1,"result":{"ok":false,"error":"No."}}', '{"id":1,"result":{"ok":"yes","value":1}}', '{"event":7,"payload":{}}'];
     for (const text of notFrames) expect(readServerFrame(text), text).toBeNull();
   });
 

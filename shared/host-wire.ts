@@ -51,14 +51,15 @@ export function readServerFrame(text: string): ServerFrame | null {
   if ('result' in frame) {
     const { id, result } = frame;
     if (!(id === null || Number.isSafeInteger(id)) || !isObject(result)) return null;
-    if (result.ok === true && 'value' in result) return frame as unknown as ResponseFrame;
+    // A call that answers nothing has no `value` once sent as JSON.
+    if (result.ok === true) return frame as unknown as ResponseFrame;
     const error = result.error;
     if (result.ok === false && isObject(error) && typeof error.code === 'string' && typeof error.message === 'string') {
       return frame as unknown as ResponseFrame;
     }
     return null;
   }
-  return typeof frame.event === 'string' && 'payload' in frame ? (frame as unknown as EventFrame) : null;
+  return typeof frame.event === 'string' ? (frame as unknown as EventFrame) : null;
 }
 
 /**
