@@ -214,6 +214,9 @@ export async function startBrowserHost(services: Services, options: BrowserHostO
       await handle.close().catch(() => undefined);
       return fail(res, 500, 'The file could not be read.');
     }
+    // A page closed while it loaded may have gone by now: piping to its response would throw and leave the file open
+    // until garbage collection.
+    if (res.destroyed) return handle.close();
     pipeStreams(handle.createReadStream(), res, (error) => {
       if (error) res.destroy();
     });
