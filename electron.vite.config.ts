@@ -1,5 +1,37 @@
 import { resolve } from 'node:path';
 import { defineConfig } from 'electron-vite';
+import type { Plugin } from 'vite';
+
+/**
+ * Has the browser fetch the app shell's chunk (React DOM and the project list, imported by renderer/src/main.tsx once
+ * its own script runs) with the first script: the browser host then serves it before it is busy with the page's first
+ * calls, which it answered first while the shell waited behind them.
+ */
+function preloadShell(): Plugin {
+  return {
+    name: 'stillframe:preload-shell',
+    transformIndexHtml: {
+      order: 'post',
+      handler(_html, { bundle }) {
+        if (!bundle) return;
+        const chunks = new Map(Object.values(bundle).flatMap((item) => (item.type === 'chunk' ? [[item.fileName, item] as const] : [])));
+        const shell = [...chunks.values()].find((chunk) => chunk.facadeModuleId === resolve('renderer/src/shell.tsx'));
+        if (!shell) throw new Error('The renderer build has no chunk for renderer/src/shell.tsx.');
+        const preloaded = new Set<string>();
+        for (const chunk of chunks.values()) if (chunk.isEntry) [chunk.fileName, ...chunk.imports].forEach((name) => preloaded.add(name));
+        const wanted: string[] = [];
+        const add = (name: string) => {
+          if (preloaded.has(name)) return;
+          preloaded.add(name);
+          wanted.push(name);
+          chunks.get(name)?.imports.forEach(add);
+        };
+        add(shell.fileName);
+        return wanted.map((name) => ({ tag: 'link', attrs: { rel: 'modulepreload', crossorigin: true, href: `./${name}` }, injectTo: 'head' as const }));
+      },
+    },
+  };
+}
 
 export default defineConfig({
   main: {
@@ -30,6 +62,7 @@ export default defineConfig({
   },
   renderer: {
     root: resolve('renderer'),
+    plugins: [preloadShell()],
     build: {
       outDir: 'out/renderer',
       // Minified, the bundle Chromium parses before the first screen is a third of its size (1.7 MB unminified):

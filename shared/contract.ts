@@ -10,7 +10,7 @@ import {
   queueStatsSchema,
   videoSchema,
 } from './domain';
-import { appErrorSchema } from './errors';
+import { appErrorSchema } from './error-schema';
 import { defineCall } from './define-call';
 import { selectionCalls } from './selection-contract';
 import { monitoringCalls, monitoringEvents } from './monitoring-contract';
@@ -162,8 +162,4 @@ export type EventName = keyof Events;
 export type EventPayload<E extends EventName> = z.output<Events[E]>;
 export const eventNames = Object.keys(events) as EventName[];
 
-export const resultSchema = z.union([
-  z.object({ ok: z.literal(true), value: z.unknown() }),
-  z.object({ ok: z.literal(false), error: appErrorSchema }),
-]);
 export type CallResult<T> = { ok: true; value: T } | { ok: false; error: z.infer<typeof appErrorSchema> };

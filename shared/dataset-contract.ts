@@ -154,8 +154,8 @@ export type ImportSummary = z.infer<typeof importSummarySchema>;
 
 /**
  * An export made to be downloaded (the browser host, whose page cannot name a folder on this computer): one .zip,
- * written into a private temporary folder and then fetched from `downloadPath(downloadId)`, which streams it and
- * removes it.
+ * written into a private temporary folder and then fetched from `downloadPath(downloadId)` (host-wire.ts), which
+ * streams it and removes it.
  */
 const downloadRequestSchema = exportRequestFields.omit({ outDir: true, zip: true, force: true }).strict().refine(...leavesTraining);
 export type DownloadRequest = z.output<typeof downloadRequestSchema>;
@@ -176,10 +176,6 @@ const exportPreviewSchema = z.object({
   unlabelled: z.number(),
 });
 export type ExportPreview = z.infer<typeof exportPreviewSchema>;
-
-/** Where the browser host serves a prepared download. */
-export const downloadPathPrefix = '/downloads/';
-export const downloadPath = (downloadId: string) => `${downloadPathPrefix}${encodeURIComponent(downloadId)}`;
 
 /** Imported frames' thumbnails, made after the import: until then the grid shows their full images. */
 const thumbnailProgressSchema = z.object({

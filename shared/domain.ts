@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { appErrorSchema } from './errors';
+import { appErrorSchema } from './error-schema';
 import { selectionSchema } from './frame-selection';
 import { samplingSchema } from './sampling';
 import { teamVideoStateSchema } from './worker-contract';

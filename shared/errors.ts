@@ -1,4 +1,8 @@
-import { z } from 'zod';
+// Free of zod at run time (the schemas are in error-schema.ts): the page reports failures from its first script on,
+// before the contract's schemas are built, and the project list's first paint waits for nothing it does not use.
+import type { AppErrorData, ErrorCode } from './error-schema';
+
+export type { AppErrorData, ErrorCode };
 
 /**
  * Every failure that reaches a person or a script carries one of these codes, a message written for the person
@@ -49,16 +53,6 @@ export const permanentErrorCodes: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   'unsafe-address',
   'not-downloadable',
 ]);
-
-export const errorCodeSchema = z.enum(errorCodes);
-export type ErrorCode = z.infer<typeof errorCodeSchema>;
-
-export const appErrorSchema = z.object({
-  code: errorCodeSchema,
-  message: z.string(),
-  detail: z.string().optional(),
-});
-export type AppErrorData = z.infer<typeof appErrorSchema>;
 
 export class StillframeError extends Error {
   readonly code: ErrorCode;

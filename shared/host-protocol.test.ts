@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { calls } from './contract';
-import { encodeRequest, maxMessageBytes, renumberRequest, requestFrameSchema, serverFrameSchema } from './host-protocol';
+import { encodeRequest, maxMessageBytes, readLibraryInfo, readServerFrame, readThumbnailBundle, renumberRequest, requestFrameSchema } from './host-protocol';
 
 const frameId = '01890000-0000-7000-8000-000000000001';
 
@@ -22,10 +22,31 @@ describe('the browser host wire', () => {
     for (const bad of [null, 42, 'text', [], {}, { id: -1, call: 'x' }, { id: 1.5, call: 'x' }, { id: 1, call: 7 }, { id: 1, call: 'x', extra: 1 }]) {
       expect(requestFrameSchema.safeParse(bad).success, JSON.stringify(bad)).toBe(false);
     }
-    expect(serverFrameSchema.safeParse({ id: 3, result: { ok: true, value: [] } }).success).toBe(true);
-    expect(serverFrameSchema.safeParse({ id: null, result: { ok: false, error: { code: 'invalid-input', message: 'No.' } } }).success).toBe(true);
-    expect(serverFrameSchema.safeParse({ event: 'library.changed', payload: {} }).success).toBe(true);
-    expect(serverFrameSchema.safeParse({ event: 'no.such.event', payload: {} }).success).toBe(false);
+    const frames = [
+      { id: 3, result: { ok: true, value: [] } },
+      { id: 4, result: { ok: true } },
+      { id: null, result: { ok: false, error: { code: 'invalid-input', message: 'No.' } } },
+      { event: 'library.changed', payload: {} },
+    ];
+    for (const frame of frames) expect(readServerFrame(JSON.stringify(frame))).toEqual(frame);
+    const notFrames = ['{', 'null', '42', '[]', '{}', '{"id":1.5,"result":{"ok":true,"value":1}}', '{"id":"1","result":{"ok":true,"value":1}}',
+      '{"id":1,"result":{"ok":false,"error":"No."}}', '{"id":1,"result":{"ok":"yes","value":1}}', '{"event":7,"payload":{}}'];
+    for (const text of notFrames) expect(readServerFrame(text), text).toBeNull();
+  });
+
+  it('reads which library the host serves, and nothing else', () => {
+    expect(readLibraryInfo({ library: 'a1b2', accepted: false })).toEqual({ library: 'a1b2', accepted: false });
+    for (const bad of [null, 'a1b2', { library: 'a1b2' }, { library: 1, accepted: true }, { library: 'a1b2', accepted: 'yes' }]) {
+      expect(readLibraryInfo(bad), JSON.stringify(bad)).toBeNull();
+    }
+  });
+
+  it('reads thumbnails as images only, in the order asked', () => {
+    const bundle = { urls: ['data:image/jpeg;base64,AAAA', null, 'data:image/png;base64,BBBB'] };
+    expect(readThumbnailBundle(bundle)).toEqual(bundle);
+    for (const bad of [null, { urls: 'data:image/jpeg;base64,AAAA' }, { urls: ['https://example.com/a.jpg'] }, { urls: ['data:text/html,<b>'] }, { urls: [1] }]) {
+      expect(readThumbnailBundle(bad), JSON.stringify(bad)).toBeNull();
+    }
   });
 
   it('sends a large paste whole, and refuses one over the message limit with a typed error before it is sent', () => {

@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, statSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { connect as connectTcp } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -389,6 +389,30 @@ describe('the browser host under bad input', () => {
       });
     }
     expect((await get(`${origin}/media/frames/p/frame_000001.jpg?token=${host.token}`)).body).toBe('jpeg bytes');
+  });
+
+  it('leaves no file open for a page closed while its images load, and keeps serving', async () => {
+    const { host, origin } = await start();
+    const image = `/media/frames/p/frame_000001.jpg?token=${host.token}`;
+    // Each request is sent whole and the connection closed at once, as a page closed while it loads does.
+    for (let i = 0; i < 40; i++) {
+      await new Promise<void>((resolve) => {
+        const socket = connectTcp(host.port, '127.0.0.1', () => {
+          socket.write([`GET ${image} HTTP/1.1`, `Host: 127.0.0.1:${host.port}`, '', ''].join('\r\n'), () => socket.destroy());
+        });
+        socket.on('close', () => resolve());
+      });
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const open = readdirSync('/proc/self/fd').filter((fd) => {
+      try {
+        return readlinkSync(`/proc/self/fd/${fd}`).endsWith('frame_000001.jpg');
+      } catch {
+        return false;
+      }
+    });
+    expect(open).toEqual([]);
+    expect((await get(`${origin}${image}`)).body).toBe('jpeg bytes');
   });
 
   it('refuses a chunked upload once the bytes received pass the size limit, and keeps nothing of it', async () => {

@@ -14,18 +14,20 @@ import {
   maxMessageBytes,
   mediaPathPrefix,
   requestFrameSchema,
+  thumbnailBundlePath,
   tokenHeader,
   tokenParam,
   uploadNameParam,
   uploadPath,
   type EventFrame,
   type LibraryInfo,
+  type ThumbnailBundle,
   type UploadAnswer,
   type ResponseFrame,
 } from '../../shared/host-protocol';
 import { StillframeError } from '../../shared/errors';
 import { uuidv7 } from '../../shared/ids';
-import { thumbnailBundlePath, thumbnailBundleRequestSchema, type ThumbnailBundle } from '../../shared/thumbnail-bundle';
+import { thumbnailBundleRequestSchema } from '../../shared/thumbnail-bundle';
 import { dispatch } from '../api/dispatch';
 import { createHandlers } from '../api/handlers';
 import { resolveInsideFolder, resolveLibraryPath } from '../library/paths';
@@ -75,6 +77,9 @@ function bundleJson(bundle: ThumbnailBundle): string {
  * check below refuses it. It changes nothing for regular files. Windows has no FIFOs in the file system.
  */
 const openFlags = constants.O_RDONLY | (constants.O_NONBLOCK ?? 0);
+
+/** The largest file of the built app served; its largest chunk is a few hundred kilobytes. */
+const maxRendererFileBytes = 16 * 1024 * 1024;
 
 /** The largest thumbnail read into a bundle; anything bigger is not a thumbnail Stillframe made. */
 const maxThumbnailBytes = 4 * 1024 * 1024;
@@ -212,23 +217,34 @@ export async function startBrowserHost(services: Services, options: BrowserHostO
       await handle.close().catch(() => undefined);
       return fail(res, 500, 'The file could not be read.');
     }
+    // A page closed while it loaded may have gone by now: piping to its response would throw and leave the file open
+    // until garbage collection.
+    if (res.destroyed) return handle.close();
     pipeStreams(handle.createReadStream(), res, (error) => {
       if (error) res.destroy();
     });
   };
 
+  /**
+   * The app's own files, read synchronously as the thumbnails are: the first screen asks for about ten small scripts at
+   * once, and each took four trips through libuv's thread pool (open, stat, reads, close), which on a busy machine
+   * held the page's first script back by hundreds of milliseconds. The largest chunk is a few hundred kilobytes.
+   */
   const serveStatic = (res: ServerResponse, pathname: string) => {
     const relative = pathname === '/' ? 'index.html' : pathname.slice(1);
     const file = resolveInsideFolder(options.rendererDir, relative);
+    const bytes = file ? readRegularFileSync(file, maxRendererFileBytes) : null;
+    if (!file || !bytes) return fail(res, 404, 'Not found');
     const headers: Record<string, string> = {
-      'content-type': mimeTypes[path.extname(file ?? '')] ?? 'application/octet-stream',
+      'content-type': mimeTypes[path.extname(file)] ?? 'application/octet-stream',
+      'content-length': String(bytes.length),
       'x-content-type-options': 'nosniff',
     };
-    if (file?.endsWith('.html')) {
+    if (file.endsWith('.html')) {
       headers['content-security-policy'] = contentSecurityPolicy({ connect: [...origins].map((o) => o.replace(/^http/, 'ws')) });
       headers['cache-control'] = 'no-store';
     }
-    return serveFile(res, file, headers);
+    res.writeHead(200, headers).end(bytes);
   };
 
   const receiveUpload = async (req: IncomingMessage, res: ServerResponse, url: URL) => {
@@ -337,7 +353,7 @@ export async function startBrowserHost(services: Services, options: BrowserHostO
       if (!fromOwnPage(req, url)) return fail(res, 403, 'Forbidden');
       return answering(res, receiveUpload(req, res, url));
     }
-    if (req.method === 'GET') return answering(res, serveStatic(res, url.pathname));
+    if (req.method === 'GET') return serveStatic(res, url.pathname);
     return fail(res, 405, 'Method not allowed');
   };
 

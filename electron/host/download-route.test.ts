@@ -4,7 +4,7 @@ import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { downloadPath } from '../../shared/dataset-contract';
+import { downloadPath } from '../../shared/host-protocol';
 import { skipReasons } from '../../shared/formats/dataset';
 import { seedProject } from '../datasets/test-fixture';
 import { apiClient } from '../test-support/api-client';

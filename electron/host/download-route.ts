@@ -1,6 +1,6 @@
 import { createReadStream } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { downloadPathPrefix } from '../../shared/dataset-contract';
+import { downloadPathPrefix } from '../../shared/host-protocol';
 import { openDownload, removeDownload } from '../datasets/download';
 
 /** `filename=` for old clients in plain ASCII, `filename*=` (RFC 6266 / 5987) with the real name for the rest. */

@@ -1,5 +1,6 @@
 import type { Video, VideoStatus } from '../../shared/domain';
-import { appErrorSchema, StillframeError, type AppErrorData } from '../../shared/errors';
+import { appErrorSchema } from '../../shared/error-schema';
+import { StillframeError, type AppErrorData } from '../../shared/errors';
 import type { VideoProbe } from '../media/probe';
 import { preparedOnce, recordChange, transaction, type Database, type Row } from './database';
 

@@ -9,7 +9,7 @@ import { ConnectionStatus } from './views/ConnectionStatus';
 import { ErrorBanner } from './views/ErrorBanner';
 import { ProjectsView } from './views/ProjectsView';
 import { QueueButton } from './views/QueueButton';
-import { SettingsButton } from './views/SettingsDialog';
+import { SettingsButton } from './views/SettingsButton';
 import { AlertNotices } from './monitoring/AlertNotices';
 import { ThumbnailProgress } from './views/ThumbnailProgress';
 import { MonitoringButton } from './monitoring/MonitoringButton';

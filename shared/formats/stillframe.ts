@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { attributeValueSchema, labelAttributeDefSchema, shapeTypeSchema } from '../annotations';
-import { appErrorSchema } from '../errors';
+import { appErrorSchema } from '../error-schema';
 import { ArrayJoiner } from './dataset';
 
 /**

@@ -2,24 +2,25 @@ import type { HostConnection, StillframeBridge, TransferProgress } from '../../.
 import type { CallName, CallResult, EventName } from '../../../shared/contract';
 import {
   apiSocketPath,
+  downloadPath,
   encodeRequest,
   hostMediaUrl,
   libraryInfoPath,
-  libraryInfoSchema,
   notConnected,
+  readLibraryInfo,
+  readServerFrame,
+  readThumbnailBundle,
   renumberRequest,
   resendableCalls,
-  serverFrameSchema,
+  thumbnailBundlePath,
   tokenHeader,
   tokenParam,
-  uploadAnswerSchema,
   uploadUrl,
   type LibraryInfo,
-} from '../../../shared/host-protocol';
-import { downloadPath } from '../../../shared/dataset-contract';
-import { thumbnailBundlePath, thumbnailBundleSchema, type ThumbnailBundleRequest } from '../../../shared/thumbnail-bundle';
+} from '../../../shared/host-wire';
+import type { ThumbnailBundleRequest } from '../../../shared/thumbnail-bundle';
 import { zipFolder } from '../../../shared/folder-zip';
-import { openOutbox, type OutboxEntry } from './outbox';
+import { openOutbox, type Outbox, type OutboxEntry } from './outbox';
 
 /** Waits between reconnection attempts: quick at first, as a restart takes a second or two, then every 5 s. */
 const firstRetryMs = 250;
@@ -37,32 +38,45 @@ const originTokenName = 'stillframe-token';
 
 async function libraryInfo(token: string | null): Promise<LibraryInfo> {
   const response = await fetch(libraryInfoPath, { cache: 'no-store', headers: token ? { [tokenHeader]: token } : {} });
-  if (!response.ok) throw new Error(`The Stillframe host did not say which library it serves (${response.status}).`);
-  return libraryInfoSchema.parse(await response.json());
+  const info = response.ok ? readLibraryInfo(await response.json()) : null;
+  if (!info) throw new Error(`The Stillframe host did not say which library it serves (${response.status}).`);
+  return info;
 }
+
+const unreachable = () => new Error('Could not connect to the Stillframe host. Is `stillframe serve` still running?');
 
 /**
  * The token of the library the host serves now. The address `stillframe serve` prints carries it in its fragment,
  * which browsers never send to a server or put in logs; this origin keeps it per library, so a pasted place link (its
  * fragment is the place, not the token) opened in a new tab connects too, and a library served after another on the
  * same port is never sent the other's token. Only pages of this origin can read them.
+ *
+ * A token in the address is used at once, and `accepted` settles once the host has said it is its library's: the
+ * page connects meanwhile rather than waiting for that answer first.
  */
-async function libraryToken(location: Location): Promise<string> {
+async function libraryToken(location: Location): Promise<{ token: string; accepted: Promise<void> }> {
   const given = new URLSearchParams(location.hash.slice(1)).get(tokenParam);
-  const served = await libraryInfo(given).catch(() => {
-    throw new Error('Could not connect to the Stillframe host. Is `stillframe serve` still running?');
-  });
   if (given) {
-    if (!served.accepted) throw new Error(`This address is for another library than the one Stillframe serves here now. ${printedAddress}`);
-    localStorage.setItem(storedTokenName(served.library), given);
-    return given;
+    const accepted = libraryInfo(given).then(
+      (served) => {
+        if (!served.accepted) throw new Error(`This address is for another library than the one Stillframe serves here now. ${printedAddress}`);
+        localStorage.setItem(storedTokenName(served.library), given);
+      },
+      () => {
+        throw unreachable();
+      },
+    );
+    return { token: given, accepted };
   }
+  const served = await libraryInfo(null).catch(() => {
+    throw unreachable();
+  });
   for (const name of [storedTokenName(served.library), originTokenName]) {
     const kept = localStorage.getItem(name);
     if (kept === null || !(await libraryInfo(kept)).accepted) continue;
     localStorage.setItem(storedTokenName(served.library), kept);
     localStorage.removeItem(originTokenName);
-    return kept;
+    return { token: kept, accepted: Promise.resolve() };
   }
   throw new Error(`This browser has no access token for the library Stillframe serves here. ${printedAddress}`);
 }
@@ -83,11 +97,20 @@ export async function connectWebSocketBridge(
   /** The host now serves another library (or this one's token changed): the page says so and stops reconnecting. */
   onRefused: (message: string) => void,
 ): Promise<StillframeBridge> {
-  const token = await libraryToken(location);
+  const { token, accepted } = await libraryToken(location);
   const address = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}${apiSocketPath}?${tokenParam}=${token}`;
 
-  // One outbox per library: the token names it without saying which library it is.
-  const outbox = await openOutbox(`stillframe-outbox-${token.slice(0, 16)}`);
+  // The socket opens while the outbox is read and the host confirms the token: one after the other, they were three
+  // waits before the page's first call (the project list).
+  const firstAttempt = new WebSocket(address);
+  let outbox: Outbox;
+  try {
+    // One outbox per library: the token names it without saying which library it is.
+    [outbox] = await Promise.all([openOutbox(`stillframe-outbox-${token.slice(0, 16)}`), accepted]);
+  } catch (error) {
+    firstAttempt.close();
+    throw error;
+  }
   const waiting = new Map<number, Waiting>();
   for (const entry of await outbox.entries()) waiting.set(entry.key, entry);
   let nextKey = Math.max(0, ...waiting.keys()) + 1;
@@ -134,48 +157,42 @@ export async function connectWebSocketBridge(
     );
 
   const onMessage = (message: MessageEvent) => {
-    let data: unknown;
-    try {
-      data = JSON.parse(String(message.data));
-    } catch {
-      return;
-    }
-    const frame = serverFrameSchema.safeParse(data);
-    if (!frame.success) return;
-    if ('result' in frame.data) {
-      if (frame.data.id === null) return;
-      pending.get(frame.data.id)?.settle(frame.data.result as CallResult<unknown>);
-      pending.delete(frame.data.id);
+    const frame = readServerFrame(String(message.data));
+    if (!frame) return;
+    if ('result' in frame) {
+      if (frame.id === null) return;
+      pending.get(frame.id)?.settle(frame.result);
+      pending.delete(frame.id);
     } else {
-      for (const handler of listeners.get(frame.data.event) ?? []) handler(frame.data.payload);
+      for (const handler of listeners.get(frame.event) ?? []) handler(frame.payload);
     }
   };
 
   let retryMs = firstRetryMs;
-  const open = () =>
+  const open = (attempt = new WebSocket(address)) =>
     new Promise<void>((resolve, reject) => {
-      const attempt = new WebSocket(address);
-      attempt.addEventListener('message', onMessage);
-      attempt.addEventListener(
-        'open',
-        () => {
-          socket = attempt;
-          retryMs = firstRetryMs;
-          // Kept edits go first, so the reads this page makes next see them.
-          for (const entry of [...waiting.values()].sort((a, b) => a.key - b.key)) sendKept(entry);
-          notify();
-          resolve();
-        },
-        { once: true },
-      );
-      attempt.addEventListener('close', () => {
-        if (socket !== attempt) return reject(new Error('Could not connect to the Stillframe host. Is `stillframe serve` still running?'));
+      const opened = () => {
+        socket = attempt;
+        retryMs = firstRetryMs;
+        // Kept edits go first, so the reads this page makes next see them.
+        for (const entry of [...waiting.values()].sort((a, b) => a.key - b.key)) sendKept(entry);
+        notify();
+        resolve();
+      };
+      const closed = () => {
+        if (socket !== attempt) return reject(unreachable());
         socket = null;
         for (const { settle, kept } of pending.values()) if (!kept) settle(notConnected);
         pending.clear();
         notify();
         reconnectLater();
-      });
+      };
+      attempt.addEventListener('message', onMessage);
+      attempt.addEventListener('close', closed);
+      // The first attempt was started before the outbox was read, and may be open, or closed, already.
+      if (attempt.readyState === WebSocket.OPEN) opened();
+      else if (attempt.readyState === WebSocket.CLOSED) closed();
+      else attempt.addEventListener('open', opened, { once: true });
     });
   const reconnectLater = () => {
     setTimeout(() => {
@@ -188,10 +205,12 @@ export async function connectWebSocketBridge(
       });
     }, retryMs);
   };
-  await open();
+  await open(firstAttempt);
 
-  const upload = (file: File, onProgress?: (progress: TransferProgress) => void) =>
-    new Promise<string>((resolve, reject) => {
+  const upload = async (file: File, onProgress?: (progress: TransferProgress) => void) => {
+    // The schemas load when first needed, after the first screen (see host-wire.ts).
+    const { uploadAnswerSchema } = await import('../../../shared/host-protocol');
+    return new Promise<string>((resolve, reject) => {
       const request = new XMLHttpRequest();
       request.open('POST', uploadUrl(file.name));
       request.setRequestHeader(tokenHeader, token);
@@ -203,6 +222,7 @@ export async function connectWebSocketBridge(
       request.onerror = () => reject(new Error(`Upload of ${file.name} failed: the host did not answer.`));
       request.send(file);
     });
+  };
 
   return {
     invoke: (call, input) =>
@@ -246,8 +266,9 @@ export async function connectWebSocketBridge(
         headers: { 'content-type': 'application/json', [tokenHeader]: token },
         body: JSON.stringify(request),
       });
-      if (!response.ok) throw new Error(`The host did not send the thumbnails (${response.status}).`);
-      return thumbnailBundleSchema.parse(await response.json()).urls;
+      const bundle = response.ok ? readThumbnailBundle(await response.json()) : null;
+      if (!bundle) throw new Error(`The host did not send the thumbnails (${response.status}).`);
+      return bundle.urls;
     },
     watchConnection: (handler) => {
       watchers.add(handler);

@@ -8,6 +8,7 @@ import { projectView } from '../lazy-views';
 import { prefetchPlace } from '../place-prefetch';
 import { useApp } from '../state/store';
 import { ProjectSyncBadge } from './sync/ProjectSyncBadge';
+import { useSync } from './sync/sync-store';
 import { Dialog } from './Dialog';
 import { NameField } from './NameField';
 import { Thumbnail } from './Thumbnail';
@@ -82,10 +83,26 @@ function DeleteDialog({ project, onClose }: { project: Project; onClose(): void 
   );
 }
 
+/**
+ * A card's counts as one string: React makes a text node of each piece of text written apart, and a list of 200 cards
+ * made 2,000 of them.
+ */
+function cardCounts(project: Project): string {
+  return [
+    plural(project.batchCount, 'batch', 'batches'),
+    plural(project.videoCount, 'video'),
+    plural(project.frameCount, 'frame'),
+    plural(project.annotatedFrameCount, 'annotated', 'annotated'),
+  ].join(' · ');
+}
+
 export function ProjectsView() {
   const projects = useApp((state) => state.projects);
   const loaded = useApp((state) => state.projectsLoaded);
   const navigate = useApp((state) => state.navigate);
+  // Until the host has said how sync stands, no card has a badge to show: the cards come up without 200 badges
+  // following the sync state.
+  const syncKnown = useSync((state) => state.status !== null);
   const [editing, setEditing] = useState<Editing>(null);
   const open = (projectId: string) => {
     const route = { name: 'project', projectId } as const;
@@ -121,13 +138,10 @@ export function ProjectsView() {
               </span>
               <span className="card-title">{project.name}</span>
             </button>
-            <p className="card-counts">
-              {plural(project.batchCount, 'batch', 'batches')} · {plural(project.videoCount, 'video')} · {plural(project.frameCount, 'frame')} ·{' '}
-              {plural(project.annotatedFrameCount, 'annotated', 'annotated')}
-            </p>
-            <p className="card-meta">Changed {formatDateTime(project.updatedAt)}</p>
+            <p className="card-counts">{cardCounts(project)}</p>
+            <p className="card-meta">{`Changed ${formatDateTime(project.updatedAt)}`}</p>
             <div className="card-actions">
-              <ProjectSyncBadge projectId={project.id} projectName={project.name} />
+              {syncKnown && <ProjectSyncBadge projectId={project.id} projectName={project.name} />}
               <button type="button" onClick={() => setEditing({ kind: 'rename', project })} aria-label={`Rename ${project.name}`}>
                 Rename
               </button>

@@ -2,7 +2,6 @@ import { useEffect, useId, useState } from 'react';
 import { toAppError } from '../../../shared/errors';
 import { loomApiKeySchema, type MediaTool, type Settings } from '../../../shared/settings-contract';
 import { call } from '../api';
-import { useApp } from '../state/store';
 import { AlertRulesFields } from '../monitoring/AlertRulesFields';
 import { Dialog } from './Dialog';
 
@@ -59,7 +58,8 @@ function MediaTools() {
   );
 }
 
-function SettingsDialog({ initial, onClose }: { initial: Settings; onClose(): void }) {
+/** The settings as the host gave them; SettingsButton opens it. */
+export function SettingsDialog({ initial, onClose }: { initial: Settings; onClose(): void }) {
   const [settings, setSettings] = useState(initial);
   const [apiKey, setApiKey] = useState('');
   const [error, setError] = useState<string | null>(null);
@@ -124,22 +124,5 @@ function SettingsDialog({ initial, onClose }: { initial: Settings; onClose(): vo
       </fieldset>
       <AlertRulesFields />
     </Dialog>
-  );
-}
-
-/** Opens the settings once the host has said what they are, so the dialog never shows a guess. */
-export function SettingsButton() {
-  const [settings, setSettings] = useState<Settings | null>(null);
-  return (
-    <>
-      <button
-        type="button"
-        aria-haspopup="dialog"
-        onClick={() => void call('settings.get', {}).then(setSettings, useApp.getState().showError)}
-      >
-        Settings
-      </button>
-      {settings && <SettingsDialog initial={settings} onClose={() => setSettings(null)} />}
-    </>
   );
 }

@@ -1,0 +1,198 @@
+import type { CallName, CallResult, EventName } from './contract';
+import type { RequestFrame } from './host-protocol';
+
+/**
+ * The part of the browser host's protocol (see host-protocol.ts) that the page needs to connect and talk: addresses,
+ * framing, request ids. It loads no zod and builds no schema: the project list is the first screen, and building the
+ * contract's schemas before the page could connect was most of its script start-up. The host checks every request
+ * it receives against the contract; the page reads the host's answers as they are framed here.
+ */
+
+/** The WebSocket endpoint; the token travels as `?token=`, the only way a browser WebSocket can carry it. */
+export const apiSocketPath = '/api';
+export const tokenParam = 'token';
+/** HTTP requests other than the WebSocket carry the token in this header, so it stays out of URLs and logs. */
+export const tokenHeader = 'x-stillframe-token';
+
+/**
+ * The largest WebSocket message either side accepts. Every call the annotator makes in normal work fits many
+ * times over (a paste of 500 polygons of 1,000 points is about 8 MB); a bigger one is refused on the page with
+ * a typed error before it is sent, and one sent anyway closes only that connection (close code 1009).
+ */
+export const maxMessageBytes = 64 * 1024 * 1024;
+
+export interface ResponseFrame {
+  /** Null answers a message so malformed that it had no usable id. */
+  id: number | null;
+  result: CallResult<unknown>;
+}
+
+export interface EventFrame {
+  event: EventName;
+  payload: unknown;
+}
+
+export type ServerFrame = ResponseFrame | EventFrame;
+
+const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/**
+ * A message from the host as an answer or an event, or null for anything else. An event this page does not know has
+ * no listener here, so it is dropped where it is delivered.
+ */
+export function readServerFrame(text: string): ServerFrame | null {
+  let frame: unknown;
+  try {
+    frame = JSON.parse(text);
+  } catch {
+    return null;
+  }
+  if (!isObject(frame)) return null;
+  if ('result' in frame) {
+    const { id, result } = frame;
+    if (!(id === null || Number.isSafeInteger(id)) || !isObject(result)) return null;
+    // A call that answers nothing has no `value` once sent as JSON.
+    if (result.ok === true) return frame as unknown as ResponseFrame;
+    const error = result.error;
+    if (result.ok === false && isObject(error) && typeof error.code === 'string' && typeof error.message === 'string') {
+      return frame as unknown as ResponseFrame;
+    }
+    return null;
+  }
+  return typeof frame.event === 'string' ? (frame as unknown as EventFrame) : null;
+}
+
+/**
+ * Calls the page keeps while the host cannot be reached and sends again once it can: the annotator's edits. Each
+ * sets shapes to a state the call carries in full, with ids the page chose, so one that reached the host just
+ * before the connection dropped and is sent again changes nothing more: replaying a suffix of the calls already
+ * applied, in order, leaves the same state. A paste or a copy makes new ids on the host and is not among them.
+ */
+export const resendableCalls: ReadonlySet<CallName> = new Set<CallName>(['shapes.save', 'shapes.restore', 'shapes.delete']);
+
+/** What a call that cannot be kept answers while the host is unreachable. */
+export const notConnected: CallResult<never> = {
+  ok: false,
+  error: {
+    code: 'network',
+    message: 'Not connected to the Stillframe host. Start `stillframe serve` again: this page reconnects by itself.',
+  },
+};
+
+/** Library files (frames, thumbnails) by library-relative path, each segment percent-encoded; the token as `?token=`. */
+export const mediaPathPrefix = '/media/';
+
+export function hostMediaUrl(libraryRelativePath: string, token: string): string {
+  return `${mediaPathPrefix}${libraryRelativePath.split('/').map(encodeURIComponent).join('/')}?${tokenParam}=${token}`;
+}
+
+/** POST the file's bytes as the body; the answer is `uploadAnswerSchema` (host-protocol.ts). */
+export const uploadPath = '/upload';
+export const uploadNameParam = 'name';
+
+export function uploadUrl(fileName: string): string {
+  return `${uploadPath}?${uploadNameParam}=${encodeURIComponent(fileName)}`;
+}
+
+/** Many thumbnails in one answer (see thumbnail-bundle.ts): POST a `ThumbnailBundleRequest` here. */
+export const thumbnailBundlePath = '/thumbnails';
+
+export interface ThumbnailBundle {
+  /** In the order asked; null for a file the host could not serve. */
+  urls: (string | null)[];
+}
+
+/** The host's answer at `thumbnailBundlePath`, or null if it is not one: each URL a data: URL of an image, or null. */
+export function readThumbnailBundle(value: unknown): ThumbnailBundle | null {
+  if (!isObject(value) || !Array.isArray(value.urls)) return null;
+  const urls: unknown[] = value.urls;
+  return urls.every((url) => url === null || (typeof url === 'string' && url.startsWith('data:image/'))) ? { urls: urls as (string | null)[] } : null;
+}
+
+/** Where the browser host serves a prepared download (see `DownloadRequest`). */
+export const downloadPathPrefix = '/downloads/';
+export const downloadPath = (downloadId: string) => `${downloadPathPrefix}${encodeURIComponent(downloadId)}`;
+
+/**
+ * Whether `value` as JSON is surely longer than `limit`, counting each value's shortest possible form (a number
+ * is at least one character, a comma apart): a call far over the limit is refused in a fraction of the time it
+ * would take to build its text, which for the contract's largest call (10,000 shapes of 20,000 points) is
+ * longer than a JavaScript string can be.
+ */
+function jsonLengthExceeds(value: unknown, limit: number): boolean {
+  let length = 0;
+  const visit = (item: unknown): boolean => {
+    if (Array.isArray(item)) {
+      length += 1 + item.length;
+      for (const element of item) if (visit(element)) return true;
+    } else if (typeof item === 'string') {
+      length += 2 + item.length;
+    } else if (typeof item === 'object' && item !== null) {
+      length += 1;
+      for (const [key, element] of Object.entries(item)) {
+        // JSON.stringify leaves these keys out.
+        if (element === undefined || typeof element === 'function') continue;
+        length += key.length + 4;
+        if (visit(element)) return true;
+      }
+    } else {
+      length += 1;
+    }
+    return length > limit;
+  };
+  return visit(value);
+}
+
+/**
+ * A request as the text to send, or the typed error the call answers with when it is too large to send: such a
+ * call would otherwise close the connection and, replayed on reconnect, close it again.
+ */
+export function encodeRequest(frame: RequestFrame): { text: string } | { error: CallResult<never> } {
+  const tooLarge: CallResult<never> = {
+    ok: false,
+    error: {
+      code: 'invalid-input',
+      message: 'This change is too large to send to the Stillframe host in one go. Make it in smaller parts.',
+    },
+  };
+  if (jsonLengthExceeds(frame, maxMessageBytes)) return { error: tooLarge };
+  let text: string;
+  try {
+    text = JSON.stringify(frame);
+  } catch {
+    // A string longer than the engine allows (hundreds of megabytes) cannot even be built.
+    return { error: tooLarge };
+  }
+  if (text.length > maxMessageBytes) return { error: tooLarge };
+  // UTF-8 takes at most three bytes per UTF-16 unit; count exactly only when that bound is over the limit.
+  if (text.length * 3 > maxMessageBytes && new TextEncoder().encode(text).length > maxMessageBytes) return { error: tooLarge };
+  return { text };
+}
+
+/**
+ * The request `encodeRequest` gave as `text`, under another id, without encoding its input again: a kept edit of
+ * 5,000 shapes is encoded once, when it is made, and only renumbered each time it is sent. The id is an integer,
+ * so the first comma ends it.
+ */
+export function renumberRequest(text: string, id: number): string {
+  return `{"id":${id},${text.slice(text.indexOf(',') + 1)}`;
+}
+
+/**
+ * Which library the host serves, asked before the page connects and whenever it cannot: `library` names it without
+ * giving its token away (a digest of the token), so a page keeps one token per library, and `accepted` says whether
+ * the token sent in `tokenHeader` is that library's. Several libraries served one after another on one port share
+ * the page's origin, and with it its storage.
+ */
+export const libraryInfoPath = '/library-info';
+export interface LibraryInfo {
+  library: string;
+  accepted: boolean;
+}
+
+/** The host's answer at `libraryInfoPath`, or null if it is not one. */
+export function readLibraryInfo(value: unknown): LibraryInfo | null {
+  return isObject(value) && typeof value.library === 'string' && typeof value.accepted === 'boolean'
+    ? { library: value.library, accepted: value.accepted }
+    : null;
+}
