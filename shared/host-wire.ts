@@ -124,7 +124,10 @@ function jsonLengthExceeds(value: unknown, limit: number): boolean {
   const visit = (item: unknown): boolean => {
     if (Array.isArray(item)) {
       length += 1 + item.length;
-      for (const element of item) if (visit(element)) return true;
+      // A shape's points: counted by their number, not one by one (5,000 polygons are 200,000 numbers). An array that
+      // starts with a number and holds more than numbers is counted short, so it is left to the exact check below.
+      if (typeof item[0] === 'number') length += item.length;
+      else for (const element of item) if (visit(element)) return true;
     } else if (typeof item === 'string') {
       length += 2 + item.length;
     } else if (typeof item === 'object' && item !== null) {
