@@ -5,7 +5,7 @@ import { StillframeError } from '../../shared/errors';
 import { uuidv7 } from '../../shared/ids';
 import { getBatch } from './batches';
 import { recordChange, transaction, type Database, type Row } from './database';
-import { liveFrameCount } from './frame-counts';
+import { deletedFrameCount, liveFrameCount } from './frame-counts';
 import type { LibraryPaths } from './paths';
 
 const frameColumns = 'f.id, f.video_id, f.batch_id, f.frame_index, f.timestamp_ms, f.width, f.height, f.path, f.thumb_path';
@@ -46,10 +46,10 @@ export function listFrames(
   after?: FrameCursor,
 ): { frames: Frame[]; total: number } {
   const counts = db
-    .prepare(`SELECT ${liveFrameCount('$batch')} AS live, (SELECT COUNT(*) FROM frames WHERE batch_id = $batch) AS rows`)
+    .prepare(`SELECT ${liveFrameCount('$batch')} AS live, ${deletedFrameCount('$batch')} AS deleted`)
     .get({ batch: batchId }) as Row;
   const total = Number(counts.live);
-  const deleted = Number(counts.rows) - total;
+  const deleted = Number(counts.deleted);
   // Video ids are UUIDv7, so ordering by them is import order, and the (batch, video, index) index serves the
   // whole ORDER BY without a sort.
   const select = `SELECT ${frameColumns}, v.name AS video_name FROM frames f JOIN videos v ON v.id = f.video_id`;

@@ -3,9 +3,11 @@ import { shapeInputSchema, type ShapeInput } from '../../shared/annotations';
 import { uuidv7 } from '../../shared/ids';
 import { seedFrames } from '../test-support/seed-frames';
 import { openTestServices } from '../test-support/temp-library';
+import type { Database } from './database';
 import { addImportedShapes, deleteShapes, saveShape } from './annotations';
 import { transaction } from './database';
-import { restoreFrames, softDeleteFrames } from './frames';
+import { deleteBatch, listBatches } from './batches';
+import { purgeDeletedFrames, restoreFrames, softDeleteFrames } from './frames';
 import { getProject, listProjects } from './projects';
 
 const rect = (frameId: string, more: Partial<ShapeInput> = {}) =>
@@ -48,6 +50,76 @@ describe('project cards', () => {
     expect(annotated()).toBe(2);
   });
 });
+
+describe('batch and project frame counts', () => {
+  it('stay equal to counting the frames, through shapes, deletes, restores, moves, purges and a deleted batch', () => {
+    const services = openTestServices();
+    const { db } = services;
+    const size = { width: 640, height: 360 };
+    const street = seedFrames(db, Array.from({ length: 6 }, () => size));
+    const harbour = seedFrames(db, [size, size, size], 'Harbour');
+    const ids = street.frames.map((frame) => frame.id);
+    const counted = () => countsByCounting(db);
+    const kept = () => countsKept(db);
+    expect(kept()).toEqual(counted());
+
+    saveShape(db, rect(ids[0]!));
+    transaction(db, () => addImportedShapes(db, [{ frameId: ids[1]!, shapes: [rect(ids[1]!)] }]));
+    saveShape(db, rect(harbour.frames[0]!.id));
+    expect(kept()).toEqual(counted());
+    softDeleteFrames(db, [ids[0]!, ids[2]!]);
+    expect(kept()).toEqual(counted());
+    restoreFrames(db, [ids[2]!]);
+    expect(kept()).toEqual(counted());
+    // A frame moved by a teammate arrives as a row whose batch changed (a sync pull writes it as it is).
+    db.prepare('UPDATE frames SET batch_id = ? WHERE id IN (?, ?)').run(harbour.batch.id, ids[1]!, ids[3]!);
+    expect(kept()).toEqual(counted());
+    deleteShapes(db, listShapeIds(db, ids[1]!));
+    expect(kept()).toEqual(counted());
+    purgeDeletedFrames(db, services.paths);
+    expect(kept()).toEqual(counted());
+    db.prepare('UPDATE frames SET batch_id = ? WHERE id IN (?, ?)').run(street.batch.id, ids[1]!, ids[3]!);
+    deleteBatch(db, services.paths, harbour.batch.id);
+    expect(kept()).toEqual(counted());
+    expect(listProjects(db).map((p) => [p.name, p.frameCount, p.annotatedFrameCount])).toEqual(
+      expect.arrayContaining([
+        ['Street', 5, 0],
+        ['Harbour', 0, 0],
+      ]),
+    );
+  });
+});
+
+/** Every batch's and project's live and annotated frames, as the library reports them. */
+function countsKept(db: Database) {
+  const projects = listProjects(db);
+  return {
+    projects: projects.map((p) => [p.name, p.frameCount, p.annotatedFrameCount]).sort(),
+    batches: projects.flatMap((p) => listBatches(db, p.id).map((b) => [b.id, b.frameCount])).sort(),
+  };
+}
+
+/** The same, counted from the frames themselves. */
+function countsByCounting(db: Database) {
+  const live = 'f.deleted_at IS NULL';
+  const annotated = 'EXISTS (SELECT 1 FROM shapes s WHERE s.frame_id = f.id)';
+  return {
+    projects: db
+      .prepare(
+        `SELECT p.name, (SELECT COUNT(*) FROM frames f JOIN batches b ON b.id = f.batch_id WHERE b.project_id = p.id AND ${live}) AS n,
+           (SELECT COUNT(*) FROM frames f JOIN batches b ON b.id = f.batch_id WHERE b.project_id = p.id AND ${live} AND ${annotated}) AS a
+         FROM projects p`,
+      )
+      .all()
+      .map((row) => [String(row.name), Number(row.n), Number(row.a)])
+      .sort(),
+    batches: db
+      .prepare(`SELECT b.id, (SELECT COUNT(*) FROM frames f WHERE f.batch_id = b.id AND ${live}) AS n FROM batches b`)
+      .all()
+      .map((row) => [String(row.id), Number(row.n)])
+      .sort(),
+  };
+}
 
 function listShapeIds(db: ReturnType<typeof openTestServices>['db'], frameId: string): string[] {
   return db.prepare('SELECT id FROM shapes WHERE frame_id = ? ORDER BY id').all(frameId).map((row) => String(row.id));

@@ -10,8 +10,7 @@ import type { LibraryPaths } from './paths';
 
 /**
  * A project's counts and cover, each served by an index: the frame counts add up its batches' (see liveFrameCount and
- * annotatedFrameCount),
- * and the cover is the first frame of the oldest batch that has one. Counting the live frame rows, and sorting every
+ * annotatedFrameCount), and the cover is the first frame of the oldest batch that has one. Counting the live frame rows, and sorting every
  * frame by its creation time for the cover, read every frame row: 54 ms for a list of 200 projects of 150,000 frames.
  */
 const projectColumns = `
