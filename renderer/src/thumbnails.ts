@@ -162,12 +162,13 @@ function stopWaiting(path: string, resolve: Listener): void {
 
 /**
  * Starts loading thumbnails before any tile asks, e.g. for the first screen of a batch while its grid renders;
- * tiles that ask later share the same request.
+ * tiles that ask later share the same request. Settles once every one of them is answered (or has failed).
  */
-export function preloadThumbnails(paths: readonly string[]): void {
-  for (const path of paths) {
-    if (!loaded.has(path) && !missed.has(path) && !waiting.has(path)) request(path, () => undefined);
-  }
+export function preloadThumbnails(paths: readonly string[]): Promise<void> {
+  const answers = paths
+    .filter((path) => !loaded.has(path) && !missed.has(path))
+    .map((path) => new Promise<void>((resolve) => request(path, () => resolve())));
+  return Promise.all(answers).then(() => undefined);
 }
 
 /** The host says these thumbnails are here now: the tiles that found them missing ask again, in one request. */

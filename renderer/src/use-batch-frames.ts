@@ -29,19 +29,18 @@ function firstFrames(batchId: string) {
 }
 
 /**
- * Asks for a batch's first frames as soon as the batch is known, before its section renders, so opening a
- * project costs one round trip less. The section's first load takes the answer; later loads ask afresh.
+ * Asks for a batch's first frames and their thumbnails as soon as the batch is known, before its section renders,
+ * so opening a project costs one round trip less. The section's first load takes the answer; later loads ask
+ * afresh. Settles once the first screen's thumbnails are answered.
  */
-export function prefetchBatchFrames(batchId: string, withThumbnails: boolean): void {
+export function prefetchBatchFrames(batchId: string): Promise<void> {
   const page = firstFrames(batchId);
+  prefetched.set(batchId, { page, at: Date.now() });
   // A failed prefetch is not an error to show here: the section that takes it reports it, or asks again.
-  void page.then(
-    (first) => {
-      if (withThumbnails) preloadThumbnails(first.frames.slice(0, tilesOnFirstScreen()).map((frame) => frame.thumbPath));
-    },
+  return page.then(
+    (first) => preloadThumbnails(first.frames.slice(0, tilesOnFirstScreen()).map((frame) => frame.thumbPath)),
     () => undefined,
   );
-  prefetched.set(batchId, { page, at: Date.now() });
 }
 
 function takePrefetched(batchId: string): Promise<FramePage> | undefined {

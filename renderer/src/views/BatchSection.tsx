@@ -11,6 +11,7 @@ import { useLiveQuery } from '../use-refresh';
 import { Dialog } from './Dialog';
 import { ExportDialog } from './ExportDialog';
 import { estimatedGridHeight } from '../grid-geometry';
+import { afterFirstScreen } from '../first-screen';
 import { FrameGrid } from './FrameGrid';
 import { JobNotice } from './JobNotice';
 import { NameField } from './NameField';
@@ -125,6 +126,8 @@ interface BatchSectionProps {
 /**
  * True from the first time the element comes within a screen's height of the window, and from then on; `atFirst` for
  * a section known to be on the first screen (the top one), so it does not wait a frame for the observer to say so.
+ * The others start looking once the page's first screen is up: the sections just below it asked the host for their
+ * frames, videos and counts ahead of that screen's thumbnails.
  */
 function useNearScreen(element: RefObject<HTMLElement | null>, atFirst: boolean): boolean {
   const [near, setNear] = useState(atFirst);
@@ -134,8 +137,14 @@ function useNearScreen(element: RefObject<HTMLElement | null>, atFirst: boolean)
     const observer = new IntersectionObserver((entries) => {
       if (entries.some((entry) => entry.isIntersecting)) setNear(true);
     }, { rootMargin: '100% 0px' });
-    observer.observe(target);
-    return () => observer.disconnect();
+    let gone = false;
+    void afterFirstScreen(async () => {
+      if (!gone) observer.observe(target);
+    });
+    return () => {
+      gone = true;
+      observer.disconnect();
+    };
   }, [element, near]);
   return near;
 }

@@ -1,0 +1,36 @@
+/**
+ * While a project page opens, the host hears first of what its first screen shows (the batches, the top batch's
+ * first frames and their thumbnails); everything else the page asks for waits until those have come and the page
+ * has had a moment to paint them. The host answers one call at a time, and on a project of twenty batches the
+ * first screen's thumbnails used to queue behind the storage total, the labels and the lists of the sections below.
+ */
+
+/** However the first screen fares (a host that does not answer), the rest waits no longer than this. */
+const holdAtMostMs = 1500;
+/** After the first screen's answers, the page gets this long to paint them before the rest goes out. */
+const paintWithinMs = 300;
+
+let shown: Promise<void> = Promise.resolve();
+
+function nextIdle(): Promise<void> {
+  return new Promise((resolve) => {
+    if ('requestIdleCallback' in window) window.requestIdleCallback(() => resolve(), { timeout: paintWithinMs });
+    else setTimeout(resolve, 0);
+  });
+}
+
+/** A page is opening: what `afterFirstScreen` holds back waits for `firstScreen` (frames and thumbnails answered). */
+export function openingFirstScreen(firstScreen: Promise<unknown>): void {
+  const cap = new Promise<void>((resolve) => setTimeout(resolve, holdAtMostMs));
+  shown = Promise.race([firstScreen.then(nextIdle, nextIdle), cap]);
+}
+
+/**
+ * Runs `load` once the opening page's first screen is up (at once when no page is opening). Taken a microtask
+ * late, so a call made while the page mounts waits for the opening that the same mount starts.
+ */
+export function afterFirstScreen<T>(load: () => Promise<T>): Promise<T> {
+  return Promise.resolve()
+    .then(() => shown)
+    .then(load);
+}
