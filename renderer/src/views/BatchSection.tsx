@@ -160,8 +160,10 @@ export function BatchSection({ batch, position, total, videoFilter, annotationFi
   // A section far from the screen asks the host nothing: opening a project of twenty batches asked for sixty lists
   // at once, and the first screen's frames waited behind them.
   const whenNear = <T,>(load: () => Promise<T>) => (): Promise<T | undefined> => (nearScreen ? load() : Promise.resolve(undefined));
+  // The left-out count and the annotation badges follow the first screen's thumbnails to the host; the videos, above the
+  // grid, do not, so the grid does not move down once its thumbnails show.
   const leftOut = useLiveQuery(
-    whenNear(() => call('leftOut.list', { batchId: batch.id })),
+    whenNear(() => afterFirstScreen(() => call('leftOut.list', { batchId: batch.id }))),
     { 'library.changed': (change) => change.batchId === batch.id },
     [batch.id, nearScreen],
   );
@@ -185,7 +187,7 @@ export function BatchSection({ batch, position, total, videoFilter, annotationFi
   // A filter cannot know which frames match until it has seen them all.
   const { frames, complete, show } = useBatchFrames(batch.id, batch.frameCount, nearScreen, filtered || needAll);
   const counts = useLiveQuery(
-    whenNear(() => call('frames.annotationCounts', { batchId: batch.id })),
+    whenNear(() => afterFirstScreen(() => call('frames.annotationCounts', { batchId: batch.id }))),
     { 'library.changed': (change) => change.batchId === batch.id || (change.batchId === null && change.projectId === batch.projectId) },
     [batch.id, nearScreen],
   );
