@@ -21,25 +21,30 @@ function nextIdle(): Promise<void> {
   });
 }
 
-/** A page is opening: what `afterFirstScreen` holds back waits for `firstScreen` (frames and thumbnails answered). */
+/** A page is opening: what waits for its first screen waits for `firstScreen` (frames and thumbnails answered). */
 export function openingFirstScreen(firstScreen: Promise<unknown>): void {
   const cap = new Promise<void>((resolve) => setTimeout(resolve, holdAtMostMs));
   shown = Promise.race([firstScreen.then(nextIdle, nextIdle), cap]);
+}
+
+/**
+ * Settles once the opening page's first screen is up (at once when no page is opening). Taken a microtask late, so
+ * what a page asks for while it mounts waits for the opening that the same mount starts.
+ */
+export function firstScreenShown(): Promise<void> {
+  return Promise.resolve().then(() => shown);
 }
 
 /** The last call held back so far: each waits for the one before it. */
 let last: Promise<unknown> = Promise.resolve();
 
 /**
- * Runs `load` once the opening page's first screen is up (at once when no page is opening), one at a time: sent all at
- * once, what had been held back stood ahead of whatever the person did next (End in a batch of 50,000 waited 300 ms
- * behind them). Taken a microtask late, so a call made while the page mounts waits for the opening that the same mount
- * starts.
+ * Calls the host with `load` once the opening page's first screen is up, one call at a time: sent all at once, what had
+ * been held back stood ahead of whatever the person did next (End in a batch of 50,000 waited behind them).
  */
 export function afterFirstScreen<T>(load: () => Promise<T>): Promise<T> {
   const before = last;
-  const run = Promise.resolve()
-    .then(() => shown)
+  const run = firstScreenShown()
     .then(() => Promise.race([before, new Promise((resolve) => setTimeout(resolve, queueAtMostMs))]))
     .then(load);
   last = run.catch(() => undefined);

@@ -4,7 +4,7 @@ import { call, subscribe } from './api';
 import { useApp } from './state/store';
 import { preloadThumbnails } from './thumbnails';
 import { tilesOnFirstScreen } from './grid-geometry';
-import { afterFirstScreen } from './first-screen';
+import { firstScreenShown } from './first-screen';
 
 /** Frames travel in pages of this many, each asked for by its position in the batch. */
 export const framePageSize = 300;
@@ -113,7 +113,7 @@ export function useBatchFrames(batchId: string, frameCount: number, wanted: bool
     // Pages off the screen wait while the page opens: on the host, they went ahead of the first screen's thumbnails.
     let screenOnly = true;
     let ended = false;
-    void afterFirstScreen(async () => {
+    void firstScreenShown().then(() => {
       screenOnly = false;
       if (!ended) pump();
     });

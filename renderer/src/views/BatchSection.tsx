@@ -11,7 +11,7 @@ import { useLiveQuery } from '../use-refresh';
 import { Dialog } from './Dialog';
 import { ExportDialog } from './ExportDialog';
 import { estimatedGridHeight } from '../grid-geometry';
-import { afterFirstScreen } from '../first-screen';
+import { afterFirstScreen, firstScreenShown } from '../first-screen';
 import { FrameGrid } from './FrameGrid';
 import { JobNotice } from './JobNotice';
 import { NameField } from './NameField';
@@ -138,7 +138,7 @@ function useNearScreen(element: RefObject<HTMLElement | null>, atFirst: boolean)
       if (entries.some((entry) => entry.isIntersecting)) setNear(true);
     }, { rootMargin: '100% 0px' });
     let gone = false;
-    void afterFirstScreen(async () => {
+    void firstScreenShown().then(() => {
       if (!gone) observer.observe(target);
     });
     return () => {
