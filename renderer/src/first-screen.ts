@@ -16,7 +16,7 @@ let shown: Promise<void> = Promise.resolve();
 
 function nextIdle(): Promise<void> {
   return new Promise((resolve) => {
-    if ('requestIdleCallback' in window) window.requestIdleCallback(() => resolve(), { timeout: paintWithinMs });
+    if (typeof requestIdleCallback === 'function') requestIdleCallback(() => resolve(), { timeout: paintWithinMs });
     else setTimeout(resolve, 0);
   });
 }
