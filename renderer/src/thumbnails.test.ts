@@ -24,7 +24,7 @@ vi.mock('./api', () => ({
   },
 }));
 
-const { knownThumbnail, watchThumbnail } = await import('./thumbnails');
+const { knownThumbnail, preloadThumbnails, watchThumbnail } = await import('./thumbnails');
 
 /** A tile on screen: what it shows now (undefined while it waits for its first answer). */
 function tile(path: string) {
@@ -47,9 +47,17 @@ beforeEach(() => {
 });
 
 describe('a thumbnail the host sends', () => {
-  it('is shown as it came, and kept in the cache as a Blob, off the JS heap', async () => {
+  it('is shown as a Blob, off the JS heap', async () => {
+    onDisk.add('thumbs/g/1.jpg');
+    const shown = tile('thumbs/g/1.jpg');
+    await vi.waitFor(() => expect(shown.showing()).toMatch(/^blob:/));
+  });
+
+  it('is shown as it came on a first screen, and kept in the cache as a Blob, off the JS heap', async () => {
     onDisk.add('thumbs/f/1.jpg');
+    const preloaded = preloadThumbnails(['thumbs/f/1.jpg']);
     const first = tile('thumbs/f/1.jpg');
+    await preloaded;
     await vi.waitFor(() => expect(first.showing()).toMatch(/^data:/));
     first.unwatch();
     await new Promise((resolve) => setTimeout(resolve, 10));

@@ -39,13 +39,16 @@ let held = false;
 /** Cached thumbnails still held as data URLs, to become Blobs when the page is next idle. */
 const toBlobs = new Set<string>();
 let blobsPending = false;
+/** Preloaded for a first screen: shown as the host sent them. */
+const showAsSent = new Set<string>();
 
 /**
- * The browser host sends thumbnails as data URLs, and tiles show them as they come: Chromium paints a screen of
- * data: URLs several times sooner than as many blob: URLs, each a round trip to its blob registry (a project's first
- * screen painted about 80 ms sooner). Kept in the cache as such, every one is a 13 KB string on the JS heap (400 of
- * them were 5 MB of it), so once the page is idle the cache's copies become Blobs: outside the heap, under a short
- * object URL that is revoked when it leaves the cache.
+ * The browser host sends thumbnails as data URLs. Kept as such, every one is a 13 KB string on the JS heap (400 of
+ * them were 5 MB of it); as a Blob it lives outside the heap under a short object URL that is revoked when it leaves
+ * the cache. A first screen's tiles show the data: URLs as they came, because Chromium paints a screen of them several
+ * times sooner than as many blob: URLs, each a round trip to its blob registry (a project's first screen painted about
+ * 80 ms sooner); the cache's copies of those become Blobs once the page is idle. Every other tile (scrolling, 240 in
+ * the DOM at most) shows a Blob at once, so the heap holds no screenful of strings.
  */
 function keepAsBlobsWhenIdle(path: string): void {
   toBlobs.add(path);
@@ -117,6 +120,7 @@ function settle(paths: string[], urls: (string | null)[] | null): void {
     const listeners = waiting.get(path) ?? new Set<Listener>();
     waiting.delete(path);
     const stale = arrivedInFlight.delete(path);
+    const firstScreen = showAsSent.delete(path);
     if (sent === null) {
       if (urls && stale) {
         for (const listener of listeners) request(path, listener);
@@ -126,9 +130,10 @@ function settle(paths: string[], urls: (string | null)[] | null): void {
       for (const listener of listeners) listener(null);
       return;
     }
-    remember(path, { url: sent, bytes: sent.length });
-    if (sent.startsWith('data:')) keepAsBlobsWhenIdle(path);
-    for (const listener of listeners) listener(sent);
+    const entry = firstScreen || !sent.startsWith('data:') ? { url: sent, bytes: sent.length } : toObjectUrl(sent);
+    remember(path, entry);
+    if (entry.url.startsWith('data:')) keepAsBlobsWhenIdle(path);
+    for (const listener of listeners) listener(entry.url);
   });
 }
 
@@ -194,7 +199,10 @@ function stopWaiting(path: string, resolve: Listener): void {
 export function preloadThumbnails(paths: readonly string[]): Promise<void> {
   const answers = paths
     .filter((path) => !loaded.has(path) && !missed.has(path))
-    .map((path) => new Promise<void>((resolve) => request(path, () => resolve())));
+    .map((path) => {
+      showAsSent.add(path);
+      return new Promise<void>((resolve) => request(path, () => resolve()));
+    });
   return Promise.all(answers).then(() => undefined);
 }
 
