@@ -442,18 +442,22 @@ export function frameAnnotationCounts(db: Database, batchId: string): Map<string
   const rows = preparedOnce(
     db,
     `SELECT s.frame_id, COUNT(*) AS n FROM shapes s JOIN frames f ON f.id = s.frame_id
-     WHERE f.batch_id = ? AND f.deleted_at IS NULL GROUP BY s.frame_id`,
+     WHERE f.batch_id = ? AND f.annotated = 1 AND f.deleted_at IS NULL GROUP BY s.frame_id`,
   ).all(batchId);
   return new Map(rows.map((row) => [String(row.frame_id), Number(row.n)]));
 }
 
-/** Per frame with shapes: how many, and which labels they use, for the grid's badges and label filters. */
+/**
+ * Per frame with shapes: how many, and which labels they use, for the grid's badges and label filters. Read through
+ * the index of annotated frames: walking every frame of the batch for its shapes took 85 ms for 50,000 frames with none,
+ * and held up the host while a project opened.
+ */
 export function frameAnnotationSummaries(db: Database, batchId: string): AnnotationCount[] {
   const rows = preparedOnce(
     db,
     `SELECT s.frame_id, s.label_id, COUNT(*) AS n
      FROM shapes s JOIN frames f ON f.id = s.frame_id LEFT JOIN labels l ON l.id = s.label_id
-     WHERE f.batch_id = ? AND f.deleted_at IS NULL
+     WHERE f.batch_id = ? AND f.annotated = 1 AND f.deleted_at IS NULL
      GROUP BY s.frame_id, s.label_id ORDER BY s.frame_id, l.created_at, l.id`,
   ).all(batchId);
   const byFrame = new Map<string, AnnotationCount>();

@@ -1,5 +1,6 @@
 import type { Batch } from '../../shared/domain';
 import { call } from './api';
+import { openingFirstScreen } from './first-screen';
 import type { Route } from './routes';
 import { prefetchBatchFrames } from './use-batch-frames';
 
@@ -7,30 +8,26 @@ import { prefetchBatchFrames } from './use-batch-frames';
 const freshMs = 5000;
 const batchLists = new Map<string, { list: Promise<Batch[]>; at: number }>();
 
-/** The frames a project page shows first: the batch its address names, or else its top batch. */
-function prefetchFrames(batchId: string): void {
-  prefetchBatchFrames(batchId, true);
-}
-
 /**
  * Asks for what a project page shows first as soon as the place is known (a click on its card, an address opened),
  * before its view renders: its batches, and the frames on its first screen at once where the address names the
- * batch, or as soon as the batches say which is on top. Nothing else goes to the host before them.
+ * batch, or as soon as the batches say which is on top. Nothing else goes to the host before them: the page holds
+ * the rest of its calls until they are answered (`afterFirstScreen`).
  */
 export function prefetchPlace(route: Route): void {
   if (route.name !== 'project') return;
   const { projectId, batchId } = route;
   const list = call('batches.list', { projectId });
   batchLists.set(projectId, { list, at: Date.now() });
-  if (batchId) prefetchFrames(batchId);
-  else
-    void list.then(
-      (batches) => {
-        if (batches[0]) prefetchFrames(batches[0].id);
-      },
-      // Not an error to show here: the page that takes the list reports it.
-      () => undefined,
-    );
+  openingFirstScreen(
+    batchId
+      ? prefetchBatchFrames(batchId)
+      : list.then(
+          (batches) => (batches[0] ? prefetchBatchFrames(batches[0].id) : undefined),
+          // Not an error to show here: the page that takes the list reports it.
+          () => undefined,
+        ),
+  );
 }
 
 /** The project's batch list for its page's first load: the one already asked for, or asked for now with its frames. */

@@ -24,7 +24,7 @@ vi.mock('./api', () => ({
   },
 }));
 
-const { watchThumbnail } = await import('./thumbnails');
+const { knownThumbnail, preloadThumbnails, watchThumbnail } = await import('./thumbnails');
 
 /** A tile on screen: what it shows now (undefined while it waits for its first answer). */
 function tile(path: string) {
@@ -33,6 +33,8 @@ function tile(path: string) {
   return { seen, unwatch, showing: () => seen.at(-1) };
 }
 
+/** A thumbnail on screen: as the host sent it, or from the cache. */
+const shows = /^(data|blob):/;
 const askedFor = (path: string) => asked.filter((paths) => paths.includes(path)).length;
 const arrive = (...thumbPaths: string[]) => {
   for (const path of thumbPaths) onDisk.add(path);
@@ -42,6 +44,28 @@ const arrive = (...thumbPaths: string[]) => {
 beforeEach(() => {
   asked.length = 0;
   holdAnswers = false;
+});
+
+describe('a thumbnail the host sends', () => {
+  it('is shown as a Blob, off the JS heap', async () => {
+    onDisk.add('thumbs/g/1.jpg');
+    const shown = tile('thumbs/g/1.jpg');
+    await vi.waitFor(() => expect(shown.showing()).toMatch(/^blob:/));
+  });
+
+  it('is shown as it came on a first screen, and kept in the cache as a Blob, off the JS heap', async () => {
+    onDisk.add('thumbs/f/1.jpg');
+    const preloaded = preloadThumbnails(['thumbs/f/1.jpg']);
+    const first = tile('thumbs/f/1.jpg');
+    await preloaded;
+    await vi.waitFor(() => expect(first.showing()).toMatch(/^data:/));
+    first.unwatch();
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    const again = tile('thumbs/f/1.jpg');
+    expect(again.seen).toEqual([]);
+    expect(askedFor('thumbs/f/1.jpg')).toBe(1);
+    expect(knownThumbnail('thumbs/f/1.jpg')).toMatch(/^blob:/);
+  });
 });
 
 describe('a thumbnail that was missing when first asked for', () => {
@@ -54,7 +78,7 @@ describe('a thumbnail that was missing when first asked for', () => {
     expect(askedFor('thumbs/a/1.jpg')).toBe(1);
 
     arrive('thumbs/a/1.jpg');
-    await vi.waitFor(() => expect(again.showing()).toMatch(/^blob:/));
+    await vi.waitFor(() => expect(again.showing()).toMatch(shows));
     expect(askedFor('thumbs/a/1.jpg')).toBe(2);
   });
 
@@ -64,7 +88,7 @@ describe('a thumbnail that was missing when first asked for', () => {
     await vi.waitFor(() => expect(tiles.map((t) => t.showing())).toEqual([null, null, null]));
     const before = asked.length;
     arrive(...paths);
-    await vi.waitFor(() => expect(tiles.every((t) => t.showing()?.startsWith('blob:'))).toBe(true));
+    await vi.waitFor(() => expect(tiles.every((t) => shows.test(t.showing() ?? ''))).toBe(true));
     expect(asked.slice(before)).toEqual([paths]);
   });
 
@@ -76,7 +100,7 @@ describe('a thumbnail that was missing when first asked for', () => {
     await new Promise((resolve) => setTimeout(resolve, 150));
     expect(askedFor('thumbs/e/1.jpg')).toBe(1);
     const back = tile('thumbs/e/1.jpg');
-    await vi.waitFor(() => expect(back.showing()).toMatch(/^blob:/));
+    await vi.waitFor(() => expect(back.showing()).toMatch(shows));
     expect(askedFor('thumbs/e/1.jpg')).toBe(2);
   });
 
@@ -87,7 +111,7 @@ describe('a thumbnail that was missing when first asked for', () => {
     holdAnswers = false;
     arrive('thumbs/c/1.jpg');
     held.pop()?.();
-    await vi.waitFor(() => expect(waiting.showing()).toMatch(/^blob:/));
+    await vi.waitFor(() => expect(waiting.showing()).toMatch(shows));
     expect(waiting.seen).not.toContain(null);
   });
 
@@ -98,7 +122,7 @@ describe('a thumbnail that was missing when first asked for', () => {
     const status = handlers.get('sync.status');
     status?.({ state: 'syncing' });
     status?.({ state: 'idle' });
-    await vi.waitFor(() => expect(shownTile.showing()).toMatch(/^blob:/));
+    await vi.waitFor(() => expect(shownTile.showing()).toMatch(shows));
     status?.({ state: 'syncing' });
     status?.({ state: 'idle' });
     await new Promise((resolve) => setTimeout(resolve, 150));

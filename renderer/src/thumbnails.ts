@@ -36,13 +36,43 @@ let lastFlushAt = Number.NEGATIVE_INFINITY;
 let flushPending = false;
 let held = false;
 
+/** Cached thumbnails still held as data URLs, to become Blobs when the page is next idle. */
+const toBlobs = new Set<string>();
+let blobsPending = false;
+/** Preloaded for a first screen: shown as the host sent them. */
+const showAsSent = new Set<string>();
+
 /**
- * The browser host sends thumbnails as data URLs. Kept as such, every cached one is a 13 KB string on the JS heap
- * (400 of them were 5 MB of it); as a Blob it lives outside the heap under a short object URL that is revoked
- * when it leaves the cache.
+ * The browser host sends thumbnails as data URLs. Kept as such, every one is a 13 KB string on the JS heap (400 of
+ * them were 5 MB of it); as a Blob it lives outside the heap under a short object URL that is revoked when it leaves
+ * the cache. A first screen's tiles show the data: URLs as they came, because Chromium paints a screen of them several
+ * times sooner than as many blob: URLs, each a round trip to its blob registry (a project's first screen painted about
+ * 80 ms sooner); the cache's copies of those become Blobs once the page is idle. Every other tile (scrolling, 240 in
+ * the DOM at most) shows a Blob at once, so the heap holds no screenful of strings.
  */
+function keepAsBlobsWhenIdle(path: string): void {
+  toBlobs.add(path);
+  if (blobsPending) return;
+  blobsPending = true;
+  if (typeof requestIdleCallback === 'function') requestIdleCallback(keepAsBlobs);
+  else setTimeout(keepAsBlobs, 0);
+}
+
+function keepAsBlobs(deadline?: IdleDeadline): void {
+  blobsPending = false;
+  for (const path of toBlobs) {
+    if (deadline && deadline.timeRemaining() < 1) return keepAsBlobsWhenIdle(path);
+    toBlobs.delete(path);
+    const entry = loaded.get(path);
+    if (!entry?.url.startsWith('data:')) continue;
+    const blob = toObjectUrl(entry.url);
+    // In place, so the cache's order (least recently shown first) stays.
+    loaded.set(path, blob);
+    loadedBytes += blob.bytes - entry.bytes;
+  }
+}
+
 function toObjectUrl(url: string): { url: string; bytes: number } {
-  if (!url.startsWith('data:')) return { url, bytes: url.length };
   const comma = url.indexOf(',');
   const type = url.slice(5, comma).replace(/;base64$/, '');
   const binary = atob(url.slice(comma + 1));
@@ -90,6 +120,7 @@ function settle(paths: string[], urls: (string | null)[] | null): void {
     const listeners = waiting.get(path) ?? new Set<Listener>();
     waiting.delete(path);
     const stale = arrivedInFlight.delete(path);
+    const firstScreen = showAsSent.delete(path);
     if (sent === null) {
       if (urls && stale) {
         for (const listener of listeners) request(path, listener);
@@ -99,8 +130,9 @@ function settle(paths: string[], urls: (string | null)[] | null): void {
       for (const listener of listeners) listener(null);
       return;
     }
-    const entry = toObjectUrl(sent);
+    const entry = firstScreen || !sent.startsWith('data:') ? { url: sent, bytes: sent.length } : toObjectUrl(sent);
     remember(path, entry);
+    if (entry.url.startsWith('data:')) keepAsBlobsWhenIdle(path);
     for (const listener of listeners) listener(entry.url);
   });
 }
@@ -162,12 +194,16 @@ function stopWaiting(path: string, resolve: Listener): void {
 
 /**
  * Starts loading thumbnails before any tile asks, e.g. for the first screen of a batch while its grid renders;
- * tiles that ask later share the same request.
+ * tiles that ask later share the same request. Settles once every one of them is answered (or has failed).
  */
-export function preloadThumbnails(paths: readonly string[]): void {
-  for (const path of paths) {
-    if (!loaded.has(path) && !missed.has(path) && !waiting.has(path)) request(path, () => undefined);
-  }
+export function preloadThumbnails(paths: readonly string[]): Promise<void> {
+  const answers = paths
+    .filter((path) => !loaded.has(path) && !missed.has(path))
+    .map((path) => {
+      showAsSent.add(path);
+      return new Promise<void>((resolve) => request(path, () => resolve()));
+    });
+  return Promise.all(answers).then(() => undefined);
 }
 
 /** The host says these thumbnails are here now: the tiles that found them missing ask again, in one request. */
@@ -230,7 +266,7 @@ export function watchThumbnail(path: string, listener: Listener): () => void {
 }
 
 /** What is known of a thumbnail now: its URL, null for a miss, undefined when not asked for or not answered yet. */
-function knownThumbnail(path: string): string | null | undefined {
+export function knownThumbnail(path: string): string | null | undefined {
   return loaded.get(path)?.url ?? (missed.has(path) ? null : undefined);
 }
 

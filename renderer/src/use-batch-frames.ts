@@ -4,6 +4,7 @@ import { call, subscribe } from './api';
 import { useApp } from './state/store';
 import { preloadThumbnails } from './thumbnails';
 import { tilesOnFirstScreen } from './grid-geometry';
+import { firstScreenShown } from './first-screen';
 
 /** Frames travel in pages of this many, each asked for by its position in the batch. */
 export const framePageSize = 300;
@@ -29,19 +30,18 @@ function firstFrames(batchId: string) {
 }
 
 /**
- * Asks for a batch's first frames as soon as the batch is known, before its section renders, so opening a
- * project costs one round trip less. The section's first load takes the answer; later loads ask afresh.
+ * Asks for a batch's first frames and their thumbnails as soon as the batch is known, before its section renders,
+ * so opening a project costs one round trip less. The section's first load takes the answer; later loads ask
+ * afresh. Settles once the first screen's thumbnails are answered.
  */
-export function prefetchBatchFrames(batchId: string, withThumbnails: boolean): void {
+export function prefetchBatchFrames(batchId: string): Promise<void> {
   const page = firstFrames(batchId);
+  prefetched.set(batchId, { page, at: Date.now() });
   // A failed prefetch is not an error to show here: the section that takes it reports it, or asks again.
-  void page.then(
-    (first) => {
-      if (withThumbnails) preloadThumbnails(first.frames.slice(0, tilesOnFirstScreen()).map((frame) => frame.thumbPath));
-    },
+  return page.then(
+    (first) => preloadThumbnails(first.frames.slice(0, tilesOnFirstScreen()).map((frame) => frame.thumbPath)),
     () => undefined,
   );
-  prefetched.set(batchId, { page, at: Date.now() });
 }
 
 function takePrefetched(batchId: string): Promise<FramePage> | undefined {
@@ -110,6 +110,13 @@ export function useBatchFrames(batchId: string, frameCount: number, wanted: bool
     let retryTimer: ReturnType<typeof setTimeout> | null = null;
     // Where the grid already is (a saved scroll position, a deep link), or else its first screen.
     if (view.current.to === 0) view.current = { from: 0, to: tilesOnFirstScreen() };
+    // Pages off the screen wait while the page opens: on the host, they went ahead of the first screen's thumbnails.
+    let screenOnly = true;
+    let ended = false;
+    void firstScreenShown().then(() => {
+      screenOnly = false;
+      if (!ended) pump();
+    });
 
     const pageCount = () => Math.ceil(slots.length / framePageSize);
     const publish = () => setState({ frames: slots.slice(), complete: pages.size >= pageCount() });
@@ -147,6 +154,7 @@ export function useBatchFrames(batchId: string, frameCount: number, wanted: bool
       };
       let first = missing(onScreen[0], onScreen[1]);
       if (first >= 0) return extend(first, onScreen[1]);
+      if (screenOnly) return null;
       first = missing(around[0], around[1]);
       if (first >= 0) return extend(first, around[1]);
       if (!everythingNow.current) return null;
@@ -228,7 +236,9 @@ export function useBatchFrames(batchId: string, frameCount: number, wanted: bool
       const mine = generation;
       const taken = takePrefetched(batchId);
       if (taken) {
-        const page = await taken;
+        // On its way already: a pump meanwhile (the grid measuring its width) asked for it a second time.
+        asked.add(0);
+        const page = await taken.finally(() => asked.delete(0));
         if (mine !== generation) return;
         if (page.total !== slots.length) slots = resized(slots, page.total).frames;
         page.frames.forEach((frame, i) => (slots[i] = frame));
@@ -260,6 +270,7 @@ export function useBatchFrames(batchId: string, frameCount: number, wanted: bool
       }),
     ];
     return () => {
+      ended = true;
       generation++;
       wake.current = () => undefined;
       reloadSoon.current = () => undefined;

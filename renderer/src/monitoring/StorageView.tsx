@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import type { CleanupItem } from '../../../shared/monitoring-contract';
 import { call } from '../api';
+import { afterFirstScreenSettles } from '../first-screen';
 import { formatBytes, plural } from '../format';
 import { attempt } from '../state/store';
 import { useLiveQuery } from '../use-refresh';
@@ -155,7 +156,8 @@ export function StorageView() {
 export function ProjectStorage({ projectId }: { projectId: string }) {
   // Progress events say 'video' many times a second; a few seconds' delay costs nothing in a header line.
   const { data: project } = useLiveQuery(
-    () => call('storage.project', { projectId }),
+    // It sums every frame of the project: what the person sees and does first goes to the host before it.
+    () => afterFirstScreenSettles(() => call('storage.project', { projectId })),
     { 'library.changed': (change) => change.projectId === projectId || change.projectId === null },
     [projectId],
     5000,

@@ -11,6 +11,7 @@ import { useLiveQuery } from '../use-refresh';
 import { Dialog } from './Dialog';
 import { ExportDialog } from './ExportDialog';
 import { estimatedGridHeight } from '../grid-geometry';
+import { afterFirstScreen, firstScreenShown } from '../first-screen';
 import { FrameGrid } from './FrameGrid';
 import { JobNotice } from './JobNotice';
 import { NameField } from './NameField';
@@ -125,6 +126,8 @@ interface BatchSectionProps {
 /**
  * True from the first time the element comes within a screen's height of the window, and from then on; `atFirst` for
  * a section known to be on the first screen (the top one), so it does not wait a frame for the observer to say so.
+ * The others start looking once the page's first screen is up: the sections just below it asked the host for their
+ * frames, videos and counts ahead of that screen's thumbnails.
  */
 function useNearScreen(element: RefObject<HTMLElement | null>, atFirst: boolean): boolean {
   const [near, setNear] = useState(atFirst);
@@ -134,8 +137,14 @@ function useNearScreen(element: RefObject<HTMLElement | null>, atFirst: boolean)
     const observer = new IntersectionObserver((entries) => {
       if (entries.some((entry) => entry.isIntersecting)) setNear(true);
     }, { rootMargin: '100% 0px' });
-    observer.observe(target);
-    return () => observer.disconnect();
+    let gone = false;
+    void firstScreenShown().then(() => {
+      if (!gone) observer.observe(target);
+    });
+    return () => {
+      gone = true;
+      observer.disconnect();
+    };
   }, [element, near]);
   return near;
 }
@@ -151,8 +160,10 @@ export function BatchSection({ batch, position, total, videoFilter, annotationFi
   // A section far from the screen asks the host nothing: opening a project of twenty batches asked for sixty lists
   // at once, and the first screen's frames waited behind them.
   const whenNear = <T,>(load: () => Promise<T>) => (): Promise<T | undefined> => (nearScreen ? load() : Promise.resolve(undefined));
+  // The left-out count and the annotation badges follow the first screen's thumbnails to the host; the videos, above the
+  // grid, do not, so the grid does not move down once its thumbnails show.
   const leftOut = useLiveQuery(
-    whenNear(() => call('leftOut.list', { batchId: batch.id })),
+    whenNear(() => afterFirstScreen(() => call('leftOut.list', { batchId: batch.id }))),
     { 'library.changed': (change) => change.batchId === batch.id },
     [batch.id, nearScreen],
   );
@@ -176,7 +187,7 @@ export function BatchSection({ batch, position, total, videoFilter, annotationFi
   // A filter cannot know which frames match until it has seen them all.
   const { frames, complete, show } = useBatchFrames(batch.id, batch.frameCount, nearScreen, filtered || needAll);
   const counts = useLiveQuery(
-    whenNear(() => call('frames.annotationCounts', { batchId: batch.id })),
+    whenNear(() => afterFirstScreen(() => call('frames.annotationCounts', { batchId: batch.id }))),
     { 'library.changed': (change) => change.batchId === batch.id || (change.batchId === null && change.projectId === batch.projectId) },
     [batch.id, nearScreen],
   );

@@ -8,6 +8,7 @@ import { useFrameUndo } from '../state/frame-undo';
 import { useSelection } from '../state/selection';
 import { attempt, useApp } from '../state/store';
 import { openingBatchList } from '../place-prefetch';
+import { afterFirstScreen } from '../first-screen';
 import { useLiveQuery } from '../use-refresh';
 import { ProjectStorage } from '../monitoring/StorageView';
 import { BatchSection } from './BatchSection';
@@ -127,7 +128,7 @@ export function ProjectView({ project, batchId }: { project: Project; batchId?: 
 
   const [search, setSearch] = useState('');
   const [annotationFilter, setAnnotationFilter] = useState('all');
-  const labels = useLiveQuery(() => call('labels.list', { projectId: project.id }), { 'library.changed': (change) => change.projectId === project.id }, [project.id]);
+  const labels = useLiveQuery(() => afterFirstScreen(() => call('labels.list', { projectId: project.id })), { 'library.changed': (change) => change.projectId === project.id }, [project.id]);
   const undo = useFrameUndo((state) => state.pending);
   const [moveTarget, setMoveTarget] = useState('');
   const selection = useSelection();

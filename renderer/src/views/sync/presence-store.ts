@@ -3,6 +3,7 @@ import type { Place, PresentPerson } from '../../../../shared/sharing-contract';
 import { call, subscribe } from '../../api';
 import type { Route } from '../../routes';
 import { useApp } from '../../state/store';
+import { afterFirstScreen } from '../../first-screen';
 
 interface PresenceState {
   people: Record<string, PresentPerson[]>;
@@ -35,8 +36,9 @@ export const usePresence = create<PresenceState>()((set) => ({
       const place = placeOf(useApp.getState().route);
       if (sent !== undefined && samePlace(place, sent)) return;
       sent = place;
-      // Told once the page is idle: ahead of them on the way to the host, the place's own first screen waited for them.
-      whenIdle(() => {
+      // Told once the place's first screen is up and the page is idle: ahead of them on the way to the host, that
+      // screen waited for them.
+      void afterFirstScreen(async () => whenIdle(() => {
         void call('presence.set', { place }).catch(() => undefined);
         if (place) {
           void call('presence.list', { projectId: place.projectId }).then(
@@ -44,7 +46,7 @@ export const usePresence = create<PresenceState>()((set) => ({
             () => undefined,
           );
         }
-      });
+      }));
     };
     tell();
     const offRoute = useApp.subscribe((state, previous) => {
