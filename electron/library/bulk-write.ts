@@ -70,11 +70,9 @@ export function shapeValues(row: BulkShape, now: number): SQLInputValue[] {
 
 /**
  * Negative: in KiB. A page cache this size keeps the pages of the indexes being appended to in memory for the
- * transaction; at 64 MB it added its size to an import's peak memory, and 16 MB still added about 15 MB to a
- * 100,000-shape import's. The rows arrive in index order (new ids, frame by frame), so the pages being appended to
- * are few: 4 MB committed that import no slower (YOLO, paired runs here).
+ * transaction; at 64 MB it added its size to an import's peak memory.
  */
-const bulkCacheKib = -4096;
+const bulkCacheKib = -16384;
 
 function prepareWriter(db: Database, options: BulkWriteOptions): BulkWriter {
   // Upserts for a pull, so a row it already has is replaced in the same one statement, without reading it.
