@@ -19,6 +19,7 @@ import { listLabels, listShapes } from '../library/annotations';
 import { findBatchByName } from '../library/batches';
 import type { Database } from '../library/database';
 import { imageSize, type PixelSize } from './image-size';
+import { PackedShapes } from './shape-pack';
 import type { DatasetSource, LabelSpec, SourceImage } from './sources';
 
 /**
@@ -65,7 +66,7 @@ export interface PlannedImage {
   newBatch?: string;
   match: FrameMatch | null;
   size: PixelSize;
-  shapes: PlannedShape[];
+  shapes: PackedShapes<PlannedLabel>;
 }
 
 /** Problems and warnings, item by item, the first 200 of each listed and the rest counted. */
@@ -218,7 +219,7 @@ export class ImportPlan {
       }
       const size = match ?? (await this.sizeOf(image));
       if (size === null) continue;
-      const planned: PlannedImage = { source: image, match, size: { width: size.width, height: size.height }, shapes: [] };
+      const planned: PlannedImage = { source: image, match, size: { width: size.width, height: size.height }, shapes: new PackedShapes<PlannedLabel>([]) };
       this.planShapes(planned);
       this.images.push(planned);
       if (match) this.counts.matched++;
@@ -253,7 +254,9 @@ export class ImportPlan {
         }))
       : [];
     let clamped = 0;
-    image.source.shapes.forEach((shape: ImportShape, i) => {
+    const planned: PlannedShape[] = [];
+    const shapes = image.source.shapes instanceof PackedShapes ? image.source.shapes.unpack() : image.source.shapes;
+    shapes.forEach((shape: ImportShape, i) => {
       const label = shape.label === null ? null : this.label(shape.label);
       if (shape.label !== null && label === null) {
         this.counts.shapesSkipped++;
@@ -278,7 +281,7 @@ export class ImportPlan {
         return;
       }
       if (image.match) existing.push({ type: shape.type, points, label: labelKey });
-      image.shapes.push({
+      planned.push({
         type: shape.type,
         points,
         label,
@@ -292,6 +295,7 @@ export class ImportPlan {
     });
     // The planned shapes are what is written: the dataset's own are let go, so the import holds its shapes once.
     image.source.shapes = [];
+    image.shapes = new PackedShapes(planned);
     if (clamped > 0) {
       this.counts.clamped += clamped;
       this.notes.warning(image.source.item, `${clamped} shape(s) reached outside the ${width}×${height} image and were clamped to it`);

@@ -300,9 +300,8 @@ export class ImportWriter {
       for (const image of plan.images) {
         const frameId = image.match?.frameId ?? frameIds.get(image);
         if (frameId === undefined || image.shapes.length === 0) continue;
-        const planned = image.shapes;
-        // Written once yielded: let go of them, so memory falls as the write goes on instead of holding every shape.
-        image.shapes = [];
+        // Written once yielded: taken from the image, so memory falls as the write goes on instead of holding every shape.
+        const planned = image.shapes.unpack();
         yield {
           frameId,
           shapes: planned.map(

@@ -2,6 +2,7 @@ import path from 'node:path';
 import { StillframeError } from '../../shared/errors';
 import type { DatasetFormat, ImportFormat, ImportLabel, ImportNote, ImportShape, ReasonCount } from '../../shared/formats/dataset';
 import type { StillframeVideo } from '../../shared/formats/stillframe';
+import type { PackedShapes } from './shape-pack';
 import { readCocoSource } from './sources/coco';
 import { readCvatSource } from './sources/cvat';
 import { datasetRoot, detectFormat } from './sources/detect';
@@ -42,7 +43,8 @@ export interface SourceImage {
   file: string | null;
   width: number | null;
   height: number | null;
-  shapes: ImportShape[];
+  /** Packed (shape-pack.ts) by the formats read image by image, so a large dataset's shapes are not all objects at once. */
+  shapes: ImportShape[] | PackedShapes<string>;
   placement: { batch: string; video: number; index: number; timestampMs: number; name: string } | null;
   /** The subset the dataset files it under (CVAT subsets, VOC image sets): new frames go into a batch of that name. */
   batch: string | null;

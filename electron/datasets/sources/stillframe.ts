@@ -5,6 +5,7 @@ import { StillframeError } from '../../../shared/errors';
 import type { ImportNote } from '../../../shared/formats/dataset';
 import { baseName } from '../../../shared/formats/file-names';
 import { stillframeDocumentSchema, stillframeFrameSchema } from '../../../shared/formats/stillframe';
+import { PackedShapes } from '../shape-pack';
 import type { DatasetSource, SourceImage } from '../sources';
 import { findFile } from './files';
 import { readJsonStream } from './json-stream';
@@ -48,7 +49,7 @@ export async function readStillframeSource(from: string, signal?: AbortSignal): 
           file: existsSync(full) ? full : null,
           width: frame.width,
           height: frame.height,
-          shapes: frame.shapes,
+          shapes: new PackedShapes(frame.shapes),
           placement: { batch: frame.batch, video: frame.video, index: frame.index, timestampMs: frame.timestampMs, name: frame.name },
           batch: null,
         });

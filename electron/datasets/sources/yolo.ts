@@ -6,6 +6,7 @@ import { StillframeError } from '../../../shared/errors';
 import type { ImportNote } from '../../../shared/formats/dataset';
 import { baseName } from '../../../shared/formats/file-names';
 import { namesFromDataYaml, readDarknetData, readYoloLabels } from '../../../shared/formats/yolo';
+import { PackedShapes } from '../shape-pack';
 import type { DatasetSource, SourceImage, SourceOptions } from '../sources';
 import { findFile, imageExtensions, itemPath, kind, readSmallText, readText, walkImages } from './files';
 
@@ -56,7 +57,7 @@ async function readUltralytics(file: string): Promise<DatasetSource> {
     const text = existsSync(labelFile) ? readSmallText(labelFile) : '';
     const labels = readYoloLabels(text, names, itemPath(dir, labelFile), 'data.yaml');
     problems.push(...labels.problems);
-    images.push({ item: itemPath(dir, image), fileName: baseName(image), file: existsSync(image) ? image : null, width: null, height: null, shapes: labels.shapes, placement: null, batch: null });
+    images.push({ item: itemPath(dir, image), fileName: baseName(image), file: existsSync(image) ? image : null, width: null, height: null, shapes: new PackedShapes(labels.shapes), placement: null, batch: null });
   }
   return { format: 'yolo', found: `YOLO (Ultralytics ${path.basename(file)})`, root: dir, labels: names.map((name) => ({ name })), images, problems, warnings: [], converted: [], layout: null };
 }
@@ -97,7 +98,7 @@ async function readDarknet(root: string): Promise<DatasetSource> {
     const text = existsSync(labelFile) ? readSmallText(labelFile) : '';
     const labels = readYoloLabels(text, names, itemPath(root, labelFile), 'obj.names');
     problems.push(...labels.problems);
-    images.push({ item: itemPath(root, image), fileName: baseName(image), file: existsSync(image) ? image : null, width: null, height: null, shapes: labels.shapes, placement: null, batch: null });
+    images.push({ item: itemPath(root, image), fileName: baseName(image), file: existsSync(image) ? image : null, width: null, height: null, shapes: new PackedShapes(labels.shapes), placement: null, batch: null });
   }
   return { format: 'yolo', found: 'YOLO (Darknet layout: obj.names, obj.data, obj_*_data/)', root, labels: names.map((name) => ({ name })), images, problems, warnings: [], converted: [], layout: null };
 }

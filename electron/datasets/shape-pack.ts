@@ -1,0 +1,105 @@
+import { shapeTypeSchema, type AttributeValue, type ShapeType } from '../../shared/annotations';
+
+/**
+ * One image's shapes as an import holds them between reading and writing: their numbers in one Float64Array, their
+ * labels once per image, and notes and attributes only where a shape has them. A 100,000-shape dataset held as
+ * objects was 25–45 MB of the import's heap at once (every shape its own object, points array of boxed numbers, and
+ * copies of its type and label strings), and V8 let the heap grow to two or three times what was alive before
+ * collecting it; packed, the same shapes are about 8 MB. JSON text is no smaller: a pixel coordinate is 18 digits.
+ */
+export interface PackableShape<L> {
+  type: ShapeType;
+  points: number[];
+  label: L | null;
+  normalised?: boolean;
+  note?: string;
+  attributes?: Record<string, AttributeValue>;
+  hidden?: boolean;
+  locked?: boolean;
+  zIndex?: number;
+}
+
+export interface UnpackedShape<L> {
+  type: ShapeType;
+  points: number[];
+  label: L | null;
+  normalised?: boolean;
+  note: string;
+  attributes: Record<string, AttributeValue>;
+  hidden: boolean;
+  locked: boolean;
+  zIndex?: number;
+}
+
+const types = shapeTypeSchema.options;
+const hidden = 1;
+const locked = 2;
+const normalised = 4;
+const hasZIndex = 8;
+/** Per shape, before its points: type, label's place (-1: none), flags, z-index, number of points. */
+const header = 5;
+
+export class PackedShapes<L> {
+  private count: number;
+  private numbers: Float64Array;
+  private labels: L[];
+  /** By shape: its note and attributes, for the few shapes that have either. */
+  private extras: Map<number, { note: string; attributes: Record<string, AttributeValue> }> | null = null;
+
+  constructor(shapes: readonly PackableShape<L>[]) {
+    this.count = shapes.length;
+    this.labels = [];
+    let size = 0;
+    for (const shape of shapes) size += header + shape.points.length;
+    this.numbers = new Float64Array(size);
+    let at = 0;
+    shapes.forEach((shape, i) => {
+      let label = -1;
+      if (shape.label !== null) {
+        label = this.labels.indexOf(shape.label);
+        if (label < 0) label = this.labels.push(shape.label) - 1;
+      }
+      const flags = (shape.hidden ? hidden : 0) | (shape.locked ? locked : 0) | (shape.normalised ? normalised : 0) | (shape.zIndex === undefined ? 0 : hasZIndex);
+      this.numbers.set([types.indexOf(shape.type), label, flags, shape.zIndex ?? 0, shape.points.length], at);
+      this.numbers.set(shape.points, at + header);
+      at += header + shape.points.length;
+      const note = shape.note ?? '';
+      const attributes = shape.attributes ?? {};
+      if (note !== '' || Object.keys(attributes).length > 0) {
+        this.extras ??= new Map();
+        this.extras.set(i, { note, attributes });
+      }
+    });
+  }
+
+  get length(): number {
+    return this.count;
+  }
+
+  /** The shapes, once: the pack lets go of them, so memory falls as they are used. */
+  unpack(): UnpackedShape<L>[] {
+    const shapes: UnpackedShape<L>[] = [];
+    let at = 0;
+    for (let i = 0; i < this.length; i++) {
+      const [type = 0, label = -1, flags = 0, zIndex = 0, count = 0] = this.numbers.subarray(at, at + header);
+      const extra = this.extras?.get(i);
+      shapes.push({
+        type: types[type] ?? 'point',
+        points: Array.from(this.numbers.subarray(at + header, at + header + count)),
+        label: this.labels[label] ?? null,
+        ...(flags & normalised ? { normalised: true } : {}),
+        note: extra?.note ?? '',
+        attributes: extra?.attributes ?? {},
+        hidden: (flags & hidden) !== 0,
+        locked: (flags & locked) !== 0,
+        ...(flags & hasZIndex ? { zIndex } : {}),
+      });
+      at += header + count;
+    }
+    this.count = 0;
+    this.numbers = new Float64Array(0);
+    this.labels = [];
+    this.extras = null;
+    return shapes;
+  }
+}
