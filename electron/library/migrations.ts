@@ -476,35 +476,44 @@ export const migrations: readonly string[] = [
       AND NOT EXISTS (SELECT 1 FROM shapes WHERE frame_id = OLD.frame_id);
   END;
   `,
-  // Each batch's live and annotated frame counts, kept by the frames' triggers whichever path writes them, so the
-  // project list adds up a row per batch instead of counting every frame's index entries (250,000 for the list of
-  // 200 projects in bench:browse: 20 ms here, far more on a busy machine).
+  // Each batch's live and annotated frame counts and the bytes its frames' files take, kept by the frames' triggers
+  // whichever path writes them, so the project list adds up a row per batch instead of counting every frame's index
+  // entries (250,000 for the list of 200 projects in bench:browse: 20 ms here, far more on a busy machine), and the
+  // storage totals read no frame rows. Bytes count deleted frames too: their files stay until they are purged.
   `
   CREATE TABLE batch_frame_counts (
     batch_id TEXT PRIMARY KEY REFERENCES batches (id) ON DELETE CASCADE,
     live INTEGER NOT NULL DEFAULT 0,
-    annotated INTEGER NOT NULL DEFAULT 0
+    annotated INTEGER NOT NULL DEFAULT 0,
+    file_bytes INTEGER NOT NULL DEFAULT 0,
+    thumb_bytes INTEGER NOT NULL DEFAULT 0
   ) WITHOUT ROWID;
-  INSERT INTO batch_frame_counts (batch_id, live, annotated)
-    SELECT batch_id, SUM(deleted_at IS NULL), SUM(deleted_at IS NULL AND annotated = 1) FROM frames GROUP BY batch_id;
+  INSERT INTO batch_frame_counts (batch_id, live, annotated, file_bytes, thumb_bytes)
+    SELECT batch_id, SUM(deleted_at IS NULL), SUM(deleted_at IS NULL AND annotated = 1), COALESCE(SUM(file_bytes), 0), COALESCE(SUM(thumb_bytes), 0)
+    FROM frames GROUP BY batch_id;
   CREATE TRIGGER frames_count_insert AFTER INSERT ON frames BEGIN
-    INSERT INTO batch_frame_counts (batch_id, live, annotated)
-      VALUES (NEW.batch_id, NEW.deleted_at IS NULL, NEW.deleted_at IS NULL AND NEW.annotated = 1)
-      ON CONFLICT (batch_id) DO UPDATE SET live = live + excluded.live, annotated = annotated + excluded.annotated;
+    INSERT INTO batch_frame_counts (batch_id, live, annotated, file_bytes, thumb_bytes)
+      VALUES (NEW.batch_id, NEW.deleted_at IS NULL, NEW.deleted_at IS NULL AND NEW.annotated = 1, COALESCE(NEW.file_bytes, 0), COALESCE(NEW.thumb_bytes, 0))
+      ON CONFLICT (batch_id) DO UPDATE SET live = live + excluded.live, annotated = annotated + excluded.annotated,
+        file_bytes = file_bytes + excluded.file_bytes, thumb_bytes = thumb_bytes + excluded.thumb_bytes;
   END;
   CREATE TRIGGER frames_count_delete AFTER DELETE ON frames BEGIN
     UPDATE batch_frame_counts
-      SET live = live - (OLD.deleted_at IS NULL), annotated = annotated - (OLD.deleted_at IS NULL AND OLD.annotated = 1)
+      SET live = live - (OLD.deleted_at IS NULL), annotated = annotated - (OLD.deleted_at IS NULL AND OLD.annotated = 1),
+        file_bytes = file_bytes - COALESCE(OLD.file_bytes, 0), thumb_bytes = thumb_bytes - COALESCE(OLD.thumb_bytes, 0)
       WHERE batch_id = OLD.batch_id;
   END;
-  CREATE TRIGGER frames_count_update AFTER UPDATE OF batch_id, deleted_at, annotated ON frames
-    WHEN OLD.batch_id IS NOT NEW.batch_id OR (OLD.deleted_at IS NULL) IS NOT (NEW.deleted_at IS NULL) OR OLD.annotated IS NOT NEW.annotated BEGIN
+  CREATE TRIGGER frames_count_update AFTER UPDATE OF batch_id, deleted_at, annotated, file_bytes, thumb_bytes ON frames
+    WHEN OLD.batch_id IS NOT NEW.batch_id OR (OLD.deleted_at IS NULL) IS NOT (NEW.deleted_at IS NULL) OR OLD.annotated IS NOT NEW.annotated
+      OR OLD.file_bytes IS NOT NEW.file_bytes OR OLD.thumb_bytes IS NOT NEW.thumb_bytes BEGIN
     UPDATE batch_frame_counts
-      SET live = live - (OLD.deleted_at IS NULL), annotated = annotated - (OLD.deleted_at IS NULL AND OLD.annotated = 1)
+      SET live = live - (OLD.deleted_at IS NULL), annotated = annotated - (OLD.deleted_at IS NULL AND OLD.annotated = 1),
+        file_bytes = file_bytes - COALESCE(OLD.file_bytes, 0), thumb_bytes = thumb_bytes - COALESCE(OLD.thumb_bytes, 0)
       WHERE batch_id = OLD.batch_id;
-    INSERT INTO batch_frame_counts (batch_id, live, annotated)
-      VALUES (NEW.batch_id, NEW.deleted_at IS NULL, NEW.deleted_at IS NULL AND NEW.annotated = 1)
-      ON CONFLICT (batch_id) DO UPDATE SET live = live + excluded.live, annotated = annotated + excluded.annotated;
+    INSERT INTO batch_frame_counts (batch_id, live, annotated, file_bytes, thumb_bytes)
+      VALUES (NEW.batch_id, NEW.deleted_at IS NULL, NEW.deleted_at IS NULL AND NEW.annotated = 1, COALESCE(NEW.file_bytes, 0), COALESCE(NEW.thumb_bytes, 0))
+      ON CONFLICT (batch_id) DO UPDATE SET live = live + excluded.live, annotated = annotated + excluded.annotated,
+        file_bytes = file_bytes + excluded.file_bytes, thumb_bytes = thumb_bytes + excluded.thumb_bytes;
   END;
   `,
 ];

@@ -3,10 +3,12 @@ import { shapeInputSchema, type ShapeInput } from '../../shared/annotations';
 import { uuidv7 } from '../../shared/ids';
 import { seedFrames } from '../test-support/seed-frames';
 import { openTestServices } from '../test-support/temp-library';
+import { projectStorage } from '../monitoring/storage';
 import type { Database } from './database';
 import { addImportedShapes, deleteShapes, saveShape } from './annotations';
 import { transaction } from './database';
 import { deleteBatch, listBatches } from './batches';
+import { recordFrameFileSize } from './frame-sizes';
 import { purgeDeletedFrames, restoreFrames, softDeleteFrames } from './frames';
 import { getProject, listProjects } from './projects';
 
@@ -52,7 +54,7 @@ describe('project cards', () => {
 });
 
 describe('batch and project frame counts', () => {
-  it('stay equal to counting the frames, through shapes, deletes, restores, moves, purges and a deleted batch', () => {
+  it('stay equal to counting the frames, through shapes, sizes, deletes, restores, moves, purges and a deleted batch', async () => {
     const services = openTestServices();
     const { db } = services;
     const size = { width: 640, height: 360 };
@@ -60,27 +62,34 @@ describe('batch and project frame counts', () => {
     const harbour = seedFrames(db, [size, size, size], 'Harbour');
     const ids = street.frames.map((frame) => frame.id);
     const counted = () => countsByCounting(db);
-    const kept = () => countsKept(db);
-    expect(kept()).toEqual(counted());
+    const kept = () => countsKept(services);
+    expect(await kept()).toEqual(counted());
+    // Sizes as a download records them, and a thumbnail pass forgetting one it will make again.
+    recordFrameFileSize(db, ids[0]!, 'image', 120_000);
+    recordFrameFileSize(db, ids[1]!, 'thumb', 9_000);
+    recordFrameFileSize(db, harbour.frames[0]!.id, 'image', 70_000);
+    expect(await kept()).toEqual(counted());
+    recordFrameFileSize(db, ids[0]!, 'image', 130_000);
+    db.prepare('UPDATE frames SET thumb_bytes = NULL WHERE id = ?').run(ids[1]!);
 
     saveShape(db, rect(ids[0]!));
     transaction(db, () => addImportedShapes(db, [{ frameId: ids[1]!, shapes: [rect(ids[1]!)] }]));
     saveShape(db, rect(harbour.frames[0]!.id));
-    expect(kept()).toEqual(counted());
+    expect(await kept()).toEqual(counted());
     softDeleteFrames(db, [ids[0]!, ids[2]!]);
-    expect(kept()).toEqual(counted());
+    expect(await kept()).toEqual(counted());
     restoreFrames(db, [ids[2]!]);
-    expect(kept()).toEqual(counted());
+    expect(await kept()).toEqual(counted());
     // A frame moved by a teammate arrives as a row whose batch changed (a sync pull writes it as it is).
     db.prepare('UPDATE frames SET batch_id = ? WHERE id IN (?, ?)').run(harbour.batch.id, ids[1]!, ids[3]!);
-    expect(kept()).toEqual(counted());
+    expect(await kept()).toEqual(counted());
     deleteShapes(db, listShapeIds(db, ids[1]!));
-    expect(kept()).toEqual(counted());
+    expect(await kept()).toEqual(counted());
     purgeDeletedFrames(db, services.paths);
-    expect(kept()).toEqual(counted());
+    expect(await kept()).toEqual(counted());
     db.prepare('UPDATE frames SET batch_id = ? WHERE id IN (?, ?)').run(street.batch.id, ids[1]!, ids[3]!);
     deleteBatch(db, services.paths, harbour.batch.id);
-    expect(kept()).toEqual(counted());
+    expect(await kept()).toEqual(counted());
     expect(listProjects(db).map((p) => [p.name, p.frameCount, p.annotatedFrameCount])).toEqual(
       expect.arrayContaining([
         ['Street', 5, 0],
@@ -90,12 +99,14 @@ describe('batch and project frame counts', () => {
   });
 });
 
-/** Every batch's and project's live and annotated frames, as the library reports them. */
-function countsKept(db: Database) {
-  const projects = listProjects(db);
+/** Every batch's and project's live and annotated frames, and each batch's bytes, as the library reports them. */
+async function countsKept(services: ReturnType<typeof openTestServices>) {
+  const projects = listProjects(services.db);
+  const storage = await Promise.all(projects.map((p) => projectStorage(services.db, services.paths, p.id)));
   return {
     projects: projects.map((p) => [p.name, p.frameCount, p.annotatedFrameCount]).sort(),
-    batches: projects.flatMap((p) => listBatches(db, p.id).map((b) => [b.id, b.frameCount])).sort(),
+    batches: projects.flatMap((p) => listBatches(services.db, p.id).map((b) => [b.id, b.frameCount])).sort(),
+    bytes: storage.flatMap((p) => p.batches.map((b) => [b.id, b.frames, b.frameBytes, b.thumbnailBytes])).sort(),
   };
 }
 
@@ -117,6 +128,16 @@ function countsByCounting(db: Database) {
       .prepare(`SELECT b.id, (SELECT COUNT(*) FROM frames f WHERE f.batch_id = b.id AND ${live}) AS n FROM batches b`)
       .all()
       .map((row) => [String(row.id), Number(row.n)])
+      .sort(),
+    bytes: db
+      .prepare(
+        `SELECT b.id, (SELECT COUNT(*) FROM frames f WHERE f.batch_id = b.id AND ${live}) AS n,
+           (SELECT COALESCE(SUM(file_bytes), 0) FROM frames f WHERE f.batch_id = b.id) AS image,
+           (SELECT COALESCE(SUM(thumb_bytes), 0) FROM frames f WHERE f.batch_id = b.id) AS thumb
+         FROM batches b`,
+      )
+      .all()
+      .map((row) => [String(row.id), Number(row.n), Number(row.image), Number(row.thumb)])
       .sort(),
   };
 }

@@ -62,13 +62,12 @@ async function sourceBytesOf(db: Database, paths: LibraryPaths, batchId: string)
  */
 async function projectUsage(db: Database, paths: LibraryPaths, project: Row) {
   await measureUnsizedFrames(db, paths, String(project.id));
-  // One pass over the project's frames (a hidden frame's files still take space until it is purged).
+  // The totals the frames' triggers keep per batch (a hidden frame's files still take space until it is purged).
   const batchRows = db
     .prepare(
-      `SELECT b.id, b.name, COUNT(f.id) FILTER (WHERE f.deleted_at IS NULL) AS frames,
-         COALESCE(SUM(f.file_bytes), 0) AS frame_bytes, COALESCE(SUM(f.thumb_bytes), 0) AS thumb_bytes
-       FROM batches b LEFT JOIN frames f ON f.batch_id = b.id
-       WHERE b.project_id = ? GROUP BY b.id ORDER BY b.position, b.created_at`,
+      `SELECT b.id, b.name, COALESCE(c.live, 0) AS frames, COALESCE(c.file_bytes, 0) AS frame_bytes, COALESCE(c.thumb_bytes, 0) AS thumb_bytes
+       FROM batches b LEFT JOIN batch_frame_counts c ON c.batch_id = b.id
+       WHERE b.project_id = ? ORDER BY b.position, b.created_at`,
     )
     .all(String(project.id));
   const batches = [];

@@ -58,8 +58,8 @@ export function afterFirstScreen<T>(load: () => Promise<T>): Promise<T> {
 }
 
 /**
- * As afterFirstScreen, for a call the page can do without longest and the host takes long over (the project's storage
- * total reads every frame row: 40-140 ms for 50,000 on this 2-core machine under load): it goes a second after the
+ * As afterFirstScreen, for a call the page can do without longest and the host may take long over (the project's
+ * storage total measures, once, any frames never measured, such as a fresh import's): it goes a second after the
  * first screen, so End or a scroll right after the first screen does not wait behind it.
  */
 export function afterFirstScreenSettles<T>(load: () => Promise<T>): Promise<T> {
