@@ -31,6 +31,29 @@ function differingPixels(page: Page, a: string, b: string): Promise<number> {
   }, [a, b] as const);
 }
 
+/** A call to the host, made from the page as the app makes it. */
+async function invoke<T>(page: Page, call: string, input: unknown): Promise<T> {
+  return (await page.evaluate(
+    async ([name, args]) => {
+      const bridge = (window as unknown as { stillframe: { invoke: (c: string, i: unknown) => Promise<{ ok: boolean; value: unknown; error?: { message: string } }> } }).stillframe;
+      const result = await bridge.invoke(name, args);
+      if (!result.ok) throw new Error(result.error?.message);
+      return result.value;
+    },
+    [call, input] as const,
+  )) as T;
+}
+
+/** The only project and the first frame of its only batch. */
+async function firstFrame(page: Page) {
+  const [project] = await invoke<{ id: string }[]>(page, 'projects.list', {});
+  const [batch] = await invoke<{ id: string }[]>(page, 'batches.list', { projectId: project?.id });
+  const { frames } = await invoke<{ frames: { id: string; width: number; height: number }[] }>(page, 'frames.list', { batchId: batch?.id });
+  const frame = frames[0];
+  if (!frame || !project) throw new Error('no frame');
+  return { project, frame };
+}
+
 test('after selecting, moving and letting go of shapes among overlapping others and a new label colour, the layer shows what a fresh paint shows', async ({ app }) => {
   const { page } = app;
   await createFirstProject(page, 'Repaint');
@@ -39,31 +62,20 @@ test('after selecting, moving and letting go of shapes among overlapping others 
   await expect(tile).toBeVisible();
   // Overlapping polygons in three colours, some without a label (dashed, with dark tags), and points: a repaint of a
   // part of the layer must match every colour's fill and stroke order, the tags and the dots around it.
-  await page.evaluate(async (ids) => {
-    const invoke = async (call: string, input: unknown) => {
-      const result = await (window as unknown as { stillframe: { invoke: (c: string, i: unknown) => Promise<{ ok: boolean; value: unknown; error?: { message: string } }> } }).stillframe.invoke(call, input);
-      if (!result.ok) throw new Error(result.error?.message);
-      return result.value as never;
-    };
-    const [project] = await invoke('projects.list', {}) as { id: string }[];
-    const [batch] = await invoke('batches.list', { projectId: project?.id }) as { id: string }[];
-    const { frames } = await invoke('frames.list', { batchId: batch?.id }) as { frames: { id: string; width: number; height: number }[] };
-    const frame = frames[0];
-    if (!frame || !project) throw new Error('no frame');
-    const labels: string[] = [];
-    for (const [i, color] of ['#e6194b', '#3cb44b', '#4363d8'].entries()) {
-      labels.push((await invoke('labels.create', { projectId: project.id, name: `Kind ${i + 1}`, color }) as { id: string }).id);
-    }
-    const shapes = ids.map((id, i) => {
-      const cx = frame.width * (0.3 + 0.4 * ((i * 37) % 100) / 100);
-      const cy = frame.height * (0.3 + 0.4 * ((i * 61) % 100) / 100);
-      const r = frame.width * 0.04;
-      const point = i % 9 === 8;
-      const points = point ? [cx, cy] : Array.from({ length: 7 }, (_, k) => [cx + Math.cos(k * 0.9) * r * (0.6 + 0.4 * ((k * i) % 5) / 5), cy + Math.sin(k * 0.9) * r]).flat();
-      return { id, frameId: frame.id, type: point ? 'point' : 'polygon', points, labelId: i % 4 === 3 ? null : labels[i % 3], zIndex: i };
-    });
-    await invoke('shapes.restore', { shapes });
-  }, Array.from({ length: 60 }, () => uuidv7()));
+  const { project, frame } = await firstFrame(page);
+  const labels: string[] = [];
+  for (const [i, color] of ['#e6194b', '#3cb44b', '#4363d8'].entries()) {
+    labels.push((await invoke<{ id: string }>(page, 'labels.create', { projectId: project.id, name: `Kind ${i + 1}`, color })).id);
+  }
+  const shapes = Array.from({ length: 60 }, (_, i) => {
+    const cx = frame.width * (0.3 + 0.4 * ((i * 37) % 100) / 100);
+    const cy = frame.height * (0.3 + 0.4 * ((i * 61) % 100) / 100);
+    const r = frame.width * 0.04;
+    const point = i % 9 === 8;
+    const points = point ? [cx, cy] : Array.from({ length: 7 }, (_, k) => [cx + Math.cos(k * 0.9) * r * (0.6 + 0.4 * ((k * i) % 5) / 5), cy + Math.sin(k * 0.9) * r]).flat();
+    return { id: uuidv7(), frameId: frame.id, type: point ? 'point' : 'polygon', points, labelId: i % 4 === 3 ? null : labels[i % 3], zIndex: i };
+  });
+  await invoke(page, 'shapes.restore', { shapes });
   await tile.dblclick();
   await expect(canvas(page)).toHaveAttribute('aria-busy', 'false');
   await page.keyboard.press('v');
@@ -122,28 +134,17 @@ test('selecting all of 2,000 shapes shows every one of them selected, the select
   await expect(tile).toBeVisible();
   // Enough polygons, spread over the whole frame, that tracing and painting them all takes the selection bitmap
   // more than one frame's budget.
-  const corners = await page.evaluate(async (ids) => {
-    const invoke = async (call: string, input: unknown) => {
-      const result = await (window as unknown as { stillframe: { invoke: (c: string, i: unknown) => Promise<{ ok: boolean; value: unknown; error?: { message: string } }> } }).stillframe.invoke(call, input);
-      if (!result.ok) throw new Error(result.error?.message);
-      return result.value as never;
-    };
-    const [project] = await invoke('projects.list', {}) as { id: string }[];
-    const [batch] = await invoke('batches.list', { projectId: project?.id }) as { id: string }[];
-    const { frames } = await invoke('frames.list', { batchId: batch?.id }) as { frames: { id: string; width: number; height: number }[] };
-    const frame = frames[0];
-    if (!frame || !project) throw new Error('no frame');
-    const label = await invoke('labels.create', { projectId: project.id, name: 'Kind', color: '#4363d8' }) as { id: string };
-    const shapes = ids.map((id, i) => {
-      const cx = frame.width * (0.02 + 0.96 * (((i * 37) % 997) / 997));
-      const cy = frame.height * (0.02 + 0.96 * (((i * 61) % 991) / 991));
-      const r = frame.width * 0.008;
-      const points = Array.from({ length: 12 }, (_, k) => [cx + Math.cos((k * Math.PI) / 6) * r, cy + Math.sin((k * Math.PI) / 6) * r]).flat();
-      return { id, frameId: frame.id, type: 'polygon', points, labelId: label.id, zIndex: i };
-    });
-    await invoke('shapes.restore', { shapes });
-    return { frame: { width: frame.width, height: frame.height }, first: shapes.map((shape) => [shape.points[0] ?? 0, shape.points[1] ?? 0]) };
-  }, Array.from({ length: 2000 }, () => uuidv7()));
+  const { project, frame } = await firstFrame(page);
+  const label = await invoke<{ id: string }>(page, 'labels.create', { projectId: project.id, name: 'Kind', color: '#4363d8' });
+  const shapes = Array.from({ length: 2000 }, (_, i) => {
+    const cx = frame.width * (0.02 + 0.96 * (((i * 37) % 997) / 997));
+    const cy = frame.height * (0.02 + 0.96 * (((i * 61) % 991) / 991));
+    const r = frame.width * 0.008;
+    const points = Array.from({ length: 12 }, (_, k) => [cx + Math.cos((k * Math.PI) / 6) * r, cy + Math.sin((k * Math.PI) / 6) * r]).flat();
+    return { id: uuidv7(), frameId: frame.id, type: 'polygon', points, labelId: label.id, zIndex: i };
+  });
+  await invoke(page, 'shapes.restore', { shapes });
+  const corners = { frame: { width: frame.width, height: frame.height }, first: shapes.map((shape) => [shape.points[0] ?? 0, shape.points[1] ?? 0]) };
   await tile.dblclick();
   await expect(canvas(page)).toHaveAttribute('aria-busy', 'false');
   await page.keyboard.press('v');

@@ -1,4 +1,5 @@
-import { shapeTypeSchema, type AttributeValue, type ShapeType } from '../../shared/annotations';
+import { shapeTypeSchema, type AttributeValue } from '../../shared/annotations';
+import type { ImportShape } from '../../shared/formats/dataset';
 
 /**
  * One image's shapes as an import holds them between reading and writing: their numbers in one Float64Array, their
@@ -7,29 +8,16 @@ import { shapeTypeSchema, type AttributeValue, type ShapeType } from '../../shar
  * copies of its type and label strings), and V8 let the heap grow to two or three times what was alive before
  * collecting it; packed, the same shapes are about 8 MB. JSON text is no smaller: a pixel coordinate is 18 digits.
  */
-export interface PackableShape<L> {
-  type: ShapeType;
-  points: number[];
-  label: L | null;
-  normalised?: boolean;
-  note?: string;
-  attributes?: Record<string, AttributeValue>;
-  hidden?: boolean;
-  locked?: boolean;
-  zIndex?: number;
-}
+/** A dataset's shape (ImportShape) with its label as the caller holds it: a name, or a planned label. */
+export type PackableShape<L> = Omit<ImportShape, 'label'> & { label: L | null };
 
-export interface UnpackedShape<L> {
-  type: ShapeType;
-  points: number[];
-  label: L | null;
-  normalised?: boolean;
+/** A packed shape read back: every optional part that a shape without it lacks, filled in. */
+export type UnpackedShape<L> = Omit<PackableShape<L>, 'note' | 'attributes' | 'hidden' | 'locked'> & {
   note: string;
   attributes: Record<string, AttributeValue>;
   hidden: boolean;
   locked: boolean;
-  zIndex?: number;
-}
+};
 
 const types = shapeTypeSchema.options;
 const hidden = 1;
