@@ -490,7 +490,7 @@ export const migrations: readonly string[] = [
   ) WITHOUT ROWID;
   INSERT INTO batch_frame_counts (batch_id, live, annotated, file_bytes, thumb_bytes)
     SELECT batch_id, SUM(deleted_at IS NULL), SUM(deleted_at IS NULL AND annotated = 1), COALESCE(SUM(file_bytes), 0), COALESCE(SUM(thumb_bytes), 0)
-    FROM frames GROUP BY batch_id;
+    FROM frames WHERE batch_id IN (SELECT id FROM batches) GROUP BY batch_id;
   CREATE TRIGGER frames_count_insert AFTER INSERT ON frames BEGIN
     INSERT INTO batch_frame_counts (batch_id, live, annotated, file_bytes, thumb_bytes)
       VALUES (NEW.batch_id, NEW.deleted_at IS NULL, NEW.deleted_at IS NULL AND NEW.annotated = 1, COALESCE(NEW.file_bytes, 0), COALESCE(NEW.thumb_bytes, 0))

@@ -2,9 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { shapeInputSchema, type ShapeInput } from '../../shared/annotations';
 import { uuidv7 } from '../../shared/ids';
 import { seedFrames } from '../test-support/seed-frames';
-import { openTestServices } from '../test-support/temp-library';
+import { openServices } from '../services';
+import { openTestServices, tempLibraryDir } from '../test-support/temp-library';
 import { projectStorage } from '../monitoring/storage';
 import type { Database } from './database';
+import { migrations } from './migrations';
 import { addImportedShapes, deleteShapes, saveShape } from './annotations';
 import { transaction } from './database';
 import { deleteBatch, listBatches } from './batches';
@@ -96,6 +98,28 @@ describe('batch and project frame counts', () => {
         ['Harbour', 0, 0],
       ]),
     );
+  });
+});
+
+describe('a library from before the kept frame counts', () => {
+  it('has them counted when it is opened', async () => {
+    const libraryDir = tempLibraryDir();
+    const services = openServices({ libraryDir });
+    const size = { width: 640, height: 360 };
+    const street = seedFrames(services.db, [size, size, size, size]);
+    seedFrames(services.db, [size, size], 'Harbour');
+    saveShape(services.db, rect(street.frames[0]!.id));
+    softDeleteFrames(services.db, [street.frames[1]!.id]);
+    recordFrameFileSize(services.db, street.frames[2]!.id, 'image', 50_000);
+    recordFrameFileSize(services.db, street.frames[2]!.id, 'thumb', 4_000);
+    const expected = countsByCounting(services.db);
+    // As the version before this one left it: no table of counts, no triggers keeping it.
+    services.db.exec(`DROP TRIGGER frames_count_insert; DROP TRIGGER frames_count_delete; DROP TRIGGER frames_count_update;
+      DROP TABLE batch_frame_counts; PRAGMA user_version = ${migrations.length - 1};`);
+    await services.close();
+
+    const reopened = openTestServices({ libraryDir });
+    expect(await countsKept(reopened)).toEqual(expected);
   });
 });
 
