@@ -44,6 +44,15 @@ async function invoke<T>(page: Page, call: string, input: unknown): Promise<T> {
   )) as T;
 }
 
+/** A first project named `name` with a batch of the car clip's frames; the tile of its first frame, on screen. */
+async function firstCarTile(page: Page, name: string) {
+  await createFirstProject(page, name);
+  await importClip(page, 'car-detection.mp4', 'Cars', '10');
+  const tile = page.getByRole('listbox', { name: 'Frames in Cars' }).getByRole('option', { name: /^Frame 1 of car-detection/ });
+  await expect(tile).toBeVisible();
+  return tile;
+}
+
 /** The only project and the first frame of its only batch. */
 async function firstFrame(page: Page) {
   const [project] = await invoke<{ id: string }[]>(page, 'projects.list', {});
@@ -56,10 +65,7 @@ async function firstFrame(page: Page) {
 
 test('after selecting, moving and letting go of shapes among overlapping others and a new label colour, the layer shows what a fresh paint shows', async ({ app }) => {
   const { page } = app;
-  await createFirstProject(page, 'Repaint');
-  await importClip(page, 'car-detection.mp4', 'Cars', '10');
-  const tile = page.getByRole('listbox', { name: 'Frames in Cars' }).getByRole('option', { name: /^Frame 1 of car-detection/ });
-  await expect(tile).toBeVisible();
+  const tile = await firstCarTile(page, 'Repaint');
   // Overlapping polygons in three colours, some without a label (dashed, with dark tags), and points: a repaint of a
   // part of the layer must match every colour's fill and stroke order, the tags and the dots around it.
   const { project, frame } = await firstFrame(page);
@@ -128,10 +134,7 @@ test('after selecting, moving and letting go of shapes among overlapping others 
 
 test('selecting all of 2,000 shapes shows every one of them selected, the selection filling in over a few frames', async ({ app }) => {
   const { page } = app;
-  await createFirstProject(page, 'Select all');
-  await importClip(page, 'car-detection.mp4', 'Cars', '10');
-  const tile = page.getByRole('listbox', { name: 'Frames in Cars' }).getByRole('option', { name: /^Frame 1 of car-detection/ });
-  await expect(tile).toBeVisible();
+  const tile = await firstCarTile(page, 'Select all');
   // Enough polygons, spread over the whole frame, that tracing and painting them all takes the selection bitmap
   // more than one frame's budget.
   const { project, frame } = await firstFrame(page);

@@ -1,30 +1,17 @@
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { builtCli } from '../test-support/built-cli';
+import { cvatExport } from '../test-support/cvat-export';
 import { tempLibraryDir } from '../test-support/temp-library';
 
 const imageCount = 240;
 
 /** A library with one project of 240 real 1280×720 frames, one box each, imported from a CVAT export. */
 function library(): string {
-  const root = path.join(tempLibraryDir(), 'cvat-task');
-  mkdirSync(path.join(root, 'images'), { recursive: true });
-  const first = path.join(root, 'images', 'shot-000.jpg');
-  execFileSync(process.env.FFMPEG_PATH ?? 'ffmpeg', ['-loglevel', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc=s=1280x720', '-frames:v', '1', first]);
-  const images: string[] = [];
-  for (let i = 0; i < imageCount; i++) {
-    const name = `shot-${String(i).padStart(3, '0')}.jpg`;
-    if (i > 0) copyFileSync(first, path.join(root, 'images', name));
-    images.push(`<image id="${i}" name="${name}" width="1280" height="720"><box label="sign" occluded="0" xtl="${i}" ytl="10" xbr="${i + 50}" ybr="60" z_order="0"></box></image>`);
-  }
-  writeFileSync(
-    path.join(root, 'annotations.xml'),
-    `<?xml version="1.0" encoding="utf-8"?>\n<annotations><version>1.1</version><meta><task><labels><label><name>sign</name></label></labels></task></meta>\n${images.join('\n')}\n</annotations>\n`,
-  );
   const libraryDir = tempLibraryDir();
-  const imported = spawnSync(process.execPath, [builtCli, 'import', '--library', libraryDir, '--project', 'Signs', '--format', 'cvat', '--from', root], { encoding: 'utf8' });
+  const imported = spawnSync(process.execPath, [builtCli, 'import', '--library', libraryDir, '--project', 'Signs', '--format', 'cvat', '--from', cvatExport(imageCount)], { encoding: 'utf8' });
   expect(imported.status, imported.stderr).toBe(0);
   return libraryDir;
 }

@@ -1,33 +1,15 @@
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openServices } from '../services';
 import { createProject } from '../library/projects';
+import { cvatExport, firstCvatImage } from '../test-support/cvat-export';
 import { tempLibraryDir } from '../test-support/temp-library';
 import { imageSize } from './image-size';
 
 const cli = path.resolve(import.meta.dirname, '../../out/main/cli.js');
 const imageCount = 120;
-
-/** A CVAT for images export of 120 real 1280×720 JPEGs, one box each: enough work that kills land inside it. */
-function cvatExport(): string {
-  const root = path.join(tempLibraryDir(), 'cvat-task');
-  mkdirSync(path.join(root, 'images'), { recursive: true });
-  const first = path.join(root, 'images', 'shot-00.jpg');
-  execFileSync(process.env.FFMPEG_PATH ?? 'ffmpeg', ['-loglevel', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc=s=1280x720', '-frames:v', '1', first]);
-  const images: string[] = [];
-  for (let i = 0; i < imageCount; i++) {
-    const name = `shot-${String(i).padStart(2, '0')}.jpg`;
-    if (i > 0) copyFileSync(first, path.join(root, 'images', name));
-    images.push(`<image id="${i}" name="${name}" width="1280" height="720"><box label="sign" occluded="0" xtl="${i}" ytl="10" xbr="${i + 50}" ybr="60" z_order="0"></box></image>`);
-  }
-  writeFileSync(
-    path.join(root, 'annotations.xml'),
-    `<?xml version="1.0" encoding="utf-8"?>\n<annotations><version>1.1</version><meta><task><labels><label><name>sign</name></label></labels></task></meta>\n${images.join('\n')}\n</annotations>\n`,
-  );
-  return root;
-}
 
 /** What the library holds, and whether every frame's file and thumbnail is where its row says, outside staging. */
 async function contents(library: string) {
@@ -47,7 +29,7 @@ async function contents(library: string) {
 describe('an import killed part way', () => {
   it('leaves all of the import or none of it after a real SIGKILL, and runs again cleanly', async () => {
     expect(existsSync(cli), 'build first: electron-vite build').toBe(true);
-    const dataset = cvatExport();
+    const dataset = cvatExport(imageCount);
     const none = { labels: 0, batches: 0, frames: 0, shapes: 0, videos: 0, placed: true };
     const all = { labels: 1, batches: 1, frames: imageCount, shapes: imageCount, videos: 1, placed: true };
     const seen = new Set<string>();
@@ -92,8 +74,8 @@ describe('an import killed part way', () => {
 describe('the thumbnail pass after an import, killed part way', () => {
   it('leaves every frame whole and shown, and the next start finishes the thumbnails', async () => {
     expect(existsSync(cli), 'build first: electron-vite build').toBe(true);
-    const dataset = cvatExport();
-    const original = readFileSync(path.join(dataset, 'images', 'shot-00.jpg'));
+    const dataset = cvatExport(imageCount);
+    const original = readFileSync(path.join(dataset, 'images', firstCvatImage));
     for (const delayMs of [0, 150, 400, 800]) {
       const library = tempLibraryDir();
       const args = [cli, 'import', '--library', library, '--project', 'Signs', '--format', 'cvat', '--from', dataset];
