@@ -72,6 +72,14 @@ describe('stillframe ingest --remote and jobs --remote', () => {
     await expect.poll(async () => (await row())?.team?.jobStatus, { timeout: 10_000 }).toBe('pending');
     expect((await row())?.notice).toBe('Waiting for a team worker');
 
+    // The sync that a job's end starts is slow (a slow network), so a person may press Retry before it is done: the row
+    // must go on following the job, not stop at what the read before that sync said.
+    const sync = device.services.sync;
+    const run = sync.run.bind(sync);
+    sync.run = async (projectId) => {
+      await new Promise((resolve) => setTimeout(resolve, 1_500));
+      return run(projectId);
+    };
     // Its worker gave up on it for the last time.
     await supabase.admin.query(`update public.processing_jobs set status = 'dead', processing_error = 'FFmpeg stopped before it finished reading this video. The file may be damaged.' where project_id = $1`, [project.id]);
     await expect.poll(async () => (await row())?.team?.jobStatus, { timeout: 10_000 }).toBe('dead');

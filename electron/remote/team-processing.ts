@@ -91,8 +91,9 @@ export class TeamProcessing {
   private readonly lastRead = new Map<string, number>();
   private readonly readFailed = new Set<string>();
   /**
-   * When this machine last queued a job of each project: a read begun before then may not show it, so it cannot say
-   * that nothing of the project is left to watch (its upload's record is gone by the time the read ends).
+   * When this machine last queued a job of each project, or put one back with Retry: a read begun before then may not
+   * show it, so it cannot say that nothing of the project is left to watch (its upload's record is gone by the time
+   * the read ends; a read begun before a Retry still says the job is dead).
    */
   private readonly enqueuedAt = new Map<string, number>();
   /** Reads of a project's queue asked for by announcements: one at a time, and one more if any came meanwhile. */
@@ -433,6 +434,7 @@ export class TeamProcessing {
     if (error) throw new StillframeError(error.code === '42501' ? 'access-denied' : 'conflict', error.message);
     const job = [...this.jobs.values()].find((item) => item.id === jobId);
     if (job) {
+      this.enqueuedAt.set(job.project_id, Date.now());
       this.watch(job.project_id);
       await this.refresh(job.project_id);
     }
