@@ -94,6 +94,34 @@ describe('stillframe ingest --remote and jobs --remote', () => {
     expect((await row())?.team?.jobStatus).toBe('cancelled');
   }, 60_000);
 
+  it('follows a job that a teammate puts back on the queue from their own machine', async () => {
+    const { device, project } = await deviceWithSyncedProject(supabase, 'Slipway');
+    const worker = await signedInUser(supabase, 'worker');
+    const teammate = await signedInUser(supabase, 'teammate');
+    await supabase.admin.query(`insert into public.project_members (project_id, user_id, role) values ($1, $2, 'worker'), ($1, $3, 'editor')`, [project.id, worker.userId, teammate.userId]);
+    device.services.sync.start();
+    device.services.team.start();
+    await expect.poll(() => device.services.sync.live.joined(project.id), { timeout: 10_000 }).toBe(true);
+    const result = await device.api.invoke('ingest.start', {
+      projectId: project.id, batch: { newName: 'Berths' }, paths: [realClip('milk.mkv')], options: { sampling: { mode: 'every', seconds: 1 }, jpegQuality: 3 }, processOn: 'team-workers',
+    });
+    await device.services.team.uploadsSettled();
+    const row = async () => (await device.api.invoke('videos.list', { batchId: result.batch.id }))[0];
+    await expect.poll(async () => (await row())?.team?.jobStatus, { timeout: 10_000 }).toBe('pending');
+
+    // A worker gives up on it; this machine sees it dead, and nothing of the project is left for it to follow.
+    const claimed = await worker.client.rpc('claim_job', { worker_id: 'slip-worker', lease_seconds: 60 });
+    const jobId = String((claimed.data as { job_id: string }).job_id);
+    expect((await worker.client.rpc('fail_job', { job_id: jobId, worker_id: 'slip-worker', error: 'The file may be damaged.', retryable: false })).data).toBe('dead');
+    await expect.poll(async () => (await row())?.team?.jobStatus, { timeout: 10_000 }).toBe('dead');
+
+    // The teammate presses Retry on their machine: the row here shows the job back on the queue, then taken.
+    expect((await teammate.client.rpc('retry_job', { job_id: jobId })).error).toBeNull();
+    await expect.poll(async () => (await row())?.team?.jobStatus, { timeout: 10_000 }).toBe('pending');
+    await worker.client.rpc('claim_job', { worker_id: 'slip-worker', lease_seconds: 60 });
+    await expect.poll(async () => (await row())?.notice, { timeout: 10_000 }).toBe('Processing on team worker slip-worker');
+  }, 60_000);
+
   it('reads the team’s queue only when its channel announces a change, while the channel is joined', async (ctx) => {
     // Counting requests needs the stand-in; a real project does not tell.
     const standIn = supabase.standIn;

@@ -100,6 +100,7 @@ export class TeamProcessing {
   private readonly reading = new Map<string, Promise<void>>();
   private readonly readAgain = new Set<string>();
   private readonly stopListening: () => void;
+  private stopFollowingPulls: (() => void) | null = null;
   private retryTimer: NodeJS.Timeout | null = null;
   private readonly stopping = new AbortController();
   private lastEmit = 0;
@@ -119,15 +120,27 @@ export class TeamProcessing {
   /** Resumes uploads a crash interrupted and watches the jobs this library is waiting for. */
   start(): void {
     for (const projectId of new Set(this.records().map((record) => record.projectId))) this.watch(projectId);
-    for (const row of this.db.prepare(`SELECT DISTINCT project_id FROM videos WHERE status IN ('pending', 'processing', 'failed') AND id NOT IN (SELECT video_id FROM jobs)`).all()) {
-      this.watch(String(row.project_id));
-    }
+    this.watchWaitingVideos(null);
+    // A job a teammate queued or put back with Retry reaches this library as a pulled video row that waits for a
+    // worker; its project is then followed as this machine's own jobs are, instead of showing how the job last was.
+    this.stopFollowingPulls ??= this.events.on('library.changed', (change) => {
+      if (change.entity === 'project') this.watchWaitingVideos(change.projectId);
+    });
     this.pump();
+  }
+
+  /** Watches the projects (or the one given) with a video waiting for a team worker: on the team, not in the local queue. */
+  private watchWaitingVideos(projectId: string | null): void {
+    const rows = this.db
+      .prepare(`SELECT DISTINCT project_id FROM videos WHERE status IN ('pending', 'processing', 'failed') AND id NOT IN (SELECT video_id FROM jobs) AND (? IS NULL OR project_id = ?)`)
+      .all(projectId, projectId);
+    for (const row of rows) this.watch(String(row.project_id));
   }
 
   async stop(): Promise<void> {
     this.stopping.abort(new StillframeError('cancelled', 'Stillframe is shutting down.'));
     this.stopListening();
+    this.stopFollowingPulls?.();
     if (this.watchTimer) clearTimeout(this.watchTimer);
     if (this.retryTimer) clearTimeout(this.retryTimer);
     await Promise.allSettled([...this.active.values(), ...this.reading.values()]);
@@ -326,6 +339,9 @@ export class TeamProcessing {
 
   private watch(projectId: string): void {
     if (!this.linked(projectId)) return;
+    // A project that starts being watched is read at once, even while its channel is joined: what made it worth
+    // watching (a pulled row, a Retry) may have been announced before it was.
+    if (!this.watched.has(projectId)) this.lastRead.delete(projectId);
     this.watched.add(projectId);
     if (this.watchTimer || this.stopping.signal.aborted) return;
     const tick = async () => {
