@@ -142,6 +142,11 @@ function movedAgain(shapes: readonly Shape[], writes: ShapeWrites, offset: Offse
   return { ...writes, save: offsetShapes(writes.save.map((shape) => current.get(shape.id) ?? shape), offset) };
 }
 
+/** The move of several shapes goes as `shapes.move`; one shape is sent whole, which is as small and exact. */
+function sentAsMove(writes: ShapeWrites): Offset | null {
+  return writes.move && writes.save.length > 1 ? writes.move : null;
+}
+
 let painted: Promise<void> | null = null;
 const paintWaitMs = 100;
 
@@ -223,8 +228,9 @@ export function createEditorStore(call: HostCall, reportWriteError: (error: unkn
 
     function send(writes: ShapeWrites): void {
       const { save, delete: ids } = writes;
-      if (writes.move && save.length > 1) {
-        sendMove(save, writes.move);
+      const move = sentAsMove(writes);
+      if (move) {
+        sendMove(save, move);
       } else if (save.length === 1 && save[0]) {
         const shape = save[0];
         void enqueue('write', () => afterPaint().then(() => call('shapes.save', { shape })));
@@ -326,7 +332,8 @@ export function createEditorStore(call: HostCall, reportWriteError: (error: unkn
         return;
       }
       lastNudge = null;
-      const writes = result.writes.move ? movedAgain(get().shapes, result.writes, result.writes.move) : result.writes;
+      const move = sentAsMove(result.writes);
+      const writes = move ? movedAgain(get().shapes, result.writes, move) : result.writes;
       set((state) => {
         const shapes = applyWrites(state.shapes, frame.id, writes);
         const ids = new Set(shapes.map((shape) => shape.id));
