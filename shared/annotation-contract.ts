@@ -67,7 +67,8 @@ export const annotationCalls = {
   'shapes.restore': call(z.object({ shapes: shapeInputs.min(1) }).strict(), z.array(shapeSchema)),
   /**
    * Moves shapes of one frame by one offset in one step: a move of 5,000 polygons sends their ids, not their
-   * 200,000 numbers. Sent again with the same `moveId`, it changes nothing and answers as it did the first time.
+   * 200,000 numbers. Sent again with the same `moveId`, it moves no shape twice (only those written back since, as
+   * the writes sent again with it do) and answers as it did the first time.
    */
   'shapes.move': call(shapeMoveSchema, shapesMovedSchema),
   /** Copies with new ids on top of the target frame, clamped to its size; the given ids and frame ids are ignored. */
