@@ -132,6 +132,17 @@ test('after selecting, moving and letting go of shapes among overlapping others 
   if (patched !== whole) expect(await differingPixels(page, patched, whole), 'pixels that differ from a whole repaint').toBe(0);
 });
 
+/** 2,000 small 12-point polygons spread over the frame, `margin` (a fraction of its size) from its edges. */
+function spreadPolygons(frame: { id: string; width: number; height: number }, labelId: string, margin: number) {
+  return Array.from({ length: 2000 }, (_, i) => {
+    const cx = frame.width * (margin + (1 - 2 * margin) * (((i * 37) % 997) / 997));
+    const cy = frame.height * (margin + (1 - 2 * margin) * (((i * 61) % 991) / 991));
+    const r = frame.width * 0.008;
+    const points = Array.from({ length: 12 }, (_, k) => [cx + Math.cos((k * Math.PI) / 6) * r, cy + Math.sin((k * Math.PI) / 6) * r]).flat();
+    return { id: uuidv7(), frameId: frame.id, type: 'polygon', points, labelId, zIndex: i, centre: { x: cx, y: cy } };
+  });
+}
+
 test('selecting all of 2,000 shapes shows every one of them selected, the selection filling in over a few frames', async ({ app }) => {
   const { page } = app;
   const tile = await firstCarTile(page, 'Select all');
@@ -139,13 +150,7 @@ test('selecting all of 2,000 shapes shows every one of them selected, the select
   // more than one frame's budget.
   const { project, frame } = await firstFrame(page);
   const label = await invoke<{ id: string }>(page, 'labels.create', { projectId: project.id, name: 'Kind', color: '#4363d8' });
-  const shapes = Array.from({ length: 2000 }, (_, i) => {
-    const cx = frame.width * (0.02 + 0.96 * (((i * 37) % 997) / 997));
-    const cy = frame.height * (0.02 + 0.96 * (((i * 61) % 991) / 991));
-    const r = frame.width * 0.008;
-    const points = Array.from({ length: 12 }, (_, k) => [cx + Math.cos((k * Math.PI) / 6) * r, cy + Math.sin((k * Math.PI) / 6) * r]).flat();
-    return { id: uuidv7(), frameId: frame.id, type: 'polygon', points, labelId: label.id, zIndex: i };
-  });
+  const shapes = spreadPolygons(frame, label.id, 0.02).map(({ centre: _, ...shape }) => shape);
   await invoke(page, 'shapes.restore', { shapes });
   const corners = { frame: { width: frame.width, height: frame.height }, first: shapes.map((shape) => [shape.points[0] ?? 0, shape.points[1] ?? 0]) };
   await tile.dblclick();
@@ -173,4 +178,65 @@ test('selecting all of 2,000 shapes shows every one of them selected, the select
       }).length;
     }, corners);
   await expect.poll(unpainted, { message: 'shapes not shown as selected' }).toBe(0);
+});
+
+test('moving all of 2,000 selected shapes is one step: a reload finds each moved by the same offset, and undo puts a second move back', async ({ app }) => {
+  const { page } = app;
+  const tile = await firstCarTile(page, 'Move all');
+  const { project, frame } = await firstFrame(page);
+  const label = await invoke<{ id: string }>(page, 'labels.create', { projectId: project.id, name: 'Kind', color: '#4363d8' });
+  const placed = spreadPolygons(frame, label.id, 0.15);
+  await invoke(page, 'shapes.restore', { shapes: placed.map(({ centre: _, ...shape }) => shape) });
+  const grabbed = placed[1000]?.centre ?? { x: 0, y: 0 };
+  const saved = () => invoke<{ id: string; points: number[] }[]>(page, 'shapes.list', { frameId: frame.id });
+  /** How far each shape's first point lies from where it was placed. */
+  const offsets = async () => {
+    const now = new Map((await saved()).map((shape) => [shape.id, shape.points]));
+    return placed.map((shape) => [(now.get(shape.id)?.[0] ?? NaN) - (shape.points[0] ?? 0), (now.get(shape.id)?.[1] ?? NaN) - (shape.points[1] ?? 0)]);
+  };
+  /** Where an image point shows in the page, in the fitted view. */
+  const onScreen = (point: { x: number; y: number }) =>
+    page.evaluate(
+      ({ frame, point }) => {
+        const view = document.querySelectorAll<HTMLCanvasElement>('.annotation-canvas canvas')[1]?.getBoundingClientRect();
+        if (!view) throw new Error('The canvas is not on screen.');
+        const scale = Math.min((view.width - 24) / frame.width, (view.height - 24) / frame.height);
+        return { x: view.left + (view.width - frame.width * scale) / 2 + point.x * scale, y: view.top + (view.height - frame.height * scale) / 2 + point.y * scale };
+      },
+      { frame: { width: frame.width, height: frame.height }, point },
+    );
+  const selectAllAndDrag = async (from: { x: number; y: number }, by: { x: number; y: number }) => {
+    await page.keyboard.press('v');
+    await canvas(page).focus();
+    await page.keyboard.press('Control+a');
+    await expect(page.getByText(/^2,000 shapes selected/)).toBeVisible();
+    const start = await onScreen(from);
+    await page.mouse.move(start.x, start.y);
+    await page.mouse.down();
+    await page.mouse.move(start.x + by.x, start.y + by.y, { steps: 8 });
+    await page.mouse.up();
+    await expect(page.getByRole('status', { name: 'Save state' })).toHaveText('Saved');
+  };
+  const sameForAll = (list: number[][]) => list.every(([dx = NaN, dy = NaN]) => Math.abs(dx - (list[0]?.[0] ?? 0)) < 1e-6 && Math.abs(dy - (list[0]?.[1] ?? 0)) < 1e-6);
+
+  await tile.dblclick();
+  await expect(canvas(page)).toHaveAttribute('aria-busy', 'false');
+  await selectAllAndDrag(grabbed, { x: 60, y: 40 });
+  await page.reload();
+  await expect(canvas(page)).toHaveAttribute('aria-busy', 'false');
+  const first = await offsets();
+  expect(sameForAll(first), 'every shape moved by the same offset').toBe(true);
+  const [dx = 0, dy = 0] = first[0] ?? [];
+  expect(dx).toBeGreaterThan(20);
+  expect(dy).toBeGreaterThan(10);
+
+  // A second move, undone: each shape goes back to where the first move left it, after a reload too.
+  await selectAllAndDrag({ x: grabbed.x + dx, y: grabbed.y + dy }, { x: -90, y: 30 });
+  expect(await offsets()).not.toEqual(first);
+  await page.keyboard.press('Control+z');
+  await expect(page.getByRole('status', { name: 'Save state' })).toHaveText('Saved');
+  await page.reload();
+  await expect(canvas(page)).toHaveAttribute('aria-busy', 'false');
+  const undone = await offsets();
+  expect(undone.every(([x = NaN, y = NaN], i) => Math.abs(x - (first[i]?.[0] ?? 0)) < 1e-6 && Math.abs(y - (first[i]?.[1] ?? 0)) < 1e-6), 'back where the first move left them').toBe(true);
 });

@@ -13,6 +13,17 @@ async function openFirstFrame(page: Page) {
   await expect(canvas(page)).toHaveAttribute('aria-busy', 'false');
 }
 
+/** Each shape's place as the panel states it, picked one at a time from the list. */
+async function places(page: Page): Promise<number[][]> {
+  const found: number[][] = [];
+  for (const option of await shapes(page).all()) {
+    await option.click();
+    const [, x = '', y = ''] = /^Point at x (\d+), y (\d+)$/.exec((await page.getByText(/^Point at /).textContent()) ?? '') ?? [];
+    found.push([Number(x), Number(y)]);
+  }
+  return found;
+}
+
 async function pointAt(page: Page, dx: number, dy: number) {
   const box = await canvas(page).boundingBox();
   if (!box) throw new Error('The canvas is not on screen.');
@@ -41,16 +52,23 @@ test('a person keeps annotating while `stillframe serve` restarts: the page says
   await pointAt(page, 100, 0);
   await page.keyboard.press('Delete');
   await expect(shapes(page)).toHaveCount(2);
-  await expect(saveState(page)).toHaveText('Not connected — 3 edits waiting');
-  await expect(connection(page)).toContainText('Not connected — 3 edits waiting');
+  // Both left moved 10 px right together: one move, kept as ids and an offset.
+  const before = await places(page);
+  await page.keyboard.press('v');
+  await canvas(page).focus();
+  await page.keyboard.press('ControlOrMeta+a');
+  await page.keyboard.press('Shift+ArrowRight');
+  await expect(saveState(page)).toHaveText('Not connected — 4 edits waiting');
+  await expect(connection(page)).toContainText('Not connected — 4 edits waiting');
 
   // The tab reconnects by itself, with the library's own token, and delivers what it kept.
   await host.start();
   await expect(saveState(page)).toHaveText('Saved');
   await expect(connection(page)).toHaveCount(0);
-  // The frame has an address: a reload opens it again, with what the host now holds.
+  // The frame has an address: a reload opens it again, with what the host now holds: the move made once.
   await page.reload();
   await expect(shapes(page)).toHaveCount(2);
+  expect(await places(page)).toEqual(before.map(([x = 0, y = 0]) => [x + 10, y]));
 
   // An edit made while the host is down survives a reload of the page before it is back.
   await host.stop();

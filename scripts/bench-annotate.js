@@ -486,7 +486,7 @@ console.log(`pan at 4x the fitted zoom: p95 ${ms(r.deepPan.p95)}, ${r.deepPan.ov
 console.log(`select all (${r.selected}) and drag them: p95 ${ms(r.moveAll.p95)}, ${r.moveAll.over50} of ${r.moveAll.frames} frames over 50 ms, worst ${ms(r.moveAll.worst)}; saved ${r.moveAllSaved} ms after release`);
 console.log(`undo the move of all: drawn ${ms(r.undo.drawn)} after the key (median of 3, worst ${ms(r.undo.worst)}), saved after ${r.undo.saved} ms   (target < 100 ms)`);
 console.log(`redo it:              drawn ${ms(r.redo.drawn)} after the key (median of 3, worst ${ms(r.redo.worst)}), saved after ${r.redo.saved} ms   (target < 100 ms)`);
-console.log(`  longest animation frame until saved (median): undo ${ms(r.undo.longest)}, redo ${ms(r.redo.longest)} (the write of 5,000 shapes after the frame is shown)`);
+console.log(`  longest animation frame until saved (median): undo ${ms(r.undo.longest)}, redo ${ms(r.redo.longest)} (sending the move after the frame is shown)`);
 console.log(`after redo, the library has: ${r.afterRedo}`);
 console.log(`after the first drag, the panel says: ${r.dragged}; save state: ${r.dragSaved}`);
 for (const line of profiles) console.log(`profile, ${line}`);

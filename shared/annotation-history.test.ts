@@ -17,6 +17,15 @@ describe('annotation history', () => {
     expect(redo(emptyHistory, frameId)).toBeNull();
   });
 
+  it('undoes a move with the opposite offset and redoes it with the offset, beside the shapes as they were', () => {
+    const [a, b] = [box('a', 0), box('b', 20)];
+    const [movedA, movedB] = [box('a', 5), box('b', 25)];
+    const history = record(emptyHistory, frameId, { before: [a, b], after: [movedA, movedB], offset: { x: 5, y: 0 } });
+    const undone = undo(history, frameId);
+    expect(undone?.writes).toEqual({ save: [a, b], delete: [], move: { x: -5, y: -0 } });
+    expect(redo(undone!.history, frameId)?.writes).toEqual({ save: [movedA, movedB], delete: [], move: { x: 5, y: 0 } });
+  });
+
   it('walks create → edit → delete back and forth with the writes that get there', () => {
     const created = box('a', 0);
     const moved = box('a', 50);

@@ -1,4 +1,5 @@
 import type { Shape } from './annotations';
+import type { Offset } from './geometry';
 
 export const historyLimit = 100;
 
@@ -9,6 +10,8 @@ export const historyLimit = 100;
 export interface HistoryEntry {
   before: readonly Shape[];
   after: readonly Shape[];
+  /** Set when `after` is `before` moved by this offset: undo and redo then send the move, not every shape. */
+  offset?: Offset;
 }
 
 interface FrameStacks {
@@ -22,10 +25,14 @@ interface FrameStacks {
  */
 export type AnnotationHistory = ReadonlyMap<string, FrameStacks>;
 
-/** What to send to get there: `shapes.save` (or `shapes.restore`) for `save`, `shapes.delete` for `delete`. */
+/**
+ * What to send to get there: `shapes.save` (or `shapes.restore`) for `save`, `shapes.delete` for `delete`; or, with
+ * `move`, `shapes.move` of the shapes in `save` by that offset, which is what they are once moved.
+ */
 export interface ShapeWrites {
   save: Shape[];
   delete: string[];
+  move?: Offset;
 }
 
 export const emptyHistory: AnnotationHistory = new Map();
@@ -48,7 +55,7 @@ function writesBetween(from: readonly Shape[], to: readonly Shape[]): ShapeWrite
 export function record(history: AnnotationHistory, frameId: string, entry: HistoryEntry, limit = historyLimit): AnnotationHistory {
   if (entry.before.length === 0 && entry.after.length === 0) return history;
   const { undo } = history.get(frameId) ?? noStacks;
-  const step: HistoryEntry = { before: [...entry.before], after: [...entry.after] };
+  const step: HistoryEntry = { before: [...entry.before], after: [...entry.after], ...(entry.offset ? { offset: entry.offset } : {}) };
   return withStacks(history, frameId, { undo: [...undo, step].slice(-limit), redo: [] });
 }
 
@@ -67,7 +74,7 @@ export function undo(history: AnnotationHistory, frameId: string): { history: An
   if (!entry) return null;
   return {
     history: withStacks(history, frameId, { undo: stacks.undo.slice(0, -1), redo: [...stacks.redo, entry] }),
-    writes: writesBetween(entry.after, entry.before),
+    writes: { ...writesBetween(entry.after, entry.before), ...(entry.offset ? { move: { x: -entry.offset.x, y: -entry.offset.y } } : {}) },
   };
 }
 
@@ -78,6 +85,6 @@ export function redo(history: AnnotationHistory, frameId: string): { history: An
   if (!entry) return null;
   return {
     history: withStacks(history, frameId, { undo: [...stacks.undo, entry], redo: stacks.redo.slice(0, -1) }),
-    writes: writesBetween(entry.before, entry.after),
+    writes: { ...writesBetween(entry.before, entry.after), ...(entry.offset ? { move: entry.offset } : {}) },
   };
 }

@@ -64,11 +64,12 @@ export function readServerFrame(text: string): ServerFrame | null {
 
 /**
  * Calls the page keeps while the host cannot be reached and sends again once it can: the annotator's edits. Each
- * sets shapes to a state the call carries in full, with ids the page chose, so one that reached the host just
- * before the connection dropped and is sent again changes nothing more: replaying a suffix of the calls already
- * applied, in order, leaves the same state. A paste or a copy makes new ids on the host and is not among them.
+ * sets shapes to a state the call carries in full, with ids the page chose, or (`shapes.move`) carries an id by
+ * which the host tells which shapes it has already moved, so one that reached the host just before the connection
+ * dropped and is sent again changes nothing more: replaying a suffix of the calls already applied, in order, leaves
+ * the same state. A paste or a copy makes new ids on the host and is not among them.
  */
-export const resendableCalls: ReadonlySet<CallName> = new Set<CallName>(['shapes.save', 'shapes.restore', 'shapes.delete']);
+export const resendableCalls: ReadonlySet<CallName> = new Set<CallName>(['shapes.save', 'shapes.restore', 'shapes.delete', 'shapes.move']);
 
 /** What a call that cannot be kept answers while the host is unreachable. */
 export const notConnected: CallResult<never> = {

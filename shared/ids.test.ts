@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { uuidPattern, uuidv7 } from './ids';
+import { uuidPattern, uuidv7, uuidv7Time } from './ids';
 
 describe('uuidv7', () => {
   it('makes RFC 9562 version 7 ids that sort by time and never repeat, drawn from the random pool many times over', () => {
@@ -13,5 +13,6 @@ describe('uuidv7', () => {
     expect(ids[0]?.slice(0, 13)).toBe('018bcfe5-6800');
     const byTime = ids.filter((_, i) => i % 10 === 0);
     expect([...byTime].sort()).toEqual(byTime);
+    expect(ids.map(uuidv7Time).filter((_, i) => i % 10 === 0)).toEqual(byTime.map((_, i) => 1_700_000_000_000 + i));
   });
 });

@@ -31,3 +31,8 @@ export function uuidv7(now: number = Date.now()): string {
 }
 
 export const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** When a UUIDv7 was made, in ms since the epoch: its first 48 bits. */
+export function uuidv7Time(id: string): number {
+  return Number.parseInt(id.slice(0, 8) + id.slice(9, 13), 16);
+}

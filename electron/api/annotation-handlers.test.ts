@@ -78,6 +78,67 @@ describe('the annotation calls', () => {
     expect(events.splice(0)).toEqual([{ entity: 'frame', projectId: project.id, batchId: null }]);
   });
 
+  it('moves shapes by one offset once however often the move is sent, kept inside the frame, and queues them for sync', async () => {
+    const services = openTestServices();
+    const { frames } = seed(services, [{ width: 640, height: 360 }, { width: 640, height: 360 }]);
+    const [frameId, otherFrameId] = [frames[0]!.id, frames[1]!.id];
+    const { invoke, attempt, events } = client(services);
+    const box = await invoke('shapes.save', { shape: { id: uuidv7(), frameId, type: 'rectangle', points: [10, 10, 50, 50] } });
+    const triangle = await invoke('shapes.save', { shape: { id: uuidv7(), frameId, type: 'polygon', points: [100, 100, 150, 100, 120, 140] } });
+    const point = await invoke('shapes.save', { shape: { id: uuidv7(), frameId, type: 'point', points: [600, 300] } });
+    const elsewhere = await invoke('shapes.save', { shape: { id: uuidv7(), frameId: otherFrameId, type: 'point', points: [5, 5] } });
+    const onFrames = async () =>
+      [...(await invoke('shapes.list', { frameId })), ...(await invoke('shapes.list', { frameId: otherFrameId }))].map((s) => [s.id, s.points]);
+    services.db.exec('DELETE FROM outbox');
+    events.splice(0);
+
+    // The point is 40 px from the right edge: the whole move stops there, as a drag does.
+    const move = { moveId: uuidv7(), frameId, ids: [box.id, triangle.id, point.id, elsewhere.id, uuidv7()], dx: 100, dy: 20 };
+    expect(await invoke('shapes.move', move)).toEqual({ moved: 3, dx: 40, dy: 20 });
+    const moved = [
+      [box.id, [50, 30, 90, 70]],
+      [triangle.id, [140, 120, 190, 120, 160, 160]],
+      [point.id, [640, 320]],
+      [elsewhere.id, [5, 5]],
+    ];
+    expect(await onFrames()).toEqual(moved);
+    expect(events.splice(0)).toHaveLength(1);
+    const queued = services.db.prepare("SELECT row_id, op, fields FROM outbox WHERE entity = 'shape' ORDER BY row_id").all();
+    expect(queued).toEqual(
+      [box.id, triangle.id, point.id].sort().map((id) => ({ row_id: id, op: 'upsert', fields: expect.stringContaining('points') })),
+    );
+
+    // Sent again after a lost connection: the same answer, nothing moved twice.
+    expect(await invoke('shapes.move', move)).toEqual({ moved: 3, dx: 40, dy: 20 });
+    expect(await invoke('shapes.move', { ...move, dx: -300 })).toEqual({ moved: 3, dx: 40, dy: 20 });
+    expect(await onFrames()).toEqual(moved);
+
+    // Undo is the opposite move, under its own id.
+    expect(await invoke('shapes.move', { ...move, moveId: uuidv7(), dx: -40, dy: -20 })).toEqual({ moved: 3, dx: -40, dy: -20 });
+    expect(await onFrames()).toEqual([
+      [box.id, [10, 10, 50, 50]],
+      [triangle.id, [100, 100, 150, 100, 120, 140]],
+      [point.id, [600, 300]],
+      [elsewhere.id, [5, 5]],
+    ]);
+
+    const longAgo = uuidv7(Date.now() - 100 * 24 * 60 * 60 * 1000);
+    expect(await attempt('shapes.move', { ...move, moveId: longAgo })).toMatchObject({
+      ok: false,
+      error: { code: 'conflict', message: expect.stringMatching(/more than 90 days ago and never confirmed/) },
+    });
+    for (const bad of [{ ...move, moveId: 'move-1' }, { ...move, ids: [] }, { ...move, dx: '5' }, { ...move, frameId: undefined }]) {
+      expect(await attempt('shapes.move', bad)).toMatchObject({ ok: false, error: { code: 'invalid-input' } });
+    }
+    expect(await attempt('shapes.move', { ...move, moveId: uuidv7(), frameId: 'gone' })).toMatchObject({ ok: false, error: { code: 'not-found' } });
+    expect(await onFrames()).toEqual([
+      [box.id, [10, 10, 50, 50]],
+      [triangle.id, [100, 100, 150, 100, 120, 140]],
+      [point.id, [600, 300]],
+      [elsewhere.id, [5, 5]],
+    ]);
+  });
+
   it('manages labels with clear refusals', async () => {
     const services = openTestServices();
     const { project, frames } = seed(services, [{ width: 100, height: 100 }]);

@@ -9,6 +9,7 @@ import {
   getLabel,
   listLabels,
   listShapes,
+  moveShapes,
   pasteShapes,
   restoreShapes,
   saveShape,
@@ -64,6 +65,11 @@ export function createAnnotationHandlers(services: Services): AnnotationHandlers
       const restored = restoreShapes(db, shapes);
       framesChanged(restored.map((shape) => shape.frameId));
       return restored;
+    },
+    'shapes.move': (input) => {
+      const moved = moveShapes(db, input);
+      framesChanged([input.frameId]);
+      return moved;
     },
     'shapes.paste': ({ toFrameId, shapes }) => {
       const pasted = pasteShapes(db, toFrameId, shapes);

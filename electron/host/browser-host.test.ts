@@ -272,7 +272,10 @@ describe('edits the page sends again after a lost connection', () => {
       ['shapes.save', { shape: { id: a, frameId, type: 'point', points: [1, 1] } }],
       ['shapes.save', { shape: { id: b, frameId, type: 'point', points: [2, 2] } }],
       ['shapes.restore', { shapes: [{ id: a, frameId, type: 'point', points: [3, 3] }, { id: c, frameId, type: 'point', points: [4, 4] }] }],
+      ['shapes.move', { moveId: uuidv7(), frameId, ids: [a, b, c], dx: 10, dy: 20 }],
       ['shapes.delete', { ids: [b] }],
+      ['shapes.move', { moveId: uuidv7(), frameId, ids: [a], dx: 100, dy: 0 }],
+      ['shapes.move', { moveId: uuidv7(), frameId, ids: [a, c], dx: -50, dy: -2 }],
     ];
     expect(new Set(edits.map(([call]) => call))).toEqual(resendableCalls);
     let id = 1;
@@ -285,7 +288,7 @@ describe('edits the page sends again after a lost connection', () => {
     };
     await sendAll(edits);
     const applied = await onFrame();
-    expect(applied).toEqual(expect.arrayContaining([[a, [3, 3]], [c, [4, 4]]]));
+    expect(applied).toEqual(expect.arrayContaining([[a, [99, 21]], [c, [0, 22]]]));
     expect(applied).toHaveLength(2);
     for (let from = 0; from < edits.length; from++) {
       await sendAll(edits.slice(from));

@@ -15,8 +15,9 @@ import {
   type ShapeType,
 } from '../../shared/annotations';
 import { StillframeError } from '../../shared/errors';
-import { fitGeometry, geometryProblem, prepareGeometry } from '../../shared/geometry';
-import { uuidv7 } from '../../shared/ids';
+import type { ShapeMove, ShapesMoved } from '../../shared/annotation-contract';
+import { boundsOfShapes, clampOffset, fitGeometry, geometryProblem, offsetPoints, prepareGeometry } from '../../shared/geometry';
+import { uuidv7, uuidv7Time } from '../../shared/ids';
 import { bulkWrite, shapeInsertSql, shapeValues } from './bulk-write';
 import { preparedOnce, recordChange, transaction, type Database, type Row } from './database';
 import { getProject } from './projects';
@@ -319,7 +320,7 @@ function writeShape(db: Database, shape: CheckedShape): void {
     `${shapeInsertSql}
      ON CONFLICT (id) DO UPDATE SET label_id = excluded.label_id, type = excluded.type, points = excluded.points,
        note = excluded.note, attributes = excluded.attributes, hidden = excluded.hidden, locked = excluded.locked,
-       z_index = excluded.z_index, updated_at = excluded.updated_at`,
+       z_index = excluded.z_index, updated_at = excluded.updated_at, move_seq = NULL`,
   ).run(...shapeValues(shape, Date.now()));
   recordChange(db, 'shape', shape.id, 'upsert');
 }
@@ -371,6 +372,63 @@ export function addImportedShapes(db: Database, frames: Iterable<{ frameId: stri
         writer.shape(checkShape(input, frame, label, zIndex));
       }
     }
+  });
+}
+
+const day = 24 * 60 * 60 * 1000;
+/** A move older than this (by its id) that the host has no record of is refused rather than risk moving twice. */
+const moveAcceptedForMs = 90 * day;
+/** Applied moves are remembered longer than they are accepted, so a page whose clock runs a week fast is covered too. */
+const moveRememberedForMs = moveAcceptedForMs + 7 * day;
+
+/**
+ * Moves the shapes of one frame by one offset, shortened so they stay whole inside it, in one transaction. Ids not
+ * on the frame are skipped, as a teammate may have deleted them.
+ *
+ * The page sends a move again when the connection dropped before the answer came, together with the writes it sent
+ * around it. So each move is remembered by its id with a sequence number, and each shape keeps the number of the
+ * last move applied to it, cleared by an absolute write (saveShape, restoreShapes). A move sent again then moves only
+ * the shapes that an absolute write sent again before it put back: the frame ends as it was, never moved twice.
+ */
+export function moveShapes(db: Database, input: ShapeMove): ShapesMoved {
+  return transaction(db, () => {
+    const now = Date.now();
+    const known = preparedOnce(db, 'SELECT seq, moved, dx, dy FROM shape_moves WHERE id = ?').get(input.moveId);
+    if (!known && uuidv7Time(input.moveId) < now - moveAcceptedForMs) {
+      throw new StillframeError(
+        'conflict',
+        'This move was made more than 90 days ago and never confirmed, so it was not applied: the shapes stay where the library has them. Check this computer’s clock if the move is recent.',
+      );
+    }
+    const frame = getFrameScope(db, input.frameId);
+    const select = preparedOnce(db, 'SELECT type, points, move_seq FROM shapes WHERE id = ? AND frame_id = ?');
+    const found: { id: string; type: ShapeType; points: number[]; moveSeq: number | null }[] = [];
+    for (const id of new Set(input.ids)) {
+      const row = select.get(id, frame.id);
+      if (!row) continue;
+      const moveSeq = row.move_seq == null ? null : Number(row.move_seq);
+      found.push({ id, type: String(row.type) as ShapeType, points: JSON.parse(String(row.points)) as number[], moveSeq });
+    }
+    let answer: ShapesMoved;
+    let seq: number;
+    if (known) {
+      answer = { moved: Number(known.moved), dx: Number(known.dx), dy: Number(known.dy) };
+      seq = Number(known.seq);
+    } else {
+      const offset = clampOffset(boundsOfShapes(found), input.dx, input.dy, frame);
+      answer = { moved: found.length, dx: offset.x, dy: offset.y };
+      const insert = preparedOnce(db, 'INSERT INTO shape_moves (id, moved, dx, dy, applied_at) VALUES (?, ?, ?, ?, ?)');
+      seq = Number(insert.run(input.moveId, answer.moved, answer.dx, answer.dy, now).lastInsertRowid);
+      preparedOnce(db, 'DELETE FROM shape_moves WHERE applied_at < ?').run(now - moveRememberedForMs);
+    }
+    const update = preparedOnce(db, 'UPDATE shapes SET points = ?, updated_at = ?, move_seq = ? WHERE id = ?');
+    const offset = { x: answer.dx, y: answer.dy };
+    for (const shape of found) {
+      if (shape.moveSeq !== null && shape.moveSeq >= seq) continue;
+      update.run(JSON.stringify(prepareGeometry(shape.type, offsetPoints(shape.points, offset), frame)), now, seq, shape.id);
+      recordChange(db, 'shape', shape.id, 'upsert');
+    }
+    return answer;
   });
 }
 

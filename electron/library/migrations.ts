@@ -516,4 +516,19 @@ export const migrations: readonly string[] = [
         file_bytes = file_bytes + excluded.file_bytes, thumb_bytes = thumb_bytes + excluded.thumb_bytes;
   END;
   `,
+  // The moves `shapes.move` applied, by the client's move id, in the order applied, and on each shape the last move
+  // applied to it (an absolute write clears it), so a move the page sends again after a lost connection moves only
+  // the shapes that the writes sent again with it put back. Moves are kept for a time (see moveShapes), not for ever.
+  `
+  CREATE TABLE shape_moves (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    id TEXT NOT NULL UNIQUE,
+    moved INTEGER NOT NULL,
+    dx REAL NOT NULL,
+    dy REAL NOT NULL,
+    applied_at INTEGER NOT NULL
+  );
+  CREATE INDEX shape_moves_applied ON shape_moves (applied_at);
+  ALTER TABLE shapes ADD COLUMN move_seq INTEGER;
+  `,
 ];

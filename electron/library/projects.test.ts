@@ -113,9 +113,10 @@ describe('a library from before the kept frame counts', () => {
     recordFrameFileSize(services.db, street.frames[2]!.id, 'image', 50_000);
     recordFrameFileSize(services.db, street.frames[2]!.id, 'thumb', 4_000);
     const expected = countsByCounting(services.db);
-    // As the version before this one left it: no table of counts, no triggers keeping it.
+    // As the version before the counts left it: no table of counts, no triggers keeping it, nor what came after.
+    const counting = migrations.findIndex((sql) => sql.includes('CREATE TABLE batch_frame_counts'));
     services.db.exec(`DROP TRIGGER frames_count_insert; DROP TRIGGER frames_count_delete; DROP TRIGGER frames_count_update;
-      DROP TABLE batch_frame_counts; PRAGMA user_version = ${migrations.length - 1};`);
+      DROP TABLE batch_frame_counts; DROP TABLE shape_moves; ALTER TABLE shapes DROP COLUMN move_seq; PRAGMA user_version = ${counting};`);
     await services.close();
 
     const reopened = openTestServices({ libraryDir });

@@ -51,11 +51,14 @@ describe('live changes', () => {
     bob.services.events.on('library.changed', (change) => {
       if (change.projectId === project.id) changes.push(change.entity);
     });
-    await alice.api.invoke('shapes.save', { shape: rect(frameId, [10, 10, 50, 50]) });
+    const box = await alice.api.invoke('shapes.save', { shape: rect(frameId, [10, 10, 50, 50]) });
     await eventually('Alice’s box on Bob’s machine', () => shapeState(bob.services, project.id).length === 1);
     expect(shapeState(bob.services, project.id)).toEqual(shapeState(alice.services, project.id));
     // Bob's open views hear of it, so the annotator and the grid re-read.
     expect(changes).toContain('project');
+    // A move carries ids and an offset to Alice's library; the moved rows reach the server and Bob as any edit does.
+    await alice.api.invoke('shapes.move', { moveId: uuidv7(), frameId, ids: [box.id], dx: 5, dy: 7 });
+    await eventually('Alice’s moved box on Bob’s machine', () => shapeState(bob.services, project.id)[0]?.points === '[15,17,55,57]');
 
     if (!supabase.standIn) return;
     supabase.standIn.dropConnections();

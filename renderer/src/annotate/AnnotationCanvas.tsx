@@ -34,7 +34,6 @@ import {
   commonShift,
   edgeAt,
   moveVertex,
-  offsetShapes,
   rectHandleAt,
   resizeRectangle,
   shapeAt,
@@ -774,7 +773,7 @@ export function AnnotationCanvas({ image }: { image: HTMLImageElement | null }) 
         setCursor(space.current ? 'grab' : 'default');
         return;
       case 'move':
-        if (active.offset) state.updateShapes(offsetShapes(active.originals, active.offset));
+        if (active.offset) state.moveShapes(active.originals, active.offset);
         break;
       case 'vertex':
         if (active.preview) state.updateShapes([active.preview]);

@@ -1,10 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { Label, Shape } from '../../../shared/annotations';
 import { StillframeError } from '../../../shared/errors';
-import { fitGeometry } from '../../../shared/geometry';
+import { boundsOfShapes, clampOffset, fitGeometry, offsetShapes } from '../../../shared/geometry';
 import { encodeRequest, maxMessageBytes } from '../../../shared/host-protocol';
 import { createEditorStore, type EditorStore, type HostCall } from './editor-store';
-import { translateShapes } from './shape-geometry';
 
 const frameA = { id: 'frame-a', width: 1920, height: 1080 };
 const frameB = { id: 'frame-b', width: 640, height: 360 };
@@ -38,6 +37,12 @@ function fakeHost() {
       case 'shapes.restore':
         for (const shape of input.shapes as Shape[]) stored.set(shape.id, shape);
         return input.shapes;
+      case 'shapes.move': {
+        const moving = (input.ids as string[]).flatMap((id) => stored.get(id) ?? []);
+        const offset = clampOffset(boundsOfShapes(moving), input.dx as number, input.dy as number, frameA);
+        for (const shape of offsetShapes(moving, offset)) stored.set(shape.id, shape);
+        return { moved: moving.length, dx: offset.x, dy: offset.y };
+      }
       case 'shapes.delete': {
         const gone = (input.ids as string[]).flatMap((id) => stored.get(id) ?? []);
         for (const shape of gone) stored.delete(shape.id);
@@ -193,6 +198,41 @@ describe('the editor store', () => {
     expect(editor().shapes[0]?.points).toEqual([1800, 10, 1900, 110]);
   });
 
+  it('sends each nudge of several shapes as a move, and undoes a run of them with one opposite move', async () => {
+    const { host, editor } = await openEditor();
+    const a = editor().createShape('point', [100, 100]);
+    const b = editor().createShape('point', [200, 200]);
+    if (!a || !b) throw new Error('no shapes');
+    editor().select([a.id, b.id]);
+    await settle();
+    host.calls.length = 0;
+    editor().nudge(10, 0);
+    editor().nudge(10, 5);
+    editor().undo();
+    await settle();
+    expect(host.calls.filter((entry) => entry.name === 'shapes.move').map((entry) => [entry.input.ids, entry.input.dx, entry.input.dy])).toEqual([
+      [[a.id, b.id], 10, 0],
+      [[a.id, b.id], 10, 5],
+      [[a.id, b.id], -20, -5],
+    ]);
+    expect([host.stored.get(a.id)?.points, host.stored.get(b.id)?.points]).toEqual([[100, 100], [200, 200]]);
+    expect(editor().shapes.map((shape) => shape.points)).toEqual([[100, 100], [200, 200]]);
+  });
+
+  it('shows the frame as the host has it when the host moved the shapes less than the page did', async () => {
+    const { host, editor } = await openEditor();
+    const a = editor().createShape('point', [100, 100]);
+    const b = editor().createShape('point', [200, 200]);
+    if (!a || !b) throw new Error('no shapes');
+    await settle();
+    // A teammate's change the page has not read yet: the host keeps the shapes inside the frame with a shorter move.
+    host.stored.set(b.id, { ...b, points: [1900, 200] });
+    editor().moveShapes([a, b], { x: 50, y: 0 });
+    expect(editor().shapes.map((shape) => shape.points)).toEqual([[150, 100], [250, 200]]);
+    await settle();
+    expect(editor().shapes.map((shape) => shape.points)).toEqual([[120, 100], [1920, 200]]);
+  });
+
   it('leaves locked shapes alone when deleting or nudging the selection', async () => {
     const { editor } = await openEditor();
     const shape = editor().createShape('point', [5, 5]);
@@ -286,7 +326,7 @@ describe('the editor store', () => {
     expect(editor().notice).toMatch(/at least 2 different points/);
   });
 
-  it('moves 5,000 selected polygons of 20 points as one step, undone and redone each in one call the host accepts', async () => {
+  it('moves 5,000 selected polygons of 20 points as one step, sent, undone and redone each as ids and one offset', async () => {
     const polygons: Shape[] = Array.from({ length: 5000 }, (_, i) => {
       const cx = 60 + (i % 100) * 18;
       const cy = 60 + Math.floor(i / 100) * 19;
@@ -299,27 +339,33 @@ describe('the editor store', () => {
     editor().selectAll();
     expect(editor().selection).toHaveLength(5000);
     // What the canvas does when the person drags one of the selected shapes: every selected shape moves with it.
-    editor().updateShapes(translateShapes(editor().shapes, 30, 20, frameA));
+    editor().moveShapes(editor().shapes, { x: 30, y: 20 });
+    expect(editor().shapes[0]?.points.slice(0, 2)).toEqual([polygons[0]!.points[0]! + 30, polygons[0]!.points[1]! + 20]);
     await settle();
     const moved = (shape: Shape | undefined) => shape?.points.slice(0, 2);
     expect(moved(host.stored.get(polygons[0]!.id))).toEqual([polygons[0]!.points[0]! + 30, polygons[0]!.points[1]! + 20]);
 
     editor().undo();
     await settle();
-    expect([...host.stored.values()].every((shape, i) => shape.points[0] === polygons[i]!.points[0])).toBe(true);
-    expect(editor().shapes.every((shape, i) => shape.points[0] === polygons[i]!.points[0])).toBe(true);
+    // Back where they were to the last binary digit or so (the host adds the opposite offset), and the page shows
+    // exactly what the host stores.
+    expect(editor().shapes.every((shape, i) => Math.abs(shape.points[0]! - polygons[i]!.points[0]!) < 1e-9)).toBe(true);
+    expect(editor().shapes.every((shape) => shape.points.every((value, k) => value === host.stored.get(shape.id)?.points[k]))).toBe(true);
     editor().undo();
     expect(editor().notice).toBe('Nothing to undo on this frame.');
     editor().redo();
     await settle();
-    expect(moved(host.stored.get(polygons[4999]!.id))).toEqual([polygons[4999]!.points[0]! + 30, polygons[4999]!.points[1]! + 20]);
+    expect(moved(host.stored.get(polygons[4999]!.id))?.map(Math.round)).toEqual([Math.round(polygons[4999]!.points[0]! + 30), Math.round(polygons[4999]!.points[1]! + 20)]);
+    expect(editor().shapes.every((shape) => shape.points.every((value, k) => value === host.stored.get(shape.id)?.points[k]))).toBe(true);
 
     const writes = host.calls.filter((entry) => entry.name.startsWith('shapes.') && entry.name !== 'shapes.list');
-    expect(writes.map((entry) => [entry.name, (entry.input.shapes as Shape[]).length])).toEqual([
-      ['shapes.restore', 5000],
-      ['shapes.restore', 5000],
-      ['shapes.restore', 5000],
+    expect(writes.map((entry) => [entry.name, (entry.input.ids as string[]).length, entry.input.dx, entry.input.dy])).toEqual([
+      ['shapes.move', 5000, 30, 20],
+      ['shapes.move', 5000, -30, -20],
+      ['shapes.move', 5000, 30, 20],
     ]);
+    // Each its own move, so that the host, which applies a move id once, applies all three.
+    expect(new Set(writes.map((entry) => entry.input.moveId)).size).toBe(3);
     for (const entry of writes) {
       const encoded = encodeRequest({ id: 1, call: entry.name, input: entry.input });
       expect('text' in encoded && encoded.text.length < maxMessageBytes).toBe(true);

@@ -1,75 +1,22 @@
 import type { Shape, ShapeType } from '../../../shared/annotations';
-import { clampPoints, hasDistinctPoints, normaliseRectangle, type ImageSize } from '../../../shared/geometry';
+import {
+  boundsOf,
+  boundsOfShapes,
+  clampOffset,
+  clampPoints,
+  hasDistinctPoints,
+  normaliseRectangle,
+  offsetShapes,
+  type ImageSize,
+} from '../../../shared/geometry';
 import type { Point } from './viewport';
 
-export interface Bounds {
-  minX: number;
-  minY: number;
-  maxX: number;
-  maxY: number;
-}
-
-export function boundsOf(points: readonly number[]): Bounds {
-  let minX = Infinity;
-  let minY = Infinity;
-  let maxX = -Infinity;
-  let maxY = -Infinity;
-  for (let i = 0; i + 1 < points.length; i += 2) {
-    const x = points[i] ?? 0;
-    const y = points[i + 1] ?? 0;
-    if (x < minX) minX = x;
-    if (x > maxX) maxX = x;
-    if (y < minY) minY = y;
-    if (y > maxY) maxY = y;
-  }
-  return { minX, minY, maxX, maxY };
-}
-
-/**
- * The offset, shortened so shapes with these points (all of them together) stay whole inside the image: a box
- * pushed against the edge stops there instead of being squashed by clamping each corner.
- */
-/** The move of (`dx`, `dy`) that keeps shapes with these bounds inside the image, as far as it can. */
-export function clampOffset(b: Bounds, dx: number, dy: number, size: ImageSize): Point {
-  return {
-    x: Math.min(Math.max(dx, -b.minX), size.width - b.maxX),
-    y: Math.min(Math.max(dy, -b.minY), size.height - b.maxY),
-  };
-}
+// The canvas's geometry with the rules the host shares (shared/geometry.ts), so the canvas imports it from one place.
+export { boundsOf, boundsOfShapes, clampOffset, type Bounds } from '../../../shared/geometry';
 
 /** Several shapes moved together keep their places relative to each other, even against the image's edge. */
 export function translateShapes<S extends { points: number[] }>(shapes: readonly S[], dx: number, dy: number, size: ImageSize): S[] {
   return offsetShapes(shapes, clampOffset(boundsOfShapes(shapes), dx, dy, size));
-}
-
-/** The shapes moved by an offset already clamped (a drag clamps each pointer move; it moves the shapes once, at the end). */
-export function offsetShapes<S extends { points: number[] }>(shapes: readonly S[], offset: Point): S[] {
-  // A loop over the pairs, not a map with a callback per number: the end of a move of 5,000 polygons runs it on
-  // 200,000 numbers in the frame the shapes are let go.
-  return shapes.map((shape) => {
-    const points = shape.points.slice();
-    for (let i = 0; i + 1 < points.length; i += 2) {
-      points[i] = (points[i] ?? 0) + offset.x;
-      points[i + 1] = (points[i + 1] ?? 0) + offset.y;
-    }
-    return { ...shape, points };
-  });
-}
-
-/** The bounds of several shapes together, without copying their points into one list. */
-export function boundsOfShapes(shapes: readonly { points: readonly number[] }[]): Bounds {
-  let minX = Infinity;
-  let minY = Infinity;
-  let maxX = -Infinity;
-  let maxY = -Infinity;
-  for (const shape of shapes) {
-    const b = boundsOf(shape.points);
-    minX = Math.min(minX, b.minX);
-    minY = Math.min(minY, b.minY);
-    maxX = Math.max(maxX, b.maxX);
-    maxY = Math.max(maxY, b.maxY);
-  }
-  return { minX, minY, maxX, maxY };
 }
 
 export const rectHandles = ['nw', 'n', 'ne', 'e', 'se', 's', 'sw', 'w'] as const;
