@@ -1,12 +1,14 @@
 import type { HostConnection, StillframeBridge, TransferProgress } from '../../../shared/bridge';
-import type { CallName, CallResult, EventName } from '../../../shared/contract';
+import type { CallInput, CallName, CallOutput, CallResult, EventName } from '../../../shared/contract';
 import {
   apiSocketPath,
   downloadPath,
   encodeRequest,
+  firstScreenPath,
   hostMediaUrl,
   libraryInfoPath,
   notConnected,
+  readFirstScreen,
   readLibraryInfo,
   readServerFrame,
   readThumbnailBundle,
@@ -16,6 +18,7 @@ import {
   tokenHeader,
   tokenParam,
   uploadUrl,
+  type FirstScreen,
   type LibraryInfo,
 } from '../../../shared/host-wire';
 import type { ThumbnailBundleRequest } from '../../../shared/thumbnail-bundle';
@@ -41,6 +44,16 @@ async function libraryInfo(token: string | null): Promise<LibraryInfo> {
   const info = response.ok ? readLibraryInfo(await response.json()) : null;
   if (!info) throw new Error(`The Stillframe host did not say which library it serves (${response.status}).`);
   return info;
+}
+
+/** The first screen's data (see firstScreenPath), or null if the host did not give it: the call then goes over the socket. */
+async function firstScreenOf(token: string): Promise<FirstScreen | null> {
+  try {
+    const response = await fetch(firstScreenPath, { method: 'POST', cache: 'no-store', headers: { [tokenHeader]: token } });
+    return response.ok ? readFirstScreen(await response.json()) : null;
+  } catch {
+    return null;
+  }
 }
 
 const unreachable = () => new Error('Could not connect to the Stillframe host. Is `stillframe serve` still running?');
@@ -101,7 +114,8 @@ export async function connectWebSocketBridge(
   const address = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}${apiSocketPath}?${tokenParam}=${token}`;
 
   // The socket opens while the outbox is read and the host confirms the token: one after the other, they were three
-  // waits before the page's first call (the project list).
+  // waits before the page's first call (the project list). That call's answer is asked for over HTTP meanwhile.
+  let firstProjects: Promise<FirstScreen | null> | null = firstScreenOf(token);
   const firstAttempt = new WebSocket(address);
   let outbox: Outbox;
   try {
@@ -113,6 +127,9 @@ export async function connectWebSocketBridge(
   }
   const waiting = new Map<number, Waiting>();
   for (const entry of await outbox.entries()) waiting.set(entry.key, entry);
+  // Edits kept from an earlier visit go to the host before any read (see `opened`): the list read before them may
+  // count annotated frames without them.
+  if (waiting.size > 0) firstProjects = null;
   let nextKey = Math.max(0, ...waiting.keys()) + 1;
 
   let socket: WebSocket | null = null;
@@ -164,6 +181,8 @@ export async function connectWebSocketBridge(
       pending.get(frame.id)?.settle(frame.result);
       pending.delete(frame.id);
     } else {
+      // The list read while connecting may be out of date now.
+      if (frame.event === 'library.changed') firstProjects = null;
       for (const handler of listeners.get(frame.event) ?? []) handler(frame.payload);
     }
   };
@@ -224,23 +243,31 @@ export async function connectWebSocketBridge(
     });
   };
 
+  const invoke: StillframeBridge['invoke'] = (call, input) =>
+    new Promise((resolve) => {
+      const settle = resolve as (result: CallResult<unknown>) => void;
+      if (!resendableCalls.has(call)) {
+        if (!socket) return settle(notConnected);
+        return send(call, input, settle);
+      }
+      // Refused here if too large, rather than kept and sent again at every reconnection.
+      const encoded = encodeRequest({ id: 0, call, input });
+      if ('error' in encoded) return settle(encoded.error);
+      const entry: Waiting = { key: nextKey++, call, text: encoded.text, settle };
+      waiting.set(entry.key, entry);
+      outbox.put({ key: entry.key, call, text: encoded.text });
+      notify();
+      if (socket) sendKept(entry);
+    });
+
   return {
-    invoke: (call, input) =>
-      new Promise((resolve) => {
-        const settle = resolve as (result: CallResult<unknown>) => void;
-        if (!resendableCalls.has(call)) {
-          if (!socket) return settle(notConnected);
-          return send(call, input, settle);
-        }
-        // Refused here if too large, rather than kept and sent again at every reconnection.
-        const encoded = encodeRequest({ id: 0, call, input });
-        if ('error' in encoded) return settle(encoded.error);
-        const entry: Waiting = { key: nextKey++, call, text: encoded.text, settle };
-        waiting.set(entry.key, entry);
-        outbox.put({ key: entry.key, call, text: encoded.text });
-        notify();
-        if (socket) sendKept(entry);
-      }),
+    invoke: <C extends CallName>(call: C, input: CallInput<C>) => {
+      // Only when the page's first call is its project list is it answered by the list read while connecting.
+      const early = call === 'projects.list' ? firstProjects : null;
+      firstProjects = null;
+      if (!early) return invoke(call, input);
+      return early.then((screen) => (screen ? (screen.projects as CallResult<CallOutput<C>>) : invoke(call, input)));
+    },
     subscribe: (event, handler) => {
       let set = listeners.get(event);
       if (!set) {
