@@ -5,8 +5,8 @@ import './styles.css';
 
 // React and the views are a chunk of their own, which the page fetches along with this script (see preloadShell in
 // electron.vite.config.ts). It runs while the page connects: by then the project list's data has been asked for over
-// HTTP and the WebSocket started (both before the first await in connectWebSocketBridge returns, a dynamic import
-// runs in a later task), so the host answers them while React loads.
+// HTTP and the WebSocket started (both before connectWebSocketBridge's first await returns; a dynamic import runs in a
+// later task), so the host answers them while React loads. The app mounts without waiting for the socket.
 const shell = () => import('./shell');
 
 async function boot(): Promise<void> {
