@@ -321,7 +321,7 @@ export async function startBrowserHost(services: Services, options: BrowserHostO
   };
 
   /** The first screen's data for a page that is still connecting (see firstScreenPath): the call's own answer. */
-  const readFirstScreen = async (): Promise<string> => {
+  const listForFirstScreen = async (): Promise<string> => {
     const screen: FirstScreen = { projects: (await run('projects.list', {})) as FirstScreen['projects'] };
     return JSON.stringify(screen);
   };
@@ -334,7 +334,7 @@ export async function startBrowserHost(services: Services, options: BrowserHostO
   let preparedFirstScreen: { at: number; text: Promise<string> } | null = null;
   const prepareFirstScreen = () => {
     if (preparedFirstScreen && Date.now() - preparedFirstScreen.at < firstScreenFreshMs) return;
-    const text = new Promise<void>((resolve) => setImmediate(resolve)).then(readFirstScreen);
+    const text = new Promise<void>((resolve) => setImmediate(resolve)).then(listForFirstScreen);
     // A read that fails is read again when the page asks.
     text.catch(() => undefined);
     preparedFirstScreen = { at: Date.now(), text };
@@ -342,7 +342,7 @@ export async function startBrowserHost(services: Services, options: BrowserHostO
   const sendFirstScreen = async (res: ServerResponse) => {
     const prepared = preparedFirstScreen && Date.now() - preparedFirstScreen.at < firstScreenFreshMs ? preparedFirstScreen.text : null;
     preparedFirstScreen = null;
-    const text = await (prepared ?? readFirstScreen()).catch(() => readFirstScreen());
+    const text = await (prepared ?? listForFirstScreen()).catch(() => listForFirstScreen());
     res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' });
     res.end(text);
   };
