@@ -70,13 +70,6 @@ function callOver(socket: WebSocket, id: number, call: string, input: unknown): 
   });
 }
 
-async function projectId(socket: WebSocket, name: string): Promise<string> {
-  const listed = (await callOver(socket, 100, 'projects.list', {})) as { value: { id: string; name: string }[] };
-  const project = listed.value.find((candidate) => candidate.name === name);
-  if (!project) throw new Error(`no project named ${name}`);
-  return project.id;
-}
-
 /** Sends a request exactly as written, which an HTTP client would refuse to build, and returns what came back. */
 function rawRequest(port: number, lines: string[]): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -162,23 +155,6 @@ describe('the browser host', () => {
     // The page itself, asked for without a token, says nothing of the library.
     const page = await get(`${origin}/`);
     for (const name of names) expect(page.body).not.toContain(name);
-  });
-
-  it('answers the first screen as the library is when asked, though it reads it ahead when the page is served', async () => {
-    const { host, origin } = await start();
-    const socket = await connect(`ws://127.0.0.1:${host.port}/api?token=${host.token}`, origin);
-    const names = async () => {
-      const answer = await get(`${origin}/first-screen`, { origin, 'x-stillframe-token': host.token }, 'POST');
-      return (JSON.parse(answer.body) as { projects: { value: { name: string }[] } }).projects.value.map((project) => project.name);
-    };
-    expect(await callOver(socket, 1, 'projects.create', { name: 'Before the page' })).toMatchObject({ ok: true });
-    await get(`${origin}/`);
-    expect(await callOver(socket, 2, 'projects.create', { name: 'While it loads' })).toMatchObject({ ok: true });
-    expect((await names()).sort()).toEqual(['Before the page', 'While it loads']);
-    await get(`${origin}/`);
-    expect(await callOver(socket, 3, 'projects.rename', { id: await projectId(socket, 'Before the page'), name: 'Renamed' })).toMatchObject({ ok: true });
-    expect((await names()).sort()).toEqual(['Renamed', 'While it loads']);
-    socket.close();
   });
 
   it('serves library media only with the token and never outside the library', async () => {

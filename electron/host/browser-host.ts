@@ -62,9 +62,6 @@ const mimeTypes: Record<string, string> = {
   '.woff2': 'font/woff2',
 };
 
-/** How long the first screen read when the page's HTML went out is given to the page that asks for it. */
-const firstScreenFreshMs = 2_000;
-
 /** 256 paths of a few hundred characters each, with room to spare. */
 const maxBundleRequestBytes = 256 * 1024;
 
@@ -250,7 +247,6 @@ export async function startBrowserHost(services: Services, options: BrowserHostO
       headers['cache-control'] = 'no-store';
     }
     res.writeHead(200, headers).end(bytes);
-    if (relative === 'index.html') prepareFirstScreen();
   };
 
   const receiveUpload = async (req: IncomingMessage, res: ServerResponse, url: URL) => {
@@ -321,30 +317,10 @@ export async function startBrowserHost(services: Services, options: BrowserHostO
   };
 
   /** The first screen's data for a page that is still connecting (see firstScreenPath): the call's own answer. */
-  const listForFirstScreen = async (): Promise<string> => {
-    const screen: FirstScreen = { projects: (await run('projects.list', {})) as FirstScreen['projects'] };
-    return JSON.stringify(screen);
-  };
-  /**
-   * Read once the page's HTML has gone, while the page fetches and runs its scripts and this host has little else to
-   * do: the page asks for it a hundred milliseconds or more later, and on a busy machine reading it then was most of
-   * that wait. Given only to a request with the token (a page asks once), and dropped at any event from the library or
-   * after `firstScreenFreshMs`: a page that asks later, or after a change, gets a fresh read.
-   */
-  let preparedFirstScreen: { at: number; text: Promise<string> } | null = null;
-  const prepareFirstScreen = () => {
-    if (preparedFirstScreen && Date.now() - preparedFirstScreen.at < firstScreenFreshMs) return;
-    const text = new Promise<void>((resolve) => setImmediate(resolve)).then(listForFirstScreen);
-    // A read that fails is read again when the page asks.
-    text.catch(() => undefined);
-    preparedFirstScreen = { at: Date.now(), text };
-  };
   const sendFirstScreen = async (res: ServerResponse) => {
-    const prepared = preparedFirstScreen && Date.now() - preparedFirstScreen.at < firstScreenFreshMs ? preparedFirstScreen.text : null;
-    preparedFirstScreen = null;
-    const text = await (prepared ?? listForFirstScreen()).catch(() => listForFirstScreen());
+    const screen: FirstScreen = { projects: (await run('projects.list', {})) as FirstScreen['projects'] };
     res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' });
-    res.end(text);
+    res.end(JSON.stringify(screen));
   };
 
   /**
@@ -459,7 +435,6 @@ export async function startBrowserHost(services: Services, options: BrowserHostO
 
   const unsubscribe = eventNames.map((event) =>
     services.events.on(event, (payload) => {
-      preparedFirstScreen = null;
       const frame: EventFrame = { event, payload };
       const text = JSON.stringify(frame);
       for (const client of sockets.clients) if (client.readyState === client.OPEN) client.send(text);
