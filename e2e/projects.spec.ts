@@ -54,3 +54,29 @@ test('a person creates, renames and deletes projects, and finds them again after
   await expect(page.getByRole('list', { name: 'Projects' }).getByRole('listitem')).toHaveCount(1);
   await expect(page.getByRole('listitem', { name: 'Warehouse shelves' })).toBeVisible();
 });
+
+test('the list shows a name as typed after a reload, and follows a project made while it is open', async ({ app }) => {
+  const { page } = app;
+  // Would end a script element if the host ever put the list inside the page's HTML.
+  const name = '</script><script>window.injected = 1</script>';
+  await page.getByRole('button', { name: 'Create your first project' }).click();
+  const dialog = page.getByRole('dialog', { name: 'New project' });
+  await dialog.getByLabel('Project name').fill(name);
+  await dialog.getByRole('button', { name: 'Create project' }).click();
+  await expect(page.getByRole('heading', { level: 1, name })).toBeVisible();
+  await page.getByRole('button', { name: 'Stillframe' }).click();
+
+  await page.reload();
+  const projects = page.getByRole('list', { name: 'Projects' });
+  await expect(projects.getByRole('listitem', { name })).toBeVisible();
+  await expect(projects.getByText(name, { exact: true })).toBeVisible();
+  expect(await page.evaluate(() => 'injected' in window)).toBe(false);
+
+  // Made by another page of this library: this one hears of it, without a reload.
+  await page.evaluate(async () => {
+    const bridge = (window as unknown as { stillframe: { invoke: (call: string, input: unknown) => Promise<{ ok: boolean }> } }).stillframe;
+    if (!(await bridge.invoke('projects.create', { name: 'Made elsewhere' })).ok) throw new Error('projects.create failed');
+  });
+  await expect(projects.getByRole('listitem', { name: 'Made elsewhere' })).toBeVisible();
+  await expect(projects.getByRole('listitem')).toHaveCount(2);
+});

@@ -206,6 +206,9 @@ function naiveListQuery(library) {
 
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 const openRounds = Number(process.env.BENCH_ROUNDS ?? 5);
+// BENCH_ONLY=list runs the project list rows alone (its own and the static HTML's), for quick comparisons; the host then
+// starts cold, where the full run has warmed it on the big project first.
+const listOnly = process.env.BENCH_ONLY === 'list';
 
 /** In the page: true once every tile on the grid's screen shows its thumbnail; notes the time it first is. */
 function firstScreenPainted() {
@@ -261,150 +264,152 @@ const library = makeLibrary();
 const naiveListTimes = naiveListQuery(library);
 const host = await startHost(library);
 const results = {};
+let page;
 try {
-  // Each opening in a fresh page, so no thumbnail is cached; the first one also pays the host's warm-up.
-  const openings = [];
-  let page;
-  for (let round = 0; round < openRounds; round++) {
-    await page?.close();
-    page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-    openings.push(await openProject(page, host.url));
-  }
-  results.firstPaints = openings.map((o) => o.inPage);
-  results.firstPaint = median(results.firstPaints);
-  results.openCalls = openings.at(-1).calls;
-  results.driverFirstPaint = median(openings.map((o) => o.driver));
-  // The first screen's frames have arrived by now; the heap is measured before, during and after scrolling all of it.
-  await page.waitForFunction(() => document.querySelector('[role=listbox]')?.getAttribute('aria-busy') === 'false');
-  results.heapBefore = await heapMb(page);
-  const topGrid = page.locator('[role=listbox]').first();
-  // In quarters: a flat heap is the same at each, whatever the number of frames scrolled past.
-  results.heapSteps = [results.heapBefore];
-  const quarters = [];
-  for (let q = 0; q < 3; q++) {
-    quarters.push(await scrollWhole(page, topGrid, 37));
-    results.heapSteps.push(await heapMb(page));
-  }
-  quarters.push(await scrollWhole(page, topGrid));
-  results.scroll = joined(quarters);
-  // Thumbnails wait while the grid is flung; this is how long the screen it stopped on stays without them.
-  await page.evaluate(() => {
-    window.__paintedAt = undefined;
-    window.__stoppedAt = performance.now();
-  });
-  await page.waitForFunction(firstScreenPainted, undefined, { polling: 'raf' });
-  results.afterFling = Math.round(await page.evaluate(() => window.__paintedAt - window.__stoppedAt));
-  results.heap = await heapMb(page);
-  results.heapSteps.push(results.heap);
-  results.options = await page.locator('[role=option]').count();
-  results.sectionsLoaded = await page.evaluate(() => [...document.querySelectorAll('[role=listbox]')].filter((grid) => grid.querySelector('[role=option]')).length);
-
-  // The Long project: the End key on its one batch, until the last frame's tile shows its thumbnail.
-  const jumps = [];
-  for (let round = 0; round < openRounds; round++) {
-    await page.close();
-    page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-    await openProject(page, host.url, 'Long');
-    // What the jump waits for: each frames.list round trip after the key, with its size.
-    await page.evaluate(() => {
-      const bridge = window.stillframe;
-      const invoke = bridge.invoke.bind(bridge);
-      window.__calls = [];
-      bridge.invoke = async (name, input) => {
-        const at = performance.now();
-        const result = await invoke(name, input);
-        if (name === 'frames.list') window.__calls.push({ at: Math.round(at - (window.__keyAt ?? at)), ms: Math.round(performance.now() - at), n: result.value?.frames.length });
-        return result;
-      };
-    });
-    await page.locator('[role=listbox]').first().focus();
-    await page.evaluate(() => window.addEventListener('keydown', () => (window.__keyAt = performance.now()), { capture: true, once: true }));
-    await page.keyboard.press('End');
-    const lastTile = `[role=option][aria-label^="Frame ${longBatch} of"] img`;
-    jumps.push(Math.round(await (await page.waitForFunction((selector) => {
-      const img = document.querySelector(selector);
-      return img && img.complete && img.naturalWidth > 0 ? performance.now() - window.__keyAt : false;
-    }, lastTile, { polling: 'raf', timeout: 120_000 })).jsonValue()));
-  }
-  results.jumps = jumps;
-  results.jumpCalls = await page.evaluate(() => window.__calls.filter((c) => c.at >= 0));
-  results.jump = median(jumps);
-  // The naive way there, as the grid did before: every page of the batch in turn (keyset pages doubling from 2,500
-  // to the host's 20,000), timed in the same page over the same host.
-  results.naiveJumps = [];
-  for (let round = 0; round < openRounds; round++) {
-    results.naiveJumps.push(Math.round(await page.evaluate(async () => {
-      const [batch] = (await window.stillframe.invoke('batches.list', { projectId: (await window.stillframe.invoke('projects.list', {})).value.find((p) => p.name === 'Long').id })).value;
-      const at = performance.now();
-      let after;
-      let size = 2500;
-      for (;;) {
-        const page = (await window.stillframe.invoke('frames.list', { batchId: batch.id, limit: size, after })).value;
-        if (page.frames.length < size) break;
-        const last = page.frames.at(-1);
-        after = { videoId: last.videoId, index: last.index };
-        size = Math.min(20_000, size * 2);
-      }
-      return performance.now() - at;
-    })));
-  }
-  results.naiveJump = median(results.naiveJumps);
-  // Dragging the scrollbar to the bottom: the grid's scrollTop set at once, until the last tile shows its thumbnail.
-  const drags = [];
-  for (let round = 0; round < openRounds; round++) {
-    await page.close();
-    page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-    await openProject(page, host.url, 'Long');
-    const lastTile = `[role=option][aria-label^="Frame ${longBatch} of"] img`;
-    await page.evaluate((selector) => (window.__lastTile = selector), lastTile);
-    drags.push(Math.round(await page.evaluate(() => new Promise((resolve) => {
-      const grid = document.querySelector('[role=listbox]');
-      const at = performance.now();
-      grid.scrollTop = grid.scrollHeight;
-      const check = () => {
-        const img = document.querySelector(window.__lastTile);
-        if (img && img.complete && img.naturalWidth > 0) resolve(performance.now() - at);
-        else requestAnimationFrame(check);
-      };
-      requestAnimationFrame(check);
-    }))));
-  }
-  results.drags = drags;
-  results.drag = median(drags);
-  // The scrollbar dragged down the long batch in fifths, the heap after each screen has painted: flat, whatever the
-  // depth. The naive grid instead held every frame of the batch; that is measured by holding them all in the page.
-  const longGrid = page.locator('[role=listbox]').first();
-  results.longHeaps = [];
-  for (const fraction of [0, 0.2, 0.4, 0.6, 0.8, 1]) {
-    await longGrid.evaluate((el, f) => (el.scrollTop = f * (el.scrollHeight - el.clientHeight)), fraction);
-    await page.waitForTimeout(100);
-    await page.evaluate(() => (window.__paintedAt = undefined));
-    await page.waitForFunction(firstScreenPainted, undefined, { polling: 'raf', timeout: 60_000 });
-    results.longHeaps.push(await heapMb(page));
-  }
-  await page.evaluate(async () => {
-    const [batch] = (await window.stillframe.invoke('batches.list', { projectId: (await window.stillframe.invoke('projects.list', {})).value.find((p) => p.name === 'Long').id })).value;
-    window.__held = [];
-    let after;
-    for (;;) {
-      const page = (await window.stillframe.invoke('frames.list', { batchId: batch.id, limit: 20_000, after })).value;
-      window.__held.push(...page.frames);
-      if (page.frames.length < 20_000) break;
-      after = { videoId: page.frames.at(-1).videoId, index: page.frames.at(-1).index };
+  if (!listOnly) {
+    // Each opening in a fresh page, so no thumbnail is cached; the first one also pays the host's warm-up.
+    const openings = [];
+    for (let round = 0; round < openRounds; round++) {
+      await page?.close();
+      page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+      openings.push(await openProject(page, host.url));
     }
-  });
-  results.naiveLongHeap = await heapMb(page);
-  await page.evaluate(() => (window.__held = undefined));
-  // Back to the top of the long batch, then 300 wheel turns down it.
-  await longGrid.evaluate((el) => (el.scrollTop = 0));
-  await page.waitForTimeout(500);
-  results.longScroll = await scrollWhole(page, longGrid, 300);
-  results.longHeap = await heapMb(page);
+    results.firstPaints = openings.map((o) => o.inPage);
+    results.firstPaint = median(results.firstPaints);
+    results.openCalls = openings.at(-1).calls;
+    results.driverFirstPaint = median(openings.map((o) => o.driver));
+    // The first screen's frames have arrived by now; the heap is measured before, during and after scrolling all of it.
+    await page.waitForFunction(() => document.querySelector('[role=listbox]')?.getAttribute('aria-busy') === 'false');
+    results.heapBefore = await heapMb(page);
+    const topGrid = page.locator('[role=listbox]').first();
+    // In quarters: a flat heap is the same at each, whatever the number of frames scrolled past.
+    results.heapSteps = [results.heapBefore];
+    const quarters = [];
+    for (let q = 0; q < 3; q++) {
+      quarters.push(await scrollWhole(page, topGrid, 37));
+      results.heapSteps.push(await heapMb(page));
+    }
+    quarters.push(await scrollWhole(page, topGrid));
+    results.scroll = joined(quarters);
+    // Thumbnails wait while the grid is flung; this is how long the screen it stopped on stays without them.
+    await page.evaluate(() => {
+      window.__paintedAt = undefined;
+      window.__stoppedAt = performance.now();
+    });
+    await page.waitForFunction(firstScreenPainted, undefined, { polling: 'raf' });
+    results.afterFling = Math.round(await page.evaluate(() => window.__paintedAt - window.__stoppedAt));
+    results.heap = await heapMb(page);
+    results.heapSteps.push(results.heap);
+    results.options = await page.locator('[role=option]').count();
+    results.sectionsLoaded = await page.evaluate(() => [...document.querySelectorAll('[role=listbox]')].filter((grid) => grid.querySelector('[role=option]')).length);
+
+    // The Long project: the End key on its one batch, until the last frame's tile shows its thumbnail.
+    const jumps = [];
+    for (let round = 0; round < openRounds; round++) {
+      await page.close();
+      page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+      await openProject(page, host.url, 'Long');
+      // What the jump waits for: each frames.list round trip after the key, with its size.
+      await page.evaluate(() => {
+        const bridge = window.stillframe;
+        const invoke = bridge.invoke.bind(bridge);
+        window.__calls = [];
+        bridge.invoke = async (name, input) => {
+          const at = performance.now();
+          const result = await invoke(name, input);
+          if (name === 'frames.list') window.__calls.push({ at: Math.round(at - (window.__keyAt ?? at)), ms: Math.round(performance.now() - at), n: result.value?.frames.length });
+          return result;
+        };
+      });
+      await page.locator('[role=listbox]').first().focus();
+      await page.evaluate(() => window.addEventListener('keydown', () => (window.__keyAt = performance.now()), { capture: true, once: true }));
+      await page.keyboard.press('End');
+      const lastTile = `[role=option][aria-label^="Frame ${longBatch} of"] img`;
+      jumps.push(Math.round(await (await page.waitForFunction((selector) => {
+        const img = document.querySelector(selector);
+        return img && img.complete && img.naturalWidth > 0 ? performance.now() - window.__keyAt : false;
+      }, lastTile, { polling: 'raf', timeout: 120_000 })).jsonValue()));
+    }
+    results.jumps = jumps;
+    results.jumpCalls = await page.evaluate(() => window.__calls.filter((c) => c.at >= 0));
+    results.jump = median(jumps);
+    // The naive way there, as the grid did before: every page of the batch in turn (keyset pages doubling from 2,500
+    // to the host's 20,000), timed in the same page over the same host.
+    results.naiveJumps = [];
+    for (let round = 0; round < openRounds; round++) {
+      results.naiveJumps.push(Math.round(await page.evaluate(async () => {
+        const [batch] = (await window.stillframe.invoke('batches.list', { projectId: (await window.stillframe.invoke('projects.list', {})).value.find((p) => p.name === 'Long').id })).value;
+        const at = performance.now();
+        let after;
+        let size = 2500;
+        for (;;) {
+          const page = (await window.stillframe.invoke('frames.list', { batchId: batch.id, limit: size, after })).value;
+          if (page.frames.length < size) break;
+          const last = page.frames.at(-1);
+          after = { videoId: last.videoId, index: last.index };
+          size = Math.min(20_000, size * 2);
+        }
+        return performance.now() - at;
+      })));
+    }
+    results.naiveJump = median(results.naiveJumps);
+    // Dragging the scrollbar to the bottom: the grid's scrollTop set at once, until the last tile shows its thumbnail.
+    const drags = [];
+    for (let round = 0; round < openRounds; round++) {
+      await page.close();
+      page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+      await openProject(page, host.url, 'Long');
+      const lastTile = `[role=option][aria-label^="Frame ${longBatch} of"] img`;
+      await page.evaluate((selector) => (window.__lastTile = selector), lastTile);
+      drags.push(Math.round(await page.evaluate(() => new Promise((resolve) => {
+        const grid = document.querySelector('[role=listbox]');
+        const at = performance.now();
+        grid.scrollTop = grid.scrollHeight;
+        const check = () => {
+          const img = document.querySelector(window.__lastTile);
+          if (img && img.complete && img.naturalWidth > 0) resolve(performance.now() - at);
+          else requestAnimationFrame(check);
+        };
+        requestAnimationFrame(check);
+      }))));
+    }
+    results.drags = drags;
+    results.drag = median(drags);
+    // The scrollbar dragged down the long batch in fifths, the heap after each screen has painted: flat, whatever the
+    // depth. The naive grid instead held every frame of the batch; that is measured by holding them all in the page.
+    const longGrid = page.locator('[role=listbox]').first();
+    results.longHeaps = [];
+    for (const fraction of [0, 0.2, 0.4, 0.6, 0.8, 1]) {
+      await longGrid.evaluate((el, f) => (el.scrollTop = f * (el.scrollHeight - el.clientHeight)), fraction);
+      await page.waitForTimeout(100);
+      await page.evaluate(() => (window.__paintedAt = undefined));
+      await page.waitForFunction(firstScreenPainted, undefined, { polling: 'raf', timeout: 60_000 });
+      results.longHeaps.push(await heapMb(page));
+    }
+    await page.evaluate(async () => {
+      const [batch] = (await window.stillframe.invoke('batches.list', { projectId: (await window.stillframe.invoke('projects.list', {})).value.find((p) => p.name === 'Long').id })).value;
+      window.__held = [];
+      let after;
+      for (;;) {
+        const page = (await window.stillframe.invoke('frames.list', { batchId: batch.id, limit: 20_000, after })).value;
+        window.__held.push(...page.frames);
+        if (page.frames.length < 20_000) break;
+        after = { videoId: page.frames.at(-1).videoId, index: page.frames.at(-1).index };
+      }
+    });
+    results.naiveLongHeap = await heapMb(page);
+    await page.evaluate(() => (window.__held = undefined));
+    // Back to the top of the long batch, then 300 wheel turns down it.
+    await longGrid.evaluate((el) => (el.scrollTop = 0));
+    await page.waitForTimeout(500);
+    results.longScroll = await scrollWhole(page, longGrid, 300);
+    results.longHeap = await heapMb(page);
+  }
 
   // The project list: from the navigation's start until every project's card is on the page.
   const lists = [];
   for (let round = 0; round < openRounds; round++) {
-    await page.close();
+    await page?.close();
     page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
     await page.goto(host.url);
     lists.push(Math.round(await (await page.waitForFunction((n) => (document.querySelectorAll('.project-card').length >= n ? performance.now() : false),
@@ -425,20 +430,22 @@ try {
 
   const naive = await startNaivePage();
   const plain = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-  const naiveStart = Date.now();
-  await plain.goto(naive.url);
-  await plain.waitForFunction(() => [...document.querySelectorAll('img')].slice(0, 30).every((img) => img.complete && img.naturalWidth > 0), undefined, { polling: 'raf' });
-  results.naiveFirstPaint = Date.now() - naiveStart;
-  results.naiveHeapSteps = [await heapMb(plain)];
-  const naiveQuarters = [];
-  for (let q = 0; q < 3; q++) {
-    naiveQuarters.push(await scrollWhole(plain, plain.locator('#grid'), 37));
-    results.naiveHeapSteps.push(await heapMb(plain));
+  if (!listOnly) {
+    const naiveStart = Date.now();
+    await plain.goto(naive.url);
+    await plain.waitForFunction(() => [...document.querySelectorAll('img')].slice(0, 30).every((img) => img.complete && img.naturalWidth > 0), undefined, { polling: 'raf' });
+    results.naiveFirstPaint = Date.now() - naiveStart;
+    results.naiveHeapSteps = [await heapMb(plain)];
+    const naiveQuarters = [];
+    for (let q = 0; q < 3; q++) {
+      naiveQuarters.push(await scrollWhole(plain, plain.locator('#grid'), 37));
+      results.naiveHeapSteps.push(await heapMb(plain));
+    }
+    naiveQuarters.push(await scrollWhole(plain, plain.locator('#grid')));
+    results.naiveScroll = joined(naiveQuarters);
+    results.naiveHeap = await heapMb(plain);
+    results.naiveHeapSteps.push(results.naiveHeap);
   }
-  naiveQuarters.push(await scrollWhole(plain, plain.locator('#grid')));
-  results.naiveScroll = joined(naiveQuarters);
-  results.naiveHeap = await heapMb(plain);
-  results.naiveHeapSteps.push(results.naiveHeap);
   const naiveLists = [];
   for (let round = 0; round < openRounds; round++) {
     await plain.goto('about:blank');
@@ -458,22 +465,24 @@ const r = results;
 const { cpus, loadavg } = await import('node:os');
 console.log(`\n${frameCount.toLocaleString()} frames in ${batchCount} batches (top batch ${perBatch.toLocaleString()}), a ${longBatch.toLocaleString()}-frame batch, ${projectCount} projects`);
 console.log(`Chromium ${browser.version()}, 1400x900 window, ${cpus().length} cores, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}\n`);
-console.log('                                   stillframe     all-in-DOM page   ratio');
-console.log(`open to first screen painted       ${String(r.firstPaint).padStart(6)} ms     ${String(r.naiveFirstPaint).padStart(6)} ms       ${(r.firstPaint / r.naiveFirstPaint).toFixed(2)}   (target < 300 ms)`);
-console.log(`  (median of ${r.firstPaints.length} openings in fresh pages: ${r.firstPaints.join(', ')} ms; timed by the test driver from before its click: ${r.driverFirstPaint} ms)`);
-console.log(`  calls before the last opening painted (starts at ms: call took ms): ${r.openCalls.map((c) => `${c.at}: ${c.name} ${c.ms}`).join(', ')}`);
-console.log(`scroll frame time, 95th pct        ${r.scroll.p95.toFixed(1).padStart(6)} ms     ${r.naiveScroll.p95.toFixed(1).padStart(6)} ms       ${(r.scroll.p95 / r.naiveScroll.p95).toFixed(2)}   (target: the display's refresh)`);
-console.log(`scroll frames over 50 ms           ${String(r.scroll.over50).padStart(6)} of ${r.scroll.frames}  ${String(r.naiveScroll.over50).padStart(6)} of ${r.naiveScroll.frames}   (target 0)`);
-console.log(`last screen painted after the wheel  ${String(r.afterFling).padStart(6)} ms`);
-console.log(`most thumbnails in the DOM         ${String(r.scroll.maxNodes).padStart(6)}        ${String(r.naiveScroll.maxNodes).padStart(6)}`);
-const mb = (values) => values.map((v) => v.toFixed(1)).join(' → ');
-console.log(`JS heap after GC, top batch in quarters   ${mb(r.heapSteps)} MB (${r.scroll.px.toLocaleString()} px)   all-in-DOM page: ${mb(r.naiveHeapSteps)} MB`);
-console.log(`batch sections loaded after scrolling the top one: ${r.sectionsLoaded} of ${batchCount}`);
-console.log(`jump to the end of ${longBatch.toLocaleString()} frames  ${String(r.jump).padStart(6)} ms   (median of ${r.jumps.join(', ')}; target < 300 ms)`);
-console.log(`  frames.list after the key (starts at ms: took ms × frames): ${r.jumpCalls.map((c) => `${c.at}: ${c.ms}×${c.n}`).join(', ')}`);
-console.log(`  naive, every page before it in turn: ${r.naiveJump} ms (median of ${r.naiveJumps.join(', ')})   ratio ${(r.jump / r.naiveJump).toFixed(2)}`);
-console.log(`scrollbar dragged to the bottom    ${String(r.drag).padStart(6)} ms   (median of ${r.drags.join(', ')}; target < 300 ms)`);
-console.log(`JS heap after GC, long batch dragged in fifths   ${mb(r.longHeaps)} MB   naive, every frame held: ${r.naiveLongHeap.toFixed(1)} MB`);
-console.log(`  then 300 wheel turns there: p95 ${r.longScroll.p95.toFixed(1)} ms, ${r.longScroll.over50} of ${r.longScroll.frames} frames over 50 ms, heap ${r.longHeap.toFixed(1)} MB`);
+if (!listOnly) {
+  console.log('                                   stillframe     all-in-DOM page   ratio');
+  console.log(`open to first screen painted       ${String(r.firstPaint).padStart(6)} ms     ${String(r.naiveFirstPaint).padStart(6)} ms       ${(r.firstPaint / r.naiveFirstPaint).toFixed(2)}   (target < 300 ms)`);
+  console.log(`  (median of ${r.firstPaints.length} openings in fresh pages: ${r.firstPaints.join(', ')} ms; timed by the test driver from before its click: ${r.driverFirstPaint} ms)`);
+  console.log(`  calls before the last opening painted (starts at ms: call took ms): ${r.openCalls.map((c) => `${c.at}: ${c.name} ${c.ms}`).join(', ')}`);
+  console.log(`scroll frame time, 95th pct        ${r.scroll.p95.toFixed(1).padStart(6)} ms     ${r.naiveScroll.p95.toFixed(1).padStart(6)} ms       ${(r.scroll.p95 / r.naiveScroll.p95).toFixed(2)}   (target: the display's refresh)`);
+  console.log(`scroll frames over 50 ms           ${String(r.scroll.over50).padStart(6)} of ${r.scroll.frames}  ${String(r.naiveScroll.over50).padStart(6)} of ${r.naiveScroll.frames}   (target 0)`);
+  console.log(`last screen painted after the wheel  ${String(r.afterFling).padStart(6)} ms`);
+  console.log(`most thumbnails in the DOM         ${String(r.scroll.maxNodes).padStart(6)}        ${String(r.naiveScroll.maxNodes).padStart(6)}`);
+  const mb = (values) => values.map((v) => v.toFixed(1)).join(' → ');
+  console.log(`JS heap after GC, top batch in quarters   ${mb(r.heapSteps)} MB (${r.scroll.px.toLocaleString()} px)   all-in-DOM page: ${mb(r.naiveHeapSteps)} MB`);
+  console.log(`batch sections loaded after scrolling the top one: ${r.sectionsLoaded} of ${batchCount}`);
+  console.log(`jump to the end of ${longBatch.toLocaleString()} frames  ${String(r.jump).padStart(6)} ms   (median of ${r.jumps.join(', ')}; target < 300 ms)`);
+  console.log(`  frames.list after the key (starts at ms: took ms × frames): ${r.jumpCalls.map((c) => `${c.at}: ${c.ms}×${c.n}`).join(', ')}`);
+  console.log(`  naive, every page before it in turn: ${r.naiveJump} ms (median of ${r.naiveJumps.join(', ')})   ratio ${(r.jump / r.naiveJump).toFixed(2)}`);
+  console.log(`scrollbar dragged to the bottom    ${String(r.drag).padStart(6)} ms   (median of ${r.drags.join(', ')}; target < 300 ms)`);
+  console.log(`JS heap after GC, long batch dragged in fifths   ${mb(r.longHeaps)} MB   naive, every frame held: ${r.naiveLongHeap.toFixed(1)} MB`);
+  console.log(`  then 300 wheel turns there: p95 ${r.longScroll.p95.toFixed(1)} ms, ${r.longScroll.over50} of ${r.longScroll.frames} frames over 50 ms, heap ${r.longHeap.toFixed(1)} MB`);
+}
 console.log(`project list of ${projectCount}, navigation to all cards   ${String(r.list).padStart(6)} ms   (median of ${r.lists.join(', ')}; target < 200 ms)   static HTML of the same cards: ${r.naiveList} ms`);
 console.log(`  of which the projects.list call: median ${r.listCalls[2]} ms (${r.listCalls.join(', ')})   naive per-project query in node:sqlite: median ${naiveListTimes[2]} ms (${naiveListTimes.join(', ')})`);

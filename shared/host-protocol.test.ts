@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { calls } from './contract';
-import { encodeRequest, maxMessageBytes, readLibraryInfo, readServerFrame, readThumbnailBundle, renumberRequest, requestFrameSchema } from './host-protocol';
+import { encodeRequest, maxMessageBytes, readFirstScreen, readLibraryInfo, readServerFrame, readThumbnailBundle, renumberRequest, requestFrameSchema } from './host-protocol';
 
 const frameId = '01890000-0000-7000-8000-000000000001';
 
@@ -38,6 +38,16 @@ describe('the browser host wire', () => {
     expect(readLibraryInfo({ library: 'a1b2', accepted: false })).toEqual({ library: 'a1b2', accepted: false });
     for (const bad of [null, 'a1b2', { library: 'a1b2' }, { library: 1, accepted: true }, { library: 'a1b2', accepted: 'yes' }]) {
       expect(readLibraryInfo(bad), JSON.stringify(bad)).toBeNull();
+    }
+  });
+
+  it('reads the first screen as a call answer, and nothing else', () => {
+    const answered = { projects: { ok: true, value: [] } };
+    expect(readFirstScreen(answered)).toEqual(answered);
+    const refused = { projects: { ok: false, error: { code: 'internal', message: 'No.' } } };
+    expect(readFirstScreen(refused)).toEqual(refused);
+    for (const bad of [null, [], {}, { projects: [] }, { projects: { ok: 'yes' } }, { projects: { ok: false, error: 'No.' } }]) {
+      expect(readFirstScreen(bad), JSON.stringify(bad)).toBeNull();
     }
   });
 

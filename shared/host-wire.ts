@@ -1,4 +1,4 @@
-import type { CallName, CallResult, EventName } from './contract';
+import type { CallName, CallOutput, CallResult, EventName } from './contract';
 import type { RequestFrame } from './host-protocol';
 
 /**
@@ -49,17 +49,20 @@ export function readServerFrame(text: string): ServerFrame | null {
   }
   if (!isObject(frame)) return null;
   if ('result' in frame) {
-    const { id, result } = frame;
-    if (!(id === null || Number.isSafeInteger(id)) || !isObject(result)) return null;
-    // A call that answers nothing has no `value` once sent as JSON.
-    if (result.ok === true) return frame as unknown as ResponseFrame;
-    const error = result.error;
-    if (result.ok === false && isObject(error) && typeof error.code === 'string' && typeof error.message === 'string') {
-      return frame as unknown as ResponseFrame;
-    }
-    return null;
+    const { id } = frame;
+    if (!(id === null || Number.isSafeInteger(id))) return null;
+    return isCallResult(frame.result) ? (frame as unknown as ResponseFrame) : null;
   }
   return typeof frame.event === 'string' ? (frame as unknown as EventFrame) : null;
+}
+
+/** Whether `result` is framed as a call's answer: a value, or an error with its code and message. */
+function isCallResult(result: unknown): result is CallResult<unknown> {
+  if (!isObject(result)) return false;
+  // A call that answers nothing has no `value` once sent as JSON.
+  if (result.ok === true) return true;
+  const error = result.error;
+  return result.ok === false && isObject(error) && typeof error.code === 'string' && typeof error.message === 'string';
 }
 
 /**
@@ -108,6 +111,24 @@ export function readThumbnailBundle(value: unknown): ThumbnailBundle | null {
   if (!isObject(value) || !Array.isArray(value.urls)) return null;
   const urls: unknown[] = value.urls;
   return urls.every((url) => url === null || (typeof url === 'string' && url.startsWith('data:image/'))) ? { urls: urls as (string | null)[] } : null;
+}
+
+/**
+ * What the project list, the first screen, shows: POST here with the token and the host answers with what
+ * `projects.list` answers, from the same handler. The page asks as soon as it knows its token, beside opening its
+ * WebSocket, so the list does not wait for the socket, the outbox and the token check before its call can even leave.
+ * The HTML itself cannot carry it: its request has no token (the token is in the address's fragment), and the host
+ * gives nothing of the library to a request without one.
+ */
+export const firstScreenPath = '/first-screen';
+
+export interface FirstScreen {
+  projects: CallResult<CallOutput<'projects.list'>>;
+}
+
+/** The host's answer at `firstScreenPath`, or null if it is not one. */
+export function readFirstScreen(value: unknown): FirstScreen | null {
+  return isObject(value) && isCallResult(value.projects) ? (value as unknown as FirstScreen) : null;
 }
 
 /** Where the browser host serves a prepared download (see `DownloadRequest`). */

@@ -132,6 +132,31 @@ describe('the browser host', () => {
     expect((await info(second.origin)).library).not.toBe(named.library);
   });
 
+  it('answers the first screen with what projects.list answers, only to its own page with the token', async () => {
+    const { host, origin } = await start();
+    const socket = await connect(`ws://127.0.0.1:${host.port}/api?token=${host.token}`, origin);
+    // A name that would end a script element, and one that is markup: they travel as JSON, never inside the HTML.
+    const names = ['</script><script>window.injected = 1</script>', '<b>Bold</b> & "quoted"'];
+    for (const [i, name] of names.entries()) expect(await callOver(socket, i + 1, 'projects.create', { name })).toMatchObject({ ok: true });
+    const ask = (headers: Record<string, string>) => get(`${origin}/first-screen`, headers, 'POST');
+
+    const answer = await ask({ origin, 'x-stillframe-token': host.token });
+    expect(answer.status).toBe(200);
+    expect(answer.headers['content-type']).toBe('application/json');
+    expect(answer.headers['x-content-type-options']).toBe('nosniff');
+    const listed = await callOver(socket, 9, 'projects.list', {});
+    socket.close();
+    expect(JSON.parse(answer.body)).toEqual({ projects: listed });
+    expect((listed as { value: { name: string }[] }).value.map((project) => project.name).sort()).toEqual([...names].sort());
+
+    expect((await ask({ origin })).status).toBe(403);
+    expect((await ask({ origin, 'x-stillframe-token': 'wrong' })).status).toBe(403);
+    expect((await ask({ origin: 'https://evil.example', 'x-stillframe-token': host.token })).status).toBe(403);
+    // The page itself, asked for without a token, says nothing of the library.
+    const page = await get(`${origin}/`);
+    for (const name of names) expect(page.body).not.toContain(name);
+  });
+
   it('serves library media only with the token and never outside the library', async () => {
     const { host, origin } = await start();
     expect((await get(`${origin}/media/frames/p/frame_000001.jpg?token=${host.token}`)).body).toBe('jpeg bytes');

@@ -10,6 +10,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { eventNames } from '../../shared/contract';
 import {
   apiSocketPath,
+  firstScreenPath,
   libraryInfoPath,
   maxMessageBytes,
   mediaPathPrefix,
@@ -20,6 +21,7 @@ import {
   uploadNameParam,
   uploadPath,
   type EventFrame,
+  type FirstScreen,
   type LibraryInfo,
   type ThumbnailBundle,
   type UploadAnswer,
@@ -314,6 +316,13 @@ export async function startBrowserHost(services: Services, options: BrowserHostO
     res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' }).end(bundleJson(bundle));
   };
 
+  /** The first screen's data for a page that is still connecting (see firstScreenPath): the call's own answer. */
+  const sendFirstScreen = async (res: ServerResponse) => {
+    const screen: FirstScreen = { projects: (await run('projects.list', {})) as FirstScreen['projects'] };
+    res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' });
+    res.end(JSON.stringify(screen));
+  };
+
   /**
    * A route that fails (a client gone half-way through its body, a full disk) answers 500 if it still can, or
    * drops that connection; the rejection never reaches the process, which would end the host.
@@ -348,6 +357,10 @@ export async function startBrowserHost(services: Services, options: BrowserHostO
     if (req.method === 'POST' && url.pathname === thumbnailBundlePath) {
       if (!fromOwnPage(req, url)) return fail(res, 403, 'Forbidden');
       return answering(res, sendThumbnailBundle(req, res));
+    }
+    if (req.method === 'POST' && url.pathname === firstScreenPath) {
+      if (!fromOwnPage(req, url)) return fail(res, 403, 'Forbidden');
+      return answering(res, sendFirstScreen(res));
     }
     if (req.method === 'POST' && url.pathname === uploadPath) {
       if (!fromOwnPage(req, url)) return fail(res, 403, 'Forbidden');

@@ -4,8 +4,11 @@ import { App } from './App';
 
 let root: Root | null = null;
 const theRoot = () => (root ??= createRoot(document.getElementById('root') as HTMLElement));
+/** The app mounts while the page still connects: a failure to connect said first stays on screen. */
+let failed = false;
 
 export function mountApp(): void {
+  if (failed) return;
   theRoot().render(
     <StrictMode>
       <App />
@@ -14,6 +17,7 @@ export function mountApp(): void {
 }
 
 export function showFatal(message: string): void {
+  failed = true;
   theRoot().render(
     <main className="fatal" role="alert">
       <h1>Stillframe cannot reach its library</h1>

@@ -1,12 +1,14 @@
 import type { HostConnection, StillframeBridge, TransferProgress } from '../../../shared/bridge';
-import type { CallName, CallResult, EventName } from '../../../shared/contract';
+import type { CallInput, CallName, CallOutput, CallResult, EventName } from '../../../shared/contract';
 import {
   apiSocketPath,
   downloadPath,
   encodeRequest,
+  firstScreenPath,
   hostMediaUrl,
   libraryInfoPath,
   notConnected,
+  readFirstScreen,
   readLibraryInfo,
   readServerFrame,
   readThumbnailBundle,
@@ -16,6 +18,7 @@ import {
   tokenHeader,
   tokenParam,
   uploadUrl,
+  type FirstScreen,
   type LibraryInfo,
 } from '../../../shared/host-wire';
 import type { ThumbnailBundleRequest } from '../../../shared/thumbnail-bundle';
@@ -41,6 +44,16 @@ async function libraryInfo(token: string | null): Promise<LibraryInfo> {
   const info = response.ok ? readLibraryInfo(await response.json()) : null;
   if (!info) throw new Error(`The Stillframe host did not say which library it serves (${response.status}).`);
   return info;
+}
+
+/** The first screen's data (see firstScreenPath), or null if the host did not give it: the call then goes over the socket. */
+async function firstScreenOf(token: string): Promise<FirstScreen | null> {
+  try {
+    const response = await fetch(firstScreenPath, { method: 'POST', cache: 'no-store', headers: { [tokenHeader]: token } });
+    return response.ok ? readFirstScreen(await response.json()) : null;
+  } catch {
+    return null;
+  }
 }
 
 const unreachable = () => new Error('Could not connect to the Stillframe host. Is `stillframe serve` still running?');
@@ -91,29 +104,42 @@ interface Waiting extends OutboxEntry {
  * a WebSocket to `stillframe serve`. The host keeps one token per library, so after a restart this page reconnects
  * with it by itself. The annotator's edits (see `resendableCalls`) are kept in IndexedDB until the host answers them, so an
  * edit made while the host is down, or not yet answered when it went, is sent once it is back, even after a reload.
+ *
+ * It resolves as soon as the token is known, so the app can mount and show the project list (read over HTTP
+ * meanwhile) while the socket connects; calls made before the first connection wait for it.
  */
 export async function connectWebSocketBridge(
   location: Location,
-  /** The host now serves another library (or this one's token changed): the page says so and stops reconnecting. */
-  onRefused: (message: string) => void,
+  /**
+   * The page cannot reach its library and stops trying: the host refused its token at the start, or later serves
+   * another library (or this one's token changed), or was not there when the page opened. The page says why.
+   */
+  onFailed: (message: string) => void,
 ): Promise<StillframeBridge> {
   const { token, accepted } = await libraryToken(location);
   const address = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}${apiSocketPath}?${tokenParam}=${token}`;
 
   // The socket opens while the outbox is read and the host confirms the token: one after the other, they were three
-  // waits before the page's first call (the project list).
+  // waits before the page's first call (the project list). That call's answer is asked for over HTTP meanwhile.
+  const firstScreen = firstScreenOf(token);
   const firstAttempt = new WebSocket(address);
-  let outbox: Outbox;
-  try {
-    // One outbox per library: the token names it without saying which library it is.
-    [outbox] = await Promise.all([openOutbox(`stillframe-outbox-${token.slice(0, 16)}`), accepted]);
-  } catch (error) {
-    firstAttempt.close();
-    throw error;
-  }
   const waiting = new Map<number, Waiting>();
-  for (const entry of await outbox.entries()) waiting.set(entry.key, entry);
-  let nextKey = Math.max(0, ...waiting.keys()) + 1;
+  let nextKey = 1;
+  /** Set once the outbox is read, before the first connection; every use of it comes after. */
+  let outbox: Outbox | undefined;
+  // One outbox per library: the token names it without saying which library it is.
+  const outboxRead = openOutbox(`stillframe-outbox-${token.slice(0, 16)}`).then(async (opened) => {
+    for (const entry of await opened.entries()) waiting.set(entry.key, entry);
+    nextKey = Math.max(0, ...waiting.keys()) + 1;
+    outbox = opened;
+  });
+  // Edits kept from an earlier visit go to the host before any read (see `opened`): the list read before them may
+  // count annotated frames without them.
+  let firstProjects: Promise<FirstScreen | null> | null = outboxRead.then(
+    () => (waiting.size > 0 ? null : firstScreen),
+    () => null,
+  );
+  let connectedOnce = false;
 
   let socket: WebSocket | null = null;
   let nextId = 1;
@@ -150,7 +176,7 @@ export async function connectWebSocketBridge(
       (result) => {
         // Answered, even with a refusal (a frame deleted meanwhile): sending it again would change nothing.
         waiting.delete(entry.key);
-        outbox.remove(entry.key);
+        outbox?.remove(entry.key);
         entry.settle?.(result);
         notify();
       },
@@ -164,6 +190,8 @@ export async function connectWebSocketBridge(
       pending.get(frame.id)?.settle(frame.result);
       pending.delete(frame.id);
     } else {
+      // The list read while connecting may be out of date now.
+      if (frame.event === 'library.changed') firstProjects = null;
       for (const handler of listeners.get(frame.event) ?? []) handler(frame.payload);
     }
   };
@@ -173,6 +201,7 @@ export async function connectWebSocketBridge(
     new Promise<void>((resolve, reject) => {
       const opened = () => {
         socket = attempt;
+        connectedOnce = true;
         retryMs = firstRetryMs;
         // Kept edits go first, so the reads this page makes next see them.
         for (const entry of [...waiting.values()].sort((a, b) => a.key - b.key)) sendKept(entry);
@@ -199,13 +228,21 @@ export async function connectWebSocketBridge(
       open().catch(async () => {
         // A host that answers but refuses the token serves another library now: waiting would never get back in.
         const info = await libraryInfo(token).catch(() => null);
-        if (info && !info.accepted) return onRefused(servesAnotherLibrary);
+        if (info && !info.accepted) return onFailed(servesAnotherLibrary);
         retryMs = Math.min(retryMs * 2, slowestRetryMs);
         reconnectLater();
       });
     }, retryMs);
   };
-  await open(firstAttempt);
+  /** The first connection: calls made before it wait for it; if it fails, the page says why and stops. */
+  const ready = Promise.all([outboxRead, accepted]).then(
+    () => open(firstAttempt),
+    (error: unknown) => {
+      firstAttempt.close();
+      throw error;
+    },
+  );
+  ready.catch((error: unknown) => onFailed(error instanceof Error ? error.message : String(error)));
 
   const upload = async (file: File, onProgress?: (progress: TransferProgress) => void) => {
     // The schemas load when first needed, after the first screen (see host-wire.ts).
@@ -224,23 +261,32 @@ export async function connectWebSocketBridge(
     });
   };
 
+  const invoke: StillframeBridge['invoke'] = (call, input) =>
+    new Promise((resolve) => {
+      const settle = resolve as (result: CallResult<unknown>) => void;
+      if (!resendableCalls.has(call)) {
+        if (!socket) return settle(notConnected);
+        return send(call, input, settle);
+      }
+      // Refused here if too large, rather than kept and sent again at every reconnection.
+      const encoded = encodeRequest({ id: 0, call, input });
+      if ('error' in encoded) return settle(encoded.error);
+      const entry: Waiting = { key: nextKey++, call, text: encoded.text, settle };
+      waiting.set(entry.key, entry);
+      outbox?.put({ key: entry.key, call, text: encoded.text });
+      notify();
+      if (socket) sendKept(entry);
+    });
+
   return {
-    invoke: (call, input) =>
-      new Promise((resolve) => {
-        const settle = resolve as (result: CallResult<unknown>) => void;
-        if (!resendableCalls.has(call)) {
-          if (!socket) return settle(notConnected);
-          return send(call, input, settle);
-        }
-        // Refused here if too large, rather than kept and sent again at every reconnection.
-        const encoded = encodeRequest({ id: 0, call, input });
-        if ('error' in encoded) return settle(encoded.error);
-        const entry: Waiting = { key: nextKey++, call, text: encoded.text, settle };
-        waiting.set(entry.key, entry);
-        outbox.put({ key: entry.key, call, text: encoded.text });
-        notify();
-        if (socket) sendKept(entry);
-      }),
+    invoke: <C extends CallName>(call: C, input: CallInput<C>) => {
+      // Only when the page's first call is its project list is it answered by the list read while connecting.
+      const early = call === 'projects.list' ? firstProjects : null;
+      firstProjects = null;
+      const connected = () => ready.then(() => invoke(call, input), () => notConnected);
+      if (!early) return connected();
+      return early.then((screen) => (screen ? (screen.projects as CallResult<CallOutput<C>>) : connected()));
+    },
     subscribe: (event, handler) => {
       let set = listeners.get(event);
       if (!set) {
@@ -272,7 +318,8 @@ export async function connectWebSocketBridge(
     },
     watchConnection: (handler) => {
       watchers.add(handler);
-      handler(state());
+      // Before the first connection the page is starting, not disconnected: the first report comes when it is up.
+      if (connectedOnce) handler(state());
       return () => watchers.delete(handler);
     },
     exportTarget: { kind: 'download', url: (downloadId) => `${downloadPath(downloadId)}?${tokenParam}=${token}` },
