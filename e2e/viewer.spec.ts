@@ -65,6 +65,16 @@ test('a viewer sees the batches but cannot reorder, rename, delete or thin them,
     }
     // Taking a copy is what a viewer is for.
     await expect(other.getByRole('button', { name: 'Export batch More cars' })).toBeEnabled();
+
+    // In the annotator the reason is written over the frame, not hidden under the canvas.
+    await other.getByRole('listbox', { name: 'Frames in Cars' }).getByRole('option').first().dblclick();
+    await expect(other.getByRole('application', { name: 'Annotation canvas' })).toHaveAttribute('aria-busy', 'false');
+    const note = other.getByRole('note').filter({ hasText: reason });
+    await expect(note).toBeVisible();
+    const box = await note.boundingBox();
+    if (!box) throw new Error('The read-only note is not laid out.');
+    const onTop = await note.evaluate((element, at) => element.contains(document.elementFromPoint(at.x, at.y)), { x: box.x + box.width / 2, y: box.y + box.height / 2 });
+    expect(onTop, 'the note is what shows at its place').toBe(true);
   });
 
   // The owner's own copy is untouched by what the viewer may do.
