@@ -26,7 +26,16 @@ test('a viewer sees the batches but cannot reorder, rename, delete or thin them,
   await expect(page.getByRole('listbox', { name: 'Frames in More cars' }).getByRole('option')).toHaveCount(4);
   await page.getByRole('button', { name: 'Stillframe' }).click();
   const ownerDialog = await connectAndSignUp(page, supabase, owner, password);
+  // Buttons side by side in the dialog keep the app's gap between them.
+  const conflicts = await ownerDialog.getByRole('button', { name: /^Conflicts/ }).boundingBox();
+  const rejections = await ownerDialog.getByRole('button', { name: /^Rejections/ }).boundingBox();
+  if (!conflicts || !rejections) throw new Error('The conflicts and rejections buttons are not laid out.');
+  expect(rejections.x - (conflicts.x + conflicts.width), 'gap between Conflicts and Rejections').toBeGreaterThanOrEqual(8);
   await ownerDialog.getByRole('button', { name: 'Close' }).click();
+  // A card's buttons keep their words on one line, wrapping as whole buttons when the card is narrow.
+  const card = page.getByRole('listitem', { name: 'Quay' });
+  const heights = await Promise.all(['Sync Quay with the cloud', 'Rename Quay'].map(async (name) => (await card.getByRole('button', { name }).boundingBox())?.height));
+  expect(heights[0], 'Sync button as tall as Rename').toBe(heights[1]);
   await page.getByRole('button', { name: 'Sync Quay with the cloud' }).click();
   await expect(page.getByRole('status', { name: 'Quay sync: Synced' })).toBeVisible({ timeout: 60_000 });
 
