@@ -84,6 +84,10 @@ test('a viewer sees the batches but cannot reorder, rename, delete or thin them,
     if (!box) throw new Error('The read-only note is not laid out.');
     const onTop = await note.evaluate((element, at) => element.contains(document.elementFromPoint(at.x, at.y)), { x: box.x + box.width / 2, y: box.y + box.height / 2 });
     expect(onTop, 'the note is what shows at its place').toBe(true);
+    // Nor is the viewer asked to name a first label they could not make.
+    await expect(other.getByRole('button', { name: 'New label' })).toBeDisabled();
+    await expect(other.getByRole('button', { name: 'New label' })).toHaveAccessibleDescription(reason);
+    await expect(other.getByRole('form', { name: 'First label' })).toHaveCount(0);
   });
 
   // The owner's own copy is untouched by what the viewer may do.
