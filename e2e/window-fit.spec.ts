@@ -90,3 +90,16 @@ test('danger buttons and the focus ring read clearly in the light and the dark t
     expect(contrast(ring?.outline ?? '', ring?.page ?? ''), `${colorScheme}: focus ring`).toBeGreaterThanOrEqual(3);
   }
 });
+
+test('on a 2560 px window the storage table stays one that can be read across', async ({ app }) => {
+  const { page } = app;
+  await page.setViewportSize({ width: 2560, height: 1440 });
+  await createFirstProject(page, 'Wide screen');
+  await page.getByRole('button', { name: 'Monitoring' }).click();
+  await page.getByRole('button', { name: 'Storage' }).click();
+  const table = page.getByRole('table').filter({ hasText: 'Wide screen' });
+  await expect(table).toBeVisible();
+  const box = await table.boundingBox();
+  // Names at the left edge and sizes 2,500 px away were a row the eye lost on the way.
+  expect(box?.width ?? 0).toBeLessThanOrEqual(1200);
+});
