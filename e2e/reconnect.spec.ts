@@ -81,3 +81,21 @@ test('a person keeps annotating while `stillframe serve` restarts: the page says
   await expect(shapes(page)).toHaveCount(3);
   await expect(saveState(page)).toHaveText('Saved');
 });
+
+test('a page opened while the host was away fills in once it is back, and the error that said so goes', async ({ app }) => {
+  const { page, host } = app;
+  test.skip(!host, 'Only the browser host has a host apart from its window.');
+  if (!host) return;
+  await projectWithFourCars(page, 'Away and back');
+  await openFirstFrame(page);
+  await host.stop();
+  await expect(connection(page)).toContainText('Not connected');
+  // The project page asks the host for its batches and frames, and cannot have them.
+  await page.getByRole('button', { name: 'Back to project' }).click();
+  const banner = page.getByRole('alert').filter({ hasText: 'Not connected to the Stillframe host' });
+  await expect(banner).toBeVisible();
+  await host.start();
+  await expect(connection(page)).toBeHidden();
+  await expect(banner).toBeHidden();
+  await expect(grid(page).getByRole('option')).toHaveCount(4);
+});

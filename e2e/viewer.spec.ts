@@ -26,7 +26,16 @@ test('a viewer sees the batches but cannot reorder, rename, delete or thin them,
   await expect(page.getByRole('listbox', { name: 'Frames in More cars' }).getByRole('option')).toHaveCount(4);
   await page.getByRole('button', { name: 'Stillframe' }).click();
   const ownerDialog = await connectAndSignUp(page, supabase, owner, password);
+  // Buttons side by side in the dialog keep the app's gap between them.
+  const conflicts = await ownerDialog.getByRole('button', { name: /^Conflicts/ }).boundingBox();
+  const rejections = await ownerDialog.getByRole('button', { name: /^Rejections/ }).boundingBox();
+  if (!conflicts || !rejections) throw new Error('The conflicts and rejections buttons are not laid out.');
+  expect(rejections.x - (conflicts.x + conflicts.width), 'gap between Conflicts and Rejections').toBeGreaterThanOrEqual(8);
   await ownerDialog.getByRole('button', { name: 'Close' }).click();
+  // A card's buttons keep their words on one line, wrapping as whole buttons when the card is narrow.
+  const card = page.getByRole('listitem', { name: 'Quay' });
+  const heights = await Promise.all(['Sync Quay with the cloud', 'Rename Quay'].map(async (name) => (await card.getByRole('button', { name }).boundingBox())?.height));
+  expect(heights[0], 'Sync button as tall as Rename').toBe(heights[1]);
   await page.getByRole('button', { name: 'Sync Quay with the cloud' }).click();
   await expect(page.getByRole('status', { name: 'Quay sync: Synced' })).toBeVisible({ timeout: 60_000 });
 
@@ -65,6 +74,20 @@ test('a viewer sees the batches but cannot reorder, rename, delete or thin them,
     }
     // Taking a copy is what a viewer is for.
     await expect(other.getByRole('button', { name: 'Export batch More cars' })).toBeEnabled();
+
+    // In the annotator the reason is written over the frame, not hidden under the canvas.
+    await other.getByRole('listbox', { name: 'Frames in Cars' }).getByRole('option').first().dblclick();
+    await expect(other.getByRole('application', { name: 'Annotation canvas' })).toHaveAttribute('aria-busy', 'false');
+    const note = other.getByRole('note').filter({ hasText: reason });
+    await expect(note).toBeVisible();
+    const box = await note.boundingBox();
+    if (!box) throw new Error('The read-only note is not laid out.');
+    const onTop = await note.evaluate((element, at) => element.contains(document.elementFromPoint(at.x, at.y)), { x: box.x + box.width / 2, y: box.y + box.height / 2 });
+    expect(onTop, 'the note is what shows at its place').toBe(true);
+    // Nor is the viewer asked to name a first label they could not make.
+    await expect(other.getByRole('button', { name: 'New label' })).toBeDisabled();
+    await expect(other.getByRole('button', { name: 'New label' })).toHaveAccessibleDescription(reason);
+    await expect(other.getByRole('form', { name: 'First label' })).toHaveCount(0);
   });
 
   // The owner's own copy is untouched by what the viewer may do.

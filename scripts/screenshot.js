@@ -11,7 +11,7 @@ import { chromium } from '@playwright/test';
 const media = path.resolve('../shared/media/one-by-one-person-detection.mp4');
 const library = mkdtempSync(path.join(tmpdir(), 'stillframe-shot-'));
 const out = path.resolve('docs/screenshot.png');
-const size = { width: 1280, height: 800 };
+const size = { width: 1280, height: 720 };
 const cli = (...args) => spawnSync(process.execPath, ['out/main/cli.js', ...args, '--library', library], { encoding: 'utf8' });
 
 const ingested = cli('ingest', media, '--project', 'Office entrance', '--batch', 'Morning, camera 2', '--every', '10', '--json');
@@ -35,6 +35,7 @@ try {
   await page.getByRole('button', { name: /^Office entrance/ }).click();
   const grid = page.getByRole('listbox', { name: 'Frames in Morning, camera 2' });
   await grid.getByRole('option').nth(7).waitFor();
+  await page.getByRole('button', { name: /^Uses / }).waitFor();
   await page.getByRole('button', { name: /^Queue/ }).click();
   await grid.getByRole('option').nth(2).click();
   await grid.getByRole('option').nth(4).click({ modifiers: ['Shift'] });

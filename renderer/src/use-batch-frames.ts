@@ -36,11 +36,15 @@ function firstFrames(batchId: string) {
  */
 export function prefetchBatchFrames(batchId: string): Promise<void> {
   const page = firstFrames(batchId);
-  prefetched.set(batchId, { page, at: Date.now() });
-  // A failed prefetch is not an error to show here: the section that takes it reports it, or asks again.
+  const entry = { page, at: Date.now() };
+  prefetched.set(batchId, entry);
+  // A failed prefetch is not an error to show here, nor an answer to keep: a section that mounts once the host is
+  // back asks afresh instead of taking the refusal it gave while away.
   return page.then(
     (first) => preloadThumbnails(first.frames.slice(0, tilesOnFirstScreen()).map((frame) => frame.thumbPath)),
-    () => undefined,
+    () => {
+      if (prefetched.get(batchId) === entry) prefetched.delete(batchId);
+    },
   );
 }
 

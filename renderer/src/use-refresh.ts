@@ -1,11 +1,13 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import type { EventName, EventPayload } from '../../shared/contract';
 import { subscribe } from './api';
+import { useConnection } from './state/connection';
 import { useApp } from './state/store';
 
 /**
  * Loads data, and loads it again (at most every `throttleMs`) whenever one of `events` says it may have changed.
- * Progress events arrive many times a second; views need a fresh read, not one per event.
+ * Progress events arrive many times a second; views need a fresh read, not one per event. A read that failed while
+ * the host was away is made again when it is back, so a page opened meanwhile fills in by itself.
  */
 export function useLiveQuery<T>(
   load: () => Promise<T>,
@@ -35,6 +37,11 @@ export function useLiveQuery<T>(
       subscribe(event, (payload) => {
         const matches = events[event] as ((payload: unknown) => boolean) | undefined;
         if (matches?.(payload)) schedule();
+      }),
+    );
+    offs.push(
+      useConnection.subscribe((now, before) => {
+        if (now.connected && !before.connected) schedule();
       }),
     );
     return () => {

@@ -66,16 +66,19 @@ function LabelsSection({ projectId }: { projectId: string }) {
   const [deleting, setDeleting] = useState<Label | null>(null);
   const headingId = useId();
   const active = labels.find((label) => label.id === nextLabelId);
+  // A viewer picks labels to look through the shapes, but makes and edits none: the reason is the button's description.
+  const readOnly = useEditor((state) => state.readOnly);
+  const changes = { disabled: readOnly !== null, title: readOnly ?? undefined };
 
   return (
     <section className="panel-section labels-section" aria-labelledby={headingId}>
       <div className="panel-heading">
         <h2 id={headingId}>Labels</h2>
-        <button type="button" onClick={() => setEditing('new')}>
+        <button type="button" {...changes} onClick={() => setEditing('new')}>
           New label
         </button>
       </div>
-      {labels.length === 0 && <FirstLabel projectId={projectId} />}
+      {labels.length === 0 && (readOnly ? <p className="muted">No labels yet.</p> : <FirstLabel projectId={projectId} />)}
       {active && (
         <p className="active-label-line">
           New shapes get <Swatch color={active.color} /> <strong>{active.name}</strong>
@@ -101,7 +104,7 @@ function LabelsSection({ projectId }: { projectId: string }) {
               )}
               {label.hotkey && <kbd>{label.hotkey}</kbd>}
             </button>
-            <button type="button" className="icon" aria-label={`Edit label ${label.name}`} onClick={() => setEditing(label)}>
+            <button type="button" className="icon" aria-label={`Edit label ${label.name}`} {...changes} onClick={() => setEditing(label)}>
               <span aria-hidden="true">✎</span>
             </button>
           </li>

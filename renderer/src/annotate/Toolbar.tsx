@@ -2,6 +2,7 @@ import type { Frame } from '../../../shared/domain';
 import { canRedo, canUndo } from '../../../shared/annotation-history';
 import { editorStore, useEditor } from './editor';
 import { Icon } from './icons';
+import { textOnLabel } from './labels';
 import { tools } from './keys';
 
 /** Clicking a tool hands the keys back to the canvas, so Space pans and letters switch tools at once. */
@@ -66,7 +67,7 @@ export function Toolbar({ previous }: { previous: Frame | undefined }) {
         role="status"
         aria-label={active ? `Active label: ${active.name}` : 'Active label: none'}
         title={active ? `New shapes get “${active.name}”` : 'No labels yet: name the first one in the panel on the right'}
-        style={active ? { background: active.color } : undefined}
+        style={active ? { background: active.color, color: textOnLabel(active.color) } : undefined}
       >
         {active ? (active.hotkey ?? active.name.slice(0, 1).toUpperCase()) : '?'}
       </p>

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Label, Shape } from '../../../shared/annotations';
-import { attributeKey, freeHotkey, labelPalette, nextColor, shapeGeometry, shapesInUse, shapeTitle } from './labels';
+import { attributeKey, freeHotkey, labelPalette, nextColor, shapeGeometry, shapesInUse, shapeTitle, textOnLabel } from './labels';
 
 function label(name: string, hotkey: number | null, color: string): Label {
   return { id: name, projectId: 'p', name, color, hotkey, attributes: [], createdAt: 0, updatedAt: 0 };
@@ -16,6 +16,23 @@ describe('label helpers', () => {
     expect(nextColor(labels)).toBe(labelPalette[2]);
     expect(freeHotkey(labels)).toBe(2);
     expect(freeHotkey([1, 2, 3, 4, 5, 6, 7, 8, 9].map((key) => label(`L${key}`, key, '#000000')))).toBeNull();
+  });
+
+  it('writes a tag in near-black or white, whichever reads at 4.5:1 or better on its label colour', () => {
+    const luminance = (color: string) => {
+      const [r = 0, g = 0, b = 0] = [1, 3, 5].map((at) => {
+        const channel = parseInt(color.slice(at, at + 2), 16) / 255;
+        return channel <= 0.03928 ? channel / 12.92 : ((channel + 0.055) / 1.055) ** 2.4;
+      });
+      return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+    };
+    const contrast = (a: string, b: string) => {
+      const [high, low] = [luminance(a), luminance(b)].sort((x, y) => y - x) as [number, number];
+      return (high + 0.05) / (low + 0.05);
+    };
+    for (const color of labelPalette) expect(contrast(textOnLabel(color), color), color).toBeGreaterThanOrEqual(4.5);
+    expect(textOnLabel('#800000')).toBe('#ffffff');
+    expect(textOnLabel('#ffe119')).toBe('#111111');
   });
 
   it('makes attribute keys from names, unique and starting with a letter', () => {

@@ -19,6 +19,26 @@ export const labelPalette = [
   '#800000',
 ] as const;
 
+/** Relative luminance of a #rrggbb colour, as WCAG defines it for contrast. */
+function luminance(color: string): number {
+  const [r = 0, g = 0, b = 0] = [1, 3, 5].map((at) => {
+    const channel = parseInt(color.slice(at, at + 2), 16) / 255;
+    return channel <= 0.03928 ? channel / 12.92 : ((channel + 0.055) / 1.055) ** 2.4;
+  });
+  return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+}
+
+/**
+ * Near-black or white, whichever reads better on a label's colour: dark text alone fell to 1.7:1 on maroon and
+ * under 4.5:1 on the palette's red, blue, purple and brown. Every palette colour gets at least 4.5:1 this way.
+ */
+export function textOnLabel(color: string): '#111111' | '#ffffff' {
+  const background = luminance(color);
+  const onDark = 1.05 / (background + 0.05);
+  const onLight = (background + 0.05) / (luminance('#111111') + 0.05);
+  return onLight >= onDark ? '#111111' : '#ffffff';
+}
+
 export function nextColor(labels: readonly Label[]): string {
   const used = new Set(labels.map((label) => label.color));
   return labelPalette.find((color) => !used.has(color)) ?? labelPalette[labels.length % labelPalette.length] ?? '#e6194b';

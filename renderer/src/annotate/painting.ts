@@ -1,5 +1,6 @@
 import type { Label, Shape } from '../../../shared/annotations';
 import type { Box } from './bitmap-cache';
+import { textOnLabel } from './labels';
 import { boundsOf } from './shape-geometry';
 import type { Point } from './viewport';
 
@@ -249,7 +250,7 @@ export function paintTags(ctx: CanvasRenderingContext2D, tags: readonly PaintedT
       ctx.strokeRect(tag.x, tag.y, tag.width, height);
       ctx.setLineDash([]);
     }
-    ctx.fillStyle = tag.unlabelled ? '#ffffff' : '#111111';
+    ctx.fillStyle = tag.unlabelled ? '#ffffff' : textOnLabel(tag.color);
     ctx.fillText(tag.text, tag.x + pad, tag.y + pad);
   }
 }

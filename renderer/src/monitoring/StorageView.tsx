@@ -152,7 +152,10 @@ export function StorageView() {
   );
 }
 
-/** The project header's line: how much space this project takes. */
+/**
+ * The project header's line: how much space this project takes. It brings its own separator, so a line still
+ * waiting for the sum does not end in a dangling "·".
+ */
 export function ProjectStorage({ projectId }: { projectId: string }) {
   // Progress events say 'video' many times a second; a few seconds' delay costs nothing in a header line.
   const { data: project } = useLiveQuery(
@@ -165,8 +168,11 @@ export function ProjectStorage({ projectId }: { projectId: string }) {
   const open = useMonitoring((state) => state.open);
   if (!project) return null;
   return (
-    <button type="button" className="link project-storage" onClick={() => open('storage')}>
-      Uses {formatBytes(project.bytes)}
-    </button>
+    <>
+      {' · '}
+      <button type="button" className="link project-storage" onClick={() => open('storage')}>
+        Uses {formatBytes(project.bytes)}
+      </button>
+    </>
   );
 }

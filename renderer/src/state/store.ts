@@ -1,7 +1,9 @@
 import { create } from 'zustand';
 import type { Job, Project, QueueStats } from '../../../shared/domain';
 import { toAppError, type AppErrorData } from '../../../shared/errors';
+import { notConnected } from '../../../shared/host-wire';
 import { call } from '../api';
+import { useConnection } from './connection';
 
 import { formatRoute, parseRoute, type Route } from '../routes';
 
@@ -71,6 +73,13 @@ export const useApp = create<AppState>()((set) => ({
   showError: (error) => set({ error: toAppError(error) }),
   dismissError: () => set({ error: null }),
 }));
+
+// An error that said the host could not be reached stops being true when it is back: the banner goes with it,
+// rather than telling a person who is connected again that they are not.
+const notConnectedMessage = notConnected.ok ? null : notConnected.error.message;
+useConnection.subscribe((now, before) => {
+  if (now.connected && !before.connected && useApp.getState().error?.message === notConnectedMessage) useApp.getState().dismissError();
+});
 
 /** Runs an action and shows its error, if any, in the app's error banner. */
 export async function attempt<T>(action: () => Promise<T>): Promise<T | undefined> {

@@ -6,8 +6,8 @@ interface DialogProps {
   onClose(): void;
   onSubmit(): void;
   submitLabel: string;
-  /** For a dialog whose changes apply at once, where leaving cancels nothing: "Close". */
-  cancelLabel?: string;
+  /** For a dialog whose changes apply at once, where leaving cancels nothing: "Close"; null for a notice whose one button is the submit. */
+  cancelLabel?: string | null;
   submitDisabled?: boolean;
   danger?: boolean;
   /** What went wrong with the last submit, in the person's words; announced, and read as the dialog's description. */
@@ -53,9 +53,11 @@ export function Dialog({ title, children, onClose, onSubmit, submitLabel, cancel
           </p>
         )}
         <div className="dialog-actions">
-          <button type="button" onClick={onClose}>
-            {cancelLabel}
-          </button>
+          {cancelLabel !== null && (
+            <button type="button" onClick={onClose}>
+              {cancelLabel}
+            </button>
+          )}
           <button type="submit" className={danger ? 'danger' : 'primary'} disabled={submitDisabled}>
             {submitLabel}
           </button>

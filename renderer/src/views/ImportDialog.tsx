@@ -105,7 +105,7 @@ export function ImportDialog({ project, batches, source, onClose, onDone }: Impo
 
   if (problems) {
     return (
-      <Dialog title="Import finished with problems" submitLabel="Close" onClose={onDone} onSubmit={onDone}>
+      <Dialog title="Import finished with problems" submitLabel="Close" cancelLabel={null} onClose={onDone} onSubmit={onDone}>
         <ul className="import-problems" aria-label="Import problems">
           {problems.map((item) => (
             <li key={item.file}>

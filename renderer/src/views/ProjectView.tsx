@@ -211,7 +211,7 @@ export function ProjectView({ project, batchId }: { project: Project; batchId?: 
         <div>
           <h1 id="project-heading">{project.name}</h1>
           <p className="project-counts">
-            {plural(project.batchCount, 'batch', 'batches')} · {plural(project.videoCount, 'video')} · {plural(project.frameCount, 'frame')} ·{' '}
+            {plural(project.batchCount, 'batch', 'batches')} · {plural(project.videoCount, 'video')} · {plural(project.frameCount, 'frame')}
             <ProjectStorage projectId={project.id} />
           </p>
           <ProjectSyncBadge projectId={project.id} projectName={project.name} />
