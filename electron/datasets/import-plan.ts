@@ -19,7 +19,7 @@ import { listLabels, listShapes } from '../library/annotations';
 import { findBatchByName } from '../library/batches';
 import type { Database } from '../library/database';
 import { imageSize, type PixelSize } from './image-size';
-import { PackedShapes } from './shape-pack';
+import { PackedShapes } from '../../shared/formats/shape-pack';
 import type { DatasetSource, LabelSpec, SourceImage } from './sources';
 
 /**

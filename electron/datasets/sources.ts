@@ -2,7 +2,7 @@ import path from 'node:path';
 import { StillframeError } from '../../shared/errors';
 import type { DatasetFormat, ImportFormat, ImportLabel, ImportNote, ImportShape, ReasonCount } from '../../shared/formats/dataset';
 import type { StillframeVideo } from '../../shared/formats/stillframe';
-import type { PackedShapes } from './shape-pack';
+import type { PackedShapes } from '../../shared/formats/shape-pack';
 import { readCocoSource } from './sources/coco';
 import { readCvatSource } from './sources/cvat';
 import { datasetRoot, detectFormat } from './sources/detect';

@@ -15,6 +15,7 @@ import {
   type ImportShape,
 } from './dataset';
 import { parseRle, rasterise, traceMask } from './rle';
+import { PackedShapes } from './shape-pack';
 import { bounds, polygonArea, rectangleCorners, round2, shapeFromPolygon } from './shape-geometry';
 
 /**
@@ -194,7 +195,8 @@ export interface CocoImageRecord {
   fileName: string;
   width: number | null;
   height: number | null;
-  shapes: ImportShape[];
+  /** Packed as each annotation is read: a large file's shapes are never all objects at once. */
+  shapes: PackedShapes<string>;
 }
 
 export interface CocoDataset {
@@ -305,7 +307,8 @@ export class CocoReader {
   private categoryCount = 0;
   /** Keypoint annotations per image and category: where one image has several, each point says which object it is. */
   private readonly keypointObjects = new Map<string, number>();
-  private readonly pointOwners: { key: string; shapes: ImportShape[] }[] = [];
+  /** Each keypoint annotation's points: the image's pack and their places in it. */
+  private readonly pointOwners: { key: string; shapes: PackedShapes<string>; points: number[] }[] = [];
   private readonly images: CocoImageRecord[] = [];
   private readonly byId = new Map<string, CocoImageRecord>();
   private imageCount = 0;
@@ -326,7 +329,7 @@ export class CocoReader {
       this.problems.push({ item: `image ${i + 1}`, message: firstIssue(parsed.error) });
       return;
     }
-    const record = { fileName: parsed.data.file_name, width: parsed.data.width ?? null, height: parsed.data.height ?? null, shapes: [] };
+    const record = { fileName: parsed.data.file_name, width: parsed.data.width ?? null, height: parsed.data.height ?? null, shapes: new PackedShapes<string>() };
     const id = String(parsed.data.id);
     const earlier = this.byId.get(id);
     // Annotations name their image by id alone: with two images under one id, which image a box is on is a guess.
@@ -373,26 +376,32 @@ export class CocoReader {
       const key = `${parsed.data.image_id}\u0000${parsed.data.category_id}`;
       this.keypointObjects.set(key, (this.keypointObjects.get(key) ?? 0) + 1);
       const object = Number(parsed.data.id ?? i + 1);
-      for (const shape of shapes) if (shape.type === 'point') shape.attributes = { ...shape.attributes, object: Number.isFinite(object) ? object : i + 1 };
-      this.pointOwners.push({ key, shapes });
+      const points: number[] = [];
+      shapes.forEach((shape, j) => {
+        if (shape.type !== 'point') return;
+        shape.attributes = { ...shape.attributes, object: Number.isFinite(object) ? object : i + 1 };
+        points.push(image.shapes.length + j);
+      });
+      this.pointOwners.push({ key, shapes: image.shapes, points });
     }
-    image.shapes.push(...shapes);
+    for (const shape of shapes) image.shapes.push(shape);
   }
 
   finish(): CocoDataset {
     for (const { raw, index } of this.waiting.splice(0)) this.read(raw, index);
     // One keypoint object of a label on an image needs no word of which object its points belong to.
-    for (const { key, shapes } of this.pointOwners) {
+    for (const { key, shapes, points } of this.pointOwners.splice(0)) {
       if ((this.keypointObjects.get(key) ?? 0) > 1) continue;
-      for (const shape of shapes) if (shape.type === 'point' && shape.attributes) delete shape.attributes.object;
+      for (const index of points) shapes.dropAttribute(index, 'object');
     }
     const attributeValues = new Map<string, Record<string, AttributeValue>[]>();
     for (const image of this.images) {
-      for (const shape of image.shapes) {
-        if (shape.label === null || !shape.attributes) continue;
-        const list = attributeValues.get(shape.label) ?? [];
-        list.push(shape.attributes);
-        attributeValues.set(shape.label, list);
+      image.shapes.trim();
+      for (const { label, attributes } of image.shapes.attributeRecords()) {
+        if (label === null) continue;
+        const list = attributeValues.get(label) ?? [];
+        list.push(attributes);
+        attributeValues.set(label, list);
       }
     }
     const labels = [...new Set(this.categories.values())].map((name) => {

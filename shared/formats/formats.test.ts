@@ -100,14 +100,16 @@ describe('dataset formats', () => {
     expect(coco.problems).toEqual([]);
     // Two keypoint objects of one label on one image: each point says which object it belongs to.
     const first = { object: annotation.id };
-    expect(coco.images[0]?.shapes).toEqual([
-      { type: 'point', points: [5, 6], label: 'person', attributes: first },
-      { type: 'point', points: [7, 8], label: 'person', attributes: first },
-      { type: 'polygon', points: [0, 0, 9, 0, 9, 9], label: 'person' },
-      { type: 'rectangle', points: [1, 1, 2, 2], label: 'person' },
-      { type: 'point', points: [1, 1], label: 'person', attributes: { object: 2 } },
-      { type: 'point', points: [3, 3], label: 'person', attributes: { object: 2 } },
-    ]);
+    expect(coco.images[0]?.shapes.unpack()).toEqual(
+      [
+        { type: 'point', points: [5, 6], label: 'person', attributes: first },
+        { type: 'point', points: [7, 8], label: 'person', attributes: first },
+        { type: 'polygon', points: [0, 0, 9, 0, 9, 9], label: 'person' },
+        { type: 'rectangle', points: [1, 1, 2, 2], label: 'person' },
+        { type: 'point', points: [1, 1], label: 'person', attributes: { object: 2 } },
+        { type: 'point', points: [3, 3], label: 'person', attributes: { object: 2 } },
+      ].map((shape) => ({ note: '', attributes: {}, hidden: false, locked: false, ...shape })),
+    );
     expect(coco.labels).toEqual([{ name: 'person', attributes: [{ key: 'object', name: 'Object', type: 'number' }] }]);
   });
 

@@ -115,10 +115,12 @@ describe('COCO run-length masks', () => {
       }),
       'a.json',
     );
-    expect(coco.images[0]?.shapes).toEqual([
-      { type: 'rectangle', points: [1, 1, 3, 3], label: 'crowd' },
-      { type: 'rectangle', points: [0, 0, 3, 3], label: 'crowd' },
-    ]);
+    expect(coco.images[0]?.shapes.unpack()).toEqual(
+      [
+        { type: 'rectangle', points: [1, 1, 3, 3], label: 'crowd' },
+        { type: 'rectangle', points: [0, 0, 3, 3], label: 'crowd' },
+      ].map((shape) => ({ note: '', attributes: {}, hidden: false, locked: false, ...shape })),
+    );
     expect([...coco.converted]).toEqual([
       [rleReasons.traced, 1],
       [rleReasons.boxed, 1],
@@ -134,7 +136,7 @@ describe('COCO run-length masks', () => {
       }),
       'a.json',
     );
-    expect(coco.images[0]?.shapes[0]?.attributes).toEqual({ occluded: true, Car_make: 'VW', seats: 5 });
+    expect(coco.images[0]?.shapes.unpack()[0]?.attributes).toEqual({ occluded: true, Car_make: 'VW', seats: 5 });
     expect(coco.labels[0]?.attributes).toEqual([
       { key: 'occluded', name: 'occluded', type: 'checkbox' },
       { key: 'Car_make', name: 'Car_make', type: 'text' },

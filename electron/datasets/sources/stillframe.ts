@@ -5,7 +5,7 @@ import { StillframeError } from '../../../shared/errors';
 import type { ImportNote } from '../../../shared/formats/dataset';
 import { baseName } from '../../../shared/formats/file-names';
 import { stillframeDocumentSchema, stillframeFrameSchema } from '../../../shared/formats/stillframe';
-import { PackedShapes } from '../shape-pack';
+import { PackedShapes } from '../../../shared/formats/shape-pack';
 import type { DatasetSource, SourceImage } from '../sources';
 import { findFile } from './files';
 import { readJsonStream } from './json-stream';

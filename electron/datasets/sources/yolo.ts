@@ -6,7 +6,7 @@ import { StillframeError } from '../../../shared/errors';
 import type { ImportNote } from '../../../shared/formats/dataset';
 import { baseName } from '../../../shared/formats/file-names';
 import { namesFromDataYaml, readDarknetData, readYoloLabels } from '../../../shared/formats/yolo';
-import { PackedShapes } from '../shape-pack';
+import { PackedShapes } from '../../../shared/formats/shape-pack';
 import type { DatasetSource, SourceImage, SourceOptions } from '../sources';
 import { findFile, imageExtensions, itemPath, kind, readSmallText, readText, walkImages } from './files';
 

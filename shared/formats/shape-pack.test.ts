@@ -23,4 +23,34 @@ describe('shapes packed between reading and writing an import', () => {
     expect(packed.length).toBe(0);
     expect(packed.unpack()).toEqual([]);
   });
+
+  it('takes shapes one at a time past its first room, and lets one attribute of one shape go', () => {
+    const packed = new PackedShapes<string>();
+    const shapes = Array.from({ length: 40 }, (_, i) => ({
+      type: 'polygon' as const,
+      points: [i, i + 0.5, i + 1, i + 2, i + 3, i + 4.25],
+      label: i % 2 === 0 ? 'car' : 'bus',
+      ...(i % 10 === 0 ? { attributes: { object: i, occluded: i === 20 } } : {}),
+    }));
+    for (const shape of shapes) packed.push(shape);
+    packed.dropAttribute(10, 'object');
+    packed.dropAttribute(20, 'object');
+    packed.dropAttribute(3, 'object');
+    packed.trim();
+    expect([...packed.attributeRecords()]).toEqual([
+      { label: 'car', attributes: { object: 0, occluded: false } },
+      { label: 'car', attributes: { occluded: false } },
+      { label: 'car', attributes: { occluded: true } },
+      { label: 'car', attributes: { object: 30, occluded: false } },
+    ]);
+    expect(packed.unpack()).toEqual(
+      shapes.map((shape, i) => ({
+        ...shape,
+        note: '',
+        attributes: i === 10 ? { occluded: false } : i === 20 ? { occluded: true } : (shape.attributes ?? {}),
+        hidden: false,
+        locked: false,
+      })),
+    );
+  });
 });
