@@ -20,8 +20,19 @@ export function useLiveQuery<T>(
   const loadRef = useRef(load);
   loadRef.current = load;
 
+  const failed = useRef(false);
+
   const reload = useCallback(() => {
-    loadRef.current().then(setData, useApp.getState().showError);
+    loadRef.current().then(
+      (value) => {
+        failed.current = false;
+        setData(value);
+      },
+      (error: unknown) => {
+        failed.current = true;
+        useApp.getState().showError(error);
+      },
+    );
   }, []);
 
   useEffect(() => {
@@ -41,7 +52,9 @@ export function useLiveQuery<T>(
     );
     offs.push(
       useConnection.subscribe((now, before) => {
-        if (now.connected && !before.connected) schedule();
+        // Only a read that failed: the page's first connection, or one that came back before anything was asked,
+        // has nothing to read again.
+        if (now.connected && !before.connected && failed.current) schedule();
       }),
     );
     return () => {
