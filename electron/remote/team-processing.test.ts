@@ -13,6 +13,26 @@ import { makeClips, signedInUser, spawnWorker, teamPassword } from '../test-supp
 let supabase: TestSupabase;
 supabaseForThisFile((started) => (supabase = started));
 
+/**
+ * A device whose project has a worker and a joined channel, and a video it sent to the team's workers, now waiting
+ * for one; `row` reads that video's row as the app shows it.
+ */
+async function liveUploadForWorkers(projectName: string, batchName: string) {
+  const { device, project } = await deviceWithSyncedProject(supabase, projectName);
+  const worker = await signedInUser(supabase, 'worker');
+  await supabase.admin.query(`insert into public.project_members (project_id, user_id, role) values ($1, $2, 'worker')`, [project.id, worker.userId]);
+  device.services.sync.start();
+  device.services.team.start();
+  await expect.poll(() => device.services.sync.live.joined(project.id), { timeout: 10_000 }).toBe(true);
+  const result = await device.api.invoke('ingest.start', {
+    projectId: project.id, batch: { newName: batchName }, paths: [realClip('milk.mkv')], options: { sampling: { mode: 'every', seconds: 1 }, jpegQuality: 3 }, processOn: 'team-workers',
+  });
+  await device.services.team.uploadsSettled();
+  const row = async () => (await device.api.invoke('videos.list', { batchId: result.batch.id }))[0];
+  await expect.poll(async () => (await row())?.team?.jobStatus, { timeout: 10_000 }).toBe('pending');
+  return { device, project, worker, row };
+}
+
 describe('stillframe ingest --remote and jobs --remote', () => {
   it('uploads, queues for the team, a worker processes it, and the next sync brings the frames here', async () => {
     const { email, device, project } = await deviceWithSyncedProject(supabase, 'Warehouse');
@@ -95,19 +115,9 @@ describe('stillframe ingest --remote and jobs --remote', () => {
   }, 60_000);
 
   it('follows a job that a teammate puts back on the queue from their own machine', async () => {
-    const { device, project } = await deviceWithSyncedProject(supabase, 'Slipway');
-    const worker = await signedInUser(supabase, 'worker');
+    const { project, worker, row } = await liveUploadForWorkers('Slipway', 'Berths');
     const teammate = await signedInUser(supabase, 'teammate');
-    await supabase.admin.query(`insert into public.project_members (project_id, user_id, role) values ($1, $2, 'worker'), ($1, $3, 'editor')`, [project.id, worker.userId, teammate.userId]);
-    device.services.sync.start();
-    device.services.team.start();
-    await expect.poll(() => device.services.sync.live.joined(project.id), { timeout: 10_000 }).toBe(true);
-    const result = await device.api.invoke('ingest.start', {
-      projectId: project.id, batch: { newName: 'Berths' }, paths: [realClip('milk.mkv')], options: { sampling: { mode: 'every', seconds: 1 }, jpegQuality: 3 }, processOn: 'team-workers',
-    });
-    await device.services.team.uploadsSettled();
-    const row = async () => (await device.api.invoke('videos.list', { batchId: result.batch.id }))[0];
-    await expect.poll(async () => (await row())?.team?.jobStatus, { timeout: 10_000 }).toBe('pending');
+    await supabase.admin.query(`insert into public.project_members (project_id, user_id, role) values ($1, $2, 'editor')`, [project.id, teammate.userId]);
 
     // A worker gives up on it; this machine sees it dead, and nothing of the project is left for it to follow.
     const claimed = await worker.client.rpc('claim_job', { worker_id: 'slip-worker', lease_seconds: 60 });
@@ -126,18 +136,7 @@ describe('stillframe ingest --remote and jobs --remote', () => {
     // Counting requests needs the stand-in; a real project does not tell.
     const standIn = supabase.standIn;
     if (!standIn) return ctx.skip();
-    const { device, project } = await deviceWithSyncedProject(supabase, 'Harbour');
-    const worker = await signedInUser(supabase, 'worker');
-    await supabase.admin.query(`insert into public.project_members (project_id, user_id, role) values ($1, $2, 'worker')`, [project.id, worker.userId]);
-    device.services.sync.start();
-    device.services.team.start();
-    await expect.poll(() => device.services.sync.live.joined(project.id), { timeout: 10_000 }).toBe(true);
-    const result = await device.api.invoke('ingest.start', {
-      projectId: project.id, batch: { newName: 'Piers' }, paths: [realClip('milk.mkv')], options: { sampling: { mode: 'every', seconds: 1 }, jpegQuality: 3 }, processOn: 'team-workers',
-    });
-    await device.services.team.uploadsSettled();
-    const row = async () => (await device.api.invoke('videos.list', { batchId: result.batch.id }))[0];
-    await expect.poll(async () => (await row())?.team?.jobStatus, { timeout: 10_000 }).toBe('pending');
+    const { worker, row } = await liveUploadForWorkers('Harbour', 'Piers');
 
     // Once the announcements of the import's own pushes are answered, nothing asks for the queue while nothing changes
     // on it: a poll every second would ask in every 2 s window, and this would never pass.
