@@ -80,7 +80,22 @@ test('a video imported with "Process on team workers" is processed by a worker a
       { timeout: 60_000, intervals: [100] },
     )
     .toBe(true);
+
+  // Monitoring's table of the team's workers follows the job while it is open: running, then done, with no reload.
+  await page.getByRole('button', { name: /^Monitoring/ }).click();
+  const workers = page.getByRole('region', { name: 'Team workers' });
+  const workerRow = workers.getByRole('row').filter({ has: page.getByRole('rowheader') });
+  const column = async (name: string) => {
+    const headers = await workers.getByRole('columnheader').allTextContents();
+    return workerRow.getByRole('cell').nth(headers.indexOf(name) - 1);
+  };
+  await expect(workerRow).toHaveCount(1, { timeout: 30_000 });
+  await expect(await column('Running')).toHaveText('1');
+  await expect(await column('Done')).toHaveText('0');
   supabase.standIn?.setLatency(0);
+  await expect(await column('Done')).toHaveText('1', { timeout: 90_000 });
+  await expect(await column('Running')).toHaveText('0');
+  await page.goBack();
   await expect(row).toContainText('61 frames', { timeout: 90_000 });
   await expect(row).toContainText('done');
   await expect(grid.getByRole('option', { name: /^Frame 1 of car-detection/ })).toBeVisible();

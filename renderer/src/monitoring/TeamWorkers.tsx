@@ -4,7 +4,9 @@ import { useLiveQuery } from '../use-refresh';
 
 /** The team's workers over the chosen period, read from its Supabase: shown only where a team queue can be read. */
 export function TeamWorkers({ spanMs }: { spanMs: number }) {
-  const { data } = useLiveQuery(() => call('monitoring.workers', { sinceMs: spanMs }), { 'team.updated': () => true }, [spanMs], 5000);
+  // A worker's figures change only when one of its jobs does: an upload's progress (many times a minute) is no reason
+  // to ask the team's project again.
+  const { data } = useLiveQuery(() => call('monitoring.workers', { sinceMs: spanMs }), { 'team.updated': (update) => update.jobs }, [spanMs], 1000);
   if (!data || data.workers.length === 0) return null;
   const time = (ms: number | null) => (ms === null ? '–' : formatDuration(ms));
   return (
