@@ -7,6 +7,19 @@ export function plural(count: number, singular: string, pluralForm = `${singular
   return `${numbers.format(count)} ${count === 1 ? singular : pluralForm}`;
 }
 
+/**
+ * A count as `plural` says it, with no line break between the number and its word ("250 / annotated"). The number has
+ * no plain space to break at: Intl separates digit groups with non-breaking ones, where it uses spaces at all.
+ */
+export function wholeCount(count: number, singular: string, pluralForm = `${singular}s`): string {
+  return plural(count, singular, pluralForm).replace(' ', '\u00a0');
+}
+
+/** Counts side by side ("1 batch · 3 videos"): a narrow box wraps them between whole counts, each "·" staying on the line before. */
+export function countList(counts: readonly string[]): string {
+  return counts.join('\u00a0· ');
+}
+
 /** What `Date.toLocaleString()` says, without building a formatter each time. */
 export function formatDateTime(ms: number): string {
   return dateTimes.format(ms);
