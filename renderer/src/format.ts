@@ -1,9 +1,13 @@
-// One formatter each, made once: `toLocaleString` builds a new one on every call, which was a tenth of rendering a
-// list of 200 project cards.
-const numbers = new Intl.NumberFormat();
-const dateTimes = new Intl.DateTimeFormat(undefined, { year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric' });
+/**
+ * One formatter each, made once (`toLocaleString` builds a new one on every call, which was a tenth of rendering a list
+ * of 200 project cards) and only when first used: the first formatter of a page loads the locale's data, 15–60 ms on
+ * its thread, which locale-warmup.ts has done on another by the time the first screen formats anything.
+ */
+let numbers: Intl.NumberFormat | undefined;
+let dateTimes: Intl.DateTimeFormat | undefined;
 
 export function plural(count: number, singular: string, pluralForm = `${singular}s`): string {
+  numbers ??= new Intl.NumberFormat();
   return `${numbers.format(count)} ${count === 1 ? singular : pluralForm}`;
 }
 
@@ -22,6 +26,7 @@ export function countList(counts: readonly string[]): string {
 
 /** What `Date.toLocaleString()` says, without building a formatter each time. */
 export function formatDateTime(ms: number): string {
+  dateTimes ??= new Intl.DateTimeFormat(undefined, { year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric' });
   return dateTimes.format(ms);
 }
 
