@@ -103,3 +103,29 @@ test('on a 2560 px window the storage table stays one that can be read across', 
   // Names at the left edge and sizes 2,500 px away were a row the eye lost on the way.
   expect(box?.width ?? 0).toBeLessThanOrEqual(1200);
 });
+
+test('a project card breaks its counts between whole counts, at 1280×720 and at 2560×1440', async ({ app }) => {
+  const { page } = app;
+  await createFirstProject(page, 'Wrapping');
+  await page.getByRole('button', { name: 'Stillframe' }).click();
+  const counts = page.getByRole('listitem', { name: 'Wrapping' }).getByText(/annotated$/);
+  for (const size of [small, { width: 2560, height: 1440 }]) {
+    await page.setViewportSize(size);
+    // The text of each line the counts are laid out on, read from where each character lands.
+    const lines = await counts.evaluate((paragraph) => {
+      const text = paragraph.firstChild as Text;
+      const range = document.createRange();
+      const byTop = new Map<number, string>();
+      for (let i = 0; i < text.length; i++) {
+        range.setStart(text, i);
+        range.setEnd(text, i + 1);
+        const top = Math.round(range.getBoundingClientRect().top);
+        byTop.set(top, (byTop.get(top) ?? '') + (text.data[i] ?? ''));
+      }
+      return [...byTop.values()].map((line) => line.replace(/\s+/g, ' ').trim());
+    });
+    // A card of this width cannot hold all four on one line: the test is of where the line breaks.
+    expect(lines.length, `${size.width}: the counts wrap`).toBeGreaterThan(1);
+    for (const line of lines) expect(line, `${size.width}: a line of whole counts`).toMatch(/^\d+ [a-z]+( · \d+ [a-z]+)*( ·)?$/);
+  }
+});

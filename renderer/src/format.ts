@@ -1,14 +1,32 @@
-// One formatter each, made once: `toLocaleString` builds a new one on every call, which was a tenth of rendering a
-// list of 200 project cards.
-const numbers = new Intl.NumberFormat();
-const dateTimes = new Intl.DateTimeFormat(undefined, { year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric' });
+/**
+ * One formatter each, made once (`toLocaleString` builds a new one on every call, which was a tenth of rendering a list
+ * of 200 project cards) and only when first used: the first formatter of a page loads the locale's data, 15–60 ms on
+ * its thread, which locale-warmup.ts has done on another by the time the first screen formats anything.
+ */
+let numbers: Intl.NumberFormat | undefined;
+let dateTimes: Intl.DateTimeFormat | undefined;
 
 export function plural(count: number, singular: string, pluralForm = `${singular}s`): string {
+  numbers ??= new Intl.NumberFormat();
   return `${numbers.format(count)} ${count === 1 ? singular : pluralForm}`;
+}
+
+/**
+ * A count as `plural` says it, with no line break between the number and its word ("250 / annotated"). The number has
+ * no plain space to break at: Intl separates digit groups with non-breaking ones, where it uses spaces at all.
+ */
+export function wholeCount(count: number, singular: string, pluralForm = `${singular}s`): string {
+  return plural(count, singular, pluralForm).replace(' ', '\u00a0');
+}
+
+/** Counts side by side ("1 batch · 3 videos"): a narrow box wraps them between whole counts, each "·" staying on the line before. */
+export function countList(counts: readonly string[]): string {
+  return counts.join('\u00a0· ');
 }
 
 /** What `Date.toLocaleString()` says, without building a formatter each time. */
 export function formatDateTime(ms: number): string {
+  dateTimes ??= new Intl.DateTimeFormat(undefined, { year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric' });
   return dateTimes.format(ms);
 }
 

@@ -1,4 +1,5 @@
 import { connectWebSocketBridge } from './bridge/websocket-bridge';
+import { warmUpLocale } from './locale-warmup';
 import { prefetchPlace } from './place-prefetch';
 import { useApp } from './state/store';
 import './styles.css';
@@ -10,6 +11,7 @@ import './styles.css';
 const shell = () => import('./shell');
 
 async function boot(): Promise<void> {
+  warmUpLocale();
   const fatal = (message: string) => void shell().then((loaded) => loaded.showFatal(message));
   const connecting = window.stillframe ? null : connectWebSocketBridge(window.location, fatal);
   const loadingShell = shell();

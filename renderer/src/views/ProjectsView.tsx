@@ -3,7 +3,7 @@ import type { Project } from '../../../shared/domain';
 import { toAppError } from '../../../shared/errors';
 import { projectNameMaxLength } from '../../../shared/names';
 import { call } from '../api';
-import { formatDateTime, plural } from '../format';
+import { countList, formatDateTime, plural, wholeCount } from '../format';
 import { projectView } from '../lazy-views';
 import { prefetchPlace } from '../place-prefetch';
 import { useApp } from '../state/store';
@@ -85,15 +85,15 @@ function DeleteDialog({ project, onClose }: { project: Project; onClose(): void 
 
 /**
  * A card's counts as one string: React makes a text node of each piece of text written apart, and a list of 200 cards
- * made 2,000 of them.
+ * made 2,000 of them. A narrow card wraps them between whole counts.
  */
 function cardCounts(project: Project): string {
-  return [
-    plural(project.batchCount, 'batch', 'batches'),
-    plural(project.videoCount, 'video'),
-    plural(project.frameCount, 'frame'),
-    plural(project.annotatedFrameCount, 'annotated', 'annotated'),
-  ].join(' · ');
+  return countList([
+    wholeCount(project.batchCount, 'batch', 'batches'),
+    wholeCount(project.videoCount, 'video'),
+    wholeCount(project.frameCount, 'frame'),
+    wholeCount(project.annotatedFrameCount, 'annotated', 'annotated'),
+  ]);
 }
 
 export function ProjectsView() {
