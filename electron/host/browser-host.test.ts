@@ -287,6 +287,78 @@ function upload(url: string, headers: Record<string, string>, chunks: Buffer[]):
   });
 }
 
+/**
+ * Opens the API's WebSocket on a plain TCP socket and writes these calls in one write, so that the host reads them
+ * in one network read, as it does when a page sends several at once; resolves with the ids in the order answered.
+ */
+function callsInOneWrite(port: number, token: string, origin: string, calls: { id: number; call: string; input: unknown }[]): Promise<number[]> {
+  const masked = (text: string) => {
+    const payload = Buffer.from(text);
+    if (payload.length > 125) throw new Error('This helper writes only short frames.');
+    const mask = randomBytes(4);
+    return Buffer.concat([Buffer.from([0x81, 0x80 | payload.length]), mask, payload.map((byte, i) => byte ^ (mask[i % 4] ?? 0))]);
+  };
+  return new Promise((resolve, reject) => {
+    const answered: number[] = [];
+    let received = Buffer.alloc(0);
+    let upgraded = false;
+    const socket = connectTcp(port, '127.0.0.1', () =>
+      socket.write(
+        [
+          `GET /api?token=${token} HTTP/1.1`,
+          `Host: 127.0.0.1:${port}`,
+          `Origin: ${origin}`,
+          'Upgrade: websocket',
+          'Connection: Upgrade',
+          `Sec-WebSocket-Key: ${randomBytes(16).toString('base64')}`,
+          'Sec-WebSocket-Version: 13',
+          '',
+          '',
+        ].join('\r\n'),
+      ),
+    );
+    socket.on('data', (chunk: Buffer) => {
+      received = Buffer.concat([received, chunk]);
+      if (!upgraded) {
+        const end = received.indexOf('\r\n\r\n');
+        if (end < 0) return;
+        upgraded = true;
+        received = received.subarray(end + 4);
+        socket.write(Buffer.concat(calls.map((call) => masked(JSON.stringify(call)))));
+      }
+      // The host's frames are unmasked text, short enough for a 7- or 16-bit length.
+      while (received.length >= 2) {
+        const short = (received[1] ?? 0) & 0x7f;
+        const start = short === 126 ? 4 : 2;
+        if (received.length < start) return;
+        const length = short === 126 ? received.readUInt16BE(2) : short;
+        if (received.length < start + length) return;
+        answered.push((JSON.parse(received.subarray(start, start + length).toString()) as { id: number }).id);
+        received = received.subarray(start + length);
+        if (answered.length === calls.length) {
+          socket.destroy();
+          resolve(answered);
+          return;
+        }
+      }
+    });
+    socket.on('error', reject);
+  });
+}
+
+describe('the order of answers', () => {
+  it('answers the calls of one network read in the order sent, also when the first of them waits on something', async () => {
+    const { services, host, origin } = await start();
+    const frameId = seedFrames(services.db, [{ width: 640, height: 360 }]).frames[0]?.id ?? '';
+    // frames.get waits for the sync service before it answers; the shapes of the frame are read at once.
+    const order = await callsInOneWrite(host.port, host.token, origin, [
+      { id: 1, call: 'frames.get', input: { id: frameId } },
+      { id: 2, call: 'shapes.list', input: { frameId } },
+    ]);
+    expect(order).toEqual([1, 2]);
+  });
+});
+
 describe('edits the page sends again after a lost connection', () => {
   it('change nothing more when the host had already applied them, whichever of them are sent again', async () => {
     const { services, host, origin } = await start();

@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { pipeline as pipeStreams, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { WebSocketServer, type WebSocket } from 'ws';
+import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { eventNames } from '../../shared/contract';
 import {
   apiSocketPath,
@@ -406,32 +406,37 @@ export async function startBrowserHost(services: Services, options: BrowserHostO
 
   sockets.on('connection', (ws: WebSocket) => {
     ws.on('error', () => undefined);
-    ws.on('message', (data, isBinary) => {
-      let message: unknown;
-      try {
-        message = isBinary ? Symbol('binary') : JSON.parse(String(data));
-      } catch {
-        message = undefined;
-      }
-      const frame = requestFrameSchema.safeParse(message);
-      if (!frame.success) {
-        const id = typeof message === 'object' && message !== null && 'id' in message && Number.isSafeInteger(message.id) ? (message.id as number) : null;
-        return reply(ws, {
-          id,
-          result: {
-            ok: false,
-            error: {
-              code: 'invalid-input',
-              message: 'The Stillframe host received a message it could not read.',
-              detail: 'Expected a JSON text message {"id": number, "call": string, "input": object}.',
-            },
-          },
-        });
-      }
-      const { id, call, input } = frame.data;
-      void run(call, input).then((result) => reply(ws, { id, result }));
-    });
+    // Each message in a task of its own, as Electron's IPC delivers them: ws hands over every message of one network
+    // read at once, and a call that awaits (frames.get) was then answered only after the calls sent behind it, the
+    // frame's 5,000 shapes among them, so its image was asked for only once those were drawn.
+    ws.on('message', (data, isBinary) => setImmediate(() => answer(ws, data, isBinary)));
   });
+
+  function answer(ws: WebSocket, data: RawData, isBinary: boolean): void {
+    let message: unknown;
+    try {
+      message = isBinary ? Symbol('binary') : JSON.parse(String(data));
+    } catch {
+      message = undefined;
+    }
+    const frame = requestFrameSchema.safeParse(message);
+    if (!frame.success) {
+      const id = typeof message === 'object' && message !== null && 'id' in message && Number.isSafeInteger(message.id) ? (message.id as number) : null;
+      return reply(ws, {
+        id,
+        result: {
+          ok: false,
+          error: {
+            code: 'invalid-input',
+            message: 'The Stillframe host received a message it could not read.',
+            detail: 'Expected a JSON text message {"id": number, "call": string, "input": object}.',
+          },
+        },
+      });
+    }
+    const { id, call, input } = frame.data;
+    void run(call, input).then((result) => reply(ws, { id, result }));
+  }
 
   const unsubscribe = eventNames.map((event) =>
     services.events.on(event, (payload) => {

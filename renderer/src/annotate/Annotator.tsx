@@ -154,6 +154,8 @@ export function Annotator({ projectId, batchId, frameId, zoom }: AnnotatorProps)
   const { image, error: imageError } = useFrameImage(current.data?.id === frameId ? mediaUrl(current.data.path) : null);
 
   useEffect(() => editorStore.getState().openProject(projectId), [projectId]);
+  // Asked for with the project's labels, before the frame's size comes: the shapes are most of what opening waits for.
+  useEffect(() => editorStore.getState().expectFrame(frameId), [frameId]);
   const readOnly = useReadOnlyReason(projectId);
   useEffect(() => editorStore.getState().setReadOnly(readOnly), [readOnly]);
   useEffect(

@@ -12,16 +12,29 @@ function label(id: string, hotkey: number | null): Label {
   return { id, projectId: 'p', name: id, color: '#ff0000', hotkey, attributes: [], createdAt: 0, updatedAt: 0 };
 }
 
+function shapeOn(frameId: string, name: string): Shape {
+  return { id: `shape-${name}`, frameId, type: 'point', points: [10, 10], labelId: null, note: '', attributes: {}, hidden: false, locked: false, zIndex: 0, createdAt: 0, updatedAt: 0 };
+}
+
 /** An in-memory host that answers the calls the editor makes, logs them, and fails when told to. */
 function fakeHost() {
   const stored = new Map<string, Shape>();
   const log: string[] = [];
-  const host = { stored, log, calls: [] as { name: string; input: Record<string, unknown> }[], failNext: null as string | null, labels: [label('car', 1), label('person', 2)] };
+  const host = {
+    stored,
+    log,
+    calls: [] as { name: string; input: Record<string, unknown> }[],
+    failNext: null as string | null,
+    labels: [label('car', 1), label('person', 2)],
+    /** Calls the host has received and answers only once the promise here settles. */
+    held: new Map<string, Promise<unknown>>(),
+  };
   let pasted = 0;
   const call = (async (name: string, input: Record<string, unknown>) => {
     await new Promise((resolve) => setTimeout(resolve, 1));
     log.push(name);
     host.calls.push({ name, input });
+    await host.held.get(name);
     if (host.failNext === name) {
       host.failNext = null;
       throw new StillframeError('invalid-input', 'The host said no.');
@@ -185,6 +198,57 @@ describe('the editor store', () => {
     await new Promise((resolve) => setTimeout(resolve, 20));
     expect(sent).toEqual(['shapes.save', 'shapes.save', 'shapes.delete']);
     expect(store.getState().pending).toBe(3);
+  });
+
+  it('asks for a frame’s shapes with its labels before the frame’s size is known, and shows them with their labels', async () => {
+    const { host, call } = fakeHost();
+    const car = { ...shapeOn(frameA.id, 'a'), labelId: 'car' };
+    host.stored.set(car.id, car);
+    let answerLabels = () => undefined as void;
+    host.held.set('labels.list', new Promise<void>((resolve) => (answerLabels = resolve)));
+    const store = createEditorStore(call);
+    current = store;
+    store.getState().setViewSize({ width: 1000, height: 600 });
+    store.getState().openProject('p');
+    store.getState().expectFrame(frameA.id);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    // Both asked for at once; the shapes, answered first, wait for the labels they are drawn in.
+    expect(host.log).toEqual(['labels.list', 'shapes.list']);
+    store.getState().openFrame(frameA);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(store.getState().shapesReady).toBe(false);
+    answerLabels();
+    await settle();
+    expect(store.getState().labels.map((entry) => entry.id)).toEqual(['car', 'person']);
+    expect(store.getState().shapes).toEqual([car]);
+    expect(store.getState().shapesReady).toBe(true);
+    expect(host.log.filter((name) => name === 'shapes.list')).toHaveLength(1);
+  });
+
+  it('reads a frame’s shapes again when they changed after they were asked for, before the frame opened', async () => {
+    const { host, call } = fakeHost();
+    const store = createEditorStore(call);
+    current = store;
+    store.getState().openProject('p');
+    store.getState().expectFrame(frameA.id);
+    await settle();
+    // A teammate's shape arrives (the library says the project changed) while the frame's size is still on its way.
+    const theirs = shapeOn(frameA.id, 'b');
+    host.stored.set(theirs.id, theirs);
+    store.getState().refreshShapes();
+    store.getState().openFrame(frameA);
+    await settle();
+    expect(store.getState().shapes).toEqual([theirs]);
+
+    // Left before it opened, a frame is read afresh on the next visit.
+    store.getState().expectFrame(frameB.id);
+    await settle();
+    store.getState().closeFrame();
+    const later = shapeOn(frameB.id, 'c');
+    host.stored.set(later.id, later);
+    store.getState().openFrame(frameB);
+    await settle();
+    expect(store.getState().shapes).toEqual([later]);
   });
 
   it('makes one undo step of a run of nudges, and keeps the shape inside the frame', async () => {

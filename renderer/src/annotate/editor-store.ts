@@ -54,6 +54,11 @@ export interface EditorState {
 
 export interface EditorActions {
   openProject(projectId: string): void;
+  /**
+   * The frame the annotator is about to open, before its size is known: its shapes are asked for now, so that they
+   * arrive with its image rather than one round trip after it.
+   */
+  expectFrame(frameId: string): void;
   openFrame(frame: FrameInfo): void;
   /** Leaving the annotator: the next visit reads the frame afresh, as the host may have changed it meanwhile. */
   closeFrame(): void;
@@ -176,6 +181,10 @@ export function createEditorStore(call: HostCall, reportWriteError: (error: unkn
   let queue: Promise<unknown> = Promise.resolve();
   /** The queue up to its last read or label call: shape writes wait for these, not for each other. */
   let beforeWrites: Promise<unknown> = Promise.resolve();
+  /** The queue up to its last write or label call: a read waits for these, not for the reads before it. */
+  let beforeReads: Promise<unknown> = Promise.resolve();
+  /** The shapes of the frame about to open, asked for before its size is known; dropped by any change since. */
+  let expected: { frameId: string; shapes: Promise<Shape[]> } | null = null;
   /** Bumped by every frame change, so an answer for a frame the person has left is dropped. */
   let frameVisit = 0;
   let lastNudge: { key: string; at: number; after: Shape } | null = null;
@@ -189,12 +198,21 @@ export function createEditorStore(call: HostCall, reportWriteError: (error: unkn
      * meanwhile is kept, not only the first.
      */
     function enqueue<T>(kind: 'write' | 'read' | 'label', work: () => Promise<T>): Promise<T> {
-      if (kind !== 'read') set((state) => ({ pending: state.pending + 1 }));
+      if (kind !== 'read') {
+        set((state) => ({ pending: state.pending + 1 }));
+        expected = null;
+      }
       const refused = kind === 'read' ? null : get().readOnly;
-      const run = (kind === 'write' ? beforeWrites : queue).then(refused === null ? work : () => Promise.reject(new StillframeError('access-denied', refused)));
+      const start = kind === 'write' ? beforeWrites : kind === 'read' ? beforeReads : queue;
+      const sent = start.then(refused === null ? work : () => Promise.reject(new StillframeError('access-denied', refused)));
+      // A read goes out without waiting for the reads before it (opening a frame asks for its labels and its 5,000
+      // shapes at once) and answers after them, so the labels are there when the shapes are drawn.
+      const run = kind === 'read' ? queue.then(() => sent) : sent;
+      sent.catch(() => undefined);
       const settled = run.catch(() => undefined);
       queue = Promise.all([queue, settled]);
       if (kind !== 'write') beforeWrites = queue;
+      if (kind !== 'read') beforeReads = queue;
       if (kind === 'read') return run;
       void run.then(
         () => set((state) => ({ pending: state.pending - 1, saveError: null })),
@@ -244,7 +262,9 @@ export function createEditorStore(call: HostCall, reportWriteError: (error: unkn
       const { frame } = get();
       if (!frame) return;
       const visit = frameVisit;
-      enqueue('read', () => call('shapes.list', { frameId: frame.id })).then(
+      const read = expected?.frameId === frame.id ? expected.shapes : enqueue('read', () => call('shapes.list', { frameId: frame.id }));
+      expected = null;
+      read.then(
         (shapes) => {
           if (visit !== frameVisit) return;
           const ids = new Set(shapes.map((shape) => shape.id));
@@ -401,9 +421,18 @@ export function createEditorStore(call: HostCall, reportWriteError: (error: unkn
         reloadShapes();
       },
 
+      expectFrame(frameId) {
+        if (get().frame?.id === frameId || expected?.frameId === frameId) return;
+        const shapes = enqueue('read', () => call('shapes.list', { frameId }));
+        // A frame that never opens (it was deleted meanwhile) has nothing to report.
+        shapes.catch(() => undefined);
+        expected = { frameId, shapes };
+      },
+
       closeFrame() {
         frameVisit++;
         lastNudge = null;
+        expected = null;
         set({ frame: null, shapes: [], shapesReady: false, selection: [], vertex: null, draft: null, notice: null, helpOpen: false });
       },
 
@@ -718,6 +747,7 @@ export function createEditorStore(call: HostCall, reportWriteError: (error: unkn
         set({ readOnly });
       },
       refreshShapes() {
+        expected = null;
         reloadShapes();
       },
 
