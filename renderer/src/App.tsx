@@ -2,7 +2,6 @@ import { Suspense, useEffect } from 'react';
 import { lazyView } from './lazy-view';
 import { projectView } from './lazy-views';
 import { hostBridge, subscribe } from './api';
-import { afterFirstScreen } from './first-screen';
 import { useConnection } from './state/connection';
 import { useFrameUndo } from './state/frame-undo';
 import { useApp } from './state/store';
@@ -57,10 +56,6 @@ export function App() {
       wasConnected = state.connected;
     });
     if (offConnection) offs.push(offConnection);
-    // The projects and the queue were read before these subscriptions began: a change in between (a pull at start-up,
-    // a job ending) was announced to nobody and would not show until the next. They are read once more, after the
-    // first screen is up; a list that has not changed is kept as it is.
-    afterFirstScreen(() => Promise.all([loadProjects(), loadQueue()])).catch(showError);
     const onLocation = () => useApp.getState().followLocation();
     window.addEventListener('popstate', onLocation);
     window.addEventListener('hashchange', onLocation);

@@ -54,8 +54,7 @@ export const useApp = create<AppState>()((set) => ({
   followLocation: () => set({ route: parseRoute(window.location.hash) }),
   loadProjects: async () => {
     const projects = await call('projects.list', {});
-    // The same list read again keeps its array, so the cards are not drawn again for nothing.
-    set((state) => ({ projects: JSON.stringify(state.projects) === JSON.stringify(projects) ? state.projects : projects, projectsLoaded: true }));
+    set({ projects, projectsLoaded: true });
   },
   loadQueue: async () => {
     const [jobs, stats] = await Promise.all([call('jobs.list', {}), call('jobs.stats', {})]);
