@@ -85,6 +85,21 @@ function rawRequest(port: number, lines: string[]): Promise<string> {
   });
 }
 
+/** A WebSocket upgrade to the host's API, written by hand so a test controls every byte that follows it. */
+function upgradeRequest(port: number, token: string, origin: string): string {
+  return [
+    `GET /api?token=${token} HTTP/1.1`,
+    `Host: 127.0.0.1:${port}`,
+    `Origin: ${origin}`,
+    'Upgrade: websocket',
+    'Connection: Upgrade',
+    `Sec-WebSocket-Key: ${randomBytes(16).toString('base64')}`,
+    'Sec-WebSocket-Version: 13',
+    '',
+    '',
+  ].join('\r\n');
+}
+
 describe('the browser host', () => {
   it('prints a loopback URL carrying its token, and serves the page with a strict CSP', async () => {
     const { host, origin } = await start();
@@ -231,19 +246,7 @@ function closeCodeFor(host: BrowserHost, bytes: Buffer): Promise<number | null> 
     let upgraded = false;
     socket.on('error', reject);
     socket.on('connect', () => {
-      socket.write(
-        [
-          `GET /api?token=${host.token} HTTP/1.1`,
-          `Host: 127.0.0.1:${host.port}`,
-          `Origin: http://127.0.0.1:${host.port}`,
-          'Upgrade: websocket',
-          'Connection: Upgrade',
-          `Sec-WebSocket-Key: ${randomBytes(16).toString('base64')}`,
-          'Sec-WebSocket-Version: 13',
-          '',
-          '',
-        ].join('\r\n'),
-      );
+      socket.write(upgradeRequest(host.port, host.token, `http://127.0.0.1:${host.port}`));
     });
     socket.on('data', (chunk: Buffer) => {
       received = Buffer.concat([received, chunk]);
@@ -303,19 +306,7 @@ function callsInOneWrite(port: number, token: string, origin: string, calls: { i
     let received = Buffer.alloc(0);
     let upgraded = false;
     const socket = connectTcp(port, '127.0.0.1', () =>
-      socket.write(
-        [
-          `GET /api?token=${token} HTTP/1.1`,
-          `Host: 127.0.0.1:${port}`,
-          `Origin: ${origin}`,
-          'Upgrade: websocket',
-          'Connection: Upgrade',
-          `Sec-WebSocket-Key: ${randomBytes(16).toString('base64')}`,
-          'Sec-WebSocket-Version: 13',
-          '',
-          '',
-        ].join('\r\n'),
-      ),
+      socket.write(upgradeRequest(port, token, origin)),
     );
     socket.on('data', (chunk: Buffer) => {
       received = Buffer.concat([received, chunk]);
