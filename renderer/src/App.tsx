@@ -5,13 +5,10 @@ import { hostBridge, subscribe } from './api';
 import { useConnection } from './state/connection';
 import { useFrameUndo } from './state/frame-undo';
 import { useApp } from './state/store';
-import { ConnectionStatus } from './views/ConnectionStatus';
-import { ErrorBanner } from './views/ErrorBanner';
+import { Banners } from './views/Banners';
 import { ProjectsView } from './views/ProjectsView';
 import { QueueButton } from './views/QueueButton';
 import { SettingsButton } from './views/SettingsButton';
-import { AlertNotices } from './monitoring/AlertNotices';
-import { ThumbnailProgress } from './views/ThumbnailProgress';
 import { MonitoringButton } from './monitoring/MonitoringButton';
 import { usePanel } from './monitoring/monitoring-store';
 import { SyncButton } from './views/sync/SyncDialog';
@@ -119,12 +116,7 @@ export function App() {
           <QueueButton />
         </div>
       </header>
-      <div className="banners">
-        <ErrorBanner />
-        <ConnectionStatus />
-        <AlertNotices />
-        <ThumbnailProgress />
-      </div>
+      <Banners />
       <main className="content">
         <Suspense fallback={loading}>
           {panel === 'monitoring' ? (
