@@ -7,11 +7,11 @@ import { countList, formatDateTime, plural, wholeCount } from '../format';
 import { projectView } from '../lazy-views';
 import { prefetchPlace } from '../place-prefetch';
 import { useApp } from '../state/store';
+import { preloadThumbnails } from '../thumbnails';
 import { ProjectSyncBadge } from './sync/ProjectSyncBadge';
 import { useSync } from './sync/sync-store';
 import { Dialog } from './Dialog';
 import { NameField } from './NameField';
-import { preloadThumbnails } from '../thumbnails';
 import { Thumbnail } from './Thumbnail';
 
 type Editing = { kind: 'create' } | { kind: 'rename'; project: Project } | { kind: 'delete'; project: Project } | null;
@@ -135,11 +135,10 @@ function useCardsPainted(list: RefObject<HTMLUListElement | null>, projects: rea
 function coversOnScreen(list: HTMLUListElement | null, projects: readonly Project[]): string[] {
   const paths: string[] = [];
   if (!list) return paths;
-  const cards = list.children;
-  for (let i = 0; i < cards.length && i < projects.length; i++) {
-    if (cards[i].getBoundingClientRect().top >= window.innerHeight) break;
-    const path = projects[i].coverThumbPath;
-    if (path) paths.push(path);
+  for (const [i, card] of [...list.children].entries()) {
+    const project = projects[i];
+    if (!project || card.getBoundingClientRect().top >= window.innerHeight) break;
+    if (project.coverThumbPath) paths.push(project.coverThumbPath);
   }
   return paths;
 }
