@@ -7,8 +7,8 @@ import { resolveInsideFolder } from './library/paths';
 /**
  * Must run before the app is ready, once: a second call replaces the first list. The renderer and the library's
  * frames and thumbnails reach the window only through these schemes, never file://. Neither is `corsEnabled`, so
- * neither can be read from another origin. The app's scheme keeps V8's code cache, as http(s) pages do by default:
- * from the second launch on, the window runs React and the views from compiled code instead of parsing them again.
+ * neither can be read from another origin. The app's scheme may keep V8's code cache for its scripts from one launch to
+ * the next, as http(s) pages do by default; without `codeCache` Chromium keeps none for a custom scheme.
  */
 export function registerAppSchemes(): void {
   protocol.registerSchemesAsPrivileged([

@@ -476,9 +476,10 @@ try {
     await fresh.close();
   }
   results.freshNaiveList = median(freshNaiveLists);
-  // Both again as a relaunch opens them: each a fresh page of one browser profile kept on disk, as Electron keeps its
-  // HTTP and code caches from one launch to the next (the rows above are each a fresh incognito context, as on a first
-  // launch). Two openings first make the caches: Chromium keeps a script's compiled code from its second run on.
+  // Both again as a relaunch opens them: each a fresh page (a renderer process of its own) of one browser profile kept
+  // on disk, as Electron keeps its caches from one launch to the next (the rows above are each a fresh incognito
+  // context, as on a first launch). Two openings first fill the caches: Chromium writes a script's V8 code cache on its
+  // second run (in Chromium 156 here it then left the app's module scripts to be compiled again all the same).
   const profile = mkdtempSync(path.join(tmpdir(), 'sf-browse-profile-'));
   const kept = await chromium.launchPersistentContext(profile, { ...(chromiumPath ? { executablePath: chromiumPath } : {}), args: browserArgs, viewport: { width: 1400, height: 900 } });
   try {

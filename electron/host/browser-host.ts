@@ -249,8 +249,8 @@ export async function startBrowserHost(services: Services, options: BrowserHostO
       headers['content-security-policy'] = contentSecurityPolicy({ connect: [...origins].map((o) => o.replace(/^http/, 'ws')) });
       headers['cache-control'] = 'no-store';
     } else if (relative.startsWith(hashedAssetsPrefix)) {
-      // Named by their content, so never stale: the browser keeps them, and from the second opening on it also keeps
-      // their compiled code (V8's code cache lives beside the HTTP cache), which it can only do for a cached response.
+      // Named by their content, so never stale: a page opened again takes them from the browser's cache instead of
+      // asking for each. V8's code cache, too, is kept only beside a cached response.
       headers['cache-control'] = 'public, max-age=31536000, immutable';
     }
     res.writeHead(200, headers).end(bytes);
