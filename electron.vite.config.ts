@@ -33,29 +33,6 @@ function preloadShell(): Plugin {
   };
 }
 
-/**
- * Marks the first script's chunk and the shell's for eager compilation (V8's explicit compile hints, Chrome 136 on):
- * V8 then compiles all of their functions while it streams them in, on a thread of its own, instead of each function
- * on the page's thread the first time it runs, most of them during the project list's first render.
- */
-function compileFirstScreenEagerly(): Plugin {
-  return {
-    name: 'stillframe:compile-first-screen-eagerly',
-    enforce: 'post',
-    generateBundle: {
-      // After Vite's own, which puts its table of preloaded files first.
-      order: 'post',
-      handler(_options, bundle) {
-        for (const chunk of Object.values(bundle)) {
-          if (chunk.type !== 'chunk' || !(chunk.isEntry || chunk.facadeModuleId === resolve('renderer/src/shell.tsx'))) continue;
-          // Only at the very top of a file does V8 read the comment.
-          chunk.code = `//# allFunctionsCalledOnLoad\n${chunk.code}`;
-        }
-      },
-    },
-  };
-}
-
 export default defineConfig({
   main: {
     build: {
@@ -85,7 +62,7 @@ export default defineConfig({
   },
   renderer: {
     root: resolve('renderer'),
-    plugins: [preloadShell(), compileFirstScreenEagerly()],
+    plugins: [preloadShell()],
     build: {
       outDir: 'out/renderer',
       // Minified, the bundle Chromium parses before the first screen is a third of its size (1.7 MB unminified):
