@@ -1,6 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { calls } from './contract';
-import { encodeRequest, maxMessageBytes, readFirstScreen, readLibraryInfo, readServerFrame, readThumbnailBundle, renumberRequest, requestFrameSchema } from './host-protocol';
+import {
+  encodeRequest,
+  maxMessageBytes,
+  readFirstScreen,
+  readLibraryInfo,
+  readServerFrame,
+  readThumbnailBundle,
+  renumberRequest,
+  requestFrameSchema,
+} from './host-protocol';
 
 const frameId = '01890000-0000-7000-8000-000000000001';
 
@@ -42,11 +51,12 @@ describe('the browser host wire', () => {
   });
 
   it('reads the first screen as a call answer, and nothing else', () => {
-    const answered = { projects: { ok: true, value: [] } };
+    const answered = { projects: { ok: true, value: [] }, libraryChanges: 0 };
     expect(readFirstScreen(answered)).toEqual(answered);
-    const refused = { projects: { ok: false, error: { code: 'internal', message: 'No.' } } };
+    const refused = { projects: { ok: false, error: { code: 'internal', message: 'No.' } }, libraryChanges: 4 };
     expect(readFirstScreen(refused)).toEqual(refused);
-    for (const bad of [null, [], {}, { projects: [] }, { projects: { ok: 'yes' } }, { projects: { ok: false, error: 'No.' } }]) {
+    const unnumbered = [{ projects: answered.projects }, { ...answered, libraryChanges: -1 }, { ...answered, libraryChanges: '0' }];
+    for (const bad of [null, [], {}, { projects: [] }, { projects: { ok: 'yes' } }, { projects: { ok: false, error: 'No.' } }, ...unnumbered]) {
       expect(readFirstScreen(bad), JSON.stringify(bad)).toBeNull();
     }
   });

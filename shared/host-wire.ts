@@ -1,5 +1,6 @@
 import type { CallName, CallOutput, CallResult, EventName } from './contract';
 import type { RequestFrame } from './host-protocol';
+import type { LibraryChanges } from './library-changes';
 
 /**
  * The part of the browser host's protocol (see host-protocol.ts) that the page needs to connect and talk: addresses,
@@ -54,6 +55,11 @@ export function readServerFrame(text: string): ServerFrame | null {
     return isCallResult(frame.result) ? (frame as unknown as ResponseFrame) : null;
   }
   return typeof frame.event === 'string' ? (frame as unknown as EventFrame) : null;
+}
+
+/** A count of library changes as `libraryChangesSchema` has it (host-protocol.test.ts holds the two to one rule). */
+function isLibraryChanges(value: unknown): value is LibraryChanges {
+  return Number.isSafeInteger(value) && (value as number) >= 0;
 }
 
 /** Whether `result` is framed as a call's answer: a value, or an error with its code and message. */
@@ -124,11 +130,13 @@ export const firstScreenPath = '/first-screen';
 
 export interface FirstScreen {
   projects: CallResult<CallOutput<'projects.list'>>;
+  /** The host's count of library changes when it read `projects`. */
+  libraryChanges: LibraryChanges;
 }
 
 /** The host's answer at `firstScreenPath`, or null if it is not one. */
 export function readFirstScreen(value: unknown): FirstScreen | null {
-  return isObject(value) && isCallResult(value.projects) ? (value as unknown as FirstScreen) : null;
+  return isObject(value) && isCallResult(value.projects) && isLibraryChanges(value.libraryChanges) ? (value as unknown as FirstScreen) : null;
 }
 
 /** Where the browser host serves a prepared download (see `DownloadRequest`). */
