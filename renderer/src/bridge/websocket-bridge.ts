@@ -195,9 +195,19 @@ export async function connectWebSocketBridge(
       for (const handler of listeners.get(frame.event) ?? []) handler(frame.payload);
     }
   };
+  /**
+   * Each socket is listened to from its creation: the host announces changes to it as soon as it is let in, and the
+   * first is let in before the outbox is read and the token confirmed; a change dropped then would leave the first
+   * screen stale.
+   */
+  const listenedTo = (attempt: WebSocket) => {
+    attempt.addEventListener('message', onMessage);
+    return attempt;
+  };
+  listenedTo(firstAttempt);
 
   let retryMs = firstRetryMs;
-  const open = (attempt = new WebSocket(address)) =>
+  const open = (attempt = listenedTo(new WebSocket(address))) =>
     new Promise<void>((resolve, reject) => {
       const opened = () => {
         socket = attempt;
@@ -216,7 +226,6 @@ export async function connectWebSocketBridge(
         notify();
         reconnectLater();
       };
-      attempt.addEventListener('message', onMessage);
       attempt.addEventListener('close', closed);
       // The first attempt was started before the outbox was read, and may be open, or closed, already.
       if (attempt.readyState === WebSocket.OPEN) opened();
