@@ -138,3 +138,31 @@ test('a project made while another page is still connecting shows on that page o
   await expect(projects.getByRole('listitem')).toHaveCount(2);
   await late.close();
 });
+
+test('a project made before another page’s socket is let in shows on that page once it is', async ({ app }) => {
+  const host = app.host;
+  test.skip(!host, 'Only the browser host opens a second page on the same library.');
+  if (!host) return;
+  const { page } = app;
+  await createFirstProject(page, 'Harbour');
+
+  // The second page's socket waits before it reaches the host: its project list (read over HTTP) is up, and the host
+  // announces the new project to the pages it has let in, not to this one. Let in afterwards, it hears no announcement.
+  const late = await page.context().newPage();
+  let release = () => {};
+  const held = new Promise<void>((resolve) => (release = resolve));
+  await late.routeWebSocket(/\/api\?/, async (socket) => {
+    await held;
+    socket.connectToServer();
+  });
+  await late.goto(host.url());
+  const projects = late.getByRole('list', { name: 'Projects' });
+  await expect(projects.getByRole('listitem', { name: 'Harbour' })).toBeVisible();
+
+  await makeProject(page, 'Quay');
+
+  release();
+  await expect(projects.getByRole('listitem', { name: 'Quay' })).toBeVisible();
+  await expect(projects.getByRole('listitem')).toHaveCount(2);
+  await late.close();
+});

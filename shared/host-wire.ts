@@ -1,5 +1,5 @@
 import type { CallName, CallOutput, CallResult, EventName } from './contract';
-import type { RequestFrame } from './host-protocol';
+import type { GreetingFrame, RequestFrame } from './host-protocol';
 import type { LibraryChanges } from './library-changes';
 
 /**
@@ -33,7 +33,7 @@ export interface EventFrame {
   payload: unknown;
 }
 
-export type ServerFrame = ResponseFrame | EventFrame;
+export type ServerFrame = ResponseFrame | EventFrame | GreetingFrame;
 
 const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
@@ -53,6 +53,12 @@ export function readServerFrame(text: string): ServerFrame | null {
     const { id } = frame;
     if (!(id === null || Number.isSafeInteger(id))) return null;
     return isCallResult(frame.result) ? (frame as unknown as ResponseFrame) : null;
+  }
+  if ('greeting' in frame) {
+    const { greeting } = frame;
+    return isObject(greeting) && Object.keys(greeting).length === 1 && isLibraryChanges(greeting.libraryChanges) && Object.keys(frame).length === 1
+      ? (frame as unknown as GreetingFrame)
+      : null;
   }
   return typeof frame.event === 'string' ? (frame as unknown as EventFrame) : null;
 }
