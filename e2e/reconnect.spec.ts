@@ -1,5 +1,5 @@
 import type { Page } from '@playwright/test';
-import { projectWithFourCars } from './actions';
+import { createFirstProject, projectWithFourCars } from './actions';
 import { expect, test } from './fixtures';
 
 const grid = (page: Page) => page.getByRole('listbox', { name: 'Frames in Cars' });
@@ -98,4 +98,71 @@ test('a page opened while the host was away fills in once it is back, and the er
   await expect(connection(page)).toBeHidden();
   await expect(banner).toBeHidden();
   await expect(grid(page).getByRole('option')).toHaveCount(4);
+});
+
+/** Makes a project on `page`, from the project list, and waits until its page is open. */
+async function makeProject(page: Page, name: string) {
+  await page.getByRole('button', { name: 'Stillframe' }).click();
+  await page.getByRole('button', { name: 'New project' }).click();
+  const dialog = page.getByRole('dialog', { name: 'New project' });
+  await dialog.getByLabel('Project name').fill(name);
+  await dialog.getByRole('button', { name: 'Create project' }).click();
+  await expect(page.getByRole('heading', { level: 1, name })).toBeVisible();
+}
+
+test('a project made while another page is still connecting shows on that page once it is connected', async ({ app }) => {
+  const host = app.host;
+  // Only the browser host serves a second page of the same library, and connects it after its first screen.
+  test.skip(!host, 'Only the browser host opens a second page on the same library.');
+  if (!host) return;
+  const { page } = app;
+  await createFirstProject(page, 'Harbour');
+
+  // The host's word on the page's token is held back: the second page shows its project list (read over HTTP) and its
+  // socket is let in, but the page does not yet take the socket into use. What the host announces meanwhile reaches it.
+  const late = await page.context().newPage();
+  let release = () => {};
+  const held = new Promise<void>((resolve) => (release = resolve));
+  await late.route('**/library-info', async (route) => {
+    await held;
+    await route.continue();
+  });
+  await late.goto(host.url());
+  const projects = late.getByRole('list', { name: 'Projects' });
+  await expect(projects.getByRole('listitem', { name: 'Harbour' })).toBeVisible();
+
+  await makeProject(page, 'Quay');
+
+  release();
+  await expect(projects.getByRole('listitem', { name: 'Quay' })).toBeVisible();
+  await expect(projects.getByRole('listitem')).toHaveCount(2);
+  await late.close();
+});
+
+test('a project made before another page’s socket is let in shows on that page once it is', async ({ app }) => {
+  const host = app.host;
+  test.skip(!host, 'Only the browser host opens a second page on the same library.');
+  if (!host) return;
+  const { page } = app;
+  await createFirstProject(page, 'Harbour');
+
+  // The second page's socket waits before it reaches the host: its project list (read over HTTP) is up, and the host
+  // announces the new project to the pages it has let in, not to this one. Let in afterwards, it hears no announcement.
+  const late = await page.context().newPage();
+  let release = () => {};
+  const held = new Promise<void>((resolve) => (release = resolve));
+  await late.routeWebSocket(/\/api\?/, async (socket) => {
+    await held;
+    socket.connectToServer();
+  });
+  await late.goto(host.url());
+  const projects = late.getByRole('list', { name: 'Projects' });
+  await expect(projects.getByRole('listitem', { name: 'Harbour' })).toBeVisible();
+
+  await makeProject(page, 'Quay');
+
+  release();
+  await expect(projects.getByRole('listitem', { name: 'Quay' })).toBeVisible();
+  await expect(projects.getByRole('listitem')).toHaveCount(2);
+  await late.close();
 });

@@ -1,4 +1,5 @@
 import type { CallName, CallInput, CallOutput, CallResult, EventName, EventPayload } from './contract';
+import type { LibraryChanges } from './library-changes';
 
 /** Progress of handing dropped or picked files to the host (the browser host uploads them; Electron does not). */
 export interface TransferProgress {
@@ -24,6 +25,16 @@ export interface HostConnection {
 }
 
 /**
+ * The host's count of library changes at the page's first reads (`read`: the project list, the queue), and at a moment
+ * from which every change reaches the page's subscribers (`listening`). They differ when a change was announced
+ * between the two, to no one: the first reads are then out of date.
+ */
+export interface FirstReadChanges {
+  read: LibraryChanges;
+  listening: LibraryChanges;
+}
+
+/**
  * How a host hands an exported dataset to the person: Electron writes it into a folder they pick with the system's
  * folder picker; the browser host, whose page cannot name a folder on this computer, has their browser download it.
  */
@@ -38,6 +49,12 @@ export type ExportTarget =
 export interface StillframeBridge {
   invoke<C extends CallName>(call: C, input: CallInput<C>): Promise<CallResult<CallOutput<C>>>;
   subscribe<E extends EventName>(event: E, handler: (payload: EventPayload<E>) => void): () => void;
+  /**
+   * Asked once the app has subscribed (see FirstReadChanges); settles once the page hears the host. The browser host's
+   * first screen carries its count and its socket's greeting the count then; Electron asks the host with
+   * `library.changes` before the page's first call and again now, over the one channel that carries the events too.
+   */
+  libraryChanges(): Promise<FirstReadChanges>;
   /** Paths the host can read for files the person dropped or picked. */
   filesToPaths(files: File[], onProgress?: (progress: TransferProgress) => void): Promise<string[]>;
   /** A path the host can read for a dropped folder: Electron's is the folder itself, the browser host's an uploaded zip of it. */

@@ -11,6 +11,7 @@ import {
   videoSchema,
 } from './domain';
 import { appErrorSchema } from './error-schema';
+import { libraryChangesSchema } from './library-changes';
 import { defineCall } from './define-call';
 import { selectionCalls } from './selection-contract';
 import { monitoringCalls, monitoringEvents } from './monitoring-contract';
@@ -61,6 +62,8 @@ export const calls = {
   ...teamCalls,
   ...sharingCalls,
   'app.info': call(empty, appInfoSchema),
+  /** The host's count of library changes now: cheap, it reads nothing of the library. */
+  'library.changes': call(empty, libraryChangesSchema),
   'projects.list': call(empty, z.array(projectSchema)),
   'projects.create': call(z.object({ name: z.string().max(1000) }).strict(), projectSchema),
   'projects.rename': call(z.object({ id: idSchema, name: z.string().max(1000) }).strict(), projectSchema),

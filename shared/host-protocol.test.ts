@@ -1,6 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { calls } from './contract';
-import { encodeRequest, maxMessageBytes, readFirstScreen, readLibraryInfo, readServerFrame, readThumbnailBundle, renumberRequest, requestFrameSchema } from './host-protocol';
+import {
+  encodeRequest,
+  greetingFrameSchema,
+  maxMessageBytes,
+  readFirstScreen,
+  readLibraryInfo,
+  readServerFrame,
+  readThumbnailBundle,
+  renumberRequest,
+  requestFrameSchema,
+} from './host-protocol';
 
 const frameId = '01890000-0000-7000-8000-000000000001';
 
@@ -27,11 +37,22 @@ describe('the browser host wire', () => {
       { id: 4, result: { ok: true } },
       { id: null, result: { ok: false, error: { code: 'invalid-input', message: 'No.' } } },
       { event: 'library.changed', payload: {} },
+      { greeting: { libraryChanges: 0 } },
+      { greeting: { libraryChanges: 12 } },
     ];
     for (const frame of frames) expect(readServerFrame(JSON.stringify(frame))).toEqual(frame);
     const notFrames = ['{', 'null', '42', '[]', '{}', '{"id":1.5,"result":{"ok":true,"value":1}}', '{"id":"1","result":{"ok":true,"value":1}}',
       '{"id":1,"result":{"ok":false,"error":"No."}}', '{"id":1,"result":{"ok":"yes","value":1}}', '{"event":7,"payload":{}}'];
     for (const text of notFrames) expect(readServerFrame(text), text).toBeNull();
+  });
+
+  it('reads a greeting exactly as its schema has it, without zod', () => {
+    const greetings = [0, 7, 2 ** 53 - 1, -1, 1.5, '3', null, Number.NaN, 2 ** 53].map((libraryChanges) => ({ greeting: { libraryChanges } }));
+    const others = [{ greeting: {} }, { greeting: 3 }, { greeting: { libraryChanges: 1, more: 1 } }, { greeting: { libraryChanges: 1 }, event: 'x' }];
+    for (const frame of [...greetings, ...others]) {
+      const text = JSON.stringify(frame);
+      expect(readServerFrame(text) !== null, text).toBe(greetingFrameSchema.safeParse(JSON.parse(text)).success);
+    }
   });
 
   it('reads which library the host serves, and nothing else', () => {
@@ -42,11 +63,12 @@ describe('the browser host wire', () => {
   });
 
   it('reads the first screen as a call answer, and nothing else', () => {
-    const answered = { projects: { ok: true, value: [] } };
+    const answered = { projects: { ok: true, value: [] }, libraryChanges: 0 };
     expect(readFirstScreen(answered)).toEqual(answered);
-    const refused = { projects: { ok: false, error: { code: 'internal', message: 'No.' } } };
+    const refused = { projects: { ok: false, error: { code: 'internal', message: 'No.' } }, libraryChanges: 4 };
     expect(readFirstScreen(refused)).toEqual(refused);
-    for (const bad of [null, [], {}, { projects: [] }, { projects: { ok: 'yes' } }, { projects: { ok: false, error: 'No.' } }]) {
+    const unnumbered = [{ projects: answered.projects }, { ...answered, libraryChanges: -1 }, { ...answered, libraryChanges: '0' }];
+    for (const bad of [null, [], {}, { projects: [] }, { projects: { ok: 'yes' } }, { projects: { ok: false, error: 'No.' } }, ...unnumbered]) {
       expect(readFirstScreen(bad), JSON.stringify(bad)).toBeNull();
     }
   });

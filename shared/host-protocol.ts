@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { libraryChangesSchema } from './library-changes';
 
 export * from './host-wire';
 
@@ -18,6 +19,13 @@ export const requestFrameSchema = z
   })
   .strict();
 export type RequestFrame = z.infer<typeof requestFrameSchema>;
+
+/**
+ * The host's first message on each connection, before any event: its count of library changes then. Every
+ * `library.changed` after it reaches the socket, so the page knows the count from then on.
+ */
+export const greetingFrameSchema = z.object({ greeting: z.object({ libraryChanges: libraryChangesSchema }).strict() }).strict();
+export type GreetingFrame = z.infer<typeof greetingFrameSchema>;
 
 /** Close code the host uses when a page breaks the protocol in a way ws does not already name (RFC 6455 §7.4.1). */
 export const policyViolationCode = 1008;

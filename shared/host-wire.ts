@@ -1,5 +1,6 @@
 import type { CallName, CallOutput, CallResult, EventName } from './contract';
-import type { RequestFrame } from './host-protocol';
+import type { GreetingFrame, RequestFrame } from './host-protocol';
+import type { LibraryChanges } from './library-changes';
 
 /**
  * The part of the browser host's protocol (see host-protocol.ts) that the page needs to connect and talk: addresses,
@@ -32,7 +33,7 @@ export interface EventFrame {
   payload: unknown;
 }
 
-export type ServerFrame = ResponseFrame | EventFrame;
+export type ServerFrame = ResponseFrame | EventFrame | GreetingFrame;
 
 const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
@@ -53,7 +54,18 @@ export function readServerFrame(text: string): ServerFrame | null {
     if (!(id === null || Number.isSafeInteger(id))) return null;
     return isCallResult(frame.result) ? (frame as unknown as ResponseFrame) : null;
   }
+  if ('greeting' in frame) {
+    const { greeting } = frame;
+    return isObject(greeting) && Object.keys(greeting).length === 1 && isLibraryChanges(greeting.libraryChanges) && Object.keys(frame).length === 1
+      ? (frame as unknown as GreetingFrame)
+      : null;
+  }
   return typeof frame.event === 'string' ? (frame as unknown as EventFrame) : null;
+}
+
+/** A count of library changes as `libraryChangesSchema` has it (host-protocol.test.ts holds the two to one rule). */
+function isLibraryChanges(value: unknown): value is LibraryChanges {
+  return Number.isSafeInteger(value) && (value as number) >= 0;
 }
 
 /** Whether `result` is framed as a call's answer: a value, or an error with its code and message. */
@@ -124,11 +136,13 @@ export const firstScreenPath = '/first-screen';
 
 export interface FirstScreen {
   projects: CallResult<CallOutput<'projects.list'>>;
+  /** The host's count of library changes when it read `projects`. */
+  libraryChanges: LibraryChanges;
 }
 
 /** The host's answer at `firstScreenPath`, or null if it is not one. */
 export function readFirstScreen(value: unknown): FirstScreen | null {
-  return isObject(value) && isCallResult(value.projects) ? (value as unknown as FirstScreen) : null;
+  return isObject(value) && isCallResult(value.projects) && isLibraryChanges(value.libraryChanges) ? (value as unknown as FirstScreen) : null;
 }
 
 /** Where the browser host serves a prepared download (see `DownloadRequest`). */

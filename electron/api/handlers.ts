@@ -69,6 +69,7 @@ function libraryHandlers(services: Services): Handlers {
       }
       return { version, libraryPath: paths.root, ffmpeg };
     },
+    'library.changes': () => events.libraryChanges,
     'projects.list': () => listProjects(db),
     'projects.create': ({ name }) => {
       const project = createProject(db, name);

@@ -48,10 +48,11 @@ function get(
   });
 }
 
+/** A connection once the host has greeted it (its first message): what follows are answers and events. */
 function connect(url: string, origin: string): Promise<WebSocket> {
   return new Promise((resolve, reject) => {
     const socket = new WebSocket(url, { origin });
-    socket.once('open', () => resolve(socket));
+    socket.once('message', () => resolve(socket));
     socket.once('error', reject);
   });
 }
@@ -173,7 +174,8 @@ describe('the browser host', () => {
     expect(answer.headers['x-content-type-options']).toBe('nosniff');
     const listed = await callOver(socket, 9, 'projects.list', {});
     socket.close();
-    expect(JSON.parse(answer.body)).toEqual({ projects: listed });
+    // Read after the two projects were made: the count it carries is theirs.
+    expect(JSON.parse(answer.body)).toEqual({ projects: listed, libraryChanges: 2 });
     expect((listed as { value: { name: string }[] }).value.map((project) => project.name).sort()).toEqual([...names].sort());
 
     expect((await ask({ origin })).status).toBe(403);
@@ -182,6 +184,44 @@ describe('the browser host', () => {
     // The page itself, asked for without a token, says nothing of the library.
     const page = await get(`${origin}/`);
     for (const name of names) expect(page.body).not.toContain(name);
+  });
+
+  it('greets each connection with its count of library changes, which the first screen and library.changes share', async () => {
+    const { host, origin } = await start();
+    const api = `ws://127.0.0.1:${host.port}/api?token=${host.token}`;
+    const firstScreen = async () =>
+      JSON.parse((await get(`${origin}/first-screen`, { origin, 'x-stillframe-token': host.token }, 'POST')).body) as { libraryChanges: number };
+    /** A connection and the messages it received, the first of them kept from before `open` is even reported. */
+    const listen = () =>
+      new Promise<{ socket: WebSocket; messages: unknown[] }>((resolve, reject) => {
+        const socket = new WebSocket(api, { origin });
+        const messages: unknown[] = [];
+        socket.on('message', (data) => messages.push(JSON.parse(String(data))));
+        socket.once('open', () => resolve({ socket, messages }));
+        socket.once('error', reject);
+      });
+    const greeted = async (messages: unknown[]) => {
+      await expect.poll(() => messages.length).toBeGreaterThan(0);
+      return messages[0];
+    };
+
+    expect((await firstScreen()).libraryChanges).toBe(0);
+    const first = await listen();
+    expect(await greeted(first.messages)).toEqual({ greeting: { libraryChanges: 0 } });
+    for (const [i, name] of ['One', 'Two'].entries()) expect(await callOver(first.socket, i + 1, 'projects.create', { name })).toMatchObject({ ok: true });
+    // A read changes nothing, and leaves the count where it is.
+    await callOver(first.socket, 3, 'projects.list', {});
+    expect(await callOver(first.socket, 4, 'library.changes', {})).toEqual({ ok: true, value: 2 });
+    expect((await firstScreen()).libraryChanges).toBe(2);
+    // A page that joins later is told the count it joins at, and hears each change after it.
+    const later = await listen();
+    expect(await greeted(later.messages)).toEqual({ greeting: { libraryChanges: 2 } });
+    expect(await callOver(first.socket, 5, 'projects.create', { name: 'Three' })).toMatchObject({ ok: true });
+    await expect.poll(() => later.messages.length).toBe(2);
+    expect(later.messages[1]).toMatchObject({ event: 'library.changed' });
+    expect(await callOver(later.socket, 1, 'library.changes', {})).toEqual({ ok: true, value: 3 });
+    first.socket.close();
+    later.socket.close();
   });
 
   it('serves library media only with the token and never outside the library', async () => {
@@ -250,6 +290,17 @@ function wsFrame(opcode: number, payload: Buffer, { mask = true, rsv = 0, declar
   return Buffer.concat([Buffer.from(head), extended, key, body]);
 }
 
+/**
+ * What a raw connection received after the host's greeting, its first frame (short, unmasked text), once that has come
+ * whole; null before.
+ */
+function pastGreeting(received: Buffer): Buffer | null {
+  const length = (received[1] ?? 0) & 0x7f;
+  if (received.length < 2 || received.length < 2 + length) return null;
+  expect(JSON.parse(received.subarray(2, 2 + length).toString())).toHaveProperty('greeting');
+  return received.subarray(2 + length);
+}
+
 /** Opens /api over a raw TCP socket, sends `bytes`, and resolves with the close code the host answers with. */
 function closeCodeFor(host: BrowserHost, bytes: Buffer): Promise<number | null> {
   return new Promise((resolve, reject) => {
@@ -273,7 +324,8 @@ function closeCodeFor(host: BrowserHost, bytes: Buffer): Promise<number | null> 
     });
     socket.on('close', () => {
       // The host's close frame: 0x88, a length, then the two-byte code.
-      resolve(received[0] === 0x88 && received.length >= 4 ? received.readUInt16BE(2) : null);
+      const closing = pastGreeting(received);
+      resolve(closing && closing[0] === 0x88 && closing.length >= 4 ? closing.readUInt16BE(2) : null);
     });
   });
 }
@@ -315,8 +367,9 @@ function callsInOneWrite(port: number, token: string, origin: string, calls: { i
   };
   return new Promise((resolve, reject) => {
     const answered: number[] = [];
-    let received = Buffer.alloc(0);
+    let received: Buffer = Buffer.alloc(0);
     let upgraded = false;
+    let greeted = false;
     const socket = connectTcp(port, '127.0.0.1', () =>
       socket.write(upgradeRequest(port, token, origin)),
     );
@@ -328,6 +381,12 @@ function callsInOneWrite(port: number, token: string, origin: string, calls: { i
         upgraded = true;
         received = received.subarray(end + 4);
         socket.write(Buffer.concat(calls.map((call) => masked(JSON.stringify(call)))));
+      }
+      if (!greeted) {
+        const rest = pastGreeting(received);
+        if (!rest) return;
+        greeted = true;
+        received = rest;
       }
       // The host's frames are unmasked text, short enough for a 7- or 16-bit length.
       while (received.length >= 2) {

@@ -22,6 +22,7 @@ import {
   uploadPath,
   type EventFrame,
   type FirstScreen,
+  type GreetingFrame,
   type LibraryInfo,
   type ThumbnailBundle,
   type UploadAnswer,
@@ -325,7 +326,9 @@ export async function startBrowserHost(services: Services, options: BrowserHostO
 
   /** The first screen's data for a page that is still connecting (see firstScreenPath): the call's own answer. */
   const sendFirstScreen = async (res: ServerResponse) => {
-    const screen: FirstScreen = { projects: (await run('projects.list', {})) as FirstScreen['projects'] };
+    // Taken before the read, which runs in the same turn: a change after it moves the count on.
+    const libraryChanges = services.events.libraryChanges;
+    const screen: FirstScreen = { projects: (await run('projects.list', {})) as FirstScreen['projects'], libraryChanges };
     res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' });
     res.end(JSON.stringify(screen));
   };
@@ -413,6 +416,10 @@ export async function startBrowserHost(services: Services, options: BrowserHostO
 
   sockets.on('connection', (ws: WebSocket) => {
     ws.on('error', () => undefined);
+    // Sent as the socket joins the clients that events go to, with nothing in between: from this count on, the page
+    // hears every change, and so knows whether its first screen (read over HTTP before) missed one.
+    const greeting: GreetingFrame = { greeting: { libraryChanges: services.events.libraryChanges } };
+    ws.send(JSON.stringify(greeting));
     // Each message in a task of its own, as Electron's IPC delivers them: ws hands over every message of one network
     // read at once, and a call that awaits (frames.get) was then answered only after the calls sent behind it, the
     // frame's 5,000 shapes among them, so its image was asked for only once those were drawn.

@@ -53,6 +53,17 @@ export function App() {
       wasConnected = state.connected;
     });
     if (offConnection) offs.push(offConnection);
+    // The projects and the queue were read before these subscriptions began: a change announced in between (a pull at
+    // start-up, a project made in another window) reached no one. The host's count of changes says whether there was
+    // one; only then are they read again, so a normal start reads nothing twice.
+    hostBridge()
+      .libraryChanges()
+      .then(({ read, listening }) => {
+        if (read === listening) return;
+        loadProjects().catch(showError);
+        loadQueue().catch(showError);
+      })
+      .catch(showError);
     const onLocation = () => useApp.getState().followLocation();
     window.addEventListener('popstate', onLocation);
     window.addEventListener('hashchange', onLocation);

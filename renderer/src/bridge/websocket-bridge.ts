@@ -1,5 +1,6 @@
 import type { HostConnection, StillframeBridge, TransferProgress } from '../../../shared/bridge';
 import type { CallInput, CallName, CallOutput, CallResult, EventName } from '../../../shared/contract';
+import type { LibraryChanges } from '../../../shared/library-changes';
 import {
   apiSocketPath,
   downloadPath,
@@ -140,6 +141,13 @@ export async function connectWebSocketBridge(
     () => null,
   );
   let connectedOnce = false;
+  /** The count of library changes the project list was first read at, when the first screen answered it (see invoke). */
+  let listReadAt: Promise<LibraryChanges | null> = Promise.resolve(null);
+  /** The host's count of library changes as this page has heard it: its greeting's, and one more for each change since. */
+  let heard: LibraryChanges | null = null;
+  let greet: (changes: LibraryChanges) => void = () => undefined;
+  /** The first connection's greeting: from it on, every change reaches this page. */
+  const greeted = new Promise<LibraryChanges>((resolve) => (greet = resolve));
 
   let socket: WebSocket | null = null;
   let nextId = 1;
@@ -189,15 +197,31 @@ export async function connectWebSocketBridge(
       if (frame.id === null) return;
       pending.get(frame.id)?.settle(frame.result);
       pending.delete(frame.id);
+    } else if ('greeting' in frame) {
+      heard = frame.greeting.libraryChanges;
+      greet(heard);
     } else {
-      // The list read while connecting may be out of date now.
-      if (frame.event === 'library.changed') firstProjects = null;
+      if (frame.event === 'library.changed') {
+        // The list read while connecting may be out of date now.
+        firstProjects = null;
+        if (heard !== null) heard += 1;
+      }
       for (const handler of listeners.get(frame.event) ?? []) handler(frame.payload);
     }
   };
+  /**
+   * Each socket is listened to from its creation: the host greets it and announces changes to it as soon as it is let
+   * in, and the first is let in before the outbox is read and the token confirmed; a change dropped then would leave
+   * the first screen stale.
+   */
+  const listenedTo = (attempt: WebSocket) => {
+    attempt.addEventListener('message', onMessage);
+    return attempt;
+  };
+  listenedTo(firstAttempt);
 
   let retryMs = firstRetryMs;
-  const open = (attempt = new WebSocket(address)) =>
+  const open = (attempt = listenedTo(new WebSocket(address))) =>
     new Promise<void>((resolve, reject) => {
       const opened = () => {
         socket = attempt;
@@ -216,7 +240,6 @@ export async function connectWebSocketBridge(
         notify();
         reconnectLater();
       };
-      attempt.addEventListener('message', onMessage);
       attempt.addEventListener('close', closed);
       // The first attempt was started before the outbox was read, and may be open, or closed, already.
       if (attempt.readyState === WebSocket.OPEN) opened();
@@ -285,7 +308,16 @@ export async function connectWebSocketBridge(
       firstProjects = null;
       const connected = () => ready.then(() => invoke(call, input), () => notConnected);
       if (!early) return connected();
+      listReadAt = early.then((screen) => screen?.libraryChanges ?? null);
       return early.then((screen) => (screen ? (screen.projects as CallResult<CallOutput<C>>) : connected()));
+    },
+    libraryChanges: async () => {
+      const first = await greeted;
+      // Taken now, in the turn this call resumes in: every change the host announces after it reaches the subscribers.
+      const listening = heard ?? first;
+      // A list read over the socket was read after the first greeting, so at that count or later.
+      const read = (await listReadAt) ?? first;
+      return { read, listening };
     },
     subscribe: (event, handler) => {
       let set = listeners.get(event);
