@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { calls } from './contract';
-import { encodeRequest, maxMessageBytes, readFirstScreen, readLibraryInfo, readServerFrame, readThumbnailBundle, renumberRequest, requestFrameSchema } from './host-protocol';
+import { encodeRequest, encodeResponse, maxMessageBytes, readFirstScreen, readLibraryInfo, readServerFrame, readThumbnailBundle, renumberRequest, requestFrameSchema } from './host-protocol';
 
 const frameId = '01890000-0000-7000-8000-000000000001';
 
@@ -32,6 +32,20 @@ describe('the browser host wire', () => {
     const notFrames = ['{', 'null', '42', '[]', '{}', '{"id":1.5,"result":{"ok":true,"value":1}}', '{"id":"1","result":{"ok":true,"value":1}}',
       '{"id":1,"result":{"ok":false,"error":"No."}}', '{"id":1,"result":{"ok":"yes","value":1}}', '{"event":7,"payload":{}}'];
     for (const text of notFrames) expect(readServerFrame(text), text).toBeNull();
+  });
+
+  it('sends the answers that carry shapes with their points as binary doubles once they are many, the rest as text', () => {
+    const shapes = (count: number) => restoreOf(count, 40).shapes.map((shape, i) => ({ ...shape, points: shape.points.map((x) => x / 3 + i) }));
+    const many = { id: 1, result: { ok: true as const, value: shapes(100) } };
+    const sent = encodeResponse('shapes.list', many);
+    expect(sent).toBeInstanceOf(Uint8Array);
+    expect(readServerFrame((sent as Uint8Array).slice().buffer)).toEqual(many);
+    for (const [call, frame] of [['shapes.list', { id: 2, result: { ok: true, value: shapes(2) } }], ['frames.list', many]] as const) {
+      const text = encodeResponse(call, frame);
+      expect(typeof text, call).toBe('string');
+      expect(readServerFrame(text as string)).toEqual(frame);
+    }
+    expect(readServerFrame(new ArrayBuffer(16))).toBeNull();
   });
 
   it('reads which library the host serves, and nothing else', () => {
