@@ -19,9 +19,14 @@ describe('numbers packed as binary', () => {
         ],
       },
     };
+    const before = structuredClone(value);
+    const points = value.result.value[0]?.points;
     const bytes = packNumbers(value);
     expect(bytes).not.toBeNull();
     expect(unpackNumbers(received(bytes ?? new Uint8Array()))).toEqual(JSON.parse(JSON.stringify(value)));
+    // The value is the caller's: it is left as it was, its arrays the same objects.
+    expect(value).toEqual(before);
+    expect(value.result.value[0]?.points).toBe(points);
   });
 
   it('keep a `__proto__` key as data, as JSON.parse does', () => {
@@ -34,7 +39,10 @@ describe('numbers packed as binary', () => {
   it('leave a value with few numbers, or one JSON writes its own way, to JSON text', () => {
     expect(packNumbers({ points: doubles(leastPackedNumbers - 1, 3) })).toBeNull();
     expect(packNumbers({ points: doubles(leastPackedNumbers, 3), at: new Date(0) })).toBeNull();
+    expect(packNumbers({ points: doubles(leastPackedNumbers, 3), at: { toJSON: () => 'now' } })).toBeNull();
     expect(packNumbers('text')).toBeNull();
+    const frozen = Object.freeze({ points: doubles(leastPackedNumbers, 3) });
+    expect(packNumbers(frozen)).toBeNull();
   });
 
   it('read nothing from bytes that are not such a message', () => {
