@@ -85,7 +85,7 @@ export function packNumbers(value: unknown): Uint8Array | null {
     for (; swapped < arrays.length; swapped++) setAt(holders[swapped], keys[swapped], placeholder);
     text = JSON.stringify(value);
   } catch {
-    // A frozen container: it is sent as text.
+    // A frozen container, or what JSON cannot write (a cycle, a BigInt): left to JSON text, as before.
     return null;
   } finally {
     for (let i = 0; i < swapped; i++) setAt(holders[i], keys[i], arrays[i]);
