@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { calls } from './contract';
 import {
   encodeRequest,
+  encodeResponse,
   greetingFrameSchema,
   maxMessageBytes,
   readFirstScreen,
@@ -53,6 +54,20 @@ describe('the browser host wire', () => {
       const text = JSON.stringify(frame);
       expect(readServerFrame(text) !== null, text).toBe(greetingFrameSchema.safeParse(JSON.parse(text)).success);
     }
+  });
+
+  it('sends the answers that carry shapes with their points as binary doubles once they are many, the rest as text', () => {
+    const shapes = (count: number) => restoreOf(count, 40).shapes.map((shape, i) => ({ ...shape, points: shape.points.map((x) => x / 3 + i) }));
+    const many = { id: 1, result: { ok: true as const, value: shapes(100) } };
+    const sent = encodeResponse('shapes.list', many);
+    expect(sent).toBeInstanceOf(Uint8Array);
+    expect(readServerFrame((sent as Uint8Array).slice().buffer)).toEqual(many);
+    for (const [call, frame] of [['shapes.list', { id: 2, result: { ok: true, value: shapes(2) } }], ['frames.list', many]] as const) {
+      const text = encodeResponse(call, frame);
+      expect(typeof text, call).toBe('string');
+      expect(readServerFrame(text as string)).toEqual(frame);
+    }
+    expect(readServerFrame(new ArrayBuffer(16))).toBeNull();
   });
 
   it('reads which library the host serves, and nothing else', () => {

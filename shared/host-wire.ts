@@ -1,6 +1,7 @@
 import type { CallName, CallOutput, CallResult, EventName } from './contract';
 import type { GreetingFrame, RequestFrame } from './host-protocol';
 import type { LibraryChanges } from './library-changes';
+import { packNumbers, unpackNumbers } from './packed-numbers';
 
 /**
  * The part of the browser host's protocol (see host-protocol.ts) that the page needs to connect and talk: addresses,
@@ -38,15 +39,30 @@ export type ServerFrame = ResponseFrame | EventFrame | GreetingFrame;
 const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /**
- * A message from the host as an answer or an event, or null for anything else. An event this page does not know has
- * no listener here, so it is dropped where it is delivered.
+ * The calls whose answers carry many shapes' points: the host sends those with their number arrays packed as binary
+ * (see packed-numbers.ts), the rest as JSON text.
  */
-export function readServerFrame(text: string): ServerFrame | null {
+export const packedAnswerCalls: ReadonlySet<CallName> = new Set<CallName>(['shapes.list', 'shapes.delete', 'shapes.restore', 'shapes.paste', 'shapes.copyFromFrame']);
+
+/** An answer as the host sends it: a binary message for a call in `packedAnswerCalls` with enough numbers, else text. */
+export function encodeResponse(call: string, frame: ResponseFrame): string | Uint8Array {
+  return (packedAnswerCalls.has(call as CallName) ? packNumbers(frame) : null) ?? JSON.stringify(frame);
+}
+
+/**
+ * A message from the host (text, or binary with packed numbers) as an answer or an event, or null for anything
+ * else. An event this page does not know has no listener here, so it is dropped where it is delivered.
+ */
+export function readServerFrame(data: string | ArrayBuffer): ServerFrame | null {
   let frame: unknown;
-  try {
-    frame = JSON.parse(text);
-  } catch {
-    return null;
+  if (typeof data === 'string') {
+    try {
+      frame = JSON.parse(data);
+    } catch {
+      return null;
+    }
+  } else {
+    frame = unpackNumbers(data);
   }
   if (!isObject(frame)) return null;
   if ('result' in frame) {

@@ -7,8 +7,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { maxMessageBytes, resendableCalls } from '../../shared/host-protocol';
+import { maxMessageBytes, readServerFrame, resendableCalls, type ResponseFrame } from '../../shared/host-protocol';
 import { uuidv7 } from '../../shared/ids';
+import { listShapes } from '../library/annotations';
 import { seedFrames } from '../test-support/seed-frames';
 import type { ServiceOptions } from '../services';
 import { mediaDir, openTestServices } from '../test-support/temp-library';
@@ -57,18 +58,29 @@ function connect(url: string, origin: string): Promise<WebSocket> {
   });
 }
 
-function callOver(socket: WebSocket, id: number, call: string, input: unknown): Promise<unknown> {
+/** A message from the host as the page reads it: text, or binary with packed numbers. */
+function readMessage(data: WebSocket.RawData, isBinary: boolean) {
+  const bytes = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer);
+  return readServerFrame(isBinary ? bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length) : bytes.toString());
+}
+
+/** The answer to a call, and whether it came as a binary message. */
+function answerOver(socket: WebSocket, id: number, call: string, input: unknown): Promise<{ result: ResponseFrame['result']; binary: boolean }> {
   return new Promise((resolve) => {
-    const onMessage = (data: WebSocket.RawData) => {
-      const message = JSON.parse(String(data)) as { id?: number; result?: unknown };
-      if (message.id === id) {
+    const onMessage = (data: WebSocket.RawData, isBinary: boolean) => {
+      const message = readMessage(data, isBinary);
+      if (message && 'result' in message && message.id === id) {
         socket.off('message', onMessage);
-        resolve(message.result);
+        resolve({ result: message.result, binary: isBinary });
       }
     };
     socket.on('message', onMessage);
     socket.send(JSON.stringify({ id, call, input }));
   });
+}
+
+async function callOver(socket: WebSocket, id: number, call: string, input: unknown): Promise<unknown> {
+  return (await answerOver(socket, id, call, input)).result;
 }
 
 /** Sends a request exactly as written, which an HTTP client would refuse to build, and returns what came back. */
@@ -418,6 +430,25 @@ describe('the order of answers', () => {
       { id: 2, call: 'shapes.list', input: { frameId } },
     ]);
     expect(order).toEqual([1, 2]);
+  });
+});
+
+describe('answers full of shapes', () => {
+  it('carry their points as binary doubles, read back exactly as the library lists them', async () => {
+    const { services, host, origin } = await start();
+    const frameId = seedFrames(services.db, [{ width: 3840, height: 2160 }]).frames[0]?.id ?? '';
+    const socket = await connect(`ws://127.0.0.1:${host.port}/api?token=${host.token}`, origin);
+    const polygon = (i: number) => Array.from({ length: 40 }, (_, k) => (k % 2 === 0 ? 100 + i * 7 : 50 + i * 3) + Math.cos(k + i) * 20 + 1 / 3);
+    const shapes = Array.from({ length: 100 }, (_, i) => ({ id: uuidv7(), frameId, type: 'polygon', points: polygon(i) }));
+    expect(await callOver(socket, 1, 'shapes.restore', { shapes })).toMatchObject({ ok: true });
+    const listed = await answerOver(socket, 2, 'shapes.list', { frameId });
+    expect(listed.binary).toBe(true);
+    expect(listed.result).toEqual({ ok: true, value: listShapes(services.db, frameId) });
+    expect(listed.result).toMatchObject({ value: shapes.map(({ id, points }) => ({ id, points })) });
+    // A few shapes' points go as text, as every other answer does.
+    const few = await answerOver(socket, 3, 'shapes.delete', { ids: shapes.slice(0, 2).map((shape) => shape.id) });
+    expect(few).toMatchObject({ binary: false, result: { ok: true, value: [{ points: shapes[0]?.points }, { points: shapes[1]?.points }] } });
+    socket.close();
   });
 });
 

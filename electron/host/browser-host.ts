@@ -10,6 +10,7 @@ import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { eventNames } from '../../shared/contract';
 import {
   apiSocketPath,
+  encodeResponse,
   firstScreenPath,
   libraryInfoPath,
   maxMessageBytes,
@@ -410,8 +411,8 @@ export async function startBrowserHost(services: Services, options: BrowserHostO
     sockets.handleUpgrade(req, socket, head, (ws) => sockets.emit('connection', ws, req));
   });
 
-  const reply = (ws: WebSocket, frame: ResponseFrame) => {
-    if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(frame));
+  const reply = (ws: WebSocket, call: string, frame: ResponseFrame) => {
+    if (ws.readyState === ws.OPEN) ws.send(encodeResponse(call, frame));
   };
 
   sockets.on('connection', (ws: WebSocket) => {
@@ -436,7 +437,7 @@ export async function startBrowserHost(services: Services, options: BrowserHostO
     const frame = requestFrameSchema.safeParse(message);
     if (!frame.success) {
       const id = typeof message === 'object' && message !== null && 'id' in message && Number.isSafeInteger(message.id) ? (message.id as number) : null;
-      return reply(ws, {
+      return reply(ws, '', {
         id,
         result: {
           ok: false,
@@ -449,7 +450,7 @@ export async function startBrowserHost(services: Services, options: BrowserHostO
       });
     }
     const { id, call, input } = frame.data;
-    void run(call, input).then((result) => reply(ws, { id, result }));
+    void run(call, input).then((result) => reply(ws, call, { id, result }));
   }
 
   const unsubscribe = eventNames.map((event) =>

@@ -123,7 +123,13 @@ export async function connectWebSocketBridge(
   // The socket opens while the outbox is read and the host confirms the token: one after the other, they were three
   // waits before the page's first call (the project list). That call's answer is asked for over HTTP meanwhile.
   const firstScreen = firstScreenOf(token);
-  const firstAttempt = new WebSocket(address);
+  /** Binary messages (answers with packed numbers, see host-wire.ts) are read as they arrive, not through a Blob. */
+  const connect = () => {
+    const attempt = new WebSocket(address);
+    attempt.binaryType = 'arraybuffer';
+    return attempt;
+  };
+  const firstAttempt = connect();
   const waiting = new Map<number, Waiting>();
   let nextKey = 1;
   /** Set once the outbox is read, before the first connection; every use of it comes after. */
@@ -191,7 +197,7 @@ export async function connectWebSocketBridge(
     );
 
   const onMessage = (message: MessageEvent) => {
-    const frame = readServerFrame(String(message.data));
+    const frame = readServerFrame(message.data instanceof ArrayBuffer ? message.data : String(message.data));
     if (!frame) return;
     if ('result' in frame) {
       if (frame.id === null) return;
@@ -221,7 +227,7 @@ export async function connectWebSocketBridge(
   listenedTo(firstAttempt);
 
   let retryMs = firstRetryMs;
-  const open = (attempt = listenedTo(new WebSocket(address))) =>
+  const open = (attempt = listenedTo(connect())) =>
     new Promise<void>((resolve, reject) => {
       const opened = () => {
         socket = attempt;
