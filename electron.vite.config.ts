@@ -68,16 +68,7 @@ export default defineConfig({
       // Minified, the bundle Chromium parses before the first screen is a third of its size (1.7 MB unminified):
       // parsing and compiling it was most of the project list's 300 ms before any project came.
       minify: true,
-      rollupOptions: {
-        input: resolve('renderer/index.html'),
-        // What the first script imports statically (React's core, the API's names) goes into its own chunk rather than
-        // into small chunks shared with the views: each was a request of its own before the first script could run, and
-        // the first screen's requests went past the six connections Chromium opens to one host, so the last of them
-        // waited for one to be free.
-        output: {
-          codeSplitting: { groups: [{ name: 'first-script', tags: ['$initial'] }] },
-        },
-      },
+      rollupOptions: { input: resolve('renderer/index.html') },
     },
   },
 });

@@ -1,4 +1,3 @@
-import { createFirstProject, importClip } from './actions';
 import { expect, test } from './fixtures';
 
 test('a person creates, renames and deletes projects, and finds them again after a restart', async ({ app }) => {
@@ -80,24 +79,4 @@ test('the list shows a name as typed after a reload, and follows a project made 
   });
   await expect(projects.getByRole('listitem', { name: 'Made elsewhere' })).toBeVisible();
   await expect(projects.getByRole('listitem')).toHaveCount(2);
-});
-
-test('a card shows its project’s first frame as its cover, when the app opens and on coming back to the list', async ({ app }) => {
-  const { page } = app;
-  await createFirstProject(page, 'Covered');
-  await importClip(page, 'milk.mkv', 'First', '1');
-  await expect(page.getByRole('listbox', { name: 'Frames in First' }).getByRole('option')).toHaveCount(2);
-  // The cover is decoration (the card is named by its title), so it is found as the card's image.
-  const cover = page.getByRole('listitem', { name: 'Covered' }).locator('img');
-  const shown = () => cover.evaluate((image: HTMLImageElement) => image.complete && image.naturalWidth > 0);
-
-  await page.getByRole('button', { name: 'Stillframe' }).click();
-  await expect.poll(shown).toBe(true);
-  // The app's first list paints its cards before their covers: they come too, and a list shown again keeps them.
-  await app.restart();
-  await expect.poll(shown).toBe(true);
-  await page.getByRole('button', { name: /^Covered/ }).click();
-  await expect(page.getByRole('heading', { level: 1, name: 'Covered' })).toBeVisible();
-  await page.getByRole('button', { name: 'Stillframe' }).click();
-  await expect.poll(shown).toBe(true);
 });

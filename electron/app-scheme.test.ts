@@ -58,8 +58,6 @@ describe('the app scheme that serves the renderer in Electron', () => {
       expect(entry.privileges.corsEnabled).toBeUndefined();
       expect(entry.privileges.bypassCSP).toBeUndefined();
     }
-    // Code cache needs `standard` too, which the loop above checks.
-    expect(electron.privileged.find((entry) => entry.scheme === 'stillframe-app')?.privileges.codeCache).toBe(true);
   });
 
   it('serves only the built renderer, with the Content-Security-Policy, and nothing outside its folder', async () => {

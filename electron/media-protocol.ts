@@ -7,12 +7,11 @@ import { resolveInsideFolder } from './library/paths';
 /**
  * Must run before the app is ready, once: a second call replaces the first list. The renderer and the library's
  * frames and thumbnails reach the window only through these schemes, never file://. Neither is `corsEnabled`, so
- * neither can be read from another origin. The app's scheme may keep V8's code cache for its scripts from one launch to
- * the next, as http(s) pages do by default; without `codeCache` Chromium keeps none for a custom scheme.
+ * neither can be read from another origin.
  */
 export function registerAppSchemes(): void {
   protocol.registerSchemesAsPrivileged([
-    { scheme: appScheme, privileges: { standard: true, secure: true, supportFetchAPI: true, codeCache: true } },
+    { scheme: appScheme, privileges: { standard: true, secure: true, supportFetchAPI: true } },
     { scheme: mediaScheme, privileges: { standard: true, secure: true, supportFetchAPI: true, stream: true } },
   ]);
 }

@@ -259,18 +259,7 @@ async function heapMb(page) {
   return metrics.find((m) => m.name === 'JSHeapUsedSize').value / 1024 / 1024;
 }
 
-/** Opens `url` in a new page of `context` and answers when every project's card was first on it (ms from the navigation's start). */
-async function cardsInFreshPage(context, url) {
-  const page = await context.newPage();
-  await page.goto(url);
-  const at = await (await page.waitForFunction((n) => (document.querySelectorAll('.project-card').length >= n ? performance.now() : false),
-    projectCount, { polling: 'raf', timeout: 60_000 })).jsonValue();
-  await page.close();
-  return Math.round(at);
-}
-
-const browserArgs = ['--disable-gpu', '--disable-background-networking'];
-const browser = await chromium.launch({ ...(chromiumPath ? { executablePath: chromiumPath } : {}), args: browserArgs });
+const browser = await chromium.launch({ ...(chromiumPath ? { executablePath: chromiumPath } : {}), args: ['--disable-gpu', '--disable-background-networking'] });
 const library = makeLibrary();
 const naiveListTimes = naiveListQuery(library);
 const host = await startHost(library);
@@ -476,25 +465,6 @@ try {
     await fresh.close();
   }
   results.freshNaiveList = median(freshNaiveLists);
-  // Both again as a relaunch opens them: each a fresh page (a renderer process of its own) of one browser profile kept
-  // on disk, as Electron keeps its caches from one launch to the next (the rows above are each a fresh incognito
-  // context, as on a first launch). Two openings first fill the caches: Chromium writes a script's V8 code cache on its
-  // second run (in Chromium 156 here it then left the app's module scripts to be compiled again all the same).
-  const profile = mkdtempSync(path.join(tmpdir(), 'sf-browse-profile-'));
-  const kept = await chromium.launchPersistentContext(profile, { ...(chromiumPath ? { executablePath: chromiumPath } : {}), args: browserArgs, viewport: { width: 1400, height: 900 } });
-  try {
-    const reopened = async (url) => {
-      for (let round = 0; round < 2; round++) await cardsInFreshPage(kept, url);
-      const times = [];
-      for (let round = 0; round < openRounds; round++) times.push(await cardsInFreshPage(kept, url));
-      return times;
-    };
-    results.relaunchLists = await reopened(host.url);
-    results.relaunchNaiveLists = await reopened(`${naive.url}projects`);
-  } finally {
-    await kept.close();
-    rmSync(profile, { recursive: true, force: true });
-  }
   naive.server.close();
 } finally {
   await browser.close();
@@ -526,5 +496,4 @@ if (!listOnly) {
   console.log(`  then 300 wheel turns there: p95 ${r.longScroll.p95.toFixed(1)} ms, ${r.longScroll.over50} of ${r.longScroll.frames} frames over 50 ms, heap ${r.longHeap.toFixed(1)} MB`);
 }
 console.log(`project list of ${projectCount}, navigation to all cards   ${String(r.list).padStart(6)} ms   (median of ${r.lists.join(', ')}; target < 200 ms)   static HTML of the same cards: ${r.naiveList} ms, in a fresh page ${r.freshNaiveList} ms`);
-console.log(`  reopened as on a relaunch (one profile, its caches kept)   ${String(median(r.relaunchLists)).padStart(6)} ms   (median of ${r.relaunchLists.join(', ')})   static HTML the same way: ${median(r.relaunchNaiveLists)} ms`);
 console.log(`  of which the projects.list call: median ${r.listCalls[2]} ms (${r.listCalls.join(', ')})   naive per-project query in node:sqlite: median ${naiveListTimes[2]} ms (${naiveListTimes.join(', ')})`);

@@ -82,9 +82,6 @@ function bundleJson(bundle: ThumbnailBundle): string {
  */
 const openFlags = constants.O_RDONLY | (constants.O_NONBLOCK ?? 0);
 
-/** Where Vite writes the renderer's files, each named with a hash of its content. */
-const hashedAssetsPrefix = 'assets/';
-
 /** The largest file of the built app served; its largest chunk is a few hundred kilobytes. */
 const maxRendererFileBytes = 16 * 1024 * 1024;
 
@@ -250,10 +247,6 @@ export async function startBrowserHost(services: Services, options: BrowserHostO
     if (file.endsWith('.html')) {
       headers['content-security-policy'] = contentSecurityPolicy({ connect: [...origins].map((o) => o.replace(/^http/, 'ws')) });
       headers['cache-control'] = 'no-store';
-    } else if (relative.startsWith(hashedAssetsPrefix)) {
-      // Named by their content, so never stale: a page opened again takes them from the browser's cache instead of
-      // asking for each. V8's code cache, too, is kept only beside a cached response.
-      headers['cache-control'] = 'public, max-age=31536000, immutable';
     }
     res.writeHead(200, headers).end(bytes);
   };

@@ -1,4 +1,4 @@
-import { startTransition, useEffect, useRef, useState, type RefObject } from 'react';
+import { useState } from 'react';
 import type { Project } from '../../../shared/domain';
 import { toAppError } from '../../../shared/errors';
 import { projectNameMaxLength } from '../../../shared/names';
@@ -7,7 +7,6 @@ import { countList, formatDateTime, plural, wholeCount } from '../format';
 import { projectView } from '../lazy-views';
 import { prefetchPlace } from '../place-prefetch';
 import { useApp } from '../state/store';
-import { preloadThumbnails } from '../thumbnails';
 import { ProjectSyncBadge } from './sync/ProjectSyncBadge';
 import { useSync } from './sync/sync-store';
 import { Dialog } from './Dialog';
@@ -97,63 +96,14 @@ function cardCounts(project: Project): string {
   ]);
 }
 
-/** Once the app's first list of projects has painted, a list shown again (back from a project) is whole at once. */
-let firstListPainted = false;
-
-/**
- * Whether the cards have painted once, and may show their covers and sync badges. The app's first list paints its
- * cards before either: a cover's thumbnail is not there before the host answers for it anyway, and 200 thumbnails and
- * badges following their stores made the cards' first render the longer, and the renders after it (the covers coming,
- * the sync state known) held the cards' first frame back. The covers on the first screen are asked for as the cards
- * commit; the rest, and the badges, render in a transition after that frame, which the browser can interrupt to paint.
- */
-function useCardsPainted(list: RefObject<HTMLUListElement | null>, projects: readonly Project[]): boolean {
-  const [painted, setPainted] = useState(firstListPainted);
-  const anyCards = projects.length > 0;
-  useEffect(() => {
-    if (painted || !anyCards) return;
-    void preloadThumbnails(coversOnScreen(list.current, projects));
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    // After the frame that paints the cards: a callback of that frame, then a task after it.
-    const frame = requestAnimationFrame(() => {
-      timer = setTimeout(() => {
-        firstListPainted = true;
-        startTransition(() => setPainted(true));
-      });
-    });
-    return () => {
-      cancelAnimationFrame(frame);
-      clearTimeout(timer);
-    };
-    // The projects of the list's first paint: a list changed meanwhile gets its covers when they show.
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [painted, anyCards]);
-  return painted;
-}
-
-/** The cover paths of the cards that begin inside the window, in their order on the page. */
-function coversOnScreen(list: HTMLUListElement | null, projects: readonly Project[]): string[] {
-  const paths: string[] = [];
-  if (!list) return paths;
-  for (const [i, card] of [...list.children].entries()) {
-    const project = projects[i];
-    if (!project || card.getBoundingClientRect().top >= window.innerHeight) break;
-    if (project.coverThumbPath) paths.push(project.coverThumbPath);
-  }
-  return paths;
-}
-
 export function ProjectsView() {
   const projects = useApp((state) => state.projects);
   const loaded = useApp((state) => state.projectsLoaded);
   const navigate = useApp((state) => state.navigate);
-  const [editing, setEditing] = useState<Editing>(null);
-  const list = useRef<HTMLUListElement>(null);
-  const painted = useCardsPainted(list, projects);
   // Until the host has said how sync stands, no card has a badge to show: the cards come up without 200 badges
-  // following the sync state. Before the cards have painted, the sync state is not even read, so its coming does not
-  // render them again.
-  const syncKnown = useSync((state) => painted && state.status !== null);
+  // following the sync state.
+  const syncKnown = useSync((state) => state.status !== null);
+  const [editing, setEditing] = useState<Editing>(null);
   const open = (projectId: string) => {
     const route = { name: 'project', projectId } as const;
     // Its batches and first frames are asked for before the page renders, and before anything else the route change sends.
@@ -179,12 +129,12 @@ export function ProjectsView() {
           </button>
         </div>
       )}
-      <ul ref={list} className="project-grid" aria-label="Projects">
+      <ul className="project-grid" aria-label="Projects">
         {projects.map((project) => (
           <li key={project.id} className="project-card" aria-label={project.name}>
             <button type="button" className="card-open" onPointerEnter={projectView.preload} onFocus={projectView.preload} onClick={() => open(project.id)}>
               <span className="cover" aria-hidden="true">
-                {project.coverThumbPath ? painted && <Thumbnail path={project.coverThumbPath} /> : <span className="cover-empty">No frames yet</span>}
+                {project.coverThumbPath ? <Thumbnail path={project.coverThumbPath} /> : <span className="cover-empty">No frames yet</span>}
               </span>
               <span className="card-title">{project.name}</span>
             </button>
