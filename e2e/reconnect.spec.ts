@@ -1,6 +1,7 @@
 import type { Page } from '@playwright/test';
 import { createFirstProject, projectWithFourCars } from './actions';
 import { expect, test } from './fixtures';
+import type { RunningApp } from './launchers/types';
 
 const grid = (page: Page) => page.getByRole('listbox', { name: 'Frames in Cars' });
 const canvas = (page: Page) => page.getByRole('application', { name: 'Annotation canvas' });
@@ -110,23 +111,20 @@ async function makeProject(page: Page, name: string) {
   await expect(page.getByRole('heading', { level: 1, name })).toBeVisible();
 }
 
-test('a project made while another page is still connecting shows on that page once it is connected', async ({ app }) => {
+/**
+ * A second page of the library opens its project list while `hold` keeps it from being fully connected; a project made
+ * meanwhile on the first page must show on the second once it is let go.
+ */
+async function madeWhileHeld(app: RunningApp, hold: (late: Page, held: Promise<void>) => Promise<unknown>) {
   const host = app.host;
   // Only the browser host serves a second page of the same library, and connects it after its first screen.
   test.skip(!host, 'Only the browser host opens a second page on the same library.');
   if (!host) return;
   const { page } = app;
   await createFirstProject(page, 'Harbour');
-
-  // The host's word on the page's token is held back: the second page shows its project list (read over HTTP) and its
-  // socket is let in, but the page does not yet take the socket into use. What the host announces meanwhile reaches it.
   const late = await page.context().newPage();
   let release = () => {};
-  const held = new Promise<void>((resolve) => (release = resolve));
-  await late.route('**/library-info', async (route) => {
-    await held;
-    await route.continue();
-  });
+  await hold(late, new Promise<void>((resolve) => (release = resolve)));
   await late.goto(host.url());
   const projects = late.getByRole('list', { name: 'Projects' });
   await expect(projects.getByRole('listitem', { name: 'Harbour' })).toBeVisible();
@@ -137,32 +135,26 @@ test('a project made while another page is still connecting shows on that page o
   await expect(projects.getByRole('listitem', { name: 'Quay' })).toBeVisible();
   await expect(projects.getByRole('listitem')).toHaveCount(2);
   await late.close();
+}
+
+test('a project made while another page is still connecting shows on that page once it is connected', async ({ app }) => {
+  // The host's word on the page's token is held back: the second page shows its project list (read over HTTP) and its
+  // socket is let in, but the page does not yet take the socket into use. What the host announces meanwhile reaches it.
+  await madeWhileHeld(app, (late, held) =>
+    late.route('**/library-info', async (route) => {
+      await held;
+      await route.continue();
+    }),
+  );
 });
 
 test('a project made before another page’s socket is let in shows on that page once it is', async ({ app }) => {
-  const host = app.host;
-  test.skip(!host, 'Only the browser host opens a second page on the same library.');
-  if (!host) return;
-  const { page } = app;
-  await createFirstProject(page, 'Harbour');
-
   // The second page's socket waits before it reaches the host: its project list (read over HTTP) is up, and the host
   // announces the new project to the pages it has let in, not to this one. Let in afterwards, it hears no announcement.
-  const late = await page.context().newPage();
-  let release = () => {};
-  const held = new Promise<void>((resolve) => (release = resolve));
-  await late.routeWebSocket(/\/api\?/, async (socket) => {
-    await held;
-    socket.connectToServer();
-  });
-  await late.goto(host.url());
-  const projects = late.getByRole('list', { name: 'Projects' });
-  await expect(projects.getByRole('listitem', { name: 'Harbour' })).toBeVisible();
-
-  await makeProject(page, 'Quay');
-
-  release();
-  await expect(projects.getByRole('listitem', { name: 'Quay' })).toBeVisible();
-  await expect(projects.getByRole('listitem')).toHaveCount(2);
-  await late.close();
+  await madeWhileHeld(app, (late, held) =>
+    late.routeWebSocket(/\/api\?/, async (socket) => {
+      await held;
+      socket.connectToServer();
+    }),
+  );
 });
