@@ -42,14 +42,15 @@ export function App() {
       subscribe('queue.stats', setStats),
       subscribe('library.changed', () => void loadProjects().catch(showError)),
     ];
+    const readAgain = () => {
+      loadProjects().catch(showError);
+      loadQueue().catch(showError);
+    };
     let wasConnected = true;
     const offConnection = hostBridge().watchConnection?.((state) => {
       useConnection.setState(state);
       // Back after a restart of the host: what the views show may have changed meanwhile.
-      if (state.connected && !wasConnected) {
-        loadProjects().catch(showError);
-        loadQueue().catch(showError);
-      }
+      if (state.connected && !wasConnected) readAgain();
       wasConnected = state.connected;
     });
     if (offConnection) offs.push(offConnection);
@@ -59,9 +60,7 @@ export function App() {
     hostBridge()
       .libraryChanges()
       .then(({ read, listening }) => {
-        if (read === listening) return;
-        loadProjects().catch(showError);
-        loadQueue().catch(showError);
+        if (read !== listening) readAgain();
       })
       .catch(showError);
     const onLocation = () => useApp.getState().followLocation();
