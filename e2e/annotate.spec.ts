@@ -205,8 +205,8 @@ test('a frame opened from the grid straight after an edit shows that edit, and e
   const { page } = app;
   await projectWithFourCars(page, 'Reopen');
   await openFrame(page, 1);
-  // Back to the grid the moment the shape is drawn, before the host has said Saved: what the grid asks for ahead of
-  // the annotator must not be read before the write.
+  // Back to the grid the moment the shape is drawn, before the host has said Saved: reopened at once, the frame's
+  // shapes must be read after that write, not before it.
   await page.keyboard.press('r');
   await drag(page, [-240, -160], [-120, -60]);
   await page.getByRole('button', { name: 'Back to project' }).click();
