@@ -7,8 +7,12 @@ import type { Point } from './viewport';
 /** Shapes without a label: light grey reads on most footage, dark or bright, and looks unfinished on purpose. */
 export const unlabelledColor = '#d4d4d8';
 
-/** Sizes on screen, in CSS pixels, whatever the zoom: the painters divide them by the scale. */
-const lineWidth = 1.5;
+/**
+ * Sizes on screen, in CSS pixels, whatever the zoom: the painters divide them by the scale. An outline of one device
+ * pixel is a hairline to Chromium's software rasteriser, which strokes 5,000 polygons of 20 points in a quarter of
+ * the time a 1.5 px one takes (74 against 277 ms in 128 px tiles, Chromium 150); the selection stays thicker.
+ */
+const lineWidth = 1;
 const selectedLineWidth = 2.5;
 const pointRadius = 4;
 export const handleSize = 8;
