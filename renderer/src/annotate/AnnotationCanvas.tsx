@@ -5,6 +5,7 @@ import { useCallback, useEffect, useId, useLayoutEffect, useRef, useState, type 
 import type { Label, Shape } from '../../../shared/annotations';
 import { plural } from '../format';
 import { BitmapCache, type Box, type Paint } from './bitmap-cache';
+import { keepDecoded } from './decoded-frame';
 import { changedArea, shapesIn, tagReaches, type Drawn, type TagBox } from './dirty-region';
 import { editorStore, useEditor } from './editor';
 import type { Editor } from './editor-store';
@@ -153,6 +154,8 @@ export function AnnotationCanvas({ image }: { image: HTMLImageElement | null }) 
   const stage = useRef<Konva.Stage>(null);
   const imageLayer = useRef<Konva.Layer>(null);
   const frameImage = useRef<HTMLImageElement | null>(image);
+  // The same pixels, kept decoded (see keepDecoded): drawn in the image's place once made.
+  const frameBitmap = useRef<ImageBitmap | null>(null);
   const shapesLayer = useRef<Konva.Layer>(null);
   const [caches] = useState(() => ({
     image: new BitmapCache(() => imageLayer.current?.batchDraw(), true),
@@ -261,7 +264,7 @@ export function AnnotationCanvas({ image }: { image: HTMLImageElement | null }) 
       caches.image.draw(context._context, source, { x: 0, y: 0, ...size }, [
         (ctx) => {
           ctx.imageSmoothingEnabled = viewport.scale < sharpPixelsFrom;
-          ctx.drawImage(source, 0, 0, size.width, size.height);
+          ctx.drawImage(frameBitmap.current ?? source, 0, 0, size.width, size.height);
         },
       ]);
     },
@@ -505,6 +508,12 @@ export function AnnotationCanvas({ image }: { image: HTMLImageElement | null }) 
   useLayoutEffect(() => {
     frameImage.current = image;
     imageLayer.current?.batchDraw();
+    if (!image) return;
+    const letGo = keepDecoded(image, (bitmap) => (frameBitmap.current = bitmap));
+    return () => {
+      frameBitmap.current = null;
+      letGo();
+    };
   }, [image, frame]);
 
   useLayoutEffect(() => {
