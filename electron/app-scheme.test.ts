@@ -60,6 +60,11 @@ describe('the app scheme that serves the renderer in Electron', () => {
     }
   });
 
+  it("keeps V8's compiled code of the app's scripts between launches", () => {
+    registerAppSchemes();
+    expect(electron.privileged.find((entry) => entry.scheme === 'stillframe-app')?.privileges).toMatchObject({ standard: true, codeCache: true });
+  });
+
   it('serves only the built renderer, with the Content-Security-Policy, and nothing outside its folder', async () => {
     const dir = rendererFolder();
     handleAppScheme(dir, "default-src 'self'");
