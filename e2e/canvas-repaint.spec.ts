@@ -180,6 +180,42 @@ test('selecting all of 2,000 shapes shows every one of them selected, the select
   await expect.poll(unpainted, { message: 'shapes not shown as selected' }).toBe(0);
 });
 
+test('when the window grows, the shapes reach every part of the frame, as a fresh paint at that size shows them', async ({ app }) => {
+  const { page } = app;
+  const tile = await firstCarTile(page, 'Grow');
+  const { project, frame } = await firstFrame(page);
+  const label = await invoke<{ id: string }>(page, 'labels.create', { projectId: project.id, name: 'Kind', color: '#4363d8' });
+  await invoke(page, 'shapes.restore', { shapes: spreadPolygons(frame, label.id, 0.02).map(({ centre: _, ...shape }) => shape) });
+  const large = { width: 2200, height: 1300 };
+  const small = page.viewportSize() ?? { width: 1280, height: 720 };
+  await page.setViewportSize(large);
+  await tile.dblclick();
+  await expect(canvas(page)).toHaveAttribute('aria-busy', 'false');
+  await expect(page.getByText('2,000 shapes on this frame.', { exact: false })).toBeAttached();
+  await expect.poll(() => shapesLayer(page)).not.toBe('');
+  // Painted in steps after a zoom: the layer is whole once two reads a moment apart agree.
+  const settled = async () => {
+    let last = '';
+    for (;;) {
+      await page.waitForTimeout(300);
+      const now = await shapesLayer(page);
+      if (now === last) return now;
+      last = now;
+    }
+  };
+  const whole = await settled();
+
+  await page.setViewportSize(small);
+  await page.reload();
+  await expect(canvas(page)).toHaveAttribute('aria-busy', 'false');
+  await expect.poll(() => shapesLayer(page)).not.toBe('');
+  await settled();
+  // The window is maximised: the frame is fitted again, larger, and every shape painted at the new zoom.
+  await page.setViewportSize(large);
+  const grown = await settled();
+  if (grown !== whole) expect(await differingPixels(page, grown, whole), 'pixels that differ from a fresh paint at that size').toBe(0);
+});
+
 test('moving all of 2,000 selected shapes is one step: a reload finds each moved by the same offset, and undo puts a second move back', async ({ app }) => {
   const { page } = app;
   const tile = await firstCarTile(page, 'Move all');

@@ -34,6 +34,10 @@ function intersect(a: Box, b: Box): Box | null {
   return right > x && bottom > y ? { x, y, width: right - x, height: bottom - y } : null;
 }
 
+function sameBox(a: Box, b: Box): boolean {
+  return a.x === b.x && a.y === b.y && a.width === b.width && a.height === b.height;
+}
+
 function onDevice(content: Box, scale: number, e: number, f: number): Box {
   return { x: e + content.x * scale, y: f + content.y * scale, width: content.width * scale, height: content.height * scale };
 }
@@ -234,7 +238,9 @@ export class BitmapCache {
   /** The next step of a sharp paint into a bitmap of its own, swapped in for the shown one after the last step. */
   private paintInSteps(ctx: CanvasRenderingContext2D, area: CachedArea & { key: unknown }, steps: readonly Paint[], shown: CachedArea): void {
     let next = this.next;
-    if (!next || next.key !== area.key || next.scale !== area.scale || next.e !== area.e || next.f !== area.f) {
+    // The region too: a window that grows while the steps run keeps the zoom, offset and key, and a bitmap of the
+    // smaller region, swapped in, left the rest of the frame without shapes until something else painted them.
+    if (!next || next.key !== area.key || next.scale !== area.scale || next.e !== area.e || next.f !== area.f || !sameBox(next.region, area.region)) {
       const canvas = next?.canvas ?? document.createElement('canvas');
       // Setting the size clears it, also when it stays the same.
       canvas.width = area.region.width;
