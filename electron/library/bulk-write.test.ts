@@ -4,16 +4,20 @@ import { describe, expect, it } from 'vitest';
 import { uuidv7 } from '../../shared/ids';
 import { seedFrames } from '../test-support/seed-frames';
 import { openTestServices } from '../test-support/temp-library';
-import { createLabel, listShapes } from './annotations';
+import { createLabel, listShapes, saveShape } from './annotations';
 import { bulkWrite, type BulkShape } from './bulk-write';
 import { openDatabase, type Database } from './database';
 import { listFrames } from './frames';
+import { getProject } from './projects';
 
 function scene(db: Database) {
   const { batch, frames } = seedFrames(db, [{ width: 640, height: 360 }]);
   const label = createLabel(db, { projectId: batch.projectId, name: 'car', color: '#e6194b', hotkey: null, attributes: [] });
   return { batch, videoId: frames[0]!.videoId, label };
 }
+
+const triggerNames = (db: Database) =>
+  (db.prepare(`SELECT name FROM sqlite_master WHERE type = 'trigger' ORDER BY name`).all() as { name: string }[]).map((row) => row.name);
 
 const outboxCount = (db: Database, entity: string) =>
   Number((db.prepare('SELECT COUNT(*) AS n FROM outbox WHERE entity = ?').get(entity) as { n: number }).n);
@@ -49,6 +53,31 @@ describe('bulk writes', () => {
     expect(db.prepare(`SELECT COUNT(*) AS n FROM outbox WHERE entity = 'shape' AND fields IS NOT NULL`).get()).toEqual({ n: 0 });
     expect(db.prepare('SELECT COUNT(*) AS n FROM sync_dirty_fields').get()).toEqual({ n: 0 });
     expect(db.prepare('SELECT applying FROM sync_guard').get()).toEqual({ applying: 0 });
+  });
+
+  it('counts the frames it gave shapes as annotated, and leaves the library with its triggers as they were', () => {
+    const { db } = openTestServices();
+    const { batch, videoId, label } = scene(db);
+    const triggers = triggerNames(db);
+    const ids = Array.from({ length: 6 }, () => uuidv7());
+    bulkWrite(db, { outbox: true }, (writer) => {
+      ids.forEach((id, i) => {
+        writer.frame({ id, videoId, batchId: batch.id, index: i + 2, timestampMs: i * 40, width: 640, height: 360, path: `f/${i}.jpg`, thumbPath: `t/${i}.jpg` });
+        // Every other frame gets shapes, the last of them two.
+        if (i % 2 === 0) writer.shape(box(id, label.id, 0));
+        if (i === 4) writer.shape(box(id, label.id, 1));
+      });
+    });
+    expect(getProject(db, batch.projectId)).toMatchObject({ frameCount: 7, annotatedFrameCount: 3 });
+    const marked = db.prepare('SELECT id FROM frames WHERE annotated = 1 ORDER BY frame_index').all() as { id: string }[];
+    expect(marked.map((row) => row.id)).toEqual([ids[0], ids[2], ids[4]]);
+    // A write that fails puts them back as well.
+    expect(() => bulkWrite(db, { outbox: true }, (writer) => writer.shape(box(uuidv7(), label.id, 0)))).toThrow(/FOREIGN KEY/);
+    expect(triggerNames(db)).toEqual(triggers);
+    // And they work again: the annotator's one-row save marks its frame, and the change is recorded for pushing.
+    saveShape(db, { ...box(ids[1]!, label.id, 0), zIndex: 0 });
+    expect(getProject(db, batch.projectId).annotatedFrameCount).toBe(4);
+    expect(outboxCount(db, 'shape')).toBe(5);
   });
 
   it('refuses a local row whose id the library already has, so no edit goes unrecorded, and lands nothing', () => {
