@@ -352,7 +352,7 @@ export function restoreShapes(db: Database, inputs: readonly ParsedShapeInput[])
  * Call inside the caller's transaction; ids must be new.
  */
 export function addImportedShapes(db: Database, frames: Iterable<{ frameId: string; shapes: readonly ParsedShapeInput[] }>): void {
-  bulkWrite(db, { outbox: true }, (writer) => {
+  bulkWrite(db, { outbox: true, liftTriggers: true }, (writer) => {
     const labels = new Map<string, Label>();
     for (const { frameId, shapes } of frames) {
       const frame = getFrameScope(db, frameId);

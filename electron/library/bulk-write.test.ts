@@ -32,7 +32,7 @@ describe('bulk writes', () => {
     const { batch, videoId, label } = scene(db);
     const before = { frames: outboxCount(db, 'frame'), shapes: outboxCount(db, 'shape') };
     const ids: string[] = [];
-    const written = bulkWrite(db, { outbox: true }, (writer) => {
+    const written = bulkWrite(db, { outbox: true, liftTriggers: true }, (writer) => {
       for (let i = 2; i <= 301; i++) {
         const id = uuidv7();
         ids.push(id);
@@ -55,12 +55,15 @@ describe('bulk writes', () => {
     expect(db.prepare('SELECT applying FROM sync_guard').get()).toEqual({ applying: 0 });
   });
 
-  it('counts the frames it gave shapes as annotated, and leaves the library with its triggers as they were', () => {
+  it.each([
+    ['lifted, as an import writes', true],
+    ['kept, as a pull writes', false],
+  ])('counts the frames it gave shapes as annotated with the triggers %s, and leaves the triggers as they were', (_, liftTriggers) => {
     const { db } = openTestServices();
     const { batch, videoId, label } = scene(db);
     const triggers = triggerNames(db);
     const ids = Array.from({ length: 6 }, () => uuidv7());
-    bulkWrite(db, { outbox: true }, (writer) => {
+    bulkWrite(db, { outbox: true, liftTriggers }, (writer) => {
       ids.forEach((id, i) => {
         writer.frame({ id, videoId, batchId: batch.id, index: i + 2, timestampMs: i * 40, width: 640, height: 360, path: `f/${i}.jpg`, thumbPath: `t/${i}.jpg` });
         // Every other frame gets shapes, the last of them two.
@@ -72,7 +75,7 @@ describe('bulk writes', () => {
     const marked = db.prepare('SELECT id FROM frames WHERE annotated = 1 ORDER BY frame_index').all() as { id: string }[];
     expect(marked.map((row) => row.id)).toEqual([ids[0], ids[2], ids[4]]);
     // A write that fails puts them back as well.
-    expect(() => bulkWrite(db, { outbox: true }, (writer) => writer.shape(box(uuidv7(), label.id, 0)))).toThrow(/FOREIGN KEY/);
+    expect(() => bulkWrite(db, { outbox: true, liftTriggers }, (writer) => writer.shape(box(uuidv7(), label.id, 0)))).toThrow(/FOREIGN KEY/);
     expect(triggerNames(db)).toEqual(triggers);
     // And they work again: the annotator's one-row save marks its frame, and the change is recorded for pushing.
     saveShape(db, { ...box(ids[1]!, label.id, 0), zIndex: 0 });
@@ -85,13 +88,13 @@ describe('bulk writes', () => {
     const { batch, videoId, label } = scene(db);
     const frameId = uuidv7();
     const shape = box(frameId, label.id, 0);
-    bulkWrite(db, { outbox: true }, (writer) => {
+    bulkWrite(db, { outbox: true, liftTriggers: true }, (writer) => {
       writer.frame({ id: frameId, videoId, batchId: batch.id, index: 2, timestampMs: 80, width: 640, height: 360, path: 'f/2.jpg', thumbPath: 't/2.jpg' });
       writer.shape(shape);
     });
     const outboxBefore = outboxCount(db, 'shape');
     expect(() =>
-      bulkWrite(db, { outbox: true }, (writer) => {
+      bulkWrite(db, { outbox: true, liftTriggers: true }, (writer) => {
         writer.shape(box(frameId, label.id, 1));
         writer.shape({ ...shape, points: [1, 1, 5, 5] });
       }),
@@ -106,7 +109,7 @@ describe('bulk writes', () => {
     const { batch, videoId, label } = scene(db);
     const frameId = uuidv7();
     expect(() =>
-      bulkWrite(db, { outbox: true }, (writer) => {
+      bulkWrite(db, { outbox: true, liftTriggers: true }, (writer) => {
         writer.frame({ id: frameId, videoId, batchId: batch.id, index: 2, timestampMs: 80, width: 640, height: 360, path: 'f/2.jpg', thumbPath: 't/2.jpg' });
         writer.shape(box(frameId, label.id, 0));
         writer.shape(box(uuidv7(), label.id, 1));
@@ -124,7 +127,7 @@ describe('bulk writes', () => {
     const outboxBefore = outboxCount(db, 'shape');
     // As sync's pull writes: with the guard up, so the library's triggers mark nothing for pushing back.
     const pull = (points: number[], serverVersion: number) =>
-      bulkWrite(db, { outbox: false }, (writer) => {
+      bulkWrite(db, { outbox: false, liftTriggers: false }, (writer) => {
         db.exec('UPDATE sync_guard SET applying = 1');
         writer.frame({ id: frameId, videoId, batchId: batch.id, index: 2, timestampMs: 80, width: 640, height: 360, path: 'f/2.jpg', thumbPath: 't/2.jpg', serverVersion });
         writer.shape({ ...shape, points, serverVersion });

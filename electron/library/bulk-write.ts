@@ -48,6 +48,12 @@ export interface BulkWriteOptions {
    * already fails the write rather than replace a row whose changed columns would go unrecorded.
    */
   outbox: boolean;
+  /**
+   * For one write of tens of thousands of rows (an import): the shapes' row triggers are lifted for it (see
+   * liftedShapeTriggers). Lifting is a schema change, after which each of the connection's prepared statements is
+   * prepared again; for a pull's chunks of 1,000 rows that cost more than the triggers (its client CPU 4.6 to 5.1 s).
+   */
+  liftTriggers: boolean;
 }
 
 /** The shapes row's columns in the order shapeValues gives them. */
@@ -80,17 +86,17 @@ export function shapeValues(row: BulkShape, now: number): SQLInputValue[] {
 const bulkCacheKib = -16384;
 
 /**
- * Triggers on shapes that a bulk write lifts for its duration, inside its transaction (so a kill, or a failed write,
- * puts them back with the rollback). SQLite runs a row trigger as a sub-program for every row, even one whose WHEN
- * clause is false: with these two, 100,000 shape inserts took 2.8 s where they take 1.2 s without. The sync one does
- * nothing under the writer's guard; the writer marks the shapes' frames annotated itself, once per frame.
+ * Triggers on shapes that a bulk write with `liftTriggers` drops for its duration, inside its transaction (so a kill,
+ * or a failed write, puts them back with the rollback). SQLite runs a row trigger as a sub-program for every row, even
+ * one whose WHEN clause is false: with these two, 100,000 shape inserts took 2.8 s where they take 1.2 s without. The
+ * sync one does nothing under the writer's guard; the writer marks the shapes' frames annotated itself, once each.
  */
 const liftedShapeTriggers = ['shapes_sync_inserted', 'shapes_mark_frame'];
 
 const largestRowid = (db: Database, table: 'frames' | 'shapes') =>
   Number((db.prepare(`SELECT COALESCE(MAX(rowid), 0) AS n FROM ${table}`).get() as { n: number }).n);
 
-function prepareWriter(db: Database, options: BulkWriteOptions): PreparedWriter {
+function prepareWriter(db: Database, options: BulkWriteOptions, marksFrames: boolean): PreparedWriter {
   // Upserts for a pull, so a row it already has is replaced in the same one statement, without reading it.
   const upsert = (clause: string) => (options.outbox ? '' : clause);
   const frameInsert = db.prepare(
@@ -120,9 +126,11 @@ function prepareWriter(db: Database, options: BulkWriteOptions): PreparedWriter 
   return {
     written,
     finish() {
-      // What shapes_mark_frame does, checked against the rows as they end: a pull's upsert keeps a shape's frame.
-      const mark = db.prepare('UPDATE frames SET annotated = 1 WHERE id = ? AND annotated = 0 AND EXISTS (SELECT 1 FROM shapes WHERE frame_id = frames.id)');
-      for (const frameId of annotatedFrames) mark.run(frameId);
+      if (marksFrames) {
+        // What shapes_mark_frame does, checked against the rows as they end: an upsert keeps a shape's frame.
+        const mark = db.prepare('UPDATE frames SET annotated = 1 WHERE id = ? AND annotated = 0 AND EXISTS (SELECT 1 FROM shapes WHERE frame_id = frames.id)');
+        for (const frameId of annotatedFrames) mark.run(frameId);
+      }
       // Parents first, as the rows were written: a push sends a frame before its shapes.
       if (options.outbox) {
         outboxInsert('frames', 'frame');
@@ -148,7 +156,7 @@ function prepareWriter(db: Database, options: BulkWriteOptions): PreparedWriter 
     },
     shape(row) {
       shapeInsert.run(...shapeValues(row, now));
-      annotatedFrames.add(row.frameId);
+      if (marksFrames) annotatedFrames.add(row.frameId);
       written.shapes++;
     },
   };
@@ -169,12 +177,14 @@ export function bulkWrite<T>(db: Database, options: BulkWriteOptions, work: (wri
       // so a kill never leaves the guard set.
       const guard = Number((db.prepare('SELECT applying FROM sync_guard').get() as { applying: number }).applying);
       db.exec('UPDATE sync_guard SET applying = 1');
-      const lifted = db
-        .prepare(`SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND name IN (${liftedShapeTriggers.map(() => '?').join(', ')})`)
-        .all(...liftedShapeTriggers) as { name: string; sql: string }[];
+      const lifted = options.liftTriggers
+        ? (db
+            .prepare(`SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND name IN (${liftedShapeTriggers.map(() => '?').join(', ')})`)
+            .all(...liftedShapeTriggers) as { name: string; sql: string }[])
+        : [];
       for (const trigger of lifted) db.exec(`DROP TRIGGER ${trigger.name}`);
       try {
-        const writer = prepareWriter(db, options);
+        const writer = prepareWriter(db, options, lifted.some((trigger) => trigger.name === 'shapes_mark_frame'));
         const result = work(writer);
         writer.finish();
         return result;

@@ -131,7 +131,7 @@ export async function applyInbox(db: Database, paths: LibraryPaths, projectId: s
   for (let start = 0; start < keys.length; start += applyChunk) {
     if (start > 0) await new Promise((resolve) => setImmediate(resolve));
     const chunk = JSON.stringify(keys.slice(start, start + applyChunk).map((key) => [key.tbl, key.id]));
-    bulkWrite(db, { outbox: false }, (writer) => {
+    bulkWrite(db, { outbox: false, liftTriggers: false }, (writer) => {
       const done = preparedOnce(db, 'DELETE FROM pull_inbox WHERE tbl = ? AND id = ?');
       for (const item of preparedOnce(db, chunkSql).all(chunk)) {
         const table = String(item.tbl);

@@ -11,7 +11,7 @@ const { openDatabase } = await vite.ssrLoadModule('/electron/library/database.ts
 const { bulkWrite } = await vite.ssrLoadModule('/electron/library/bulk-write.ts');
 const { uuidv7 } = await vite.ssrLoadModule('/shared/ids.ts');
 const db = openDatabase(file);
-bulkWrite(db, { outbox: true }, (writer) => {
+bulkWrite(db, { outbox: true, liftTriggers: true }, (writer) => {
   for (let i = 1; i <= Number(count); i++) {
     const frameId = uuidv7();
     writer.frame({ id: frameId, videoId, batchId, index: i + 1, timestampMs: i * 40, width: 640, height: 360, path: `f/${i}.jpg`, thumbPath: `t/${i}.jpg` });
