@@ -116,11 +116,11 @@ function prepareWriter(db: Database, options: BulkWriteOptions, marksFrames: boo
   // Local rows are new (see BulkWriteOptions), and SQLite gives a new row the largest rowid plus one: the rows past
   // these are the ones this write added, whose outbox entries go in with one statement each at the end. One insert
   // per row cost as much again as the rows themselves (the outbox's AUTOINCREMENT is updated per statement).
-  const rowidsBefore = { frames: largestRowid(db, 'frames'), shapes: largestRowid(db, 'shapes') };
+  const rowidsBefore = options.outbox ? { frames: largestRowid(db, 'frames'), shapes: largestRowid(db, 'shapes') } : null;
   const outboxInsert = (table: 'frames' | 'shapes', entity: 'frame' | 'shape') =>
     db
       .prepare(`INSERT INTO outbox (entity, row_id, op, created_at, fields) SELECT ?, id, 'upsert', ?, NULL FROM ${table} WHERE rowid > ? ORDER BY rowid`)
-      .run(entity, now, rowidsBefore[table]);
+      .run(entity, now, rowidsBefore?.[table] ?? 0);
   const annotatedFrames = new Set<string>();
   const written = { frames: 0, shapes: 0 };
   return {
@@ -132,7 +132,7 @@ function prepareWriter(db: Database, options: BulkWriteOptions, marksFrames: boo
         for (const frameId of annotatedFrames) mark.run(frameId);
       }
       // Parents first, as the rows were written: a push sends a frame before its shapes.
-      if (options.outbox) {
+      if (rowidsBefore) {
         outboxInsert('frames', 'frame');
         outboxInsert('shapes', 'shape');
       }
