@@ -6,7 +6,7 @@ import { seedFrames } from '../test-support/seed-frames';
 import { openTestServices } from '../test-support/temp-library';
 import { createLabel, listShapes, saveShape } from './annotations';
 import { bulkWrite, type BulkShape } from './bulk-write';
-import { openDatabase, type Database } from './database';
+import { openDatabase, transaction, type Database } from './database';
 import { listFrames } from './frames';
 import { getProject } from './projects';
 
@@ -117,6 +117,26 @@ describe('bulk writes', () => {
     ).toThrow(/FOREIGN KEY/);
     expect(listFrames(db, batch.id, 0, 10).total).toBe(1);
     expect(outboxCount(db, 'shape')).toBe(0);
+  });
+
+  it("inside a caller's transaction, takes back its own rows when it fails, even if the caller goes on", () => {
+    const { db } = openTestServices();
+    const { batch, videoId, label } = scene(db);
+    const triggers = triggerNames(db);
+    const frameId = uuidv7();
+    transaction(db, () => {
+      expect(() =>
+        bulkWrite(db, { outbox: true, liftTriggers: true }, (writer) => {
+          writer.frame({ id: frameId, videoId, batchId: batch.id, index: 2, timestampMs: 80, width: 640, height: 360, path: 'f/2.jpg', thumbPath: 't/2.jpg' });
+          writer.shape(box(frameId, label.id, 0));
+          writer.shape(box(uuidv7(), label.id, 1));
+        }),
+      ).toThrow(/FOREIGN KEY/);
+    });
+    expect(listFrames(db, batch.id, 0, 10).total).toBe(1);
+    expect(getProject(db, batch.projectId).annotatedFrameCount).toBe(0);
+    expect(outboxCount(db, 'shape')).toBe(0);
+    expect(triggerNames(db)).toEqual(triggers);
   });
 
   it('replaces a pulled row it already has, keeping its server version and leaving the outbox alone', () => {

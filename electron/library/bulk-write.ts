@@ -170,30 +170,50 @@ function prepareWriter(db: Database, options: BulkWriteOptions, marksFrames: boo
 export function bulkWrite<T>(db: Database, options: BulkWriteOptions, work: (writer: BulkWriter) => T): T {
   const cache = Number((db.prepare('PRAGMA cache_size').get() as { cache_size: number }).cache_size);
   db.exec(`PRAGMA cache_size = ${bulkCacheKib}`);
+  const nested = db.isTransaction;
   try {
-    return transaction(db, () => {
-      // The writer records each row's outbox entry itself, so the triggers' per-column marks, which recordChange
-      // would read back and delete row by row, are not made: half an import's write time. Inside the transaction,
-      // so a kill never leaves the guard set.
-      const guard = Number((db.prepare('SELECT applying FROM sync_guard').get() as { applying: number }).applying);
-      db.exec('UPDATE sync_guard SET applying = 1');
-      const lifted = options.liftTriggers
-        ? (db
-            .prepare(`SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND name IN (${liftedShapeTriggers.map(() => '?').join(', ')})`)
-            .all(...liftedShapeTriggers) as { name: string; sql: string }[])
-        : [];
-      for (const trigger of lifted) db.exec(`DROP TRIGGER ${trigger.name}`);
-      try {
-        const writer = prepareWriter(db, options, lifted.some((trigger) => trigger.name === 'shapes_mark_frame'));
-        const result = work(writer);
-        writer.finish();
-        return result;
-      } finally {
-        for (const trigger of lifted) db.exec(trigger.sql);
-        db.exec(`UPDATE sync_guard SET applying = ${guard}`);
-      }
-    });
+    return transaction(db, () => (nested ? withinSavepoint(db, () => writeAll(db, options, work)) : writeAll(db, options, work)));
   } finally {
     db.exec(`PRAGMA cache_size = ${cache}`);
+  }
+}
+
+/**
+ * Inside a caller's transaction, a write that fails takes back its own rows even if the caller goes on: they would
+ * lack the outbox entries and annotated marks the writer adds at the end (see finish).
+ */
+function withinSavepoint<T>(db: Database, work: () => T): T {
+  db.exec('SAVEPOINT bulk_write');
+  try {
+    const result = work();
+    db.exec('RELEASE bulk_write');
+    return result;
+  } catch (error) {
+    // SQLite has already rolled back the whole transaction on some errors (a full disk).
+    if (db.isTransaction) db.exec('ROLLBACK TO bulk_write; RELEASE bulk_write');
+    throw error;
+  }
+}
+
+function writeAll<T>(db: Database, options: BulkWriteOptions, work: (writer: BulkWriter) => T): T {
+  // The writer records each row's outbox entry itself, so the triggers' per-column marks, which recordChange
+  // would read back and delete row by row, are not made: half an import's write time. Inside the transaction,
+  // so a kill never leaves the guard set.
+  const guard = Number((db.prepare('SELECT applying FROM sync_guard').get() as { applying: number }).applying);
+  db.exec('UPDATE sync_guard SET applying = 1');
+  const lifted = options.liftTriggers
+    ? (db
+        .prepare(`SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND name IN (${liftedShapeTriggers.map(() => '?').join(', ')})`)
+        .all(...liftedShapeTriggers) as { name: string; sql: string }[])
+    : [];
+  for (const trigger of lifted) db.exec(`DROP TRIGGER ${trigger.name}`);
+  try {
+    const writer = prepareWriter(db, options, lifted.some((trigger) => trigger.name === 'shapes_mark_frame'));
+    const result = work(writer);
+    writer.finish();
+    return result;
+  } finally {
+    for (const trigger of lifted) db.exec(trigger.sql);
+    db.exec(`UPDATE sync_guard SET applying = ${guard}`);
   }
 }
