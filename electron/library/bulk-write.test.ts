@@ -104,35 +104,24 @@ describe('bulk writes', () => {
     expect(db.prepare('SELECT applying FROM sync_guard').get()).toEqual({ applying: 0 });
   });
 
-  it('lands all or nothing: a row that breaks a constraint undoes the rows written before it', () => {
-    const { db } = openTestServices();
-    const { batch, videoId, label } = scene(db);
-    const frameId = uuidv7();
-    expect(() =>
-      bulkWrite(db, { outbox: true, liftTriggers: true }, (writer) => {
-        writer.frame({ id: frameId, videoId, batchId: batch.id, index: 2, timestampMs: 80, width: 640, height: 360, path: 'f/2.jpg', thumbPath: 't/2.jpg' });
-        writer.shape(box(frameId, label.id, 0));
-        writer.shape(box(uuidv7(), label.id, 1));
-      }),
-    ).toThrow(/FOREIGN KEY/);
-    expect(listFrames(db, batch.id, 0, 10).total).toBe(1);
-    expect(outboxCount(db, 'shape')).toBe(0);
-  });
-
-  it("inside a caller's transaction, takes back its own rows when it fails, even if the caller goes on", () => {
+  it.each([
+    ['on its own', (_db: Database, work: () => void) => work()],
+    // Even if the caller goes on past the failure: the rows would lack the outbox entries and marks added at the end.
+    ["inside a caller's transaction", (db: Database, work: () => void) => transaction(db, work)],
+  ])('lands all or nothing %s: a row that breaks a constraint undoes the rows written before it', (_, around) => {
     const { db } = openTestServices();
     const { batch, videoId, label } = scene(db);
     const triggers = triggerNames(db);
     const frameId = uuidv7();
-    transaction(db, () => {
+    around(db, () =>
       expect(() =>
         bulkWrite(db, { outbox: true, liftTriggers: true }, (writer) => {
           writer.frame({ id: frameId, videoId, batchId: batch.id, index: 2, timestampMs: 80, width: 640, height: 360, path: 'f/2.jpg', thumbPath: 't/2.jpg' });
           writer.shape(box(frameId, label.id, 0));
           writer.shape(box(uuidv7(), label.id, 1));
         }),
-      ).toThrow(/FOREIGN KEY/);
-    });
+      ).toThrow(/FOREIGN KEY/),
+    );
     expect(listFrames(db, batch.id, 0, 10).total).toBe(1);
     expect(getProject(db, batch.projectId).annotatedFrameCount).toBe(0);
     expect(outboxCount(db, 'shape')).toBe(0);

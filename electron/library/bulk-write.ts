@@ -1,6 +1,6 @@
 import type { SQLInputValue } from 'node:sqlite';
 import type { Shape } from '../../shared/annotations';
-import { transaction, type Database } from './database';
+import { transaction, undoneIfFailed, type Database } from './database';
 import type { NewFrame } from './frames';
 
 /**
@@ -170,28 +170,13 @@ function prepareWriter(db: Database, options: BulkWriteOptions, marksFrames: boo
 export function bulkWrite<T>(db: Database, options: BulkWriteOptions, work: (writer: BulkWriter) => T): T {
   const cache = Number((db.prepare('PRAGMA cache_size').get() as { cache_size: number }).cache_size);
   db.exec(`PRAGMA cache_size = ${bulkCacheKib}`);
+  // Inside a caller's transaction, a write that fails takes back its own rows even if the caller goes on: they
+  // would lack the outbox entries and annotated marks the writer adds at the end (see finish).
   const nested = db.isTransaction;
   try {
-    return transaction(db, () => (nested ? withinSavepoint(db, () => writeAll(db, options, work)) : writeAll(db, options, work)));
+    return transaction(db, () => (nested ? undoneIfFailed(db, () => writeAll(db, options, work)) : writeAll(db, options, work)));
   } finally {
     db.exec(`PRAGMA cache_size = ${cache}`);
-  }
-}
-
-/**
- * Inside a caller's transaction, a write that fails takes back its own rows even if the caller goes on: they would
- * lack the outbox entries and annotated marks the writer adds at the end (see finish).
- */
-function withinSavepoint<T>(db: Database, work: () => T): T {
-  db.exec('SAVEPOINT bulk_write');
-  try {
-    const result = work();
-    db.exec('RELEASE bulk_write');
-    return result;
-  } catch (error) {
-    // SQLite has already rolled back the whole transaction on some errors (a full disk).
-    if (db.isTransaction) db.exec('ROLLBACK TO bulk_write; RELEASE bulk_write');
-    throw error;
   }
 }
 

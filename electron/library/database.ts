@@ -42,19 +42,32 @@ function migrate(db: Database): void {
   }
 }
 
-/** Runs `work` in one IMMEDIATE transaction, so a multi-row change lands whole or not at all. */
-export function transaction<T>(db: Database, work: () => T): T {
-  if (db.isTransaction) return work();
-  db.exec('BEGIN IMMEDIATE');
+/** Runs `work` between `begin` and `keep`; if it (or `keep`) throws, runs `undo` and throws on. */
+function undoneOnThrow<T>(db: Database, begin: string, keep: string, undo: string, work: () => T): T {
+  db.exec(begin);
   try {
     const result = work();
-    db.exec('COMMIT');
+    db.exec(keep);
     return result;
   } catch (error) {
     // SQLite has already rolled back on some errors (a full disk); the error that caused it is the one to report.
-    if (db.isTransaction) db.exec('ROLLBACK');
+    if (db.isTransaction) db.exec(undo);
     throw error;
   }
+}
+
+/** Runs `work` in one IMMEDIATE transaction, so a multi-row change lands whole or not at all. */
+export function transaction<T>(db: Database, work: () => T): T {
+  if (db.isTransaction) return work();
+  return undoneOnThrow(db, 'BEGIN IMMEDIATE', 'COMMIT', 'ROLLBACK', work);
+}
+
+/**
+ * Runs `work` inside the open transaction under a savepoint: if it throws, what it wrote is undone, and the
+ * transaction stays open for the caller.
+ */
+export function undoneIfFailed<T>(db: Database, work: () => T): T {
+  return undoneOnThrow(db, 'SAVEPOINT undone_if_failed', 'RELEASE undone_if_failed', 'ROLLBACK TO undone_if_failed; RELEASE undone_if_failed', work);
 }
 
 interface OutboxStatements {
