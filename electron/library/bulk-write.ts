@@ -127,9 +127,13 @@ function prepareWriter(db: Database, options: BulkWriteOptions, marksFrames: boo
     written,
     finish() {
       if (marksFrames) {
-        // What shapes_mark_frame does, checked against the rows as they end: an upsert keeps a shape's frame.
-        const mark = db.prepare('UPDATE frames SET annotated = 1 WHERE id = ? AND annotated = 0 AND EXISTS (SELECT 1 FROM shapes WHERE frame_id = frames.id)');
-        for (const frameId of annotatedFrames) mark.run(frameId);
+        // What shapes_mark_frame does, checked against the rows as they end: an upsert keeps a shape's frame. One
+        // statement for every frame: inside a caller's savepoint (see bulkWrite) each statement's journal is kept
+        // until the savepoint ends, and 10,000 one-row updates took 1.6-3.4 s there, against 60 ms for this.
+        db.prepare(
+          `UPDATE frames SET annotated = 1 WHERE id IN (SELECT value FROM json_each(?)) AND annotated = 0
+             AND EXISTS (SELECT 1 FROM shapes WHERE frame_id = frames.id)`,
+        ).run(JSON.stringify([...annotatedFrames]));
       }
       // Parents first, as the rows were written: a push sends a frame before its shapes.
       if (rowidsBefore) {
