@@ -45,18 +45,33 @@ function migrate(db: Database): void {
 /** Runs `work` between `begin` and `keep`; if it (or `keep`) throws, runs `undo` and throws on. */
 function undoneOnThrow<T>(db: Database, begin: string, keep: string, undo: string, work: () => T): T {
   db.exec(begin);
-  try {
-    const result = work();
-    db.exec(keep);
-    return result;
-  } catch (error) {
+  const undone = (error: unknown): never => {
     // SQLite has already rolled back on some errors (a full disk); the error that caused it is the one to report.
     if (db.isTransaction) db.exec(undo);
     throw error;
+  };
+  try {
+    const result = work();
+    if (result instanceof Promise) {
+      return result
+        .then((value: unknown) => {
+          db.exec(keep);
+          return value;
+        })
+        .catch(undone) as T;
+    }
+    db.exec(keep);
+    return result;
+  } catch (error) {
+    return undone(error);
   }
 }
 
-/** Runs `work` in one IMMEDIATE transaction, so a multi-row change lands whole or not at all. */
+/**
+ * Runs `work` in one IMMEDIATE transaction, so a multi-row change lands whole or not at all. Work that returns a
+ * promise (an import waiting for its files to be copied) commits when it settles; that is only for a connection
+ * nothing else uses meanwhile, as another caller's writes on it would land inside this transaction.
+ */
 export function transaction<T>(db: Database, work: () => T): T {
   if (db.isTransaction) return work();
   return undoneOnThrow(db, 'BEGIN IMMEDIATE', 'COMMIT', 'ROLLBACK', work);
