@@ -46,6 +46,8 @@ export default defineConfig({
           cli: resolve('electron/cli/main.ts'),
           // Imports and exports run on a thread of their own, whose young generation can be kept small.
           'dataset-worker': resolve('electron/datasets/dataset-worker.ts'),
+          // An import's file copies, on a thread beside the dataset thread's row inserts.
+          'file-placer': resolve('electron/datasets/file-placer-thread.ts'),
         },
       },
     },

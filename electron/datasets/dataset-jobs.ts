@@ -8,7 +8,7 @@ import type { ImportOptions } from './import';
 
 /** An import, export or download to run: everything but its signal and progress, which cannot cross to a thread. */
 export type DatasetJob =
-  | { kind: 'import'; options: Omit<ImportOptions, 'signal'> }
+  | { kind: 'import'; options: Omit<ImportOptions, 'signal' | 'filePlacer'> }
   | { kind: 'export'; request: ExportRequest }
   | { kind: 'download'; request: DownloadRequest };
 
@@ -37,11 +37,20 @@ export type DatasetWorkerMessage =
 /** To the thread: the person cancelled. */
 export type DatasetWorkerCommand = { type: 'cancel' };
 
-/** Runs a job on this thread, against the given connection. The dataset thread and the tests' inline runs both end here. */
-export async function performDatasetJob(db: Database, paths: LibraryPaths, job: DatasetJob, hooks: ExportHooks): Promise<DatasetJobResults[DatasetJob['kind']]> {
+/**
+ * Runs a job on this thread, against the given connection. The dataset thread and the tests' inline runs both end
+ * here; only the thread passes the file placer's script, as only its connection is the job's alone (see ImportOptions).
+ */
+export async function performDatasetJob(
+  db: Database,
+  paths: LibraryPaths,
+  job: DatasetJob,
+  hooks: ExportHooks,
+  filePlacer: string | null = null,
+): Promise<DatasetJobResults[DatasetJob['kind']]> {
   switch (job.kind) {
     case 'import':
-      return (await import('./import')).importDataset(db, paths, { ...job.options, signal: hooks.signal });
+      return (await import('./import')).importDataset(db, paths, { ...job.options, signal: hooks.signal, filePlacer });
     case 'export':
       return (await import('./export')).exportDataset(paths, job.request, hooks);
     case 'download':

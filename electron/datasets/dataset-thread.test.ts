@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { EventPayload } from '../../shared/contract';
@@ -68,6 +68,39 @@ describe('imports and exports on the dataset thread', () => {
       rows: { n: 12 },
       unreadable: { ok: false, error: { code: 'invalid-input' } },
     });
+    expect(onThread).toEqual(onHost);
+  });
+
+  it('leave out a file that is not an image on the thread as on the host’s own, and import the rest', async () => {
+    expect(existsSync(datasetWorker), 'build first: electron-vite build').toBe(true);
+    const inline = openTestServices();
+    const threaded = openTestServices({ libraryDir: inline.paths.root, datasetWorker });
+    const { project } = await seedProject(inline);
+    const out = path.join(tempLibraryDir(), 'out');
+    await apiClient(inline).invoke('datasets.export', { projectId: project.id, format: 'stillframe', outDir: out });
+    // The export gives every image's size, so the import finds this one out only when it copies the file.
+    const broken = readdirSync(path.join(out, 'images'), { recursive: true, withFileTypes: true }).find((entry) => entry.isFile());
+    if (!broken) throw new Error('the export has no images');
+    writeFileSync(path.join(broken.parentPath, broken.name), 'not a picture');
+    const results = [];
+    for (const services of [inline, threaded]) {
+      const target = createProject(services.db, `Copy ${results.length}`);
+      const imported = await apiClient(services).invoke('datasets.import', { projectId: target.id, format: 'stillframe', from: out });
+      const frames = services.db
+        .prepare('SELECT frames.path, frames.annotated, (SELECT COUNT(*) FROM shapes WHERE frame_id = frames.id) AS shapes FROM frames JOIN batches ON batches.id = frames.batch_id WHERE batches.project_id = ? ORDER BY frames.path')
+        .all(target.id);
+      results.push({
+        images: imported.images,
+        shapes: imported.shapes.added,
+        problems: imported.problems,
+        frames: frames.map((frame) => ({ shapes: frame.shapes, annotated: frame.annotated, placed: existsSync(path.join(services.paths.root, String(frame.path))) })),
+        staged: readdirSync(path.join(services.paths.frames, target.id)).filter((name) => name.startsWith('.import-')),
+      });
+    }
+    const [onHost, onThread] = results;
+    expect(onHost).toMatchObject({ images: { added: 5, skipped: 1 }, problems: [{ item: `images/${broken.name}` }], staged: [] });
+    expect(onHost?.frames).toHaveLength(5);
+    expect(onHost?.frames.every((frame) => frame.placed && frame.annotated === Number(Number(frame.shapes) > 0))).toBe(true);
     expect(onThread).toEqual(onHost);
   });
 });

@@ -1,4 +1,4 @@
-import { constants, copyFileSync, existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { ParsedShapeInput } from '../../shared/annotations';
@@ -16,14 +16,12 @@ import { toLibraryRelative, type LibraryPaths } from '../library/paths';
 import { insertVideo } from '../library/videos';
 import type { ImportPlan, PlannedImage, PlannedLabel } from './import-plan';
 import type { DatasetSource } from './sources';
+import { placeInline, placeOnThread, type Placements } from './file-placing';
 import { looksLikeImage } from './image-size';
-import { placeStandIn, queueThumbnails } from './thumbnail-pass';
+import { queueThumbnails } from './thumbnail-pass';
 
 /** Colours for labels a dataset brings without one, far apart so neighbouring labels are told apart on the canvas. */
 const palette = ['#e6194b', '#3cb44b', '#4363d8', '#f58231', '#911eb4', '#42d4f4', '#f032e6', '#bfef45', '#469990', '#9a6324', '#800000', '#000075'];
-
-/** Files copied between turns of the event loop: about 15 ms of work, so the app's other calls are not held up. */
-const placeSlice = 100;
 
 /** A new video that new frames go into. */
 export interface PlannedVideo {
@@ -44,6 +42,7 @@ interface NewFrameFile {
    * frames, and its file name: two absolute paths per frame were 3.7 MB of a 10,000-frame import's heap.
    */
   folder: string;
+  readonly staged: string;
   name: string;
 }
 
@@ -67,13 +66,15 @@ export class ImportWriter {
     private readonly labels: readonly PlannedLabel[],
     private readonly batchNames: readonly string[],
     private readonly videos: readonly StillframeVideo[],
+    /** The placer thread's script, or null to copy the files on this thread before the rows go in. */
+    private readonly filePlacer: string | null,
   ) {}
 
   /**
-   * Files first, into a staging folder of the project's that nothing refers to; then one transaction creates the
-   * labels and batches, moves each new video's files under its batch's folder (named by the batch's slug, which
-   * exists only once the batch does) and inserts every row. Killed anywhere, the library holds all of the import or
-   * none of it, plus at most a staging folder no row points into.
+   * Files into a staging folder of the project's that nothing refers to, and one transaction that creates the labels
+   * and batches, inserts every row and, once every file is placed, moves each new video's files under its batch's
+   * folder (named by the batch's slug, which exists only once the batch does) before it commits. Killed anywhere, the
+   * library holds all of the import or none of it, plus at most folders no row points into.
    */
   async write(signal: AbortSignal | undefined): Promise<void> {
     const staging = path.join(this.project.id, `.import-${uuidv7()}`);
@@ -81,17 +82,16 @@ export class ImportWriter {
     this.folders.add(path.join(this.paths.thumbs, staging));
     try {
       const newImages = this.plan.images.filter((image) => image.match === null);
-      const videos = this.planVideos(newImages);
-      const files = await this.placeFiles(newImages, videos, staging, signal);
-      signal?.throwIfAborted();
-      // The shapes go through the bulk writer, which sizes SQLite's page cache for a transaction this large.
-      transaction(this.db, () => {
-        this.createLabelsAndBatches();
-        this.moveIntoBatches(files);
-        const frameIds = this.insertRows([...videos.values()], files);
-        queueThumbnails(this.db, frameIds.values());
-        this.insertShapes(frameIds);
-      });
+      const planned = this.planVideos(newImages);
+      const videos = [...planned.values()];
+      const files = this.leaveOutUnreadable(this.frameFiles(newImages, planned, staging));
+      if (this.filePlacer === null) {
+        await placeInline(this.placements(files), signal);
+        signal?.throwIfAborted();
+        transaction(this.db, () => this.moveIntoBatches(this.insertAll(videos, files)));
+      } else {
+        await this.writeWhilePlacing(this.filePlacer, videos, files, signal);
+      }
     } catch (error) {
       await this.undo();
       throw error;
@@ -100,23 +100,70 @@ export class ImportWriter {
     await rm(path.join(this.paths.thumbs, staging), { recursive: true, force: true });
   }
 
-  /** Moves each staged video folder to its batch's folder, inside the transaction that creates the batch. */
-  private moveIntoBatches(files: NewFrameFile[]): void {
-    const moved = new Map<string, string>();
+  /**
+   * The rows go in while the placer thread copies the files, and the transaction commits once it has. Copying is
+   * file creation, bound by the file system and not by this thread: measured on the 10,000-image import, it took as
+   * long as the rows did.
+   */
+  private async writeWhilePlacing(
+    script: string,
+    videos: readonly PlannedVideo[],
+    files: NewFrameFile[],
+    signal: AbortSignal | undefined,
+  ): Promise<void> {
+    const failed = new AbortController();
+    const placing = placeOnThread(script, this.placements(files), signal ? AbortSignal.any([signal, failed.signal]) : failed.signal);
+    try {
+      await transaction(this.db, async () => {
+        const moves = this.insertAll(videos, files);
+        await placing;
+        signal?.throwIfAborted();
+        this.moveIntoBatches(moves);
+      });
+    } catch (error) {
+      // The transaction may have failed while the placer copies: it is stopped, so it writes nothing after undo.
+      failed.abort();
+      await placing.catch(() => undefined);
+      throw error;
+    }
+  }
+
+  /**
+   * Inside the caller's transaction: labels, batches, videos, frames (with their files' places under their batches),
+   * the thumbnails to make, and shapes. Returns the staged folders to move where the frame rows say.
+   */
+  private insertAll(videos: readonly PlannedVideo[], files: NewFrameFile[]): Map<string, string> {
+    this.createLabelsAndBatches();
+    const moves = this.batchFolders(files);
+    const frameIds = this.insertRows(videos, files);
+    queueThumbnails(this.db, frameIds.values());
+    this.insertShapes(frameIds);
+    return moves;
+  }
+
+  /** Each new frame's folder under its batch's, named once the batch exists; returns the staged folders to move there. */
+  private batchFolders(files: NewFrameFile[]): Map<string, string> {
+    const moves = new Map<string, string>();
     for (const entry of files) {
-      const from = entry.folder;
-      let to = moved.get(from);
+      let to = moves.get(entry.staged);
       if (to === undefined) {
         to = path.join(this.project.id, this.batch(entry.batchName).slug, entry.video.id);
-        for (const root of [this.paths.frames, this.paths.thumbs]) {
-          if (!existsSync(path.join(root, from))) continue;
-          mkdirSync(path.dirname(path.join(root, to)), { recursive: true });
-          renameSync(path.join(root, from), path.join(root, to));
-          this.folders.add(path.join(root, to));
-        }
-        moved.set(from, to);
+        moves.set(entry.staged, to);
       }
       entry.folder = to;
+    }
+    return moves;
+  }
+
+  /** Moves each staged video folder to its batch's folder, inside the transaction that creates the batch. */
+  private moveIntoBatches(moves: ReadonlyMap<string, string>): void {
+    for (const [from, to] of moves) {
+      for (const root of [this.paths.frames, this.paths.thumbs]) {
+        if (!existsSync(path.join(root, from))) continue;
+        mkdirSync(path.dirname(path.join(root, to)), { recursive: true });
+        renameSync(path.join(root, from), path.join(root, to));
+        this.folders.add(path.join(root, to));
+      }
     }
   }
 
@@ -191,13 +238,8 @@ export class ImportWriter {
     return planned;
   }
 
-  /** Copies each new image to its frame's place in the library, its full image standing in for its thumbnail; unreadable ones are left out. */
-  private async placeFiles(
-    newImages: readonly PlannedImage[],
-    videos: ReadonlyMap<number, PlannedVideo>,
-    staging: string,
-    signal: AbortSignal | undefined,
-  ): Promise<NewFrameFile[]> {
+  /** Each new image's frame file: its video, batch and name, in a staging folder (nothing is written yet). */
+  private frameFiles(newImages: readonly PlannedImage[], videos: ReadonlyMap<number, PlannedVideo>, staging: string): NewFrameFile[] {
     const names = new Set<string>();
     const folders = new Map<string, string>();
     const files: NewFrameFile[] = [];
@@ -216,41 +258,53 @@ export class ImportWriter {
       let name = wanted;
       for (let n = 2; names.has(`${key}/${name.toLowerCase()}`); n++) name = `${stemOf(wanted)}-${n}${path.extname(wanted)}`;
       names.add(`${key}/${name.toLowerCase()}`);
-      files.push({ image, video, batchName, index: placement?.index ?? i + 1, timestampMs: placement?.timestampMs ?? 0, folder, name });
+      files.push({ image, video, batchName, index: placement?.index ?? i + 1, timestampMs: placement?.timestampMs ?? 0, folder, staged: folder, name });
     });
-    // The thumbnails come after the commit (thumbnail-pass.ts); until then each frame's thumbnail is its own image.
-    // Copied synchronously, a slice at a time between turns of the event loop: measured here, 10,000 copies took
-    // 1.5 s one after another and 12 s as 16 concurrent copies through libuv's thread pool.
-    const unreadable = new Set<NewFrameFile>();
-    const made = new Set<string>();
-    for (let start = 0; start < files.length; start += placeSlice) {
-      signal?.throwIfAborted();
-      for (const entry of files.slice(start, start + placeSlice)) {
-        if (!made.has(entry.folder)) {
-          for (const root of [this.paths.frames, this.paths.thumbs]) mkdirSync(path.join(root, entry.folder), { recursive: true });
-          made.add(entry.folder);
-        }
-        const file = this.frameFile(entry);
-        // A copy-on-write clone where the file system has them (Btrfs, XFS, APFS): no bytes move until one side changes.
-        copyFileSync(entry.image.source.file ?? '', file, constants.COPYFILE_FICLONE);
-        // An image whose size the dataset gave has not been opened yet: its first bytes say whether it is one at all.
-        if (entry.image.source.width !== null && !looksLikeImage(file)) {
-          unreadable.add(entry);
-          rmSync(file, { force: true });
-          continue;
-        }
-        placeStandIn(file, this.thumbFile(entry));
+    return files;
+  }
+
+  /**
+   * Where the new images are copied to in staging, each full image standing in for its thumbnail: the thumbnails
+   * come after the commit (thumbnail-pass.ts).
+   */
+  private placements(files: readonly NewFrameFile[]): Placements {
+    const folders: string[] = [];
+    const indexes = new Map<string, number>();
+    const folder = (absolute: string) => {
+      let index = indexes.get(absolute);
+      if (index === undefined) {
+        index = folders.push(absolute) - 1;
+        indexes.set(absolute, index);
       }
-      await new Promise((resolve) => setImmediate(resolve));
-    }
-    for (const entry of unreadable) {
-      this.plan.notes.problem(entry.image.source.item, `it is not an image Stillframe can read; it and its ${entry.image.shapes.length} shape(s) were left out`);
+      return index;
+    };
+    return {
+      folders,
+      files: files.map((entry) => ({
+        source: entry.image.source.file ?? '',
+        imageFolder: folder(path.join(this.paths.frames, entry.folder)),
+        image: entry.name,
+        thumbFolder: folder(path.join(this.paths.thumbs, entry.folder)),
+        thumb: thumbName(entry),
+      })),
+    };
+  }
+
+  /**
+   * Leaves out, with their shapes, the images whose size the dataset gave but whose first bytes say they are no
+   * image: nothing has opened those yet. Whether the rest decode is for FFmpeg to find. The person is told.
+   */
+  private leaveOutUnreadable(files: NewFrameFile[]): NewFrameFile[] {
+    return files.filter((entry) => {
+      const { source, shapes } = entry.image;
+      if (source.width === null || looksLikeImage(source.file ?? '')) return true;
+      this.plan.notes.problem(source.item, `it is not an image Stillframe can read; it and its ${shapes.length} shape(s) were left out`);
       this.plan.counts.added--;
       this.plan.counts.skipped++;
-      this.plan.counts.shapesAdded -= entry.image.shapes.length;
-      this.plan.counts.shapesSkipped += entry.image.shapes.length;
-    }
-    return files.filter((entry) => !unreadable.has(entry));
+      this.plan.counts.shapesAdded -= shapes.length;
+      this.plan.counts.shapesSkipped += shapes.length;
+      return false;
+    });
   }
 
   /** The new videos' rows and the placed files' frame rows; returns each new image's frame id. */

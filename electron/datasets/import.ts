@@ -24,6 +24,12 @@ export interface ImportOptions {
   /** CVAT for video: the video to cut the annotated frames from. */
   video?: string;
   signal?: AbortSignal;
+  /**
+   * The built file placer's script, to copy the new images on a thread of their own while the rows go in. Only for
+   * a connection that is the import's alone (the dataset thread's): its transaction then stays open while it waits
+   * for the copies, and another caller's writes on the same connection would land inside it.
+   */
+  filePlacer?: string | null;
 }
 
 /**
@@ -76,7 +82,7 @@ async function importFrom(db: Database, paths: LibraryPaths, options: ImportOpti
   if (options.dryRun) return summary();
   if (!options.project) throw new StillframeError('invalid-input', 'Choose the project to import into.');
 
-  const writer = new ImportWriter(db, paths, options.project, source, plan, usedLabels, batchNames, videos);
+  const writer = new ImportWriter(db, paths, options.project, source, plan, usedLabels, batchNames, videos, options.filePlacer ?? null);
   try {
     await writer.write(options.signal);
   } catch (error) {
