@@ -18,7 +18,7 @@ import { batchNameMaxLength, validateBatchName } from '../../shared/names';
 import { listLabels, listShapes } from '../library/annotations';
 import { findBatchByName } from '../library/batches';
 import type { Database } from '../library/database';
-import { imageSize, type PixelSize } from './image-size';
+import { imageSize, looksLikeImage, type PixelSize } from './image-size';
 import { PackedShapes } from '../../shared/formats/shape-pack';
 import type { DatasetSource, LabelSpec, SourceImage } from './sources';
 
@@ -238,8 +238,14 @@ export class ImportPlan {
       this.skipImage(image, 'its image file was not found');
       return null;
     }
-    if (image.width !== null && image.height !== null) return { width: image.width, height: image.height };
-    const size = await imageSize(image.file).catch(() => null);
+    // A size the dataset states is taken as it is, so nothing has opened the file yet: its first bytes say whether it
+    // is an image at all (whether it decodes is for FFmpeg to find, when its thumbnail is made).
+    const size =
+      image.width !== null && image.height !== null
+        ? looksLikeImage(image.file)
+          ? { width: image.width, height: image.height }
+          : null
+        : await imageSize(image.file).catch(() => null);
     if (size === null) this.skipImage(image, 'its file is not an image Stillframe can read');
     return size;
   }

@@ -17,7 +17,6 @@ import { insertVideo } from '../library/videos';
 import type { ImportPlan, PlannedImage, PlannedLabel } from './import-plan';
 import type { DatasetSource } from './sources';
 import { placeInline, placeOnThread, type Placements } from './file-placing';
-import { looksLikeImage } from './image-size';
 import { queueThumbnails } from './thumbnail-pass';
 
 /** Colours for labels a dataset brings without one, far apart so neighbouring labels are told apart on the canvas. */
@@ -84,7 +83,7 @@ export class ImportWriter {
       const newImages = this.plan.images.filter((image) => image.match === null);
       const planned = this.planVideos(newImages);
       const videos = [...planned.values()];
-      const files = this.leaveOutUnreadable(this.frameFiles(newImages, planned, staging));
+      const files = this.frameFiles(newImages, planned, staging);
       if (this.filePlacer === null) {
         await placeInline(this.placements(files), signal);
         signal?.throwIfAborted();
@@ -288,23 +287,6 @@ export class ImportWriter {
         thumb: thumbName(entry),
       })),
     };
-  }
-
-  /**
-   * Leaves out, with their shapes, the images whose size the dataset gave but whose first bytes say they are no
-   * image: nothing has opened those yet. Whether the rest decode is for FFmpeg to find. The person is told.
-   */
-  private leaveOutUnreadable(files: NewFrameFile[]): NewFrameFile[] {
-    return files.filter((entry) => {
-      const { source, shapes } = entry.image;
-      if (source.width === null || looksLikeImage(source.file ?? '')) return true;
-      this.plan.notes.problem(source.item, `it is not an image Stillframe can read; it and its ${shapes.length} shape(s) were left out`);
-      this.plan.counts.added--;
-      this.plan.counts.skipped++;
-      this.plan.counts.shapesAdded -= shapes.length;
-      this.plan.counts.shapesSkipped += shapes.length;
-      return false;
-    });
   }
 
   /** The new videos' rows and the placed files' frame rows; returns each new image's frame id. */

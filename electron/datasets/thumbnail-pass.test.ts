@@ -67,8 +67,15 @@ describe('thumbnails of an import, made after it', () => {
     writeFileSync(path.join(dataset, 'images', 'shot-001.jpg'), 'not a picture');
     const services = openTestServices();
     const project = createProject(services.db, 'Signs');
+    const problems = [{ item: 'shot-001.jpg', message: 'its file is not an image Stillframe can read; the image and its 1 shape(s) were left out' }];
+    // A dry run tells it before anything is copied.
+    const dry = await importDataset(services.db, services.paths, { project, format: 'coco', from: dataset, dryRun: true });
+    expect(dry.images).toMatchObject({ added: 1, skipped: 1 });
+    expect(dry.problems).toEqual(problems);
     const summary = await importDataset(services.db, services.paths, { project, format: 'coco', from: dataset, dryRun: false });
     expect(summary.images).toMatchObject({ added: 1, skipped: 1 });
-    expect(summary.problems).toEqual([{ item: 'shot-001.jpg', message: 'it is not an image Stillframe can read; it and its 1 shape(s) were left out' }]);
+    expect(summary.shapes).toMatchObject({ added: 1, skipped: 1 });
+    expect(summary.problems).toEqual(problems);
+    expect(listProjectFrames(services.db, project.id, null)).toHaveLength(1);
   });
 });
