@@ -37,8 +37,8 @@ export interface ImportOptions {
  * into a project. Images that are frames of the project already (by file
  * name) get the dataset's shapes; the others are copied into the library as new frames, with thumbnails made by
  * FFmpeg, in a new batch named after the dataset's folder (Stillframe files: in their own batches and videos).
- * Labels are matched by name or created. Files are placed first and rows committed after, so a failure leaves
- * nothing half-imported.
+ * Labels are matched by name or created. The rows commit only once every file is in place (see ImportWriter), so
+ * a failure leaves nothing half-imported.
  */
 export async function importDataset(db: Database, paths: LibraryPaths, options: ImportOptions): Promise<ImportSummary> {
   const started = Date.now();
