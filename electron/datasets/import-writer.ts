@@ -41,7 +41,6 @@ interface NewFrameFile {
    * frames, and its file name: two absolute paths per frame were 3.7 MB of a 10,000-frame import's heap.
    */
   folder: string;
-  readonly staged: string;
   name: string;
 }
 
@@ -144,10 +143,10 @@ export class ImportWriter {
   private batchFolders(files: NewFrameFile[]): Map<string, string> {
     const moves = new Map<string, string>();
     for (const entry of files) {
-      let to = moves.get(entry.staged);
+      let to = moves.get(entry.folder);
       if (to === undefined) {
         to = path.join(this.project.id, this.batch(entry.batchName).slug, entry.video.id);
-        moves.set(entry.staged, to);
+        moves.set(entry.folder, to);
       }
       entry.folder = to;
     }
@@ -257,7 +256,7 @@ export class ImportWriter {
       let name = wanted;
       for (let n = 2; names.has(`${key}/${name.toLowerCase()}`); n++) name = `${stemOf(wanted)}-${n}${path.extname(wanted)}`;
       names.add(`${key}/${name.toLowerCase()}`);
-      files.push({ image, video, batchName, index: placement?.index ?? i + 1, timestampMs: placement?.timestampMs ?? 0, folder, staged: folder, name });
+      files.push({ image, video, batchName, index: placement?.index ?? i + 1, timestampMs: placement?.timestampMs ?? 0, folder, name });
     });
     return files;
   }
