@@ -67,8 +67,8 @@ export async function placeInline(placements: Placements, signal: AbortSignal | 
  * Places every file on a thread of its own (the built placer script), while this one goes on. Copying is file
  * creation, bound by the file system rather than this thread's CPU, so it overlaps the import's row inserts. One
  * thread copying in order, not libuv's pool: 10,000 copies took 1.5 s one after another and 12 s as 16 concurrent
- * ones there. Aborted,
- * the thread is stopped, and the promise rejects only once it has, so no file appears after the caller cleans up.
+ * ones there. Aborted, the thread is stopped, and the promise rejects only once it has, so no file appears after the
+ * caller cleans up. A failed copy's error keeps its code across the thread (ENOSPC is told as a full disk).
  */
 export function placeOnThread(script: string, placements: Placements, signal: AbortSignal | undefined): Promise<void> {
   if (signal?.aborted) return Promise.reject(signal.reason);

@@ -79,7 +79,9 @@ export function transaction<T>(db: Database, work: () => T): T {
 
 /**
  * Runs `work` inside the open transaction under a savepoint: if it throws, what it wrote is undone, and the
- * transaction stays open for the caller.
+ * transaction stays open for the caller. While the savepoint is open SQLite keeps every statement's journal, so work
+ * of many one-row statements that journal (those that fire triggers) slows as it goes: 10,000 one-row updates of
+ * frames took 3.4 s under it against 0.1 s without. Such work belongs in one set-based statement.
  */
 export function undoneIfFailed<T>(db: Database, work: () => T): T {
   return undoneOnThrow(db, 'SAVEPOINT undone_if_failed', 'RELEASE undone_if_failed', 'ROLLBACK TO undone_if_failed; RELEASE undone_if_failed', work);
