@@ -74,7 +74,7 @@ const youngGenerationMb = 12;
  * medians of 3); 512 MB gained no more. The packs of shapes are outside this limit, so a gigabyte holds many times
  * this dataset.
  */
-const oldGenerationMb = 1024;
+export const oldGenerationMb = 1024;
 
 /** What the person is told when a job outgrows the memory V8 allows the thread: no stack, what to do instead. */
 const outOfMemory: Record<DatasetJob['kind'], string> = {

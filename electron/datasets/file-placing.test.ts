@@ -59,4 +59,18 @@ describe('placing an import’s files', () => {
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(filesUnder(library)).toBe(placed);
   });
+
+  it('takes a list of 300,000 files to its thread, and a copy that fails rejects with that copy’s own error', async () => {
+    expect(existsSync(placer), 'build first: electron-vite build').toBe(true);
+    const library = tempLibraryDir();
+    const folders = [path.join(library, 'frames'), path.join(library, 'thumbs')];
+    const files = Array.from({ length: 300_000 }, (_, i) => {
+      const name = `frame_${String(i).padStart(7, '0')}.jpg`;
+      return { source: path.join(library, 'gone', name), imageFolder: 0, image: name, thumbFolder: 1, thumb: name };
+    });
+    // The dataset's image went away after the plan: the import fails with what the file system said, as it did
+    // when the copies ran on the dataset thread.
+    await expect(placeOnThread(placer, { folders, files }, undefined)).rejects.toMatchObject({ code: 'ENOENT', syscall: 'copyfile' });
+    expect(filesUnder(library)).toBe(0);
+  });
 });

@@ -1,6 +1,7 @@
 import { constants, copyFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
+import { oldGenerationMb } from './dataset-jobs';
 import { placeStandIn } from './thumbnail-pass';
 
 /**
@@ -27,10 +28,11 @@ export type PlacerDone = 'placed';
 const slice = 100;
 
 /**
- * The placer thread's heap holds the list and little else: small limits keep the thread's pages off the import's
- * peak, which it runs beside.
+ * The placer thread's heap holds the list and little else: a small young generation keeps the thread's pages off the
+ * import's peak, which it runs beside. Its old generation may grow as far as the dataset thread's, so any list that
+ * thread can plan fits here too: at 64 MB, 300,000 images ran the placer out of memory.
  */
-const placerLimits = { maxYoungGenerationSizeMb: 2, maxOldGenerationSizeMb: 64 };
+const placerLimits = { maxYoungGenerationSizeMb: 2, maxOldGenerationSizeMb: oldGenerationMb };
 
 /** Places one frame's files, making their folders when `made` has not seen them. */
 function placeOne(placements: Placements, i: number, made: Set<number>): void {
