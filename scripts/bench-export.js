@@ -294,9 +294,11 @@ for (const row of rows) {
   const seconds = (ms, width = 10) => (Number.isFinite(ms) ? `${(ms / 1000).toFixed(2)} s` : '').padStart(width);
   console.log(`${row.label.padEnd(62)}${seconds(row.wallMs)}${seconds(row.cpuMs)}${`${row.rssMb.toFixed(0)} MB`.padStart(12)}${seconds(row.importMs, 12)}${seconds(row.thumbnailsMs, 12)}`);
 }
+// A ratio whose rows BENCH_ONLY left out says so, rather than NaN×.
 const ratio = (key, importLabel, exportLabel) => {
-  const of = (label) => rows.find((row) => row.label.startsWith(label))?.[key] ?? Number.NaN;
-  return `${(of(importLabel) / of(exportLabel)).toFixed(2)}×`;
+  const of = (label) => rows.find((row) => row.label.startsWith(label))?.[key];
+  const [imported, exported] = [of(importLabel), of(exportLabel)];
+  return imported === undefined || exported === undefined ? 'not run' : `${(imported / exported).toFixed(2)}×`;
 };
 // What bounds an import's time to commit: copying its images, timed with cp -r of the same files just before each
 // run; the rest is parsing, planning and SQLite, on the dataset thread.
