@@ -5,6 +5,7 @@ import type { Database } from '../library/database';
 import type { LibraryPaths } from '../library/paths';
 import type { ExportHooks } from './export';
 import type { ImportOptions } from './import';
+import { oldGenerationMb } from './thread-heap';
 
 /** An import, export or download to run: everything but its signal and progress, which cannot cross to a thread. */
 export type DatasetJob =
@@ -65,16 +66,6 @@ export async function performDatasetJob(
  * limit gave 259 MB, so smaller is not better.
  */
 const youngGenerationMb = 12;
-
-/**
- * The old generation's limit on the dataset thread. Below 2 GB V8 grows the heap by less before each full collection:
- * at most 1.6 times what is alive at 1 GB, against 4 times at Node's default (4 GB on a machine of 24 GB). A COCO
- * read of 100,000 shapes, where little of what is allocated stays alive, let the thread's heap reach 3.6 times the
- * 14 MB alive at its first collection. The process's peak until its thumbnail pass fell by about 12 MB (177 to 165 MB,
- * medians of 3); 512 MB gained no more. The packs of shapes are outside this limit, so a gigabyte holds many times
- * this dataset.
- */
-export const oldGenerationMb = 1024;
 
 /** What the person is told when a job outgrows the memory V8 allows the thread: no stack, what to do instead. */
 const outOfMemory: Record<DatasetJob['kind'], string> = {

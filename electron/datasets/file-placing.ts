@@ -1,8 +1,7 @@
-import { constants, copyFileSync, mkdirSync } from 'node:fs';
+import { constants, copyFileSync, linkSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { oldGenerationMb } from './dataset-jobs';
-import { placeStandIn } from './thumbnail-pass';
+import { oldGenerationMb } from './thread-heap';
 
 /**
  * An import's new frames' files: each image copied from the dataset into a folder, beside its thumbnail's stand-in.
@@ -33,6 +32,18 @@ const slice = 100;
  * thread can plan fits here too: at 64 MB, 300,000 images ran the placer out of memory.
  */
 const placerLimits = { maxYoungGenerationSizeMb: 2, maxOldGenerationSizeMb: oldGenerationMb };
+
+/**
+ * The full image where the thumbnail will be, until the thumbnail pass makes it; a copy where the file system has no
+ * hard links.
+ */
+function placeStandIn(image: string, thumb: string): void {
+  try {
+    linkSync(image, thumb);
+  } catch {
+    copyFileSync(image, thumb);
+  }
+}
 
 /** Places one frame's files, making their folders when `made` has not seen them. */
 function placeOne(placements: Placements, i: number, made: Set<number>): void {

@@ -1,4 +1,3 @@
-import { linkSync, copyFileSync } from 'node:fs';
 import path from 'node:path';
 import type { ThumbnailProgress } from '../../shared/dataset-contract';
 import { transaction, type Database } from '../library/database';
@@ -15,15 +14,6 @@ import { makeThumbnails } from './thumbnails';
 
 /** Frames per round: one FFmpeg stream's worth (see thumbnails.ts), and one small transaction to mark them made. */
 const perRound = 500;
-
-/** The full image where the thumbnail will be; a copy where the file system has no hard links. */
-export function placeStandIn(image: string, thumb: string): void {
-  try {
-    linkSync(image, thumb);
-  } catch {
-    copyFileSync(image, thumb);
-  }
-}
 
 /** Inside the import's transaction: these frames' thumbnails are stand-ins still. */
 export function queueThumbnails(db: Database, frameIds: Iterable<string>): void {
