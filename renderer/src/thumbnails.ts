@@ -43,6 +43,13 @@ let blobsPending = false;
 const showAsSent = new Set<string>();
 
 /**
+ * How long one answer, or one idle slice, may spend turning thumbnails into Blobs before the rest wait (an answer's
+ * show as sent and turn when the page is idle): a bundle of a hundred arriving during a scroll took 94 ms in one task,
+ * a frame the scroll missed.
+ */
+const convertBudgetMs = 4;
+
+/**
  * The browser host sends thumbnails as data URLs. Kept as such, every one is a 13 KB string on the JS heap (400 of
  * them were 5 MB of it); as a Blob it lives outside the heap under a short object URL that is revoked when it leaves
  * the cache. A first screen's tiles show the data: URLs as they came, because Chromium paints a screen of them several
@@ -60,8 +67,11 @@ function keepAsBlobsWhenIdle(path: string): void {
 
 function keepAsBlobs(deadline?: IdleDeadline): void {
   blobsPending = false;
+  // Not to the deadline's end: an idle period runs up to 50 ms, and a wheel turn coming in it waited for the whole of
+  // it (Blob and createObjectURL cost about 0.3 ms a thumbnail; 30–60 ms idle tasks were most scroll frames over 50 ms).
+  const until = performance.now() + convertBudgetMs;
   for (const path of toBlobs) {
-    if (deadline && deadline.timeRemaining() < 1) return keepAsBlobsWhenIdle(path);
+    if ((deadline && deadline.timeRemaining() < 1) || performance.now() > until) return keepAsBlobsWhenIdle(path);
     toBlobs.delete(path);
     const entry = loaded.get(path);
     if (!entry?.url.startsWith('data:')) continue;
@@ -112,12 +122,6 @@ function rememberMiss(path: string): void {
     missed.delete(old);
   }
 }
-
-/**
- * How long one answer may spend turning thumbnails into Blobs before the rest show as sent and turn when the page is
- * idle: a bundle of a hundred arriving during a scroll took 94 ms in one task, a frame the scroll missed.
- */
-const convertBudgetMs = 4;
 
 /** Without urls the request failed: the tiles keep their placeholders, and the next showing asks again. */
 function settle(paths: string[], urls: (string | null)[] | null): void {
