@@ -4,11 +4,10 @@ import type { Frame } from '../../../shared/domain';
 import { formatTimestamp } from '../format';
 import { useSelection } from '../state/selection';
 import { gap, heightShare, minTileWidth } from '../grid-geometry';
+import { flingDetector } from '../fling';
 import { holdThumbnails } from '../thumbnails';
 import { Thumbnail } from './Thumbnail';
 
-/** Faster than this (about three grid heights a second) the grid is being flung, not looked at. */
-const flingPxPerMs = 2;
 /** How long after the last scroll event thumbnails load again. */
 const flingSettleMs = 120;
 /** Scroll offsets per batch, so returning from a frame lands where the person left. */
@@ -143,16 +142,13 @@ export function FrameGrid({ batchId, batchName, frames, complete, annotationCoun
   useEffect(() => {
     const element = scroller.current;
     if (!element) return;
-    let lastTop = element.scrollTop;
-    let lastAt = performance.now();
+    const flung = flingDetector();
+    flung(element.scrollTop, performance.now());
     let settle: ReturnType<typeof setTimeout> | undefined;
     const onScroll = () => {
-      savedScroll.set(batchId, element.scrollTop);
-      const now = performance.now();
-      const speed = Math.abs(element.scrollTop - lastTop) / Math.max(1, now - lastAt);
-      lastTop = element.scrollTop;
-      lastAt = now;
-      holdThumbnails(speed > flingPxPerMs);
+      const top = element.scrollTop;
+      savedScroll.set(batchId, top);
+      holdThumbnails(flung(top, performance.now()));
       clearTimeout(settle);
       settle = setTimeout(() => holdThumbnails(false), flingSettleMs);
     };

@@ -1,0 +1,21 @@
+// Whether a grid is being flung (moved faster than anyone looks at it) or looked at, from its scroll positions.
+
+/** Faster than this (about three grid heights a second) the grid is being flung, not looked at. */
+export const flingPxPerMs = 2;
+/**
+ * The speed is taken over this long, not between two scroll events: a wheel turn's smooth scroll ends in steps of a few
+ * pixels a frame, and those alone read as looking, which let a screen of thumbnails load between two turns of a fling.
+ */
+export const flingWindowMs = 150;
+
+/** Fed each scroll position with its time, says whether the grid is being flung. */
+export function flingDetector(): (top: number, at: number) => boolean {
+  const seen: { top: number; at: number }[] = [];
+  return (top, at) => {
+    seen.push({ top, at });
+    // The oldest kept is the last one before the window, so the first event after a pause compares with the one before.
+    while (seen.length > 2 && (seen[1]?.at ?? at) <= at - flingWindowMs) seen.shift();
+    const from = seen[0] ?? { top, at };
+    return Math.abs(top - from.top) / Math.max(1, at - from.at) > flingPxPerMs;
+  };
+}
