@@ -5,6 +5,7 @@ import { formatTimestamp } from '../format';
 import { useSelection } from '../state/selection';
 import { gap, heightShare, minTileWidth } from '../grid-geometry';
 import { flingDetector } from '../fling';
+import { assignRowSlots, type RowSlots } from '../row-slots';
 import { holdThumbnails } from '../thumbnails';
 import { Thumbnail } from './Thumbnail';
 
@@ -131,6 +132,11 @@ export function FrameGrid({ batchId, batchName, frames, complete, annotationCoun
   }, [rowHeight, virtualizer]);
 
   const virtualRows = virtualizer.getVirtualItems();
+  const lastSlots = useRef<RowSlots>(new Map());
+  const slots = assignRowSlots(lastSlots.current, virtualRows.map((row) => row.index));
+  useLayoutEffect(() => {
+    lastSlots.current = slots;
+  });
   const firstShown = (virtualRows[0]?.index ?? 0) * columns;
   const lastShown = Math.min(places, ((virtualRows.at(-1)?.index ?? -1) + 1) * columns);
   useEffect(() => {
@@ -295,12 +301,13 @@ export function FrameGrid({ batchId, batchName, frames, complete, annotationCoun
           const start = row.index * columns;
           const end = Math.min(start + columns, places);
           return (
-            <div key={row.key} className="frame-row" style={{ transform: `translateY(${row.start}px)`, height: rowHeight - gap, gap }}>
+            // Keyed by slot, not by row, and the tiles in it by column: see row-slots.ts.
+            <div key={slots.get(row.index)} className="frame-row" style={{ transform: `translateY(${row.start}px)`, height: rowHeight - gap, gap }}>
               {Array.from({ length: end - start }, (_, i) => {
                 const frame = frames[start + i];
                 return frame ? (
                   <FrameTile
-                    key={frame.id}
+                    key={i}
                     frame={frame}
                     width={tileWidth}
                     selected={ours && selection.selected.has(frame.id)}
@@ -309,7 +316,7 @@ export function FrameGrid({ batchId, batchName, frames, complete, annotationCoun
                     actions={actions}
                   />
                 ) : (
-                  <div key={`pending-${start + i}`} className="frame-tile pending" aria-hidden="true" style={{ width: tileWidth }} />
+                  <div key={i} className="frame-tile pending" aria-hidden="true" style={{ width: tileWidth }} />
                 );
               })}
             </div>

@@ -9,7 +9,8 @@ import { useSync } from './sync/sync-store';
 export function Thumbnail({ path }: { path: string }) {
   const url = useThumbnail(path);
   const syncing = useSync((state) => state.status?.state === 'syncing');
-  if (url) return <img src={url} alt="" decoding="async" draggable={false} onError={() => thumbnailFailed(path)} />;
+  // Keyed by path: a recycled tile (row-slots.ts) never shows its last frame's image while the next one decodes.
+  if (url) return <img key={path} src={url} alt="" decoding="async" draggable={false} onError={() => thumbnailFailed(path)} />;
   if (url === null && syncing) return <span className="thumbnail-coming" role="img" aria-label="Thumbnail on its way" />;
   return null;
 }
