@@ -1,3 +1,5 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import type { Page } from '@playwright/test';
 import { createFirstProject, importClip } from './actions';
 import { expect, test } from './fixtures';
@@ -127,4 +129,74 @@ test('a batch larger than its first page can be selected whole, scrolled or keye
   await grid.focus();
   await page.keyboard.press('End');
   await expect(grid.getByRole('option', { selected: true })).toHaveAccessibleName(new RegExp(`^Frame ${total} of bottle-detection\\.mp4`));
+
+  // Flung up and back down a little, every tile on screen shows its own frame's thumbnail: the grid hands the rows
+  // scrolled off to the rows scrolling on, and none may keep the picture of the frame it showed before.
+  const box = await grid.boundingBox();
+  if (!box) throw new Error('The grid has no box.');
+  await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+  for (let i = 0; i < 12; i++) await page.mouse.wheel(0, -600);
+  for (let i = 0; i < 4; i++) await page.mouse.wheel(0, 400);
+  await expect(grid).toHaveAttribute('aria-busy', 'false');
+  const thumbs = thumbnailFiles(app.libraryDir);
+  await expect.poll(() => wronglyShown(grid, thumbs)).toEqual([]);
+  expect((await shownFrames(grid)).length).toBeGreaterThan(20);
 });
+
+/** The batch's thumbnail files (one video in the library) by frame number. */
+function thumbnailFiles(libraryDir: string): Map<number, string> {
+  const found = new Map<number, string>();
+  const visit = (dir: string) => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const full = path.join(dir, entry.name);
+      const number = /^frame_(\d+)\.jpg$/.exec(entry.name)?.[1];
+      if (entry.isDirectory()) visit(full);
+      else if (number) found.set(Number(number), full);
+    }
+  };
+  visit(path.join(libraryDir, 'thumbs'));
+  return found;
+}
+
+/** The numbers of the frames whose tiles are wholly inside the grid's scrolled view. */
+function shownFrames(grid: ReturnType<typeof frames>): Promise<number[]> {
+  return grid.evaluate((element) => {
+    const view = element.getBoundingClientRect();
+    return [...element.querySelectorAll('[role=option]')]
+      .filter((tile) => {
+        const box = tile.getBoundingClientRect();
+        return box.top >= view.top && box.bottom <= view.bottom;
+      })
+      .map((tile) => Number(/^Frame (\d+) /.exec(tile.getAttribute('aria-label') ?? '')?.[1]));
+  });
+}
+
+/**
+ * The tiles in view that show no image yet, or another frame's: each tile's pixels against those of its frame's
+ * thumbnail file, both decoded by the page (the page may not fetch its own image URLs, so pixels, not bytes).
+ */
+async function wronglyShown(grid: ReturnType<typeof frames>, files: Map<number, string>): Promise<string[]> {
+  const shown = await shownFrames(grid);
+  const expected = Object.fromEntries(shown.map((n) => [n, `data:image/jpeg;base64,${readFileSync(files.get(n) ?? '').toString('base64')}`]));
+  return grid.evaluate(async (element, expected) => {
+    const pixels = async (image: HTMLImageElement) => {
+      await image.decode();
+      const canvas = document.createElement('canvas');
+      canvas.width = image.naturalWidth;
+      canvas.height = image.naturalHeight;
+      const context = canvas.getContext('2d')!;
+      context.drawImage(image, 0, 0);
+      const data = context.getImageData(0, 0, canvas.width, canvas.height).data;
+      return [...new Uint8Array(await crypto.subtle.digest('SHA-256', data))].join(',');
+    };
+    const wrong: string[] = [];
+    for (const [number, url] of Object.entries(expected)) {
+      const tile = [...element.querySelectorAll('[role=option]')].find((t) => t.getAttribute('aria-label')?.startsWith(`Frame ${number} `));
+      const img = tile?.querySelector('img');
+      const file = new Image();
+      file.src = url;
+      if (!img || (await pixels(img)) !== (await pixels(file))) wrong.push(`Frame ${number}${img ? '' : ' (no image yet)'}`);
+    }
+    return wrong;
+  }, expected);
+}
