@@ -67,8 +67,8 @@ function keepAsBlobsWhenIdle(path: string): void {
 
 function keepAsBlobs(deadline?: IdleDeadline): void {
   blobsPending = false;
-  // Not to the deadline's end: an idle period runs up to 50 ms, and a wheel turn coming in it waited for the whole of
-  // it (Blob and createObjectURL cost about 0.3 ms a thumbnail; 30–60 ms idle tasks were most scroll frames over 50 ms).
+  // Not to the deadline's end: an idle period runs up to 50 ms, and a wheel turn coming in it waits for the whole of it
+  // (Blob and createObjectURL cost about 0.3 ms a thumbnail; a fling's profile had this busy for 30–60 ms at a time).
   const until = performance.now() + convertBudgetMs;
   for (const path of toBlobs) {
     if ((deadline && deadline.timeRemaining() < 1) || performance.now() > until) return keepAsBlobsWhenIdle(path);
