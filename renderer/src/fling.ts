@@ -7,6 +7,8 @@ export const flingPxPerMs = 2;
  * pixels a frame, and those alone read as looking, which let a screen of thumbnails load between two turns of a fling.
  */
 export const flingWindowMs = 150;
+/** How long after the last scroll event a fling has ended, whatever its speed was, and thumbnails load again. */
+export const flingSettleMs = 120;
 
 /** Fed each scroll position with its time, says whether the grid is being flung. */
 export function flingDetector(): (top: number, at: number) => boolean {

@@ -4,13 +4,11 @@ import type { Frame } from '../../../shared/domain';
 import { formatTimestamp } from '../format';
 import { useSelection } from '../state/selection';
 import { gap, heightShare, minTileWidth } from '../grid-geometry';
-import { flingDetector } from '../fling';
+import { flingDetector, flingSettleMs } from '../fling';
 import { assignRowSlots, type RowSlots } from '../row-slots';
 import { holdThumbnails } from '../thumbnails';
 import { Thumbnail } from './Thumbnail';
 
-/** How long after the last scroll event thumbnails load again. */
-const flingSettleMs = 120;
 /** Scroll offsets per batch, so returning from a frame lands where the person left. */
 const savedScroll = new Map<string, number>();
 
