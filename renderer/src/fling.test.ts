@@ -42,6 +42,22 @@ describe('flingDetector', () => {
     expect(flung(3600 + 12, 450 + 1016)).toBe(false);
   });
 
+  it('reads a fling begun after a long rest as a fling from its first step', () => {
+    const flung = flingDetector();
+    // Where the grid rests, as the grid gives it on mounting, two seconds before the wheel turns.
+    flung(0, 0);
+    const answers = Array.from({ length: 8 }, (_, i) => flung((i + 1) * 400, 2000 + i * 35));
+    expect(answers).toEqual(Array.from({ length: 8 }, () => true));
+  });
+
+  it('reads a single small wheel turn after a rest as looked at', () => {
+    const flung = flingDetector();
+    flung(0, 0);
+    let top = 0;
+    const answers = smoothTurn(100).map((step, i) => flung((top += step), 2000 + i * 16));
+    expect(answers.some(Boolean)).toBe(false);
+  });
+
   it('reads a jump (End, the scrollbar dragged) as a fling', () => {
     const flung = flingDetector();
     flung(0, 0);

@@ -18,6 +18,10 @@ export function flingDetector(): (top: number, at: number) => boolean {
     // The oldest kept is the last one before the window, so the first event after a pause compares with the one before.
     while (seen.length > 2 && (seen[1]?.at ?? at) <= at - flingWindowMs) seen.shift();
     const from = seen[0] ?? { top, at };
-    return Math.abs(top - from.top) / Math.max(1, at - from.at) > flingPxPerMs;
+    // The grid stood where that one left it until the next came, so the time is counted from the window's start at
+    // most: counted over the whole pause, a fling that began after two seconds' rest read as looking for its first
+    // 150 ms, and a screen of thumbnails loaded at the start of every fling.
+    const since = Math.max(from.at, at - flingWindowMs);
+    return Math.abs(top - from.top) / Math.max(1, at - since) > flingPxPerMs;
   };
 }
