@@ -14,7 +14,7 @@ test.beforeAll(async () => {
 
 test.afterAll(async () => {
   // A worker left paused by a failed check would never act on SIGTERM.
-  if (process.platform !== 'win32') worker?.child.kill('SIGCONT');
+  worker?.resume();
   worker?.child.kill('SIGTERM');
   await worker?.exited;
   await supabase?.stop();
@@ -85,9 +85,8 @@ test('a video imported with "Process on team workers" is processed by a worker a
 
   // Monitoring's table of the team's workers follows the job while it is open: running, then done, with no reload.
   // The worker is paused meanwhile, so its job is still running when the table is first read: with only the latency
-  // to slow it, it once finished on a busy CI machine before Monitoring opened. Windows has no SIGSTOP.
-  const pausable = process.platform !== 'win32';
-  if (pausable) worker.child.kill('SIGSTOP');
+  // to slow it, it once finished on a busy CI machine before Monitoring opened.
+  worker.pause();
   await page.getByRole('button', { name: /^Monitoring/ }).click();
   const workers = page.getByRole('region', { name: 'Team workers' });
   const workerRow = workers.getByRole('row').filter({ has: page.getByRole('rowheader') });
@@ -98,7 +97,7 @@ test('a video imported with "Process on team workers" is processed by a worker a
   await expect(workerRow).toHaveCount(1, { timeout: 30_000 });
   await expect(await column('Running')).toHaveText('1');
   await expect(await column('Done')).toHaveText('0');
-  if (pausable) worker.child.kill('SIGCONT');
+  worker.resume();
   supabase.standIn?.setLatency(0);
   await expect(await column('Done')).toHaveText('1', { timeout: 90_000 });
   await expect(await column('Running')).toHaveText('0');

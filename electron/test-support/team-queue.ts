@@ -118,6 +118,13 @@ export interface WorkerProcess {
   jobs: WorkerJobLog[];
   stderr: () => string;
   exited: Promise<number | null>;
+  /**
+   * Stops the worker where it is (SIGSTOP), so a job it holds stays running while a test looks; false on Windows, which
+   * has no such signal, where the worker goes on.
+   */
+  pause(): boolean;
+  /** Lets a paused worker go on; harmless on one that is not paused. */
+  resume(): void;
 }
 
 /** `stillframe worker --json ...` in a child process, signed in as `email`. */
@@ -146,5 +153,15 @@ export function spawnWorker(supabase: TestSupabase, email: string, args: string[
   });
   child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  return { child, jobs, stderr: () => stderr, exited };
+  const pausable = process.platform !== 'win32';
+  return {
+    child,
+    jobs,
+    stderr: () => stderr,
+    exited,
+    pause: () => pausable && child.kill('SIGSTOP'),
+    resume: () => {
+      if (pausable) child.kill('SIGCONT');
+    },
+  };
 }
